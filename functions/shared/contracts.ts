@@ -1,0 +1,216 @@
+/**
+ * The payload contracts between the state machines (statemachines/), the Lambda handlers
+ * (functions/<name>/), the notification and the local runner (sandbox/).
+ *
+ * Every Lambda is invoked by Step Functions' `lambda:invoke` integration with `Payload` = one of
+ * the `...Input` types below and returns the matching `...Output`. Times are ISO-8601 UTC strings
+ * (`2026-11-21T05:00:00.000Z`), durations are seconds, sizes GiB.
+ *
+ * Errors: handlers throw named errors (see errors.ts); Step Functions sees `Error` = the error's
+ * `name` and `Cause` = `{"errorType","errorMessage","trace"}` JSON.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+
+/** `instance` = RDS DB instance (DB snapshots); `cluster` = Aurora DB cluster (DB cluster snapshots). */
+export type DatabaseKind = 'instance' | 'cluster';
+
+/** One database to back up, as configured. */
+export interface DatabaseRef {
+  /** DBInstanceIdentifier or DBClusterIdentifier (lower-case, 1-63 chars). */
+  readonly identifier: string;
+  readonly kind: DatabaseKind;
+}
+
+/** RDS snapshot status values we act on (`creating` -> `available`; `failed` possible). */
+export type SnapshotStatus = 'creating' | 'available' | 'failed' | 'deleting' | string;
+
+/**
+ * A snapshot the workflow made or reads, wherever it lives.
+ * `arn` is `arn:aws:rds:<region>:<account>:snapshot:<id>` (DB snapshot) or
+ * `arn:aws:rds:<region>:<account>:cluster-snapshot:<id>` (DB cluster snapshot).
+ */
+export interface SnapshotRef {
+  readonly kind: DatabaseKind;
+  readonly identifier: string;
+  readonly arn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly status: SnapshotStatus;
+  /** KMS key ARN the snapshot is encrypted with; absent when unencrypted. */
+  readonly kmsKeyId?: string;
+  /** SnapshotCreateTime, ISO-8601 UTC; absent while RDS has not set it. */
+  readonly createTime?: string;
+  /** AllocatedStorage in GiB, when RDS reports it. */
+  readonly allocatedStorageGiB?: number;
+}
+
+/** Tag keys written on every copy this tool makes. Retention only ever touches `MANAGED`-tagged snapshots. */
+export const TAGS = {
+  /** `"true"` on every snapshot rds-snapshot-vault created. */
+  MANAGED: 'rds-snapshot-vault:managed',
+  /** DB instance / DB cluster identifier the snapshot belongs to. */
+  DATABASE: 'rds-snapshot-vault:database',
+  /** ARN of the snapshot this one was copied from. */
+  SOURCE_SNAPSHOT: 'rds-snapshot-vault:source-snapshot',
+  /** Run identifier (BackupRun execution name) that made it. */
+  RUN: 'rds-snapshot-vault:run',
+} as const;
+
+// ---------------------------------------------------------------- plan-run
+
+/** BackupRun execution input (schedule or StartExecution). All fields optional. */
+export interface PlanRunInput {
+  /** Subset of configured databases to back up: identifiers; omitted = all configured. */
+  readonly databases?: readonly string[];
+  /** A specific source snapshot ARN to copy instead of the newest automated one (needs exactly one database). */
+  readonly sourceSnapshotArn?: string;
+  /** Execution name, passed by the state machine from `$$.Execution.Name`. */
+  readonly runId: string;
+}
+export interface PlanRunOutput {
+  readonly runId: string;
+  readonly databases: ReadonlyArray<{ readonly database: DatabaseRef; readonly runId: string; readonly sourceSnapshotArn?: string }>;
+}
+
+// ---------------------------------------------------------------- create-copy
+
+export interface CreateCopyInput {
+  readonly database: DatabaseRef;
+  readonly runId: string;
+  /** Copy this snapshot (ARN, same account/Region) instead of the newest automated snapshot. */
+  readonly sourceSnapshotArn?: string;
+}
+export interface CreateCopyOutput {
+  /** The manual copy in the source account, encrypted with the source stack's KMS key. */
+  readonly snapshot: SnapshotRef;
+  /** The automated (or given) snapshot it was copied from. */
+  readonly sourceSnapshot: SnapshotRef;
+  /** false when a copy with the same deterministic identifier already existed (re-run). */
+  readonly created: boolean;
+  /** When the handler ran, ISO-8601 UTC. */
+  readonly startedAt: string;
+}
+
+// ---------------------------------------------------------------- poll-status
+
+export interface PollStatusInput {
+  readonly snapshot: SnapshotRef;
+  /** Polls made so far for this snapshot (0 on the first poll). */
+  readonly attempt: number;
+}
+export interface PollStatusOutput {
+  readonly status: SnapshotStatus;
+  /** 0-100, RDS `PercentProgress`. */
+  readonly percentProgress: number;
+  /** true when status is `available`. */
+  readonly ready: boolean;
+  /** Seconds the state machine should wait before the next poll (bounded, see poll-status). */
+  readonly waitSeconds: number;
+  /** attempt + 1. */
+  readonly attempt: number;
+  /** Seconds since the copy started (SnapshotCreateTime, else 0). */
+  readonly elapsedSeconds: number;
+  /** When the poll ran, ISO-8601 UTC. */
+  readonly checkedAt: string;
+  /** The snapshot as described now (status, createTime filled in). */
+  readonly snapshot: SnapshotRef;
+}
+
+// ---------------------------------------------------------------- share
+
+export interface ShareInput {
+  readonly snapshot: SnapshotRef;
+}
+export interface ShareOutput {
+  /** Account IDs in the `restore` attribute after the call. */
+  readonly sharedWith: readonly string[];
+  /** true when the vault account was already in the attribute (nothing changed). */
+  readonly alreadyShared: boolean;
+}
+
+// ---------------------------------------------------------------- cross-account-copy
+
+export interface CrossAccountCopyInput {
+  readonly database: DatabaseRef;
+  readonly runId: string;
+  /** The shared manual copy in the source account (copied by ARN). */
+  readonly snapshot: SnapshotRef;
+}
+export interface CrossAccountCopyOutput {
+  /** The copy in the vault account, encrypted with the vault KMS key. */
+  readonly snapshot: SnapshotRef;
+  readonly created: boolean;
+  readonly startedAt: string;
+}
+
+// ---------------------------------------------------------------- retention-sweep
+
+/** Retention policy; all ages in days (1 day = 86,400 s), counted from SnapshotCreateTime. */
+export interface RetentionPolicy {
+  /** Always keep at least the newest N available managed copies. */
+  readonly keepLast: number;
+  /** Delete managed copies older than this (unless kept by keepLast). */
+  readonly maxAgeDays: number;
+  /** Never delete anything younger than this. */
+  readonly minAgeDays: number;
+}
+export interface RetentionSweepInput {
+  readonly database: DatabaseRef;
+  readonly policy: RetentionPolicy;
+  /** Decide and report, delete nothing. */
+  readonly dryRun?: boolean;
+  /** Identifier of this run's copy: nothing is deleted unless it is listed and `available`. */
+  readonly protectIdentifier?: string;
+}
+export interface RetentionDecision {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly createTime?: string;
+  readonly reason: string;
+}
+export interface RetentionSweepOutput {
+  readonly accountId: string;
+  readonly region: string;
+  readonly kept: readonly RetentionDecision[];
+  readonly deleted: readonly RetentionDecision[];
+  readonly dryRun: boolean;
+}
+
+// ---------------------------------------------------------------- notify
+
+/** DatabaseBackup execution output (child of BackupRun). */
+export interface DatabaseBackupOutput {
+  readonly database: DatabaseRef;
+  readonly runId: string;
+  readonly sourceCopy: CreateCopyOutput;
+  readonly sourceCopyReady: PollStatusOutput;
+  readonly share: ShareOutput;
+  readonly vaultCopy: CrossAccountCopyOutput;
+  readonly vaultCopyReady: PollStatusOutput;
+  readonly sourceRetention: RetentionSweepOutput;
+}
+
+/** One element of BackupRun's Map result, as produced by the state machine. */
+export type DatabaseResult =
+  | { readonly database: DatabaseRef; readonly status: 'SUCCEEDED'; readonly output: DatabaseBackupOutput }
+  | {
+      readonly database: DatabaseRef;
+      readonly status: 'FAILED';
+      /** Step Functions error name, e.g. `States.TaskFailed` (child failed) or a handler error name. */
+      readonly error: string;
+      /** Step Functions cause: for a failed child execution, the DescribeExecution JSON whose `error`/`cause` are the child's. */
+      readonly cause: string;
+    };
+
+export interface NotifyInput {
+  readonly runId: string;
+  readonly results: readonly DatabaseResult[];
+}
+export interface NotifyOutput {
+  readonly subject: string;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Identifiers of the databases that failed. */
+  readonly failedDatabases: readonly string[];
+  readonly messageId: string;
+}

@@ -1,0 +1,112 @@
+/**
+ * A virtual clock for discrete-event simulation.
+ *
+ * Everything in the sandbox (RDS copy progress, snapshot ages, Step Functions Wait states, handler
+ * `now()`) reads time from one `VirtualClock`. Nothing sleeps for real: `sleep(seconds)` parks the
+ * caller until virtual time reaches its wake-up instant, and the clock jumps to the earliest
+ * wake-up once every simulated actor is parked (no microtask or macrotask work left), so a
+ * ten-hour RDS copy polled every fifteen minutes takes milliseconds of wall time, and two
+ * executions that each wait ten hours side by side advance the clock by ten hours, not twenty.
+ *
+ * Units: `now()` is a `Date` (UTC); `sleep` and `advance` take seconds.
+ */
+export class VirtualClock {
+  private currentMs: number;
+  private sleepers: Array<{ wakeAtMs: number; seq: number; resolve: () => void }> = [];
+  private seq = 0;
+  private driving = false;
+  /** Number of times the clock jumped forward to wake sleepers (for reports and tests). */
+  jumps = 0;
+
+  /** @param start the initial virtual instant (UTC). */
+  constructor(start: Date = new Date('2026-11-20T05:00:00.000Z')) {
+    this.currentMs = start.getTime();
+  }
+
+  /** The current virtual time. */
+  now(): Date {
+    return new Date(this.currentMs);
+  }
+
+  /** The current virtual time in epoch milliseconds. */
+  nowMs(): number {
+    return this.currentMs;
+  }
+
+  /** ISO-8601 UTC string of the current virtual time. */
+  iso(): string {
+    return new Date(this.currentMs).toISOString();
+  }
+
+  /**
+   * Moves virtual time forward by `seconds` at once, waking every sleeper whose instant has come.
+   * For tests that age snapshots between runs. Throws RangeError for a negative or non-finite value.
+   */
+  advance(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`advance(${seconds}): seconds must be >= 0`);
+    this.currentMs += Math.round(seconds * 1000);
+    this.wakeDue();
+  }
+
+  /**
+   * Resolves when virtual time has advanced by `seconds` (0 resolves on the next idle turn).
+   * The clock advances by itself once every actor is idle; see the class comment.
+   */
+  sleep(seconds: number): Promise<void> {
+    if (!Number.isFinite(seconds) || seconds < 0) return Promise.reject(new RangeError(`sleep(${seconds}): seconds must be >= 0`));
+    return new Promise<void>((resolve) => {
+      this.sleepers.push({ wakeAtMs: this.currentMs + Math.round(seconds * 1000), seq: this.seq++, resolve });
+      this.drive();
+    });
+  }
+
+  /** Sleeps until the given virtual instant (resolves at once when it has passed). */
+  sleepUntil(when: Date): Promise<void> {
+    return this.sleep(Math.max(0, (when.getTime() - this.currentMs) / 1000));
+  }
+
+  /** Number of actors currently parked in `sleep`. */
+  get pending(): number {
+    return this.sleepers.length;
+  }
+
+  private wakeDue(): void {
+    const due = this.sleepers.filter((s) => s.wakeAtMs <= this.currentMs).sort((a, b) => a.wakeAtMs - b.wakeAtMs || a.seq - b.seq);
+    if (due.length === 0) return;
+    this.sleepers = this.sleepers.filter((s) => s.wakeAtMs > this.currentMs);
+    for (const s of due) s.resolve();
+  }
+
+  /** Lets all pending work settle (several macrotask turns), then jumps to the earliest wake-up. */
+  private drive(): void {
+    if (this.driving) return;
+    this.driving = true;
+    const step = async (): Promise<void> => {
+      try {
+        while (this.sleepers.length > 0) {
+          const before = this.seq;
+          await settle();
+          // Someone parked while we were settling: let them settle too, so simultaneous actors
+          // register before time moves (deterministic ordering).
+          if (this.seq !== before) continue;
+          const next = this.sleepers.reduce((min, s) => Math.min(min, s.wakeAtMs), Number.POSITIVE_INFINITY);
+          if (next > this.currentMs) {
+            this.currentMs = next;
+            this.jumps++;
+          }
+          this.wakeDue();
+        }
+      } finally {
+        this.driving = false;
+      }
+    };
+    void step();
+  }
+}
+
+/** Waits for several macrotask turns so that promise chains and setImmediate work run to completion. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

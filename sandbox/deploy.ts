@@ -1,0 +1,231 @@
+/**
+ * "Deploys" a synthesized stack into the sandbox, the way CloudFormation would for the resources
+ * the workflow touches: KMS keys (with their key policies and aliases), IAM roles (trust policy,
+ * inline and attached policies, enforced by the sandbox), SNS topics, Lambda functions (role,
+ * environment, which functions/ folder they run) and state machines (definition as plain ASL).
+ * Everything else gets a placeholder physical ID and ARN.
+ *
+ * Because the sandbox evaluates the deployed key policies and role policies, a workflow test fails
+ * the same way a real account would when the CDK code forgets a grant.
+ */
+import type { AwsSandbox, PolicyDocument } from './aws';
+import {
+  type CfnResource,
+  type CfnTemplate,
+  type PhysicalResource,
+  type StackEnvironment,
+  resolveIntrinsics,
+  resourcesOfType,
+} from './template';
+
+/** Metadata keys set by the CDK constructs (infra/constructs, statemachines/). */
+export const FUNCTION_METADATA = 'rds-snapshot-vault:function';
+export const STATE_MACHINE_METADATA = 'rds-snapshot-vault:state-machine';
+
+/** A Lambda function as deployed: which code it runs, as whom, with which environment. */
+export interface DeployedFunction {
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly arn: string;
+  /** functions/<entry>/index.ts */
+  readonly entry: string;
+  readonly roleArn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly environment: Record<string, string>;
+  /** Configured timeout in seconds (Lambda's maximum is 900). */
+  readonly timeoutSeconds: number;
+}
+
+/** A state machine as deployed, with its definition resolved to plain ASL. */
+export interface DeployedStateMachine {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  /** `DatabaseBackup`, `BackupRun` or `VaultRetention` (metadata), or the logical ID. */
+  readonly kind: string;
+  readonly roleArn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly definition: Record<string, unknown>;
+}
+
+export interface DeployedStack {
+  readonly env: StackEnvironment;
+  readonly functions: DeployedFunction[];
+  readonly stateMachines: DeployedStateMachine[];
+  readonly topics: Array<{ logicalId: string; arn: string }>;
+  readonly keys: Array<{ logicalId: string; arn: string; aliases: string[] }>;
+  readonly roles: Array<{ logicalId: string; arn: string; name: string }>;
+  readonly physical: ReadonlyMap<string, PhysicalResource>;
+}
+
+const truncate = (s: string, n: number) => (s.length <= n ? s : s.slice(0, n));
+
+/**
+ * Creates the stack's resources in the sandbox and returns what was deployed.
+ * @throws TemplateResolutionError for an intrinsic the sandbox cannot resolve.
+ */
+export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: StackEnvironment): DeployedStack {
+  const { accountId, region, stackName } = env;
+  const partition = env.partition ?? 'aws';
+  const physical = new Map<string, PhysicalResource>();
+  const resolve = <T>(v: unknown) => resolveIntrinsics(v, env, physical) as T;
+  const props = (r: CfnResource) => r.Properties ?? {};
+  const placeholderName = (logicalId: string, max = 64) => truncate(`${stackName}-${logicalId}`, max);
+
+  // Pass 1: physical names and ARNs (properties that are plain strings only).
+  const keys: DeployedStack['keys'] = [];
+  for (const [id] of resourcesOfType(template, 'AWS::KMS::Key')) {
+    const aliases = resourcesOfType(template, 'AWS::KMS::Alias')
+      .filter(([, a]) => JSON.stringify(props(a).TargetKeyId) === JSON.stringify({ Ref: id }) || JSON.stringify(props(a).TargetKeyId) === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))
+      .map(([, a]) => String(props(a).AliasName));
+    const key = sandbox.kms.createKey({ accountId, region, alias: aliases[0], description: `${stackName}/${id}` });
+    physical.set(id, { ref: key.keyId, attributes: { Arn: key.arn, KeyId: key.keyId } });
+    keys.push({ logicalId: id, arn: key.arn, aliases });
+  }
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (physical.has(id)) continue;
+    const p = props(r);
+    switch (r.Type) {
+      case 'AWS::IAM::Role': {
+        const name = typeof p.RoleName === 'string' ? p.RoleName : placeholderName(id);
+        physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:iam::${accountId}:role/${name}`, RoleId: `AROA${id.toUpperCase().slice(0, 16)}` } });
+        break;
+      }
+      case 'AWS::SNS::Topic': {
+        const name = typeof p.TopicName === 'string' ? p.TopicName : placeholderName(id, 256);
+        const arn = `arn:${partition}:sns:${region}:${accountId}:${name}`;
+        physical.set(id, { ref: arn, attributes: { TopicArn: arn, TopicName: name } });
+        break;
+      }
+      case 'AWS::Lambda::Function': {
+        const name = typeof p.FunctionName === 'string' ? p.FunctionName : placeholderName(id);
+        physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:lambda:${region}:${accountId}:function:${name}` } });
+        break;
+      }
+      case 'AWS::StepFunctions::StateMachine': {
+        const name = typeof p.StateMachineName === 'string' ? p.StateMachineName : placeholderName(id, 80);
+        const arn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${name}`;
+        physical.set(id, { ref: arn, attributes: { Arn: arn, Name: name } });
+        break;
+      }
+      case 'AWS::Logs::LogGroup': {
+        const name = typeof p.LogGroupName === 'string' ? p.LogGroupName : placeholderName(id, 512);
+        physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:logs:${region}:${accountId}:log-group:${name}:*` } });
+        break;
+      }
+      case 'AWS::S3::Bucket': {
+        const name = typeof p.BucketName === 'string' ? p.BucketName : placeholderName(id, 63).toLowerCase();
+        physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com`, RegionalDomainName: `${name}.s3.${region}.amazonaws.com` } });
+        break;
+      }
+      case 'AWS::Scheduler::Schedule': {
+        const name = typeof p.Name === 'string' ? p.Name : placeholderName(id);
+        physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:scheduler:${region}:${accountId}:schedule/default/${name}` } });
+        break;
+      }
+      case 'AWS::KMS::Alias': {
+        physical.set(id, { ref: String(p.AliasName), attributes: {} });
+        break;
+      }
+      default: {
+        const placeholder = `arn:${partition}:sandbox:${region}:${accountId}:${r.Type.replace(/::/g, '-').toLowerCase()}/${id}`;
+        physical.set(id, { ref: id, attributes: new Proxy({} as Record<string, string>, { get: (_t, attr) => (typeof attr === 'string' ? (attr === 'Arn' ? placeholder : `${placeholder}/${attr}`) : undefined) }) });
+      }
+    }
+  }
+
+  // Pass 2: policies and the resources that need them.
+  for (const [id, r] of resourcesOfType(template, 'AWS::KMS::Key')) {
+    const policy = resolve<PolicyDocument | undefined>(props(r).KeyPolicy);
+    if (policy) sandbox.kms.putKeyPolicy(physical.get(id)!.attributes.Arn as string, policy);
+  }
+
+  const roles: DeployedStack['roles'] = [];
+  const attached = new Map<string, PolicyDocument[]>();
+  for (const [, r] of [...resourcesOfType(template, 'AWS::IAM::Policy'), ...resourcesOfType(template, 'AWS::IAM::ManagedPolicy')]) {
+    const p = props(r);
+    const doc = resolve<PolicyDocument>(p.PolicyDocument);
+    for (const roleRef of (p.Roles as unknown[] | undefined) ?? []) {
+      const roleName = resolve<string>(roleRef);
+      attached.set(roleName, [...(attached.get(roleName) ?? []), doc]);
+    }
+  }
+  for (const [id, r] of resourcesOfType(template, 'AWS::IAM::Role')) {
+    const p = props(r);
+    const name = physical.get(id)!.ref;
+    const inline = ((p.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map((x) => resolve<PolicyDocument>(x.PolicyDocument));
+    const managed = ((p.ManagedPolicyArns as unknown[] | undefined) ?? []).map((m) => managedPolicy(resolve<string>(m)));
+    const arn = sandbox.iam.putRole({
+      accountId,
+      roleName: name,
+      trustPolicy: resolve<PolicyDocument>(p.AssumeRolePolicyDocument),
+      policies: [...inline, ...(attached.get(name) ?? []), ...managed],
+    });
+    roles.push({ logicalId: id, arn, name });
+  }
+
+  const topics: DeployedStack['topics'] = [];
+  for (const [id, r] of resourcesOfType(template, 'AWS::SNS::Topic')) {
+    const p = props(r);
+    const name = physical.get(id)!.attributes.TopicName as string;
+    const kmsMasterKeyId = p.KmsMasterKeyId === undefined ? undefined : resolve<string>(p.KmsMasterKeyId);
+    const arn = sandbox.sns.createTopic({ accountId, region, name, kmsMasterKeyId });
+    topics.push({ logicalId: id, arn });
+  }
+
+  const functions: DeployedFunction[] = [];
+  for (const [id, r] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const entry = r.Metadata?.[FUNCTION_METADATA];
+    if (typeof entry !== 'string') continue; // CDK's own helper functions (log retention, custom resources)
+    const p = props(r);
+    const environment = resolve<Record<string, string>>((p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {});
+    functions.push({
+      logicalId: id,
+      functionName: physical.get(id)!.ref,
+      arn: physical.get(id)!.attributes.Arn as string,
+      entry,
+      roleArn: resolve<string>(p.Role),
+      accountId,
+      region,
+      environment,
+      timeoutSeconds: typeof p.Timeout === 'number' ? p.Timeout : 3,
+    });
+  }
+
+  const stateMachines: DeployedStateMachine[] = [];
+  for (const [id, r] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+    const p = props(r);
+    const raw = p.DefinitionString ?? p.Definition;
+    const resolved = resolve<unknown>(raw);
+    const definition = (typeof resolved === 'string' ? JSON.parse(resolved) : resolved) as Record<string, unknown>;
+    const kind = r.Metadata?.[STATE_MACHINE_METADATA];
+    stateMachines.push({
+      logicalId: id,
+      name: physical.get(id)!.attributes.Name as string,
+      arn: physical.get(id)!.attributes.Arn as string,
+      kind: typeof kind === 'string' ? kind : id,
+      roleArn: resolve<string>(p.RoleArn),
+      accountId,
+      region,
+      definition,
+    });
+  }
+
+  return { env, functions, stateMachines, topics, keys, roles, physical };
+}
+
+/**
+ * AWS managed policies the sandbox knows. Only what the workflow's calls could need is modelled;
+ * an unknown managed policy grants nothing (and is reported by the sandbox's IAM checks as a denial).
+ */
+function managedPolicy(arn: string): PolicyDocument {
+  const name = arn.split('/').pop() ?? arn;
+  switch (name) {
+    case 'AWSLambdaBasicExecutionRole':
+      return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }] };
+    default:
+      return { Version: '2012-10-17', Statement: [] };
+  }
+}

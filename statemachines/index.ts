@@ -1,0 +1,4 @@
+export * from './types';
+export * from './database-backup';
+export * from './backup-run';
+export * from './vault-retention';
