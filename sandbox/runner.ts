@@ -118,6 +118,7 @@ export class WorkflowRunner {
   private readonly handlers = new Map<string, Promise<Handler>>();
   private readonly retryAttempts = new Map<string, number>();
   private executionSeq = 0;
+  private readonly machinesCompiled = new Map<string, { machine: StateMachine; states: Map<string, AslState>; retryOverrides: Record<string, number> }>();
 
   constructor(private readonly options: WorkflowRunnerOptions) {
     for (const stack of options.stacks) {
@@ -162,15 +163,7 @@ export class WorkflowRunner {
     this.executions.push(record);
     if (opts.parentArn) this.executions.find((e) => e.executionArn === opts.parentArn)?.children.push(record);
 
-    const definition = localDefinition(sm.definition);
-    const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    const retryOverrides: Record<string, number> = {};
-    forEachState(definition, (stateName, state) => {
-      if (state.Retry) retryOverrides[stateName] = 0;
-      if (state.Type === 'Task') localHandlers[stateName] = (taskInput: unknown) => this.runTask(sm, record, stateName, state, taskInput);
-    });
-
-    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
+    const { machine, localHandlers, retryOverrides } = this.compiled(sm, record);
     const run = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: localHandlers as never, retryIntervalOverrides: retryOverrides },
       context: { Execution: { Id: executionArn, Name: name, RoleArn: sm.roleArn }, StateMachine: { Id: stateMachineArn, Name: sm.name } } as never,
@@ -192,6 +185,30 @@ export class WorkflowRunner {
     await consume.catch(() => undefined);
     record.stopDate = this.options.clock.iso();
     return record;
+  }
+
+  /**
+   * The engine's StateMachine for a definition, built once (its constructor validates the ASL,
+   * ~100 ms; the definitions were validated with asl-validator at deploy). Task handlers look up
+   * the execution through `current`, since the engine calls them with the input only.
+   */
+  private compiled(sm: DeployedStateMachine, record: ExecutionRecord) {
+    let c = this.machinesCompiled.get(sm.arn);
+    if (!c) {
+      const definition = localDefinition(sm.definition);
+      const states = new Map<string, AslState>();
+      const retryOverrides: Record<string, number> = {};
+      forEachState(definition, (stateName, state) => {
+        if (state.Retry) retryOverrides[stateName] = 0;
+        if (state.Type === 'Task') states.set(stateName, state);
+      });
+      const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
+      c = { machine, states, retryOverrides };
+      this.machinesCompiled.set(sm.arn, c);
+    }
+    const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of c.states) localHandlers[stateName] = (taskInput: unknown) => this.runTask(sm, record, stateName, state, taskInput);
+    return { machine: c.machine, localHandlers, retryOverrides: c.retryOverrides };
   }
 
   private record(record: ExecutionRecord, ev: EventLog): void {

@@ -62,10 +62,10 @@ export class DatabaseBackup extends Construct {
       causePath: '$.error.Cause',
     });
 
-    const invoke = (name: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string, comment: string) => {
+    const invoke = (name: string, fn: IFunction, payload: Record<string, unknown> | null, resultPath: string, comment: string) => {
       const task = new tasks.LambdaInvoke(this, name, {
         lambdaFunction: fn,
-        payload: sfn.TaskInput.fromObject(payload),
+        payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath,
@@ -79,7 +79,7 @@ export class DatabaseBackup extends Construct {
     const createCopy = invoke(
       'CreateCopy',
       f.createCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'sourceSnapshotArn.$': '$.sourceSnapshotArn' },
+      null, // the execution input as is: { database, runId, sourceSnapshotArn? }
       '$.sourceCopy',
       'Copy the newest automated snapshot to a manual snapshot under the source KMS key.',
     );
@@ -124,20 +124,7 @@ export class DatabaseBackup extends Construct {
     const sourceLoop = this.pollLoop('SourceCopy', f.pollStatus, '$.sourceCopy.snapshot', '$.sourceCopyReady', failed, maxWaitSeconds, maxPolls);
     const vaultLoop = this.pollLoop('VaultCopy', f.pollStatus, '$.vaultCopy.snapshot', '$.vaultCopyReady', failed, maxWaitSeconds, maxPolls);
 
-    const normalise = new sfn.Pass(this, 'NormaliseInput', {
-      comment: 'sourceSnapshotArn is optional in the input; default it to null so later paths always resolve.',
-      parameters: { 'sourceSnapshotArn': null },
-      resultPath: '$.defaults',
-    });
-    const merge = new sfn.Pass(this, 'ApplyDefaults', {
-      parameters: { 'merged.$': 'States.JsonMerge($.defaults, $, false)' },
-      outputPath: '$.merged',
-    });
-
-    const definition = normalise
-      .next(merge)
-      .next(createCopy)
-      .next(sourceLoop.start);
+    const definition = createCopy.next(sourceLoop.start);
     sourceLoop.ready.next(share).next(copyToVault).next(vaultLoop.start);
     vaultLoop.ready.next(sweep).next(succeeded);
 

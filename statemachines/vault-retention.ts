@@ -58,15 +58,8 @@ export class VaultRetention extends Construct {
       },
       resultPath: '$.config',
     });
-    const defaults = new sfn.Pass(this, 'DefaultDryRun', {
-      parameters: { dryRun: false },
-      resultPath: '$.defaults',
-    });
-    const options = new sfn.Pass(this, 'ApplyOptions', {
-      parameters: { 'options.$': 'States.JsonMerge($.defaults, $, false)' },
-      resultPath: '$.run',
-    });
-
+    const dryRunGiven = new sfn.Pass(this, 'UseGivenDryRun', { parameters: { 'dryRun.$': '$.dryRun' }, resultPath: '$.options' });
+    const dryRunDefault = new sfn.Pass(this, 'DefaultDryRun', { parameters: { dryRun: false }, resultPath: '$.options' });
     const sweep = new tasks.LambdaInvoke(this, 'SweepVaultRetention', {
       lambdaFunction: props.retentionSweep,
       payload: sfn.TaskInput.fromObject({
@@ -98,7 +91,7 @@ export class VaultRetention extends Construct {
       itemSelector: {
         'database.$': '$$.Map.Item.Value',
         'policy.$': '$.config.policy',
-        'dryRun.$': '$.run.options.dryRun',
+        'dryRun.$': '$.options.dryRun',
       },
       maxConcurrency: props.maxConcurrency ?? 2,
       resultPath: '$.results',
@@ -152,7 +145,12 @@ export class VaultRetention extends Construct {
     publish.next(decide);
     publishFailed.next(decide);
 
-    const definition = load.next(defaults).next(options).next(map).next(summarise).next(count).next(publish);
+    map.next(summarise).next(count).next(publish);
+    const definition = load.next(
+      new sfn.Choice(this, 'IsDryRunGiven')
+        .when(sfn.Condition.isPresent('$.dryRun'), dryRunGiven.next(map))
+        .otherwise(dryRunDefault.next(map)),
+    );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: props.stateMachineName ? `/aws/vendedlogs/states/${props.stateMachineName}` : undefined,

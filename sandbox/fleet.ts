@@ -1,0 +1,87 @@
+/**
+ * The example fleet of the demo and the workflow tests: the four encryption situations a
+ * production account really has. Its identifiers match config/example.json.
+ */
+import type { DatabaseKind } from '../functions/shared/contracts';
+import type { LocalEnvironment } from './environment';
+
+export type DemoEncryption = 'customer-key' | 'default-key' | 'unencrypted';
+
+export interface DemoDatabaseSpec {
+  readonly identifier: string;
+  readonly kind: DatabaseKind;
+  readonly engine: string;
+  /** GiB; copy time in the sandbox grows with it. */
+  readonly allocatedStorageGiB: number;
+  readonly encryption: DemoEncryption;
+}
+
+export interface DemoDatabase extends DemoDatabaseSpec {
+  readonly encryptionLabel: string;
+  /** The application's own customer-managed key, for `customer-key` databases. */
+  readonly customerKey?: { arn: string; alias: string };
+}
+
+/** 20 GiB to 4 TiB, so copies take minutes to about ten hours of virtual time. */
+export const DEMO_FLEET: readonly DemoDatabaseSpec[] = [
+  { identifier: 'orders-db', kind: 'instance', engine: 'postgres', allocatedStorageGiB: 500, encryption: 'customer-key' },
+  { identifier: 'billing-db', kind: 'instance', engine: 'mysql', allocatedStorageGiB: 20, encryption: 'default-key' },
+  { identifier: 'legacy-reports', kind: 'instance', engine: 'mariadb', allocatedStorageGiB: 200, encryption: 'unencrypted' },
+  { identifier: 'catalog-aurora', kind: 'cluster', engine: 'aurora-postgresql', allocatedStorageGiB: 4096, encryption: 'customer-key' },
+];
+
+/**
+ * Creates the databases in the source account of `env` (application keys included).
+ * The application key policy is the AWS default (account root), so only the copy under the
+ * stack's own key makes the snapshot shareable.
+ */
+export function seedFleet(env: LocalEnvironment, specs: readonly DemoDatabaseSpec[] = DEMO_FLEET): DemoDatabase[] {
+  const { accountId, region } = env.config.source;
+  return specs.map((spec) => {
+    let customerKey: DemoDatabase['customerKey'];
+    let kmsKeyId: string | undefined;
+    if (spec.encryption === 'customer-key') {
+      const alias = `alias/${spec.identifier}-app`;
+      const key = env.sandbox.kms.createKey({
+        accountId,
+        region,
+        alias,
+        description: `application key of ${spec.identifier}`,
+        policy: {
+          Version: '2012-10-17',
+          Statement: [{ Sid: 'EnableIamUserPermissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+        },
+      });
+      customerKey = { arn: key.arn, alias };
+      kmsKeyId = key.arn;
+    }
+    const db = {
+      accountId,
+      region,
+      identifier: spec.identifier,
+      engine: spec.engine,
+      allocatedStorageGiB: spec.allocatedStorageGiB,
+      storageEncrypted: spec.encryption !== 'unencrypted',
+      kmsKeyId,
+    };
+    if (spec.kind === 'cluster') env.sandbox.rds.createDbCluster(db);
+    else env.sandbox.rds.createDbInstance(db);
+    const encryptionLabel =
+      spec.encryption === 'customer-key' ? `encrypted, customer key ${customerKey?.alias}` : spec.encryption === 'default-key' ? 'encrypted, default aws/rds key' : 'unencrypted';
+    return { ...spec, encryptionLabel, customerKey };
+  });
+}
+
+/** Takes today's automated snapshot of each database, two hours before now (the backup window). */
+export function takeAutomatedSnapshots(env: LocalEnvironment, fleet: readonly DemoDatabaseSpec[], hoursAgo = 2): void {
+  const at = new Date(env.clock.nowMs() - hoursAgo * 3600_000);
+  for (const db of fleet) {
+    env.sandbox.rds.createAutomatedSnapshot({
+      accountId: env.config.source.accountId,
+      region: env.config.source.region,
+      dbIdentifier: db.identifier,
+      kind: db.kind,
+      at,
+    });
+  }
+}
