@@ -20,7 +20,10 @@ import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
-import { StateMachine, type EventLog } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+/** One event of the engine's eventLogs (the type is not exported by aws-local-stepfunctions). */
+type EventLog = { type: string; timestamp: number; state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
 import type { AwsSandbox } from './aws';
 import type { VirtualClock } from './clock';
 import type { DeployedFunction, DeployedStack, DeployedStateMachine } from './deploy';

@@ -1,0 +1,1084 @@
+/**
+ * The simulated Amazon RDS: DB instances, DB clusters, DB snapshots and DB cluster snapshots of
+ * every account and Region, and the RDS API operations rds-snapshot-vault uses. Enforces the rules
+ * in /work/shared/aws-rules.md (rule numbers in comments).
+ *
+ * Copy status is computed lazily from the virtual clock (see copy-model.ts).
+ * API reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/Welcome.html
+ */
+import { randomUUID } from 'node:crypto';
+import type { VirtualClock } from '../clock';
+import { requireIdentity, type CallContext } from './context';
+import { copyDurationSeconds, scheduleCopies } from './copy-model';
+import { rdsError, SandboxUsageError } from './errors';
+import type { IamStore, Principal } from './identity';
+import { KmsStore, SOURCE_KEY_ACTIONS, TARGET_KEY_ACTIONS, type KmsKeyRecord } from './kms';
+
+/** `instance` = DB instance / DB snapshot; `cluster` = DB cluster / DB cluster snapshot. */
+export type RdsKind = 'instance' | 'cluster';
+
+/** Input of `createDbInstance` / `createDbCluster`. */
+export interface CreateDatabaseInput {
+  readonly accountId: string;
+  readonly region: string;
+  /** DBInstanceIdentifier / DBClusterIdentifier (stored lower-case). */
+  readonly identifier: string;
+  /** e.g. `postgres`, `mysql`, `aurora-postgresql`. */
+  readonly engine: string;
+  /** GiB; also the size of its snapshots. */
+  readonly allocatedStorageGiB: number;
+  readonly storageEncrypted: boolean;
+  /** KMS key ARN; when encrypted and omitted: the account's `aws/rds` key in that Region. */
+  readonly kmsKeyId?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Sandbox-side view of a snapshot (status and progress computed at clock now). */
+export interface SnapshotRecordView {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly kind: RdsKind;
+  readonly snapshotType: 'automated' | 'manual';
+  /** `creating` | `available` | `failed`. */
+  readonly status: string;
+  /** 0-100. */
+  readonly percentProgress: number;
+  readonly encrypted: boolean;
+  /** KMS key ARN; absent when unencrypted. */
+  readonly kmsKeyId?: string;
+  readonly sizeGiB: number;
+  readonly engine: string;
+  /** SnapshotCreateTime, ISO-8601 UTC (for a copy: when the copy was requested). */
+  readonly createTime: string;
+  readonly dbIdentifier: string;
+  readonly tags: Record<string, string>;
+  /** Account ids (or `all`) in the `restore` attribute. */
+  readonly sharedWith: string[];
+  /** ARN of the snapshot this one was copied from (copies only). */
+  readonly sourceArn?: string;
+  /** When the copy started transferring (left the queue), ISO-8601 UTC (copies only, once started). */
+  readonly copyStartedAt?: string;
+}
+
+/** Per account/Region limits (rules 2, 11, 12). */
+export interface RdsQuota {
+  /** Manual DB snapshots per account/Region (default 100). */
+  manualDbSnapshots: number;
+  /** Manual DB cluster snapshots per account/Region (default 100). */
+  manualDbClusterSnapshots: number;
+  /** DB snapshot copies in progress per destination account/Region before new ones queue (default 20). */
+  concurrentDbSnapshotCopies: number;
+  /** DB cluster snapshot copies in progress per destination account/Region before new ones queue (default 5). */
+  concurrentDbClusterSnapshotCopies: number;
+  /** Accounts a manual snapshot can be shared with (default 20). */
+  sharedAccountsPerSnapshot: number;
+}
+
+const DEFAULT_QUOTA: RdsQuota = {
+  manualDbSnapshots: 100,
+  manualDbClusterSnapshots: 100,
+  concurrentDbSnapshotCopies: 20,
+  concurrentDbClusterSnapshotCopies: 5,
+  sharedAccountsPerSnapshot: 20,
+};
+
+interface DatabaseRecord {
+  readonly accountId: string;
+  readonly region: string;
+  readonly identifier: string;
+  readonly kind: RdsKind;
+  readonly engine: string;
+  readonly allocatedStorageGiB: number;
+  readonly storageEncrypted: boolean;
+  readonly kmsKeyId?: string;
+  readonly tags: Map<string, string>;
+  readonly arn: string;
+  readonly createTime: Date;
+  readonly resourceId: string;
+}
+
+interface CopyInfo {
+  readonly requestedAtMs: number;
+  readonly durationSeconds: number;
+  readonly crossRegion: boolean;
+  readonly crossAccount: boolean;
+  readonly sourceArn: string;
+  readonly sourceRegion: string;
+}
+
+interface SnapshotRecord {
+  readonly seq: number;
+  readonly accountId: string;
+  readonly region: string;
+  readonly kind: RdsKind;
+  readonly identifier: string;
+  readonly arn: string;
+  readonly snapshotType: 'automated' | 'manual';
+  readonly dbIdentifier: string;
+  readonly engine: string;
+  readonly sizeGiB: number;
+  readonly encrypted: boolean;
+  readonly kmsKeyId?: string;
+  readonly createTimeMs: number;
+  readonly originalCreateTimeMs: number;
+  readonly dbCreateTime: Date;
+  readonly resourceId: string;
+  readonly tags: Map<string, string>;
+  readonly sharedWith: Set<string>;
+  readonly copy?: CopyInfo;
+  failedAtMs?: number;
+  stalledAtMs?: number;
+  deletedAtMs?: number;
+}
+
+interface KindSpec {
+  readonly arnType: 'snapshot' | 'cluster-snapshot';
+  readonly dbArnType: 'db' | 'cluster';
+  readonly label: 'DBSnapshot' | 'DBClusterSnapshot';
+  readonly notFound: 'DBSnapshotNotFoundFault' | 'DBClusterSnapshotNotFoundFault';
+  readonly alreadyExists: 'DBSnapshotAlreadyExistsFault' | 'DBClusterSnapshotAlreadyExistsFault';
+  readonly invalidState: 'InvalidDBSnapshotStateFault' | 'InvalidDBClusterSnapshotStateFault';
+  readonly dbNotFound: 'DBInstanceNotFoundFault' | 'DBClusterNotFoundFault';
+  readonly tagKeyPrefix: 'rds:snapshot-tag/' | 'rds:cluster-snapshot-tag/';
+  /** Max TargetDB(Cluster)SnapshotIdentifier length. */
+  readonly maxIdLength: number;
+}
+
+const SPEC: Record<RdsKind, KindSpec> = {
+  instance: {
+    arnType: 'snapshot',
+    dbArnType: 'db',
+    label: 'DBSnapshot',
+    notFound: 'DBSnapshotNotFoundFault',
+    alreadyExists: 'DBSnapshotAlreadyExistsFault',
+    invalidState: 'InvalidDBSnapshotStateFault',
+    dbNotFound: 'DBInstanceNotFoundFault',
+    tagKeyPrefix: 'rds:snapshot-tag/',
+    maxIdLength: 255,
+  },
+  cluster: {
+    arnType: 'cluster-snapshot',
+    dbArnType: 'cluster',
+    label: 'DBClusterSnapshot',
+    notFound: 'DBClusterSnapshotNotFoundFault',
+    alreadyExists: 'DBClusterSnapshotAlreadyExistsFault',
+    invalidState: 'InvalidDBClusterSnapshotStateFault',
+    dbNotFound: 'DBClusterNotFoundFault',
+    tagKeyPrefix: 'rds:cluster-snapshot-tag/',
+    maxIdLength: 63,
+  },
+};
+
+const RDS_ARN = /^arn:aws:rds:([a-z0-9-]+):(\d{12}):(db|cluster|snapshot|cluster-snapshot):(.+)$/;
+
+/** Parses an RDS ARN `arn:aws:rds:<region>:<acct>:<type>:<id>`; undefined when it is not one. */
+export function parseRdsArn(arn: string): { region: string; accountId: string; type: 'db' | 'cluster' | 'snapshot' | 'cluster-snapshot'; id: string } | undefined {
+  const m = RDS_ARN.exec(arn);
+  if (!m) return undefined;
+  return { region: m[1]!, accountId: m[2]!, type: m[3] as 'db', id: m[4]! };
+}
+
+/**
+ * Rule 10: 1-`max` letters, digits and hyphens, starting with a letter, no trailing hyphen, no `--`.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html
+ */
+export function isValidSnapshotIdentifier(id: string, max = 255): boolean {
+  return id.length >= 1 && id.length <= max && /^[A-Za-z][A-Za-z0-9-]*$/.test(id) && !id.endsWith('-') && !id.includes('--');
+}
+
+const invalidIdentifierMessage = (param: string) =>
+  `The parameter ${param} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`;
+
+type Tag = { Key?: string; Value?: string };
+
+function tagList(tags: Map<string, string>): Array<{ Key: string; Value: string }> {
+  return [...tags.entries()].map(([Key, Value]) => ({ Key, Value }));
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** `rds:<db>-<yyyy-mm-dd-hh-mm>` (UTC). */
+export function automatedSnapshotIdentifier(dbIdentifier: string, at: Date): string {
+  return `rds:${dbIdentifier}-${at.getUTCFullYear()}-${pad2(at.getUTCMonth() + 1)}-${pad2(at.getUTCDate())}-${pad2(at.getUTCHours())}-${pad2(at.getUTCMinutes())}`;
+}
+
+/** Everything RDS in every account and Region. */
+export class RdsStore {
+  private readonly databases = new Map<string, DatabaseRecord>();
+  /** Live snapshots by ARN. */
+  private readonly snapshots = new Map<string, SnapshotRecord>();
+  /** Every copy ever requested (also deleted ones), per destination bucket `<acct>/<region>/<kind>`. */
+  private readonly copyHistory = new Map<string, SnapshotRecord[]>();
+  private readonly quotas = new Map<string, Partial<RdsQuota>>();
+  private seq = 0;
+  private crossAccountCrossRegionClusterCopy = true;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly iam: IamStore,
+    private readonly kms: KmsStore,
+  ) {}
+
+  // ------------------------------------------------------------------ sandbox set-up API
+
+  /**
+   * Creates a DB instance (available at once).
+   * @throws `DBInstanceAlreadyExistsFault` when the identifier exists in that account/Region;
+   *   SandboxUsageError for an unknown kmsKeyId
+   */
+  createDbInstance(db: CreateDatabaseInput): void {
+    this.createDatabase(db, 'instance');
+  }
+
+  /** Creates a DB cluster (Aurora; available at once). @throws `DBClusterAlreadyExistsFault`; SandboxUsageError */
+  createDbCluster(db: CreateDatabaseInput): void {
+    this.createDatabase(db, 'cluster');
+  }
+
+  /**
+   * Deletes a database and its automated snapshots (AWS default when automated backups are not
+   * retained). Copies still reading from a deleted automated snapshot fail (rule 14).
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html
+   * @throws SandboxUsageError when the database does not exist
+   */
+  deleteDatabase(accountId: string, region: string, identifier: string, kind: RdsKind): void {
+    const arn = this.dbArn(accountId, region, kind, identifier.toLowerCase());
+    const db = this.databases.get(arn);
+    if (!db) throw new SandboxUsageError(`deleteDatabase: ${kind} ${identifier} does not exist in ${accountId}/${region}`);
+    this.databases.delete(arn);
+    for (const s of [...this.snapshots.values()]) {
+      if (s.accountId === accountId && s.region === region && s.kind === kind && s.snapshotType === 'automated' && s.dbIdentifier === db.identifier) this.removeSnapshot(s);
+    }
+  }
+
+  /**
+   * Adds an automated snapshot `rds:<db>-<yyyy-mm-dd-hh-mm>` of a database, `available` at once,
+   * SnapshotCreateTime = `at` (default clock now), size/engine/encryption of the database.
+   * @returns `{ identifier, arn }`
+   * @throws SandboxUsageError when the database does not exist; `DBSnapshotAlreadyExistsFault` /
+   *   `DBClusterSnapshotAlreadyExistsFault` when one exists for that minute
+   */
+  createAutomatedSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; at?: Date }): { identifier: string; arn: string } {
+    const db = this.mustGetDb(s.accountId, s.region, s.kind, s.dbIdentifier);
+    const at = s.at ?? this.clock.now();
+    const identifier = automatedSnapshotIdentifier(db.identifier, at);
+    return this.addSnapshotOf(db, identifier, 'automated', at, new Map());
+  }
+
+  /**
+   * Adds a manual snapshot of a database, `available` at once (for tests that need existing manual
+   * snapshots, e.g. retention). Counts toward the manual snapshot quota.
+   * @param s.identifier valid snapshot identifier (rule 10)
+   * @param s.at SnapshotCreateTime (default clock now)
+   * @returns `{ identifier, arn }`
+   * @throws SandboxUsageError (unknown database / invalid identifier); `DBSnapshotAlreadyExistsFault` /
+   *   `DBClusterSnapshotAlreadyExistsFault`
+   */
+  createManualSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; identifier: string; at?: Date; tags?: Readonly<Record<string, string>> }): { identifier: string; arn: string } {
+    const db = this.mustGetDb(s.accountId, s.region, s.kind, s.dbIdentifier);
+    if (!isValidSnapshotIdentifier(s.identifier, SPEC[s.kind].maxIdLength)) throw new SandboxUsageError(`createManualSnapshot: invalid identifier ${s.identifier}`);
+    return this.addSnapshotOf(db, s.identifier.toLowerCase(), 'manual', s.at ?? this.clock.now(), new Map(Object.entries(s.tags ?? {})));
+  }
+
+  /** Every live snapshot in an account/Region, oldest first, status/progress at clock now. */
+  listSnapshots(accountId: string, region: string): SnapshotRecordView[] {
+    return [...this.snapshots.values()].filter((s) => s.accountId === accountId && s.region === region).map((s) => this.view(s));
+  }
+
+  /** One live snapshot by ARN, or undefined. */
+  getSnapshot(arn: string): SnapshotRecordView | undefined {
+    const s = this.snapshots.get(arn);
+    return s ? this.view(s) : undefined;
+  }
+
+  /** Changes quotas of one account/Region (rules 2, 11, 12). */
+  setQuota(accountId: string, region: string, q: Partial<RdsQuota>): void {
+    this.quotas.set(`${accountId}/${region}`, { ...(this.quotas.get(`${accountId}/${region}`) ?? {}), ...q });
+  }
+
+  /** The effective quotas of an account/Region. */
+  quota(accountId: string, region: string): RdsQuota {
+    return { ...DEFAULT_QUOTA, ...(this.quotas.get(`${accountId}/${region}`) ?? {}) };
+  }
+
+  /**
+   * Rule 9: whether CopyDBClusterSnapshot accepts a source in another account AND another Region in
+   * one step (current API reference: yes; older Aurora pages: no). Default true.
+   */
+  setCrossAccountCrossRegionClusterCopy(allowed: boolean): void {
+    this.crossAccountCrossRegionClusterCopy = allowed;
+  }
+
+  /** Forces a snapshot to `failed` from now on (fault tests). @throws SandboxUsageError for an unknown ARN */
+  failSnapshot(arn: string): void {
+    const s = this.mustGetSnapshot(arn);
+    if (s.failedAtMs === undefined) s.failedAtMs = this.clock.nowMs();
+  }
+
+  /** Forces a snapshot to stay `creating` forever, progress frozen (fault tests). @throws SandboxUsageError */
+  stallSnapshot(arn: string): void {
+    const s = this.mustGetSnapshot(arn);
+    if (s.stalledAtMs === undefined) s.stalledAtMs = this.clock.nowMs();
+  }
+
+  // ------------------------------------------------------------------ API: describe
+
+  /**
+   * DescribeDBInstances. Input: DBInstanceIdentifier (name or ARN), MaxRecords (20-100), Marker.
+   * @throws `DBInstanceNotFoundFault`, `InvalidParameterValue` (MaxRecords/Marker), `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html
+   */
+  describeDbInstances(input: { DBInstanceIdentifier?: string; MaxRecords?: number; Marker?: string }, ctx: CallContext): Record<string, unknown> {
+    return this.describeDatabases('instance', input.DBInstanceIdentifier, input, ctx);
+  }
+
+  /** DescribeDBClusters, like describeDbInstances. @throws `DBClusterNotFoundFault`, `InvalidParameterValue`, `AccessDenied` */
+  describeDbClusters(input: { DBClusterIdentifier?: string; MaxRecords?: number; Marker?: string }, ctx: CallContext): Record<string, unknown> {
+    return this.describeDatabases('cluster', input.DBClusterIdentifier, input, ctx);
+  }
+
+  /**
+   * DescribeDBSnapshots / DescribeDBClusterSnapshots (rule 15).
+   * Input: DB(Cluster)SnapshotIdentifier (name, or ARN — also of a snapshot shared by another
+   * account), DBInstanceIdentifier / DBClusterIdentifier, SnapshotType (`automated` | `manual` |
+   * `shared` | `public`), IncludeShared, IncludePublic, Filters (`db-instance-id` / `db-cluster-id`,
+   * `db-snapshot-id` / `db-cluster-snapshot-id`, `snapshot-type`, `engine`), MaxRecords 20-100
+   * (default 100), Marker. Shared snapshots of other accounts appear only with SnapshotType=shared
+   * or IncludeShared=true (or when named by ARN); they show the ARN as identifier and
+   * SnapshotType `shared`.
+   * @throws `DBSnapshotNotFoundFault` / `DBClusterSnapshotNotFoundFault` (identifier given, not found),
+   *   `InvalidParameterValue` (MaxRecords outside 20-100, bad Marker), `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html
+   */
+  describeSnapshots(kind: RdsKind, input: Record<string, unknown>, ctx: CallContext): Record<string, unknown> {
+    const spec = SPEC[kind];
+    const maxRecords = this.maxRecords(input.MaxRecords);
+    const idParam = kind === 'instance' ? 'DBSnapshotIdentifier' : 'DBClusterSnapshotIdentifier';
+    const dbParam = kind === 'instance' ? 'DBInstanceIdentifier' : 'DBClusterIdentifier';
+    const snapshotId = input[idParam] as string | undefined;
+    const dbId = input[dbParam] as string | undefined;
+    const filters = (input.Filters as Array<{ Name?: string; Values?: string[] }> | undefined) ?? [];
+    const filterValues = (name: string) => filters.find((f) => f.Name === name)?.Values?.map((v) => v.toLowerCase());
+    const snapshotType = ((input.SnapshotType as string | undefined) ?? filterValues('snapshot-type')?.[0])?.toLowerCase();
+    const includeShared = input.IncludeShared === true;
+    const includePublic = input.IncludePublic === true;
+
+    const resource = snapshotId
+      ? this.snapshotArnFromInput(kind, snapshotId, ctx)
+      : dbId
+        ? (dbId.startsWith('arn:') ? dbId : this.dbArn(ctx.accountId, ctx.region, kind, dbId.toLowerCase()))
+        : `arn:aws:rds:${ctx.region}:${ctx.accountId}:${spec.arnType}:*`;
+    requireIdentity(this.iam, ctx, { action: kind === 'instance' ? 'rds:DescribeDBSnapshots' : 'rds:DescribeDBClusterSnapshots', resource });
+
+    let candidates: SnapshotRecord[];
+    if (snapshotId) {
+      const found = this.findVisible(kind, snapshotId, ctx);
+      if (!found) throw rdsError(spec.notFound, `${spec.label} not found: ${snapshotId}`);
+      candidates = [found];
+    } else {
+      candidates = [...this.snapshots.values()].filter((s) => {
+        if (s.kind !== kind || s.region !== ctx.region) return false;
+        const own = s.accountId === ctx.accountId;
+        const sharedWithMe = !own && s.sharedWith.has(ctx.accountId);
+        const isPublic = !own && s.sharedWith.has('all');
+        switch (snapshotType) {
+          case 'automated':
+            return own && s.snapshotType === 'automated';
+          case 'manual':
+            return own && s.snapshotType === 'manual';
+          case 'shared':
+            return sharedWithMe;
+          case 'public':
+            return isPublic;
+          default:
+            return own || (includeShared && sharedWithMe) || (includePublic && isPublic);
+        }
+      });
+    }
+    const dbFilter = dbId ? [dbId.startsWith('arn:') ? (parseRdsArn(dbId)?.id ?? dbId) : dbId] : filterValues(kind === 'instance' ? 'db-instance-id' : 'db-cluster-id');
+    const idFilter = filterValues(kind === 'instance' ? 'db-snapshot-id' : 'db-cluster-snapshot-id');
+    const engineFilter = filterValues('engine');
+    const rows = candidates
+      .filter((s) => !dbFilter || dbFilter.some((d) => d.toLowerCase() === s.dbIdentifier || d.toLowerCase() === this.dbArn(s.accountId, s.region, kind, s.dbIdentifier)))
+      .filter((s) => !idFilter || idFilter.includes(s.identifier) || idFilter.includes(s.arn.toLowerCase()))
+      .filter((s) => !engineFilter || engineFilter.includes(s.engine))
+      .sort((a, b) => a.seq - b.seq);
+    const { page, marker } = this.paginate(rows, maxRecords, input.Marker as string | undefined);
+    const items = page.map((s) => (kind === 'instance' ? this.toDbSnapshot(s, ctx.accountId) : this.toDbClusterSnapshot(s, ctx.accountId)));
+    return kind === 'instance' ? { DBSnapshots: items, ...(marker ? { Marker: marker } : {}) } : { DBClusterSnapshots: items, ...(marker ? { Marker: marker } : {}) };
+  }
+
+  // ------------------------------------------------------------------ API: copy
+
+  /**
+   * CopyDBSnapshot / CopyDBClusterSnapshot. The client's Region is the destination (rule 8).
+   * Input: Source/Target identifiers, KmsKeyId, CopyTags, Tags, SourceRegion (accepted), PreSignedUrl (ignored).
+   * The copy starts `creating` with PercentProgress 0, queues while the destination has
+   * `concurrentDb(Cluster)SnapshotCopies` copies in progress (rule 11), then progresses linearly for
+   * {@link copyDurationSeconds} and becomes `available` (rule 13).
+   * @throws `MissingParameter`; `InvalidParameterValue` (bad target identifier, rule 10; cross-Region
+   *   encrypted copy without KmsKeyId; cluster copy with KmsKeyId of an unencrypted source, rule 7;
+   *   cross-account cross-Region cluster copy when disabled, rule 9; reserved `aws:` tag keys);
+   *   `DBSnapshotNotFoundFault` / `DBClusterSnapshotNotFoundFault` (unknown source, or another
+   *   account's snapshot not given by ARN or not shared with the caller, rule 4);
+   *   `InvalidDBSnapshotStateFault` / `InvalidDBClusterSnapshotStateFault` (source not available);
+   *   `DBSnapshotAlreadyExistsFault` / `DBClusterSnapshotAlreadyExistsFault` (rule 10);
+   *   `SnapshotQuotaExceededFault` (rule 12); `KMSKeyNotAccessibleFault` (rules 4, 6); `AccessDenied`.
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
+   */
+  copySnapshot(kind: RdsKind, input: Record<string, unknown>, ctx: CallContext): Record<string, unknown> {
+    const spec = SPEC[kind];
+    const sourceParam = kind === 'instance' ? 'SourceDBSnapshotIdentifier' : 'SourceDBClusterSnapshotIdentifier';
+    const targetParam = kind === 'instance' ? 'TargetDBSnapshotIdentifier' : 'TargetDBClusterSnapshotIdentifier';
+    const sourceInput = input[sourceParam] as string | undefined;
+    const targetInput = input[targetParam] as string | undefined;
+    if (!sourceInput) throw rdsError('MissingParameter', `The request must contain the parameter ${sourceParam}`);
+    if (!targetInput) throw rdsError('MissingParameter', `The request must contain the parameter ${targetParam}`);
+    if (!isValidSnapshotIdentifier(targetInput, spec.maxIdLength)) throw rdsError('InvalidParameterValue', invalidIdentifierMessage(targetParam));
+    const targetId = targetInput.toLowerCase();
+    const targetArn = `arn:aws:rds:${ctx.region}:${ctx.accountId}:${spec.arnType}:${targetId}`;
+    const tags = (input.Tags as Tag[] | undefined) ?? [];
+    const kmsKeyInput = input.KmsKeyId as string | undefined;
+
+    // Rule 4/8: a source in another account or Region must be named by ARN.
+    const source = this.findCopySource(kind, sourceInput, ctx);
+    if (!source) throw rdsError(spec.notFound, `${spec.label} not found: ${sourceInput}`);
+    const crossAccount = source.accountId !== ctx.accountId;
+    const crossRegion = source.region !== ctx.region;
+
+    const action = kind === 'instance' ? 'rds:CopyDBSnapshot' : 'rds:CopyDBClusterSnapshot';
+    const requestTags = this.requestTagContext(tags);
+    requireIdentity(this.iam, ctx, { action, resource: source.arn, context: this.resourceTagContext(source, crossAccount) });
+    requireIdentity(this.iam, ctx, { action, resource: targetArn, context: requestTags });
+    if (tags.length > 0) requireIdentity(this.iam, ctx, { action: 'rds:AddTagsToResource', resource: targetArn, context: requestTags });
+    this.validateTags(tags);
+
+    const sourceStatus = this.status(source);
+    if (sourceStatus.status !== 'available') {
+      throw rdsError(spec.invalidState, `Snapshot ${source.identifier} is in state ${sourceStatus.status}; the source of a copy must be available.`);
+    }
+    if (this.snapshots.has(targetArn)) {
+      throw rdsError(
+        spec.alreadyExists,
+        kind === 'instance'
+          ? `Cannot create the snapshot because a snapshot with the identifier ${targetId} already exists.`
+          : `Cannot create the cluster snapshot because one with the identifier ${targetId} already exists.`,
+      );
+    }
+    const quota = this.quota(ctx.accountId, ctx.region);
+    const limit = kind === 'instance' ? quota.manualDbSnapshots : quota.manualDbClusterSnapshots;
+    const manualCount = [...this.snapshots.values()].filter((s) => s.accountId === ctx.accountId && s.region === ctx.region && s.kind === kind && s.snapshotType === 'manual').length;
+    if (manualCount >= limit) {
+      throw rdsError('SnapshotQuotaExceededFault', `Cannot create more than ${limit} manual ${kind === 'instance' ? 'snapshots' : 'cluster snapshots'}`);
+    }
+    if (kind === 'cluster' && crossAccount && crossRegion && !this.crossAccountCrossRegionClusterCopy) {
+      throw rdsError('InvalidParameterValue', 'You can only copy a shared DB cluster snapshot, whether encrypted or not, in the same AWS Region.');
+    }
+
+    // Encryption (rules 3, 4, 6, 7).
+    let targetKey: KmsKeyRecord | undefined;
+    if (!source.encrypted) {
+      if (kmsKeyInput !== undefined && kind === 'cluster') {
+        throw rdsError('InvalidParameterValue', 'You cannot encrypt an unencrypted DB cluster snapshot when you copy it. Do not specify KmsKeyId for an unencrypted source.');
+      }
+      if (kmsKeyInput !== undefined) targetKey = this.resolveTargetKey(kmsKeyInput, ctx);
+    } else {
+      if (kmsKeyInput === undefined) {
+        if (crossRegion) throw rdsError('InvalidParameterValue', 'Must specify new KMS key for cross region encrypted snapshot copy.');
+        if (crossAccount) throw rdsError('KMSKeyNotAccessibleFault', 'The target KMS key [None] does not exist, is not enabled or you do not have permissions to access it.');
+        targetKey = this.kms.get(source.kmsKeyId!);
+      } else {
+        targetKey = this.resolveTargetKey(kmsKeyInput, ctx);
+      }
+      this.checkSourceKey(source, ctx.principal);
+    }
+
+    const now = this.clock.nowMs();
+    const sourceTags = input.CopyTags === true && !crossAccount ? new Map(source.tags) : new Map<string, string>();
+    for (const t of tags) if (t.Key) sourceTags.set(t.Key, t.Value ?? '');
+    const rec: SnapshotRecord = {
+      seq: ++this.seq,
+      accountId: ctx.accountId,
+      region: ctx.region,
+      kind,
+      identifier: targetId,
+      arn: targetArn,
+      snapshotType: 'manual',
+      dbIdentifier: source.dbIdentifier,
+      engine: source.engine,
+      sizeGiB: source.sizeGiB,
+      encrypted: targetKey !== undefined,
+      ...(targetKey ? { kmsKeyId: targetKey.arn } : {}),
+      createTimeMs: now,
+      originalCreateTimeMs: source.originalCreateTimeMs,
+      dbCreateTime: source.dbCreateTime,
+      resourceId: source.resourceId,
+      tags: sourceTags,
+      sharedWith: new Set(),
+      copy: {
+        requestedAtMs: now,
+        durationSeconds: copyDurationSeconds({ sizeGiB: source.sizeGiB, kind, crossRegion }),
+        crossRegion,
+        crossAccount,
+        sourceArn: source.arn,
+        sourceRegion: source.region,
+      },
+    };
+    this.snapshots.set(rec.arn, rec);
+    const bucket = this.bucketKey(rec);
+    const history = this.copyHistory.get(bucket) ?? [];
+    history.push(rec);
+    this.copyHistory.set(bucket, history);
+    return kind === 'instance' ? { DBSnapshot: this.toDbSnapshot(rec, ctx.accountId) } : { DBClusterSnapshot: this.toDbClusterSnapshot(rec, ctx.accountId) };
+  }
+
+  // ------------------------------------------------------------------ API: sharing
+
+  /**
+   * ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute: shares a manual snapshot
+   * (AttributeName `restore`, ValuesToAdd / ValuesToRemove = account ids or `all`). Idempotent.
+   * @throws `InvalidParameterValue` (identifier not a manual snapshot name — automated snapshots, rule 1;
+   *   AttributeName other than `restore`; encrypted with the `aws/rds` key, rule 3; `all` on an
+   *   encrypted snapshot, rule 3; a value that is not a 12-digit account id or `all`);
+   *   `DBSnapshotNotFoundFault` / `DBClusterSnapshotNotFoundFault`; `InvalidDBSnapshotStateFault` /
+   *   `InvalidDBClusterSnapshotStateFault` (not available); `SharedSnapshotQuotaExceededFault`
+   *   (more than 20 accounts, rule 2); `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBSnapshotAttribute.html,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html
+   */
+  modifySnapshotAttribute(kind: RdsKind, input: Record<string, unknown>, ctx: CallContext): Record<string, unknown> {
+    const spec = SPEC[kind];
+    const idParam = kind === 'instance' ? 'DBSnapshotIdentifier' : 'DBClusterSnapshotIdentifier';
+    const id = input[idParam] as string | undefined;
+    if (!id) throw rdsError('MissingParameter', `The request must contain the parameter ${idParam}`);
+    // Rule 1: automated snapshots (`rds:...`) and AWS Backup ones (`awsbackup:...`) fail identifier validation.
+    if (!isValidSnapshotIdentifier(id)) throw rdsError('InvalidParameterValue', invalidIdentifierMessage(idParam));
+    const snap = this.snapshots.get(`arn:aws:rds:${ctx.region}:${ctx.accountId}:${spec.arnType}:${id.toLowerCase()}`);
+    if (!snap) throw rdsError(spec.notFound, `${spec.label} not found: ${id}`);
+    requireIdentity(this.iam, ctx, {
+      action: kind === 'instance' ? 'rds:ModifyDBSnapshotAttribute' : 'rds:ModifyDBClusterSnapshotAttribute',
+      resource: snap.arn,
+      context: this.resourceTagContext(snap, false),
+    });
+    if (input.AttributeName !== 'restore') throw rdsError('InvalidParameterValue', `Invalid snapshot attribute name: ${String(input.AttributeName)}. The only supported attribute is restore.`);
+    if (snap.snapshotType !== 'manual') throw rdsError('InvalidParameterValue', invalidIdentifierMessage(idParam));
+    const st = this.status(snap).status;
+    if (st !== 'available') throw rdsError(spec.invalidState, `${spec.label} ${snap.identifier} is not in available state (current state: ${st}).`);
+    const toAdd = (input.ValuesToAdd as string[] | undefined) ?? [];
+    const toRemove = (input.ValuesToRemove as string[] | undefined) ?? [];
+    for (const v of [...toAdd, ...toRemove]) {
+      if (v !== 'all' && !/^\d{12}$/.test(v)) throw rdsError('InvalidParameterValue', `Invalid value ${v} for the restore attribute: must be a 12-digit AWS account ID or all.`);
+    }
+    if (toAdd.length > 0 && snap.encrypted) {
+      if (snap.kmsKeyId && this.kms.isDefaultRdsKey(snap.kmsKeyId)) {
+        throw rdsError(
+          'InvalidParameterValue',
+          `${spec.label} ${snap.identifier} is encrypted with the AWS managed KMS key aws/rds (${snap.kmsKeyId}), which cannot be shared with other accounts. Copy the snapshot with a customer managed KMS key (KmsKeyId) and share the copy.`,
+        );
+      }
+      if (toAdd.includes('all')) throw rdsError('InvalidParameterValue', `Encrypted ${kind === 'instance' ? 'snapshots' : 'cluster snapshots'} cannot be made public (restore attribute value all).`);
+    }
+    const next = new Set(snap.sharedWith);
+    for (const v of toAdd) next.add(v);
+    for (const v of toRemove) next.delete(v);
+    const max = this.quota(ctx.accountId, ctx.region).sharedAccountsPerSnapshot;
+    const accounts = [...next].filter((v) => v !== 'all').length;
+    if (accounts > max) throw rdsError('SharedSnapshotQuotaExceededFault', `You have exceeded the maximum number of accounts (${max}) you can share a manual ${kind === 'instance' ? 'DB snapshot' : 'DB cluster snapshot'} with.`);
+    snap.sharedWith.clear();
+    for (const v of next) snap.sharedWith.add(v);
+    return this.attributesResult(snap);
+  }
+
+  /**
+   * DescribeDBSnapshotAttributes / DescribeDBClusterSnapshotAttributes (own snapshots, names incl. automated).
+   * @throws `DBSnapshotNotFoundFault` / `DBClusterSnapshotNotFoundFault`, `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshotAttributes.html
+   */
+  describeSnapshotAttributes(kind: RdsKind, input: Record<string, unknown>, ctx: CallContext): Record<string, unknown> {
+    const spec = SPEC[kind];
+    const idParam = kind === 'instance' ? 'DBSnapshotIdentifier' : 'DBClusterSnapshotIdentifier';
+    const id = input[idParam] as string | undefined;
+    if (!id) throw rdsError('MissingParameter', `The request must contain the parameter ${idParam}`);
+    const arn = this.snapshotArnFromInput(kind, id, ctx);
+    const snap = parseRdsArn(arn)?.accountId === ctx.accountId ? this.snapshots.get(arn) : undefined;
+    if (!snap || snap.region !== ctx.region) throw rdsError(spec.notFound, `${spec.label} not found: ${id}`);
+    requireIdentity(this.iam, ctx, { action: kind === 'instance' ? 'rds:DescribeDBSnapshotAttributes' : 'rds:DescribeDBClusterSnapshotAttributes', resource: snap.arn });
+    return this.attributesResult(snap);
+  }
+
+  // ------------------------------------------------------------------ API: delete
+
+  /**
+   * DeleteDBSnapshot / DeleteDBClusterSnapshot (own manual snapshots; a copy in progress may be
+   * deleted, which cancels it). Copies still reading from the deleted snapshot fail (rule 14).
+   * @throws `DBSnapshotNotFoundFault` / `DBClusterSnapshotNotFoundFault` (unknown, or of another
+   *   account); `InvalidDBSnapshotStateFault` / `InvalidDBClusterSnapshotStateFault` (automated
+   *   snapshot); `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBSnapshot.html
+   */
+  deleteSnapshot(kind: RdsKind, input: Record<string, unknown>, ctx: CallContext): Record<string, unknown> {
+    const spec = SPEC[kind];
+    const idParam = kind === 'instance' ? 'DBSnapshotIdentifier' : 'DBClusterSnapshotIdentifier';
+    const id = input[idParam] as string | undefined;
+    if (!id) throw rdsError('MissingParameter', `The request must contain the parameter ${idParam}`);
+    const arn = this.snapshotArnFromInput(kind, id, ctx);
+    const parsed = parseRdsArn(arn);
+    const snap = parsed && parsed.accountId === ctx.accountId && parsed.region === ctx.region ? this.snapshots.get(arn) : undefined;
+    if (!snap) throw rdsError(spec.notFound, `${spec.label} not found: ${id}`);
+    requireIdentity(this.iam, ctx, {
+      action: kind === 'instance' ? 'rds:DeleteDBSnapshot' : 'rds:DeleteDBClusterSnapshot',
+      resource: snap.arn,
+      context: this.resourceTagContext(snap, false),
+    });
+    if (snap.snapshotType === 'automated') throw rdsError(spec.invalidState, 'Only manual snapshots may be deleted.');
+    const view = kind === 'instance' ? this.toDbSnapshot(snap, ctx.accountId) : this.toDbClusterSnapshot(snap, ctx.accountId);
+    this.removeSnapshot(snap);
+    return kind === 'instance' ? { DBSnapshot: { ...view, Status: 'deleted' } } : { DBClusterSnapshot: { ...view, Status: 'deleted' } };
+  }
+
+  // ------------------------------------------------------------------ API: tags
+
+  /**
+   * AddTagsToResource / ListTagsForResource / RemoveTagsFromResource on an RDS ARN of the caller's
+   * account and Region (db, cluster, snapshot, cluster-snapshot).
+   * @throws the not-found fault of the resource type, `InvalidParameterValue` (not an RDS ARN,
+   *   reserved `aws:` tag keys), `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_AddTagsToResource.html
+   */
+  tags(op: 'AddTagsToResource' | 'ListTagsForResource' | 'RemoveTagsFromResource', input: Record<string, unknown>, ctx: CallContext): Record<string, unknown> {
+    const name = input.ResourceName as string | undefined;
+    if (!name) throw rdsError('MissingParameter', 'The request must contain the parameter ResourceName');
+    const parsed = parseRdsArn(name);
+    if (!parsed) throw rdsError('InvalidParameterValue', `The specified resource name does not match an RDS resource in this region: ${name}`);
+    const tagsMap = this.tagsOf(name, parsed, ctx);
+    const tags = (input.Tags as Tag[] | undefined) ?? [];
+    const snap = this.snapshots.get(name);
+    const resourceContext = snap ? this.resourceTagContext(snap, false) : this.plainTagContext(tagsMap);
+    if (op === 'AddTagsToResource') {
+      requireIdentity(this.iam, ctx, { action: 'rds:AddTagsToResource', resource: name, context: { ...resourceContext, ...this.requestTagContext(tags) } });
+      this.validateTags(tags);
+      for (const t of tags) if (t.Key) tagsMap.set(t.Key, t.Value ?? '');
+      return {};
+    }
+    if (op === 'RemoveTagsFromResource') {
+      requireIdentity(this.iam, ctx, { action: 'rds:RemoveTagsFromResource', resource: name, context: resourceContext });
+      for (const k of (input.TagKeys as string[] | undefined) ?? []) tagsMap.delete(k);
+      return {};
+    }
+    requireIdentity(this.iam, ctx, { action: 'rds:ListTagsForResource', resource: name, context: resourceContext });
+    return { TagList: tagList(tagsMap) };
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private createDatabase(db: CreateDatabaseInput, kind: RdsKind): void {
+    const identifier = db.identifier.toLowerCase();
+    const arn = this.dbArn(db.accountId, db.region, kind, identifier);
+    if (this.databases.has(arn)) {
+      throw kind === 'instance'
+        ? rdsError('DBInstanceAlreadyExistsFault', `DB instance already exists: ${identifier}`)
+        : rdsError('DBClusterAlreadyExistsFault', `DB cluster already exists: ${identifier}`);
+    }
+    let kmsKeyId: string | undefined;
+    if (db.storageEncrypted) {
+      if (db.kmsKeyId) {
+        const key = this.kms.resolve(db.accountId, db.region, db.kmsKeyId);
+        if (!key) throw new SandboxUsageError(`create ${kind} ${identifier}: KMS key ${db.kmsKeyId} not found in ${db.accountId}/${db.region}`);
+        kmsKeyId = key.arn;
+      } else {
+        kmsKeyId = this.kms.defaultRdsKey(db.accountId, db.region);
+      }
+    }
+    this.databases.set(arn, {
+      accountId: db.accountId,
+      region: db.region,
+      identifier,
+      kind,
+      engine: db.engine,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      storageEncrypted: db.storageEncrypted,
+      ...(kmsKeyId ? { kmsKeyId } : {}),
+      tags: new Map(Object.entries(db.tags ?? {})),
+      arn,
+      createTime: this.clock.now(),
+      resourceId: `${kind === 'instance' ? 'db' : 'cluster'}-${randomUUID().replace(/-/g, '').slice(0, 26).toUpperCase()}`,
+    });
+  }
+
+  private addSnapshotOf(db: DatabaseRecord, identifier: string, type: 'automated' | 'manual', at: Date, tags: Map<string, string>): { identifier: string; arn: string } {
+    const spec = SPEC[db.kind];
+    const arn = `arn:aws:rds:${db.region}:${db.accountId}:${spec.arnType}:${identifier}`;
+    if (this.snapshots.has(arn)) throw rdsError(spec.alreadyExists, `${spec.label} already exists: ${identifier}`);
+    this.snapshots.set(arn, {
+      seq: ++this.seq,
+      accountId: db.accountId,
+      region: db.region,
+      kind: db.kind,
+      identifier,
+      arn,
+      snapshotType: type,
+      dbIdentifier: db.identifier,
+      engine: db.engine,
+      sizeGiB: db.allocatedStorageGiB,
+      encrypted: db.storageEncrypted,
+      ...(db.kmsKeyId ? { kmsKeyId: db.kmsKeyId } : {}),
+      createTimeMs: at.getTime(),
+      originalCreateTimeMs: at.getTime(),
+      dbCreateTime: db.createTime,
+      resourceId: db.resourceId,
+      tags,
+      sharedWith: new Set(),
+    });
+    return { identifier, arn };
+  }
+
+  /** Removes a snapshot now; copies reading from it that are still in progress fail (rule 14). */
+  private removeSnapshot(snap: SnapshotRecord): void {
+    const now = this.clock.nowMs();
+    for (const other of this.snapshots.values()) {
+      if (other.copy?.sourceArn === snap.arn && other.failedAtMs === undefined && this.status(other).status === 'creating') other.failedAtMs = now;
+    }
+    snap.deletedAtMs = now;
+    this.snapshots.delete(snap.arn);
+  }
+
+  private bucketKey(s: { accountId: string; region: string; kind: RdsKind }): string {
+    return `${s.accountId}/${s.region}/${s.kind}`;
+  }
+
+  /** Status and progress of a snapshot at clock now. */
+  private status(s: SnapshotRecord): { status: 'creating' | 'available' | 'failed'; percent: number; startMs?: number } {
+    const now = this.clock.nowMs();
+    if (!s.copy) {
+      if (s.failedAtMs !== undefined && s.failedAtMs <= now) return { status: 'failed', percent: 100 };
+      return { status: 'available', percent: 100 };
+    }
+    const q = this.quota(s.accountId, s.region);
+    const limit = s.kind === 'instance' ? q.concurrentDbSnapshotCopies : q.concurrentDbClusterSnapshotCopies;
+    const starts = scheduleCopies(
+      (this.copyHistory.get(this.bucketKey(s)) ?? []).map((c) => {
+        const term = Math.min(c.failedAtMs ?? Number.POSITIVE_INFINITY, c.deletedAtMs ?? Number.POSITIVE_INFINITY);
+        return {
+          seq: c.seq,
+          requestedAtMs: c.copy!.requestedAtMs,
+          durationMs: c.copy!.durationSeconds * 1000,
+          ...(Number.isFinite(term) ? { terminatedAtMs: term } : {}),
+          stalled: c.stalledAtMs !== undefined,
+        };
+      }),
+      limit,
+    );
+    const start = starts.get(s.seq);
+    const durationMs = s.copy.durationSeconds * 1000;
+    const progressAt = (t: number): number => {
+      if (start === undefined || t <= start) return 0;
+      const frozen = s.stalledAtMs !== undefined ? Math.min(t, s.stalledAtMs) : t;
+      if (frozen <= start) return 0;
+      return Math.min(99, Math.floor((100 * (frozen - start)) / Math.max(1, durationMs)));
+    };
+    const withStart = start !== undefined && start <= now ? { startMs: start } : {};
+    if (s.failedAtMs !== undefined && s.failedAtMs <= now) return { status: 'failed', percent: progressAt(s.failedAtMs), ...withStart };
+    if (start === undefined || now < start) return { status: 'creating', percent: 0 };
+    if (s.stalledAtMs === undefined && now >= start + durationMs) return { status: 'available', percent: 100, startMs: start };
+    return { status: 'creating', percent: progressAt(now), startMs: start };
+  }
+
+  private view(s: SnapshotRecord): SnapshotRecordView {
+    const st = this.status(s);
+    return {
+      identifier: s.identifier,
+      arn: s.arn,
+      accountId: s.accountId,
+      region: s.region,
+      kind: s.kind,
+      snapshotType: s.snapshotType,
+      status: st.status,
+      percentProgress: st.percent,
+      encrypted: s.encrypted,
+      ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
+      sizeGiB: s.sizeGiB,
+      engine: s.engine,
+      createTime: new Date(s.createTimeMs).toISOString(),
+      dbIdentifier: s.dbIdentifier,
+      tags: Object.fromEntries(s.tags),
+      sharedWith: [...s.sharedWith],
+      ...(s.copy ? { sourceArn: s.copy.sourceArn } : {}),
+      ...(st.startMs !== undefined ? { copyStartedAt: new Date(st.startMs).toISOString() } : {}),
+    };
+  }
+
+  private toDbSnapshot(s: SnapshotRecord, viewer: string): Record<string, unknown> {
+    const st = this.status(s);
+    const own = s.accountId === viewer;
+    return {
+      DBSnapshotIdentifier: own ? s.identifier : s.arn,
+      DBInstanceIdentifier: s.dbIdentifier,
+      SnapshotCreateTime: new Date(s.createTimeMs),
+      Engine: s.engine,
+      AllocatedStorage: s.sizeGiB,
+      Status: st.status,
+      Port: 5432,
+      AvailabilityZone: `${s.region}a`,
+      InstanceCreateTime: s.dbCreateTime,
+      MasterUsername: 'admin',
+      LicenseModel: s.engine.startsWith('postgres') ? 'postgresql-license' : 'general-public-license',
+      SnapshotType: own ? s.snapshotType : s.sharedWith.has(viewer) ? 'shared' : 'public',
+      PercentProgress: st.percent,
+      ...(s.copy?.crossRegion ? { SourceRegion: s.copy.sourceRegion } : {}),
+      ...(s.copy && (s.copy.crossRegion || s.copy.crossAccount) ? { SourceDBSnapshotIdentifier: s.copy.sourceArn } : {}),
+      StorageType: 'gp3',
+      Encrypted: s.encrypted,
+      ...(s.kmsKeyId ? { KmsKeyId: s.kmsKeyId } : {}),
+      DBSnapshotArn: s.arn,
+      IAMDatabaseAuthenticationEnabled: false,
+      ProcessorFeatures: [],
+      DbiResourceId: s.resourceId,
+      TagList: own ? tagList(s.tags) : [],
+      OriginalSnapshotCreateTime: new Date(s.originalCreateTimeMs),
+      SnapshotTarget: 'region',
+    };
+  }
+
+  private toDbClusterSnapshot(s: SnapshotRecord, viewer: string): Record<string, unknown> {
+    const st = this.status(s);
+    const own = s.accountId === viewer;
+    return {
+      AvailabilityZones: [`${s.region}a`, `${s.region}b`, `${s.region}c`],
+      DBClusterSnapshotIdentifier: own ? s.identifier : s.arn,
+      DBClusterIdentifier: s.dbIdentifier,
+      SnapshotCreateTime: new Date(s.createTimeMs),
+      Engine: s.engine,
+      EngineMode: 'provisioned',
+      AllocatedStorage: s.sizeGiB,
+      Status: st.status,
+      Port: 5432,
+      ClusterCreateTime: s.dbCreateTime,
+      MasterUsername: 'admin',
+      LicenseModel: s.engine,
+      SnapshotType: own ? s.snapshotType : s.sharedWith.has(viewer) ? 'shared' : 'public',
+      PercentProgress: st.percent,
+      StorageEncrypted: s.encrypted,
+      ...(s.kmsKeyId ? { KmsKeyId: s.kmsKeyId } : {}),
+      DBClusterSnapshotArn: s.arn,
+      ...(s.copy && (s.copy.crossRegion || s.copy.crossAccount) ? { SourceDBClusterSnapshotArn: s.copy.sourceArn } : {}),
+      IAMDatabaseAuthenticationEnabled: false,
+      TagList: own ? tagList(s.tags) : [],
+      DbClusterResourceId: s.resourceId,
+      StorageType: 'aurora',
+    };
+  }
+
+  private attributesResult(s: SnapshotRecord): Record<string, unknown> {
+    const attrs = [{ AttributeName: 'restore', AttributeValues: [...s.sharedWith] }];
+    return s.kind === 'instance'
+      ? { DBSnapshotAttributesResult: { DBSnapshotIdentifier: s.identifier, DBSnapshotAttributes: attrs } }
+      : { DBClusterSnapshotAttributesResult: { DBClusterSnapshotIdentifier: s.identifier, DBClusterSnapshotAttributes: attrs } };
+  }
+
+  private dbArn(accountId: string, region: string, kind: RdsKind, identifier: string): string {
+    return `arn:aws:rds:${region}:${accountId}:${SPEC[kind].dbArnType}:${identifier}`;
+  }
+
+  /** Turns a name or ARN into the snapshot ARN it denotes from the caller's point of view. */
+  private snapshotArnFromInput(kind: RdsKind, id: string, ctx: CallContext): string {
+    if (id.startsWith('arn:')) {
+      const p = parseRdsArn(id);
+      if (p) return `arn:aws:rds:${p.region}:${p.accountId}:${p.type}:${p.id.toLowerCase()}`;
+      return id;
+    }
+    return `arn:aws:rds:${ctx.region}:${ctx.accountId}:${SPEC[kind].arnType}:${id.toLowerCase()}`;
+  }
+
+  /** A snapshot the caller may see by name/ARN in its Region: its own, or another account's shared with it (or public). */
+  private findVisible(kind: RdsKind, id: string, ctx: CallContext): SnapshotRecord | undefined {
+    const arn = this.snapshotArnFromInput(kind, id, ctx);
+    const s = this.snapshots.get(arn);
+    if (!s || s.kind !== kind || s.region !== ctx.region) return undefined;
+    if (s.accountId === ctx.accountId) return s;
+    return s.sharedWith.has(ctx.accountId) || s.sharedWith.has('all') ? s : undefined;
+  }
+
+  /** Copy source: a name means the caller's account and Region; an ARN may point to another Region and (if shared) another account. */
+  private findCopySource(kind: RdsKind, id: string, ctx: CallContext): SnapshotRecord | undefined {
+    const arn = this.snapshotArnFromInput(kind, id, ctx);
+    const s = this.snapshots.get(arn);
+    if (!s || s.kind !== kind) return undefined;
+    if (s.accountId === ctx.accountId) return s;
+    return s.sharedWith.has(ctx.accountId) || s.sharedWith.has('all') ? s : undefined;
+  }
+
+  /** Destination key of a copy: must exist and be enabled in the caller's account and the destination Region (rule 6). */
+  private resolveTargetKey(keyInput: string, ctx: CallContext): KmsKeyRecord {
+    const key =
+      keyInput === 'alias/aws/rds' || keyInput === `arn:aws:kms:${ctx.region}:${ctx.accountId}:alias/aws/rds`
+        ? this.kms.get(this.kms.defaultRdsKey(ctx.accountId, ctx.region))
+        : this.kms.resolve(ctx.accountId, ctx.region, keyInput);
+    const notAccessible = () => rdsError('KMSKeyNotAccessibleFault', `The target KMS key [${keyInput}] does not exist, is not enabled or you do not have permissions to access it.`);
+    if (!key || key.accountId !== ctx.accountId) throw notAccessible();
+    if (this.kms.checkUse(ctx.principal, key, TARGET_KEY_ACTIONS, 'rds')) throw notAccessible();
+    return key;
+  }
+
+  /** Rule 4: the caller's account (key policy) and principal (IAM) must be allowed to use the source key. */
+  private checkSourceKey(source: SnapshotRecord, principal: Principal): void {
+    const key = source.kmsKeyId ? this.kms.get(source.kmsKeyId) : undefined;
+    const base = `The source snapshot KMS key [${source.kmsKeyId ?? 'None'}] does not exist, is not enabled or you do not have permissions to access it.`;
+    if (!key) throw rdsError('KMSKeyNotAccessibleFault', base);
+    const problem = this.kms.checkUse(principal, key, SOURCE_KEY_ACTIONS, 'rds');
+    if (!problem) return;
+    if (problem.problem === 'disabled') throw rdsError('KMSKeyNotAccessibleFault', `${base} (key is disabled)`);
+    const where =
+      problem.why === 'resource' || (problem.why === 'explicit' && key.accountId !== principal.accountId)
+        ? `the key policy of ${key.arn} (account ${key.accountId}) does not allow account ${principal.accountId} (${principal.arn})`
+        : `the IAM policies of ${principal.arn} in account ${principal.accountId} do not allow it on ${key.arn}`;
+    throw rdsError('KMSKeyNotAccessibleFault', `${base} ${problem.action} denied: ${where}.`);
+  }
+
+  private requestTagContext(tags: Tag[]): Record<string, string> {
+    const ctx: Record<string, string> = {};
+    for (const t of tags) {
+      if (!t.Key) continue;
+      ctx[`aws:RequestTag/${t.Key}`] = t.Value ?? '';
+      ctx[`rds:req-tag/${t.Key}`] = t.Value ?? '';
+    }
+    return ctx;
+  }
+
+  private resourceTagContext(s: SnapshotRecord, hideTags: boolean): Record<string, string> {
+    if (hideTags) return {};
+    const ctx: Record<string, string> = {};
+    for (const [k, v] of s.tags) {
+      ctx[`aws:ResourceTag/${k}`] = v;
+      ctx[`${SPEC[s.kind].tagKeyPrefix}${k}`] = v;
+    }
+    return ctx;
+  }
+
+  private plainTagContext(tags: Map<string, string>): Record<string, string> {
+    const ctx: Record<string, string> = {};
+    for (const [k, v] of tags) ctx[`aws:ResourceTag/${k}`] = v;
+    return ctx;
+  }
+
+  private validateTags(tags: Tag[]): void {
+    for (const t of tags) {
+      if (!t.Key) throw rdsError('InvalidParameterValue', 'Tag keys must not be empty.');
+      if (t.Key.toLowerCase().startsWith('aws:')) throw rdsError('InvalidParameterValue', "Tag keys cannot start with the reserved prefix 'aws:'.");
+    }
+  }
+
+  private tagsOf(name: string, parsed: NonNullable<ReturnType<typeof parseRdsArn>>, ctx: CallContext): Map<string, string> {
+    const mine = parsed.accountId === ctx.accountId && parsed.region === ctx.region;
+    const notFound = () => {
+      switch (parsed.type) {
+        case 'db':
+          return rdsError('DBInstanceNotFoundFault', `DBInstance ${parsed.id} not found.`);
+        case 'cluster':
+          return rdsError('DBClusterNotFoundFault', `DBCluster ${parsed.id} not found.`);
+        case 'snapshot':
+          return rdsError('DBSnapshotNotFoundFault', `DBSnapshot not found: ${parsed.id}`);
+        default:
+          return rdsError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot not found: ${parsed.id}`);
+      }
+    };
+    if (!mine) throw notFound();
+    if (parsed.type === 'db' || parsed.type === 'cluster') {
+      const db = this.databases.get(name.toLowerCase());
+      if (!db) throw notFound();
+      return db.tags;
+    }
+    const snap = this.snapshots.get(this.snapshotArnFromInput(parsed.type === 'snapshot' ? 'instance' : 'cluster', name, ctx));
+    if (!snap) throw notFound();
+    return snap.tags;
+  }
+
+  private describeDatabases(kind: RdsKind, id: string | undefined, input: { MaxRecords?: number; Marker?: string }, ctx: CallContext): Record<string, unknown> {
+    const maxRecords = this.maxRecords(input.MaxRecords);
+    const spec = SPEC[kind];
+    const arn = id ? (id.startsWith('arn:') ? id.toLowerCase() : this.dbArn(ctx.accountId, ctx.region, kind, id.toLowerCase())) : `arn:aws:rds:${ctx.region}:${ctx.accountId}:${spec.dbArnType}:*`;
+    requireIdentity(this.iam, ctx, { action: kind === 'instance' ? 'rds:DescribeDBInstances' : 'rds:DescribeDBClusters', resource: arn });
+    let rows: DatabaseRecord[];
+    if (id) {
+      const db = this.databases.get(arn);
+      if (!db || db.accountId !== ctx.accountId || db.region !== ctx.region) {
+        throw rdsError(spec.dbNotFound, kind === 'instance' ? `DBInstance ${id} not found.` : `DBCluster ${id} not found.`);
+      }
+      rows = [db];
+    } else {
+      rows = [...this.databases.values()].filter((d) => d.kind === kind && d.accountId === ctx.accountId && d.region === ctx.region);
+    }
+    const { page, marker } = this.paginate(rows, maxRecords, input.Marker);
+    const common = (d: DatabaseRecord) => ({
+      Engine: d.engine,
+      AllocatedStorage: d.allocatedStorageGiB,
+      StorageEncrypted: d.storageEncrypted,
+      ...(d.kmsKeyId ? { KmsKeyId: d.kmsKeyId } : {}),
+      TagList: tagList(d.tags),
+      BackupRetentionPeriod: 7,
+    });
+    if (kind === 'instance') {
+      return {
+        DBInstances: page.map((d) => ({
+          DBInstanceIdentifier: d.identifier,
+          DBInstanceArn: d.arn,
+          DBInstanceClass: 'db.t4g.medium',
+          DBInstanceStatus: 'available',
+          InstanceCreateTime: d.createTime,
+          DbiResourceId: d.resourceId,
+          ...common(d),
+        })),
+        ...(marker ? { Marker: marker } : {}),
+      };
+    }
+    return {
+      DBClusters: page.map((d) => ({
+        DBClusterIdentifier: d.identifier,
+        DBClusterArn: d.arn,
+        Status: 'available',
+        ClusterCreateTime: d.createTime,
+        DbClusterResourceId: d.resourceId,
+        EngineMode: 'provisioned',
+        ...common(d),
+      })),
+      ...(marker ? { Marker: marker } : {}),
+    };
+  }
+
+  private maxRecords(v: unknown): number {
+    if (v === undefined) return 100;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 20 || v > 100) {
+      throw rdsError('InvalidParameterValue', `Invalid value ${String(v)} for MaxRecords. Must be between 20 and 100`);
+    }
+    return v;
+  }
+
+  private paginate<T>(rows: readonly T[], maxRecords: number, marker: string | undefined): { page: T[]; marker?: string } {
+    let offset = 0;
+    if (marker !== undefined) {
+      const m = /^sbx-marker-(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
+      if (!m) throw rdsError('InvalidParameterValue', `Invalid marker: ${marker}`);
+      offset = Number(m[1]);
+    }
+    const page = rows.slice(offset, offset + maxRecords);
+    const next = offset + maxRecords;
+    return next < rows.length ? { page, marker: Buffer.from(`sbx-marker-${next}`, 'utf8').toString('base64url') } : { page };
+  }
+
+  private mustGetDb(accountId: string, region: string, kind: RdsKind, identifier: string): DatabaseRecord {
+    const db = this.databases.get(this.dbArn(accountId, region, kind, identifier.toLowerCase()));
+    if (!db) throw new SandboxUsageError(`${kind} ${identifier} does not exist in ${accountId}/${region} (create it first)`);
+    return db;
+  }
+
+  private mustGetSnapshot(arn: string): SnapshotRecord {
+    const s = this.snapshots.get(arn);
+    if (!s) throw new SandboxUsageError(`unknown snapshot ${arn}`);
+    return s;
+  }
+
+}

@@ -1,0 +1,277 @@
+/**
+ * AwsSandbox: an in-process AWS (RDS, KMS, STS, SNS; S3 stubbed) for several accounts and Regions,
+ * plugged into AWS SDK v3 clients with aws-sdk-client-mock. Every `send` of an RDSClient, KMSClient,
+ * STSClient, SNSClient or S3Client — including clients created elsewhere at module scope — is routed
+ * to the simulation while installed. The caller's identity is read from the client itself
+ * (`client.config.credentials()` -> access key -> principal; `client.config.region()` -> Region), so
+ * a test proves the same wiring production uses.
+ *
+ * All time comes from the VirtualClock; nothing runs on timers.
+ */
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+  RemoveTagsFromResourceCommand,
+} from '@aws-sdk/client-rds';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { VirtualClock } from '../clock';
+import type { CallContext, CallRecord } from './context';
+import { awsError, nextRequestId, type ServiceName } from './errors';
+import { FaultStore, type FaultSpec } from './faults';
+import { IamStore, type PutRoleInput, type RoleRecord, type SandboxCredentials } from './identity';
+import { KmsStore, type CreateKeyInput } from './kms';
+import type { PolicyDocument } from './policy';
+import { RdsStore, type CreateDatabaseInput, type RdsKind, type RdsQuota, type SnapshotRecordView } from './rds';
+import { SnsStore, type CreateTopicInput, type PublishedMessage } from './sns';
+import { assumeRole, getCallerIdentity } from './sts';
+
+/** Options of {@link AwsSandbox}. */
+export interface AwsSandboxOptions {
+  /** The clock every simulated service reads. */
+  readonly clock: VirtualClock;
+  /** Only the commercial partition is simulated. @default 'aws' */
+  readonly partition?: 'aws';
+}
+
+/** `sandbox.iam`. */
+export interface SandboxIam {
+  /** Registers a role; its identity policies are ENFORCED for calls made with its credentials. @returns the role ARN */
+  putRole(role: PutRoleInput): string;
+  /** The registered role, or undefined. */
+  getRole(roleArn: string): RoleRecord | undefined;
+  /** Removes a role (its sessions are then denied everything). */
+  deleteRole(roleArn: string): void;
+}
+
+/** `sandbox.kms`. */
+export interface SandboxKms {
+  /** Creates a customer managed key (default policy: account root `kms:*`). @returns `{ keyId, arn }` */
+  createKey(k: CreateKeyInput): { keyId: string; arn: string };
+  /** Replaces a key policy. */
+  putKeyPolicy(keyArn: string, policy: PolicyDocument): void;
+  /** Disables a key. */
+  disableKey(keyArn: string): void;
+  /** Enables a key again. */
+  enableKey(keyArn: string): void;
+  /** The AWS managed `aws/rds` key of an account/Region (created on first use). @returns key ARN */
+  defaultRdsKey(accountId: string, region: string): string;
+}
+
+/** `sandbox.rds`. */
+export interface SandboxRds {
+  /** Creates a DB instance. @throws `DBInstanceAlreadyExistsFault` */
+  createDbInstance(db: CreateDatabaseInput): void;
+  /** Creates a DB cluster. @throws `DBClusterAlreadyExistsFault` */
+  createDbCluster(db: CreateDatabaseInput): void;
+  /** Deletes a database and its automated snapshots. */
+  deleteDatabase(accountId: string, region: string, identifier: string, kind: RdsKind): void;
+  /** An automated snapshot `rds:<db>-<yyyy-mm-dd-hh-mm>`, `available` at once, created at clock now (or `at`). */
+  createAutomatedSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; at?: Date }): { identifier: string; arn: string };
+  /** A manual snapshot, `available` at once, created at clock now (or `at`), with optional tags. */
+  createManualSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; identifier: string; at?: Date; tags?: Readonly<Record<string, string>> }): { identifier: string; arn: string };
+  /** Every snapshot in an account/Region (status/percent computed at clock now). */
+  listSnapshots(accountId: string, region: string): SnapshotRecordView[];
+  /** One snapshot by ARN (undefined when absent/deleted). */
+  getSnapshot(arn: string): SnapshotRecordView | undefined;
+  /** Changes quotas of one account/Region. */
+  setQuota(accountId: string, region: string, q: Partial<RdsQuota>): void;
+  /** Rule 9 switch: allow cross-account + cross-Region DB cluster snapshot copy in one step (default true). */
+  setCrossAccountCrossRegionClusterCopy(allowed: boolean): void;
+  /** Forces a snapshot to `failed` from now on. */
+  failSnapshot(arn: string): void;
+  /** Forces a snapshot to stay `creating` forever. */
+  stallSnapshot(arn: string): void;
+}
+
+/** `sandbox.sns`. */
+export interface SandboxSns {
+  /** Creates a topic. @returns topic ARN */
+  createTopic(t: CreateTopicInput): string;
+  /** Replaces a topic's access policy. */
+  setTopicPolicy(topicArn: string, policy: PolicyDocument): void;
+  /** Messages published so far, in order. */
+  readonly messages: readonly PublishedMessage[];
+}
+
+/** `sandbox.faults`. */
+export interface SandboxFaults {
+  /** Next matching calls throw `error` instead of running (times defaults to 1; Infinity allowed). */
+  inject(f: FaultSpec): void;
+  /** Disarms every fault. */
+  clear(): void;
+}
+
+type Handler = (input: any, ctx: CallContext) => unknown;
+type CommandClass = abstract new (...args: any[]) => unknown;
+
+/** The in-process AWS. See the module comment. */
+export class AwsSandbox {
+  readonly clock: VirtualClock;
+  readonly partition: 'aws';
+  readonly iam: SandboxIam;
+  readonly kms: SandboxKms;
+  readonly rds: SandboxRds;
+  readonly sns: SandboxSns;
+  readonly faults: SandboxFaults;
+  /** Every call seen, in call order (recorded when the call starts; errorName filled on failure). */
+  readonly calls: CallRecord[] = [];
+
+  private readonly iamStore: IamStore;
+  private readonly kmsStore: KmsStore;
+  private readonly rdsStore: RdsStore;
+  private readonly snsStore: SnsStore;
+  private readonly faultStore = new FaultStore();
+  private stubs: Array<{ restore(): void }> = [];
+
+  constructor(opts: AwsSandboxOptions) {
+    this.clock = opts.clock;
+    this.partition = opts.partition ?? 'aws';
+    this.iamStore = new IamStore(this.clock);
+    this.kmsStore = new KmsStore(this.clock, this.iamStore);
+    this.rdsStore = new RdsStore(this.clock, this.iamStore, this.kmsStore);
+    this.snsStore = new SnsStore(this.clock, this.iamStore, this.kmsStore);
+    const iam = this.iamStore;
+    const kms = this.kmsStore;
+    const rds = this.rdsStore;
+    const sns = this.snsStore;
+    const faults = this.faultStore;
+    this.iam = { putRole: (r) => iam.putRole(r), getRole: (a) => iam.getRole(a), deleteRole: (a) => iam.deleteRole(a) };
+    this.kms = {
+      createKey: (k) => kms.createKey(k),
+      putKeyPolicy: (a, p) => kms.putKeyPolicy(a, p),
+      disableKey: (a) => kms.disableKey(a),
+      enableKey: (a) => kms.enableKey(a),
+      defaultRdsKey: (acct, region) => kms.defaultRdsKey(acct, region),
+    };
+    this.rds = {
+      createDbInstance: (db) => rds.createDbInstance(db),
+      createDbCluster: (db) => rds.createDbCluster(db),
+      deleteDatabase: (a, r, id, k) => rds.deleteDatabase(a, r, id, k),
+      createAutomatedSnapshot: (s) => rds.createAutomatedSnapshot(s),
+      createManualSnapshot: (s) => rds.createManualSnapshot(s),
+      listSnapshots: (a, r) => rds.listSnapshots(a, r),
+      getSnapshot: (arn) => rds.getSnapshot(arn),
+      setQuota: (a, r, q) => rds.setQuota(a, r, q),
+      setCrossAccountCrossRegionClusterCopy: (allowed) => rds.setCrossAccountCrossRegionClusterCopy(allowed),
+      failSnapshot: (arn) => rds.failSnapshot(arn),
+      stallSnapshot: (arn) => rds.stallSnapshot(arn),
+    };
+    this.sns = { createTopic: (t) => sns.createTopic(t), setTopicPolicy: (a, p) => sns.setTopicPolicy(a, p), messages: sns.messages };
+    this.faults = { inject: (f) => faults.inject(f), clear: () => faults.clear() };
+  }
+
+  /**
+   * Credentials the sandbox recognises as this principal: a role ARN `arn:aws:iam::<acct>:role/<name>`
+   * (must exist via iam.putRole; session name `sandbox`, never expires) or an account root
+   * `arn:aws:iam::<acct>:root` (full admin, no IAM checks). Stable per principal.
+   * @throws SandboxUsageError for other ARNs or unknown roles
+   */
+  credentialsFor(principalArn: string): SandboxCredentials {
+    return this.iamStore.credentialsFor(principalArn);
+  }
+
+  /**
+   * Routes RDSClient, KMSClient, STSClient, SNSClient and S3Client `send` to the sandbox
+   * (S3: every command throws `NotImplemented`). Idempotent; the last installed sandbox wins.
+   */
+  install(): void {
+    this.uninstall();
+    const rds = this.rdsStore;
+    this.route('rds', RDSClient, [
+      [DescribeDBInstancesCommand, 'DescribeDBInstances', (i, c) => rds.describeDbInstances(i, c)],
+      [DescribeDBClustersCommand, 'DescribeDBClusters', (i, c) => rds.describeDbClusters(i, c)],
+      [DescribeDBSnapshotsCommand, 'DescribeDBSnapshots', (i, c) => rds.describeSnapshots('instance', i, c)],
+      [DescribeDBClusterSnapshotsCommand, 'DescribeDBClusterSnapshots', (i, c) => rds.describeSnapshots('cluster', i, c)],
+      [CopyDBSnapshotCommand, 'CopyDBSnapshot', (i, c) => rds.copySnapshot('instance', i, c)],
+      [CopyDBClusterSnapshotCommand, 'CopyDBClusterSnapshot', (i, c) => rds.copySnapshot('cluster', i, c)],
+      [ModifyDBSnapshotAttributeCommand, 'ModifyDBSnapshotAttribute', (i, c) => rds.modifySnapshotAttribute('instance', i, c)],
+      [ModifyDBClusterSnapshotAttributeCommand, 'ModifyDBClusterSnapshotAttribute', (i, c) => rds.modifySnapshotAttribute('cluster', i, c)],
+      [DescribeDBSnapshotAttributesCommand, 'DescribeDBSnapshotAttributes', (i, c) => rds.describeSnapshotAttributes('instance', i, c)],
+      [DescribeDBClusterSnapshotAttributesCommand, 'DescribeDBClusterSnapshotAttributes', (i, c) => rds.describeSnapshotAttributes('cluster', i, c)],
+      [DeleteDBSnapshotCommand, 'DeleteDBSnapshot', (i, c) => rds.deleteSnapshot('instance', i, c)],
+      [DeleteDBClusterSnapshotCommand, 'DeleteDBClusterSnapshot', (i, c) => rds.deleteSnapshot('cluster', i, c)],
+      [AddTagsToResourceCommand, 'AddTagsToResource', (i, c) => rds.tags('AddTagsToResource', i, c)],
+      [ListTagsForResourceCommand, 'ListTagsForResource', (i, c) => rds.tags('ListTagsForResource', i, c)],
+      [RemoveTagsFromResourceCommand, 'RemoveTagsFromResource', (i, c) => rds.tags('RemoveTagsFromResource', i, c)],
+    ]);
+    this.route('sts', STSClient, [
+      [AssumeRoleCommand, 'AssumeRole', (i, c) => assumeRole(this.iamStore, i, c)],
+      [GetCallerIdentityCommand, 'GetCallerIdentity', (_i, c) => getCallerIdentity(c)],
+    ]);
+    this.route('kms', KMSClient, [[DescribeKeyCommand, 'DescribeKey', (i, c) => this.kmsStore.describeKey(i, c)]]);
+    this.route('sns', SNSClient, [[PublishCommand, 'Publish', (i, c) => this.snsStore.publish(i, c)]]);
+    this.route('s3', S3Client, []);
+  }
+
+  /** Restores the real clients (mock.restore()). Safe to call when not installed. */
+  uninstall(): void {
+    for (const s of this.stubs) s.restore();
+    this.stubs = [];
+  }
+
+  private route(service: ServiceName, clientClass: any, table: Array<[CommandClass, string, Handler]>): void {
+    const stub = mockClient(clientClass);
+    this.stubs.push(stub);
+    // Registered first so that the specific `.on(Command)` behaviours below take precedence.
+    stub.onAnyCommand().callsFake((input: unknown, getClient: () => any) => {
+      const client = getClient();
+      const cmd = stub.send.lastCall?.args[0] as { constructor?: { name?: string } } | undefined;
+      const operation = (cmd?.constructor?.name ?? 'Unknown').replace(/Command$/, '');
+      return this.dispatch(service, operation, input, client, () => {
+        throw awsError(service, 'NotImplemented', `The sandbox does not simulate ${service}:${operation}`, 501);
+      });
+    });
+    for (const [command, operation, handler] of table) {
+      stub.on(command as any).callsFake((input: unknown, getClient: () => any) => this.dispatch(service, operation, input, getClient(), handler));
+    }
+  }
+
+  private async dispatch(service: ServiceName, operation: string, input: unknown, client: any, handler: Handler): Promise<unknown> {
+    const record: CallRecord = { service, operation, accountId: '', region: '', principalArn: '', input: safeClone(input), at: this.clock.iso() };
+    this.calls.push(record);
+    try {
+      const region = String(await resolveConfig(client?.config?.region));
+      const creds = (await resolveConfig(client?.config?.credentials)) as { accessKeyId?: string } | undefined;
+      record.region = region;
+      const principal = this.iamStore.authenticate(service, creds?.accessKeyId);
+      record.accountId = principal.accountId;
+      record.principalArn = principal.arn;
+      const ctx: CallContext = { service, operation, accountId: principal.accountId, region, principalArn: principal.arn, principal };
+      this.faultStore.check(input, ctx);
+      const output = (await handler(input ?? {}, ctx)) as Record<string, unknown>;
+      return { $metadata: { httpStatusCode: 200, requestId: nextRequestId(), attempts: 1, totalRetryDelay: 0 }, ...output };
+    } catch (err) {
+      record.errorName = (err as Error)?.name ?? 'Error';
+      throw err;
+    }
+  }
+}
+
+async function resolveConfig(v: unknown): Promise<unknown> {
+  return typeof v === 'function' ? await (v as () => unknown)() : v;
+}
+
+function safeClone<T>(v: T): T {
+  try {
+    return structuredClone(v);
+  } catch {
+    return v;
+  }
+}
