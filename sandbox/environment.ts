@@ -41,7 +41,7 @@ export function synthesize(config: VaultConfig): SynthesizedApp {
   const key = JSON.stringify(config);
   const cached = synthCache.get(key);
   if (cached) return cached;
-  const { app, sourceStack, vaultStack } = createApp(config, { bundling: false, nag: false }) as {
+  const { app, sourceStack, vaultStack } = createApp(config, { bundling: false, nag: false, validation: false }) as {
     app: App;
     sourceStack: { stackName: string; artifactId: string };
     vaultStack: { stackName: string; artifactId: string };

@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_METADATA } from './database-backup';
+import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import type { BackupFunctions } from './types';
 
@@ -166,5 +167,6 @@ export class BackupRun extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(STATE_MACHINE_METADATA, 'BackupRun');
+    acknowledgeStateMachineGrants(this.stateMachine, [f.planRun, f.notify], [props.databaseBackup]);
   }
 }

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import type { BackupFunctions, PollingProps, RetentionPolicy } from './types';
 
@@ -142,6 +143,7 @@ export class DatabaseBackup extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(STATE_MACHINE_METADATA, 'DatabaseBackup');
+    acknowledgeStateMachineGrants(this.stateMachine, [f.createCopy, f.pollStatus, f.share, f.crossAccountCopy, f.retentionSweep], []);
   }
 
   /**

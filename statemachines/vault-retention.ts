@@ -7,6 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DatabaseRef } from '../functions/shared/contracts';
 import { STATE_MACHINE_METADATA } from './database-backup';
+import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import type { RetentionPolicy } from './types';
 
@@ -166,5 +167,6 @@ export class VaultRetention extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(STATE_MACHINE_METADATA, 'VaultRetention');
+    acknowledgeStateMachineGrants(this.stateMachine, [props.retentionSweep], []);
   }
 }

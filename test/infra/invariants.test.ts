@@ -1,0 +1,194 @@
+/**
+ * Invariants that hold for every template of the app, whatever the configuration: checked on the
+ * example configuration and on a cross-Region one.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_METADATA_KEY } from '../../infra/constructs/vault-function';
+import { WORKFLOW_ALARMS } from '../../infra/constructs/workflow-alarms';
+import { type Statement, type Synthesized, actionsOf, asArray, configWith, roleStatements, synth } from './helpers';
+
+/** Synthesizes on first use, then returns the same result (one synth per configuration per file). */
+function once(make: () => Synthesized): () => Synthesized {
+  let result: Synthesized | undefined;
+  return () => (result ??= make());
+}
+
+const crossRegion = once(() =>
+  synth(
+    configWith({
+      deploymentName: 'dr-vault',
+      vault: { region: 'eu-west-1' },
+      schedule: { timeZone: 'Europe/Paris', enabled: false },
+      notifications: { emails: [] },
+    }),
+  ),
+);
+
+const variants: Array<[string, () => Synthesized]> = [
+  ['example', once(() => synth())],
+  ['cross-Region', crossRegion],
+];
+
+describe.each(variants)('%s configuration', (_name, make) => {
+  let s: Synthesized;
+  let templates: Array<[string, Template]>;
+  beforeAll(() => {
+    s = make();
+    templates = [
+      ['source', s.source],
+      ['vault', s.vault],
+    ];
+  });
+
+  it('every KMS key has rotation on and is retained', () => {
+    for (const [name, t] of templates) {
+      const keys = Object.values(t.findResources('AWS::KMS::Key'));
+      expect(keys.length, name).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key.Properties.EnableKeyRotation, name).toBe(true);
+        expect(key.DeletionPolicy, name).toBe('Retain');
+      }
+    }
+  });
+
+  it('no resource policy allows a wildcard principal', () => {
+    for (const [name, t] of templates) {
+      const documents = [
+        ...Object.values(t.findResources('AWS::KMS::Key')).map((r) => r.Properties.KeyPolicy),
+        ...Object.values(t.findResources('AWS::SNS::TopicPolicy')).map((r) => r.Properties.PolicyDocument),
+        ...Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument),
+      ];
+      for (const doc of documents) {
+        for (const st of doc.Statement as Statement[]) {
+          if (st.Effect !== 'Allow') continue;
+          const p = JSON.stringify(st.Principal);
+          expect(p, `${name}: ${JSON.stringify(st)}`).not.toMatch(/^"\*"$|"AWS":"\*"|"AWS":\["\*"\]/);
+        }
+      }
+    }
+  });
+
+  it('every SNS topic is KMS-encrypted and SSL-only', () => {
+    for (const [name, t] of templates) {
+      const topics = t.findResources('AWS::SNS::Topic');
+      expect(Object.keys(topics), name).toHaveLength(1);
+      for (const [id, topic] of Object.entries(topics)) {
+        expect(topic.Properties.KmsMasterKeyId, name).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+        const policies = Object.values(t.findResources('AWS::SNS::TopicPolicy')).filter((p) =>
+          JSON.stringify(p.Properties.Topics).includes(`"${id}"`),
+        );
+        const ssl = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+        expect(ssl, name).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+        // CloudWatch alarms may use the topic key (else alarm notifications are dropped).
+        const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+        const keyPolicy = t.findResources('AWS::KMS::Key')[keyId]!.Properties.KeyPolicy.Statement as Statement[];
+        expect(keyPolicy.some((st) => JSON.stringify(st.Principal) === '{"Service":"cloudwatch.amazonaws.com"}'), name).toBe(true);
+      }
+    }
+  });
+
+  it('every Lambda function carries the function metadata, the common variables and an explicit runtime', () => {
+    for (const [name, t] of templates) {
+      for (const [id, fn] of Object.entries(t.findResources('AWS::Lambda::Function'))) {
+        expect(fn.Metadata?.[FUNCTION_METADATA_KEY], `${name} ${id}`).toMatch(/^[a-z-]+$/);
+        expect(Object.keys(fn.Properties.Environment.Variables), `${name} ${id}`).toEqual(
+          expect.arrayContaining(['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS']),
+        );
+        expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      }
+    }
+  });
+
+  it('every state machine has failed, timed-out and aborted alarms notifying the topic', () => {
+    for (const [name, t] of templates) {
+      const topicId = Object.keys(t.findResources('AWS::SNS::Topic'))[0]!;
+      const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+      for (const smId of Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))) {
+        const mine = alarms.filter((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'StateMachineArn', Value: { Ref: smId } }]));
+        expect(mine.map((a) => a.MetricName).sort(), `${name} ${smId}`).toEqual(
+          ['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut'].sort(),
+        );
+        expect(WORKFLOW_ALARMS.map((d) => d.id).sort()).toEqual(mine.map((a) => a.MetricName).sort());
+        for (const a of mine) {
+          expect(a).toMatchObject({
+            Namespace: 'AWS/States',
+            Statistic: 'Sum',
+            Period: 300,
+            Threshold: 1,
+            EvaluationPeriods: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            TreatMissingData: 'notBreaching',
+            AlarmActions: [{ Ref: topicId }],
+          });
+        }
+      }
+    }
+  });
+
+  it('every schedule has a time zone, a state machine target and a start-only role', () => {
+    for (const [name, t] of templates) {
+      const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
+      expect(schedules, name).toHaveLength(1);
+      for (const sch of schedules) {
+        expect(sch.ScheduleExpressionTimezone, name).toEqual(expect.any(String));
+        expect(Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))).toContain(sch.Target.Arn.Ref);
+        const statements = roleStatements(t, sch.Target.RoleArn['Fn::GetAtt'][0]);
+        expect(statements.flatMap(actionsOf), name).toEqual(['states:StartExecution']);
+      }
+    }
+  });
+
+  it('no IAM policy allows a wildcard action, and every delete is limited to managed snapshots', () => {
+    for (const [name, t] of templates) {
+      for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+        for (const st of asArray(policy.Properties.PolicyDocument.Statement as Statement[])) {
+          if (st.Effect !== 'Allow') continue;
+          for (const a of actionsOf(st)) expect(a === '*' || /^[a-z0-9-]+:\*$/.test(a), `${name} ${a}`).toBe(false);
+          if (actionsOf(st).some((a) => /^rds:Delete/.test(a))) {
+            expect(JSON.stringify(st.Condition), name).toMatch(/rds:(cluster-)?snapshot-tag\/rds-snapshot-vault:managed/);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('cross-Region specifics', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = crossRegion();
+  });
+
+  it('lets RDS of both Regions use the source key on the vault account\'s behalf', () => {
+    const key = Object.values(s.source.findResources('AWS::KMS::Key')).find((k) =>
+      String(k.Properties.Description).includes('shareable'),
+    )!;
+    const forVault = (key.Properties.KeyPolicy.Statement as Statement[]).filter((st) => JSON.stringify(st.Principal).includes('222222222222'));
+    for (const st of forVault) {
+      expect(st.Condition?.StringEquals?.['kms:ViaService']).toEqual(['rds.us-east-1.amazonaws.com', 'rds.eu-west-1.amazonaws.com']);
+    }
+  });
+
+  it('points the source functions at the vault Region and names everything after the deployment', () => {
+    const fns = Object.values(s.source.findResources('AWS::Lambda::Function'));
+    const copy = fns.find((f) => f.Metadata?.[FUNCTION_METADATA_KEY] === 'cross-account-copy')!;
+    expect(copy.Properties.Environment.Variables).toMatchObject({
+      VAULT_REGION: 'eu-west-1',
+      VAULT_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:222222222222:alias/dr-vault',
+      VAULT_ROLE_ARN: 'arn:aws:iam::222222222222:role/dr-vault-vault-copy',
+    });
+    expect(s.sourceStack.stackName).toBe('dr-vault-source');
+    expect(s.vaultStack.region).toBe('eu-west-1');
+  });
+
+  it('deploys a disabled schedule in the configured time zone', () => {
+    s.source.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED', ScheduleExpressionTimezone: 'Europe/Paris' });
+  });
+
+  it('creates no subscriptions when no e-mail is configured', () => {
+    s.source.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});

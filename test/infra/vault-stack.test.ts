@@ -1,0 +1,155 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Statement, type Synthesized, actionsOf, asArray, functionsByName, logicalIdOf, roleIdOfFunction, roleStatements, synth } from './helpers';
+
+let s: Synthesized;
+let vaultRoleId: string;
+beforeAll(() => {
+  s = synth();
+  vaultRoleId = logicalIdOf(s.vault, 'AWS::IAM::Role', { RoleName: 'rds-snapshot-vault-vault-copy' });
+});
+
+/** IAM action patterns: does `granted` (may contain `*`) cover `action`? */
+function covers(granted: string, action: string): boolean {
+  const re = new RegExp(`^${granted.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  return re.test(action);
+}
+
+const FORBIDDEN = [
+  'rds:DeleteDBSnapshot',
+  'rds:DeleteDBClusterSnapshot',
+  'rds:DeleteDBInstance',
+  'rds:ModifyDBSnapshotAttribute',
+  'rds:ModifyDBClusterSnapshotAttribute',
+  'rds:RestoreDBInstanceFromDBSnapshot',
+  'rds:RestoreDBClusterFromSnapshot',
+];
+
+describe('VaultStack', () => {
+  it('is named and protected from termination', () => {
+    expect(s.vaultStack.stackName).toBe('rds-snapshot-vault-vault');
+    expect(s.vaultStack.terminationProtection).toBe(true);
+    expect(s.vaultStack.account).toBe('222222222222');
+    expect(s.vaultStack.region).toBe('us-east-1');
+  });
+
+  describe('vault copy role', () => {
+    it('trusts exactly the two source roles, with the external ID', () => {
+      const trust = s.vault.findResources('AWS::IAM::Role')[vaultRoleId]!.Properties.AssumeRolePolicyDocument.Statement as Statement[];
+      const principals = trust.flatMap((st) => asArray((st.Principal as { AWS?: string | string[] }).AWS));
+      expect(principals.sort()).toEqual([
+        'arn:aws:iam::111111111111:role/rds-snapshot-vault-cross-account-copy',
+        'arn:aws:iam::111111111111:role/rds-snapshot-vault-poll-status',
+      ]);
+      for (const st of trust) {
+        expect(st.Effect).toBe('Allow');
+        expect(st.Action).toBe('sts:AssumeRole');
+        expect(Object.keys(st.Principal as object)).toEqual(['AWS']);
+        expect(st.Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'rsv-example-3f9c1b7e' } });
+      }
+    });
+
+    it('allows no delete, share or restore action', () => {
+      const allowed = roleStatements(s.vault, vaultRoleId)
+        .filter((st) => st.Effect === 'Allow')
+        .flatMap(actionsOf);
+      for (const action of FORBIDDEN) {
+        expect(allowed.filter((g) => covers(g, action)), action).toEqual([]);
+      }
+      expect(allowed.filter((a) => a.startsWith('rds:')).sort()).toEqual(
+        [
+          'rds:AddTagsToResource',
+          'rds:CopyDBClusterSnapshot',
+          'rds:CopyDBSnapshot',
+          'rds:DescribeDBClusterSnapshots',
+          'rds:DescribeDBSnapshots',
+          'rds:ListTagsForResource',
+        ].sort(),
+      );
+    });
+
+    it('denies delete, share and restore explicitly', () => {
+      const deny = roleStatements(s.vault, vaultRoleId).filter((st) => st.Effect === 'Deny');
+      expect(deny).toHaveLength(1);
+      expect(actionsOf(deny[0]!).sort()).toEqual(
+        ['rds:Delete*', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:ModifyDBSnapshotAttribute', 'rds:Restore*'].sort(),
+      );
+      expect(deny[0]!.Resource).toBe('*');
+      expect(deny[0]!.Condition).toBeUndefined();
+      for (const action of FORBIDDEN) expect(actionsOf(deny[0]!).some((g) => covers(g, action)), action).toBe(true);
+    });
+
+    it('copies into the vault account and Region only, from the source account only', () => {
+      const st = roleStatements(s.vault, vaultRoleId);
+      const copy = st.find((x) => actionsOf(x).includes('rds:CopyDBSnapshot'))!;
+      expect(asArray(copy.Resource as string[]).sort()).toEqual(
+        [
+          'arn:aws:rds:us-east-1:222222222222:snapshot:*',
+          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:*',
+          'arn:aws:rds:us-east-1:111111111111:snapshot:*',
+          'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*',
+        ].sort(),
+      );
+      const tag = st.find((x) => actionsOf(x).includes('rds:AddTagsToResource'))!;
+      expect(asArray(tag.Resource as string[]).every((r) => r.includes(':222222222222:'))).toBe(true);
+    });
+
+    it('uses the vault key and, only through RDS, the source account keys', () => {
+      const st = roleStatements(s.vault, vaultRoleId).filter((x) => actionsOf(x).some((a) => a.startsWith('kms:')));
+      const vaultKeyId = logicalIdOf(s.vault, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('copies kept in the vault') });
+      const onVaultKey = st.find((x) => JSON.stringify(x.Resource) === JSON.stringify({ 'Fn::GetAtt': [vaultKeyId, 'Arn'] }))!;
+      expect(actionsOf(onVaultKey).sort()).toEqual(
+        ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'].sort(),
+      );
+      const onSource = st.find((x) => x.Resource === 'arn:aws:kms:us-east-1:111111111111:key/*')!;
+      expect(onSource.Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-east-1.amazonaws.com'] } });
+      expect(st).toHaveLength(2);
+    });
+  });
+
+  describe('vault key', () => {
+    it('rotates, is retained, has alias/<deploymentName> and trusts only the vault account', () => {
+      const id = logicalIdOf(s.vault, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('copies kept in the vault') });
+      const key = s.vault.findResources('AWS::KMS::Key')[id]!;
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.DeletionPolicy).toBe('Retain');
+      s.vault.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/rds-snapshot-vault', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
+      for (const st of key.Properties.KeyPolicy.Statement as Statement[]) {
+        expect(JSON.stringify(st.Principal)).toContain(':iam::222222222222:root');
+      }
+    });
+  });
+
+  describe('vault retention', () => {
+    it('deploys retention-sweep in the vault, deleting only managed copies of the vault', () => {
+      const fns = functionsByName(s.vault);
+      expect([...fns.keys()]).toEqual(['retention-sweep']);
+      const fn = fns.get('retention-sweep')!;
+      expect(fn.props.Environment.Variables.ACCOUNT_ID).toBe('222222222222');
+      const deletes = roleStatements(s.vault, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
+      expect(deletes.map((st) => [st.Resource, st.Condition])).toEqual([
+        ['arn:aws:rds:us-east-1:222222222222:snapshot:*', { StringEquals: { 'rds:snapshot-tag/rds-snapshot-vault:managed': 'true' } }],
+        [
+          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:*',
+          { StringEquals: { 'rds:cluster-snapshot-tag/rds-snapshot-vault:managed': 'true' } },
+        ],
+      ]);
+    });
+
+    it('schedules VaultRetention from vaultRetentionSchedule', () => {
+      const smId = logicalIdOf(s.vault, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-VaultRetention' });
+      s.vault.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 12 * * ? *)',
+        ScheduleExpressionTimezone: 'UTC',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({ Arn: { Ref: smId }, Input: '{}' }),
+      });
+    });
+
+    it('has its own encrypted topic with the e-mail subscriptions', () => {
+      s.vault.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      s.vault.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'sre-oncall@example.com' });
+    });
+  });
+});
