@@ -8,6 +8,9 @@
  * ten-hour RDS copy polled every fifteen minutes takes milliseconds of wall time, and two
  * executions that each wait ten hours side by side advance the clock by ten hours, not twenty.
  *
+ * Work that waits on real I/O (module imports on a Lambda's first call) is declared with `busy()`
+ * so the clock cannot mistake it for idleness.
+ *
  * Units: `now()` is a `Date` (UTC); `sleep` and `advance` take seconds.
  */
 export class VirtualClock {
@@ -15,6 +18,8 @@ export class VirtualClock {
   private sleepers: Array<{ wakeAtMs: number; seq: number; resolve: () => void }> = [];
   private seq = 0;
   private driving = false;
+  private busyCount = 0;
+  private idleWaiters: Array<() => void> = [];
   /** Number of times the clock jumped forward to wake sleepers (for reports and tests). */
   jumps = 0;
 
@@ -65,6 +70,26 @@ export class VirtualClock {
     return this.sleep(Math.max(0, (when.getTime() - this.currentMs) / 1000));
   }
 
+  /**
+   * Runs `work` as busy: virtual time does not move until it settles, even if it waits on real
+   * I/O (a module import, a file read) that the idle detection could mistake for everyone parked.
+   * The local runner wraps every Lambda invocation and service call in it. Do not wrap work that
+   * itself sleeps on this clock (it would never wake).
+   */
+  async busy<T>(work: () => Promise<T>): Promise<T> {
+    this.busyCount++;
+    try {
+      return await work();
+    } finally {
+      this.busyCount--;
+      if (this.busyCount === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
   /** Number of actors currently parked in `sleep`. */
   get pending(): number {
     return this.sleepers.length;
@@ -84,8 +109,13 @@ export class VirtualClock {
     const step = async (): Promise<void> => {
       try {
         while (this.sleepers.length > 0) {
+          if (this.busyCount > 0) {
+            await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+            continue;
+          }
           const before = this.seq;
           await settle();
+          if (this.busyCount > 0) continue;
           // Someone parked while we were settling: let them settle too, so simultaneous actors
           // register before time moves (deterministic ordering).
           if (this.seq !== before) continue;

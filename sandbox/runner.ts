@@ -255,10 +255,10 @@ export class WorkflowRunner {
       await this.options.clock.sleep(waitSeconds(state, input, this.options.clock.now()));
       return input;
     }
-    if (/^arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:/.test(resource)) return this.invokeLambda(resource, input);
+    if (/^arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:/.test(resource)) return this.options.clock.busy(() => this.invokeLambda(resource, input));
     if (/^arn:aws[\w-]*:states:::lambda:invoke$/.test(resource)) {
       const p = input as { FunctionName: string; Payload: unknown };
-      const payload = await this.invokeLambda(p.FunctionName, p.Payload);
+      const payload = await this.options.clock.busy(() => this.invokeLambda(p.FunctionName, p.Payload));
       return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
     }
     if (/^arn:aws[\w-]*:states:::states:startExecution\.sync(:2)?$/.test(resource)) {
@@ -284,9 +284,9 @@ export class WorkflowRunner {
       const p = input as { TopicArn: string; Message: unknown; Subject?: string };
       const client = new SNSClient({ region: sm.region, credentials: this.options.sandbox.credentialsFor(sm.roleArn) });
       try {
-        const out = await client.send(
+        const out = await this.options.clock.busy(() => client.send(
           new PublishCommand({ TopicArn: p.TopicArn, Subject: p.Subject, Message: typeof p.Message === 'string' ? p.Message : JSON.stringify(p.Message) }),
-        );
+        ));
         return { MessageId: out.MessageId, SdkHttpMetadata: { HttpStatusCode: 200 } };
       } catch (e) {
         const err = e as Error;

@@ -38,7 +38,7 @@ export interface BackupRunProps {
  *    execution per database (`startExecution.sync:2`), so each database's polling history lives in
  *    its own execution and a run of many databases stays far below the 25,000-event history cap
  *    (aws-rules.md rule 18). A failed child is caught into `DatabaseFailed`; the others go on.
- * 3. `Summarise` - counts failures.
+ * 3. `Summarise` -> `AnyFailures` -> `ListFailures`/`CountFailures` or `NoFailures`: the failed databases.
  * 4. `Notify` - one SNS message for the run. If publishing fails, the run still ends with its
  *    summary in the execution output and fails with `NotificationFailed` so the alarm fires.
  * 5. `AnyDatabaseFailed` -> `BackupRunFailed` (Fail, after notifying) or `BackupRunSucceeded`.
@@ -86,10 +86,19 @@ export class BackupRun extends Construct {
     });
     map.itemProcessor(backupDatabase.next(databaseSucceeded));
 
+    // A JSONPath filter that matches nothing is an error, so filter only when something failed.
     const summarise = new sfn.Pass(this, 'Summarise', {
       parameters: {
         'runId.$': '$.plan.runId',
         'total.$': 'States.ArrayLength($.results)',
+        'anyFailed.$': "States.ArrayContains($.results[*].status, 'FAILED')",
+      },
+      resultPath: '$.summary',
+    });
+    const listFailures = new sfn.Pass(this, 'ListFailures', {
+      parameters: {
+        'runId.$': '$.summary.runId',
+        'total.$': '$.summary.total',
         'failedDatabases.$': "$.results[?(@.status == 'FAILED')].database.identifier",
       },
       resultPath: '$.summary',
@@ -101,6 +110,10 @@ export class BackupRun extends Construct {
         'failedDatabases.$': '$.summary.failedDatabases',
         'failed.$': 'States.ArrayLength($.summary.failedDatabases)',
       },
+      resultPath: '$.summary',
+    });
+    const noFailures = new sfn.Pass(this, 'NoFailures', {
+      parameters: { 'runId.$': '$.summary.runId', 'total.$': '$.summary.total', failedDatabases: [], failed: 0 },
       resultPath: '$.summary',
     });
 
@@ -151,7 +164,12 @@ export class BackupRun extends Construct {
 
     notify.next(decide);
     notificationFailed.next(decide);
-    const definition = planRun.next(map).next(summarise).next(count).next(notify);
+    listFailures.next(count).next(notify);
+    noFailures.next(notify);
+    const definition = planRun
+      .next(map)
+      .next(summarise)
+      .next(new sfn.Choice(this, 'AnyFailures').when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailures).otherwise(noFailures));
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: props.stateMachineName ? `/aws/vendedlogs/states/${props.stateMachineName}` : undefined,

@@ -7,6 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DatabaseRef } from '../functions/shared/contracts';
 import { STATE_MACHINE_METADATA } from './database-backup';
+import { acknowledgeIam5 } from '../infra/constructs/nag';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import type { RetentionPolicy } from './types';
@@ -99,11 +100,16 @@ export class VaultRetention extends Construct {
     });
     map.itemProcessor(sweep.next(sweepSucceeded));
 
+    // A JSONPath filter that matches nothing is an error, so filter only when something failed.
     const summarise = new sfn.Pass(this, 'SummariseSweep', {
       parameters: {
         'total.$': 'States.ArrayLength($.results)',
-        'failedDatabases.$': "$.results[?(@.status == 'FAILED')].database.identifier",
+        'anyFailed.$': "States.ArrayContains($.results[*].status, 'FAILED')",
       },
+      resultPath: '$.summary',
+    });
+    const listFailures = new sfn.Pass(this, 'ListSweepFailures', {
+      parameters: { 'total.$': '$.summary.total', 'failedDatabases.$': "$.results[?(@.status == 'FAILED')].database.identifier" },
       resultPath: '$.summary',
     });
     const count = new sfn.Pass(this, 'CountSweepFailures', {
@@ -112,6 +118,10 @@ export class VaultRetention extends Construct {
         'failedDatabases.$': '$.summary.failedDatabases',
         'failed.$': 'States.ArrayLength($.summary.failedDatabases)',
       },
+      resultPath: '$.summary',
+    });
+    const noFailures = new sfn.Pass(this, 'NoSweepFailures', {
+      parameters: { 'total.$': '$.summary.total', failedDatabases: [], failed: 0 },
       resultPath: '$.summary',
     });
     const publish = new tasks.SnsPublish(this, 'PublishSweepSummary', {
@@ -146,7 +156,11 @@ export class VaultRetention extends Construct {
     publish.next(decide);
     publishFailed.next(decide);
 
-    map.next(summarise).next(count).next(publish);
+    listFailures.next(count).next(publish);
+    noFailures.next(publish);
+    map
+      .next(summarise)
+      .next(new sfn.Choice(this, 'AnySweepFailures').when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailures).otherwise(noFailures));
     const definition = load.next(
       new sfn.Choice(this, 'IsDryRunGiven')
         .when(sfn.Condition.isPresent('$.dryRun'), dryRunGiven.next(map))
@@ -168,5 +182,13 @@ export class VaultRetention extends Construct {
     });
     (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(STATE_MACHINE_METADATA, 'VaultRetention');
     acknowledgeStateMachineGrants(this.stateMachine, [props.retentionSweep], []);
+    // The SnsPublish task grants only sns:Publish; the topic is KMS-encrypted, so publishing also
+    // needs kms:GenerateDataKey* and kms:Decrypt on its key, which grantPublish adds.
+    // Source: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    props.topic.grantPublish(this.stateMachine);
+    acknowledgeIam5(this.stateMachine.role, {
+      actions: ['kms:GenerateDataKey*'],
+      reason: 'SNS needs a data key from the topic key to publish to the KMS-encrypted topic; granted on that key only',
+    });
   }
 }

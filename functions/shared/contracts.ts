@@ -67,6 +67,11 @@ export interface PlanRunInput {
   /** Execution name, passed by the state machine from `$$.Execution.Name`. */
   readonly runId: string;
 }
+/** What the PlanRun state sends: the execution input as given, and the execution name. */
+export interface PlanRunEvent {
+  readonly input: Omit<PlanRunInput, 'runId'>;
+  readonly runId: string;
+}
 export interface PlanRunOutput {
   readonly runId: string;
   readonly databases: ReadonlyArray<{ readonly database: DatabaseRef; readonly runId: string; readonly sourceSnapshotArn?: string }>;

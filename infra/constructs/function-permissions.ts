@@ -78,8 +78,10 @@ export function grantCreateCopy(fn: VaultFunction<'create-copy'>, sourceKey: kms
   const accountKeys = kmsKeysArn(at);
   fn.role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'DecryptAutomatedSnapshotsViaRds',
-      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'],
+      sid: 'ReadAutomatedSnapshotKeysViaRds',
+      // Copying re-encrypts from the automated snapshot's key (aws/rds or the DB's own key): RDS
+      // needs the same actions on that source key as on any copy source (aws-rules.md rule 4).
+      actions: [...RDS_KMS_COPY_ACTIONS],
       resources: [accountKeys],
       conditions: { StringEquals: { 'kms:ViaService': rdsViaService(at.region) } },
     }),

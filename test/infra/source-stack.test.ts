@@ -135,9 +135,11 @@ describe('SourceStack least privilege', () => {
         'arn:aws:rds:us-east-1:111111111111:cluster:*',
       ].sort(),
     );
-    const viaRds = st.find((x) => x.Sid === 'DecryptAutomatedSnapshotsViaRds')!;
+    const viaRds = st.find((x) => x.Sid === 'ReadAutomatedSnapshotKeysViaRds')!;
     expect(viaRds.Resource).toBe('arn:aws:kms:us-east-1:111111111111:key/*');
     expect(viaRds.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } });
+    // The automated snapshot's key is a copy source: RDS needs rule 4's actions on it.
+    expect(actionsOf(viaRds).sort()).toEqual(['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']);
     const sourceKey = st.find((x) => x.Sid === 'EncryptCopyWithSourceKey')!;
     expect(actionsOf(sourceKey)).toEqual(expect.arrayContaining(['kms:CreateGrant', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:Decrypt']));
   });

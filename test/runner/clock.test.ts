@@ -42,4 +42,18 @@ describe('VirtualClock', () => {
     expect(clock.iso()).toBe('2026-01-02T00:00:00.000Z');
     await expect(clock.sleep(Number.NaN)).rejects.toThrow(RangeError);
   });
+
+  it('does not move while busy work waits on real I/O, and moves once it is done', async () => {
+    const clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
+    let seenDuringIo = '';
+    const sleeper = clock.sleep(60);
+    await clock.busy(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 25)); // real I/O-like wait: many idle turns
+      seenDuringIo = clock.iso();
+    });
+    await sleeper;
+    expect(seenDuringIo).toBe('2026-01-01T00:00:00.000Z');
+    expect(clock.iso()).toBe('2026-01-01T00:01:00.000Z');
+  });
 });
+

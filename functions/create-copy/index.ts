@@ -1,0 +1,57 @@
+/**
+ * create-copy Lambda: copies the newest automated (or a given) DB snapshot / DB cluster snapshot
+ * to a manual, customer-managed-key encrypted, tagged copy in the same account and Region.
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID, SOURCE_KMS_KEY_ARN (KMS key ARN in ACCOUNT_ID/AWS_REGION).
+ * Input {@link CreateCopyInput}, output {@link CreateCopyOutput}.
+ * Errors: InvalidEnvironment, InvalidInput, DatabaseNotFound, NoAutomatedSnapshot, SnapshotNotFound,
+ * SnapshotNotAvailable, UnencryptedClusterNotSupported, KmsKeyNotAccessible, SnapshotQuotaExceeded,
+ * SnapshotIdentifierConflict, SnapshotCopyFailed; AWS errors (e.g. ThrottlingException) keep their names.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import type { CreateCopyInput, CreateCopyOutput } from '../shared/contracts.js';
+import { baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { databaseRefSchema, runIdSchema, snapshotArnSchema } from '../shared/schemas.js';
+import { createCopy } from './copy.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+
+const envShape = z.object({ ...baseEnvShape, SOURCE_KMS_KEY_ARN: kmsKeyArnSchema });
+
+/** Environment of create-copy. */
+export const envSchema = envShape.check(kmsKeyLocatedIn<z.infer<typeof envShape>>('SOURCE_KMS_KEY_ARN', 'ACCOUNT_ID', 'AWS_REGION'));
+
+/** Event schema. */
+export const inputSchema: z.ZodMiniType<CreateCopyInput> = z.object({
+  database: databaseRefSchema,
+  runId: runIdSchema,
+  sourceSnapshotArn: z.optional(snapshotArnSchema),
+});
+
+/** Builds the create-copy handler; see {@link createCopy}. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<CreateCopyOutput> {
+  return makeHandler({
+    name: 'create-copy',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { config, clients, now, metrics }) => {
+      const startedAt = now();
+      const out = await createCopy(
+        clients.rds({ region: config.AWS_REGION }),
+        input,
+        { accountId: config.ACCOUNT_ID, region: config.AWS_REGION, kmsKeyArn: config.SOURCE_KMS_KEY_ARN },
+        startedAt,
+      );
+      metrics.count(out.created ? 'CopiesStarted' : 'CopiesReused');
+      return out;
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

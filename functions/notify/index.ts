@@ -1,0 +1,66 @@
+/**
+ * notify Lambda: publishes one SNS message summarising a BackupRun.
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN).
+ * Input {@link NotifyInput}, output {@link NotifyOutput}. The event is read leniently below
+ * `results[i].database`/`status` (a report with `n/a` beats no report); each SUCCEEDED `output`
+ * and each FAILED `error`/`cause` is read defensively.
+ * Errors: InvalidEnvironment, InvalidInput; SNS errors keep their names (e.g. AuthorizationError).
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import type { NotifyInput, NotifyOutput } from '../shared/contracts.js';
+import { baseEnvShape } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { runIdSchema } from '../shared/schemas.js';
+import { notify } from './report.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+
+/** Environment of notify. */
+export const envSchema = z.object({
+  ...baseEnvShape,
+  TOPIC_ARN: z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN')),
+});
+
+const asText = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** Event schema. */
+export const inputSchema = z.object({
+  runId: runIdSchema,
+  results: z.array(
+    z.object({
+      database: z.object({ identifier: z.string().check(z.minLength(1)), kind: z.string() }),
+      status: z.string(),
+      output: z.optional(z.unknown()),
+      error: z.optional(z.unknown()),
+      cause: z.optional(z.unknown()),
+    }),
+  ),
+});
+
+/** Builds the notify handler; see {@link notify}. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<NotifyOutput> {
+  return makeHandler({
+    name: 'notify',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { config, clients, metrics }) => {
+      const normalized = {
+        runId: input.runId,
+        results: input.results.map((r) => ({ ...r, error: asText(r.error), cause: asText(r.cause) })),
+      } as unknown as NotifyInput;
+      const region = config.TOPIC_ARN.split(':')[3] ?? config.AWS_REGION;
+      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, normalized);
+      metrics.count('DatabasesSucceeded', out.succeeded);
+      metrics.count('DatabasesFailed', out.failed);
+      return out;
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

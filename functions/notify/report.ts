@@ -1,0 +1,198 @@
+/**
+ * notify domain logic: one plain-text SNS message summarising a BackupRun.
+ * Source: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html (Subject: ASCII, no line
+ * breaks or control characters, fewer than 100 characters; Message: at most 256 KB).
+ */
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { NotifyInput, NotifyOutput } from '../shared/contracts.js';
+
+/** Longest Subject we send (SNS requires fewer than 100 characters). */
+export const MAX_SUBJECT_LENGTH = 99;
+/** Longest Message we send, in UTF-8 bytes (SNS limit 262,144). */
+export const MAX_MESSAGE_BYTES = 250_000;
+
+const PREFIX = 'rds-snapshot-vault: ';
+
+/** One database result as notify reads it: SUCCEEDED/FAILED plus whatever else is there (read defensively). */
+export interface ResultLike {
+  readonly database: { readonly identifier: string; readonly kind: string };
+  readonly status: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** Makes `text` a legal SNS Subject fragment: ASCII printable only, whitespace runs collapsed. */
+function asciiLine(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
+}
+
+/**
+ * The Subject: `rds-snapshot-vault: 3/4 databases backed up, 1 FAILED (orders-db)` or
+ * `rds-snapshot-vault: 4/4 databases backed up`. Always ASCII, one line, at most
+ * {@link MAX_SUBJECT_LENGTH} characters: failed names are dropped into `+N more` when too long.
+ */
+export function buildSubject(total: number, failedNames: readonly string[]): string {
+  const ok = total - failedNames.length;
+  const head = `${PREFIX}${ok}/${total} databases backed up`;
+  if (failedNames.length === 0) return asciiLine(head).slice(0, MAX_SUBJECT_LENGTH);
+  const base = `${head}, ${failedNames.length} FAILED`;
+  const names = failedNames.map(asciiLine);
+  for (let shown = names.length; shown >= 1; shown--) {
+    const more = names.length - shown;
+    const candidate = `${base} (${names.slice(0, shown).join(', ')}${more > 0 ? `, +${more} more` : ''})`;
+    if (candidate.length <= MAX_SUBJECT_LENGTH) return asciiLine(candidate);
+  }
+  const bare = asciiLine(base);
+  return bare.length <= MAX_SUBJECT_LENGTH ? bare : `${bare.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
+}
+
+/** Error name and message extracted from a Step Functions failure. */
+export interface FailureSummary {
+  readonly errorType: string;
+  readonly errorMessage: string;
+}
+
+function tryJson(text: string): unknown {
+  const t = text.trim();
+  if (!t.startsWith('{') && !t.startsWith('[') && !t.startsWith('"')) return undefined;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * Digs the real error out of a Step Functions `Error`/`Cause` pair. The cause may be:
+ * the DescribeExecution JSON of a failed child execution (`{"error","cause",...}`, whose `cause`
+ * is again a cause), the Lambda cause JSON `{"errorType","errorMessage","trace"}`, a JSON string,
+ * or plain text, at any level. Never throws.
+ */
+export function summarizeFailure(error: string | undefined, cause: string | undefined): FailureSummary {
+  let errorType = str(error) ?? 'UnknownError';
+  let current: unknown = cause;
+  for (let depth = 0; depth < 6; depth++) {
+    if (typeof current === 'string') {
+      const parsed = tryJson(current);
+      if (parsed === undefined) return { errorType, errorMessage: current.trim() || '(no message)' };
+      current = parsed;
+      continue;
+    }
+    if (current && typeof current === 'object' && !Array.isArray(current)) {
+      const o = current as Record<string, unknown>;
+      if (str(o.errorType) || str(o.errorMessage)) {
+        return { errorType: str(o.errorType) ?? errorType, errorMessage: str(o.errorMessage) ?? '(no message)' };
+      }
+      if (str(o.error) || 'cause' in o) {
+        errorType = str(o.error) ?? errorType;
+        if (o.cause === undefined || o.cause === null) return { errorType, errorMessage: '(no message)' };
+        current = o.cause;
+        continue;
+      }
+      return { errorType, errorMessage: JSON.stringify(o) };
+    }
+    break;
+  }
+  return { errorType, errorMessage: current === undefined || current === null ? '(no message)' : JSON.stringify(current) };
+}
+
+/** `42 min`, `1.5 h`, or `unknown` from two ISO-8601 timestamps. */
+export function formatDuration(fromIso: unknown, toIso: unknown): string {
+  if (typeof fromIso !== 'string' || typeof toIso !== 'string') return 'unknown';
+  const ms = Date.parse(toIso) - Date.parse(fromIso);
+  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
+  const minutes = ms / 60_000;
+  if (minutes < 1) return '< 1 min';
+  if (minutes < 90) return `${Math.round(minutes)} min`;
+  return `${(Math.round((minutes / 60) * 10) / 10).toFixed(1)} h`;
+}
+
+/** Safe property path read. */
+function at(o: unknown, ...path: string[]): unknown {
+  let cur = o;
+  for (const k of path) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : 'n/a');
+const count = (v: unknown): string => (Array.isArray(v) ? String(v.length) : 'n/a');
+
+function succeededLines(r: ResultLike): string[] {
+  const o = r.output;
+  const lines = [`[OK] ${r.database.identifier} (${r.database.kind})`];
+  const srcCreated = at(o, 'sourceCopy', 'created');
+  const vaultCreated = at(o, 'vaultCopy', 'created');
+  lines.push(
+    `  source copy: ${text(at(o, 'sourceCopy', 'snapshot', 'arn'))}${srcCreated === false ? ' (existing copy reused)' : ''}`,
+    `    from ${text(at(o, 'sourceCopy', 'sourceSnapshot', 'arn'))}`,
+    `    ready after ${formatDuration(at(o, 'sourceCopy', 'startedAt'), at(o, 'sourceCopyReady', 'checkedAt'))}`,
+    `  shared with vault: ${at(o, 'share', 'alreadyShared') === true ? 'already shared' : at(o, 'share') ? 'yes' : 'n/a'}`,
+    `  vault copy:  ${text(at(o, 'vaultCopy', 'snapshot', 'arn'))}${vaultCreated === false ? ' (existing copy reused)' : ''}`,
+    `    ready after ${formatDuration(at(o, 'vaultCopy', 'startedAt'), at(o, 'vaultCopyReady', 'checkedAt'))}`,
+  );
+  const ret = at(o, 'sourceRetention');
+  if (ret) {
+    lines.push(
+      `  retention (account ${text(at(ret, 'accountId'))}, ${text(at(ret, 'region'))}${at(ret, 'dryRun') === true ? ', dry run' : ''}): ` +
+        `kept ${count(at(ret, 'kept'))}, deleted ${count(at(ret, 'deleted'))}`,
+    );
+  }
+  return lines;
+}
+
+function failedLines(r: ResultLike): string[] {
+  const f = summarizeFailure(r.error, r.cause);
+  const lines = [`[FAILED] ${r.database.identifier} (${r.database.kind})`, `  error: ${f.errorType}`, `  message: ${f.errorMessage.slice(0, 4000)}`];
+  if (r.error && r.error !== f.errorType) lines.push(`  (Step Functions error: ${r.error})`);
+  return lines;
+}
+
+/** Subject, body and counts for a run. Results with a status other than SUCCEEDED count as failed. */
+export function buildReport(input: NotifyInput | { runId: string; results: readonly ResultLike[] }): {
+  subject: string;
+  body: string;
+  succeeded: number;
+  failedDatabases: string[];
+} {
+  const results = input.results as readonly ResultLike[];
+  const failedDatabases = results.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.database.identifier);
+  const succeeded = results.length - failedDatabases.length;
+  const subject = buildSubject(results.length, failedDatabases);
+  const sections = [...results]
+    .sort((a, b) => Number(a.status === 'SUCCEEDED') - Number(b.status === 'SUCCEEDED'))
+    .map((r) => (r.status === 'SUCCEEDED' ? succeededLines(r) : failedLines(r)).join('\n'));
+  const summary =
+    `${succeeded}/${results.length} databases backed up` + (failedDatabases.length > 0 ? `, ${failedDatabases.length} FAILED (${failedDatabases.join(', ')})` : '');
+  let body = [`rds-snapshot-vault run ${input.runId}`, summary, '', ...sections.flatMap((s) => [s, ''])].join('\n');
+  if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
+    body = `${Buffer.from(body, 'utf8').subarray(0, MAX_MESSAGE_BYTES).toString('utf8')}\n... (truncated)`;
+  }
+  return { subject, body, succeeded, failedDatabases };
+}
+
+/**
+ * Publishes the run report to `topicArn` (one message).
+ * @param sns client in the topic's Region.
+ * @throws the SNS error unchanged (its name, e.g. `AuthorizationError`, `NotFound`), so the state machine decides.
+ */
+export async function notify(sns: SNSClient, topicArn: string, input: NotifyInput): Promise<NotifyOutput> {
+  const report = buildReport(input);
+  const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: report.subject, Message: report.body }));
+  if (!out.MessageId) throw new Error('SNS Publish returned no MessageId');
+  return {
+    subject: report.subject,
+    succeeded: report.succeeded,
+    failed: report.failedDatabases.length,
+    failedDatabases: report.failedDatabases,
+    messageId: out.MessageId,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * retention-sweep Lambda: applies the retention policy to one database's managed copies in the
+ * account and Region it runs in (source account, or the vault account for vault retention).
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID.
+ * Input {@link RetentionSweepInput} (unknown top-level keys rejected: a misspelt `dryRun` must not
+ * silently delete), output {@link RetentionSweepOutput}.
+ * Errors: InvalidEnvironment, InvalidInput; AWS errors unchanged.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import type { RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../shared/contracts.js';
+import { baseEnvShape, nonEmpty } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { databaseRefSchema } from '../shared/schemas.js';
+import { sweep } from './sweep.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+export { decideRetention } from './policy.js';
+
+/** Environment of retention-sweep. */
+export const envSchema = z.object({ ...baseEnvShape });
+
+/** {@link RetentionPolicy}: keepLast >= 1, 0 <= minAgeDays <= maxAgeDays, maxAgeDays > 0 (days). */
+export const policySchema: z.ZodMiniType<RetentionPolicy> = z.strictObject({
+  keepLast: z.number().check(z.int(), z.gte(1)),
+  maxAgeDays: z.number().check(z.gt(0)),
+  minAgeDays: z.number().check(z.gte(0)),
+}).check(
+  z.superRefine((p: RetentionPolicy, ctx) => {
+    if (p.minAgeDays > p.maxAgeDays) {
+      ctx.issues.push({ code: 'custom', path: ['minAgeDays'], input: p.minAgeDays, message: `must be <= maxAgeDays (${p.maxAgeDays})` });
+    }
+  }),
+);
+
+/** Event schema (strict at the top level and in `policy`). */
+export const inputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObject({
+  database: databaseRefSchema,
+  policy: policySchema,
+  dryRun: z.optional(z.boolean()),
+  protectIdentifier: z.optional(nonEmpty),
+});
+
+/** Builds the retention-sweep handler; see {@link sweep} and {@link decideRetention}. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<RetentionSweepOutput> {
+  return makeHandler({
+    name: 'retention-sweep',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { config, clients, now, metrics }) => {
+      const out = await sweep(clients.rds({ region: config.AWS_REGION }), input, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());
+      if (!out.dryRun) metrics.count('SnapshotsDeleted', out.deleted.length);
+      return out;
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

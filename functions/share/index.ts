@@ -1,0 +1,45 @@
+/**
+ * share Lambda: shares a manual snapshot copy with the vault account (`restore` attribute).
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID, VAULT_ACCOUNT_ID.
+ * Input {@link ShareInput}, output {@link ShareOutput}.
+ * Errors: InvalidEnvironment, InvalidInput, SnapshotNotShareable, ShareLimitExceeded, SnapshotNotFound.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import type { ShareInput, ShareOutput } from '../shared/contracts.js';
+import { accountIdSchema, baseEnvShape } from '../shared/env.js';
+import { InvalidInput } from '../shared/errors.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { snapshotRefSchema } from '../shared/schemas.js';
+import { shareSnapshot } from './share.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+
+/** Environment of share. */
+export const envSchema = z.object({ ...baseEnvShape, VAULT_ACCOUNT_ID: accountIdSchema });
+
+/** Event schema. */
+export const inputSchema: z.ZodMiniType<ShareInput> = z.object({ snapshot: snapshotRefSchema });
+
+/** Builds the share handler; see {@link shareSnapshot}. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<ShareOutput> {
+  return makeHandler({
+    name: 'share',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { config, clients }) => {
+      const { accountId, region } = input.snapshot;
+      if (accountId !== config.ACCOUNT_ID) {
+        throw new InvalidInput(`snapshot.accountId: ${accountId} is not this account (${config.ACCOUNT_ID}); only snapshots of this account can be shared here`);
+      }
+      return shareSnapshot(clients.rds({ region }), input, config.VAULT_ACCOUNT_ID);
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

@@ -1,0 +1,164 @@
+/**
+ * The thin Lambda wrapper every rds-snapshot-vault function uses: middy + Powertools Logger and
+ * Metrics, environment validated once at `createHandler` time, event validated on every call,
+ * errors rethrown with their names intact so Step Functions `Retry`/`Catch` can match them.
+ *
+ * Sources: https://docs.powertools.aws.dev/lambda/typescript/latest/core/logger/ ,
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/core/metrics/ , https://middy.js.org/
+ */
+import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type * as z from 'zod/mini';
+import type { ClientFactory } from './clients.js';
+import { parseEnv, parseInput } from './env.js';
+import { isTransientError } from './errors.js';
+
+/**
+ * Everything a handler may take from its surroundings. The Lambda entry point passes
+ * `process.env`, a default-credentials {@link ClientFactory} and the wall clock; the local runner
+ * passes the CloudFormation environment, sandbox clients and a virtual clock. Domain code reads
+ * environment and time only through these.
+ */
+export interface HandlerDeps {
+  /** The Lambda environment variables. */
+  env: Record<string, string | undefined>;
+  /** SDK client source. */
+  clients: ClientFactory;
+  /** The current time (UTC). */
+  now: () => Date;
+}
+
+/** A Lambda handler as Step Functions' `lambda:invoke` calls it: `Payload` in, result out. */
+export type LambdaHandler<O> = (event: unknown, context: Context) => Promise<O>;
+
+/** Counts business events as CloudWatch metrics (namespace `RdsSnapshotVault`); a no-op when metrics are disabled. */
+export interface MetricsRecorder {
+  /** Adds `value` (default 1, unit Count) to metric `name` for this invocation. */
+  count(name: string, value?: number): void;
+}
+
+/** What `run` receives besides the validated input. */
+export interface RunScope<C> {
+  /** The parsed environment. */
+  config: C;
+  clients: ClientFactory;
+  now: () => Date;
+  logger: Logger;
+  metrics: MetricsRecorder;
+}
+
+/** Definition of one Lambda for {@link makeHandler}. */
+export interface HandlerSpec<I, C, O> {
+  /** Function name (kebab-case): Powertools service name and error-message prefix. */
+  name: string;
+  deps: HandlerDeps;
+  /** Schema for `deps.env`; parsed once, on the first invocation. */
+  envSchema: z.ZodMiniType<C>;
+  /** Schema for the event (`Payload`). */
+  inputSchema: z.ZodMiniType<I>;
+  /** The domain call. Throws named errors; never returns a success-shaped value for a failure. */
+  run: (input: I, scope: RunScope<C>) => Promise<O>;
+}
+
+/** CloudWatch metrics namespace of every function. */
+export const METRICS_NAMESPACE = 'RdsSnapshotVault';
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/**
+ * Makes whatever was thrown an `Error` with a meaningful `name`: our named errors and AWS SDK
+ * errors pass through unchanged (the SDK sets `name` to the AWS error code, e.g.
+ * `ThrottlingException`); a Node socket error named plain `Error` gets its `code` as name
+ * (`ECONNRESET`) so the state machine can retry it; a non-Error value becomes an `Error`.
+ */
+export function normalizeError(err: unknown): Error {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    if (err.name === 'Error' && typeof code === 'string' && NETWORK_CODES.has(code)) err.name = code;
+    return err;
+  }
+  return new Error(typeof err === 'string' ? err : `Non-error thrown: ${JSON.stringify(err)}`);
+}
+
+type Level = keyof typeof LogLevelThreshold;
+const isLevel = (v: string | undefined): v is Level => v !== undefined && Object.hasOwn(LogLevelThreshold, v.toUpperCase());
+
+/**
+ * Powertools reads `POWERTOOLS_LOG_LEVEL` / `POWERTOOLS_METRICS_DISABLED` from `process.env` itself.
+ * The same variables in `deps.env` (the local runner's environment) are honoured too; the *more
+ * restrictive* setting wins, so `SILENT` / `true` in either place silences.
+ */
+function createObservability(name: string, env: HandlerDeps['env']): { logger: Logger; metrics: Metrics | undefined } {
+  const logger = new Logger({ serviceName: name });
+  const wanted = env.POWERTOOLS_LOG_LEVEL ?? env.LOG_LEVEL;
+  if (isLevel(wanted)) {
+    const level = wanted.toUpperCase() as Level;
+    if (LogLevelThreshold[level] > logger.level) logger.setLogLevel(level);
+  }
+  const metricsDisabled = /^(1|true|yes|on)$/i.test(env.POWERTOOLS_METRICS_DISABLED ?? '');
+  const metrics = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: name });
+  return { logger, metrics };
+}
+
+/**
+ * Builds a Lambda handler.
+ *
+ * - Parses `spec.deps.env` with `spec.envSchema` once, on the first invocation (so neither
+ *   `createHandler` nor importing a module throws); @throws InvalidEnvironment naming each bad
+ *   variable, on every invocation until the environment is fixed.
+ * - Each call: validates the event (@throws InvalidInput naming the field path), runs `spec.run`,
+ *   records metric `Succeeded` or `Failed` (metadata `errorName`), logs failures (WARN for
+ *   transient ones, ERROR otherwise) and rethrows the error with its name unchanged.
+ * - Logger: Powertools `injectLambdaContext`; Metrics: `logMetrics` (EMF to stdout), namespace
+ *   `RdsSnapshotVault`, service = `spec.name`. Logger and Metrics are created here, not at module scope.
+ */
+export function makeHandler<I, C, O>(spec: HandlerSpec<I, C, O>): LambdaHandler<O> {
+  const { logger, metrics } = createObservability(spec.name, spec.deps.env);
+  const recorder: MetricsRecorder = {
+    count: (metricName, value = 1) => metrics?.addMetric(metricName, MetricUnit.Count, value),
+  };
+  let scope: RunScope<C> | undefined;
+
+  const inner = async (event: unknown): Promise<O> => {
+    try {
+      // Parsed once, on the first invocation (cold start); a bad environment fails every call.
+      scope ??= { config: parseEnv(spec.name, spec.envSchema, spec.deps.env), clients: spec.deps.clients, now: spec.deps.now, logger, metrics: recorder };
+      const input = parseInput(spec.inputSchema, event);
+      const out = await spec.run(input, scope);
+      recorder.count('Succeeded');
+      logger.debug('result', { result: out as unknown as Record<string, unknown> });
+      return out;
+    } catch (thrown) {
+      const err = normalizeError(thrown);
+      recorder.count('Failed');
+      metrics?.addMetadata('errorName', err.name);
+      if (isTransientError(err)) logger.warn(`transient failure: ${err.name}`, err);
+      else logger.error(`failed: ${err.name}`, err);
+      throw err;
+    }
+  };
+
+  const wrapped = middy<unknown, O, Error, Context>(inner).use(injectLambdaContext(logger));
+  if (metrics) wrapped.use(logMetrics(metrics));
+  return (event, context) => wrapped(event, context);
+}
+
+/**
+ * Defers `build` to the first invocation so that importing a function module never throws (for
+ * example when its environment is incomplete). A failed build is retried on the next invocation.
+ */
+export function lazyHandler<O>(build: () => LambdaHandler<O>): LambdaHandler<O> {
+  let built: LambdaHandler<O> | undefined;
+  return (event, context) => {
+    try {
+      built ??= build();
+    } catch (err) {
+      return Promise.reject(normalizeError(err));
+    }
+    return built(event, context);
+  };
+}

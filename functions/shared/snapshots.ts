@@ -1,0 +1,434 @@
+/**
+ * Shared RDS helpers for DB snapshots (DB instances, `snapshot:` ARNs, `*DBSnapshot*` APIs) and DB
+ * cluster snapshots (Aurora DB clusters, `cluster-snapshot:` ARNs, `*DBClusterSnapshot*` APIs).
+ * Every helper takes the `RDSClient` to use, so the caller decides account (credentials) and Region.
+ *
+ * API references: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html ,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusterSnapshots.html ,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html ,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
+ */
+import {
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBSnapshots,
+  type DBClusterSnapshot,
+  type DBSnapshot,
+  type RDSClient,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import { parse as parseArn, validate as validateArn } from '@aws-sdk/util-arn-parser';
+import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from './contracts.js';
+import {
+  isAwsError,
+  SnapshotCopyFailed,
+  SnapshotIdentifierConflict,
+  SnapshotNotFound,
+  SnapshotQuotaExceeded,
+} from './errors.js';
+
+/** A DB snapshot or DB cluster snapshot as described by RDS, normalised across both kinds. */
+export interface SnapshotRecord {
+  readonly kind: DatabaseKind;
+  readonly identifier: string;
+  readonly arn: string;
+  /** DBInstanceIdentifier / DBClusterIdentifier the snapshot was taken from. */
+  readonly dbIdentifier?: string;
+  readonly status: string;
+  /** `automated`, `manual`, `shared`, `awsbackup`, ... */
+  readonly snapshotType?: string;
+  readonly encrypted: boolean;
+  /** KMS key ARN (only when encrypted). */
+  readonly kmsKeyId?: string;
+  readonly createTime?: Date;
+  /** GiB. */
+  readonly allocatedStorage?: number;
+  /** 0-100. */
+  readonly percentProgress?: number;
+  /** TagList from the describe output; undefined when RDS did not include it. */
+  readonly tags?: readonly Tag[];
+}
+
+/** `DB snapshot` or `DB cluster snapshot`, for messages. */
+export function snapshotNoun(kind: DatabaseKind): string {
+  return kind === 'cluster' ? 'DB cluster snapshot' : 'DB snapshot';
+}
+
+/** `DB instance` or `DB cluster`, for messages. */
+export function databaseNoun(kind: DatabaseKind): string {
+  return kind === 'cluster' ? 'DB cluster' : 'DB instance';
+}
+
+function fromDbSnapshot(s: DBSnapshot): SnapshotRecord {
+  if (!s.DBSnapshotIdentifier || !s.DBSnapshotArn) throw new Error('RDS returned a DB snapshot without DBSnapshotIdentifier/DBSnapshotArn');
+  const encrypted = s.Encrypted ?? Boolean(s.KmsKeyId);
+  return {
+    kind: 'instance',
+    identifier: s.DBSnapshotIdentifier,
+    arn: s.DBSnapshotArn,
+    status: s.Status ?? 'unknown',
+    encrypted,
+    ...(s.DBInstanceIdentifier !== undefined && { dbIdentifier: s.DBInstanceIdentifier }),
+    ...(s.SnapshotType !== undefined && { snapshotType: s.SnapshotType }),
+    ...(encrypted && s.KmsKeyId !== undefined && { kmsKeyId: s.KmsKeyId }),
+    ...(s.SnapshotCreateTime !== undefined && { createTime: new Date(s.SnapshotCreateTime) }),
+    ...(s.AllocatedStorage !== undefined && { allocatedStorage: s.AllocatedStorage }),
+    ...(s.PercentProgress !== undefined && { percentProgress: s.PercentProgress }),
+    ...(s.TagList !== undefined && { tags: s.TagList }),
+  };
+}
+
+function fromDbClusterSnapshot(s: DBClusterSnapshot): SnapshotRecord {
+  if (!s.DBClusterSnapshotIdentifier || !s.DBClusterSnapshotArn) {
+    throw new Error('RDS returned a DB cluster snapshot without DBClusterSnapshotIdentifier/DBClusterSnapshotArn');
+  }
+  const encrypted = s.StorageEncrypted ?? Boolean(s.KmsKeyId);
+  return {
+    kind: 'cluster',
+    identifier: s.DBClusterSnapshotIdentifier,
+    arn: s.DBClusterSnapshotArn,
+    status: s.Status ?? 'unknown',
+    encrypted,
+    ...(s.DBClusterIdentifier !== undefined && { dbIdentifier: s.DBClusterIdentifier }),
+    ...(s.SnapshotType !== undefined && { snapshotType: s.SnapshotType }),
+    ...(encrypted && s.KmsKeyId !== undefined && { kmsKeyId: s.KmsKeyId }),
+    ...(s.SnapshotCreateTime !== undefined && { createTime: new Date(s.SnapshotCreateTime) }),
+    ...(s.AllocatedStorage !== undefined && { allocatedStorage: s.AllocatedStorage }),
+    ...(s.PercentProgress !== undefined && { percentProgress: s.PercentProgress }),
+    ...(s.TagList !== undefined && { tags: s.TagList }),
+  };
+}
+
+/** Parts of a DB snapshot / DB cluster snapshot ARN. */
+export interface SnapshotArnParts {
+  readonly kind: DatabaseKind;
+  readonly identifier: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+}
+
+/**
+ * Parses `arn:<partition>:rds:<region>:<account>:snapshot:<id>` (DB snapshot) or
+ * `...:cluster-snapshot:<id>` (DB cluster snapshot) with `@aws-sdk/util-arn-parser`.
+ * @returns undefined when `arn` is not such an ARN.
+ */
+export function parseSnapshotArn(arn: string): SnapshotArnParts | undefined {
+  if (!validateArn(arn)) return undefined;
+  const p = parseArn(arn);
+  if (p.service !== 'rds' || !/^\d{12}$/.test(p.accountId) || p.region === '') return undefined;
+  const m = /^(snapshot|cluster-snapshot):(.+)$/.exec(p.resource);
+  if (!m || !m[1] || !m[2]) return undefined;
+  return {
+    kind: m[1] === 'cluster-snapshot' ? 'cluster' : 'instance',
+    identifier: m[2],
+    accountId: p.accountId,
+    region: p.region,
+    partition: p.partition,
+  };
+}
+
+/**
+ * Converts a record to the contract's {@link SnapshotRef} (account and Region from the ARN;
+ * `createTime` ISO-8601 UTC; `allocatedStorageGiB` in GiB).
+ */
+export function toSnapshotRef(r: SnapshotRecord): SnapshotRef {
+  const parts = parseSnapshotArn(r.arn);
+  if (!parts) throw new Error(`RDS returned an unexpected ${snapshotNoun(r.kind)} ARN: ${r.arn}`);
+  return {
+    kind: r.kind,
+    identifier: r.identifier,
+    arn: r.arn,
+    accountId: parts.accountId,
+    region: parts.region,
+    status: r.status,
+    ...(r.kmsKeyId !== undefined && { kmsKeyId: r.kmsKeyId }),
+    ...(r.createTime !== undefined && !Number.isNaN(r.createTime.getTime()) && { createTime: r.createTime.toISOString() }),
+    ...(r.allocatedStorage !== undefined && { allocatedStorageGiB: r.allocatedStorage }),
+  };
+}
+
+/** Whether `err` is RDS's "snapshot not found" fault for `kind`. */
+export function isSnapshotNotFound(err: unknown, kind: DatabaseKind): boolean {
+  return kind === 'cluster' ? isAwsError(err, 'DBClusterSnapshotNotFoundFault') : isAwsError(err, 'DBSnapshotNotFound');
+}
+
+/** Whether `err` is RDS's "snapshot already exists" fault for `kind`. */
+export function isSnapshotAlreadyExists(err: unknown, kind: DatabaseKind): boolean {
+  return kind === 'cluster' ? isAwsError(err, 'DBClusterSnapshotAlreadyExistsFault') : isAwsError(err, 'DBSnapshotAlreadyExists');
+}
+
+/**
+ * Describes one snapshot by identifier (or, for a shared snapshot, ARN) with the given client
+ * (its credentials and Region decide where to look).
+ * @returns undefined when RDS reports DBSnapshotNotFound / DBClusterSnapshotNotFoundFault.
+ */
+export async function describeSnapshot(rds: RDSClient, kind: DatabaseKind, identifier: string): Promise<SnapshotRecord | undefined> {
+  try {
+    if (kind === 'cluster') {
+      const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }));
+      const s = out.DBClusterSnapshots?.[0];
+      return s ? fromDbClusterSnapshot(s) : undefined;
+    }
+    const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+    const s = out.DBSnapshots?.[0];
+    return s ? fromDbSnapshot(s) : undefined;
+  } catch (err) {
+    if (isSnapshotNotFound(err, kind)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Lists every snapshot of a database of the given type (`automated` or `manual`), following
+ * `Marker` pagination with the SDK paginators (100 per page).
+ */
+export async function listSnapshots(
+  rds: RDSClient,
+  database: DatabaseRef,
+  snapshotType: 'automated' | 'manual',
+): Promise<SnapshotRecord[]> {
+  const out: SnapshotRecord[] = [];
+  if (database.kind === 'cluster') {
+    const pages = paginateDescribeDBClusterSnapshots(
+      { client: rds, pageSize: 100 },
+      { DBClusterIdentifier: database.identifier, SnapshotType: snapshotType },
+    );
+    for await (const page of pages) for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
+  } else {
+    const pages = paginateDescribeDBSnapshots({ client: rds, pageSize: 100 }, { DBInstanceIdentifier: database.identifier, SnapshotType: snapshotType });
+    for await (const page of pages) for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
+  }
+  return out;
+}
+
+/**
+ * Whether the DB instance / DB cluster exists (DescribeDBInstances / DescribeDBClusters).
+ * @returns false on DBInstanceNotFound / DBClusterNotFoundFault.
+ */
+export async function databaseExists(rds: RDSClient, database: DatabaseRef): Promise<boolean> {
+  try {
+    if (database.kind === 'cluster') {
+      const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: database.identifier }));
+      return (out.DBClusters?.length ?? 0) > 0;
+    }
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database.identifier }));
+    return (out.DBInstances?.length ?? 0) > 0;
+  } catch (err) {
+    if (isAwsError(err, 'DBInstanceNotFound', 'DBClusterNotFoundFault')) return false;
+    throw err;
+  }
+}
+
+/**
+ * Tags of a snapshot: the describe output's `TagList` when present, else ListTagsForResource.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ListTagsForResource.html
+ */
+export async function snapshotTags(rds: RDSClient, record: SnapshotRecord): Promise<readonly Tag[]> {
+  if (record.tags !== undefined) return record.tags;
+  const out = await rds.send(new ListTagsForResourceCommand({ ResourceName: record.arn }));
+  return out.TagList ?? [];
+}
+
+/** Value of tag `key`, or undefined. */
+export function tagValue(tags: readonly Tag[], key: string): string | undefined {
+  return tags.find((t) => t.Key === key)?.Value;
+}
+
+/** Whether the tags carry `rds-snapshot-vault:managed=true`. */
+export function isManaged(tags: readonly Tag[]): boolean {
+  return tagValue(tags, TAGS.MANAGED) === 'true';
+}
+
+/** The tags every copy made by rds-snapshot-vault carries (see {@link TAGS}). */
+export function managedTags(p: { database: string; sourceSnapshotArn: string; runId: string }): Tag[] {
+  return [
+    { Key: TAGS.MANAGED, Value: 'true' },
+    { Key: TAGS.DATABASE, Value: p.database },
+    { Key: TAGS.SOURCE_SNAPSHOT, Value: p.sourceSnapshotArn },
+    { Key: TAGS.RUN, Value: p.runId },
+  ];
+}
+
+/** Longest database part of a copy identifier: 255 - `rsv-` - `-` - 12 digits. */
+const MAX_DB_PART = 255 - 4 - 1 - 12;
+
+/**
+ * Deterministic identifier of the manual copy of a snapshot:
+ * `rsv-<db identifier>-<yyyymmddhhmm of the source SnapshotCreateTime, UTC>`, lower-case.
+ *
+ * The result always satisfies RDS's snapshot identifier rules (1-255 letters, digits and hyphens,
+ * starts with a letter, no `--`, no trailing hyphen): characters other than letters, digits and
+ * hyphens become hyphens, hyphen runs collapse, and the database part is cut to fit 255.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html
+ *
+ * @throws RangeError when `sourceCreateTime` is invalid or outside years 0-9999.
+ */
+export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date): string {
+  const t = sourceCreateTime.getTime();
+  const year = sourceCreateTime.getUTCFullYear();
+  if (!Number.isFinite(t) || year < 0 || year > 9999) throw new RangeError(`copyIdentifier: invalid source SnapshotCreateTime ${String(sourceCreateTime)}`);
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const stamp =
+    pad(year, 4) +
+    pad(sourceCreateTime.getUTCMonth() + 1) +
+    pad(sourceCreateTime.getUTCDate()) +
+    pad(sourceCreateTime.getUTCHours()) +
+    pad(sourceCreateTime.getUTCMinutes());
+  const db = dbIdentifier
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, MAX_DB_PART)
+    .replace(/-+$/, '');
+  return db === '' ? `rsv-${stamp}` : `rsv-${db}-${stamp}`;
+}
+
+/** Where a copy is made, for messages. */
+export interface Location {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+/** Parameters of {@link copySnapshotIdempotently}. */
+export interface IdempotentCopyParams {
+  /** Client in the *destination* account and Region. */
+  readonly rds: RDSClient;
+  readonly kind: DatabaseKind;
+  /** Source identifier as passed to RDS (identifier for a local copy, ARN for cross-account/Region). */
+  readonly sourceIdentifier: string;
+  /** ARN of the source, recorded in and compared with the `source-snapshot` tag. */
+  readonly sourceArn: string;
+  readonly targetIdentifier: string;
+  /** KMS key (ARN, key ID or alias ARN) of the destination account/Region. */
+  readonly kmsKeyId: string;
+  readonly tags: Tag[];
+  /** Source Region, passed only for cross-Region copies (the SDK presigns the request). */
+  readonly sourceRegion?: string;
+  readonly destination: Location;
+  /** Maps KMSKeyNotAccessibleFault to a KmsKeyNotAccessible with a specific message. */
+  readonly kmsError: (err: Error) => Error;
+}
+
+/**
+ * Verifies that an existing snapshot at the target identifier is a copy we made of this source.
+ * @throws SnapshotIdentifierConflict when it lacks the managed tag or copies another source.
+ * @throws SnapshotCopyFailed when it is a managed copy in status `failed`.
+ */
+async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord): Promise<SnapshotRecord> {
+  const tags = await snapshotTags(p.rds, existing);
+  const where = `account ${p.destination.accountId} Region ${p.destination.region}`;
+  const noun = snapshotNoun(p.kind);
+  if (!isManaged(tags)) {
+    throw new SnapshotIdentifierConflict(
+      `${noun} ${existing.identifier} already exists in ${where} but is not tagged ${TAGS.MANAGED}=true, so rds-snapshot-vault did not create it ` +
+        'and will not adopt it. Rename or delete that snapshot (after checking nobody needs it), then re-run.',
+    );
+  }
+  const recordedSource = tagValue(tags, TAGS.SOURCE_SNAPSHOT);
+  if (recordedSource !== undefined && recordedSource !== p.sourceArn) {
+    throw new SnapshotIdentifierConflict(
+      `${noun} ${existing.identifier} in ${where} is a copy of ${recordedSource}, not of ${p.sourceArn} ` +
+        '(two source snapshots created in the same minute?). Copy the other snapshot by hand or delete the existing copy, then re-run.',
+    );
+  }
+  if (existing.status === 'failed') {
+    throw new SnapshotCopyFailed(
+      `An earlier copy ${existing.identifier} in ${where} is in status failed. Check the RDS events of the snapshot, ` +
+        'delete the failed copy, then re-run.',
+    );
+  }
+  return existing;
+}
+
+/**
+ * Copies a snapshot unless the deterministic target already exists.
+ *
+ * 1. Describes the target; if it exists and is ours (managed tag, same source) returns it with
+ *    `created=false`, making no copy call.
+ * 2. Otherwise CopyDBSnapshot / CopyDBClusterSnapshot with KmsKeyId, Tags and (cross-Region)
+ *    SourceRegion. A concurrent duplicate (DBSnapshotAlreadyExists /
+ *    DBClusterSnapshotAlreadyExistsFault) is resolved as in step 1.
+ *
+ * @throws SnapshotIdentifierConflict, SnapshotCopyFailed (see adoptExisting)
+ * @throws KmsKeyNotAccessible (via `kmsError`) on KMSKeyNotAccessibleFault
+ * @throws SnapshotQuotaExceeded on SnapshotQuotaExceeded
+ * @throws SnapshotNotFound when RDS cannot see the source (deleted, or not shared with the destination account)
+ */
+export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise<{ record: SnapshotRecord; created: boolean }> {
+  const existing = await describeSnapshot(p.rds, p.kind, p.targetIdentifier);
+  if (existing) return { record: await adoptExisting(p, existing), created: false };
+  try {
+    if (p.kind === 'cluster') {
+      const out = await p.rds.send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: p.sourceIdentifier,
+          TargetDBClusterSnapshotIdentifier: p.targetIdentifier,
+          KmsKeyId: p.kmsKeyId,
+          Tags: p.tags,
+          ...(p.sourceRegion !== undefined && { SourceRegion: p.sourceRegion }),
+        }),
+      );
+      if (!out.DBClusterSnapshot) throw new Error('CopyDBClusterSnapshot returned no DBClusterSnapshot');
+      return { record: fromDbClusterSnapshot(out.DBClusterSnapshot), created: true };
+    }
+    const out = await p.rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: p.sourceIdentifier,
+        TargetDBSnapshotIdentifier: p.targetIdentifier,
+        KmsKeyId: p.kmsKeyId,
+        Tags: p.tags,
+        ...(p.sourceRegion !== undefined && { SourceRegion: p.sourceRegion }),
+      }),
+    );
+    if (!out.DBSnapshot) throw new Error('CopyDBSnapshot returned no DBSnapshot');
+    return { record: fromDbSnapshot(out.DBSnapshot), created: true };
+  } catch (err) {
+    if (isSnapshotAlreadyExists(err, p.kind)) {
+      const raced = await describeSnapshot(p.rds, p.kind, p.targetIdentifier);
+      if (raced) return { record: await adoptExisting(p, raced), created: false };
+      throw err;
+    }
+    if (isAwsError(err, 'KMSKeyNotAccessibleFault')) throw p.kmsError(err);
+    if (isAwsError(err, 'SnapshotQuotaExceeded')) {
+      throw new SnapshotQuotaExceeded(
+        `The manual ${snapshotNoun(p.kind)} quota of account ${p.destination.accountId} in Region ${p.destination.region} is reached ` +
+          `(default 100). Raise the RDS quota "Manual ${p.kind === 'cluster' ? 'cluster ' : 'DB instance '}snapshots" in Service Quotas, or lower the retention (keepLast/maxAgeDays).`,
+        { cause: err },
+      );
+    }
+    if (isSnapshotNotFound(err, p.kind)) {
+      throw new SnapshotNotFound(
+        `Source ${snapshotNoun(p.kind)} ${p.sourceIdentifier} was not found by account ${p.destination.accountId} in Region ${p.destination.region}: ` +
+          'it was deleted (automated snapshots expire) or, for a cross-account copy, it is not shared with that account. Re-run the backup.',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Deletes a manual snapshot (DeleteDBSnapshot / DeleteDBClusterSnapshot).
+ * @returns false when it was already gone (not found), true when deleted.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBSnapshot.html
+ */
+export async function deleteSnapshot(rds: RDSClient, kind: DatabaseKind, identifier: string): Promise<boolean> {
+  try {
+    if (kind === 'cluster') await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: identifier }));
+    else await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: identifier }));
+    return true;
+  } catch (err) {
+    if (isSnapshotNotFound(err, kind)) return false;
+    throw err;
+  }
+}

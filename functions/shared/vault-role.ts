@@ -1,0 +1,74 @@
+/**
+ * Access to RDS in the vault account through the vault role (STS AssumeRole with an external ID).
+ * Source: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html ,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html
+ */
+import type { RDSClient } from '@aws-sdk/client-rds';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import type { ClientFactory } from './clients.js';
+import { isAwsError, VaultRoleNotAssumable } from './errors.js';
+
+/** Parameters of {@link assumeVaultRole}. */
+export interface VaultRoleParams {
+  /** `arn:aws:iam::<vault account>:role/<name>`. */
+  readonly roleArn: string;
+  readonly externalId: string;
+  /** RoleSessionName, e.g. `rds-snapshot-vault-poll-status` (cut to 64 characters). */
+  readonly sessionName: string;
+  /** Region of the returned RDS client (where the vault snapshot lives or the copy is made). */
+  readonly region: string;
+  /** Region of the STS endpoint; defaults to `region`. Pass the Lambda's own Region to stay local. */
+  readonly stsRegion?: string;
+}
+
+/** Assumed-role sessions last this long (seconds; the STS minimum). A Lambda runs at most 900 s. */
+export const VAULT_SESSION_SECONDS = 900;
+
+/**
+ * Assumes the vault role (`DurationSeconds` 900, `ExternalId`) and returns an RDS client in
+ * `params.region` using the temporary credentials (`accessKeyId`, `secretAccessKey`,
+ * `sessionToken`, `expiration`).
+ *
+ * @throws VaultRoleNotAssumable when STS denies the call (AccessDenied): the role's trust policy
+ *   does not trust this account/role, or the external ID differs.
+ * @throws the STS error unchanged otherwise (e.g. throttling, which the state machine retries).
+ */
+export async function assumeVaultRole(clients: ClientFactory, params: VaultRoleParams): Promise<RDSClient> {
+  const sts = clients.sts({ region: params.stsRegion ?? params.region });
+  const sessionName = params.sessionName.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  let out;
+  try {
+    out = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: params.roleArn,
+        RoleSessionName: sessionName,
+        ExternalId: params.externalId,
+        DurationSeconds: VAULT_SESSION_SECONDS,
+      }),
+    );
+  } catch (err) {
+    if (isAwsError(err, 'AccessDenied', 'AccessDeniedException')) {
+      throw new VaultRoleNotAssumable(
+        `Could not assume the vault role ${params.roleArn}: STS denied AssumeRole (${err.message}). Either the external ID is wrong ` +
+          '(VAULT_EXTERNAL_ID must equal the sts:ExternalId condition in the role\'s trust policy) or the trust policy does not allow ' +
+          'this Lambda\'s role as principal. Check the vault stack\'s trust policy, that the role exists, and that this ' +
+          'Lambda\'s IAM policy allows sts:AssumeRole on that role.',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const c = out.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) {
+    throw new VaultRoleNotAssumable(`STS AssumeRole on ${params.roleArn} returned no credentials; check the vault role and retry.`);
+  }
+  return clients.rds({
+    region: params.region,
+    credentials: {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      ...(c.SessionToken !== undefined && { sessionToken: c.SessionToken }),
+      ...(c.Expiration !== undefined && { expiration: new Date(c.Expiration) }),
+    },
+  });
+}

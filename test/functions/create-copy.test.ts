@@ -1,0 +1,208 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  type DBSnapshot,
+} from '@aws-sdk/client-rds';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/create-copy/index.js';
+import { TAGS, type CreateCopyOutput } from '../../functions/shared/contracts.js';
+import {
+  awsError,
+  BASE_ENV,
+  caught,
+  dbClusterSnapshot,
+  dbSnapshot,
+  fakeContext,
+  managedTagList,
+  NOW,
+  REGION,
+  routeDescribes,
+  SOURCE_ACCOUNT,
+  SOURCE_KMS_KEY_ARN,
+  testClients,
+  type TestClients,
+} from './helpers.js';
+
+const ENV = { ...BASE_ENV, SOURCE_KMS_KEY_ARN };
+const DEFAULT_KEY = `arn:aws:kms:${REGION}:${SOURCE_ACCOUNT}:key/aws-rds-default-0000`;
+const instance = { identifier: 'orders-db', kind: 'instance' } as const;
+const cluster = { identifier: 'users-cluster', kind: 'cluster' } as const;
+
+let t: TestClients;
+const invoke = (event: unknown, env: Record<string, string | undefined> = ENV) =>
+  createHandler({ env, clients: t.factory, now: () => NOW })(event, fakeContext('create-copy')) as Promise<CreateCopyOutput>;
+
+/** The copy RDS returns from CopyDBSnapshot. */
+const copyOf = (id: string, source: DBSnapshot): DBSnapshot =>
+  dbSnapshot({ id, type: 'manual', status: 'creating', percent: 0, kmsKeyId: SOURCE_KMS_KEY_ARN, created: NOW.toISOString(), tags: managedTagList('orders-db', source.DBSnapshotArn ?? '') });
+
+beforeEach(() => {
+  t = testClients();
+});
+
+describe('create-copy', () => {
+  it('copies the NEWEST available automated snapshot across pages, re-encrypted with the source key and tagged', async () => {
+    const older = dbSnapshot({ id: 'rds:orders-db-2026-11-18-04-00', created: '2026-11-18T04:00:00Z', kmsKeyId: DEFAULT_KEY });
+    const creating = dbSnapshot({ id: 'rds:orders-db-2026-11-21-04-00', created: '2026-11-21T04:00:00Z', status: 'creating', kmsKeyId: DEFAULT_KEY });
+    const newest = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-07', created: '2026-11-20T04:07:31Z', kmsKeyId: DEFAULT_KEY });
+    const middle = dbSnapshot({ id: 'rds:orders-db-2026-11-19-04-00', created: '2026-11-19T04:00:00Z', kmsKeyId: DEFAULT_KEY });
+    routeDescribes(t.sourceRds, { instancePages: [[older, creating], [newest], [middle]] });
+    t.sourceRds.on(CopyDBSnapshotCommand).callsFake((i: { TargetDBSnapshotIdentifier: string }) => ({ DBSnapshot: copyOf(i.TargetDBSnapshotIdentifier, newest) }));
+
+    const out = await invoke({ database: instance, runId: 'run-42' });
+
+    expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
+    expect(t.sourceRds).toHaveReceivedCommandWith(CopyDBSnapshotCommand, {
+      SourceDBSnapshotIdentifier: 'rds:orders-db-2026-11-20-04-07',
+      TargetDBSnapshotIdentifier: 'rsv-orders-db-202611200407',
+      KmsKeyId: SOURCE_KMS_KEY_ARN,
+      Tags: [
+        { Key: TAGS.MANAGED, Value: 'true' },
+        { Key: TAGS.DATABASE, Value: 'orders-db' },
+        { Key: TAGS.SOURCE_SNAPSHOT, Value: newest.DBSnapshotArn },
+        { Key: TAGS.RUN, Value: 'run-42' },
+      ],
+    });
+    expect(out.created).toBe(true);
+    expect(out.startedAt).toBe(NOW.toISOString());
+    expect(out.sourceSnapshot).toMatchObject({ identifier: newest.DBSnapshotIdentifier, kind: 'instance', accountId: SOURCE_ACCOUNT, region: REGION });
+    expect(out.snapshot).toMatchObject({
+      identifier: 'rsv-orders-db-202611200407',
+      arn: `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:snapshot:rsv-orders-db-202611200407`,
+      status: 'creating',
+      kmsKeyId: SOURCE_KMS_KEY_ARN,
+    });
+    expect(t.rdsOptions.every((o) => o.region === REGION && o.credentials === undefined)).toBe(true);
+  });
+
+  it('encrypts an unencrypted DB instance snapshot by passing KmsKeyId', async () => {
+    const plain = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-00', encrypted: false });
+    routeDescribes(t.sourceRds, { instancePages: [[plain]] });
+    t.sourceRds.on(CopyDBSnapshotCommand).callsFake((i: { TargetDBSnapshotIdentifier: string }) => ({ DBSnapshot: copyOf(i.TargetDBSnapshotIdentifier, plain) }));
+    await invoke({ database: instance, runId: 'run-1' });
+    expect(t.sourceRds).toHaveReceivedCommandWith(CopyDBSnapshotCommand, { KmsKeyId: SOURCE_KMS_KEY_ARN });
+  });
+
+  it('re-run: returns the existing managed copy with created=false and makes no copy call', async () => {
+    const src = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-00', kmsKeyId: DEFAULT_KEY });
+    const existing = dbSnapshot({ id: 'rsv-orders-db-202611200400', type: 'manual', status: 'available', kmsKeyId: SOURCE_KMS_KEY_ARN, tags: managedTagList('orders-db', src.DBSnapshotArn ?? '') });
+    routeDescribes(t.sourceRds, { instancePages: [[src]], byId: { 'rsv-orders-db-202611200400': existing } });
+    const out = await invoke({ database: instance, runId: 'run-2' });
+    expect(out.created).toBe(false);
+    expect(out.snapshot.identifier).toBe('rsv-orders-db-202611200400');
+    expect(t.sourceRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+  });
+
+  it('refuses to adopt an existing snapshot with the same identifier but without the managed tag', async () => {
+    const src = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-00', kmsKeyId: DEFAULT_KEY });
+    const foreign = dbSnapshot({ id: 'rsv-orders-db-202611200400', type: 'manual', kmsKeyId: SOURCE_KMS_KEY_ARN, tags: [{ Key: 'owner', Value: 'dba' }] });
+    routeDescribes(t.sourceRds, { instancePages: [[src]], byId: { 'rsv-orders-db-202611200400': foreign } });
+    const err = await caught(() => invoke({ database: instance, runId: 'run-2' }));
+    expect(err.name).toBe('SnapshotIdentifierConflict');
+    expect(err.message).toContain('rsv-orders-db-202611200400');
+    expect(err.message).toContain(TAGS.MANAGED);
+    expect(t.sourceRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+  });
+
+  it('resolves a concurrent duplicate (DBSnapshotAlreadyExistsFault) as created=false when the copy is ours', async () => {
+    const src = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-00', kmsKeyId: DEFAULT_KEY });
+    const byId: Record<string, DBSnapshot> = {};
+    routeDescribes(t.sourceRds, { instancePages: [[src]], byId });
+    t.sourceRds.on(CopyDBSnapshotCommand).callsFake((i: { TargetDBSnapshotIdentifier: string }) => {
+      byId[i.TargetDBSnapshotIdentifier] = copyOf(i.TargetDBSnapshotIdentifier, src); // the other execution won
+      throw awsError('DBSnapshotAlreadyExistsFault', 'Cannot create the snapshot because a snapshot with the identifier already exists.');
+    });
+    const out = await invoke({ database: instance, runId: 'run-3' });
+    expect(out.created).toBe(false);
+  });
+
+  it('unencrypted DB cluster snapshot -> UnencryptedClusterNotSupported, explaining the restore-to-encrypted fix', async () => {
+    const plain = dbClusterSnapshot({ id: 'rds:users-cluster-2026-11-20-04-00', encrypted: false });
+    routeDescribes(t.sourceRds, { clusterPages: [[plain]] });
+    const err = await caught(() => invoke({ database: cluster, runId: 'run-1' }));
+    expect(err.name).toBe('UnencryptedClusterNotSupported');
+    expect(err.message).toMatch(/cannot encrypt/i);
+    expect(err.message).toMatch(/restore/i);
+    expect(t.sourceRds).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
+  });
+
+  it('copies an encrypted DB cluster snapshot with CopyDBClusterSnapshot', async () => {
+    const src = dbClusterSnapshot({ id: 'rds:users-cluster-2026-11-20-04-00', kmsKeyId: DEFAULT_KEY });
+    routeDescribes(t.sourceRds, { clusterPages: [[src]] });
+    t.sourceRds.on(CopyDBClusterSnapshotCommand).callsFake((i: { TargetDBClusterSnapshotIdentifier: string }) => ({
+      DBClusterSnapshot: dbClusterSnapshot({ id: i.TargetDBClusterSnapshotIdentifier, type: 'manual', status: 'creating', kmsKeyId: SOURCE_KMS_KEY_ARN }),
+    }));
+    const out = await invoke({ database: cluster, runId: 'run-1' });
+    expect(t.sourceRds).toHaveReceivedCommandWith(CopyDBClusterSnapshotCommand, {
+      SourceDBClusterSnapshotIdentifier: 'rds:users-cluster-2026-11-20-04-00',
+      TargetDBClusterSnapshotIdentifier: 'rsv-users-cluster-202611200400',
+      KmsKeyId: SOURCE_KMS_KEY_ARN,
+    });
+    expect(t.sourceRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+    expect(out.snapshot.arn).toBe(`arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:cluster-snapshot:rsv-users-cluster-202611200400`);
+  });
+
+  it('no automated snapshot: DatabaseNotFound when the DB is missing, NoAutomatedSnapshot when it exists', async () => {
+    routeDescribes(t.sourceRds, { instancePages: [[dbSnapshot({ id: 'rds:orders-db-x', status: 'creating' })]] });
+    t.sourceRds.on(DescribeDBInstancesCommand).rejects(awsError('DBInstanceNotFoundFault', 'DBInstance orders-db not found.'));
+    expect((await caught(() => invoke({ database: instance, runId: 'r' }))).name).toBe('DatabaseNotFound');
+
+    t.sourceRds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-db' }] });
+    const err = await caught(() => invoke({ database: instance, runId: 'r' }));
+    expect(err.name).toBe('NoAutomatedSnapshot');
+    expect(err.message).toContain('orders-db');
+  });
+
+  it('maps KMSKeyNotAccessibleFault and SnapshotQuotaExceededFault to named errors that say what to do', async () => {
+    const src = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-00', kmsKeyId: DEFAULT_KEY });
+    routeDescribes(t.sourceRds, { instancePages: [[src]] });
+    t.sourceRds.on(CopyDBSnapshotCommand).rejectsOnce(awsError('KMSKeyNotAccessibleFault')).rejectsOnce(awsError('SnapshotQuotaExceededFault'));
+    const kms = await caught(() => invoke({ database: instance, runId: 'r' }));
+    expect(kms.name).toBe('KmsKeyNotAccessible');
+    expect(kms.message).toContain(SOURCE_KMS_KEY_ARN);
+    expect(kms.message).toContain(SOURCE_ACCOUNT);
+    expect(kms.message).toContain('kms:CreateGrant');
+    const quota = await caught(() => invoke({ database: instance, runId: 'r' }));
+    expect(quota.name).toBe('SnapshotQuotaExceeded');
+    expect(quota.message).toContain(SOURCE_ACCOUNT);
+    expect(quota.message).toContain(REGION);
+    expect(quota.message).toMatch(/raise|retention/i);
+  });
+
+  it('keeps transient AWS errors by name so the state machine retries them', async () => {
+    t.sourceRds.onAnyCommand().rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    expect((await caught(() => invoke({ database: instance, runId: 'r' }))).name).toBe('ThrottlingException');
+  });
+
+  it('sourceSnapshotArn: copies that snapshot; a snapshot of another database -> InvalidInput', async () => {
+    const given = dbSnapshot({ id: 'before-upgrade', type: 'manual', created: '2026-11-19T10:15:00Z', kmsKeyId: SOURCE_KMS_KEY_ARN });
+    const other = dbSnapshot({ id: 'other-db-snap', db: 'other-db', type: 'manual', kmsKeyId: SOURCE_KMS_KEY_ARN });
+    routeDescribes(t.sourceRds, { byId: { 'before-upgrade': given, 'other-db-snap': other } });
+    t.sourceRds.on(CopyDBSnapshotCommand).callsFake((i: { TargetDBSnapshotIdentifier: string }) => ({ DBSnapshot: copyOf(i.TargetDBSnapshotIdentifier, given) }));
+    const out = await invoke({ database: instance, runId: 'r', sourceSnapshotArn: given.DBSnapshotArn });
+    expect(out.snapshot.identifier).toBe('rsv-orders-db-202611191015');
+    expect(t.sourceRds).toHaveReceivedCommandWith(CopyDBSnapshotCommand, { SourceDBSnapshotIdentifier: 'before-upgrade' });
+
+    const err = await caught(() => invoke({ database: instance, runId: 'r', sourceSnapshotArn: other.DBSnapshotArn }));
+    expect(err.name).toBe('InvalidInput');
+    expect(err.message).toContain('sourceSnapshotArn');
+  });
+
+  it('invalid event -> InvalidInput naming the field path; bad environment -> InvalidEnvironment naming the variable', async () => {
+    const bad = await caught(() => invoke({ database: { identifier: 'orders-db', kind: 'table' }, runId: 'r' }));
+    expect(bad.name).toBe('InvalidInput');
+    expect(bad.message).toContain('database.kind');
+
+    const env = await caught(() => invoke({ database: instance, runId: 'r' }, { ...BASE_ENV }));
+    expect(env.name).toBe('InvalidEnvironment');
+    expect(env.message).toContain('SOURCE_KMS_KEY_ARN');
+
+    const otherRegionKey = await caught(() =>
+      invoke({ database: instance, runId: 'r' }, { ...ENV, SOURCE_KMS_KEY_ARN: SOURCE_KMS_KEY_ARN.replace(REGION, 'us-east-1') }),
+    );
+    expect(otherRegionKey.name).toBe('InvalidEnvironment');
+    expect(otherRegionKey.message).toMatch(/SOURCE_KMS_KEY_ARN.*Region/);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * Test helpers for the Lambda handlers: a fake Lambda context, a silent base environment, and a
+ * ClientFactory whose RDS clients are separate mocked instances for the source account and for
+ * the vault account (recognised by the access key the mocked STS AssumeRole hands out), so a test
+ * can assert *which account* received a command.
+ */
+import {
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+  type DBClusterSnapshot,
+  type DBSnapshot,
+} from '@aws-sdk/client-rds';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { Context } from 'aws-lambda';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { ClientFactory, ClientOptions } from '../../functions/shared/clients.js';
+import { TAGS } from '../../functions/shared/contracts.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export const SOURCE_ACCOUNT = '111111111111';
+export const VAULT_ACCOUNT = '222222222222';
+export const REGION = 'eu-west-1';
+export const VAULT_REGION = 'eu-central-1';
+export const NOW = new Date('2026-11-21T05:00:00.000Z');
+export const VAULT_ACCESS_KEY = 'ASIAVAULTTESTKEY';
+export const SOURCE_KMS_KEY_ARN = `arn:aws:kms:${REGION}:${SOURCE_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+export const VAULT_KMS_KEY_ARN = `arn:aws:kms:${VAULT_REGION}:${VAULT_ACCOUNT}:key/99999999-8888-7777-6666-555555555555`;
+export const VAULT_ROLE_ARN = `arn:aws:iam::${VAULT_ACCOUNT}:role/rds-snapshot-vault-copier`;
+
+/** Environment every test handler gets: Region, account, and Powertools silenced. */
+export const BASE_ENV = {
+  AWS_REGION: REGION,
+  ACCOUNT_ID: SOURCE_ACCOUNT,
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+} as const;
+
+/** A Lambda context as the runtime passes it. */
+export function fakeContext(functionName = 'test-fn'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${SOURCE_ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'req-1',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Mocked clients plus the factory that hands them out. */
+export interface TestClients {
+  factory: ClientFactory;
+  /** RDS with the Lambda's own credentials (any Region). */
+  sourceRds: AwsClientStub<RDSClient>;
+  /** RDS with the vault role's credentials. */
+  vaultRds: AwsClientStub<RDSClient>;
+  sts: AwsClientStub<STSClient>;
+  sns: AwsClientStub<SNSClient>;
+  /** Options of every `rds()` call, in order. */
+  rdsOptions: ClientOptions[];
+  snsOptions: ClientOptions[];
+}
+
+/** Fresh mocked clients; STS AssumeRole answers with {@link VAULT_ACCESS_KEY}. */
+export function testClients(): TestClients {
+  const source = new RDSClient({ region: REGION });
+  const vault = new RDSClient({ region: VAULT_REGION });
+  const stsClient = new STSClient({ region: REGION });
+  const snsClient = new SNSClient({ region: REGION });
+  const kmsClient = new KMSClient({ region: REGION });
+  const rdsOptions: ClientOptions[] = [];
+  const snsOptions: ClientOptions[] = [];
+  const sts = mockClient(stsClient);
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: {
+      AccessKeyId: VAULT_ACCESS_KEY,
+      SecretAccessKey: 'secret',
+      SessionToken: 'token',
+      Expiration: new Date(NOW.getTime() + 900_000),
+    },
+  });
+  const factory: ClientFactory = {
+    rds: (o) => {
+      rdsOptions.push(o ?? {});
+      const creds = o?.credentials;
+      return creds && typeof creds !== 'function' && creds.accessKeyId === VAULT_ACCESS_KEY ? vault : source;
+    },
+    sts: () => stsClient,
+    sns: (o) => {
+      snsOptions.push(o ?? {});
+      return snsClient;
+    },
+    kms: () => kmsClient,
+  };
+  return { factory, sourceRds: mockClient(source), vaultRds: mockClient(vault), sts, sns: mockClient(snsClient), rdsOptions, snsOptions };
+}
+
+/** Tags of a managed copy. */
+export function managedTagList(database: string, sourceArn: string, runId = 'run-1') {
+  return [
+    { Key: TAGS.MANAGED, Value: 'true' },
+    { Key: TAGS.DATABASE, Value: database },
+    { Key: TAGS.SOURCE_SNAPSHOT, Value: sourceArn },
+    { Key: TAGS.RUN, Value: runId },
+  ];
+}
+
+/** A DBSnapshot as RDS describes it. */
+export function dbSnapshot(p: {
+  id: string;
+  db?: string;
+  account?: string;
+  region?: string;
+  created?: string;
+  status?: string;
+  type?: string;
+  kmsKeyId?: string;
+  encrypted?: boolean;
+  tags?: Array<{ Key: string; Value: string }>;
+  percent?: number;
+}): DBSnapshot {
+  const region = p.region ?? REGION;
+  const account = p.account ?? SOURCE_ACCOUNT;
+  const encrypted = p.encrypted ?? p.kmsKeyId !== undefined;
+  return {
+    DBSnapshotIdentifier: p.id,
+    DBSnapshotArn: `arn:aws:rds:${region}:${account}:snapshot:${p.id}`,
+    DBInstanceIdentifier: p.db ?? 'orders-db',
+    SnapshotCreateTime: new Date(p.created ?? '2026-11-20T04:00:00.000Z'),
+    Status: p.status ?? 'available',
+    SnapshotType: p.type ?? 'automated',
+    Encrypted: encrypted,
+    ...(encrypted && p.kmsKeyId !== undefined && { KmsKeyId: p.kmsKeyId }),
+    AllocatedStorage: 20,
+    PercentProgress: p.percent ?? 100,
+    TagList: p.tags ?? [],
+  };
+}
+
+/** A DBClusterSnapshot as RDS describes it. */
+export function dbClusterSnapshot(p: {
+  id: string;
+  db?: string;
+  account?: string;
+  region?: string;
+  created?: string;
+  status?: string;
+  type?: string;
+  kmsKeyId?: string;
+  encrypted?: boolean;
+  tags?: Array<{ Key: string; Value: string }>;
+  percent?: number;
+}): DBClusterSnapshot {
+  const region = p.region ?? REGION;
+  const account = p.account ?? SOURCE_ACCOUNT;
+  const encrypted = p.encrypted ?? p.kmsKeyId !== undefined;
+  return {
+    DBClusterSnapshotIdentifier: p.id,
+    DBClusterSnapshotArn: `arn:aws:rds:${region}:${account}:cluster-snapshot:${p.id}`,
+    DBClusterIdentifier: p.db ?? 'users-cluster',
+    SnapshotCreateTime: new Date(p.created ?? '2026-11-20T04:00:00.000Z'),
+    Status: p.status ?? 'available',
+    SnapshotType: p.type ?? 'automated',
+    StorageEncrypted: encrypted,
+    ...(encrypted && p.kmsKeyId !== undefined && { KmsKeyId: p.kmsKeyId }),
+    AllocatedStorage: 20,
+    PercentProgress: p.percent ?? 100,
+    TagList: p.tags ?? [],
+  };
+}
+
+/** An AWS SDK-style service error with the given name (what the SDK throws for an AWS error code). */
+export function awsError(name: string, message = name): Error {
+  const e = new Error(message);
+  e.name = name;
+  Object.assign(e, { $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  return e;
+}
+
+/** Runs `fn` and returns what it threw (fails the test if it did not throw). */
+export async function caught(fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    await fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/**
+ * Routes DescribeDBSnapshots / DescribeDBClusterSnapshots on a mocked RDS client:
+ * listing calls (by DB identifier) return `pages` in order, following `Marker`; lookups by
+ * snapshot identifier return the matching entry of `byId` or throw the NotFound fault.
+ */
+export function routeDescribes(
+  rds: AwsClientStub<RDSClient>,
+  p: {
+    instancePages?: DBSnapshot[][];
+    clusterPages?: DBClusterSnapshot[][];
+    byId?: Record<string, DBSnapshot | DBClusterSnapshot | undefined>;
+  },
+): void {
+  const byId = p.byId ?? {};
+  const page = <T>(pages: T[][], marker: string | undefined) => {
+    const i = marker === undefined ? 0 : Number(marker);
+    return { items: pages[i] ?? [], next: i + 1 < pages.length ? String(i + 1) : undefined };
+  };
+  rds.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier?: string; Marker?: string }) => {
+    if (input.DBSnapshotIdentifier !== undefined) {
+      const s = byId[input.DBSnapshotIdentifier] as DBSnapshot | undefined;
+      if (!s) throw awsError('DBSnapshotNotFoundFault', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`);
+      return { DBSnapshots: [s] };
+    }
+    const { items, next } = page(p.instancePages ?? [], input.Marker);
+    return { DBSnapshots: items, ...(next !== undefined && { Marker: next }) };
+  });
+  rds.on(DescribeDBClusterSnapshotsCommand).callsFake((input: { DBClusterSnapshotIdentifier?: string; Marker?: string }) => {
+    if (input.DBClusterSnapshotIdentifier !== undefined) {
+      const s = byId[input.DBClusterSnapshotIdentifier] as DBClusterSnapshot | undefined;
+      if (!s) throw awsError('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${input.DBClusterSnapshotIdentifier} not found.`);
+      return { DBClusterSnapshots: [s] };
+    }
+    const { items, next } = page(p.clusterPages ?? [], input.Marker);
+    return { DBClusterSnapshots: items, ...(next !== undefined && { Marker: next }) };
+  });
+}

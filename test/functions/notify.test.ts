@@ -1,0 +1,119 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/notify/index.js';
+import { buildSubject, MAX_SUBJECT_LENGTH, summarizeFailure } from '../../functions/notify/report.js';
+import type { DatabaseBackupOutput, NotifyOutput } from '../../functions/shared/contracts.js';
+import { awsError, BASE_ENV, caught, fakeContext, NOW, testClients, type TestClients } from './helpers.js';
+
+const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111111111111:rds-snapshot-vault';
+const ENV = { ...BASE_ENV, TOPIC_ARN };
+const SRC_ARN = 'arn:aws:rds:eu-west-1:111111111111:snapshot:rsv-users-db-202611200400';
+const VAULT_ARN = 'arn:aws:rds:eu-central-1:222222222222:snapshot:rsv-users-db-202611200400';
+
+const ok = (identifier: string): { database: { identifier: string; kind: 'instance' }; status: 'SUCCEEDED'; output: DatabaseBackupOutput } => {
+  const snap = (arn: string) => ({ kind: 'instance' as const, identifier: 'rsv', arn, accountId: '111111111111', region: 'eu-west-1', status: 'available' });
+  const poll = (checkedAt: string) => ({ status: 'available', percentProgress: 100, ready: true, waitSeconds: 30, attempt: 3, elapsedSeconds: 1, checkedAt, snapshot: snap(SRC_ARN) });
+  return {
+    database: { identifier, kind: 'instance' },
+    status: 'SUCCEEDED',
+    output: {
+      database: { identifier, kind: 'instance' },
+      runId: 'run-1',
+      sourceCopy: { snapshot: snap(SRC_ARN), sourceSnapshot: snap('arn:aws:rds:eu-west-1:111111111111:snapshot:rds:users-db-2026-11-20-04-00'), created: true, startedAt: '2026-11-21T05:00:00.000Z' },
+      sourceCopyReady: poll('2026-11-21T05:42:00.000Z'),
+      share: { sharedWith: ['222222222222'], alreadyShared: false },
+      vaultCopy: { snapshot: snap(VAULT_ARN), created: true, startedAt: '2026-11-21T05:45:00.000Z' },
+      vaultCopyReady: poll('2026-11-21T08:15:00.000Z'),
+      sourceRetention: { accountId: '111111111111', region: 'eu-west-1', kept: [{ identifier: 'a', arn: 'x', reason: 'r' }, { identifier: 'b', arn: 'y', reason: 'r' }], deleted: [{ identifier: 'c', arn: 'z', reason: 'old' }], dryRun: false },
+    },
+  };
+};
+/** A failed child execution as the Map's Catch reports it: DescribeExecution JSON whose cause is the Lambda cause JSON. */
+const failed = (identifier: string) => ({
+  database: { identifier, kind: 'instance' },
+  status: 'FAILED',
+  error: 'States.TaskFailed',
+  cause: JSON.stringify({
+    executionArn: `arn:aws:states:eu-west-1:111111111111:execution:DatabaseBackup:${identifier}`,
+    status: 'FAILED',
+    error: 'KmsKeyNotAccessible',
+    cause: JSON.stringify({ errorType: 'KmsKeyNotAccessible', errorMessage: 'The source key policy must allow account 222222222222', trace: ['at x'] }),
+  }),
+});
+
+let t: TestClients;
+const invoke = (event: unknown) => createHandler({ env: ENV, clients: t.factory, now: () => NOW })(event, fakeContext('notify')) as Promise<NotifyOutput>;
+const published = () => t.sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+
+beforeEach(() => {
+  t = testClients();
+  t.sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+});
+
+describe('notify', () => {
+  it('publishes ONE message: subject with counts and failed names; body with ARNs, durations, retention, error type and message', async () => {
+    const out = await invoke({ runId: 'run-1', results: [ok('users-db'), failed('orders-db'), ok('audit-db'), ok('crm-db')] });
+    expect(t.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const msg = published()[0];
+    expect(msg?.TopicArn).toBe(TOPIC_ARN);
+    expect(msg?.Subject).toBe('rds-snapshot-vault: 3/4 databases backed up, 1 FAILED (orders-db)');
+    const body = msg?.Message ?? '';
+    expect(body).toContain('run-1');
+    expect(body).toContain(SRC_ARN);
+    expect(body).toContain(VAULT_ARN);
+    expect(body).toContain('ready after 42 min'); // 05:00 -> 05:42
+    expect(body).toContain('ready after 2.5 h'); // 05:45 -> 08:15
+    expect(body).toContain('kept 2, deleted 1');
+    expect(body).toContain('[FAILED] orders-db');
+    expect(body).toContain('error: KmsKeyNotAccessible');
+    expect(body).toContain('The source key policy must allow account 222222222222');
+    expect(body).not.toContain('"trace"');
+    expect(out).toEqual({ subject: msg?.Subject, succeeded: 3, failed: 1, failedDatabases: ['orders-db'], messageId: 'msg-1' });
+    expect(t.snsOptions).toEqual([{ region: 'eu-west-2' }]);
+  });
+
+  it('all succeeded: subject without FAILED', async () => {
+    const out = await invoke({ runId: 'r', results: [ok('a-db'), ok('b-db')] });
+    expect(out.subject).toBe('rds-snapshot-vault: 2/2 databases backed up');
+  });
+
+  it('keeps the subject ASCII, single-line and under 100 characters however many databases fail', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `very-long-database-name-${i}`);
+    const out = await invoke({ runId: 'r', results: names.map(failed) });
+    expect(out.subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
+    expect(out.subject).toMatch(/^rds-snapshot-vault: 0\/12 databases backed up, 12 FAILED \(very-long-database-name-0.*, \+\d+ more\)$/);
+    fc.assert(
+      fc.property(fc.nat(200), fc.array(fc.string({ unit: 'binary', maxLength: 80 }), { maxLength: 40 }), (extra, failedNames) => {
+        const s = buildSubject(failedNames.length + extra, failedNames);
+        return s.length <= MAX_SUBJECT_LENGTH && /^[\x20-\x7e]+$/.test(s) && s.startsWith('rds-snapshot-vault: ');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('parses failure causes defensively at every level', () => {
+    expect(summarizeFailure('States.TaskFailed', failed('x').cause)).toEqual({ errorType: 'KmsKeyNotAccessible', errorMessage: 'The source key policy must allow account 222222222222' });
+    expect(summarizeFailure('SnapshotCopyFailed', JSON.stringify({ errorType: 'SnapshotCopyFailed', errorMessage: 'copy failed' }))).toEqual({ errorType: 'SnapshotCopyFailed', errorMessage: 'copy failed' });
+    expect(summarizeFailure('States.TaskFailed', JSON.stringify({ error: 'States.Timeout', cause: 'Execution timed out after 24 h' }))).toEqual({ errorType: 'States.Timeout', errorMessage: 'Execution timed out after 24 h' });
+    expect(summarizeFailure('States.Runtime', 'plain text {not json')).toEqual({ errorType: 'States.Runtime', errorMessage: 'plain text {not json' });
+    expect(summarizeFailure(undefined, undefined)).toEqual({ errorType: 'UnknownError', errorMessage: '(no message)' });
+    fc.assert(fc.property(fc.option(fc.string()), fc.option(fc.oneof(fc.string(), fc.json())), (e, c) => {
+      const r = summarizeFailure(e ?? undefined, c ?? undefined);
+      return typeof r.errorType === 'string' && typeof r.errorMessage === 'string';
+    }), { numRuns: 1000 });
+  });
+
+  it('a publish failure throws with the SNS error name', async () => {
+    t.sns.on(PublishCommand).rejects(awsError('AuthorizationError', 'not authorized to publish'));
+    const err = await caught(() => invoke({ runId: 'r', results: [ok('a-db')] }));
+    expect(err.name).toBe('AuthorizationError');
+  });
+
+  it('invalid event -> InvalidInput with the field path', async () => {
+    const err = await caught(() => invoke({ runId: 'r', results: [{ status: 'SUCCEEDED' }] }));
+    expect(err.name).toBe('InvalidInput');
+    expect(err.message).toContain('results[0].database');
+  });
+});

@@ -1,0 +1,116 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { DescribeDBSnapshotsCommand } from '@aws-sdk/client-rds';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/poll-status/index.js';
+import { MAX_POLL_SECONDS, MIN_POLL_SECONDS, nextPollSeconds } from '../../functions/poll-status/poll.js';
+import type { PollStatusOutput, SnapshotRef } from '../../functions/shared/contracts.js';
+import {
+  BASE_ENV,
+  caught,
+  dbSnapshot,
+  fakeContext,
+  NOW,
+  REGION,
+  routeDescribes,
+  SOURCE_ACCOUNT,
+  testClients,
+  VAULT_ACCOUNT,
+  VAULT_REGION,
+  VAULT_ROLE_ARN,
+  type TestClients,
+} from './helpers.js';
+
+const ENV = { ...BASE_ENV, VAULT_ACCOUNT_ID: VAULT_ACCOUNT, VAULT_ROLE_ARN, VAULT_EXTERNAL_ID: 'ext-123' };
+const ref = (accountId: string, region: string): SnapshotRef => ({
+  kind: 'instance',
+  identifier: 'rsv-orders-db-202611200400',
+  arn: `arn:aws:rds:${region}:${accountId}:snapshot:rsv-orders-db-202611200400`,
+  accountId,
+  region,
+  status: 'creating',
+});
+
+let t: TestClients;
+const invoke = (event: unknown) => createHandler({ env: ENV, clients: t.factory, now: () => NOW })(event, fakeContext('poll-status')) as Promise<PollStatusOutput>;
+
+beforeEach(() => {
+  t = testClients();
+});
+
+describe('poll-status', () => {
+  it('source snapshot: own credentials in the snapshot Region, no AssumeRole; progress and elapsed time reported', async () => {
+    routeDescribes(t.sourceRds, {
+      byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', status: 'creating', percent: 40, created: '2026-11-21T04:00:00Z' }) },
+    });
+    const out = await invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 3 });
+    expect(t.sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+    expect(t.rdsOptions).toEqual([{ region: REGION }]);
+    expect(out).toMatchObject({ status: 'creating', ready: false, percentProgress: 40, attempt: 4, elapsedSeconds: 3600, checkedAt: NOW.toISOString() });
+    // remaining ~ 3600 * 60 / 40 = 5400 s; half is 2700, capped at 900
+    expect(out.waitSeconds).toBe(MAX_POLL_SECONDS);
+  });
+
+  it('vault snapshot: described through the vault role in the snapshot Region', async () => {
+    routeDescribes(t.vaultRds, {
+      byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', account: VAULT_ACCOUNT, region: VAULT_REGION, status: 'available' }) },
+    });
+    const out = await invoke({ snapshot: ref(VAULT_ACCOUNT, VAULT_REGION), attempt: 0 });
+    expect(t.sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: VAULT_ROLE_ARN, ExternalId: 'ext-123', DurationSeconds: 900 });
+    expect(t.vaultRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'rsv-orders-db-202611200400' });
+    expect(t.sourceRds).not.toHaveReceivedAnyCommand();
+    expect(out.ready).toBe(true);
+    expect(out.snapshot.accountId).toBe(VAULT_ACCOUNT);
+  });
+
+  it('failed copy -> SnapshotCopyFailed; vanished copy -> SnapshotNotFound', async () => {
+    routeDescribes(t.sourceRds, { byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', status: 'failed' }) } });
+    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 1 }))).name).toBe('SnapshotCopyFailed');
+
+    t = testClients();
+    routeDescribes(t.sourceRds, {});
+    const gone = await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 1 }));
+    expect(gone.name).toBe('SnapshotNotFound');
+    expect(gone.message).toMatch(/deleted while copying/);
+  });
+
+  it('a snapshot in neither account -> InvalidInput; negative attempt -> InvalidInput naming attempt', async () => {
+    expect((await caught(() => invoke({ snapshot: ref('333333333333', REGION), attempt: 0 }))).message).toContain('snapshot.accountId');
+    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: -1 }))).message).toContain('attempt');
+  });
+});
+
+describe('nextPollSeconds', () => {
+  it('is an integer within [30, 900] seconds for any input', () => {
+    fc.assert(
+      fc.property(fc.double(), fc.double(), fc.double(), (percentProgress, elapsedSeconds, attempt) => {
+        const w = nextPollSeconds({ percentProgress, elapsedSeconds, attempt });
+        return Number.isInteger(w) && w >= MIN_POLL_SECONDS && w <= MAX_POLL_SECONDS;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('without progress backs off 60, 120, 240, ... and never decreases with attempts', () => {
+    expect([0, 1, 2, 3, 4, 10].map((attempt) => nextPollSeconds({ percentProgress: 0, elapsedSeconds: 100, attempt }))).toEqual([60, 120, 240, 480, 900, 900]);
+    fc.assert(
+      fc.property(fc.nat(1000), fc.nat(50), (elapsedSeconds, attempt) =>
+        nextPollSeconds({ percentProgress: 0, elapsedSeconds, attempt }) <= nextPollSeconds({ percentProgress: 0, elapsedSeconds, attempt: attempt + 1 }),
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('with progress waits about half the estimated remaining time, within bounds', () => {
+    // 50% after 600 s: ~600 s remain, wait 300
+    expect(nextPollSeconds({ percentProgress: 50, elapsedSeconds: 600, attempt: 9 })).toBe(300);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 0, max: 100_000 }), fc.nat(100), (p, elapsed, attempt) => {
+        const expected = Math.min(MAX_POLL_SECONDS, Math.max(MIN_POLL_SECONDS, (elapsed * (100 - p)) / p / 2));
+        return Math.abs(nextPollSeconds({ percentProgress: p, elapsedSeconds: elapsed, attempt }) - expected) <= 0.5;
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

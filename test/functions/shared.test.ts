@@ -1,0 +1,136 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import fc from 'fast-check';
+import * as z from 'zod/mini';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import { InvalidInput, SnapshotNotFound, TRANSIENT_ERROR_NAMES } from '../../functions/shared/errors.js';
+import { makeHandler, type HandlerDeps } from '../../functions/shared/handler.js';
+import { copyIdentifier, parseSnapshotArn } from '../../functions/shared/snapshots.js';
+import { awsError, BASE_ENV, caught, fakeContext, NOW, testClients } from './helpers.js';
+
+/** RDS snapshot identifier rules: 1-255 letters, digits, hyphens; starts with a letter; no `--`; no trailing hyphen. */
+const VALID_SNAPSHOT_ID = /^[a-z](?!.*--)[a-z0-9-]{0,254}(?<!-)$/;
+
+describe('copyIdentifier', () => {
+  it('is rsv-<db>-<yyyymmddhhmm UTC>, lower-case', () => {
+    expect(copyIdentifier('Orders-DB', new Date('2026-11-20T04:07:59.999Z'))).toBe('rsv-orders-db-202611200407');
+    expect(copyIdentifier('orders-db', new Date('2026-01-02T03:04:00+02:00'))).toBe('rsv-orders-db-202601020104');
+  });
+
+  it('always satisfies the RDS identifier rules and is deterministic', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), fc.date({ min: new Date('1970-01-01'), max: new Date('9999-12-31'), noInvalidDate: true }), (db, when) => {
+        const id = copyIdentifier(db, when);
+        return id.length <= 255 && VALID_SNAPSHOT_ID.test(id) && id === copyIdentifier(db, new Date(when.getTime()));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('throws RangeError for an invalid date', () => {
+    expect(() => copyIdentifier('db', new Date('nope'))).toThrow(RangeError);
+  });
+});
+
+describe('parseSnapshotArn', () => {
+  it('recognises DB snapshot and DB cluster snapshot ARNs, including automated ones', () => {
+    expect(parseSnapshotArn('arn:aws:rds:eu-west-1:111111111111:snapshot:rds:orders-db-2026-11-20-04-00')).toEqual({
+      kind: 'instance', identifier: 'rds:orders-db-2026-11-20-04-00', accountId: '111111111111', region: 'eu-west-1', partition: 'aws',
+    });
+    expect(parseSnapshotArn('arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:x')?.kind).toBe('cluster');
+    expect(parseSnapshotArn('arn:aws:rds:eu-west-1:111111111111:db:orders-db')).toBeUndefined();
+    expect(parseSnapshotArn('snapshot:x')).toBeUndefined();
+  });
+});
+
+describe('createClientFactory', () => {
+  it('caches per (service, Region, access key) and falls back to the default Region', async () => {
+    const f = createClientFactory({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIADEFAULT', secretAccessKey: 's' } });
+    const a = f.rds();
+    expect(f.rds()).toBe(a);
+    expect(f.rds({ region: 'eu-west-1' })).toBe(a);
+    expect(a).toBeInstanceOf(RDSClient);
+    expect(await a.config.region()).toBe('eu-west-1');
+    const other = f.rds({ region: 'us-east-1' });
+    expect(other).not.toBe(a);
+    expect(await other.config.region()).toBe('us-east-1');
+    const assumed = f.rds({ region: 'eu-west-1', credentials: { accessKeyId: 'ASIAOTHER', secretAccessKey: 's', sessionToken: 't' } });
+    expect(assumed).not.toBe(a);
+    expect((await assumed.config.credentials()).accessKeyId).toBe('ASIAOTHER');
+    expect(f.sts()).toBe(f.sts());
+    expect(f.sts()).not.toBe(a);
+    expect(await f.rds().config.retryStrategy()).toMatchObject({ mode: 'standard' });
+  });
+});
+
+describe('makeHandler', () => {
+  const deps = (env: Record<string, string | undefined> = BASE_ENV): HandlerDeps => ({ env, clients: testClients().factory, now: () => NOW });
+  const build = (run: () => Promise<unknown>, env?: Record<string, string | undefined>) =>
+    makeHandler({ name: 'unit', deps: deps(env), envSchema: z.object({ ACCOUNT_ID: z.string() }), inputSchema: z.object({ n: z.number() }), run });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('rethrows named errors and transient AWS errors unchanged; names socket errors by code', async () => {
+    const named = new SnapshotNotFound('gone');
+    expect(await caught(() => build(() => Promise.reject(named))({ n: 1 }, fakeContext()))).toBe(named);
+    expect((await caught(() => build(() => Promise.reject(awsError('Throttling')))({ n: 1 }, fakeContext()))).name).toBe('Throttling');
+    const socket = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect((await caught(() => build(() => Promise.reject(socket))({ n: 1 }, fakeContext()))).name).toBe('ECONNRESET');
+    for (const n of ['ThrottlingException', 'Throttling', 'RequestLimitExceeded', 'TooManyRequestsException', 'ServiceUnavailable', 'InternalFailure', 'ECONNRESET']) {
+      expect(TRANSIENT_ERROR_NAMES).toContain(n);
+    }
+    expect(TRANSIENT_ERROR_NAMES).not.toContain('AccessDenied');
+  });
+
+  it('validates the event at the boundary (InvalidInput with the path) before running', async () => {
+    const run = vi.fn(() => Promise.resolve('ok'));
+    const err = await caught(() => build(run)({ n: 'one' }, fakeContext()));
+    expect(err).toBeInstanceOf(InvalidInput);
+    expect(err.message).toContain('n: expected number');
+    expect(run).not.toHaveBeenCalled();
+  });
+
+  it('parses the environment on the first invocation, not at build time', async () => {
+    const h = build(() => Promise.resolve('ok'), { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+    const err = await caught(() => h({ n: 1 }, fakeContext()));
+    expect(err.name).toBe('InvalidEnvironment');
+    expect(err.message).toContain('ACCOUNT_ID: required');
+  });
+
+  it('emits EMF metrics (namespace RdsSnapshotVault) unless POWERTOOLS_METRICS_DISABLED, and logs nothing at SILENT', async () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    await build(() => Promise.reject(new SnapshotNotFound('gone')), { ACCOUNT_ID: '1', POWERTOOLS_LOG_LEVEL: 'ERROR' })({ n: 1 }, fakeContext()).catch(() => undefined);
+    const all = writes.join('');
+    expect(all).toContain('"Namespace":"RdsSnapshotVault"');
+    expect(all).toContain('"Failed"');
+    expect(all).toContain('failed: SnapshotNotFound');
+
+    writes.length = 0;
+    await build(() => Promise.reject(new SnapshotNotFound('gone')), BASE_ENV)({ n: 1 }, fakeContext()).catch(() => undefined);
+    await build(() => Promise.resolve('ok'), BASE_ENV)({ n: 1 }, fakeContext());
+    expect(writes.join('')).toBe('');
+  });
+});
+
+describe('function modules', () => {
+  it('import without side effects and fail with InvalidEnvironment (not at import) when the environment is missing', async () => {
+    for (const name of ['plan-run', 'create-copy', 'poll-status', 'share', 'cross-account-copy', 'retention-sweep', 'notify']) {
+      const mod = (await import(`../../functions/${name}/index.ts`)) as { handler: unknown; createHandler: unknown };
+      expect(typeof mod.handler).toBe('function');
+      expect(typeof mod.createHandler).toBe('function');
+      const h = (mod.createHandler as (d: HandlerDeps) => (e: unknown, c: unknown) => Promise<unknown>)({
+        env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+        clients: testClients().factory,
+        now: () => NOW,
+      });
+      expect((await caught(() => h({}, fakeContext()))).name, name).toBe('InvalidEnvironment');
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { CopyDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalEnvironment } from '../../sandbox/environment';
+import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import { createLocalEnvironment } from '../../sandbox/environment';
+import { configWith, managed } from './helpers';
+
+const FLEET: DemoDatabaseSpec[] = [
+  { identifier: 'billing-db', kind: 'instance', engine: 'mysql', allocatedStorageGiB: 20, encryption: 'default-key' },
+  { identifier: 'catalog-aurora', kind: 'cluster', engine: 'aurora-postgresql', allocatedStorageGiB: 100, encryption: 'customer-key' },
+];
+const DAYS = 8;
+
+/**
+ * Eight daily runs at 05:00 UTC. Source policy: keep newest 2, delete after 3 days, never before 1.
+ * Vault policy: keep newest 3, delete after 5 days, never before 2.
+ * After day 8: source keeps the copies of days 6-8 (ages ~2, ~1, ~0 days); the day-5 copy is just
+ * over 3 days old and goes. The vault keeps days 4-8 (ages up to ~4 days) and deletes days 1-3.
+ */
+describe('retention across eight daily runs', () => {
+  let env: LocalEnvironment;
+  let unmanagedArn: string;
+  beforeAll(async () => {
+    const config = configWith((c) => {
+      c.databases = FLEET.map(({ identifier, kind }) => ({ identifier, kind }));
+      c.retention = { source: { keepLast: 2, maxAgeDays: 3, minAgeDays: 1 }, vault: { keepLast: 3, maxAgeDays: 5, minAgeDays: 2 } };
+    });
+    env = await createLocalEnvironment({ config });
+    seedFleet(env, FLEET);
+    for (let day = 1; day <= DAYS; day++) {
+      takeAutomatedSnapshots(env, FLEET);
+      if (day === 1) {
+        // Somebody's own manual snapshot, not made by this tool: retention must never touch it.
+        const root = new RDSClient({ region: config.source.region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${config.source.accountId}:root`) });
+        const auto = env.sandbox.rds.listSnapshots(config.source.accountId, config.source.region).find((s) => s.dbIdentifier === 'billing-db' && s.snapshotType === 'automated')!;
+        const out = await root.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: auto.identifier, TargetDBSnapshotIdentifier: 'billing-db-before-migration' }));
+        unmanagedArn = out.DBSnapshot!.DBSnapshotArn!;
+      }
+      const run = await env.startBackupRun({}, `day-${day}`);
+      expect(run.status, `day ${day}: ${run.error} ${run.cause}`).toBe('SUCCEEDED');
+      const next = Date.parse(run.startDate) + 86_400_000;
+      if (day < DAYS && env.clock.nowMs() < next) env.clock.advance((next - env.clock.nowMs()) / 1000);
+    }
+  });
+  afterAll(() => env?.dispose());
+
+  const copies = (accountId: string, region: string, db: string) =>
+    env.sandbox.rds
+      .listSnapshots(accountId, region)
+      .filter((s) => s.dbIdentifier === db && managed(s.tags))
+      .map((s) => s.createTime.slice(0, 10))
+      .sort();
+
+  it('the source sweep keeps the newest copies within the policy and never the unmanaged snapshot', () => {
+    const { accountId, region } = env.config.source;
+    for (const { identifier } of FLEET) expect(copies(accountId, region, identifier)).toEqual(['2026-11-25', '2026-11-26', '2026-11-27']);
+    expect(env.sandbox.rds.listSnapshots(accountId, region).some((s) => s.arn === unmanagedArn)).toBe(true);
+  });
+
+  it('the source account never deleted anything in the vault', () => {
+    const vaultDeletes = env.sandbox.calls.filter((c) => c.accountId === env.config.vault.accountId && /^Delete/.test(c.operation));
+    expect(vaultDeletes).toHaveLength(0);
+    const { accountId, region } = env.config.vault;
+    for (const { identifier } of FLEET) expect(copies(accountId, region, identifier)).toHaveLength(DAYS);
+  });
+
+  it('a dry run of VaultRetention reports what it would delete and deletes nothing', async () => {
+    const { accountId, region } = env.config.vault;
+    const before = env.sandbox.rds.listSnapshots(accountId, region).length;
+    const run = await env.startVaultRetention({ dryRun: true }, 'vault-dry-run');
+    expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
+    expect(env.sandbox.rds.listSnapshots(accountId, region)).toHaveLength(before);
+    const results = (run.output as { results: Array<{ deleted: unknown[] }> }).results;
+    expect(results.map((r) => r.deleted.length)).toEqual([3, 3]);
+  });
+
+  it('VaultRetention, run by the vault account, deletes only managed copies past the vault policy', async () => {
+    const run = await env.startVaultRetention({}, 'vault-retention');
+    expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
+    const { accountId, region } = env.config.vault;
+    for (const { identifier } of FLEET) expect(copies(accountId, region, identifier)).toEqual(['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27']);
+    const deletes = env.sandbox.calls.filter((c) => c.accountId === accountId && /^Delete/.test(c.operation) && !c.errorName);
+    expect(deletes).toHaveLength(6);
+    for (const d of deletes) expect(d.principalArn).toContain(`:${accountId}:`);
+    const summary = env.sandbox.sns.messages.filter((m) => m.topicArn.includes(accountId)).at(-1);
+    expect(summary?.subject).toContain('2 databases, 0 failed');
+  });
+});
