@@ -4,7 +4,7 @@
  * runner call {@link createApp} and synthesize themselves.
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { VaultConfig } from './config/schema';
 import { deploymentNames } from './constructs/names';
 import { SourceStack } from './stacks/source-stack';
@@ -18,6 +18,9 @@ import { VaultStack } from './stacks/vault-stack';
 export const APP_CONTEXT: Readonly<Record<string, unknown>> = {
   '@aws-cdk/core:checkSecretUsage': true,
   '@aws-cdk/aws-iam:minimizePolicies': true,
+  // Server access logs are delivered through a bucket policy for logging.s3.amazonaws.com instead of
+  // the legacy LogDeliveryWrite ACL, so the log bucket can keep ACLs disabled (BucketOwnerEnforced).
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
 };
 
 /** Options of {@link createApp}. */
@@ -34,7 +37,8 @@ export interface CreateAppOptions {
    */
   readonly outdir?: string;
   /**
-   * Run the cdk-nag AwsSolutions pack at synth; `app.synth()` then throws on any unacknowledged finding.
+   * Run the cdk-nag AwsSolutions and Serverless packs at synth; `app.synth()` then throws on any
+   * unacknowledged finding.
    * @default true
    */
   readonly nag?: boolean;
@@ -49,32 +53,41 @@ export interface CreateAppOptions {
 
 /** The stacks of one deployment. */
 export interface VaultStacks {
+  /** `<deploymentName>-source`: source account, source Region. */
   readonly sourceStack: SourceStack;
+  /** `<deploymentName>-vault`: the primary vault stack (vault account, or source account in same-account mode; vault.region). */
   readonly vaultStack: VaultStack;
+  /** `<deploymentName>-vault-<region>`: one per `vault.drRegions` entry, in that order. */
+  readonly drVaultStacks: readonly VaultStack[];
 }
 
 /**
- * Adds the source and vault stacks of `config` to an existing app (named
- * `<deploymentName>-source` / `<deploymentName>-vault`, explicit account and Region each, no
- * lookups) and, unless `nag` is false, registers the cdk-nag AwsSolutions checks (v3 API).
+ * Adds the stacks of `config` to an existing app: `<deploymentName>-source` (source account and
+ * Region), `<deploymentName>-vault` (vault.region) and `<deploymentName>-vault-<region>` per DR
+ * Region, in the vault account or, in same-account mode, the source account; explicit account and
+ * Region each, no lookups. Unless `nag` is false, registers the cdk-nag AwsSolutions and Serverless
+ * checks (v3 API: `app.synth()` throws on unacknowledged findings).
  */
 export function addVaultStacks(app: App, config: VaultConfig, opts: { readonly nag?: boolean } = {}): VaultStacks {
   const names = deploymentNames(config.deploymentName);
   const sourceStack = new SourceStack(app, names.sourceStack, { stackName: names.sourceStack, config });
   const vaultStack = new VaultStack(app, names.vaultStack, { stackName: names.vaultStack, config });
-  for (const stack of [sourceStack, vaultStack]) Tags.of(stack).add('rds-snapshot-vault:deployment', config.deploymentName);
-  if (opts.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { sourceStack, vaultStack };
+  const drVaultStacks = config.vault.drRegions.map(
+    (region) => new VaultStack(app, names.drVaultStack(region), { stackName: names.drVaultStack(region), config, region }),
+  );
+  for (const stack of [sourceStack, vaultStack, ...drVaultStacks]) Tags.of(stack).add('rds-snapshot-vault:deployment', config.deploymentName);
+  if (opts.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  return { sourceStack, vaultStack, drVaultStacks };
 }
 
 /**
- * Creates the app with both stacks. Synthesize with `app.synth()`; templates are then in the
- * cloud assembly under `sourceStack.stackName` / `vaultStack.stackName`.
+ * Creates the app with all stacks of `config`. Synthesize with `app.synth()`; templates are then in
+ * the cloud assembly under each stack's `stackName`.
  */
 export function createApp(
   config: VaultConfig,
   opts: CreateAppOptions = {},
-): { app: App; sourceStack: SourceStack; vaultStack: VaultStack } {
+): { app: App; sourceStack: SourceStack; vaultStack: VaultStack; drVaultStacks: readonly VaultStack[] } {
   const app = new App({
     outdir: opts.outdir,
     builtinCloudFormationValidation: opts.validation ?? true,

@@ -2,7 +2,8 @@
  * "Deploys" a synthesized stack into the sandbox, the way CloudFormation would for the resources
  * the workflow touches: KMS keys (with their key policies and aliases), IAM roles (trust policy,
  * inline and attached policies, enforced by the sandbox), SNS topics, Lambda functions (role,
- * environment, which functions/ folder they run) and state machines (definition as plain ASL).
+ * environment, which functions/ folder they run), state machines (definition as plain ASL) and
+ * EventBridge rules with an event pattern (registered on the sandbox's bus with their targets).
  * Everything else gets a placeholder physical ID and ARN.
  *
  * Because the sandbox evaluates the deployed key policies and role policies, a workflow test fails
@@ -57,6 +58,8 @@ export interface DeployedStack {
   readonly topics: Array<{ logicalId: string; arn: string }>;
   readonly keys: Array<{ logicalId: string; arn: string; aliases: string[] }>;
   readonly roles: Array<{ logicalId: string; arn: string; name: string }>;
+  /** EventBridge rules with an event pattern, registered on the sandbox's event bus. */
+  readonly rules: Array<{ logicalId: string; name: string; targets: string[] }>;
   readonly physical: ReadonlyMap<string, PhysicalResource>;
 }
 
@@ -125,6 +128,11 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
         physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:scheduler:${region}:${accountId}:schedule/default/${name}` } });
         break;
       }
+      case 'AWS::Events::Rule': {
+        const name = typeof p.Name === 'string' ? p.Name : placeholderName(id);
+        physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:events:${region}:${accountId}:rule/${name}` } });
+        break;
+      }
       case 'AWS::KMS::Alias': {
         physical.set(id, { ref: String(p.AliasName), attributes: {} });
         break;
@@ -164,6 +172,18 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
       policies: [...inline, ...(attached.get(name) ?? []), ...managed],
     });
     roles.push({ logicalId: id, arn, name });
+  }
+
+  // S3 buckets (the export bucket and its access-log bucket), with their default KMS key and policy.
+  for (const [id, r] of resourcesOfType(template, 'AWS::S3::Bucket')) {
+    const p = props(r);
+    const sse = resolve<{ ServerSideEncryptionConfiguration?: Array<{ ServerSideEncryptionByDefault?: { KMSMasterKeyID?: string } }> } | undefined>(p.BucketEncryption);
+    const kmsKeyArn = sse?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+    sandbox.s3.createBucket({ accountId, region, name: physical.get(id)!.ref, kmsKeyArn });
+  }
+  for (const [, r] of resourcesOfType(template, 'AWS::S3::BucketPolicy')) {
+    const p = props(r);
+    sandbox.s3.putBucketPolicy(resolve<string>(p.Bucket), resolve<PolicyDocument>(p.PolicyDocument));
   }
 
   const topics: DeployedStack['topics'] = [];
@@ -213,7 +233,25 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
     });
   }
 
-  return { env, functions, stateMachines, topics, keys, roles, physical };
+  const rules: DeployedStack['rules'] = [];
+  for (const [id, r] of resourcesOfType(template, 'AWS::Events::Rule')) {
+    const p = resolve<Record<string, unknown>>(props(r));
+    if (!p.EventPattern) continue; // scheduled rules are not simulated (EventBridge Scheduler drives the schedule)
+    const name = physical.get(id)!.ref;
+    const targets = ((p.Targets as Array<Record<string, unknown>> | undefined) ?? []).map((t) => ({
+      id: String(t.Id),
+      arn: String(t.Arn),
+      roleArn: t.RoleArn === undefined ? undefined : String(t.RoleArn),
+      input: t.Input === undefined ? undefined : String(t.Input),
+      inputPath: t.InputPath === undefined ? undefined : String(t.InputPath),
+      inputTransformer: t.InputTransformer as { InputPathsMap?: Record<string, string>; InputTemplate: string } | undefined,
+    }));
+    const eventPattern = typeof p.EventPattern === 'string' ? (JSON.parse(p.EventPattern) as object) : (p.EventPattern as object);
+    sandbox.events.putRule({ accountId, region, name, eventPattern, state: p.State === 'DISABLED' ? 'DISABLED' : 'ENABLED', targets });
+    rules.push({ logicalId: id, name, targets: targets.map((t) => t.arn) });
+  }
+
+  return { env, functions, stateMachines, topics, keys, roles, rules, physical };
 }
 
 /**

@@ -8,7 +8,6 @@
  *   const sweep = await env.startVaultRetention(); // VaultRetention in the vault account
  *   env.dispose();
  */
-import type { App } from 'aws-cdk-lib';
 import aslValidator from 'asl-validator';
 import { createApp } from '../infra/app';
 import type { VaultConfig } from '../infra/config/schema';
@@ -18,9 +17,18 @@ import { type DeployedStack, deployStack } from './deploy';
 import { type ExecutionRecord, WorkflowRunner } from './runner';
 import type { CfnTemplate } from './template';
 
+export interface SynthesizedStack {
+  readonly stackName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly template: CfnTemplate;
+}
 export interface SynthesizedApp {
-  readonly source: { stackName: string; template: CfnTemplate };
-  readonly vault: { stackName: string; template: CfnTemplate };
+  readonly source: SynthesizedStack;
+  /** The vault stack of the vault Region. */
+  readonly vault: SynthesizedStack;
+  /** One vault stack per DR Region. */
+  readonly drVaults: readonly SynthesizedStack[];
 }
 
 const synthCache = new Map<string, SynthesizedApp>();
@@ -41,16 +49,15 @@ export function synthesize(config: VaultConfig): SynthesizedApp {
   const key = JSON.stringify(config);
   const cached = synthCache.get(key);
   if (cached) return cached;
-  const { app, sourceStack, vaultStack } = createApp(config, { bundling: false, nag: false, validation: false }) as {
-    app: App;
-    sourceStack: { stackName: string; artifactId: string };
-    vaultStack: { stackName: string; artifactId: string };
-  };
+  const { app, sourceStack, vaultStack, drVaultStacks } = createApp(config, { bundling: false, nag: false, validation: false });
   const assembly = app.synth();
-  const result: SynthesizedApp = {
-    source: { stackName: sourceStack.stackName, template: assembly.getStackArtifact(sourceStack.artifactId).template as CfnTemplate },
-    vault: { stackName: vaultStack.stackName, template: assembly.getStackArtifact(vaultStack.artifactId).template as CfnTemplate },
-  };
+  const read = (stack: { stackName: string; artifactId: string; account: string; region: string }): SynthesizedStack => ({
+    stackName: stack.stackName,
+    accountId: stack.account,
+    region: stack.region,
+    template: assembly.getStackArtifact(stack.artifactId).template as CfnTemplate,
+  });
+  const result: SynthesizedApp = { source: read(sourceStack), vault: read(vaultStack), drVaults: (drVaultStacks ?? []).map(read) };
   synthCache.set(key, result);
   return result;
 }
@@ -69,11 +76,17 @@ export interface LocalEnvironment {
   readonly sandbox: AwsSandbox;
   readonly source: DeployedStack;
   readonly vault: DeployedStack;
+  /** Vault stacks of the DR Regions. */
+  readonly drVaults: readonly DeployedStack[];
   readonly runner: WorkflowRunner;
+  /** Executions started by EventBridge rules (RDS snapshot events), in order. */
+  readonly eventRuns: ExecutionRecord[];
+  /** Resolves when every execution started by an event so far (and any they lead to) has ended. */
+  waitForEventRuns(): Promise<ExecutionRecord[]>;
   /** Starts BackupRun in the source account and resolves when it ends. */
   startBackupRun(input?: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
-  /** Starts VaultRetention in the vault account and resolves when it ends. */
-  startVaultRetention(input?: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
+  /** Starts VaultRetention in the vault account (the vault Region, or the DR Region given) and resolves when it ends. */
+  startVaultRetention(input?: Record<string, unknown>, name?: string, region?: string): Promise<ExecutionRecord>;
   /** Restores the real SDK clients. */
   dispose(): void;
 }
@@ -100,33 +113,46 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
   const clock = new VirtualClock(options.start);
   const sandbox = new AwsSandbox({ clock });
   sandbox.install();
-  const source = deployStack(sandbox, synth.source.template, {
-    accountId: config.source.accountId,
-    region: config.source.region,
-    stackName: synth.source.stackName,
-  });
-  const vault = deployStack(sandbox, synth.vault.template, {
-    accountId: config.vault.accountId,
-    region: config.vault.region,
-    stackName: synth.vault.stackName,
-  });
-  validateDefinitions(source);
-  validateDefinitions(vault);
+  const deploy = (st: SynthesizedStack) => deployStack(sandbox, st.template, { accountId: st.accountId, region: st.region, stackName: st.stackName });
+  const source = deploy(synth.source);
+  const vault = deploy(synth.vault);
+  const drVaults = synth.drVaults.map(deploy);
+  for (const stack of [source, vault, ...drVaults]) validateDefinitions(stack);
   const runner = new WorkflowRunner({
     sandbox,
     clock,
-    stacks: [source, vault],
+    stacks: [source, vault, ...drVaults],
     extraEnvironment: options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_TRACE_ENABLED: 'false' },
   });
+  // EventBridge -> Step Functions: a matching RDS event starts the rule's target state machine.
+  const eventRuns: ExecutionRecord[] = [];
+  const pending: Array<Promise<ExecutionRecord>> = [];
+  sandbox.events.setTargetHandler((delivery) => {
+    if (!/^arn:aws[\w-]*:states:[^:]+:\d{12}:stateMachine:/.test(delivery.targetArn)) return;
+    const run = runner.startExecution(delivery.targetArn, delivery.input);
+    pending.push(run.then((r) => (eventRuns.push(r), r)));
+  });
+  const waitForEventRuns = async (): Promise<ExecutionRecord[]> => {
+    for (let seen = -1; seen !== pending.length; ) {
+      seen = pending.length;
+      await Promise.all(pending);
+    }
+    return eventRuns;
+  };
+  const vaultAccount = config.vault.accountId ?? config.source.accountId;
   return {
     config,
     clock,
     sandbox,
     source,
     vault,
+    drVaults,
     runner,
+    eventRuns,
+    waitForEventRuns,
     startBackupRun: (input = {}, name) => runner.startExecution(runner.stateMachine('BackupRun', config.source.accountId).arn, input, { name }),
-    startVaultRetention: (input = {}, name) => runner.startExecution(runner.stateMachine('VaultRetention', config.vault.accountId).arn, input, { name }),
+    startVaultRetention: (input = {}, name, region = config.vault.region) =>
+      runner.startExecution(runner.stateMachine('VaultRetention', vaultAccount, region).arn, input, { name }),
     dispose: () => sandbox.uninstall(),
   };
 }

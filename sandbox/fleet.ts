@@ -9,6 +9,8 @@ export type DemoEncryption = 'customer-key' | 'default-key' | 'unencrypted';
 
 export interface DemoDatabaseSpec {
   readonly identifier: string;
+  /** Tags on the DB instance / DB cluster (tag discovery reads them). */
+  readonly tags?: Record<string, string>;
   readonly kind: DatabaseKind;
   readonly engine: string;
   /** GiB; copy time in the sandbox grows with it. */
@@ -29,6 +31,25 @@ export const DEMO_FLEET: readonly DemoDatabaseSpec[] = [
   { identifier: 'legacy-reports', kind: 'instance', engine: 'mariadb', allocatedStorageGiB: 200, encryption: 'unencrypted' },
   { identifier: 'catalog-aurora', kind: 'cluster', engine: 'aurora-postgresql', allocatedStorageGiB: 4096, encryption: 'customer-key' },
 ];
+
+/** Not in the config, but tagged for tag discovery: backed up all the same. */
+export const DISCOVERED_DATABASE: DemoDatabaseSpec = {
+  identifier: 'analytics-db',
+  kind: 'instance',
+  engine: 'postgres',
+  allocatedStorageGiB: 100,
+  encryption: 'default-key',
+  tags: { 'rds-snapshot-vault:backup': 'true' },
+};
+
+/** Neither configured nor tagged: its snapshot events must be ignored. */
+export const UNMANAGED_DATABASE: DemoDatabaseSpec = {
+  identifier: 'scratch-db',
+  kind: 'instance',
+  engine: 'mysql',
+  allocatedStorageGiB: 20,
+  encryption: 'unencrypted',
+};
 
 /**
  * Creates the databases in the source account of `env` (application keys included).
@@ -63,6 +84,7 @@ export function seedFleet(env: LocalEnvironment, specs: readonly DemoDatabaseSpe
       allocatedStorageGiB: spec.allocatedStorageGiB,
       storageEncrypted: spec.encryption !== 'unencrypted',
       kmsKeyId,
+      tags: spec.tags,
     };
     if (spec.kind === 'cluster') env.sandbox.rds.createDbCluster(db);
     else env.sandbox.rds.createDbInstance(db);
@@ -72,16 +94,17 @@ export function seedFleet(env: LocalEnvironment, specs: readonly DemoDatabaseSpe
   });
 }
 
-/** Takes today's automated snapshot of each database, two hours before now (the backup window). */
-export function takeAutomatedSnapshots(env: LocalEnvironment, fleet: readonly DemoDatabaseSpec[], hoursAgo = 2): void {
-  const at = new Date(env.clock.nowMs() - hoursAgo * 3600_000);
+/**
+ * Takes today's automated snapshot of each database, `hoursAgo` hours before now (the backup
+ * window). RDS publishes an `RDS-EVENT-0091`/`0169` event for each only when `emitEvents` is true
+ * (tests that drive runs by hand keep them off so no event-started run interferes).
+ */
+export function takeAutomatedSnapshots(env: LocalEnvironment, fleet: readonly DemoDatabaseSpec[], opts: { hoursAgo?: number; emitEvents?: boolean } = {}): void {
+  const at = new Date(env.clock.nowMs() - (opts.hoursAgo ?? 2) * 3600_000);
   for (const db of fleet) {
-    env.sandbox.rds.createAutomatedSnapshot({
-      accountId: env.config.source.accountId,
-      region: env.config.source.region,
-      dbIdentifier: db.identifier,
-      kind: db.kind,
-      at,
-    });
+    env.sandbox.rds.createAutomatedSnapshot(
+      { accountId: env.config.source.accountId, region: env.config.source.region, dbIdentifier: db.identifier, kind: db.kind, at },
+      { emitEvent: opts.emitEvents ?? false },
+    );
   }
 }

@@ -48,8 +48,12 @@ export function databaseTimeline(exec: ExecutionRecord): TimelineEntry[] {
     ['CreateCopy', 'copy newest automated snapshot under the source KMS key'],
     ['SourceCopyAvailable', `source copy available after ${polls('PollSourceCopy')} polls`],
     ['ShareWithVault', 'share with the vault account'],
-    ['CopyToVault', 'copy into the vault account under the vault KMS key'],
+    ['CopyToVault', 'copy into the vault Region under the vault KMS key'],
+    ['ExportToS3', 'export to S3 started (Parquet)'],
     ['VaultCopyAvailable', `vault copy available after ${polls('PollVaultCopy')} polls`],
+    ['CopyToDrRegion', 'copy into the DR Region(s)'],
+    ['DrCopyAvailable', `DR copies available after ${polls('PollDrCopy')} polls`],
+    ['ExportAvailable', `export complete after ${polls('PollExport')} polls`],
     ['SweepSourceRetention', 'source retention sweep'],
     ['BackupSucceeded', 'done'],
   ];
@@ -57,6 +61,7 @@ export function databaseTimeline(exec: ExecutionRecord): TimelineEntry[] {
     const e = state.endsWith('Available') ? last(state) : first(state);
     if (e) out.push({ at: e.at, state, note });
   }
+  out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   if (exec.status === 'FAILED') {
     const failedAt = exec.stopDate ?? exec.startDate;
     out.push({ at: failedAt, state: 'BackupFailed', note: `${exec.error}: ${describeCause(exec.cause)}` });

@@ -133,10 +133,10 @@ export class WorkflowRunner {
     }
   }
 
-  /** The deployed state machine of a kind (`BackupRun`, ...) in the given account, or the only one of that kind. */
-  stateMachine(kind: string, accountId?: string): DeployedStateMachine {
-    const found = [...this.machines.values()].filter((m) => m.kind === kind && (!accountId || m.accountId === accountId));
-    if (found.length !== 1) throw new Error(`expected one ${kind} state machine${accountId ? ` in ${accountId}` : ''}, found ${found.length}`);
+  /** The deployed state machine of a kind (`BackupRun`, ...) in the given account and Region, or the only one of that kind. */
+  stateMachine(kind: string, accountId?: string, region?: string): DeployedStateMachine {
+    const found = [...this.machines.values()].filter((m) => m.kind === kind && (!accountId || m.accountId === accountId) && (!region || m.region === region));
+    if (found.length !== 1) throw new Error(`expected one ${kind} state machine${accountId ? ` in ${accountId}` : ''}${region ? ` ${region}` : ''}, found ${found.length}`);
     return found[0] as DeployedStateMachine;
   }
 

@@ -34,6 +34,8 @@ export interface BackupRunProps {
  * Steps:
  * 1. `PlanRun` - validates the input against the configured databases; a bad input fails the
  *    execution at once with a named error (`InvalidInput`, `UnknownDatabase`) and backs up nothing.
+ *    `AnythingToBackUp` ends in `NothingToBackUp` when the trigger names no database (an RDS event for
+ *    a database that is not configured or discovered).
  * 2. `BackupDatabases` (Map, bounded concurrency) -> `BackupDatabase`: one `DatabaseBackup` child
  *    execution per database (`startExecution.sync:2`), so each database's polling history lives in
  *    its own execution and a run of many databases stays far below the 25,000-event history cap
@@ -166,8 +168,12 @@ export class BackupRun extends Construct {
     notificationFailed.next(decide);
     listFailures.next(count).next(notify);
     noFailures.next(notify);
+    const nothingToDo = new sfn.Succeed(this, 'NothingToBackUp', {
+      comment: 'The trigger named no database to back up (e.g. an RDS event for a database that is not configured).',
+    });
     const definition = planRun
-      .next(map)
+      .next(new sfn.Choice(this, 'AnythingToBackUp').when(sfn.Condition.numberEquals('$.plan.count', 0), nothingToDo).otherwise(map));
+    map
       .next(summarise)
       .next(new sfn.Choice(this, 'AnyFailures').when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailures).otherwise(noFailures));
 

@@ -6,11 +6,29 @@ export interface BackupFunctions {
   readonly planRun: IFunction;
   readonly createCopy: IFunction;
   readonly pollStatus: IFunction;
-  readonly share: IFunction;
+  /** Absent in same-account mode (nothing to share). */
+  readonly share?: IFunction;
   readonly crossAccountCopy: IFunction;
   readonly retentionSweep: IFunction;
   readonly notify: IFunction;
+  /** Present when some database is exported to S3. */
+  readonly exportToS3?: IFunction;
+  readonly pollExport?: IFunction;
 }
+
+/**
+ * `cross-account`: copies go to the vault account through its copy role (shared first).
+ * `same-account`: no vault account; copies go to other Regions of the source account.
+ */
+export type VaultMode = 'cross-account' | 'same-account';
+
+/**
+ * How DR-Region copies are made (aws-rules.md rule 9).
+ * `two-hop`: vault Region first, then across Regions inside the vault account (works everywhere).
+ * `single-step`: from the source copy straight into each DR Region of the vault account, in parallel
+ * with the vault copy (faster; not allowed by older Aurora docs for encrypted shared cluster snapshots).
+ */
+export type DrCopyMode = 'two-hop' | 'single-step';
 
 /** Bounds of a Wait -> Poll -> Choice loop. */
 export interface PollingProps {

@@ -1,9 +1,16 @@
 /**
- * cross-account-copy Lambda: assumes the vault role and copies the shared source copy into the
- * vault account (optionally into another Region in the same call).
+ * cross-account-copy Lambda: copies a snapshot by ARN into the vault: the shared source copy into
+ * the vault Region (vault copy) or a DR Region (single-step DR copy), or the vault copy into a DR
+ * Region (two-hop DR copy). The RDS client is in the destination Region (aws-rules.md rule 8).
  *
- * Environment: AWS_REGION, ACCOUNT_ID, VAULT_ACCOUNT_ID, VAULT_REGION, VAULT_ROLE_ARN,
- * VAULT_EXTERNAL_ID, VAULT_KMS_KEY_ID (key ARN or alias ARN in VAULT_ACCOUNT_ID/VAULT_REGION).
+ * Environment: AWS_REGION, ACCOUNT_ID,
+ * - `VAULT_ACCOUNT_ID`: the vault account (= ACCOUNT_ID in same-account mode);
+ * - `VAULT_REGION`: default destination Region;
+ * - `VAULT_KMS_KEY_ALIAS`: `alias/<deploymentName>`, the alias of the vault key in the vault Region
+ *   and in every DR Region; the key used is `arn:<partition>:kms:<destinationRegion>:<VAULT_ACCOUNT_ID>:alias/<name>`;
+ * - `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`: both set = cross-account mode (assume the vault role,
+ *   whose account must be VAULT_ACCOUNT_ID != ACCOUNT_ID); both absent = same-account mode
+ *   (VAULT_ACCOUNT_ID = ACCOUNT_ID; the function copies with its own credentials, no STS call).
  * Input {@link CrossAccountCopyInput}, output {@link CrossAccountCopyOutput}.
  * Errors: InvalidEnvironment, InvalidInput, VaultRoleNotAssumable, UnencryptedClusterNotSupported,
  * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed.
@@ -11,31 +18,34 @@
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../shared/contracts.js';
-import { accountIdSchema, baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn, nonEmpty, regionSchema, roleArnSchema } from '../shared/env.js';
+import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEmpty, regionSchema, roleArnSchema, vaultModeCheck } from '../shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../shared/schemas.js';
 import { assumeVaultRole } from '../shared/vault-role.js';
 import { copyToVault } from './vault-copy.js';
 
 export type { HandlerDeps } from '../shared/handler.js';
+export { vaultKeyAliasArn } from './vault-copy.js';
 
 const envShape = z.object({
   ...baseEnvShape,
   VAULT_ACCOUNT_ID: accountIdSchema,
   VAULT_REGION: regionSchema,
-  VAULT_ROLE_ARN: roleArnSchema,
-  VAULT_EXTERNAL_ID: nonEmpty,
-  VAULT_KMS_KEY_ID: kmsKeyArnSchema,
+  VAULT_KMS_KEY_ALIAS: kmsAliasNameSchema,
+  VAULT_ROLE_ARN: z.optional(roleArnSchema),
+  VAULT_EXTERNAL_ID: z.optional(nonEmpty),
 });
+type Env = z.infer<typeof envShape>;
 
-/** Environment of cross-account-copy; VAULT_KMS_KEY_ID must be in VAULT_ACCOUNT_ID and VAULT_REGION. */
-export const envSchema = envShape.check(kmsKeyLocatedIn<z.infer<typeof envShape>>('VAULT_KMS_KEY_ID', 'VAULT_ACCOUNT_ID', 'VAULT_REGION'));
+/** Environment of cross-account-copy. */
+export const envSchema = envShape.check(bothOrNeither<Env>('VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID'), vaultModeCheck<Env>());
 
 /** Event schema. */
 export const inputSchema: z.ZodMiniType<CrossAccountCopyInput> = z.object({
   database: databaseRefSchema,
   runId: runIdSchema,
   snapshot: snapshotRefSchema,
+  destinationRegion: z.optional(regionSchema),
 });
 
 /** Builds the cross-account-copy handler; see {@link copyToVault}. */
@@ -47,17 +57,21 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<CrossAccountCopy
     inputSchema,
     run: async (input, { config, clients, now, metrics }) => {
       const startedAt = now();
-      const vaultRds = await assumeVaultRole(clients, {
-        roleArn: config.VAULT_ROLE_ARN,
-        externalId: config.VAULT_EXTERNAL_ID,
-        sessionName: 'rds-snapshot-vault-cross-account-copy',
-        region: config.VAULT_REGION,
-        stsRegion: config.AWS_REGION,
-      });
+      const region = input.destinationRegion ?? config.VAULT_REGION;
+      const rds =
+        config.VAULT_ROLE_ARN !== undefined && config.VAULT_EXTERNAL_ID !== undefined
+          ? await assumeVaultRole(clients, {
+              roleArn: config.VAULT_ROLE_ARN,
+              externalId: config.VAULT_EXTERNAL_ID,
+              sessionName: 'rds-snapshot-vault-cross-account-copy',
+              region,
+              stsRegion: config.AWS_REGION,
+            })
+          : clients.rds({ region });
       const out = await copyToVault(
-        vaultRds,
+        rds,
         input,
-        { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyId: config.VAULT_KMS_KEY_ID },
+        { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
         startedAt,
       );
       metrics.count(out.created ? 'VaultCopiesStarted' : 'VaultCopiesReused');

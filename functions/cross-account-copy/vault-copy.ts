@@ -1,21 +1,39 @@
 /**
- * cross-account-copy domain logic: from inside the vault account (via the vault role), copy the
- * shared source copy by ARN into the vault, under the vault's KMS key, in the vault Region.
+ * cross-account-copy domain logic: copy a snapshot by ARN into the vault account (or, in
+ * same-account mode, into another Region of the source account), under the vault KMS key of the
+ * destination Region.
+ *
+ * Paths it serves (all the same call, started in the destination Region, aws-rules.md rule 8):
+ * - vault copy: the shared source copy (source account) -> vault account, vault Region;
+ * - single-step DR copy: the shared source copy -> vault account, a DR Region (cross-account and
+ *   cross-Region in one call, rule 9);
+ * - two-hop DR copy: the vault copy (vault account, vault Region) -> the same account, a DR Region;
+ * - same-account mode: the source copy -> the source account, the vault Region or a DR Region.
  *
  * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html ,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html ,
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopyDBClusterSnapshot.CrossAccount.html
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../shared/contracts.js';
 import { InvalidInput, KmsKeyNotAccessible, UnencryptedClusterNotSupported } from '../shared/errors.js';
-import { copySnapshotIdempotently, managedTags, toSnapshotRef } from '../shared/snapshots.js';
+import { copySnapshotIdempotently, managedTags, parseSnapshotArn, toSnapshotRef } from '../shared/snapshots.js';
 
 /** Vault settings (from the environment). */
 export interface VaultSettings {
   readonly vaultAccountId: string;
+  /** Default destination Region (`VAULT_REGION`). */
   readonly vaultRegion: string;
-  /** KMS key ARN or alias ARN in the vault account and Region. */
-  readonly vaultKmsKeyId: string;
+  /** `alias/<name>`: the vault key has this alias in the vault Region and in every DR Region. */
+  readonly vaultKmsKeyAlias: string;
+}
+
+/**
+ * The vault key's alias ARN in `region`: `arn:<partition>:kms:<region>:<vault account>:alias/<name>`.
+ * KMS keys are regional (aws-rules.md rule 6), so a copy into another Region names that Region's key.
+ */
+export function vaultKeyAliasArn(partition: string, region: string, vaultAccountId: string, alias: string): string {
+  return `arn:${partition}:kms:${region}:${vaultAccountId}:${alias}`;
 }
 
 /** The key ID part of a key ARN (`.../key/<id>` -> `<id>`), or the alias name; for message matching. */
@@ -23,40 +41,56 @@ function keyIdPart(keyArnOrAlias: string): string {
   return keyArnOrAlias.split(':').pop()?.replace(/^(key|alias)\//, '') ?? keyArnOrAlias;
 }
 
+/** Where the copy goes and with which key. */
+interface Destination {
+  readonly accountId: string;
+  readonly region: string;
+  readonly kmsKeyId: string;
+}
+
 /**
- * Builds the KmsKeyNotAccessible for a failed cross-account copy: names the vault key when RDS's
- * message mentions it, else the source key (the usual cause: its key policy does not allow the vault account).
+ * Builds the KmsKeyNotAccessible for a failed copy: names the destination (vault) key when RDS's
+ * message mentions it, else the source key (the usual cause: its key policy does not allow the
+ * destination account, or the copier's IAM policy lacks the grants on it).
  */
-export function crossAccountKmsError(err: Error, input: CrossAccountCopyInput, v: VaultSettings): KmsKeyNotAccessible {
+export function crossAccountKmsError(err: Error, input: CrossAccountCopyInput, d: Destination): KmsKeyNotAccessible {
   const s = input.snapshot;
   const grants = 'kms:Decrypt, kms:DescribeKey, kms:CreateGrant, kms:ReEncrypt*, kms:GenerateDataKey*';
-  if (err.message.includes(v.vaultKmsKeyId) || err.message.includes(keyIdPart(v.vaultKmsKeyId))) {
+  if (err.message.includes(d.kmsKeyId) || err.message.includes(keyIdPart(d.kmsKeyId))) {
     return new KmsKeyNotAccessible(
-      `RDS in vault account ${v.vaultAccountId} could not use the vault KMS key ${v.vaultKmsKeyId} in Region ${v.vaultRegion} ` +
-        `(${err.message}). The vault key must exist and be enabled in ${v.vaultRegion}, its key policy must allow the vault role ${grants} ` +
-        'via rds, and the vault role\'s IAM policy must allow the same.',
+      `RDS in account ${d.accountId} could not use the vault KMS key ${d.kmsKeyId} in Region ${d.region} (${err.message}). ` +
+        `A key with that alias must exist and be enabled in ${d.region} (the vault stack of that Region creates it), its key policy must ` +
+        `allow the copier ${grants} via rds, and the copier's IAM policy must allow the same.`,
       { cause: err },
     );
   }
+  const grantsNeeded =
+    s.accountId === d.accountId
+      ? `The source key policy and the copier's IAM policy must allow ${grants} on that key. `
+      : `The source key policy (account ${s.accountId}) must allow account ${d.accountId} ${grants}, and the copier's IAM policy must allow the same on that key. `;
   return new KmsKeyNotAccessible(
-    `The vault account ${v.vaultAccountId} cannot use the source KMS key ${s.kmsKeyId ?? '(unknown)'} of ${s.arn} (${err.message}). ` +
-      `The source key policy (account ${s.accountId}) must allow account ${v.vaultAccountId} ${grants}, and the vault role's IAM ` +
-      `policy must allow the same on that key. Also check the vault key ${v.vaultKmsKeyId} is in Region ${v.vaultRegion}.`,
+    `Account ${d.accountId} cannot use the source KMS key ${s.kmsKeyId ?? '(unknown)'} of ${s.arn} (${err.message}). ` +
+      grantsNeeded +
+      `Also check the vault key ${d.kmsKeyId} exists in Region ${d.region}.`,
     { cause: err },
   );
 }
 
 /**
- * Copies (or finds) the vault copy of `input.snapshot`.
+ * Copies (or finds) the copy of `input.snapshot` in the destination (vault account,
+ * `input.destinationRegion` ?? vault Region).
  *
  * `SourceDBSnapshotIdentifier` / `SourceDBClusterSnapshotIdentifier` = the source ARN (never the
- * name), target identifier = the source copy's identifier, `KmsKeyId` = the vault key, tags =
- * managed/database/source-snapshot (the source copy ARN)/run. When the vault Region differs from
- * the snapshot's, `SourceRegion` is passed so the SDK presigns the request. Idempotent.
+ * name), target identifier = the source's identifier, `KmsKeyId` = the vault key's alias ARN in the
+ * destination Region (always passed: a cross-Region copy of an encrypted snapshot needs a key of
+ * the destination Region, and a cross-account copy needs a key of the destination account), tags =
+ * managed/database/source-snapshot (the source ARN)/run. When the source Region differs, the SDK
+ * presigns the request from the ARN (see copySnapshotIdempotently). Idempotent: an existing managed
+ * copy of the same source is returned with `created=false`.
  *
- * @param rds client in the vault account (vault role credentials) and the vault Region.
+ * @param rds client in the destination account (vault role or own credentials) and destination Region.
  * @param now handler start time (`startedAt`).
- * @throws InvalidInput (kind mismatch, snapshot already in the vault account)
+ * @throws InvalidInput (kind mismatch, bad ARN, snapshot already in the destination account and Region)
  * @throws UnencryptedClusterNotSupported for an unencrypted DB cluster snapshot
  * @throws KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound (not shared / deleted),
  *   SnapshotIdentifierConflict, SnapshotCopyFailed
@@ -64,8 +98,14 @@ export function crossAccountKmsError(err: Error, input: CrossAccountCopyInput, v
 export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, v: VaultSettings, now: Date): Promise<CrossAccountCopyOutput> {
   const s = input.snapshot;
   if (s.kind !== input.database.kind) throw new InvalidInput(`snapshot.kind: ${s.kind} does not match database.kind ${input.database.kind}`);
-  if (s.accountId === v.vaultAccountId) {
-    throw new InvalidInput(`snapshot.accountId: ${s.arn} is already in the vault account ${v.vaultAccountId}; pass the shared source copy`);
+  const parts = parseSnapshotArn(s.arn);
+  if (!parts || parts.kind !== s.kind) throw new InvalidInput(`snapshot.arn: ${s.arn} is not a ${s.kind === 'cluster' ? 'DB cluster snapshot' : 'DB snapshot'} ARN`);
+  const region = input.destinationRegion ?? v.vaultRegion;
+  if (parts.accountId === v.vaultAccountId && parts.region === region) {
+    throw new InvalidInput(
+      `snapshot.arn: ${s.arn} is already in the destination (account ${v.vaultAccountId}, Region ${region}); ` +
+        'pass the shared source copy, or the vault copy with a destinationRegion of another Region',
+    );
   }
   if (s.kind === 'cluster' && s.kmsKeyId === undefined) {
     throw new UnencryptedClusterNotSupported(
@@ -73,17 +113,21 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
         'Restore it into a new encrypted DB cluster (customer-managed key) and back up that cluster instead.',
     );
   }
+  const destination: Destination = {
+    accountId: v.vaultAccountId,
+    region,
+    kmsKeyId: vaultKeyAliasArn(parts.partition, region, v.vaultAccountId, v.vaultKmsKeyAlias),
+  };
   const { record, created } = await copySnapshotIdempotently({
     rds,
     kind: s.kind,
     sourceIdentifier: s.arn,
     sourceArn: s.arn,
     targetIdentifier: s.identifier,
-    kmsKeyId: v.vaultKmsKeyId,
+    kmsKeyId: destination.kmsKeyId,
     tags: managedTags({ database: input.database.identifier, sourceSnapshotArn: s.arn, runId: input.runId }),
-    ...(v.vaultRegion !== s.region && { sourceRegion: s.region }),
-    destination: { accountId: v.vaultAccountId, region: v.vaultRegion },
-    kmsError: (err) => crossAccountKmsError(err, input, v),
+    destination: { accountId: destination.accountId, region: destination.region },
+    kmsError: (err) => crossAccountKmsError(err, input, destination),
   });
   return { snapshot: toSnapshotRef(record), created, startedAt: now.toISOString() };
 }

@@ -1,5 +1,7 @@
 /**
- * notify Lambda: publishes one SNS message summarising a BackupRun.
+ * notify Lambda: publishes one SNS message summarising a BackupRun: per database the source copy,
+ * the vault copy, every DR-Region copy (Region, ARN, duration) and the S3 export (URI, status,
+ * duration), or the error of a failed database.
  *
  * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN).
  * Input {@link NotifyInput}, output {@link NotifyOutput}. The event is read leniently below

@@ -70,7 +70,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 /**
  * Digs the real error out of a Step Functions `Error`/`Cause` pair. The cause may be:
- * the DescribeExecution JSON of a failed child execution (`{"error","cause",...}`, whose `cause`
+ * the DescribeExecution JSON of a failed child execution (`{"error","cause",...}` or
+ * `{"Error","Cause",...}`, whose cause
  * is again a cause), the Lambda cause JSON `{"errorType","errorMessage","trace"}`, a JSON string,
  * or plain text, at any level. Never throws.
  */
@@ -89,10 +90,14 @@ export function summarizeFailure(error: string | undefined, cause: string | unde
       if (str(o.errorType) || str(o.errorMessage)) {
         return { errorType: str(o.errorType) ?? errorType, errorMessage: str(o.errorMessage) ?? '(no message)' };
       }
-      if (str(o.error) || 'cause' in o) {
-        errorType = str(o.error) ?? errorType;
-        if (o.cause === undefined || o.cause === null) return { errorType, errorMessage: '(no message)' };
-        current = o.cause;
+      // DescribeExecution uses `error`/`cause`; the startExecution.sync task cause may capitalise them
+      // like its other fields (`ExecutionArn`, `Status`): accept both.
+      const childError = str(o.error) ?? str(o.Error);
+      const childCause = 'cause' in o ? o.cause : o.Cause;
+      if (childError || 'cause' in o || 'Cause' in o) {
+        errorType = childError ?? errorType;
+        if (childCause === undefined || childCause === null) return { errorType, errorMessage: '(no message)' };
+        current = childCause;
         continue;
       }
       return { errorType, errorMessage: JSON.stringify(o) };
@@ -139,6 +144,7 @@ function succeededLines(r: ResultLike): string[] {
     `  vault copy:  ${text(at(o, 'vaultCopy', 'snapshot', 'arn'))}${vaultCreated === false ? ' (existing copy reused)' : ''}`,
     `    ready after ${formatDuration(at(o, 'vaultCopy', 'startedAt'), at(o, 'vaultCopyReady', 'checkedAt'))}`,
   );
+  lines.push(...drCopyLines(o), ...exportLines(o));
   const ret = at(o, 'sourceRetention');
   if (ret) {
     lines.push(
@@ -147,6 +153,42 @@ function succeededLines(r: ResultLike): string[] {
     );
   }
   return lines;
+}
+
+/**
+ * `DR copies:` then one line per DR Region: `<region>: <arn>[ (existing copy reused)], ready after <duration>`;
+ * `DR copies: none` when `drCopies` is empty; nothing when the field is absent (older outputs).
+ */
+function drCopyLines(o: unknown): string[] {
+  const dr = at(o, 'drCopies');
+  if (!Array.isArray(dr)) return [];
+  if (dr.length === 0) return ['  DR copies:   none'];
+  return [
+    '  DR copies:',
+    ...dr.map((d: unknown) => {
+      const reused = at(d, 'copy', 'created') === false ? ' (existing copy reused)' : '';
+      return (
+        `    ${text(at(d, 'region'))}: ${text(at(d, 'copy', 'snapshot', 'arn'))}${reused}, ` +
+        `ready after ${formatDuration(at(d, 'copy', 'startedAt'), at(d, 'ready', 'checkedAt'))}`
+      );
+    }),
+  ];
+}
+
+/**
+ * `export: <s3 uri> (<status>)[ (existing export task reused)], done after <duration>`; `export: not exported`
+ * when `export` is null; nothing when the field is absent (older outputs).
+ */
+function exportLines(o: unknown): string[] {
+  if (!o || typeof o !== 'object' || !('export' in o)) return [];
+  const e = at(o, 'export');
+  if (e === null || e === undefined) return ['  export:      not exported'];
+  const status = at(e, 'ready', 'status') ?? at(e, 'task', 'exportTask', 'status');
+  const reused = at(e, 'task', 'created') === false ? ' (existing export task reused)' : '';
+  return [
+    `  export:      ${text(at(e, 'ready', 'exportTask', 's3Uri') ?? at(e, 'task', 'exportTask', 's3Uri'))} (${text(status)})${reused}`,
+    `    done after ${formatDuration(at(e, 'task', 'startedAt'), at(e, 'ready', 'checkedAt'))}`,
+  ];
 }
 
 function failedLines(r: ResultLike): string[] {

@@ -1,31 +1,67 @@
 /**
- * plan-run Lambda: validates a BackupRun execution input against the configured databases and
- * returns the list the Map state iterates over. Makes no AWS calls.
+ * plan-run Lambda: validates a BackupRun execution input against the configured and (optionally)
+ * tag-discovered databases and returns the list the Map state iterates over.
  *
- * Environment: AWS_REGION, ACCOUNT_ID, DATABASES (JSON array of `{ identifier, kind }`).
+ * Environment: AWS_REGION, ACCOUNT_ID,
+ * - `DATABASES`: JSON array of `{ identifier, kind, export? }` (`export` absent = false); may be
+ *   `[]` only when DISCOVERY_TAGS is set.
+ * - `DISCOVERY_TAGS` (optional): JSON object `{ "<tag key>": "<tag value>", ... }`; a DB instance
+ *   (not a cluster member) or DB cluster carrying every pair is backed up too. Absent = no discovery.
+ * - `DISCOVERY_EXPORT` (optional): `'true'` | `'false'` (default false), `export` of discovered databases.
  * Input {@link PlanRunEvent} (unknown keys rejected), output {@link PlanRunOutput}.
- * Errors: InvalidEnvironment, InvalidInput, UnknownDatabase.
+ * AWS (source account/Region): rds:DescribeDBInstances, rds:DescribeDBClusters,
+ * rds:ListTagsForResource (discovery), rds:DescribeDBSnapshots, rds:DescribeDBClusterSnapshots
+ * (database of a `sourceSnapshotArn`).
+ * Errors: InvalidEnvironment, InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
  */
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
-import type { DatabaseRef, PlanRunEvent, PlanRunOutput } from '../shared/contracts.js';
-import { baseEnvShape, jsonEnv } from '../shared/env.js';
+import type { PlanRunEvent, PlanRunOutput } from '../shared/contracts.js';
+import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv } from '../shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { databaseRefSchema, runIdSchema } from '../shared/schemas.js';
-import { planRun } from './plan.js';
+import { databaseKindSchema, runIdSchema } from '../shared/schemas.js';
+import { planRun, type ConfiguredDatabase } from './plan.js';
 
 export type { HandlerDeps } from '../shared/handler.js';
 
-/** Environment of plan-run. */
-export const envSchema = z.object({
+/** One `DATABASES` item; `export` absent = false (never export by accident). */
+const configuredDatabaseSchema = z.pipe(
+  z.object({ identifier: dbIdentifierSchema, kind: databaseKindSchema, export: z.optional(z.boolean()) }),
+  z.transform((d: { identifier: string; kind: 'instance' | 'cluster'; export?: boolean | undefined }): ConfiguredDatabase => ({
+    identifier: d.identifier,
+    kind: d.kind,
+    export: d.export ?? false,
+  })),
+);
+
+/**
+ * `DISCOVERY_TAGS`: 1-50 tags, keys 1-128 and values 0-256 characters (RDS tag limits,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html).
+ */
+const discoveryTagsSchema = z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256))).check(
+  z.refine((tags: Record<string, string>) => Object.keys(tags).length >= 1, 'must name at least one tag (omit the variable to disable discovery)'),
+  z.refine((tags: Record<string, string>) => Object.keys(tags).length <= 50, 'must name at most 50 tags'),
+);
+
+const envShape = z.object({
   ...baseEnvShape,
   DATABASES: jsonEnv(
-    z.array(databaseRefSchema).check(
-      z.minLength(1, 'must configure at least one database'),
-      z.refine((dbs: DatabaseRef[]) => new Set(dbs.map((d) => d.identifier.toLowerCase())).size === dbs.length, 'identifiers must be unique'),
+    z.array(configuredDatabaseSchema).check(
+      z.refine((dbs: ConfiguredDatabase[]) => new Set(dbs.map((d) => d.identifier.toLowerCase())).size === dbs.length, 'identifiers must be unique'),
     ),
   ),
+  DISCOVERY_TAGS: z.optional(jsonEnv(discoveryTagsSchema)),
+  DISCOVERY_EXPORT: booleanFlagEnv,
 });
+
+/** Environment of plan-run; DATABASES may be empty only with DISCOVERY_TAGS. */
+export const envSchema = envShape.check(
+  z.superRefine((env: z.infer<typeof envShape>, ctx) => {
+    if (env.DATABASES.length === 0 && env.DISCOVERY_TAGS === undefined) {
+      ctx.issues.push({ code: 'custom', path: ['DATABASES'], input: env.DATABASES, message: 'must configure at least one database (or set DISCOVERY_TAGS)' });
+    }
+  }),
+);
 
 /**
  * Event schema: `{ input: <the BackupRun execution input>, runId: <execution name> }`, as the
@@ -34,6 +70,7 @@ export const envSchema = z.object({
  */
 export const inputSchema: z.ZodMiniType<PlanRunEvent> = z.strictObject({
   input: z.strictObject({
+    trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
     databases: z.optional(z.array(z.string().check(z.minLength(1, 'must not be empty')))),
     sourceSnapshotArn: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   }),
@@ -42,7 +79,7 @@ export const inputSchema: z.ZodMiniType<PlanRunEvent> = z.strictObject({
 
 /**
  * Builds the plan-run handler. See {@link planRun} for the rules.
- * @throws InvalidEnvironment (first invocation), InvalidInput, UnknownDatabase.
+ * @throws InvalidEnvironment (first invocation), InvalidInput, UnknownDatabase, SnapshotNotFound.
  */
 export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
   return makeHandler({
@@ -50,9 +87,22 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
     deps,
     envSchema,
     inputSchema,
-    run: async (input, { config, metrics }) => {
-      const out = planRun({ ...input.input, runId: input.runId }, { configured: config.DATABASES, accountId: config.ACCOUNT_ID, region: config.AWS_REGION });
-      metrics.count('DatabasesPlanned', out.databases.length);
+    run: async (input, { config, clients, logger, metrics }) => {
+      const out = await planRun(
+        { ...input.input, runId: input.runId },
+        {
+          configured: config.DATABASES,
+          ...(config.DISCOVERY_TAGS !== undefined && { discoveryTags: config.DISCOVERY_TAGS }),
+          discoveryExport: config.DISCOVERY_EXPORT,
+          accountId: config.ACCOUNT_ID,
+          region: config.AWS_REGION,
+        },
+        { rds: clients.rds({ region: config.AWS_REGION }), warn: (m) => logger.warn(m) },
+      );
+      metrics.count('DatabasesPlanned', out.count);
+      metrics.count('DatabasesDiscovered', out.discovered.length);
+      metrics.count('DatabasesSkipped', out.skipped.length);
+      for (const s of out.skipped) logger.info('skipped', { identifier: s.identifier, reason: s.reason });
       return out;
     },
   });

@@ -1,49 +1,79 @@
 /**
  * plan-run domain logic: turns a BackupRun execution input into the list of databases to back up.
- * Pure (no AWS calls).
+ *
+ * The known databases are the configured ones (configuration order) followed by those found by
+ * tag discovery (sorted by identifier). AWS calls (source account and Region, own credentials):
+ * DescribeDBInstances / DescribeDBClusters (+ ListTagsForResource) when discovery is on, and
+ * DescribeDBSnapshots / DescribeDBClusterSnapshots when the database must be derived from a
+ * `sourceSnapshotArn`.
  */
-import type { DatabaseRef, PlanRunInput, PlanRunOutput } from '../shared/contracts.js';
-import { InvalidInput, UnknownDatabase } from '../shared/errors.js';
-import { databaseNoun, parseSnapshotArn, snapshotNoun } from '../shared/snapshots.js';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrigger } from '../shared/contracts.js';
+import { InvalidInput, SnapshotNotFound, UnknownDatabase } from '../shared/errors.js';
+import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../shared/snapshots.js';
+import { discoverDatabases } from './discover.js';
 
-/** Where this function runs; a `sourceSnapshotArn` must be in the same account and Region. */
+/** A configured database: DatabaseRef plus whether its copy is exported to S3. */
+export interface ConfiguredDatabase extends DatabaseRef {
+  /** Export the run's manual copy to S3. */
+  readonly export: boolean;
+}
+
+/** Configuration and location of plan-run (from its environment). */
 export interface PlanContext {
-  readonly configured: readonly DatabaseRef[];
+  /** `DATABASES`, in configuration order. */
+  readonly configured: readonly ConfiguredDatabase[];
+  /** `DISCOVERY_TAGS`: every `key: value` must be on a database for it to be discovered; absent = no discovery. */
+  readonly discoveryTags?: Readonly<Record<string, string>>;
+  /** `DISCOVERY_EXPORT`: `export` of every discovered database. */
+  readonly discoveryExport: boolean;
+  /** This account and Region; a `sourceSnapshotArn` must be in them. */
   readonly accountId: string;
   readonly region: string;
 }
 
-/**
- * Plans a backup run.
- *
- * - `databases` omitted: all configured databases, in configuration order. Given: that subset in
- *   the given order, duplicates removed (identifiers compare case-insensitively; RDS stores them
- *   lower-case).
- * - `sourceSnapshotArn`: must be a DB snapshot / DB cluster snapshot ARN in this account and
- *   Region, and the plan must contain exactly one database whose kind matches the ARN's resource
- *   type (`snapshot` -> instance, `cluster-snapshot` -> cluster). It is copied onto that item only.
- *
- * @throws InvalidInput empty `databases`, bad ARN, ARN with zero or several databases, kind mismatch.
- * @throws UnknownDatabase naming every requested identifier that is not configured.
- */
-export function planRun(input: PlanRunInput, ctx: PlanContext): PlanRunOutput {
-  const byId = new Map(ctx.configured.map((d) => [d.identifier.toLowerCase(), d]));
-  let selected: DatabaseRef[];
-  if (input.databases === undefined) {
-    selected = [...ctx.configured];
-  } else {
-    if (input.databases.length === 0) throw new InvalidInput('databases: must list at least one database (omit it to back up all configured databases)');
-    const wanted = [...new Set(input.databases.map((d) => d.toLowerCase()))];
-    const unknown = wanted.filter((d) => !byId.has(d));
-    if (unknown.length > 0) throw new UnknownDatabase(unknown, ctx.configured.map((d) => d.identifier));
-    selected = wanted.map((d) => byId.get(d)).filter((d): d is DatabaseRef => d !== undefined);
-  }
+/** AWS access and logging of {@link planRun}. */
+export interface PlanDeps {
+  /** RDS client in the source account and Region. */
+  readonly rds: RDSClient;
+  /** Receives warnings that do not fail the run (a discovered database hidden by a configured one of the other kind). */
+  readonly warn?: (message: string) => void;
+}
 
-  if (input.sourceSnapshotArn === undefined) {
-    return { runId: input.runId, databases: selected.map((database) => ({ database, runId: input.runId })) };
-  }
+interface KnownDatabases {
+  /** Configured first, then discovered. */
+  readonly list: readonly ConfiguredDatabase[];
+  /** Lower-case identifiers of the discovered (not configured) databases. */
+  readonly discovered: ReadonlySet<string>;
+}
 
-  const arn = input.sourceSnapshotArn;
+async function knownDatabases(ctx: PlanContext, deps: PlanDeps): Promise<KnownDatabases> {
+  const list: ConfiguredDatabase[] = ctx.configured.map((d) => ({ identifier: d.identifier, kind: d.kind, export: d.export }));
+  const discovered = new Set<string>();
+  if (ctx.discoveryTags === undefined) return { list, discovered };
+  const byId = new Map(list.map((d) => [d.identifier.toLowerCase(), d]));
+  for (const d of await discoverDatabases(deps.rds, ctx.discoveryTags)) {
+    const taken = byId.get(d.identifier);
+    if (taken) {
+      // Configured wins (its `export` too). Same identifier, other kind: identifiers select databases,
+      // so the discovered one cannot be planned next to it.
+      if (taken.kind !== d.kind) {
+        deps.warn?.(
+          `Tag discovery found ${databaseNoun(d.kind)} ${d.identifier}, but ${databaseNoun(taken.kind)} ${taken.identifier} ` +
+            'already uses that identifier; the discovered one is not backed up. Remove its discovery tags or configure it explicitly.',
+        );
+      }
+      continue;
+    }
+    const item: ConfiguredDatabase = { ...d, export: ctx.discoveryExport };
+    byId.set(d.identifier, item);
+    list.push(item);
+    discovered.add(d.identifier);
+  }
+  return { list, discovered };
+}
+
+function parseArnInContext(arn: string, ctx: PlanContext): SnapshotArnParts {
   const parts = parseSnapshotArn(arn);
   if (!parts) {
     throw new InvalidInput(
@@ -55,17 +85,117 @@ export function planRun(input: PlanRunInput, ctx: PlanContext): PlanRunOutput {
       `sourceSnapshotArn: the snapshot must be in this account and Region (${ctx.accountId}, ${ctx.region}), not ${parts.accountId}, ${parts.region}`,
     );
   }
-  if (selected.length !== 1) {
-    throw new InvalidInput(
-      `sourceSnapshotArn: requires exactly one database in "databases", got ${selected.length} (${selected.map((d) => d.identifier).join(', ')})`,
-    );
+  return parts;
+}
+
+const planned = (d: ConfiguredDatabase, runId: string, sourceSnapshotArn?: string): PlannedDatabase => ({
+  database: { identifier: d.identifier, kind: d.kind },
+  runId,
+  export: d.export,
+  ...(sourceSnapshotArn !== undefined && { sourceSnapshotArn }),
+});
+
+function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[], known: KnownDatabases, skipped: PlanRunOutput['skipped'] = []): PlanRunOutput {
+  return {
+    runId,
+    trigger,
+    databases,
+    count: databases.length,
+    skipped,
+    discovered: databases.map((d) => d.database.identifier).filter((id) => known.discovered.has(id.toLowerCase())),
+  };
+}
+
+/**
+ * Plans a backup run.
+ *
+ * - `databases` omitted, no `sourceSnapshotArn`: every known database (configured, then discovered).
+ * - `databases` given: that subset in the given order, duplicates removed (identifiers compare
+ *   case-insensitively; RDS stores them lower-case). With a `sourceSnapshotArn` it must name exactly
+ *   one database whose kind matches the ARN (`snapshot` -> instance, `cluster-snapshot` -> cluster).
+ * - `sourceSnapshotArn` without `databases`: the snapshot is described (DescribeDBSnapshots /
+ *   DescribeDBClusterSnapshots) and its DBInstanceIdentifier / DBClusterIdentifier with the kind
+ *   from the ARN is the database; it must be known.
+ * - `trigger: 'event'` (EventBridge, an automated snapshot was just created) needs a
+ *   `sourceSnapshotArn` and no `databases`. A database that is not known, a snapshot that is gone
+ *   or a kind mismatch is NOT an error: nothing is planned and the reason is listed in `skipped`
+ *   (events are best effort; the schedule is the backstop).
+ *
+ * The ARN must be a DB snapshot / DB cluster snapshot ARN of this account and Region.
+ * `discovered` lists the planned databases that tag discovery added.
+ *
+ * @throws InvalidInput empty `databases`, bad ARN, ARN with zero or several databases, kind
+ *   mismatch, `event` without `sourceSnapshotArn` or with `databases`.
+ * @throws UnknownDatabase naming every requested identifier that is neither configured nor discovered.
+ * @throws SnapshotNotFound (manual/schedule trigger) when the `sourceSnapshotArn` snapshot does not exist.
+ */
+export async function planRun(input: PlanRunInput, ctx: PlanContext, deps: PlanDeps): Promise<PlanRunOutput> {
+  const trigger: RunTrigger = input.trigger ?? 'manual';
+  const runId = input.runId;
+  if (input.databases !== undefined && input.databases.length === 0) {
+    throw new InvalidInput('databases: must list at least one database (omit it to back up all configured databases)');
   }
-  const only = selected[0] as DatabaseRef;
-  if (only.kind !== parts.kind) {
-    throw new InvalidInput(
-      `sourceSnapshotArn: a ${snapshotNoun(parts.kind)} ARN cannot be the source for ${databaseNoun(only.kind)} ${only.identifier}; ` +
-        `use a ${only.kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'} ARN`,
-    );
+  if (trigger === 'event') {
+    if (input.sourceSnapshotArn === undefined) throw new InvalidInput('sourceSnapshotArn: required when trigger is "event"');
+    if (input.databases !== undefined) throw new InvalidInput('databases: must be omitted when trigger is "event" (the database is taken from sourceSnapshotArn)');
   }
-  return { runId: input.runId, databases: [{ database: only, runId: input.runId, sourceSnapshotArn: arn }] };
+  const arnParts = input.sourceSnapshotArn === undefined ? undefined : parseArnInContext(input.sourceSnapshotArn, ctx);
+
+  const known = await knownDatabases(ctx, deps);
+  const byId = new Map(known.list.map((d) => [d.identifier.toLowerCase(), d]));
+  const unknown = (ids: string[]) => new UnknownDatabase(ids, known.list.map((d) => d.identifier), ctx.discoveryTags !== undefined);
+
+  if (input.databases !== undefined) {
+    const wanted = [...new Set(input.databases.map((d) => d.toLowerCase()))];
+    const missing = wanted.filter((d) => !byId.has(d));
+    if (missing.length > 0) throw unknown(missing);
+    const selected = wanted.map((d) => byId.get(d)).filter((d): d is ConfiguredDatabase => d !== undefined);
+    if (input.sourceSnapshotArn === undefined || arnParts === undefined) return output(runId, trigger, selected.map((d) => planned(d, runId)), known);
+    if (selected.length !== 1) {
+      throw new InvalidInput(
+        `sourceSnapshotArn: requires exactly one database in "databases", got ${selected.length} (${selected.map((d) => d.identifier).join(', ')})`,
+      );
+    }
+    const only = selected[0] as ConfiguredDatabase;
+    if (only.kind !== arnParts.kind) throw kindMismatch(arnParts, only);
+    return output(runId, trigger, [planned(only, runId, input.sourceSnapshotArn)], known);
+  }
+
+  if (input.sourceSnapshotArn === undefined || arnParts === undefined) return output(runId, trigger, known.list.map((d) => planned(d, runId)), known);
+
+  // Derive the database from the snapshot.
+  const arn = input.sourceSnapshotArn;
+  const skip = (identifier: string, reason: string): PlanRunOutput => output(runId, trigger, [], known, [{ identifier, reason }]);
+  const record = await describeSnapshot(deps.rds, arnParts.kind, arnParts.identifier);
+  if (!record?.dbIdentifier) {
+    const reason = `${snapshotNoun(arnParts.kind)} ${arnParts.identifier} was not found in account ${ctx.accountId} Region ${ctx.region} (deleted since the event?)`;
+    if (trigger === 'event') return skip(arnParts.identifier, reason);
+    throw new SnapshotNotFound(`sourceSnapshotArn: ${reason}. Pass the ARN of an existing snapshot.`);
+  }
+  const dbId = record.dbIdentifier.toLowerCase();
+  const match = byId.get(dbId);
+  if (!match) {
+    if (trigger === 'event') {
+      return skip(
+        dbId,
+        `${databaseNoun(arnParts.kind)} ${dbId} (snapshot ${arnParts.identifier}) is not configured` +
+          (ctx.discoveryTags === undefined ? '' : ' and does not carry the discovery tags'),
+      );
+    }
+    throw unknown([dbId]);
+  }
+  if (match.kind !== arnParts.kind) {
+    if (trigger === 'event') {
+      return skip(dbId, `snapshot ${arnParts.identifier} is a ${snapshotNoun(arnParts.kind)}, but ${dbId} is configured as a ${databaseNoun(match.kind)}`);
+    }
+    throw kindMismatch(arnParts, match);
+  }
+  return output(runId, trigger, [planned(match, runId, arn)], known);
+}
+
+function kindMismatch(parts: SnapshotArnParts, db: DatabaseRef): InvalidInput {
+  return new InvalidInput(
+    `sourceSnapshotArn: a ${snapshotNoun(parts.kind)} ARN cannot be the source for ${databaseNoun(db.kind)} ${db.identifier}; ` +
+      `use a ${db.kind === 'cluster' ? 'cluster-snapshot' : 'snapshot'} ARN`,
+  );
 }

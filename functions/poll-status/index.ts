@@ -1,15 +1,18 @@
 /**
- * poll-status Lambda: reports a snapshot copy's status and the next wait. Snapshots in the vault
- * account are described through the vault role; all others with the Lambda's own role.
+ * poll-status Lambda: reports a snapshot copy's status and the next wait. The snapshot is described
+ * in its own Region (source, vault or DR Region). Snapshots of the vault account are described
+ * through the vault role when the vault is another account; snapshots of this account (the source
+ * account, and the vault in same-account mode) with the Lambda's own role.
  *
- * Environment: AWS_REGION, ACCOUNT_ID, VAULT_ACCOUNT_ID, VAULT_ROLE_ARN, VAULT_EXTERNAL_ID.
+ * Environment: AWS_REGION, ACCOUNT_ID, VAULT_ACCOUNT_ID, and `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`
+ * (both set in cross-account mode; both absent in same-account mode, where VAULT_ACCOUNT_ID = ACCOUNT_ID).
  * Input {@link PollStatusInput}, output {@link PollStatusOutput}.
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotFound, SnapshotCopyFailed, VaultRoleNotAssumable.
  */
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
 import type { PollStatusInput, PollStatusOutput } from '../shared/contracts.js';
-import { accountIdSchema, baseEnvShape, nonEmpty, roleArnSchema } from '../shared/env.js';
+import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, vaultModeCheck } from '../shared/env.js';
 import { InvalidInput } from '../shared/errors.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
 import { snapshotRefSchema } from '../shared/schemas.js';
@@ -19,13 +22,16 @@ import { pollStatus } from './poll.js';
 export type { HandlerDeps } from '../shared/handler.js';
 export { nextPollSeconds } from './poll.js';
 
-/** Environment of poll-status. */
-export const envSchema = z.object({
+const envShape = z.object({
   ...baseEnvShape,
   VAULT_ACCOUNT_ID: accountIdSchema,
-  VAULT_ROLE_ARN: roleArnSchema,
-  VAULT_EXTERNAL_ID: nonEmpty,
+  VAULT_ROLE_ARN: z.optional(roleArnSchema),
+  VAULT_EXTERNAL_ID: z.optional(nonEmpty),
 });
+type Env = z.infer<typeof envShape>;
+
+/** Environment of poll-status (role and external ID both or neither; see vaultModeCheck). */
+export const envSchema = envShape.check(bothOrNeither<Env>('VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID'), vaultModeCheck<Env>());
 
 /** Event schema. */
 export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
@@ -45,7 +51,7 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput
       let rds;
       if (accountId === config.ACCOUNT_ID) {
         rds = clients.rds({ region });
-      } else if (accountId === config.VAULT_ACCOUNT_ID) {
+      } else if (accountId === config.VAULT_ACCOUNT_ID && config.VAULT_ROLE_ARN !== undefined && config.VAULT_EXTERNAL_ID !== undefined) {
         rds = await assumeVaultRole(clients, {
           roleArn: config.VAULT_ROLE_ARN,
           externalId: config.VAULT_EXTERNAL_ID,

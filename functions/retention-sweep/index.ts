@@ -21,11 +21,19 @@ export { decideRetention } from './policy.js';
 /** Environment of retention-sweep. */
 export const envSchema = z.object({ ...baseEnvShape });
 
-/** {@link RetentionPolicy}: keepLast >= 1, 0 <= minAgeDays <= maxAgeDays, maxAgeDays > 0 (days). */
+const gfsCount = z.optional(z.number().check(z.int(), z.gte(0)));
+
+/**
+ * {@link RetentionPolicy}: keepLast >= 1, 0 <= minAgeDays <= maxAgeDays, maxAgeDays > 0 (days);
+ * optional `gfs` `{ daily?, weekly?, monthly?, yearly? }`, each a non-negative integer count of UTC
+ * days / ISO weeks / calendar months / years (unknown keys rejected, so a misspelt `monhtly` fails
+ * instead of silently keeping less).
+ */
 export const policySchema: z.ZodMiniType<RetentionPolicy> = z.strictObject({
   keepLast: z.number().check(z.int(), z.gte(1)),
   maxAgeDays: z.number().check(z.gt(0)),
   minAgeDays: z.number().check(z.gte(0)),
+  gfs: z.optional(z.strictObject({ daily: gfsCount, weekly: gfsCount, monthly: gfsCount, yearly: gfsCount })),
 }).check(
   z.superRefine((p: RetentionPolicy, ctx) => {
     if (p.minAgeDays > p.maxAgeDays) {

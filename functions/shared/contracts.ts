@@ -58,8 +58,17 @@ export const TAGS = {
 
 // ---------------------------------------------------------------- plan-run
 
+/** What started a run: the daily schedule, an RDS snapshot event (EventBridge rule), or a person. */
+export type RunTrigger = 'schedule' | 'event' | 'manual';
+
 /** BackupRun execution input (schedule or StartExecution). All fields optional. */
 export interface PlanRunInput {
+  /**
+   * `event` (set by the EventBridge rule's input transformer): `sourceSnapshotArn` is an automated
+   * snapshot just created; its database is found by describing it, and a database that is not
+   * configured or discovered is skipped (not an error). @default 'manual'
+   */
+  readonly trigger?: RunTrigger;
   /** Subset of configured databases to back up: identifiers; omitted = all configured. */
   readonly databases?: readonly string[];
   /** A specific source snapshot ARN to copy instead of the newest automated one (needs exactly one database). */
@@ -72,9 +81,24 @@ export interface PlanRunEvent {
   readonly input: Omit<PlanRunInput, 'runId'>;
   readonly runId: string;
 }
+/** One database of a run: the DatabaseBackup child execution's input. */
+export interface PlannedDatabase {
+  readonly database: DatabaseRef;
+  readonly runId: string;
+  /** Export the run's manual copy to S3 (Parquet) for this database. Always present. */
+  readonly export: boolean;
+  readonly sourceSnapshotArn?: string;
+}
 export interface PlanRunOutput {
   readonly runId: string;
-  readonly databases: ReadonlyArray<{ readonly database: DatabaseRef; readonly runId: string; readonly sourceSnapshotArn?: string }>;
+  readonly trigger: RunTrigger;
+  readonly databases: readonly PlannedDatabase[];
+  /** databases.length (the state machine skips the fleet Map when 0). */
+  readonly count: number;
+  /** Databases named by the trigger but not backed up, with why (e.g. an event for an unconfigured database). */
+  readonly skipped: ReadonlyArray<{ readonly identifier: string; readonly reason: string }>;
+  /** Databases found by tag discovery (also in `databases`). */
+  readonly discovered: readonly string[];
 }
 
 // ---------------------------------------------------------------- create-copy
@@ -138,14 +162,64 @@ export interface ShareOutput {
 export interface CrossAccountCopyInput {
   readonly database: DatabaseRef;
   readonly runId: string;
-  /** The shared manual copy in the source account (copied by ARN). */
+  /**
+   * The snapshot to copy, by ARN: the shared manual copy in the source account, or (two-hop DR
+   * copies) the vault copy in the vault account's primary Region.
+   */
   readonly snapshot: SnapshotRef;
+  /** Region of the vault account to copy into (the client's Region, aws-rules.md rule 8). @default VAULT_REGION */
+  readonly destinationRegion?: string;
 }
 export interface CrossAccountCopyOutput {
   /** The copy in the vault account, encrypted with the vault KMS key. */
   readonly snapshot: SnapshotRef;
   readonly created: boolean;
   readonly startedAt: string;
+}
+
+// ---------------------------------------------------------------- export-to-s3 / poll-export
+
+/** An RDS export task (StartExportTask); identifier = the copy identifier (unique per snapshot). */
+export interface ExportTaskRef {
+  readonly identifier: string;
+  /** The exported snapshot's ARN. */
+  readonly sourceArn: string;
+  readonly region: string;
+  readonly s3Bucket: string;
+  /** `<EXPORT_PREFIX>/<db identifier>/<yyyy-mm-dd of the snapshot>` */
+  readonly s3Prefix: string;
+  /** `s3://<bucket>/<prefix>/<identifier>/` where RDS writes the Parquet files. */
+  readonly s3Uri: string;
+  /** `STARTING` | `IN_PROGRESS` | `COMPLETE` | `FAILED` | `CANCELED` | `CANCELING` */
+  readonly status: string;
+}
+export interface ExportToS3Input {
+  readonly database: DatabaseRef;
+  readonly runId: string;
+  /** The run's manual copy in the source account (must be `available`). */
+  readonly snapshot: SnapshotRef;
+}
+export interface ExportToS3Output {
+  readonly exportTask: ExportTaskRef;
+  /** false when a task with this identifier already existed (reused, not an error). */
+  readonly created: boolean;
+  readonly startedAt: string;
+}
+export interface PollExportInput {
+  readonly exportTask: ExportTaskRef;
+  readonly attempt: number;
+}
+export interface PollExportOutput {
+  readonly status: string;
+  readonly percentProgress: number;
+  /** true when `COMPLETE`. */
+  readonly ready: boolean;
+  /** Seconds to wait before the next poll, bounded to [300, 3600] (exports take hours; few polls). */
+  readonly waitSeconds: number;
+  readonly attempt: number;
+  readonly elapsedSeconds: number;
+  readonly checkedAt: string;
+  readonly exportTask: ExportTaskRef;
 }
 
 // ---------------------------------------------------------------- retention-sweep
@@ -158,6 +232,11 @@ export interface RetentionPolicy {
   readonly maxAgeDays: number;
   /** Never delete anything younger than this. */
   readonly minAgeDays: number;
+  /**
+   * Grandfather-father-son: additionally keep the newest available copy of each of the last N UTC
+   * days, ISO weeks, calendar months and years (kept even past maxAgeDays).
+   */
+  readonly gfs?: { readonly daily?: number; readonly weekly?: number; readonly monthly?: number; readonly yearly?: number };
 }
 export interface RetentionSweepInput {
   readonly database: DatabaseRef;
@@ -189,10 +268,15 @@ export interface DatabaseBackupOutput {
   readonly runId: string;
   readonly sourceCopy: CreateCopyOutput;
   readonly sourceCopyReady: PollStatusOutput;
-  readonly share: ShareOutput;
+  /** null in same-account mode (nothing is shared). */
+  readonly share: ShareOutput | null;
   readonly vaultCopy: CrossAccountCopyOutput;
   readonly vaultCopyReady: PollStatusOutput;
   readonly sourceRetention: RetentionSweepOutput;
+  /** One entry per DR Region of the vault account (empty when none configured). */
+  readonly drCopies: ReadonlyArray<{ readonly region: string; readonly copy: CrossAccountCopyOutput; readonly ready: PollStatusOutput }>;
+  /** The S3 export, or null when the database is not exported. */
+  readonly export: { readonly task: ExportToS3Output; readonly ready: PollExportOutput } | null;
 }
 
 /** One element of BackupRun's Map result, as produced by the state machine. */

@@ -168,3 +168,78 @@ export function kmsKeyLocatedIn<T extends Record<string, unknown>>(keyVar: keyof
     }
   });
 }
+
+/**
+ * KMS alias name `alias/<name>` (1-256 characters: letters, digits, `/`, `_`, `-`; not the
+ * reserved `alias/aws/` prefix). Source: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+ */
+export const kmsAliasNameSchema = z
+  .string()
+  .check(
+    z.regex(/^alias\/(?!aws\/)[A-Za-z0-9/_-]{1,250}$/, 'must be a KMS alias name such as alias/rds-snapshot-vault (not an ARN, not alias/aws/...)'),
+  );
+
+/**
+ * S3 bucket name (general purpose): 3-63 lower-case letters, digits, dots and hyphens, starting and
+ * ending with a letter or digit. Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export const bucketNameSchema = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)'));
+
+/** `'true'` | `'false'` (absent = `false`), parsed to a boolean. */
+export const booleanFlagEnv = z.pipe(
+  z.optional(z.enum(['true', 'false'])),
+  z.transform((v: 'true' | 'false' | undefined) => v === 'true'),
+);
+
+/**
+ * Object-level check that the variables `a` and `b` are either both set or both absent (e.g.
+ * `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`: cross-account mode needs both, same-account mode neither).
+ * Reports the missing one on its own path.
+ */
+export function bothOrNeither<T extends Record<string, unknown>>(a: keyof T & string, b: keyof T & string) {
+  return z.superRefine((env: T, ctx) => {
+    const hasA = env[a] !== undefined;
+    const hasB = env[b] !== undefined;
+    if (hasA === hasB) return;
+    const [missing, present] = hasA ? [b, a] : [a, b];
+    ctx.issues.push({
+      code: 'custom',
+      path: [missing],
+      input: env[missing],
+      message: `must be set together with ${present} (cross-account mode), or both must be absent (same-account mode)`,
+    });
+  });
+}
+
+/**
+ * Object-level check of the vault mode (cross-account-copy, poll-status): same-account mode
+ * (`VAULT_ROLE_ARN`/`VAULT_EXTERNAL_ID` absent) needs VAULT_ACCOUNT_ID = ACCOUNT_ID; cross-account
+ * mode needs VAULT_ACCOUNT_ID != ACCOUNT_ID and a VAULT_ROLE_ARN in VAULT_ACCOUNT_ID.
+ * Use with {@link bothOrNeither}.
+ */
+export function vaultModeCheck<T extends { ACCOUNT_ID: string; VAULT_ACCOUNT_ID: string; VAULT_ROLE_ARN?: string | undefined; VAULT_EXTERNAL_ID?: string | undefined }>() {
+  return z.superRefine((env: T, ctx) => {
+    if (env.VAULT_ROLE_ARN === undefined && env.VAULT_EXTERNAL_ID === undefined && env.VAULT_ACCOUNT_ID !== env.ACCOUNT_ID) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['VAULT_ROLE_ARN'],
+        input: undefined,
+        message: `required (with VAULT_EXTERNAL_ID) because VAULT_ACCOUNT_ID ${env.VAULT_ACCOUNT_ID} is another account than ACCOUNT_ID ${env.ACCOUNT_ID}; same-account mode needs VAULT_ACCOUNT_ID = ACCOUNT_ID`,
+      });
+    }
+    if (env.VAULT_ROLE_ARN !== undefined) {
+      if (env.VAULT_ACCOUNT_ID === env.ACCOUNT_ID) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['VAULT_ROLE_ARN'],
+          input: env.VAULT_ROLE_ARN,
+          message: 'must be absent when VAULT_ACCOUNT_ID = ACCOUNT_ID (same-account mode copies with the function\'s own credentials)',
+        });
+      } else if (env.VAULT_ROLE_ARN.split(':')[4] !== env.VAULT_ACCOUNT_ID) {
+        ctx.issues.push({ code: 'custom', path: ['VAULT_ROLE_ARN'], input: env.VAULT_ROLE_ARN, message: `must be a role of VAULT_ACCOUNT_ID ${env.VAULT_ACCOUNT_ID}` });
+      }
+    }
+  });
+}

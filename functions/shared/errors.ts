@@ -99,13 +99,16 @@ export class InvalidEnvironment extends Error {
   }
 }
 
-/** plan-run: the requested databases are not configured. */
+/**
+ * plan-run: the requested databases are neither configured nor (with tag discovery) discovered.
+ * `known` lists the configured databases followed by the discovered ones.
+ */
 export class UnknownDatabase extends Error {
   readonly unknown: readonly string[];
-  constructor(unknown: readonly string[], configured: readonly string[]) {
+  constructor(unknown: readonly string[], known: readonly string[], discovery = false) {
     super(
-      `Unknown database(s): ${unknown.join(', ')}. Configured databases: ${configured.join(', ') || '(none)'}. ` +
-        'Use configured identifiers, or add the database to the stack configuration and redeploy.',
+      `Unknown database(s): ${unknown.join(', ')}. ${discovery ? 'Configured or tag-discovered' : 'Configured'} databases: ${known.join(', ') || '(none)'}. ` +
+        'Use configured identifiers, or add the database to the stack configuration (or tag it with the discovery tags) and redeploy.',
     );
     this.name = 'UnknownDatabase';
     this.unknown = unknown;
@@ -208,5 +211,59 @@ export class SnapshotIdentifierConflict extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SnapshotIdentifierConflict';
+  }
+}
+
+/**
+ * export-to-s3: RDS already runs the maximum of 5 export tasks per account (StartExportTask), so
+ * this one cannot start now. Transient by nature: the state machine retries it with long backoff.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html (limitations)
+ */
+export class ExportTaskLimitReached extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExportTaskLimitReached';
+  }
+}
+
+/**
+ * export-to-s3: the export bucket, the export IAM role or the export KMS key is missing or not
+ * usable by RDS (InvalidS3BucketFault, IamRoleNotFoundFault, IamRoleMissingPermissionsFault,
+ * KMSKeyNotAccessibleFault). `setting` names what to fix (`EXPORT_BUCKET`, `EXPORT_ROLE_ARN`, `EXPORT_KMS_KEY_ARN`).
+ */
+export class ExportConfigurationInvalid extends Error {
+  /** The environment variable / stack resource to fix. */
+  readonly setting: string;
+  constructor(setting: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExportConfigurationInvalid';
+    this.setting = setting;
+  }
+}
+
+/**
+ * export-to-s3: an export task with our deterministic identifier exists but exports another
+ * snapshot (its SourceArn differs). We never reuse such a task.
+ */
+export class ExportTaskIdentifierConflict extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExportTaskIdentifierConflict';
+  }
+}
+
+/** poll-export: the export task ended in `FAILED` or `CANCELED`; the message carries RDS's FailureCause. */
+export class ExportTaskFailed extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExportTaskFailed';
+  }
+}
+
+/** poll-export: DescribeExportTasks does not know the task (ExportTaskNotFoundFault or an empty result). */
+export class ExportTaskNotFound extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExportTaskNotFound';
   }
 }

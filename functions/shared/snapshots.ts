@@ -304,7 +304,14 @@ export interface IdempotentCopyParams {
   /** Client in the *destination* account and Region. */
   readonly rds: RDSClient;
   readonly kind: DatabaseKind;
-  /** Source identifier as passed to RDS (identifier for a local copy, ARN for cross-account/Region). */
+  /**
+   * Source identifier as passed to RDS (identifier for a local copy, ARN for cross-account/Region).
+   * Cross-Region: `rds` is a client in the destination Region and the source is an ARN in another
+   * Region; the SDK's RDS middleware (`@aws-sdk/middleware-sdk-rds`, crossRegionPresignedUrlMiddleware)
+   * then adds `PreSignedUrl`, signed for the ARN's Region. `CopyDBSnapshotMessage` /
+   * `CopyDBClusterSnapshotMessage` have no `SourceRegion` member in @aws-sdk/client-rds 3.11xx, so
+   * none is passed.
+   */
   readonly sourceIdentifier: string;
   /** ARN of the source, recorded in and compared with the `source-snapshot` tag. */
   readonly sourceArn: string;
@@ -312,8 +319,6 @@ export interface IdempotentCopyParams {
   /** KMS key (ARN, key ID or alias ARN) of the destination account/Region. */
   readonly kmsKeyId: string;
   readonly tags: Tag[];
-  /** Source Region, passed only for cross-Region copies (the SDK presigns the request). */
-  readonly sourceRegion?: string;
   readonly destination: Location;
   /** Maps KMSKeyNotAccessibleFault to a KmsKeyNotAccessible with a specific message. */
   readonly kmsError: (err: Error) => Error;
@@ -355,8 +360,8 @@ async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord):
  *
  * 1. Describes the target; if it exists and is ours (managed tag, same source) returns it with
  *    `created=false`, making no copy call.
- * 2. Otherwise CopyDBSnapshot / CopyDBClusterSnapshot with KmsKeyId, Tags and (cross-Region)
- *    SourceRegion. A concurrent duplicate (DBSnapshotAlreadyExists /
+ * 2. Otherwise CopyDBSnapshot / CopyDBClusterSnapshot with KmsKeyId and Tags (cross-Region: the
+ *    SDK presigns from the source ARN, see {@link IdempotentCopyParams.sourceIdentifier}). A concurrent duplicate (DBSnapshotAlreadyExists /
  *    DBClusterSnapshotAlreadyExistsFault) is resolved as in step 1.
  *
  * @throws SnapshotIdentifierConflict, SnapshotCopyFailed (see adoptExisting)
@@ -375,7 +380,6 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
           TargetDBClusterSnapshotIdentifier: p.targetIdentifier,
           KmsKeyId: p.kmsKeyId,
           Tags: p.tags,
-          ...(p.sourceRegion !== undefined && { SourceRegion: p.sourceRegion }),
         }),
       );
       if (!out.DBClusterSnapshot) throw new Error('CopyDBClusterSnapshot returned no DBClusterSnapshot');
@@ -387,7 +391,6 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
         TargetDBSnapshotIdentifier: p.targetIdentifier,
         KmsKeyId: p.kmsKeyId,
         Tags: p.tags,
-        ...(p.sourceRegion !== undefined && { SourceRegion: p.sourceRegion }),
       }),
     );
     if (!out.DBSnapshot) throw new Error('CopyDBSnapshot returned no DBSnapshot');

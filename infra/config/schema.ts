@@ -109,21 +109,35 @@ const Schedule = z.strictObject({
 const nonNegativeInt = (what: string) =>
   z.number({ error: `must be a number (${what})` }).int({ error: `must be a whole number (${what})` });
 
+/**
+ * Grandfather-father-son counts: also keep the newest available copy of each of the last N UTC
+ * days, ISO weeks, calendar months and years (kept even past maxAgeDays). Each optional, a
+ * non-negative whole number; 0 or absent = that generation is not kept.
+ */
+const Gfs = z.strictObject({
+  daily: nonNegativeInt('days').min(0, { error: 'must be 0 or more (days kept)' }).optional(),
+  weekly: nonNegativeInt('ISO weeks').min(0, { error: 'must be 0 or more (ISO weeks kept)' }).optional(),
+  monthly: nonNegativeInt('months').min(0, { error: 'must be 0 or more (calendar months kept)' }).optional(),
+  yearly: nonNegativeInt('years').min(0, { error: 'must be 0 or more (years kept)' }).optional(),
+});
+
 /** Retention policy; ages in days counted from SnapshotCreateTime. */
 const Retention = z
   .strictObject({
     keepLast: nonNegativeInt('copies').min(1, { error: 'must be at least 1 (always keep the newest copy)' }),
     maxAgeDays: nonNegativeInt('days').min(1, { error: 'must be at least 1 day' }),
     minAgeDays: nonNegativeInt('days').min(0, { error: 'must be 0 or more days' }),
+    /** Optional grandfather-father-son generations kept on top of keepLast/maxAgeDays. */
+    gfs: Gfs.optional(),
   })
   .superRefine(
     (r, ctx) => {
       // Runs even when a field is invalid (so every problem is listed): compare only real numbers.
       if (typeof r?.minAgeDays === 'number' && typeof r.maxAgeDays === 'number' && r.minAgeDays > r.maxAgeDays) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minAgeDays'],
-        message: `must be <= maxAgeDays (${r.minAgeDays} > ${r.maxAgeDays})`,
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minAgeDays'],
+          message: `must be <= maxAgeDays (${r.minAgeDays} > ${r.maxAgeDays})`,
         });
       }
     },
@@ -135,7 +149,103 @@ const Database = z.strictObject({
   kind: z.enum(['instance', 'cluster'], {
     error: 'must be "instance" (RDS DB instance) or "cluster" (Aurora DB cluster)',
   }),
+  /** Export the run's manual copy to S3 as Parquet (needs the top-level `export` block). Default false. */
+  export: z.boolean({ error: 'must be true or false' }).default(false),
 });
+
+/**
+ * An RDS tag key: 1-128 Unicode letters, digits, white space and `_.:/=+-@`, not starting with
+ * `aws:` or `rds:`. Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html
+ */
+function checkTagKey(key: string): string | undefined {
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(key)) {
+    return 'tag key must be 1-128 letters, digits, spaces or _.:/=+-@ (RDS tag rules)';
+  }
+  if (/^(aws|rds):/i.test(key)) return 'tag key must not start with "aws:" or "rds:" (reserved by AWS)';
+  return undefined;
+}
+
+/**
+ * Tag discovery: DB instances and Aurora DB clusters of the source account and Region carrying
+ * ALL these tags (exact values) are backed up at each run, besides the listed databases.
+ */
+const Discovery = z.strictObject({
+  /** Tag key -> required value, e.g. `{ "rds-snapshot-vault:backup": "true" }`; at least one tag. */
+  tags: z
+    .record(z.string(), z.string({ error: 'tag value must be a string' }).max(256, { error: 'tag value must be at most 256 characters (RDS tag rules)' }), {
+      error: 'must be an object of tag key -> value strings',
+    })
+    .superRefine((tags, ctx) => {
+      if (!tags || typeof tags !== 'object') return;
+      const keys = Object.keys(tags);
+      if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one tag (an empty filter would back up every database)' });
+      for (const key of keys) {
+        const problem = checkTagKey(key);
+        if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+      }
+    }),
+  /** Export the discovered databases' copies to S3 too (needs the `export` block). Default false. */
+  export: z.boolean({ error: 'must be true or false' }).default(false),
+});
+
+/** Whole days, optional, for one lifecycle step of the export bucket. */
+const lifecycleDays = (min: number, what: string) =>
+  nonNegativeInt('days')
+    .min(min, { error: `must be at least ${min} day${min === 1 ? '' : 's'} (${what})` })
+    .optional();
+
+/**
+ * The S3 export of snapshots (Parquet, `StartExportTask`). Lifecycle steps are counted in days from
+ * object creation and must increase: GLACIER, then DEEP_ARCHIVE, then expiration.
+ * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Transition.html (transition days 0+),
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html (expiration days 1+)
+ */
+const Export = z
+  .strictObject({
+    /** Key prefix in the export bucket; each export lands under `<prefix>/<database>/<date>/`. Default `exports`. */
+    prefix: z
+      .string({ error: 'must be a string' })
+      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
+        error: 'must be 1-200 characters of letters, digits, _ . - in /-separated segments, with no leading, trailing or double "/"',
+      })
+      .max(200, { error: 'must be at most 200 characters' })
+      .default('exports'),
+    lifecycle: z
+      .strictObject({
+        /** Days until objects move to S3 Glacier Flexible Retrieval. */
+        glacierAfterDays: lifecycleDays(0, 'S3 transition days are 0 or more'),
+        /** Days until objects move to S3 Glacier Deep Archive. */
+        deepArchiveAfterDays: lifecycleDays(0, 'S3 transition days are 0 or more'),
+        /** Days until objects expire (are deleted; versioning keeps the noncurrent version 30 more days). */
+        expireAfterDays: lifecycleDays(1, 'S3 expiration days are 1 or more'),
+      })
+      .superRefine(
+        (l, ctx) => {
+          const steps: Array<[keyof typeof l, number | undefined]> = [
+            ['glacierAfterDays', l?.glacierAfterDays],
+            ['deepArchiveAfterDays', l?.deepArchiveAfterDays],
+            ['expireAfterDays', l?.expireAfterDays],
+          ];
+          let previous: [string, number] | undefined;
+          for (const [name, days] of steps) {
+            if (typeof days !== 'number') continue;
+            if (previous && days <= previous[1]) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [name],
+                message: `must be greater than export.lifecycle.${previous[0]} (${days} <= ${previous[1]}): steps go GLACIER, then DEEP_ARCHIVE, then expiration`,
+              });
+            }
+            previous = [name, days];
+          }
+        },
+        { when: () => true },
+      )
+      .default({}),
+    /** Create a Glue database and crawler over the exports so Athena can query them. Default false. */
+    glueCatalog: z.boolean({ error: 'must be true or false' }).default(false),
+  });
 
 /** The partition a Region belongs to (`aws`, `aws-cn`, `aws-us-gov`, ...). */
 export function partitionOf(region: string): string {
@@ -163,8 +273,29 @@ export const VaultConfigSchema = z
       }),
     /** The production account whose DB snapshots are copied. */
     source: z.strictObject({ accountId: AccountId, region: Region }),
-    /** The locked-down account that keeps the copies. */
-    vault: z.strictObject({ accountId: AccountId, region: Region, externalId: ExternalId }),
+    /**
+     * Where the copies are kept. With `accountId`: a separate, locked-down vault account
+     * (cross-account mode; `externalId` required). Without: same-account mode, the copies go to
+     * `region` (and the DR Regions) of the source account itself, with no share and no role to assume.
+     */
+    vault: z.strictObject({
+      /** The vault account (12 digits); omit for same-account mode. */
+      accountId: AccountId.optional(),
+      /** The primary vault Region (copies are made here first). */
+      region: Region,
+      /** `sts:ExternalId` of the vault role; required with `accountId`, rejected without. */
+      externalId: ExternalId.optional(),
+      /** Further Regions of the vault account that also keep a copy (each with its own vault stack). Default []. */
+      drRegions: z.array(Region, { error: 'must be an array of AWS Region codes' }).default([]),
+      /**
+       * How DR copies are made: `two-hop` (default) copies the vault copy across Regions inside the
+       * vault account; `single-step` copies the source copy straight into each DR Region.
+       * Source: aws-rules.md rule 9.
+       */
+      drCopyMode: z
+        .enum(['two-hop', 'single-step'], { error: 'must be "two-hop" (via the vault Region) or "single-step" (source -> DR Region directly)' })
+        .default('two-hop'),
+    }),
     /** The databases to back up, each a DB instance or an Aurora DB cluster of the source account. */
     databases: z
       .array(Database, { error: 'must be an array of { identifier, kind }' })
@@ -185,6 +316,17 @@ export const VaultConfigSchema = z
         },
         { when: () => true },
       ),
+    /** Tag discovery of further databases at each run (optional; off when absent). */
+    discovery: Discovery.optional(),
+    /** S3 export settings; required when any database (or discovery) exports. */
+    export: Export.optional(),
+    /** EventBridge start of a run on automated snapshot events (RDS-EVENT-0091 / -0169). */
+    events: z
+      .strictObject({
+        /** Default true. The schedule stays on as the backstop: events are best-effort (aws-rules.md rule 17). */
+        enabled: z.boolean({ error: 'must be true or false' }).default(true),
+      })
+      .default({ enabled: true }),
     /** When BackupRun starts (all configured databases). */
     schedule: Schedule,
     /** When VaultRetention sweeps the vault. */
@@ -233,24 +375,80 @@ export const VaultConfigSchema = z
   .superRefine(
     (c, ctx) => {
       // Runs even when other fields are invalid (so every problem is listed): guard every read.
-      const source = (c as Partial<typeof c> | undefined)?.source;
-      const vault = (c as Partial<typeof c> | undefined)?.vault;
+      const cfg = c as Partial<typeof c> | undefined;
+      const source = cfg?.source;
+      const vault = cfg?.vault;
+      const sourceRegion = typeof source?.region === 'string' ? source.region : undefined;
+      const vaultRegion = typeof vault?.region === 'string' ? vault.region : undefined;
+      const sameAccount = vault !== undefined && vault.accountId === undefined;
+
       if (typeof source?.accountId === 'string' && source.accountId === vault?.accountId) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['vault', 'accountId'],
-        message: 'must differ from source.accountId (the vault must be a separate account)',
-      });
-    }
-      if (
-        typeof source?.region === 'string' &&
-        typeof vault?.region === 'string' &&
-        partitionOf(source.region) !== partitionOf(vault.region)
-      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vault', 'accountId'],
+          message: 'must differ from source.accountId (the vault must be a separate account; omit vault.accountId for same-account mode)',
+        });
+      }
+      if (vault && typeof vault.accountId === 'string' && vault.externalId === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['vault', 'externalId'], message: 'is required when vault.accountId is set (the vault role is assumed with it)' });
+      }
+      if (sameAccount && vault.externalId !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vault', 'externalId'],
+          message: 'must be omitted without vault.accountId (same-account mode assumes no vault role)',
+        });
+      }
+      if (sourceRegion && vaultRegion && partitionOf(sourceRegion) !== partitionOf(vaultRegion)) {
         ctx.addIssue({
           code: 'custom',
           path: ['vault', 'region'],
-          message: `must be in the same partition as source.region (${partitionOf(source.region)}); snapshots cannot be copied across partitions`,
+          message: `must be in the same partition as source.region (${partitionOf(sourceRegion)}); snapshots cannot be copied across partitions`,
+        });
+      }
+      if (sameAccount && sourceRegion && vaultRegion === sourceRegion) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vault', 'region'],
+          message: `must differ from source.region (${sourceRegion}) in same-account mode: the copy must leave the source Region`,
+        });
+      }
+      const drRegions = Array.isArray(vault?.drRegions) ? vault.drRegions : [];
+      const seen = new Map<string, number>();
+      drRegions.forEach((region, i) => {
+        if (typeof region !== 'string') return;
+        const path = ['vault', 'drRegions', i];
+        const first = seen.get(region);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path, message: `duplicates vault.drRegions[${first}] "${region}"` });
+        else seen.set(region, i);
+        if (region === vaultRegion) ctx.addIssue({ code: 'custom', path, message: `must differ from vault.region (${region}); a DR Region is another Region` });
+        if (sameAccount && region === sourceRegion) {
+          ctx.addIssue({ code: 'custom', path, message: `must differ from source.region (${region}) in same-account mode: a DR copy must leave the source Region` });
+        }
+        if (sourceRegion && partitionOf(region) !== partitionOf(sourceRegion)) {
+          ctx.addIssue({ code: 'custom', path, message: `must be in the same partition as source.region (${partitionOf(sourceRegion)}); snapshots cannot be copied across partitions` });
+        }
+      });
+
+      const databases = Array.isArray(cfg?.databases) ? cfg.databases : [];
+      const discovery = cfg?.discovery;
+      const anyExport = databases.some((d) => d?.export === true) || discovery?.export === true;
+      if (anyExport && cfg?.export === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['export'],
+          message: 'is required when a database has "export": true or discovery.export is true (give at least {} for the defaults)',
+        });
+      }
+      const anyCluster = databases.some((d) => d?.kind === 'cluster');
+      const parallel = cfg?.concurrency?.maxDatabasesInParallel;
+      if ((anyCluster || discovery !== undefined) && typeof parallel === 'number' && parallel > 5) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['concurrency', 'maxDatabasesInParallel'],
+          message:
+            `must be at most 5 when a database is an Aurora DB cluster or discovery is on (found ${parallel}): RDS copies at most 5 DB cluster ` +
+            'snapshots at once per Region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html)',
         });
       }
     },
@@ -261,6 +459,29 @@ export const VaultConfigSchema = z
 export type VaultConfig = z.infer<typeof VaultConfigSchema>;
 /** The configuration as written in the file (optional fields may be missing). */
 export type VaultConfigInput = z.input<typeof VaultConfigSchema>;
+
+/** `cross-account` (a vault account is configured) or `same-account` (copies stay in the source account). */
+export type VaultMode = 'cross-account' | 'same-account';
+
+/** The deployment's mode: `same-account` when `vault.accountId` is omitted. */
+export function vaultModeOf(config: VaultConfig): VaultMode {
+  return config.vault.accountId === undefined ? 'same-account' : 'cross-account';
+}
+
+/** The account that keeps the copies: `vault.accountId`, or the source account in same-account mode. */
+export function vaultAccountIdOf(config: VaultConfig): string {
+  return config.vault.accountId ?? config.source.accountId;
+}
+
+/** Every Region that keeps vault copies: `vault.region` first, then `vault.drRegions` in order. */
+export function vaultRegionsOf(config: VaultConfig): readonly string[] {
+  return [config.vault.region, ...config.vault.drRegions];
+}
+
+/** true when some listed database exports to S3 or discovery exports (the export resources are then deployed). */
+export function exportsEnabled(config: VaultConfig): boolean {
+  return config.databases.some((d) => d.export) || config.discovery?.export === true;
+}
 
 /** One problem in a configuration: `path` as `databases[2].identifier`, `message` what is wrong. */
 export interface ConfigProblem {

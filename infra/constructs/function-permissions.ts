@@ -10,10 +10,54 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { TAGS } from '../../functions/shared/contracts';
+import type { ExportStorage } from './export-storage';
 import { kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
 import type { NotificationTopic } from './notification-topic';
 import type { VaultFunction } from './vault-function';
+
+/**
+ * How a source function reaches the vault copies: through the vault role (cross-account mode) or
+ * with its own credentials in other Regions of its own account (same-account mode).
+ */
+export type VaultAccess =
+  | { readonly mode: 'cross-account'; readonly vaultRoleArn: string }
+  | {
+      readonly mode: 'same-account';
+      /** Every Region that keeps vault copies (vault.region, then the DR Regions). */
+      readonly vaultRegions: readonly string[];
+      /** The vault key alias in each of those Regions, `alias/<deploymentName>`. */
+      readonly vaultKeyAlias: string;
+    };
+
+/**
+ * plan-run: resolves event-triggered snapshots to their database (describe the snapshot) and, with
+ * tag discovery, lists DB instances and DB clusters and reads their tags. Read-only, scoped to the
+ * source account and Region.
+ */
+export function grantPlanRun(fn: VaultFunction<'plan-run'>): void {
+  const arns = rdsArns(stackAccountRegion(fn));
+  const resources = [arns.instances, arns.clusters, arns.snapshots, arns.clusterSnapshots];
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'DescribeDatabasesAndSnapshots',
+      actions: [
+        'rds:DescribeDBInstances',
+        'rds:DescribeDBClusters',
+        'rds:DescribeDBSnapshots',
+        'rds:DescribeDBClusterSnapshots',
+        'rds:ListTagsForResource',
+      ],
+      resources,
+    }),
+  );
+  acknowledgeIam5(fn.role, {
+    resources,
+    reason:
+      'Read-only: tag discovery lists every DB instance and DB cluster of the source account and Region, and an event names a snapshot known only at run time; ' +
+      'no write action is granted.',
+  });
+}
 
 /**
  * The KMS actions RDS needs on a key to copy a snapshot encrypted with it (aws-rules.md rule 4).
@@ -96,24 +140,35 @@ export function grantCreateCopy(fn: VaultFunction<'create-copy'>, sourceKey: kms
 }
 
 /**
- * poll-status: describes a copy in the source account, or assumes the vault role (with the
- * external ID) to describe the copy in the vault account.
+ * poll-status: describes a copy in the source account and the vault copies: cross-account by
+ * assuming the vault role (with the external ID), same-account with its own credentials in the
+ * vault Regions of its own account.
  */
-export function grantPollStatus(fn: VaultFunction<'poll-status'>, vaultRoleArn: string): void {
-  const arns = rdsArns(stackAccountRegion(fn));
-  const resources = [arns.snapshots, arns.clusterSnapshots, arns.instances, arns.clusters];
+export function grantPollStatus(fn: VaultFunction<'poll-status'>, access: VaultAccess): void {
+  const at = stackAccountRegion(fn);
+  const arns = rdsArns(at);
+  const resources = [arns.snapshots, arns.clusterSnapshots];
+  if (access.mode === 'same-account') {
+    for (const region of access.vaultRegions) {
+      const v = rdsArns({ accountId: at.accountId, region });
+      resources.push(v.snapshots, v.clusterSnapshots);
+    }
+  }
+  const unique = [...new Set(resources)];
   fn.role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'DescribeSourceSnapshots',
+      sid: 'DescribeSnapshotCopies',
       actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
-      resources,
+      resources: unique,
     }),
   );
   acknowledgeIam5(fn.role, {
-    resources,
-    reason: 'Read-only Describe of snapshots whose names are known only at run time, scoped to the source account and Region.',
+    resources: unique,
+    reason: 'Read-only Describe of copies whose names are known only at run time, scoped to this account and the source and vault Regions.',
   });
-  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeVaultRole', actions: ['sts:AssumeRole'], resources: [vaultRoleArn] }));
+  if (access.mode === 'cross-account') {
+    fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeVaultRole', actions: ['sts:AssumeRole'], resources: [access.vaultRoleArn] }));
+  }
 }
 
 /**
@@ -154,9 +209,101 @@ export function grantShare(fn: VaultFunction<'share'>): void {
   });
 }
 
-/** cross-account-copy: only assumes the vault role; the copy itself runs under that role. */
-export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, vaultRoleArn: string): void {
-  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeVaultRole', actions: ['sts:AssumeRole'], resources: [vaultRoleArn] }));
+/**
+ * cross-account-copy. Cross-account mode: only assumes the vault role (the copy runs under it).
+ * Same-account mode: copies the source copy (or, two-hop, the vault copy) into the vault and DR
+ * Regions of its own account itself: copy/tag/describe on snapshots of those Regions (copy also
+ * from the source Region), the source key to read the source copy, and the vault keys
+ * (`alias/<deploymentName>` in each vault Region) through RDS only. A key alias ARN cannot be an
+ * IAM resource, so the vault keys are `key/*` of each vault Region limited by `kms:ViaService` and
+ * `kms:ResourceAliases`.
+ * Sources: https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html (aliases in IAM),
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases
+ */
+export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, access: VaultAccess, sourceKey: kms.IKey): void {
+  if (access.mode === 'cross-account') {
+    fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeVaultRole', actions: ['sts:AssumeRole'], resources: [access.vaultRoleArn] }));
+    return;
+  }
+  const at = stackAccountRegion(fn);
+  const source = rdsArns(at);
+  const vault = access.vaultRegions.map((region) => rdsArns({ accountId: at.accountId, region }));
+  const vaultSnapshots = vault.flatMap((v) => [v.snapshots, v.clusterSnapshots]);
+  const sourceSnapshots = [source.snapshots, source.clusterSnapshots];
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'CopyIntoVaultRegions',
+      actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
+      resources: [...vaultSnapshots, ...sourceSnapshots],
+    }),
+  );
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'TagAndDescribeVaultCopies',
+      actions: ['rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
+      resources: vaultSnapshots,
+    }),
+  );
+  acknowledgeIam5(fn.role, {
+    resources: [...vaultSnapshots, ...sourceSnapshots],
+    reason:
+      'Same-account mode: snapshot names are known only at run time. Copy targets are the vault Regions of this account, copy sources the source Region; ' +
+      'the actions are copy, tag and describe only (no delete, share or restore).',
+  });
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({ sid: 'ReadSourceCopyWithSourceKey', actions: [...RDS_KMS_COPY_ACTIONS], resources: [sourceKey.keyArn] }),
+  );
+  const vaultKeys = access.vaultRegions.map((region) => kmsKeysArn({ accountId: at.accountId, region }));
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptWithVaultKeysThroughRds',
+      actions: [...RDS_KMS_COPY_ACTIONS],
+      resources: vaultKeys,
+      conditions: {
+        StringEquals: { 'kms:ViaService': access.vaultRegions.map(rdsViaService) },
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [access.vaultKeyAlias] },
+      },
+    }),
+  );
+  acknowledgeIam5(fn.role, {
+    actions: KMS_WILDCARD_ACTIONS,
+    resources: vaultKeys,
+    reason:
+      'The vault keys are created by the vault stacks of each Region, so their IDs are unknown here and an alias ARN cannot be an IAM resource; key/* of each vault Region ' +
+      'is allowed only through RDS (kms:ViaService) and only for keys carrying the vault alias (kms:ResourceAliases). GenerateDataKey*/ReEncrypt* are what RDS needs to copy.',
+  });
+}
+
+/**
+ * export-to-s3: starts an export task of a manual copy and describes export tasks (to reuse an
+ * existing one), passing the export role to RDS only. `rds:StartExportTask` and
+ * `rds:DescribeExportTasks` have no resource-level permissions (`Resource: *`), so what an export
+ * can reach is bounded by the one role it may pass: that role writes only under the export prefix
+ * of the export bucket, with the export key.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html
+ */
+export function grantExportToS3(fn: VaultFunction<'export-to-s3'>, storage: ExportStorage): void {
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({ sid: 'StartAndDescribeExportTasks', actions: ['rds:StartExportTask', 'rds:DescribeExportTasks'], resources: ['*'] }),
+  );
+  acknowledgeIam5(fn.role, {
+    resources: ['*'],
+    reason:
+      'rds:StartExportTask and rds:DescribeExportTasks support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html). ' +
+      'An export can only go where the single role this function may pass (iam:PassRole to export.rds.amazonaws.com only) can write: the export prefix of the export bucket.',
+  });
+  storage.grantStartExport(fn.role);
+}
+
+/** poll-export: describes export tasks (read-only). */
+export function grantPollExport(fn: VaultFunction<'poll-export'>): void {
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'DescribeExportTasks', actions: ['rds:DescribeExportTasks'], resources: ['*'] }));
+  acknowledgeIam5(fn.role, {
+    resources: ['*'],
+    reason:
+      'rds:DescribeExportTasks is a read-only list action without resource-level permissions ' +
+      '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html); it is the only action of this role besides its logs.',
+  });
 }
 
 /**

@@ -22,11 +22,15 @@ import { rdsViaService } from './names';
 export interface SourceKeyProps {
   /** Alias name including the prefix, e.g. `alias/rds-snapshot-vault-source`. */
   readonly aliasName: string;
-  /** The vault account allowed to use the key through RDS (12 digits). */
-  readonly vaultAccountId: string;
+  /**
+   * The vault account allowed to use the key through RDS (12 digits).
+   * @default - same-account mode: no statement for another account (IAM policies of this account decide)
+   */
+  readonly vaultAccountId?: string;
   /**
    * Regions whose RDS endpoint may use the key on the vault account's behalf (the `kms:ViaService`
-   * values): the source Region, plus the vault Region when the vault copy crosses Regions.
+   * values): the source Region, plus the vault Region when the vault copy crosses Regions, plus the
+   * DR Regions when DR copies are made from the source copy (single-step).
    */
   readonly rdsRegions: readonly string[];
   /**
@@ -43,6 +47,7 @@ export interface SourceKeyProps {
  *    only when the request comes through RDS (`kms:ViaService = rds.<region>.amazonaws.com`);
  * 3. the vault account - `kms:CreateGrant` only through RDS and only for an AWS resource
  *    (`kms:GrantIsForAWSResource = true`).
+ * Statements 2 and 3 exist only in cross-account mode (`vaultAccountId` given).
  * No statement has a wildcard principal. Retained when the stack is deleted (snapshots need it).
  */
 export class SourceKey extends Construct {
@@ -58,6 +63,7 @@ export class SourceKey extends Construct {
       pendingWindow: props.pendingWindow ?? Duration.days(30),
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (props.vaultAccountId === undefined) return;
     const vault = new iam.AccountPrincipal(props.vaultAccountId);
     const viaRds = { 'kms:ViaService': [...new Set(props.rdsRegions)].map(rdsViaService) };
     this.key.addToResourcePolicy(
@@ -83,7 +89,10 @@ export class SourceKey extends Construct {
 
 /** Props of {@link VaultKey}. */
 export interface VaultKeyProps {
-  /** Alias name including the prefix, e.g. `alias/rds-snapshot-vault` (the cross-account-copy function's VAULT_KMS_KEY_ID). */
+  /**
+   * Alias name including the prefix, e.g. `alias/rds-snapshot-vault`: the same in every vault Region
+   * (the cross-account-copy function's `VAULT_KMS_KEY_ALIAS`).
+   */
   readonly aliasName: string;
   /**
    * Days KMS waits before deleting the key once deletion is scheduled (7-30).

@@ -13,8 +13,10 @@ import { partitionOf } from '../config/schema';
 export interface DeploymentNames {
   /** `<deploymentName>-source` */
   readonly sourceStack: string;
-  /** `<deploymentName>-vault` */
+  /** `<deploymentName>-vault` (the primary vault Region) */
   readonly vaultStack: string;
+  /** `<deploymentName>-vault-<region>`: the vault stack of one DR Region. */
+  readonly drVaultStack: (region: string) => string;
   /** IAM role of the cross-account-copy function (source account), trusted by the vault role. */
   readonly crossAccountCopyRole: string;
   /** IAM role of the poll-status function (source account), trusted by the vault role. */
@@ -29,6 +31,12 @@ export interface DeploymentNames {
   readonly databaseBackupStateMachine: string;
   readonly backupRunStateMachine: string;
   readonly vaultRetentionStateMachine: string;
+  /** Glue database of the S3 exports: the deployment name with `_` for `-` (Glue names: lower-case, digits, `_`). */
+  readonly glueDatabase: string;
+  /** Glue crawler over the S3 exports: `<deploymentName>-exports`. */
+  readonly exportCrawler: string;
+  /** EventBridge rule starting BackupRun on automated snapshot events: `<deploymentName>-snapshot-events`. */
+  readonly snapshotEventRule: string;
 }
 
 /** All names derived from `deploymentName` (validated by the config schema: <= 32 chars). */
@@ -36,6 +44,7 @@ export function deploymentNames(deploymentName: string): DeploymentNames {
   return {
     sourceStack: `${deploymentName}-source`,
     vaultStack: `${deploymentName}-vault`,
+    drVaultStack: (region: string) => `${deploymentName}-vault-${region}`,
     crossAccountCopyRole: `${deploymentName}-cross-account-copy`,
     pollStatusRole: `${deploymentName}-poll-status`,
     vaultCopyRole: `${deploymentName}-vault-copy`,
@@ -44,6 +53,9 @@ export function deploymentNames(deploymentName: string): DeploymentNames {
     databaseBackupStateMachine: `${deploymentName}-DatabaseBackup`,
     backupRunStateMachine: `${deploymentName}-BackupRun`,
     vaultRetentionStateMachine: `${deploymentName}-VaultRetention`,
+    glueDatabase: deploymentName.replace(/-/g, '_'),
+    exportCrawler: `${deploymentName}-exports`,
+    snapshotEventRule: `${deploymentName}-snapshot-events`,
   };
 }
 

@@ -1,27 +1,47 @@
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { DatabaseRef } from '../../functions/shared/contracts';
 import type { BackupFunctions } from '../../statemachines/types';
+import type { ExportStorage } from './export-storage';
 import {
   grantCreateCopy,
   grantCrossAccountCopy,
+  grantExportToS3,
   grantNotify,
+  grantPlanRun,
+  grantPollExport,
   grantPollStatus,
   grantRetentionSweep,
   grantShare,
+  type VaultAccess,
 } from './function-permissions';
-import { deploymentNames, kmsAliasArn, roleArn } from './names';
+import { deploymentNames, roleArn, stackAccountRegion } from './names';
 import type { NotificationTopic } from './notification-topic';
-import { VaultFunction } from './vault-function';
+import { VaultFunction, type VaultRoleEnvironment } from './vault-function';
 
 /** The vault side, as the source account sees it (all from configuration; no cross-stack references). */
 export interface VaultEndpoint {
-  /** Vault account ID (12 digits). */
-  readonly accountId: string;
-  /** Vault Region, where the vault copies are made. */
+  /**
+   * Vault account ID (12 digits).
+   * @default - same-account mode: the copies stay in the source account (no share, no vault role)
+   */
+  readonly accountId?: string;
+  /** Primary vault Region, where the vault copies are made first. */
   readonly region: string;
-  /** `sts:ExternalId` required by the vault role. */
-  readonly externalId: string;
+  /** `sts:ExternalId` required by the vault role; required with `accountId`, ignored without. */
+  readonly externalId?: string;
+  /**
+   * Further vault Regions that keep a copy (DR Regions).
+   * @default []
+   */
+  readonly drRegions?: readonly string[];
+}
+
+/** A configured database as plan-run's `DATABASES` lists it. */
+export interface PlannedDatabaseRef {
+  readonly identifier: string;
+  readonly kind: 'instance' | 'cluster';
+  /** Export this database's copy to S3. @default false */
+  readonly export?: boolean;
 }
 
 /** Props of {@link SourceFunctions}. */
@@ -29,32 +49,44 @@ export interface SourceFunctionsProps {
   /** Prefix of the deterministic role names (see names.ts). */
   readonly deploymentName: string;
   /** The configured databases (plan-run's `DATABASES`). */
-  readonly databases: readonly DatabaseRef[];
+  readonly databases: readonly PlannedDatabaseRef[];
+  /**
+   * Tag discovery: tag key -> value (plan-run's `DISCOVERY_TAGS`) and whether discovered databases export.
+   * @default - no discovery
+   */
+  readonly discovery?: { readonly tags: Readonly<Record<string, string>>; readonly export: boolean };
   /** The source key the manual copies are encrypted with. */
   readonly sourceKey: kms.IKey;
   /** The topic notify publishes the run summary to. */
   readonly topic: NotificationTopic;
-  /** The vault account the copies go to. */
+  /** Where the copies go. */
   readonly vault: VaultEndpoint;
+  /**
+   * The S3 export destination; with it, export-to-s3 and poll-export are deployed.
+   * @default - no export functions
+   */
+  readonly exportStorage?: ExportStorage;
 }
 
 /**
- * The seven Lambda functions of the source account, each with its environment and its
- * least-privilege permissions (function-permissions.ts):
+ * The Lambda functions of the source account, each with its environment and its least-privilege
+ * permissions (function-permissions.ts):
  *
  * | function | calls |
  * |---|---|
- * | plan-run | nothing (reads `DATABASES`) |
+ * | plan-run | RDS describe/list tags in the source account (event snapshots, tag discovery) |
  * | create-copy | RDS describe/copy/tag in the source account; KMS on the source key and, via RDS, the account's keys |
- * | poll-status | RDS describe in the source account; assumes the vault role to describe the vault copy |
- * | share | RDS modify/describe snapshot attributes of managed copies |
- * | cross-account-copy | assumes the vault role (which makes the copy) |
+ * | poll-status | RDS describe in the source account; the vault copies via the vault role (cross-account) or directly (same-account) |
+ * | share | RDS modify/describe snapshot attributes of managed copies (cross-account mode only) |
+ * | cross-account-copy | assumes the vault role (cross-account), or copies into the vault Regions itself (same-account) |
  * | retention-sweep | RDS describe; delete of managed copies only |
  * | notify | SNS publish to the topic |
+ * | export-to-s3 | RDS StartExportTask/DescribeExportTasks, iam:PassRole of the export role to RDS (only with exports) |
+ * | poll-export | RDS DescribeExportTasks (only with exports) |
  *
- * The cross-account-copy and poll-status roles get fixed names
+ * Cross-account mode: the cross-account-copy and poll-status roles get fixed names
  * (`<deploymentName>-cross-account-copy`, `<deploymentName>-poll-status`) because the vault role
- * trusts them by ARN.
+ * trusts them by ARN. Same-account mode: no function gets an STS permission.
  */
 export class SourceFunctions extends Construct {
   /** The functions as the state machines take them. */
@@ -62,23 +94,41 @@ export class SourceFunctions extends Construct {
   readonly planRun: VaultFunction<'plan-run'>;
   readonly createCopy: VaultFunction<'create-copy'>;
   readonly pollStatus: VaultFunction<'poll-status'>;
-  readonly share: VaultFunction<'share'>;
+  /** Absent in same-account mode (nothing is shared). */
+  readonly share?: VaultFunction<'share'>;
   readonly crossAccountCopy: VaultFunction<'cross-account-copy'>;
   readonly retentionSweep: VaultFunction<'retention-sweep'>;
   readonly notify: VaultFunction<'notify'>;
+  /** Present when `exportStorage` is given. */
+  readonly exportToS3?: VaultFunction<'export-to-s3'>;
+  readonly pollExport?: VaultFunction<'poll-export'>;
 
   constructor(scope: Construct, id: string, props: SourceFunctionsProps) {
     super(scope, id);
     const names = deploymentNames(props.deploymentName);
-    const vaultAt = { accountId: props.vault.accountId, region: props.vault.region };
-    const vaultRoleArn = roleArn(vaultAt, names.vaultCopyRole);
+    const sourceAccountId = this.stackAccount();
+    const crossAccount = props.vault.accountId !== undefined;
+    if (crossAccount && !props.vault.externalId) throw new Error('SourceFunctions: vault.externalId is required with vault.accountId');
+    const vaultAccountId = props.vault.accountId ?? sourceAccountId;
+    const vaultRegions = [props.vault.region, ...(props.vault.drRegions ?? [])];
+    const vaultRoleArn = crossAccount ? roleArn({ accountId: vaultAccountId, region: props.vault.region }, names.vaultCopyRole) : undefined;
+    const access: VaultAccess = vaultRoleArn
+      ? { mode: 'cross-account', vaultRoleArn }
+      : { mode: 'same-account', vaultRegions, vaultKeyAlias: names.vaultKeyAlias };
+    const roleEnv: VaultRoleEnvironment = vaultRoleArn
+      ? { VAULT_ROLE_ARN: vaultRoleArn, VAULT_EXTERNAL_ID: props.vault.externalId as string }
+      : {};
 
     this.planRun = new VaultFunction(this, 'PlanRun', {
       name: 'plan-run',
       environment: {
-        DATABASES: JSON.stringify(props.databases.map(({ identifier, kind }) => ({ identifier, kind }))),
+        DATABASES: JSON.stringify(props.databases.map(({ identifier, kind, export: exp }) => ({ identifier, kind, export: exp ?? false }))),
+        ...(props.discovery
+          ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
+          : {}),
       },
     });
+    grantPlanRun(this.planRun);
 
     this.createCopy = new VaultFunction(this, 'CreateCopy', {
       name: 'create-copy',
@@ -88,33 +138,30 @@ export class SourceFunctions extends Construct {
 
     this.pollStatus = new VaultFunction(this, 'PollStatus', {
       name: 'poll-status',
-      roleName: names.pollStatusRole,
-      environment: {
-        VAULT_ACCOUNT_ID: props.vault.accountId,
-        VAULT_ROLE_ARN: vaultRoleArn,
-        VAULT_EXTERNAL_ID: props.vault.externalId,
-      },
+      roleName: crossAccount ? names.pollStatusRole : undefined,
+      environment: { VAULT_ACCOUNT_ID: vaultAccountId, ...roleEnv },
     });
-    grantPollStatus(this.pollStatus, vaultRoleArn);
+    grantPollStatus(this.pollStatus, access);
 
-    this.share = new VaultFunction(this, 'Share', {
-      name: 'share',
-      environment: { VAULT_ACCOUNT_ID: props.vault.accountId },
-    });
-    grantShare(this.share);
+    if (crossAccount) {
+      this.share = new VaultFunction(this, 'Share', {
+        name: 'share',
+        environment: { VAULT_ACCOUNT_ID: vaultAccountId },
+      });
+      grantShare(this.share);
+    }
 
     this.crossAccountCopy = new VaultFunction(this, 'CrossAccountCopy', {
       name: 'cross-account-copy',
-      roleName: names.crossAccountCopyRole,
+      roleName: crossAccount ? names.crossAccountCopyRole : undefined,
       environment: {
-        VAULT_ACCOUNT_ID: props.vault.accountId,
+        VAULT_ACCOUNT_ID: vaultAccountId,
         VAULT_REGION: props.vault.region,
-        VAULT_ROLE_ARN: vaultRoleArn,
-        VAULT_EXTERNAL_ID: props.vault.externalId,
-        VAULT_KMS_KEY_ID: kmsAliasArn(vaultAt, names.vaultKeyAlias),
+        VAULT_KMS_KEY_ALIAS: names.vaultKeyAlias,
+        ...roleEnv,
       },
     });
-    grantCrossAccountCopy(this.crossAccountCopy, vaultRoleArn);
+    grantCrossAccountCopy(this.crossAccountCopy, access, props.sourceKey);
 
     this.retentionSweep = new VaultFunction(this, 'RetentionSweep', { name: 'retention-sweep', environment: {} });
     grantRetentionSweep(this.retentionSweep);
@@ -125,14 +172,36 @@ export class SourceFunctions extends Construct {
     });
     grantNotify(this.notify, props.topic);
 
+    if (props.exportStorage) {
+      const storage = props.exportStorage;
+      this.exportToS3 = new VaultFunction(this, 'ExportToS3', {
+        name: 'export-to-s3',
+        environment: {
+          EXPORT_BUCKET: storage.bucket.bucketName,
+          EXPORT_ROLE_ARN: storage.role.roleArn,
+          EXPORT_KMS_KEY_ARN: storage.key.keyArn,
+          EXPORT_PREFIX: storage.prefix,
+        },
+      });
+      grantExportToS3(this.exportToS3, storage);
+      this.pollExport = new VaultFunction(this, 'PollExport', { name: 'poll-export', environment: {} });
+      grantPollExport(this.pollExport);
+    }
+
     this.functions = {
       planRun: this.planRun.lambdaFunction,
       createCopy: this.createCopy.lambdaFunction,
       pollStatus: this.pollStatus.lambdaFunction,
-      share: this.share.lambdaFunction,
       crossAccountCopy: this.crossAccountCopy.lambdaFunction,
       retentionSweep: this.retentionSweep.lambdaFunction,
       notify: this.notify.lambdaFunction,
+      ...(this.share ? { share: this.share.lambdaFunction } : {}),
+      ...(this.exportToS3 ? { exportToS3: this.exportToS3.lambdaFunction } : {}),
+      ...(this.pollExport ? { pollExport: this.pollExport.lambdaFunction } : {}),
     };
+  }
+
+  private stackAccount(): string {
+    return stackAccountRegion(this).accountId;
   }
 }

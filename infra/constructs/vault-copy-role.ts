@@ -17,8 +17,25 @@ export interface VaultCopyRoleProps {
   readonly externalId: string;
   /** The source account and Region the shared snapshots (copy sources) and their KMS key live in. */
   readonly source: AccountRegion;
-  /** The vault KMS key the copies are encrypted with. */
+  /** The vault KMS key of this (the primary vault) Region. */
   readonly vaultKey: kms.IKey;
+  /**
+   * DR Regions of the vault account: the role also copies, tags and describes there, and uses the
+   * DR vault keys (created by the DR vault stacks) through RDS.
+   * @default []
+   */
+  readonly drRegions?: readonly string[];
+  /**
+   * Alias the vault key has in every vault Region (`alias/<deploymentName>`); limits the DR key
+   * statement with `kms:ResourceAliases`. Required when `drRegions` is not empty.
+   */
+  readonly vaultKeyAlias?: string;
+  /**
+   * `single-step` DR copies read the source copy from the DR Regions, so RDS there must reach the
+   * source key too; `two-hop` copies from the vault copy.
+   * @default 'two-hop'
+   */
+  readonly drCopyMode?: 'two-hop' | 'single-step';
 }
 
 /** RDS actions the vault role must never have; denied explicitly as defence in depth. */
@@ -33,6 +50,10 @@ export const VAULT_ROLE_DENIED_ACTIONS = [
  * The copy-only role of the vault account. The source account's cross-account-copy and
  * poll-status functions assume it (by exact role ARN and with the external ID) to copy a shared
  * snapshot into the vault under the vault key and to watch the copy.
+ *
+ * Its policy covers the vault Region and every DR Region (IAM is global, so the role lives in the
+ * primary vault stack only): copy targets are snapshots of the vault account in those Regions, copy
+ * sources the source account's snapshots (single step and first hop) and the vault's own (two-hop DR copies).
  *
  * It may copy, tag and describe, nothing else: no delete, no share, no restore. Those are also
  * denied explicitly, so a later, broader grant cannot give them: whoever controls the production
@@ -56,7 +77,10 @@ export class VaultCopyRole extends Construct {
       }
     }
     const vault = stackAccountRegion(this);
-    const vaultArns = rdsArns(vault);
+    const drRegions = [...new Set(props.drRegions ?? [])].filter((r) => r !== vault.region);
+    if (drRegions.length > 0 && !props.vaultKeyAlias) throw new Error('VaultCopyRole: vaultKeyAlias is required with drRegions');
+    const vaultRegions = [vault.region, ...drRegions];
+    const vaultArns = vaultRegions.map((region) => rdsArns({ accountId: vault.accountId, region }));
     const sourceArns = rdsArns(props.source);
 
     this.role = new iam.Role(this, 'Role', {
@@ -66,7 +90,7 @@ export class VaultCopyRole extends Construct {
       externalIds: [props.externalId],
     });
 
-    const vaultSnapshots = [vaultArns.snapshots, vaultArns.clusterSnapshots];
+    const vaultSnapshots = vaultArns.flatMap((a) => [a.snapshots, a.clusterSnapshots]);
     const sourceSnapshots = [sourceArns.snapshots, sourceArns.clusterSnapshots];
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -85,25 +109,51 @@ export class VaultCopyRole extends Construct {
     acknowledgeIam5(this.role, {
       resources: [...vaultSnapshots, ...sourceSnapshots],
       reason:
-        'Snapshot names are known only at run time. Copy targets are limited to the vault account and Region, copy sources to the source ' +
-        'account and Region; the actions are copy, tag and describe only, and delete/share/restore are explicitly denied.',
+        'Snapshot names are known only at run time. Copy targets are limited to the vault account in the vault and DR Regions, copy sources to the ' +
+        'source account and Region and the vault account itself (two-hop DR copies); the actions are copy, tag and describe only, and delete/share/restore are explicitly denied.',
     });
 
+    const keyActions = ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
+    // Through RDS only: the role never needs the key directly, and a grant it made itself (CreateGrant
+    // called directly) would outlive the session of whoever assumed it.
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'EncryptCopiesWithVaultKey',
-        actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        actions: keyActions,
         resources: [props.vaultKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': vaultRegions.map(rdsViaService) } },
       }),
     );
+    if (drRegions.length > 0) {
+      const drKeys = drRegions.map((region) => kmsKeysArn({ accountId: vault.accountId, region }));
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'EncryptDrCopiesWithDrVaultKeysThroughRds',
+          actions: keyActions,
+          resources: drKeys,
+          conditions: {
+            StringEquals: { 'kms:ViaService': drRegions.map(rdsViaService) },
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.vaultKeyAlias as string] },
+          },
+        }),
+      );
+      acknowledgeIam5(this.role, {
+        actions: KMS_WILDCARD_ACTIONS,
+        resources: drKeys,
+        reason:
+          'The DR vault keys are created by the DR vault stacks, so their IDs are unknown here and an alias ARN cannot be an IAM resource: key/* of each DR Region ' +
+          'of the vault account is allowed only through RDS (kms:ViaService) and only for keys with the vault alias (kms:ResourceAliases).',
+      });
+    }
     const sourceKeys = kmsKeysArn(props.source);
+    const sourceKeyRegions = [props.source.region, vault.region, ...(props.drCopyMode === 'single-step' ? drRegions : [])];
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'DecryptSharedSnapshotsThroughRds',
-        actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        actions: keyActions,
         resources: [sourceKeys],
         conditions: {
-          StringEquals: { 'kms:ViaService': [...new Set([props.source.region, vault.region])].map(rdsViaService) },
+          StringEquals: { 'kms:ViaService': [...new Set(sourceKeyRegions)].map(rdsViaService) },
         },
       }),
     );

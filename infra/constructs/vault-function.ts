@@ -19,34 +19,62 @@ export const FUNCTION_NAMES = [
   'cross-account-copy',
   'retention-sweep',
   'notify',
+  'export-to-s3',
+  'poll-export',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/**
+ * The vault role a source function assumes: both variables in cross-account mode, neither in
+ * same-account mode (the function then works with its own credentials in its own account).
+ */
+export type VaultRoleEnvironment =
+  | { readonly VAULT_ROLE_ARN: string; readonly VAULT_EXTERNAL_ID: string }
+  | { readonly VAULT_ROLE_ARN?: never; readonly VAULT_EXTERNAL_ID?: never };
 
 /**
  * Each function's own environment variables (on top of {@link CommonEnvironment}); the handlers
  * validate the same names at cold start.
  */
 export interface FunctionEnvironments {
-  /** `DATABASES`: JSON array of `{ identifier, kind }` (DatabaseRef), the configured databases. */
-  readonly 'plan-run': { readonly DATABASES: string };
+  /**
+   * `DATABASES`: JSON array of `{ identifier, kind, export }`, the configured databases.
+   * `DISCOVERY_TAGS`: JSON object tag key -> value (absent = no tag discovery).
+   * `DISCOVERY_EXPORT`: `'true'` | `'false'`, whether discovered databases are exported (only with DISCOVERY_TAGS).
+   */
+  readonly 'plan-run': { readonly DATABASES: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false' };
   /** `SOURCE_KMS_KEY_ARN`: ARN of the source stack's customer-managed KMS key used for the manual copy. */
   readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string };
-  /** The vault role it assumes (with the external ID) to describe the vault copy. */
-  readonly 'poll-status': { readonly VAULT_ACCOUNT_ID: string; readonly VAULT_ROLE_ARN: string; readonly VAULT_EXTERNAL_ID: string };
-  /** `VAULT_ACCOUNT_ID`: the account added to the copy's `restore` attribute. */
+  /** `VAULT_ACCOUNT_ID` (the source account in same-account mode) and, cross-account, the vault role it assumes. */
+  readonly 'poll-status': { readonly VAULT_ACCOUNT_ID: string } & VaultRoleEnvironment;
+  /** `VAULT_ACCOUNT_ID`: the account added to the copy's `restore` attribute (cross-account mode only). */
   readonly share: { readonly VAULT_ACCOUNT_ID: string };
-  /** Where and how the vault copy is made; `VAULT_KMS_KEY_ID` is the vault key's alias ARN. */
+  /**
+   * Where the vault copy is made: `VAULT_ACCOUNT_ID`, `VAULT_REGION` (primary vault Region),
+   * `VAULT_KMS_KEY_ALIAS` (`alias/<deploymentName>`; the function builds
+   * `arn:<p>:kms:<destinationRegion>:<vault>:alias/<name>`), plus the vault role in cross-account mode.
+   */
   readonly 'cross-account-copy': {
     readonly VAULT_ACCOUNT_ID: string;
     readonly VAULT_REGION: string;
-    readonly VAULT_ROLE_ARN: string;
-    readonly VAULT_EXTERNAL_ID: string;
-    readonly VAULT_KMS_KEY_ID: string;
-  };
+    readonly VAULT_KMS_KEY_ALIAS: string;
+  } & VaultRoleEnvironment;
   /** Nothing beyond the common variables: it sweeps its own account and Region. */
   readonly 'retention-sweep': Record<string, never>;
   /** `TOPIC_ARN`: the SNS topic the run summary is published to. */
   readonly notify: { readonly TOPIC_ARN: string };
+  /**
+   * `EXPORT_BUCKET` (bucket name), `EXPORT_ROLE_ARN` (role RDS assumes to write), `EXPORT_KMS_KEY_ARN`
+   * (key the export is encrypted with), `EXPORT_PREFIX` (key prefix, e.g. `exports`).
+   */
+  readonly 'export-to-s3': {
+    readonly EXPORT_BUCKET: string;
+    readonly EXPORT_ROLE_ARN: string;
+    readonly EXPORT_KMS_KEY_ARN: string;
+    readonly EXPORT_PREFIX: string;
+  };
+  /** Nothing beyond the common variables: it describes export tasks of its own account and Region. */
+  readonly 'poll-export': Record<string, never>;
 }
 
 /** Variables every function gets, set by {@link VaultFunction}. */
@@ -80,6 +108,8 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   // Lists and deletes many snapshots, one API call each; never waits for RDS (aws-rules.md rule 19).
   'retention-sweep': 300,
   notify: 60,
+  'export-to-s3': 60,
+  'poll-export': 60,
 };
 
 /** Props of {@link VaultFunction}. */
@@ -167,7 +197,10 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       POWERTOOLS_METRICS_NAMESPACE: 'RdsSnapshotVault',
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const own: Record<string, string> = { ...props.environment };
+    // Optional variables left undefined (e.g. no vault role in same-account mode) are not set at all.
+    const own: Record<string, string> = Object.fromEntries(
+      Object.entries(props.environment as Record<string, string | undefined>).filter((e): e is [string, string] => e[1] !== undefined),
+    );
     for (const key of Object.keys(own)) {
       if (key in common) throw new Error(`VaultFunction ${props.name}: environment variable ${key} is set by VaultFunction itself`);
     }
@@ -222,12 +255,18 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
         '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html). Every other statement of this role names its resources.',
     });
     if (runtime === lambda.Runtime.NODEJS_22_X) {
-      Validations.of(this.lambdaFunction).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'nodejs22.x is deliberate: the bundle targets node22 and the Powertools/middy versions pinned in package.json are tested on it; ' +
-          'Lambda supports nodejs22.x until 2027-04-30 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Pass `runtime` to move to nodejs24.x.',
-      });
+      const reason =
+        'nodejs22.x is deliberate: the bundle targets node22 and the Powertools/middy versions pinned in package.json are tested on it; ' +
+        'Lambda supports nodejs22.x until 2027-04-30 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Pass `runtime` to move to nodejs24.x.';
+      Validations.of(this.lambdaFunction).acknowledge({ id: 'AwsSolutions-L1', reason });
+      Validations.of(this.lambdaFunction).acknowledge({ id: 'Serverless-LambdaLatestVersion', reason });
     }
+    Validations.of(this.lambdaFunction).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Every rds-snapshot-vault function is invoked synchronously by Step Functions (lambda:invoke, RequestResponse); a dead-letter queue only ' +
+        'receives failed asynchronous invocations, so it would stay empty. Failures surface as named errors in the execution, ' +
+        'which retries, catches and alarms on them (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).',
+    });
   }
 }

@@ -1,11 +1,13 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BackupRun, DatabaseBackup } from '../../statemachines';
-import type { VaultConfig } from '../config/schema';
+import { exportsEnabled, type VaultConfig, vaultModeOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
+import { ExportStorage } from '../constructs/export-storage';
 import { SourceKey } from '../constructs/keys';
 import { deploymentNames } from '../constructs/names';
 import { NotificationTopic } from '../constructs/notification-topic';
+import { SnapshotEventTrigger } from '../constructs/snapshot-event-trigger';
 import { SourceFunctions } from '../constructs/source-functions';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
 
@@ -16,10 +18,16 @@ export interface SourceStackProps extends Omit<StackProps, 'env'> {
 }
 
 /**
- * The production ("source") account side: the source KMS key, the seven functions, the
- * DatabaseBackup (one database) and BackupRun (all databases) workflows, their alarms, the
- * notification topic and the daily schedule. Deploy it before the vault stack: the vault role
- * trusts this stack's named roles, and IAM rejects a trust policy naming a role that does not exist.
+ * The production ("source") account side: the source KMS key, the functions, the DatabaseBackup
+ * (one database) and BackupRun (all databases) workflows, their alarms, the notification topic,
+ * the daily schedule, the EventBridge rule on automated snapshot events (`events.enabled`) and,
+ * when some database (or discovery) exports, the S3 export storage (bucket, key, export role,
+ * optional Glue catalog) with the export-to-s3 and poll-export functions.
+ *
+ * Cross-account mode: deploy it before the vault stacks: the vault role trusts this stack's named
+ * roles, and IAM rejects a trust policy naming a role that does not exist. Same-account mode: the
+ * share function and the vault role do not exist; cross-account-copy copies into the vault Regions
+ * of this account with its own role.
  */
 export class SourceStack extends Stack {
   readonly sourceKey: SourceKey;
@@ -28,6 +36,10 @@ export class SourceStack extends Stack {
   readonly databaseBackup: DatabaseBackup;
   readonly backupRun: BackupRun;
   readonly schedule: BackupSchedule;
+  /** Present when some database or discovery exports to S3. */
+  readonly exportStorage?: ExportStorage;
+  /** Present when `events.enabled`. */
+  readonly snapshotEvents?: SnapshotEventTrigger;
 
   constructor(scope: Construct, id: string, props: SourceStackProps) {
     const { config, ...stackProps } = props;
@@ -38,18 +50,33 @@ export class SourceStack extends Stack {
     });
     const names = deploymentNames(config.deploymentName);
 
+    const mode = vaultModeOf(config);
+    const { vault } = config;
+
     this.sourceKey = new SourceKey(this, 'SourceKey', {
       aliasName: names.sourceKeyAlias,
-      vaultAccountId: config.vault.accountId,
-      rdsRegions: [config.source.region, config.vault.region],
+      vaultAccountId: vault.accountId,
+      rdsRegions: [config.source.region, vault.region, ...(vault.drCopyMode === 'single-step' ? vault.drRegions : [])],
     });
     this.topic = new NotificationTopic(this, 'Notifications', { emails: config.notifications.emails });
+
+    if (exportsEnabled(config)) {
+      const exportConfig = config.export ?? { prefix: 'exports', lifecycle: {}, glueCatalog: false };
+      this.exportStorage = new ExportStorage(this, 'Exports', {
+        prefix: exportConfig.prefix,
+        lifecycle: exportConfig.lifecycle,
+        catalog: exportConfig.glueCatalog ? { databaseName: names.glueDatabase, crawlerName: names.exportCrawler } : undefined,
+      });
+    }
+
     this.functions = new SourceFunctions(this, 'Functions', {
       deploymentName: config.deploymentName,
       databases: config.databases,
+      discovery: config.discovery,
       sourceKey: this.sourceKey.key,
       topic: this.topic,
-      vault: config.vault,
+      vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },
+      exportStorage: this.exportStorage,
     });
 
     this.databaseBackup = new DatabaseBackup(this, 'DatabaseBackup', {
@@ -57,6 +84,10 @@ export class SourceStack extends Stack {
       sourceRetention: config.retention.source,
       polling: { maxWaitSeconds: config.polling.maxWaitHours * 3600 },
       stateMachineName: names.databaseBackupStateMachine,
+      mode,
+      drRegions: vault.drRegions,
+      drCopyMode: vault.drCopyMode,
+      vaultRegion: vault.region,
     });
     this.backupRun = new BackupRun(this, 'BackupRun', {
       functions: this.functions.functions,
@@ -84,5 +115,12 @@ export class SourceStack extends Stack {
       input: {},
       description: 'rds-snapshot-vault: back up all configured databases',
     });
+
+    if (config.events.enabled) {
+      this.snapshotEvents = new SnapshotEventTrigger(this, 'SnapshotEvents', {
+        stateMachine: this.backupRun.stateMachine,
+        ruleName: names.snapshotEventRule,
+      });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { VaultRetention } from '../../statemachines';
-import type { VaultConfig } from '../config/schema';
+import { type VaultConfig, vaultAccountIdOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
 import { grantRetentionSweep } from '../constructs/function-permissions';
 import { VaultKey } from '../constructs/keys';
@@ -11,47 +11,81 @@ import { VaultCopyRole } from '../constructs/vault-copy-role';
 import { VaultFunction } from '../constructs/vault-function';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
 
-/** Props of {@link VaultStack}. `env` is taken from `config.vault`. */
+/** Props of {@link VaultStack}. `env` is the vault account (the source account in same-account mode) and `region`. */
 export interface VaultStackProps extends Omit<StackProps, 'env'> {
   /** The parsed configuration. */
   readonly config: VaultConfig;
+  /**
+   * The vault Region this stack serves: `config.vault.region` (the primary vault stack) or one of
+   * `config.vault.drRegions` (a DR vault stack).
+   * @default config.vault.region
+   */
+  readonly region?: string;
 }
 
 /**
- * The vault account side: the vault KMS key, the copy-only role the source functions assume, and
- * the vault's own retention (retention-sweep function, VaultRetention workflow, its schedule,
- * topic and alarms) so that nothing in the production account can delete a vault copy.
- * Termination protection is on; the KMS key is retained. Deploy after the source stack.
+ * The vault side in one Region: the vault KMS key (alias `alias/<deploymentName>`, the same in every
+ * vault Region) and the vault's own retention there (retention-sweep function, VaultRetention
+ * workflow, its schedule, topic and alarms), so that nothing in the production account can delete
+ * a vault copy. The primary stack (`config.vault.region`) of a cross-account deployment also owns
+ * the copy-only role the source functions assume; IAM is global, so that one role covers the vault
+ * Region and every DR Region.
+ *
+ * Same-account mode (no `vault.accountId`): the same stacks are deployed into the SOURCE account
+ * (vault Region and DR Regions) and there is no copy role. The copies then only survive the loss of
+ * the source Region, not a production administrator: anyone with admin rights in that account can
+ * delete them (docs/security.md).
+ *
+ * Termination protection is on; the KMS key is retained. Cross-account: deploy after the source stack.
  */
 export class VaultStack extends Stack {
   readonly vaultKey: VaultKey;
-  readonly vaultCopyRole: VaultCopyRole;
+  /** The copy role: primary vault stack of a cross-account deployment only. */
+  readonly vaultCopyRole?: VaultCopyRole;
   readonly topic: NotificationTopic;
   readonly retentionSweep: VaultFunction<'retention-sweep'>;
   readonly vaultRetention: VaultRetention;
   readonly schedule: BackupSchedule;
+  /** The vault Region this stack serves. */
+  readonly vaultRegion: string;
+  /** true for the stack in `config.vault.region`. */
+  readonly isPrimary: boolean;
 
   constructor(scope: Construct, id: string, props: VaultStackProps) {
-    const { config, ...stackProps } = props;
+    const { config, region: requested, ...stackProps } = props;
+    const region = requested ?? config.vault.region;
+    const isPrimary = region === config.vault.region;
+    if (!isPrimary && !config.vault.drRegions.includes(region)) {
+      throw new Error(`VaultStack: Region ${region} is neither vault.region (${config.vault.region}) nor one of vault.drRegions`);
+    }
     super(scope, id, {
-      description: 'rds-snapshot-vault: the vault account that keeps copies of RDS/Aurora snapshots',
+      description: isPrimary
+        ? 'rds-snapshot-vault: the vault that keeps copies of RDS/Aurora snapshots (primary vault Region)'
+        : `rds-snapshot-vault: the vault that keeps DR copies of RDS/Aurora snapshots in ${region}`,
       terminationProtection: true,
       ...stackProps,
-      env: { account: config.vault.accountId, region: config.vault.region },
+      env: { account: vaultAccountIdOf(config), region },
     });
+    this.vaultRegion = region;
+    this.isPrimary = isPrimary;
     const names = deploymentNames(config.deploymentName);
 
     this.vaultKey = new VaultKey(this, 'VaultKey', { aliasName: names.vaultKeyAlias });
-    this.vaultCopyRole = new VaultCopyRole(this, 'VaultCopyRole', {
-      roleName: names.vaultCopyRole,
-      trustedRoleArns: [
-        roleArn(config.source, names.crossAccountCopyRole),
-        roleArn(config.source, names.pollStatusRole),
-      ],
-      externalId: config.vault.externalId,
-      source: config.source,
-      vaultKey: this.vaultKey.key,
-    });
+    if (isPrimary && config.vault.accountId !== undefined && config.vault.externalId !== undefined) {
+      this.vaultCopyRole = new VaultCopyRole(this, 'VaultCopyRole', {
+        roleName: names.vaultCopyRole,
+        trustedRoleArns: [
+          roleArn(config.source, names.crossAccountCopyRole),
+          roleArn(config.source, names.pollStatusRole),
+        ],
+        externalId: config.vault.externalId,
+        source: config.source,
+        vaultKey: this.vaultKey.key,
+        drRegions: config.vault.drRegions,
+        vaultKeyAlias: names.vaultKeyAlias,
+        drCopyMode: config.vault.drCopyMode,
+      });
+    }
 
     this.topic = new NotificationTopic(this, 'Notifications', { emails: config.notifications.emails });
     this.retentionSweep = new VaultFunction(this, 'RetentionSweep', { name: 'retention-sweep', environment: {} });
@@ -75,7 +109,7 @@ export class VaultStack extends Stack {
       timeZone: config.vaultRetentionSchedule.timeZone,
       enabled: config.vaultRetentionSchedule.enabled,
       input: {},
-      description: 'rds-snapshot-vault: apply the vault retention policy to all configured databases',
+      description: `rds-snapshot-vault: apply the vault retention policy to all configured databases (${region})`,
     });
   }
 }

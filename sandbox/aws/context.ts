@@ -64,9 +64,12 @@ export function requireIdentity(iam: IamStore, ctx: CallContext, req: AuthzReque
   throw awsError(ctx.service, accessDeniedName(ctx.service), deniedMessage(ctx.principal.callerArn, req, decision === 'explicitDeny' ? 'explicit' : 'identity'));
 }
 
-/** Adds `aws:PrincipalArn` / `aws:PrincipalAccount` to a request's condition context. */
+/**
+ * Adds `aws:PrincipalArn` / `aws:PrincipalAccount` and `aws:SecureTransport = true` (every SDK call
+ * uses HTTPS) to a request's condition context.
+ */
 export function withPrincipalContext(p: Principal, req: AuthzRequest): AuthzRequest {
-  return { ...req, context: { 'aws:PrincipalArn': p.arn, 'aws:PrincipalAccount': p.accountId, ...(req.context ?? {}) } };
+  return { ...req, context: { 'aws:PrincipalArn': p.arn, 'aws:PrincipalAccount': p.accountId, 'aws:SecureTransport': 'true', ...(req.context ?? {}) } };
 }
 
 /**

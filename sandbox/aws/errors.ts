@@ -43,6 +43,16 @@ const STATUS: Record<string, number> = {
   DBClusterNotFoundFault: 404,
   NotFoundException: 404,
   NotImplemented: 501,
+  // S3 (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)
+  NotFound: 404,
+  NoSuchBucket: 404,
+  NoSuchKey: 404,
+  BucketAlreadyExists: 409,
+  BucketAlreadyOwnedByYou: 409,
+  PermanentRedirect: 301,
+  // RDS export tasks (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartExportTask.html)
+  ExportTaskNotFoundFault: 404,
+  IamRoleNotFoundFault: 404,
 };
 
 /** Default HTTP status for an error name (400 unless known otherwise). */

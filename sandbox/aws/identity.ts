@@ -201,9 +201,11 @@ export class IamStore {
     };
   }
 
+  /** A unique id of `len` characters: `SBX` then the sequence number in base 36, zero-padded (never reused). */
   private nextId(len: number): string {
     this.seq++;
-    const base = `SBX${this.seq.toString(36).toUpperCase()}`;
-    return (base + 'X'.repeat(len)).slice(0, len).padEnd(len, '0');
+    const digits = this.seq.toString(36).toUpperCase();
+    if (digits.length > len - 3) throw new SandboxUsageError(`sandbox ran out of ${len}-character ids`);
+    return `SBX${digits.padStart(len - 3, '0')}`;
   }
 }

@@ -1,9 +1,9 @@
 /**
- * The simulated AWS (RDS, KMS, STS, SNS; S3 stubbed) used by every local test and the demo.
+ * The simulated AWS (RDS with export tasks, KMS, STS, SNS, S3, EventBridge) used by every local test and the demo.
  * Import from here (`sandbox/aws`) or from `sandbox/index.ts`, which re-exports this and adds createSandbox.
  */
 export { AwsSandbox } from './sandbox';
-export type { AwsSandboxOptions, SandboxFaults, SandboxIam, SandboxKms, SandboxRds, SandboxSns } from './sandbox';
+export type { AwsSandboxOptions, SandboxEvents, SandboxFaults, SandboxIam, SandboxKms, SandboxRds, SandboxS3, SandboxSns } from './sandbox';
 export { copyDurationSeconds, scheduleCopies, COPY_BASE_SECONDS, COPY_SECONDS_PER_GIB, CROSS_REGION_BASE_SECONDS, CROSS_REGION_SECONDS_PER_GIB } from './copy-model';
 export type { QueuedCopy } from './copy-model';
 export type { CallContext, CallRecord } from './context';
@@ -17,3 +17,18 @@ export type { AuthzRequest, PolicyDocument, PolicyStatement } from './policy';
 export { automatedSnapshotIdentifier, isValidSnapshotIdentifier, parseRdsArn } from './rds';
 export type { CreateDatabaseInput, RdsKind, RdsQuota, SnapshotRecordView } from './rds';
 export type { CreateTopicInput, PublishedMessage } from './sns';
+export { applyInputTransformer, matchesEventPattern } from './events';
+export type { DeliveryRecord, EventDelivery, EventEnvelope, EventTargetInput, PutEventInput, PutRuleInput, TargetHandler } from './events';
+export {
+  exportDurationSeconds,
+  isValidExportTaskIdentifier,
+  EXPORT_BASE_SECONDS,
+  EXPORT_CANCELING_SECONDS,
+  EXPORT_ROLE_S3_ACTIONS,
+  EXPORT_SECONDS_PER_GIB,
+  EXPORT_STARTING_SECONDS,
+  EXPORT_TASK_IDENTIFIER_MAX,
+} from './rds-export';
+export type { ExportTaskStatus, ExportTaskView } from './rds-export';
+export { isValidBucketName, sdkStreamBody } from './s3';
+export type { CreateBucketInput, S3ObjectView } from './s3';

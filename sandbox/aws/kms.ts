@@ -123,9 +123,21 @@ export class KmsStore {
 
   /** The AWS managed `aws/rds` key of an account/Region (created on first use). @returns key ARN */
   defaultRdsKey(accountId: string, region: string): string {
-    const existing = this.aliases.get(`${accountId}/${region}/alias/aws/rds`);
+    return this.defaultAwsKey(accountId, region, 'rds');
+  }
+
+  /**
+   * The AWS managed key `aws/<service>` of an account/Region (e.g. `aws/rds`, `aws/s3`), created on
+   * first use with the policy AWS gives such keys (usable only through that service by its account).
+   * @returns key ARN
+   */
+  defaultAwsKey(accountId: string, region: string, service: 'rds' | 's3' | 'sns'): string {
+    const alias = `alias/aws/${service}`;
+    const existing = this.aliases.get(`${accountId}/${region}/${alias}`);
     if (existing) return existing;
-    return this.add(accountId, region, awsManagedKeyPolicy(accountId, region, 'rds'), 'Default key that protects my RDS database volumes when no other key is defined', 'AWS', 'alias/aws/rds').arn;
+    const description =
+      service === 'rds' ? 'Default key that protects my RDS database volumes when no other key is defined' : `Default key that protects my ${service.toUpperCase()} data when no other key is defined`;
+    return this.add(accountId, region, awsManagedKeyPolicy(accountId, region, service), description, 'AWS', alias).arn;
   }
 
   /** true when `keyArn` is the `aws/rds` key of its account/Region. */

@@ -98,6 +98,10 @@ const KNOWN_KEYS = new Set([
   'aws:principalarn',
   'aws:principalaccount',
   'aws:sourceowner',
+  // Always present on S3 requests (the SDK uses HTTPS), so enforceSSL-style Deny statements are evaluated, not assumed.
+  'aws:securetransport',
+  's3:prefix',
+  'iam:passedtoservice',
 ]);
 const KNOWN_PREFIXES = ['aws:resourcetag/', 'aws:requesttag/', 'rds:snapshot-tag/', 'rds:cluster-snapshot-tag/', 'rds:db-tag/', 'rds:cluster-tag/', 'rds:req-tag/'];
 

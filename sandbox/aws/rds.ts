@@ -11,6 +11,7 @@ import type { VirtualClock } from '../clock';
 import { requireIdentity, type CallContext } from './context';
 import { copyDurationSeconds, scheduleCopies } from './copy-model';
 import { rdsError, SandboxUsageError } from './errors';
+import type { PutEventInput } from './events';
 import type { IamStore, Principal } from './identity';
 import { KmsStore, SOURCE_KEY_ACTIONS, TARGET_KEY_ACTIONS, type KmsKeyRecord } from './kms';
 
@@ -31,6 +32,13 @@ export interface CreateDatabaseInput {
   /** KMS key ARN; when encrypted and omitted: the account's `aws/rds` key in that Region. */
   readonly kmsKeyId?: string;
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * DB instances only: the Aurora DB cluster this instance is a member of (must exist in the same
+   * account/Region). DescribeDBInstances then reports `DBClusterIdentifier` and the cluster lists the
+   * instance in `DBClusterMembers` (the first member is the writer). Cluster members have no DB
+   * snapshots of their own (Aurora backs up at cluster level).
+   */
+  readonly dbClusterIdentifier?: string;
 }
 
 /** Sandbox-side view of a snapshot (status and progress computed at clock now). */
@@ -74,6 +82,8 @@ export interface RdsQuota {
   concurrentDbClusterSnapshotCopies: number;
   /** Accounts a manual snapshot can be shared with (default 20). */
   sharedAccountsPerSnapshot: number;
+  /** Export tasks STARTING/IN_PROGRESS at once per account/Region (default 5, rule 16). */
+  concurrentExportTasks: number;
 }
 
 const DEFAULT_QUOTA: RdsQuota = {
@@ -82,6 +92,7 @@ const DEFAULT_QUOTA: RdsQuota = {
   concurrentDbSnapshotCopies: 20,
   concurrentDbClusterSnapshotCopies: 5,
   sharedAccountsPerSnapshot: 20,
+  concurrentExportTasks: 5,
 };
 
 interface DatabaseRecord {
@@ -97,6 +108,8 @@ interface DatabaseRecord {
   readonly arn: string;
   readonly createTime: Date;
   readonly resourceId: string;
+  /** Instances that are Aurora cluster members: the cluster identifier (lower-case). */
+  readonly dbClusterIdentifier?: string;
 }
 
 interface CopyInfo {
@@ -216,6 +229,7 @@ export class RdsStore {
   private readonly quotas = new Map<string, Partial<RdsQuota>>();
   private seq = 0;
   private crossAccountCrossRegionClusterCopy = true;
+  private emitEvent: (e: PutEventInput) => void = () => {};
 
   constructor(
     private readonly clock: VirtualClock,
@@ -223,12 +237,17 @@ export class RdsStore {
     private readonly kms: KmsStore,
   ) {}
 
+  /** Where RDS events go (the sandbox wires EventBridge's default bus here). */
+  setEventSink(sink: (e: PutEventInput) => void): void {
+    this.emitEvent = sink;
+  }
+
   // ------------------------------------------------------------------ sandbox set-up API
 
   /**
    * Creates a DB instance (available at once).
    * @throws `DBInstanceAlreadyExistsFault` when the identifier exists in that account/Region;
-   *   SandboxUsageError for an unknown kmsKeyId
+   *   `DBClusterNotFoundFault` for an unknown `dbClusterIdentifier`; SandboxUsageError for an unknown kmsKeyId
    */
   createDbInstance(db: CreateDatabaseInput): void {
     this.createDatabase(db, 'instance');
@@ -257,16 +276,50 @@ export class RdsStore {
 
   /**
    * Adds an automated snapshot `rds:<db>-<yyyy-mm-dd-hh-mm>` of a database, `available` at once,
-   * SnapshotCreateTime = `at` (default clock now), size/engine/encryption of the database.
+   * SnapshotCreateTime = `at` (default clock now), size/engine/encryption of the database. Unless
+   * `opts.emitEvent` is false, RDS puts the "automated snapshot created" event on the account/Region's
+   * default EventBridge bus (time = `at`):
+   * DB instance: detail-type `RDS DB Snapshot Event`, SourceType `SNAPSHOT`, EventID `RDS-EVENT-0091`,
+   * EventCategories `['creation']`, Message `Automated snapshot created.`;
+   * DB cluster: detail-type `RDS DB Cluster Snapshot Event`, SourceType `CLUSTER_SNAPSHOT`, EventID
+   * `RDS-EVENT-0169`, EventCategories `['backup']`, Message `Automated cluster snapshot created.`;
+   * detail also has SourceArn, SourceIdentifier (`rds:...`), Date (ISO-8601 UTC with ms), Tags;
+   * resources = [snapshot ARN].
+   * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-cloud-watch-events.html
    * @returns `{ identifier, arn }`
-   * @throws SandboxUsageError when the database does not exist; `DBSnapshotAlreadyExistsFault` /
-   *   `DBClusterSnapshotAlreadyExistsFault` when one exists for that minute
+   * @throws SandboxUsageError when the database does not exist or is an Aurora cluster member;
+   *   `DBSnapshotAlreadyExistsFault` / `DBClusterSnapshotAlreadyExistsFault` when one exists for that minute
    */
-  createAutomatedSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; at?: Date }): { identifier: string; arn: string } {
+  createAutomatedSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; at?: Date }, opts: { emitEvent?: boolean } = {}): { identifier: string; arn: string } {
     const db = this.mustGetDb(s.accountId, s.region, s.kind, s.dbIdentifier);
+    this.rejectClusterMember(db, 'createAutomatedSnapshot');
     const at = s.at ?? this.clock.now();
     const identifier = automatedSnapshotIdentifier(db.identifier, at);
-    return this.addSnapshotOf(db, identifier, 'automated', at, new Map());
+    const created = this.addSnapshotOf(db, identifier, 'automated', at, new Map());
+    if (opts.emitEvent !== false) {
+      const cluster = db.kind === 'cluster';
+      this.emitEvent({
+        accountId: db.accountId,
+        region: db.region,
+        source: 'aws.rds',
+        detailType: cluster ? 'RDS DB Cluster Snapshot Event' : 'RDS DB Snapshot Event',
+        time: at,
+        resources: [created.arn],
+        detail: {
+          EventCategories: [cluster ? 'backup' : 'creation'],
+          SourceType: cluster ? 'CLUSTER_SNAPSHOT' : 'SNAPSHOT',
+          SourceArn: created.arn,
+          Date: at.toISOString(),
+          Message: cluster ? 'Automated cluster snapshot created.' : 'Automated snapshot created.',
+          SourceIdentifier: created.identifier,
+          EventID: cluster ? 'RDS-EVENT-0169' : 'RDS-EVENT-0091',
+          Tags: Object.fromEntries(this.snapshots.get(created.arn)!.tags),
+        },
+      });
+    }
+    return created;
   }
 
   /**
@@ -280,6 +333,7 @@ export class RdsStore {
    */
   createManualSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; identifier: string; at?: Date; tags?: Readonly<Record<string, string>> }): { identifier: string; arn: string } {
     const db = this.mustGetDb(s.accountId, s.region, s.kind, s.dbIdentifier);
+    this.rejectClusterMember(db, 'createManualSnapshot');
     if (!isValidSnapshotIdentifier(s.identifier, SPEC[s.kind].maxIdLength)) throw new SandboxUsageError(`createManualSnapshot: invalid identifier ${s.identifier}`);
     return this.addSnapshotOf(db, s.identifier.toLowerCase(), 'manual', s.at ?? this.clock.now(), new Map(Object.entries(s.tags ?? {})));
   }
@@ -328,16 +382,23 @@ export class RdsStore {
   // ------------------------------------------------------------------ API: describe
 
   /**
-   * DescribeDBInstances. Input: DBInstanceIdentifier (name or ARN), MaxRecords (20-100), Marker.
-   * @throws `DBInstanceNotFoundFault`, `InvalidParameterValue` (MaxRecords/Marker), `AccessDenied`
+   * DescribeDBInstances. Input: DBInstanceIdentifier (name or ARN), Filters (`db-instance-id`,
+   * `db-cluster-id`, `engine`; names or ARNs), MaxRecords (20-100, default 100), Marker. Each
+   * DBInstance carries `TagList` and, for Aurora cluster members, `DBClusterIdentifier`.
+   * @throws `DBInstanceNotFoundFault`, `InvalidParameterValue` (MaxRecords/Marker/unknown filter), `AccessDenied`
    * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html
    */
-  describeDbInstances(input: { DBInstanceIdentifier?: string; MaxRecords?: number; Marker?: string }, ctx: CallContext): Record<string, unknown> {
+  describeDbInstances(input: { DBInstanceIdentifier?: string; MaxRecords?: number; Marker?: string; Filters?: Array<{ Name?: string; Values?: string[] }> }, ctx: CallContext): Record<string, unknown> {
     return this.describeDatabases('instance', input.DBInstanceIdentifier, input, ctx);
   }
 
-  /** DescribeDBClusters, like describeDbInstances. @throws `DBClusterNotFoundFault`, `InvalidParameterValue`, `AccessDenied` */
-  describeDbClusters(input: { DBClusterIdentifier?: string; MaxRecords?: number; Marker?: string }, ctx: CallContext): Record<string, unknown> {
+  /**
+   * DescribeDBClusters, like describeDbInstances (Filters `db-cluster-id`, `engine`); each DBCluster
+   * carries `TagList` and `DBClusterMembers` (`{ DBInstanceIdentifier, IsClusterWriter }`).
+   * @throws `DBClusterNotFoundFault`, `InvalidParameterValue`, `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusters.html
+   */
+  describeDbClusters(input: { DBClusterIdentifier?: string; MaxRecords?: number; Marker?: string; Filters?: Array<{ Name?: string; Values?: string[] }> }, ctx: CallContext): Record<string, unknown> {
     return this.describeDatabases('cluster', input.DBClusterIdentifier, input, ctx);
   }
 
@@ -684,6 +745,14 @@ export class RdsStore {
         ? rdsError('DBInstanceAlreadyExistsFault', `DB instance already exists: ${identifier}`)
         : rdsError('DBClusterAlreadyExistsFault', `DB cluster already exists: ${identifier}`);
     }
+    let dbClusterIdentifier: string | undefined;
+    if (db.dbClusterIdentifier !== undefined) {
+      if (kind !== 'instance') throw new SandboxUsageError(`create ${kind} ${identifier}: dbClusterIdentifier is only for DB instances`);
+      dbClusterIdentifier = db.dbClusterIdentifier.toLowerCase();
+      if (!this.databases.has(this.dbArn(db.accountId, db.region, 'cluster', dbClusterIdentifier))) {
+        throw rdsError('DBClusterNotFoundFault', `DBCluster ${db.dbClusterIdentifier} not found.`);
+      }
+    }
     let kmsKeyId: string | undefined;
     if (db.storageEncrypted) {
       if (db.kmsKeyId) {
@@ -707,6 +776,7 @@ export class RdsStore {
       arn,
       createTime: this.clock.now(),
       resourceId: `${kind === 'instance' ? 'db' : 'cluster'}-${randomUUID().replace(/-/g, '').slice(0, 26).toUpperCase()}`,
+      ...(dbClusterIdentifier ? { dbClusterIdentifier } : {}),
     });
   }
 
@@ -997,7 +1067,7 @@ export class RdsStore {
     return snap.tags;
   }
 
-  private describeDatabases(kind: RdsKind, id: string | undefined, input: { MaxRecords?: number; Marker?: string }, ctx: CallContext): Record<string, unknown> {
+  private describeDatabases(kind: RdsKind, id: string | undefined, input: { MaxRecords?: number; Marker?: string; Filters?: Array<{ Name?: string; Values?: string[] }> }, ctx: CallContext): Record<string, unknown> {
     const maxRecords = this.maxRecords(input.MaxRecords);
     const spec = SPEC[kind];
     const arn = id ? (id.startsWith('arn:') ? id.toLowerCase() : this.dbArn(ctx.accountId, ctx.region, kind, id.toLowerCase())) : `arn:aws:rds:${ctx.region}:${ctx.accountId}:${spec.dbArnType}:*`;
@@ -1011,6 +1081,16 @@ export class RdsStore {
       rows = [db];
     } else {
       rows = [...this.databases.values()].filter((d) => d.kind === kind && d.accountId === ctx.accountId && d.region === ctx.region);
+    }
+    const allowedFilters = kind === 'instance' ? ['db-instance-id', 'db-cluster-id', 'engine'] : ['db-cluster-id', 'engine'];
+    for (const f of input.Filters ?? []) {
+      if (!f.Name || !allowedFilters.includes(f.Name)) throw rdsError('InvalidParameterValue', `Unrecognized filter name: ${String(f.Name)}`);
+      const vals = (f.Values ?? []).map((v) => (v.startsWith('arn:') ? (parseRdsArn(v)?.id ?? v) : v).toLowerCase());
+      rows = rows.filter((d) => {
+        if (f.Name === 'engine') return vals.includes(d.engine.toLowerCase());
+        if (f.Name === 'db-cluster-id') return kind === 'cluster' ? vals.includes(d.identifier) : d.dbClusterIdentifier !== undefined && vals.includes(d.dbClusterIdentifier);
+        return vals.includes(d.identifier);
+      });
     }
     const { page, marker } = this.paginate(rows, maxRecords, input.Marker);
     const common = (d: DatabaseRecord) => ({
@@ -1030,6 +1110,7 @@ export class RdsStore {
           DBInstanceStatus: 'available',
           InstanceCreateTime: d.createTime,
           DbiResourceId: d.resourceId,
+          ...(d.dbClusterIdentifier ? { DBClusterIdentifier: d.dbClusterIdentifier } : {}),
           ...common(d),
         })),
         ...(marker ? { Marker: marker } : {}),
@@ -1043,6 +1124,7 @@ export class RdsStore {
         ClusterCreateTime: d.createTime,
         DbClusterResourceId: d.resourceId,
         EngineMode: 'provisioned',
+        DBClusterMembers: this.clusterMembers(d).map((m, i) => ({ DBInstanceIdentifier: m.identifier, IsClusterWriter: i === 0, PromotionTier: 1 })),
         ...common(d),
       })),
       ...(marker ? { Marker: marker } : {}),
@@ -1067,6 +1149,18 @@ export class RdsStore {
     const page = rows.slice(offset, offset + maxRecords);
     const next = offset + maxRecords;
     return next < rows.length ? { page, marker: Buffer.from(`sbx-marker-${next}`, 'utf8').toString('base64url') } : { page };
+  }
+
+  private clusterMembers(cluster: DatabaseRecord): DatabaseRecord[] {
+    return [...this.databases.values()].filter(
+      (d) => d.kind === 'instance' && d.accountId === cluster.accountId && d.region === cluster.region && d.dbClusterIdentifier === cluster.identifier,
+    );
+  }
+
+  private rejectClusterMember(db: DatabaseRecord, api: string): void {
+    if (db.kind === 'instance' && db.dbClusterIdentifier !== undefined) {
+      throw new SandboxUsageError(`${api}: DB instance ${db.identifier} is a member of Aurora DB cluster ${db.dbClusterIdentifier}; Aurora snapshots are DB cluster snapshots (kind 'cluster')`);
+    }
   }
 
   private mustGetDb(accountId: string, region: string, kind: RdsKind, identifier: string): DatabaseRecord {

@@ -1,8 +1,9 @@
 /**
- * AwsSandbox: an in-process AWS (RDS, KMS, STS, SNS; S3 stubbed) for several accounts and Regions,
- * plugged into AWS SDK v3 clients with aws-sdk-client-mock. Every `send` of an RDSClient, KMSClient,
- * STSClient, SNSClient or S3Client — including clients created elsewhere at module scope — is routed
- * to the simulation while installed. The caller's identity is read from the client itself
+ * AwsSandbox: an in-process AWS (RDS with export tasks, KMS, STS, SNS, S3, EventBridge) for several
+ * accounts and Regions, plugged into AWS SDK v3 clients with aws-sdk-client-mock. Every `send` of an
+ * RDSClient, KMSClient, STSClient, SNSClient or S3Client — including clients created elsewhere at
+ * module scope — is routed to the simulation while installed. EventBridge has no SDK client here: rules
+ * are seeded with `sandbox.events.putRule` and matched events go to one target handler. The caller's identity is read from the client itself
  * (`client.config.credentials()` -> access key -> principal; `client.config.region()` -> Region), so
  * a test proves the same wiring production uses.
  *
@@ -11,6 +12,7 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AddTagsToResourceCommand,
+  CancelExportTaskCommand,
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   DeleteDBClusterSnapshotCommand,
@@ -21,24 +23,39 @@ import {
   DescribeDBInstancesCommand,
   DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
+  DescribeExportTasksCommand,
   ListTagsForResourceCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand,
   RDSClient,
   RemoveTagsFromResourceCommand,
+  StartExportTaskCommand,
 } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetBucketLocationCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { VirtualClock } from '../clock';
 import type { CallContext, CallRecord } from './context';
 import { awsError, nextRequestId, type ServiceName } from './errors';
+import { EventsStore, type DeliveryRecord, type EventEnvelope, type PutEventInput, type PutRuleInput, type TargetHandler } from './events';
 import { FaultStore, type FaultSpec } from './faults';
 import { IamStore, type PutRoleInput, type RoleRecord, type SandboxCredentials } from './identity';
 import { KmsStore, type CreateKeyInput } from './kms';
 import type { PolicyDocument } from './policy';
 import { RdsStore, type CreateDatabaseInput, type RdsKind, type RdsQuota, type SnapshotRecordView } from './rds';
+import { ExportTaskStore, type ExportTaskView } from './rds-export';
+import { S3Store, type CreateBucketInput, type S3ObjectView } from './s3';
 import { SnsStore, type CreateTopicInput, type PublishedMessage } from './sns';
 import { assumeRole, getCallerIdentity } from './sts';
 
@@ -82,8 +99,12 @@ export interface SandboxRds {
   createDbCluster(db: CreateDatabaseInput): void;
   /** Deletes a database and its automated snapshots. */
   deleteDatabase(accountId: string, region: string, identifier: string, kind: RdsKind): void;
-  /** An automated snapshot `rds:<db>-<yyyy-mm-dd-hh-mm>`, `available` at once, created at clock now (or `at`). */
-  createAutomatedSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; at?: Date }): { identifier: string; arn: string };
+  /**
+   * An automated snapshot `rds:<db>-<yyyy-mm-dd-hh-mm>`, `available` at once, created at clock now (or
+   * `at`). Emits RDS-EVENT-0091 (DB instance) / RDS-EVENT-0169 (DB cluster) on the default EventBridge
+   * bus unless `opts.emitEvent` is false (see RdsStore.createAutomatedSnapshot for the event shape).
+   */
+  createAutomatedSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; at?: Date }, opts?: { emitEvent?: boolean }): { identifier: string; arn: string };
   /** A manual snapshot, `available` at once, created at clock now (or `at`), with optional tags. */
   createManualSnapshot(s: { accountId: string; region: string; dbIdentifier: string; kind: RdsKind; identifier: string; at?: Date; tags?: Readonly<Record<string, string>> }): { identifier: string; arn: string };
   /** Every snapshot in an account/Region (status/percent computed at clock now). */
@@ -98,6 +119,50 @@ export interface SandboxRds {
   failSnapshot(arn: string): void;
   /** Forces a snapshot to stay `creating` forever. */
   stallSnapshot(arn: string): void;
+  /**
+   * Forces an export task (STARTING/IN_PROGRESS) to FAILED from now on (emits RDS-EVENT-0159/0162).
+   * @throws SandboxUsageError for an unknown identifier, one present in several accounts/Regions, or a task that ended
+   */
+  failExportTask(identifier: string, failureCause?: string): void;
+  /** One export task by identifier (status at clock now), or undefined. */
+  getExportTask(identifier: string): ExportTaskView | undefined;
+  /** Every export task, in start order. */
+  listExportTasks(): ExportTaskView[];
+}
+
+/** `sandbox.s3`. */
+export interface SandboxS3 {
+  /**
+   * Creates a bucket (no IAM checks). @returns `arn:aws:s3:::<name>`
+   * @throws `InvalidBucketName`, `BucketAlreadyOwnedByYou`, `BucketAlreadyExists` (names are global); SandboxUsageError (unknown KMS key)
+   */
+  createBucket(b: CreateBucketInput): string;
+  /** Replaces (undefined: removes) a bucket policy. */
+  putBucketPolicy(bucket: string, policy: PolicyDocument | undefined): void;
+  /** Objects whose key starts with `prefix`, in key order: `{ key, size, body (UTF-8), bytes, contentType, lastModified, etag, kmsKeyArn?, metadata }`. */
+  listObjects(bucket: string, prefix?: string): S3ObjectView[];
+  /** A bucket's owner, Region, ARN and default KMS key, or undefined. */
+  getBucket(bucket: string): { name: string; accountId: string; region: string; arn: string; kmsKeyArn?: string } | undefined;
+  /** Every bucket of every account and Region, in name order. */
+  listBuckets(): Array<{ name: string; accountId: string; region: string; arn: string; kmsKeyArn?: string }>;
+}
+
+/** `sandbox.events` (EventBridge default buses). */
+export interface SandboxEvents {
+  /** Creates or replaces a rule with its targets. @throws SandboxUsageError naming `InvalidEventPatternException` / `ValidationException` */
+  putRule(r: PutRuleInput): void;
+  /** Removes a rule. */
+  deleteRule(accountId: string, region: string, name: string): void;
+  /** The one handler matched targets are delivered to (asynchronously, on the microtask queue); undefined clears it. */
+  setTargetHandler(handler: TargetHandler | undefined): void;
+  /** Puts an event (envelope built with virtual time); matched targets are delivered after the current call returns. */
+  putEvent(e: PutEventInput): EventEnvelope;
+  /** Every event put so far, in order. */
+  readonly emitted: readonly EventEnvelope[];
+  /** Every delivery so far (`{ rule, targetArn, roleArn?, input, at, status, error? }`). */
+  readonly deliveries: readonly DeliveryRecord[];
+  /** Resolves once every delivery scheduled so far (and any scheduled meanwhile) has finished. */
+  settled(): Promise<void>;
 }
 
 /** `sandbox.sns`. */
@@ -129,6 +194,8 @@ export class AwsSandbox {
   readonly kms: SandboxKms;
   readonly rds: SandboxRds;
   readonly sns: SandboxSns;
+  readonly s3: SandboxS3;
+  readonly events: SandboxEvents;
   readonly faults: SandboxFaults;
   /** Every call seen, in call order (recorded when the call starts; errorName filled on failure). */
   readonly calls: CallRecord[] = [];
@@ -137,6 +204,9 @@ export class AwsSandbox {
   private readonly kmsStore: KmsStore;
   private readonly rdsStore: RdsStore;
   private readonly snsStore: SnsStore;
+  private readonly s3Store: S3Store;
+  private readonly eventsStore: EventsStore;
+  private readonly exportStore: ExportTaskStore;
   private readonly faultStore = new FaultStore();
   private stubs: Array<{ restore(): void }> = [];
 
@@ -147,6 +217,19 @@ export class AwsSandbox {
     this.kmsStore = new KmsStore(this.clock, this.iamStore);
     this.rdsStore = new RdsStore(this.clock, this.iamStore, this.kmsStore);
     this.snsStore = new SnsStore(this.clock, this.iamStore, this.kmsStore);
+    const settle = () => this.exportStore.settle();
+    this.s3Store = new S3Store(this.clock, this.iamStore, this.kmsStore, settle);
+    this.eventsStore = new EventsStore(this.clock, settle);
+    this.rdsStore.setEventSink((e) => this.eventsStore.putEvent(e));
+    this.exportStore = new ExportTaskStore({
+      clock: this.clock,
+      iam: this.iamStore,
+      kms: this.kmsStore,
+      s3: this.s3Store,
+      getSnapshot: (arn) => this.rdsStore.getSnapshot(arn),
+      quota: (a, r) => this.rdsStore.quota(a, r),
+      emit: (e) => this.eventsStore.putEvent(e),
+    });
     const iam = this.iamStore;
     const kms = this.kmsStore;
     const rds = this.rdsStore;
@@ -164,7 +247,7 @@ export class AwsSandbox {
       createDbInstance: (db) => rds.createDbInstance(db),
       createDbCluster: (db) => rds.createDbCluster(db),
       deleteDatabase: (a, r, id, k) => rds.deleteDatabase(a, r, id, k),
-      createAutomatedSnapshot: (s) => rds.createAutomatedSnapshot(s),
+      createAutomatedSnapshot: (s, o) => rds.createAutomatedSnapshot(s, o),
       createManualSnapshot: (s) => rds.createManualSnapshot(s),
       listSnapshots: (a, r) => rds.listSnapshots(a, r),
       getSnapshot: (arn) => rds.getSnapshot(arn),
@@ -172,6 +255,31 @@ export class AwsSandbox {
       setCrossAccountCrossRegionClusterCopy: (allowed) => rds.setCrossAccountCrossRegionClusterCopy(allowed),
       failSnapshot: (arn) => rds.failSnapshot(arn),
       stallSnapshot: (arn) => rds.stallSnapshot(arn),
+      failExportTask: (id, cause) => this.exportStore.failExportTask(id, cause),
+      getExportTask: (id) => this.exportStore.getExportTask(id),
+      listExportTasks: () => this.exportStore.listExportTasks(),
+    };
+    const s3 = this.s3Store;
+    this.s3 = {
+      createBucket: (b) => s3.createBucket(b),
+      putBucketPolicy: (b, p) => s3.putBucketPolicy(b, p),
+      listObjects: (b, p) => s3.listObjects(b, p),
+      getBucket: (b) => s3.getBucket(b),
+      listBuckets: () => s3.listBuckets(),
+    };
+    const events = this.eventsStore;
+    this.events = {
+      putRule: (r) => events.putRule(r),
+      deleteRule: (a, r, n) => events.deleteRule(a, r, n),
+      setTargetHandler: (h) => events.setTargetHandler(h),
+      putEvent: (e) => events.putEvent(e),
+      get emitted() {
+        return events.emitted;
+      },
+      get deliveries() {
+        return events.deliveries;
+      },
+      settled: () => events.settled(),
     };
     this.sns = { createTopic: (t) => sns.createTopic(t), setTopicPolicy: (a, p) => sns.setTopicPolicy(a, p), messages: sns.messages };
     this.faults = { inject: (f) => faults.inject(f), clear: () => faults.clear() };
@@ -188,8 +296,8 @@ export class AwsSandbox {
   }
 
   /**
-   * Routes RDSClient, KMSClient, STSClient, SNSClient and S3Client `send` to the sandbox
-   * (S3: every command throws `NotImplemented`). Idempotent; the last installed sandbox wins.
+   * Routes RDSClient, KMSClient, STSClient, SNSClient and S3Client `send` to the sandbox (commands it
+   * does not simulate throw `NotImplemented`). Idempotent; the last installed sandbox wins.
    */
   install(): void {
     this.uninstall();
@@ -210,6 +318,9 @@ export class AwsSandbox {
       [AddTagsToResourceCommand, 'AddTagsToResource', (i, c) => rds.tags('AddTagsToResource', i, c)],
       [ListTagsForResourceCommand, 'ListTagsForResource', (i, c) => rds.tags('ListTagsForResource', i, c)],
       [RemoveTagsFromResourceCommand, 'RemoveTagsFromResource', (i, c) => rds.tags('RemoveTagsFromResource', i, c)],
+      [StartExportTaskCommand, 'StartExportTask', (i, c) => this.exportStore.startExportTask(i, c)],
+      [DescribeExportTasksCommand, 'DescribeExportTasks', (i, c) => this.exportStore.describeExportTasks(i, c)],
+      [CancelExportTaskCommand, 'CancelExportTask', (i, c) => this.exportStore.cancelExportTask(i, c)],
     ]);
     this.route('sts', STSClient, [
       [AssumeRoleCommand, 'AssumeRole', (i, c) => assumeRole(this.iamStore, i, c)],
@@ -217,7 +328,17 @@ export class AwsSandbox {
     ]);
     this.route('kms', KMSClient, [[DescribeKeyCommand, 'DescribeKey', (i, c) => this.kmsStore.describeKey(i, c)]]);
     this.route('sns', SNSClient, [[PublishCommand, 'Publish', (i, c) => this.snsStore.publish(i, c)]]);
-    this.route('s3', S3Client, []);
+    const s3 = this.s3Store;
+    this.route('s3', S3Client, [
+      [CreateBucketCommand, 'CreateBucket', (i, c) => s3.createBucketApi(i, c)],
+      [HeadBucketCommand, 'HeadBucket', (i, c) => s3.headBucket(i, c)],
+      [GetBucketLocationCommand, 'GetBucketLocation', (i, c) => s3.getBucketLocation(i, c)],
+      [PutObjectCommand, 'PutObject', (i, c) => s3.putObject(i, c)],
+      [GetObjectCommand, 'GetObject', (i, c) => s3.getObject(i, c)],
+      [HeadObjectCommand, 'HeadObject', (i, c) => s3.headObject(i, c)],
+      [ListObjectsV2Command, 'ListObjectsV2', (i, c) => s3.listObjectsV2(i, c)],
+      [DeleteObjectCommand, 'DeleteObject', (i, c) => s3.deleteObject(i, c)],
+    ]);
   }
 
   /** Restores the real clients (mock.restore()). Safe to call when not installed. */
@@ -255,6 +376,8 @@ export class AwsSandbox {
       record.principalArn = principal.arn;
       const ctx: CallContext = { service, operation, accountId: principal.accountId, region, principalArn: principal.arn, principal };
       this.faultStore.check(input, ctx);
+      // Export tasks that ended since the last call write their files and events now (lazy, like copies).
+      this.exportStore.settle();
       const output = (await handler(input ?? {}, ctx)) as Record<string, unknown>;
       return { $metadata: { httpStatusCode: 200, requestId: nextRequestId(), attempts: 1, totalRetryDelay: 0 }, ...output };
     } catch (err) {

@@ -27,6 +27,33 @@ const ok = (identifier: string): { database: { identifier: string; kind: 'instan
       vaultCopy: { snapshot: snap(VAULT_ARN), created: true, startedAt: '2026-11-21T05:45:00.000Z' },
       vaultCopyReady: poll('2026-11-21T08:15:00.000Z'),
       sourceRetention: { accountId: '111111111111', region: 'eu-west-1', kept: [{ identifier: 'a', arn: 'x', reason: 'r' }, { identifier: 'b', arn: 'y', reason: 'r' }], deleted: [{ identifier: 'c', arn: 'z', reason: 'old' }], dryRun: false },
+      drCopies: [],
+      export: null,
+    },
+  };
+};
+const DR_ARN = 'arn:aws:rds:us-west-2:222222222222:snapshot:rsv-users-db-202611200400';
+const S3_URI = 's3://rsv-exports/exports/users-db/2026-11-20/rsv-users-db-202611200400/';
+/** A database with one DR copy (reused) and a completed export. */
+const okWithDr = (identifier: string): ReturnType<typeof ok> => {
+  const base = ok(identifier);
+  const drSnap = { kind: 'instance' as const, identifier: 'rsv', arn: DR_ARN, accountId: '222222222222', region: 'us-west-2', status: 'available' };
+  const exportTask = { identifier: 'rsv-users-db-202611200400', sourceArn: SRC_ARN, region: 'eu-west-1', s3Bucket: 'rsv-exports', s3Prefix: 'exports/users-db/2026-11-20', s3Uri: S3_URI, status: 'STARTING' };
+  return {
+    ...base,
+    output: {
+      ...base.output,
+      drCopies: [
+        {
+          region: 'us-west-2',
+          copy: { snapshot: drSnap, created: false, startedAt: '2026-11-21T08:20:00.000Z' },
+          ready: { status: 'available', percentProgress: 100, ready: true, waitSeconds: 30, attempt: 9, elapsedSeconds: 1, checkedAt: '2026-11-21T11:20:00.000Z', snapshot: drSnap },
+        },
+      ],
+      export: {
+        task: { exportTask, created: true, startedAt: '2026-11-21T05:50:00.000Z' },
+        ready: { status: 'COMPLETE', percentProgress: 100, ready: true, waitSeconds: 300, attempt: 4, elapsedSeconds: 1, checkedAt: '2026-11-21T09:50:00.000Z', exportTask: { ...exportTask, status: 'COMPLETE' } },
+      },
     },
   };
 };
@@ -74,6 +101,22 @@ describe('notify', () => {
     expect(t.snsOptions).toEqual([{ region: 'eu-west-2' }]);
   });
 
+  it('reports DR copies (Region, ARN, duration, reuse) and the export (S3 URI, status, duration); none/not exported otherwise', async () => {
+    await invoke({ runId: 'run-2', results: [okWithDr('users-db'), ok('plain-db'), failed('orders-db')] });
+    const body = published()[0]?.Message ?? '';
+    const users = body.slice(body.indexOf('[OK] users-db'), body.indexOf('[OK] plain-db'));
+    expect(users).toContain(`us-west-2: ${DR_ARN} (existing copy reused), ready after 3.0 h`); // 08:20 -> 11:20
+    expect(users).toContain(`export:      ${S3_URI} (COMPLETE)`);
+    expect(users).toContain('done after 4.0 h'); // 05:50 -> 09:50
+    const plain = body.slice(body.indexOf('[OK] plain-db'));
+    expect(plain).toContain('DR copies:   none');
+    expect(plain).toContain('export:      not exported');
+    // the failed database's section is unchanged: no DR/export lines
+    const failedSection = body.slice(body.indexOf('[FAILED] orders-db'), body.indexOf('[OK] users-db'));
+    expect(failedSection).not.toMatch(/DR copies|export:/);
+    expect(published()[0]?.Subject).toBe('rds-snapshot-vault: 2/3 databases backed up, 1 FAILED (orders-db)');
+  });
+
   it('all succeeded: subject without FAILED', async () => {
     const out = await invoke({ runId: 'r', results: [ok('a-db'), ok('b-db')] });
     expect(out.subject).toBe('rds-snapshot-vault: 2/2 databases backed up');
@@ -96,6 +139,9 @@ describe('notify', () => {
   it('parses failure causes defensively at every level', () => {
     expect(summarizeFailure('States.TaskFailed', failed('x').cause)).toEqual({ errorType: 'KmsKeyNotAccessible', errorMessage: 'The source key policy must allow account 222222222222' });
     expect(summarizeFailure('SnapshotCopyFailed', JSON.stringify({ errorType: 'SnapshotCopyFailed', errorMessage: 'copy failed' }))).toEqual({ errorType: 'SnapshotCopyFailed', errorMessage: 'copy failed' });
+    // The startExecution.sync:2 task cause with capitalised fields, as the local runner (and, we believe, the service) writes it.
+    const capitalised = JSON.stringify({ ExecutionArn: 'arn:x', Status: 'FAILED', Error: 'SnapshotQuotaExceeded', Cause: JSON.stringify({ errorType: 'SnapshotQuotaExceeded', errorMessage: 'raise the quota' }) });
+    expect(summarizeFailure('States.TaskFailed', capitalised)).toEqual({ errorType: 'SnapshotQuotaExceeded', errorMessage: 'raise the quota' });
     expect(summarizeFailure('States.TaskFailed', JSON.stringify({ error: 'States.Timeout', cause: 'Execution timed out after 24 h' }))).toEqual({ errorType: 'States.Timeout', errorMessage: 'Execution timed out after 24 h' });
     expect(summarizeFailure('States.Runtime', 'plain text {not json')).toEqual({ errorType: 'States.Runtime', errorMessage: 'plain text {not json' });
     expect(summarizeFailure(undefined, undefined)).toEqual({ errorType: 'UnknownError', errorMessage: '(no message)' });

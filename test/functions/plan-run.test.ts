@@ -1,16 +1,38 @@
-import { describe, expect, it } from 'vitest';
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  type DBCluster,
+  type DBInstance,
+} from '@aws-sdk/client-rds';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/plan-run/index.js';
 import type { PlanRunOutput } from '../../functions/shared/contracts.js';
-import { BASE_ENV, caught, fakeContext, NOW, REGION, SOURCE_ACCOUNT, testClients } from './helpers.js';
+import { BASE_ENV, caught, dbClusterSnapshot, dbSnapshot, fakeContext, NOW, REGION, routeDescribes, SOURCE_ACCOUNT, testClients, type TestClients } from './helpers.js';
 
 const DATABASES = [
   { identifier: 'orders-db', kind: 'instance' },
-  { identifier: 'users-cluster', kind: 'cluster' },
-  { identifier: 'audit-db', kind: 'instance' },
+  { identifier: 'users-cluster', kind: 'cluster', export: true },
+  { identifier: 'audit-db', kind: 'instance', export: false },
+] as const;
+/** What plan-run plans for DATABASES (export absent = false). */
+const PLANNED = [
+  { database: { identifier: 'orders-db', kind: 'instance' }, export: false },
+  { database: { identifier: 'users-cluster', kind: 'cluster' }, export: true },
+  { database: { identifier: 'audit-db', kind: 'instance' }, export: false },
 ];
 const ENV = { ...BASE_ENV, DATABASES: JSON.stringify(DATABASES) };
+const TAGS = { 'rds-snapshot-vault:backup': 'true' };
+const DISCOVERY_ENV = { ...ENV, DISCOVERY_TAGS: JSON.stringify(TAGS), DISCOVERY_EXPORT: 'true' };
+
+let t: TestClients;
+beforeEach(() => {
+  t = testClients();
+});
 const invokeRaw = (event: unknown, env: Record<string, string | undefined> = ENV) =>
-  createHandler({ env, clients: testClients().factory, now: () => NOW })(event, fakeContext('plan-run')) as Promise<PlanRunOutput>;
+  createHandler({ env, clients: t.factory, now: () => NOW })(event, fakeContext('plan-run')) as Promise<PlanRunOutput>;
 /** Sends `{ input: <execution input>, runId }` as the PlanRun state does, from a flat test event. */
 const invoke = (event: Record<string, unknown>, env?: Record<string, string | undefined>) => {
   const { runId, ...input } = event;
@@ -18,17 +40,65 @@ const invoke = (event: Record<string, unknown>, env?: Record<string, string | un
 };
 const snapArn = `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:snapshot:before-upgrade`;
 const clusterSnapArn = `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:cluster-snapshot:before-upgrade`;
+const autoArn = (db: string) => `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:snapshot:rds:${db}-2026-11-21-04-10`;
+const autoClusterArn = (db: string) => `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:cluster-snapshot:rds:${db}-2026-11-21-04-10`;
+const tagged = [{ Key: 'rds-snapshot-vault:backup', Value: 'true' }];
 
-describe('plan-run', () => {
-  it('plans all configured databases by default, without a sourceSnapshotArn key', async () => {
+const instance = (id: string, p: { tags?: DBInstance['TagList']; cluster?: string; engine?: string } = {}): DBInstance => ({
+  DBInstanceIdentifier: id,
+  DBInstanceArn: `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:db:${id}`,
+  Engine: p.engine ?? 'postgres',
+  ...(p.cluster !== undefined && { DBClusterIdentifier: p.cluster }),
+  ...(p.tags !== undefined && { TagList: p.tags }),
+});
+const cluster = (id: string, p: { tags?: DBCluster['TagList']; engine?: string } = {}): DBCluster => ({
+  DBClusterIdentifier: id,
+  DBClusterArn: `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:cluster:${id}`,
+  Engine: p.engine ?? 'aurora-postgresql',
+  ...(p.tags !== undefined && { TagList: p.tags }),
+});
+/** Serves DescribeDBInstances / DescribeDBClusters as pages, following Marker. */
+function fleet(instancePages: DBInstance[][], clusterPages: DBCluster[][] = [[]]): void {
+  const page = <T>(pages: T[][], marker: string | undefined) => {
+    const i = marker === undefined ? 0 : Number(marker);
+    return { items: pages[i] ?? [], next: i + 1 < pages.length ? String(i + 1) : undefined };
+  };
+  t.sourceRds.on(DescribeDBInstancesCommand).callsFake((i: { Marker?: string }) => {
+    const { items, next } = page(instancePages, i.Marker);
+    return { DBInstances: items, ...(next !== undefined && { Marker: next }) };
+  });
+  t.sourceRds.on(DescribeDBClustersCommand).callsFake((i: { Marker?: string }) => {
+    const { items, next } = page(clusterPages, i.Marker);
+    return { DBClusters: items, ...(next !== undefined && { Marker: next }) };
+  });
+}
+
+describe('plan-run: configured databases', () => {
+  it('plans all configured databases by default, each with export (absent = false), no AWS call without discovery', async () => {
     const out = await invoke({ runId: 'exec-1' });
-    expect(out).toEqual({ runId: 'exec-1', databases: DATABASES.map((database) => ({ database, runId: 'exec-1' })) });
+    expect(out).toEqual({
+      runId: 'exec-1',
+      trigger: 'manual',
+      databases: PLANNED.map((p) => ({ ...p, runId: 'exec-1' })),
+      count: 3,
+      skipped: [],
+      discovered: [],
+    });
     expect(out.databases.every((d) => !('sourceSnapshotArn' in d))).toBe(true);
+    expect(t.sourceRds).not.toHaveReceivedAnyCommand();
+  });
+
+  it('passes the trigger through (schedule)', async () => {
+    expect((await invoke({ runId: 'r', trigger: 'schedule' })).trigger).toBe('schedule');
   });
 
   it('plans a subset, removing duplicates (case-insensitively), in the given order', async () => {
-    const out = await invoke({ runId: 'r', databases: ['audit-db', 'orders-db', 'AUDIT-DB'] });
-    expect(out.databases.map((d) => d.database.identifier)).toEqual(['audit-db', 'orders-db']);
+    const out = await invoke({ runId: 'r', databases: ['audit-db', 'users-cluster', 'AUDIT-DB'] });
+    expect(out.databases.map((d) => [d.database.identifier, d.export])).toEqual([
+      ['audit-db', false],
+      ['users-cluster', true],
+    ]);
+    expect(out.count).toBe(2);
   });
 
   it('rejects unknown databases, naming them and listing the configured ones', async () => {
@@ -38,7 +108,7 @@ describe('plan-run', () => {
     expect(err.message).toContain('orders-db, users-cluster, audit-db');
   });
 
-  it('rejects an empty list, unknown keys and bad types with the field path', async () => {
+  it('rejects an empty list, unknown keys, bad types and a bad trigger with the field path', async () => {
     const empty = await caught(() => invoke({ runId: 'r', databases: [] }));
     expect(empty.name).toBe('InvalidInput');
     expect(empty.message).toContain('databases');
@@ -47,6 +117,8 @@ describe('plan-run', () => {
     expect(extra.message).toContain('database: unknown key');
     const type = await caught(() => invoke({ runId: 'r', databases: ['orders-db', 7] }));
     expect(type.message).toContain('databases[1]');
+    const trigger = await caught(() => invoke({ runId: 'r', trigger: 'cron' }));
+    expect(trigger.message).toContain('input.trigger');
     const missing = await caught(() => invoke({}));
     expect(missing.message).toContain('runId: required');
     const flat = await caught(() => invokeRaw({ runId: 'r', databases: ['orders-db'] }));
@@ -54,36 +126,174 @@ describe('plan-run', () => {
     expect(flat.message).toContain('input');
   });
 
-  it('sourceSnapshotArn: needs exactly one database of the matching kind; copied onto that item only', async () => {
+  it('sourceSnapshotArn with databases: needs exactly one database of the matching kind; copied onto that item only', async () => {
     const ok = await invoke({ runId: 'r', databases: ['orders-db'], sourceSnapshotArn: snapArn });
-    expect(ok.databases).toEqual([{ database: DATABASES[0], runId: 'r', sourceSnapshotArn: snapArn }]);
+    expect(ok.databases).toEqual([{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: snapArn }]);
     const cl = await invoke({ runId: 'r', databases: ['users-cluster'], sourceSnapshotArn: clusterSnapArn });
-    expect(cl.databases[0]?.sourceSnapshotArn).toBe(clusterSnapArn);
+    expect(cl.databases[0]).toMatchObject({ sourceSnapshotArn: clusterSnapArn, export: true });
 
     for (const event of [
-      { runId: 'r', sourceSnapshotArn: snapArn }, // all three databases
       { runId: 'r', databases: ['orders-db', 'audit-db'], sourceSnapshotArn: snapArn },
       { runId: 'r', databases: ['users-cluster'], sourceSnapshotArn: snapArn }, // kind mismatch
       { runId: 'r', databases: ['orders-db'], sourceSnapshotArn: clusterSnapArn }, // kind mismatch
       { runId: 'r', databases: ['orders-db'], sourceSnapshotArn: 'arn:aws:s3:::bucket/key' },
       { runId: 'r', databases: ['orders-db'], sourceSnapshotArn: 'before-upgrade' },
       { runId: 'r', databases: ['orders-db'], sourceSnapshotArn: snapArn.replace(SOURCE_ACCOUNT, '999999999999') },
+      { runId: 'r', sourceSnapshotArn: snapArn.replace(REGION, 'us-east-1') }, // derivation keeps the account/Region rule
     ]) {
       const err = await caught(() => invoke(event));
       expect(err.name, JSON.stringify(event)).toBe('InvalidInput');
       expect(err.message).toContain('sourceSnapshotArn');
     }
+    expect(t.sourceRds).not.toHaveReceivedAnyCommand();
   });
 
-  it('bad DATABASES -> InvalidEnvironment naming the variable; import and createHandler do not throw', async () => {
+  it('manual sourceSnapshotArn without databases: the database is derived by describing the snapshot', async () => {
+    routeDescribes(t.sourceRds, { byId: { 'before-upgrade': dbSnapshot({ id: 'before-upgrade', db: 'audit-db', type: 'manual' }) } });
+    const out = await invoke({ runId: 'r', sourceSnapshotArn: snapArn });
+    expect(out.databases).toEqual([{ database: { identifier: 'audit-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: snapArn }]);
+    expect(t.sourceRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'before-upgrade' });
+
+    // ... and must be configured (or discovered): a manual run for another database is an error.
+    t = testClients();
+    routeDescribes(t.sourceRds, { byId: { 'before-upgrade': dbSnapshot({ id: 'before-upgrade', db: 'billing-db', type: 'manual' }) } });
+    const unknown = await caught(() => invoke({ runId: 'r', sourceSnapshotArn: snapArn }));
+    expect(unknown.name).toBe('UnknownDatabase');
+    expect(unknown.message).toContain('billing-db');
+
+    t = testClients();
+    routeDescribes(t.sourceRds, {});
+    const gone = await caught(() => invoke({ runId: 'r', sourceSnapshotArn: snapArn }));
+    expect(gone.name).toBe('SnapshotNotFound');
+  });
+
+  it('bad DATABASES / DISCOVERY_* -> InvalidEnvironment naming the variable; import and createHandler do not throw', async () => {
     expect(() => createHandler({ env: {}, clients: testClients().factory, now: () => NOW })).not.toThrow();
     const notJson = await caught(() => invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES: '[{' }));
     expect(notJson.name).toBe('InvalidEnvironment');
     expect(notJson.message).toContain('DATABASES: must be valid JSON');
     const badKind = await caught(() => invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES: '[{"identifier":"a","kind":"table"}]' }));
     expect(badKind.message).toContain('DATABASES[0].kind');
+    const badExport = await caught(() => invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES: '[{"identifier":"a","kind":"instance","export":"yes"}]' }));
+    expect(badExport.message).toContain('DATABASES[0].export');
+    const none = await caught(() => invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES: '[]' }));
+    expect(none.message).toContain('DATABASES: must configure at least one database');
+    const badTags = await caught(() => invoke({ runId: 'r' }, { ...ENV, DISCOVERY_TAGS: '{}' }));
+    expect(badTags.message).toContain('DISCOVERY_TAGS');
+    const badFlag = await caught(() => invoke({ runId: 'r' }, { ...ENV, DISCOVERY_EXPORT: 'yes' }));
+    expect(badFlag.message).toContain('DISCOVERY_EXPORT');
     const missing = await caught(() => invoke({ runId: 'r' }, { DATABASES: ENV.DATABASES }));
     expect(missing.message).toContain('AWS_REGION');
     expect(missing.message).toContain('ACCOUNT_ID');
+  });
+});
+
+describe('plan-run: tag discovery', () => {
+  it('adds tagged DB instances and clusters after the configured ones, sorted, with DISCOVERY_EXPORT; skips cluster members, untagged and Neptune/DocumentDB', async () => {
+    fleet(
+      [
+        [
+          instance('zeta-db', { tags: tagged }),
+          instance('users-cluster-instance-1', { cluster: 'users-cluster', tags: tagged }), // Aurora member: never on its own
+          instance('untagged-db', { tags: [{ Key: 'rds-snapshot-vault:backup', Value: 'false' }] }),
+        ],
+        [instance('Alpha-DB', { tags: [...tagged, { Key: 'team', Value: 'x' }] }), instance('graph-1', { engine: 'neptune', tags: tagged })],
+      ],
+      [[cluster('analytics', { tags: tagged }), cluster('docs', { engine: 'docdb', tags: tagged })]],
+    );
+    const out = await invoke({ runId: 'r' }, DISCOVERY_ENV);
+    expect(out.databases.map((d) => [d.database.identifier, d.database.kind, d.export])).toEqual([
+      ['orders-db', 'instance', false],
+      ['users-cluster', 'cluster', true],
+      ['audit-db', 'instance', false],
+      ['alpha-db', 'instance', true],
+      ['analytics', 'cluster', true],
+      ['zeta-db', 'instance', true],
+    ]);
+    expect(out.discovered).toEqual(['alpha-db', 'analytics', 'zeta-db']);
+    expect(out.count).toBe(6);
+    // both listing APIs were paginated to the end
+    expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 2);
+    expect(t.sourceRds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { Marker: '1' });
+  });
+
+  it('every DISCOVERY_TAGS pair must match; a configured database that is also tagged stays configured (its export wins)', async () => {
+    fleet([[instance('orders-db', { tags: tagged }), instance('half-db', { tags: tagged })]]);
+    const env = { ...DISCOVERY_ENV, DISCOVERY_TAGS: JSON.stringify({ ...TAGS, env: 'prod' }) };
+    t.sourceRds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [instance('orders-db', { tags: [...tagged, { Key: 'env', Value: 'prod' }] }), instance('half-db', { tags: tagged })],
+    });
+    const out = await invoke({ runId: 'r' }, env);
+    expect(out.databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'users-cluster', 'audit-db']);
+    expect(out.databases[0]?.export).toBe(false);
+    expect(out.discovered).toEqual([]);
+  });
+
+  it('reads tags with ListTagsForResource when the describe output has no TagList', async () => {
+    fleet([[instance('legacy-db')]]);
+    t.sourceRds.on(ListTagsForResourceCommand).resolves({ TagList: tagged });
+    const out = await invoke({ runId: 'r' }, DISCOVERY_ENV);
+    expect(out.discovered).toEqual(['legacy-db']);
+    expect(t.sourceRds).toHaveReceivedCommandWith(ListTagsForResourceCommand, { ResourceName: `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:db:legacy-db` });
+  });
+
+  it('a discovered database can be selected by name; DATABASES may be empty with discovery', async () => {
+    fleet([[instance('zeta-db', { tags: tagged })]]);
+    const out = await invoke({ runId: 'r', databases: ['zeta-db'] }, { ...DISCOVERY_ENV, DATABASES: '[]' });
+    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true }]);
+    expect(out.discovered).toEqual(['zeta-db']);
+  });
+});
+
+describe('plan-run: event trigger', () => {
+  it('plans just the database of the new automated snapshot, with that snapshot', async () => {
+    routeDescribes(t.sourceRds, { byId: { 'rds:orders-db-2026-11-21-04-10': dbSnapshot({ id: 'rds:orders-db-2026-11-21-04-10', db: 'orders-db' }) } });
+    const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoArn('orders-db') });
+    expect(out).toEqual({
+      runId: 'r',
+      trigger: 'event',
+      databases: [{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: autoArn('orders-db') }],
+      count: 1,
+      skipped: [],
+      discovered: [],
+    });
+  });
+
+  it('a cluster snapshot event plans the cluster (kind from the ARN)', async () => {
+    routeDescribes(t.sourceRds, {
+      byId: { 'rds:users-cluster-2026-11-21-04-10': dbClusterSnapshot({ id: 'rds:users-cluster-2026-11-21-04-10', db: 'users-cluster' }) },
+    });
+    const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoClusterArn('users-cluster') });
+    expect(out.databases).toEqual([{ database: { identifier: 'users-cluster', kind: 'cluster' }, runId: 'r', export: true, sourceSnapshotArn: autoClusterArn('users-cluster') }]);
+  });
+
+  it('an event for a database that is neither configured nor discovered is SKIPPED with a reason, not an error', async () => {
+    fleet([[instance('zeta-db', { tags: tagged }), instance('billing-db', { tags: [] })]]);
+    routeDescribes(t.sourceRds, { byId: { 'rds:billing-db-2026-11-21-04-10': dbSnapshot({ id: 'rds:billing-db-2026-11-21-04-10', db: 'billing-db' }) } });
+    const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoArn('billing-db') }, DISCOVERY_ENV);
+    expect(out.databases).toEqual([]);
+    expect(out.count).toBe(0);
+    expect(out.skipped).toHaveLength(1);
+    expect(out.skipped[0]?.identifier).toBe('billing-db');
+    expect(out.skipped[0]?.reason).toMatch(/not configured.*discovery tags/);
+  });
+
+  it('an event for a discovered database plans it with DISCOVERY_EXPORT', async () => {
+    fleet([[instance('zeta-db', { tags: tagged })]]);
+    routeDescribes(t.sourceRds, { byId: { 'rds:zeta-db-2026-11-21-04-10': dbSnapshot({ id: 'rds:zeta-db-2026-11-21-04-10', db: 'zeta-db' }) } });
+    const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoArn('zeta-db') }, DISCOVERY_ENV);
+    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true, sourceSnapshotArn: autoArn('zeta-db') }]);
+    expect(out.discovered).toEqual(['zeta-db']);
+  });
+
+  it('an event whose snapshot is already gone is skipped; event without ARN or with databases is InvalidInput', async () => {
+    routeDescribes(t.sourceRds, {});
+    const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoArn('orders-db') });
+    expect(out.count).toBe(0);
+    expect(out.skipped[0]?.reason).toMatch(/not found/);
+    expect((await caught(() => invoke({ runId: 'r', trigger: 'event' }))).message).toContain('sourceSnapshotArn: required');
+    const both = await caught(() => invoke({ runId: 'r', trigger: 'event', databases: ['orders-db'], sourceSnapshotArn: autoArn('orders-db') }));
+    expect(both.name).toBe('InvalidInput');
+    expect(both.message).toContain('databases');
   });
 });

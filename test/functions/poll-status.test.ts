@@ -75,6 +75,43 @@ describe('poll-status', () => {
     expect(gone.message).toMatch(/deleted while copying/);
   });
 
+  it('DR copy in the vault account: described through the vault role in the DR Region', async () => {
+    routeDescribes(t.vaultRds, {
+      byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', account: VAULT_ACCOUNT, region: 'us-west-2', status: 'creating', percent: 10 }) },
+    });
+    const out = await invoke({ snapshot: ref(VAULT_ACCOUNT, 'us-west-2'), attempt: 0 });
+    expect(t.sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    const vaultClient = t.rdsOptions.find((o) => o.credentials !== undefined);
+    expect(vaultClient?.region).toBe('us-west-2');
+    expect(out.snapshot.region).toBe('us-west-2');
+  });
+
+  it('same-account mode (no role): a vault/DR copy of this account is described with own credentials, NO STS call', async () => {
+    const env = { ...BASE_ENV, VAULT_ACCOUNT_ID: SOURCE_ACCOUNT };
+    routeDescribes(t.sourceRds, {
+      byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', region: 'us-west-2', status: 'available' }) },
+    });
+    const out = await createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(SOURCE_ACCOUNT, 'us-west-2'), attempt: 2 }, fakeContext('poll-status')) as PollStatusOutput;
+    expect(t.sts).not.toHaveReceivedAnyCommand();
+    expect(t.rdsOptions).toEqual([{ region: 'us-west-2' }]);
+    expect(out.ready).toBe(true);
+    // ... and in same-account mode another account is not reachable at all
+    const other = await caught(() => createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(VAULT_ACCOUNT, REGION), attempt: 0 }, fakeContext('poll-status')));
+    expect(other.name).toBe('InvalidInput');
+    expect(t.sts).not.toHaveReceivedAnyCommand();
+  });
+
+  it('environment: role without external ID (or the reverse) -> InvalidEnvironment naming the missing variable', async () => {
+    for (const [env, missing] of [
+      [{ ...ENV, VAULT_EXTERNAL_ID: undefined }, 'VAULT_EXTERNAL_ID'],
+      [{ ...ENV, VAULT_ROLE_ARN: undefined }, 'VAULT_ROLE_ARN'],
+    ] as const) {
+      const err = await caught(() => createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 0 }, fakeContext('poll-status')));
+      expect(err.name).toBe('InvalidEnvironment');
+      expect(err.message).toContain(`${missing}: must be set together`);
+    }
+  });
+
   it('a snapshot in neither account -> InvalidInput; negative attempt -> InvalidInput naming attempt', async () => {
     expect((await caught(() => invoke({ snapshot: ref('333333333333', REGION), attempt: 0 }))).message).toContain('snapshot.accountId');
     expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: -1 }))).message).toContain('attempt');

@@ -2,8 +2,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidConfigError, checkScheduleExpression, isIanaTimeZone, loadConfig, parseConfig } from '../../infra/config/schema';
-import { EXAMPLE_CONFIG_PATH, exampleConfig } from './helpers';
+import {
+  InvalidConfigError,
+  checkScheduleExpression,
+  exportsEnabled,
+  isIanaTimeZone,
+  loadConfig,
+  parseConfig,
+  vaultAccountIdOf,
+  vaultModeOf,
+  vaultRegionsOf,
+} from '../../infra/config/schema';
+import { EXAMPLE_CONFIG_PATH, exampleConfig, projectConfig } from './helpers';
 
 /** The example file as raw JSON, to break one field at a time. */
 function raw(): Record<string, any> {
@@ -27,6 +37,35 @@ describe('config/example.json', () => {
     expect(config.databases).toHaveLength(4);
     expect(config.databases.find((d) => d.kind === 'cluster')?.identifier).toBe('catalog-aurora');
   });
+
+  it('has a DR Region, an exported database, tag discovery, a Glue catalog and events', () => {
+    const config = loadConfig(EXAMPLE_CONFIG_PATH);
+    expect(vaultModeOf(config)).toBe('cross-account');
+    expect(config.vault).toMatchObject({ drRegions: ['us-west-2'], drCopyMode: 'two-hop' });
+    expect(vaultRegionsOf(config)).toEqual(['us-east-1', 'us-west-2']);
+    expect(config.databases.filter((d) => d.export).map((d) => d.identifier)).toEqual(['orders-db']);
+    expect(config.discovery).toEqual({ tags: { 'rds-snapshot-vault:backup': 'true' }, export: false });
+    expect(config.export).toEqual({
+      prefix: 'exports',
+      lifecycle: { glacierAfterDays: 30, deepArchiveAfterDays: 180, expireAfterDays: 2555 },
+      glueCatalog: true,
+    });
+    expect(config.events).toEqual({ enabled: true });
+    expect(exportsEnabled(config)).toBe(true);
+  });
+});
+
+describe('config/same-account.json', () => {
+  it('parses into same-account mode: no vault account, vault Region us-west-2, source us-east-1', () => {
+    const config = projectConfig('same-account.json');
+    expect(config.vault.accountId).toBeUndefined();
+    expect(config.vault.externalId).toBeUndefined();
+    expect(config.vault.region).toBe('us-west-2');
+    expect(config.source.region).toBe('us-east-1');
+    expect(vaultModeOf(config)).toBe('same-account');
+    expect(vaultAccountIdOf(config)).toBe(config.source.accountId);
+    expect(exportsEnabled(config)).toBe(false);
+  });
 });
 
 describe('defaults', () => {
@@ -37,7 +76,23 @@ describe('defaults', () => {
     delete c.polling;
     delete c.schedule.enabled;
     delete c.schedule.timeZone;
+    delete c.vault.drRegions;
+    delete c.vault.drCopyMode;
+    delete c.events;
+    delete c.discovery;
+    delete c.export.prefix;
+    delete c.export.glueCatalog;
+    delete c.export.lifecycle;
+    delete c.databases[0].export;
+    c.databases[1].export = true;
     const config = parseConfig(c);
+    expect(config.vault.drRegions).toEqual([]);
+    expect(config.vault.drCopyMode).toBe('two-hop');
+    expect(config.events).toEqual({ enabled: true });
+    expect(config.discovery).toBeUndefined();
+    expect(config.export).toEqual({ prefix: 'exports', lifecycle: {}, glueCatalog: false });
+    expect(config.databases[0]!.export).toBe(false);
+    expect(config.retention.vault.gfs).toBeUndefined();
     expect(config.notifications.emails).toEqual([]);
     expect(config.concurrency.maxDatabasesInParallel).toBe(4);
     expect(config.polling.maxWaitHours).toBe(48);
@@ -54,12 +109,89 @@ const cases: Case[] = [
   ['deploymentName trailing hyphen', (c) => (c.deploymentName = 'vault-'), 'deploymentName', /hyphen/],
   ['source account not 12 digits', (c) => (c.source.accountId = '12345'), 'source.accountId', /12-digit/],
   ['source account a number', (c) => (c.source.accountId = 111111111111), 'source.accountId', /12-digit/],
-  ['vault account = source account', (c) => (c.vault.accountId = c.source.accountId), 'vault.accountId', /must differ/],
+  ['vault account = source account', (c) => (c.vault.accountId = c.source.accountId), 'vault.accountId', /must differ.*omit vault\.accountId/],
   ['region malformed', (c) => (c.source.region = 'US East'), 'source.region', /Region code/],
   ['regions in different partitions', (c) => (c.vault.region = 'cn-north-1'), 'vault.region', /partition/],
   ['externalId too short', (c) => (c.vault.externalId = 'short'), 'vault.externalId', /12-1224/],
   ['externalId bad characters', (c) => (c.vault.externalId = 'has spaces in it!'), 'vault.externalId', /12-1224/],
-  ['externalId missing', (c) => delete c.vault.externalId, 'vault.externalId', /required/],
+  ['externalId missing', (c) => delete c.vault.externalId, 'vault.externalId', /is required when vault\.accountId is set/],
+  ['externalId without accountId', (c) => delete c.vault.accountId, 'vault.externalId', /must be omitted without vault\.accountId/],
+  [
+    'same-account vault Region = source Region',
+    (c) => {
+      delete c.vault.accountId;
+      delete c.vault.externalId;
+    },
+    'vault.region',
+    /must differ from source\.region \(us-east-1\) in same-account mode/,
+  ],
+  [
+    'same-account DR Region = source Region',
+    (c) => {
+      delete c.vault.accountId;
+      delete c.vault.externalId;
+      c.vault.region = 'us-west-2';
+      c.vault.drRegions = ['us-east-1'];
+    },
+    'vault.drRegions[0]',
+    /must differ from source\.region \(us-east-1\) in same-account mode/,
+  ],
+  ['drRegions not an array', (c) => (c.vault.drRegions = 'us-west-2'), 'vault.drRegions', /array of AWS Region codes/],
+  ['drRegion malformed', (c) => (c.vault.drRegions = ['west']), 'vault.drRegions[0]', /Region code/],
+  ['drRegion = vault Region', (c) => (c.vault.drRegions = ['us-east-1']), 'vault.drRegions[0]', /must differ from vault\.region \(us-east-1\)/],
+  ['drRegion duplicated', (c) => (c.vault.drRegions = ['us-west-2', 'eu-west-1', 'us-west-2']), 'vault.drRegions[2]', /duplicates vault\.drRegions\[0\]/],
+  ['drRegion in another partition', (c) => (c.vault.drRegions = ['cn-north-1']), 'vault.drRegions[0]', /same partition/],
+  ['drCopyMode unknown', (c) => (c.vault.drCopyMode = 'direct'), 'vault.drCopyMode', /"two-hop".*"single-step"/],
+  ['database export not boolean', (c) => (c.databases[0].export = 'yes'), 'databases[0].export', /true or false/],
+  ['export block missing while a database exports', (c) => delete c.export, 'export', /is required when a database has "export": true/],
+  [
+    'export block missing while discovery exports',
+    (c) => {
+      delete c.export;
+      c.databases[0].export = false;
+      c.discovery.export = true;
+    },
+    'export',
+    /discovery\.export is true/,
+  ],
+  ['export prefix with leading slash', (c) => (c.export.prefix = '/exports'), 'export.prefix', /no leading, trailing or double "\/"/],
+  ['export prefix with spaces', (c) => (c.export.prefix = 'my exports'), 'export.prefix', /letters, digits/],
+  ['export prefix too long', (c) => (c.export.prefix = 'a'.repeat(201)), 'export.prefix', /at most 200/],
+  ['glacierAfterDays negative', (c) => (c.export.lifecycle.glacierAfterDays = -1), 'export.lifecycle.glacierAfterDays', /at least 0 days/],
+  ['expireAfterDays 0', (c) => (c.export.lifecycle = { expireAfterDays: 0 }), 'export.lifecycle.expireAfterDays', /at least 1 day/],
+  ['deepArchive before glacier', (c) => (c.export.lifecycle.deepArchiveAfterDays = 30), 'export.lifecycle.deepArchiveAfterDays', /greater than export\.lifecycle\.glacierAfterDays \(30 <= 30\)/],
+  ['expiry before deep archive', (c) => (c.export.lifecycle.expireAfterDays = 100), 'export.lifecycle.expireAfterDays', /greater than export\.lifecycle\.deepArchiveAfterDays/],
+  ['expiry before glacier without deep archive', (c) => (c.export.lifecycle = { glacierAfterDays: 90, expireAfterDays: 60 }), 'export.lifecycle.expireAfterDays', /greater than export\.lifecycle\.glacierAfterDays/],
+  ['lifecycle fractional days', (c) => (c.export.lifecycle.glacierAfterDays = 1.5), 'export.lifecycle.glacierAfterDays', /whole number/],
+  ['glueCatalog not boolean', (c) => (c.export.glueCatalog = 1), 'export.glueCatalog', /true or false/],
+  ['unknown export field', (c) => (c.export.bucketName = 'x'), 'export.bucketName', /unknown field/],
+  ['discovery without tags', (c) => (c.discovery = {}), 'discovery.tags', /required/],
+  ['discovery with empty tags', (c) => (c.discovery.tags = {}), 'discovery.tags', /at least one tag/],
+  ['discovery tag key reserved', (c) => (c.discovery.tags = { 'aws:backup': 'true' }), 'discovery.tags.aws:backup', /must not start with "aws:" or "rds:"/],
+  ['discovery tag key with bad characters', (c) => (c.discovery.tags = { 'back#up': 'true' }), 'discovery.tags.back#up', /1-128 letters/],
+  ['discovery tag value not a string', (c) => (c.discovery.tags = { backup: true }), 'discovery.tags.backup', /must be a string/],
+  ['discovery tag value too long', (c) => (c.discovery.tags = { backup: 'x'.repeat(257) }), 'discovery.tags.backup', /at most 256/],
+  ['discovery export not boolean', (c) => (c.discovery.export = 'no'), 'discovery.export', /true or false/],
+  ['events.enabled not boolean', (c) => (c.events.enabled = 'on'), 'events.enabled', /true or false/],
+  ['unknown events field', (c) => (c.events.bus = 'custom'), 'events.bus', /unknown field/],
+  ['gfs negative', (c) => (c.retention.vault.gfs = { daily: 7, weekly: -1 }), 'retention.vault.gfs.weekly', /0 or more/],
+  ['gfs fractional', (c) => (c.retention.source.gfs = { monthly: 1.5 }), 'retention.source.gfs.monthly', /whole number/],
+  ['gfs unknown generation', (c) => (c.retention.vault.gfs = { hourly: 24 }), 'retention.vault.gfs.hourly', /unknown field/],
+  [
+    'parallelism 6 with a cluster',
+    (c) => (c.concurrency.maxDatabasesInParallel = 6),
+    'concurrency.maxDatabasesInParallel',
+    /at most 5 when a database is an Aurora DB cluster or discovery is on \(found 6\)/,
+  ],
+  [
+    'parallelism 6 with discovery and no cluster',
+    (c) => {
+      c.databases = c.databases.filter((d: { kind: string }) => d.kind === 'instance');
+      c.concurrency.maxDatabasesInParallel = 6;
+    },
+    'concurrency.maxDatabasesInParallel',
+    /at most 5/,
+  ],
   ['no databases', (c) => (c.databases = []), 'databases', /at least one/],
   ['identifier starts with digit', (c) => (c.databases[2].identifier = '9db'), 'databases[2].identifier', /1-63 letters, digits or hyphens/],
   ['identifier with --', (c) => (c.databases[2].identifier = 'a--b'), 'databases[2].identifier', /"--"/],
@@ -87,6 +219,34 @@ const cases: Case[] = [
   ['unknown top-level field', (c) => (c.dryRun = true), 'dryRun', /unknown field/],
   ['unknown nested field', (c) => (c.vault.kmsKeyArn = 'x'), 'vault.kmsKeyArn', /unknown field/],
 ];
+
+describe('valid variants', () => {
+  it('accepts parallelism above 5 when there is no cluster and no discovery', () => {
+    const c = raw();
+    c.databases = c.databases.filter((d: { kind: string }) => d.kind === 'instance');
+    delete c.discovery;
+    c.concurrency.maxDatabasesInParallel = 20;
+    expect(parseConfig(c).concurrency.maxDatabasesInParallel).toBe(20);
+  });
+
+  it('accepts GFS counts, single-step DR copies and disabled events', () => {
+    const c = raw();
+    c.retention.vault.gfs = { daily: 7, weekly: 4, monthly: 12, yearly: 3 };
+    c.vault.drCopyMode = 'single-step';
+    c.vault.drRegions = ['us-west-2', 'eu-west-1'];
+    c.events.enabled = false;
+    const config = parseConfig(c);
+    expect(config.retention.vault.gfs).toEqual({ daily: 7, weekly: 4, monthly: 12, yearly: 3 });
+    expect(config.vault).toMatchObject({ drCopyMode: 'single-step', drRegions: ['us-west-2', 'eu-west-1'] });
+    expect(config.events.enabled).toBe(false);
+  });
+
+  it('deploys no export when an export block exists but nothing exports', () => {
+    const c = raw();
+    c.databases[0].export = false;
+    expect(exportsEnabled(parseConfig(c))).toBe(false);
+  });
+});
 
 describe('invalid configurations', () => {
   it.each(cases)('%s -> %s', (_description, mutate, path, message) => {

@@ -38,6 +38,14 @@ export interface Synthesized {
   readonly vault: Template;
   readonly sourceStack: SourceStack;
   readonly vaultStack: VaultStack;
+  /** One per `vault.drRegions` entry, in order. */
+  readonly drVaultStacks: readonly VaultStack[];
+  readonly drVaults: readonly Template[];
+}
+
+/** A configuration file of config/, parsed. */
+export function projectConfig(file: string): VaultConfig {
+  return loadConfig(join(PROJECT_ROOT, 'config', file));
 }
 
 /**
@@ -45,13 +53,21 @@ export interface Synthesized {
  * off (nag.test.ts runs both). Call once per file.
  */
 export function synth(config: VaultConfig = exampleConfig()): Synthesized {
-  const { sourceStack, vaultStack } = createApp(config, {
+  const { sourceStack, vaultStack, drVaultStacks } = createApp(config, {
     bundling: false,
     nag: false,
     validation: false,
     outdir: mkdtempSync(join(tmpdir(), 'rsv-infra-')),
   });
-  return { config, sourceStack, vaultStack, source: Template.fromStack(sourceStack), vault: Template.fromStack(vaultStack) };
+  return {
+    config,
+    sourceStack,
+    vaultStack,
+    drVaultStacks,
+    source: Template.fromStack(sourceStack),
+    vault: Template.fromStack(vaultStack),
+    drVaults: drVaultStacks.map((stack) => Template.fromStack(stack)),
+  };
 }
 
 /** A CloudFormation IAM policy statement as synthesized. */

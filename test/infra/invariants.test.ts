@@ -4,9 +4,9 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_METADATA_KEY } from '../../infra/constructs/vault-function';
+import { FUNCTION_METADATA_KEY, FUNCTION_NAMES } from '../../infra/constructs/vault-function';
 import { WORKFLOW_ALARMS } from '../../infra/constructs/workflow-alarms';
-import { type Statement, type Synthesized, actionsOf, asArray, configWith, roleStatements, synth } from './helpers';
+import { type Statement, type Synthesized, actionsOf, asArray, configWith, projectConfig, roleStatements, synth } from './helpers';
 
 /** Synthesizes on first use, then returns the same result (one synth per configuration per file). */
 function once(make: () => Synthesized): () => Synthesized {
@@ -28,6 +28,7 @@ const crossRegion = once(() =>
 const variants: Array<[string, () => Synthesized]> = [
   ['example', once(() => synth())],
   ['cross-Region', crossRegion],
+  ['same-account', once(() => synth(projectConfig('same-account.json')))],
 ];
 
 describe.each(variants)('%s configuration', (_name, make) => {
@@ -38,7 +39,27 @@ describe.each(variants)('%s configuration', (_name, make) => {
     templates = [
       ['source', s.source],
       ['vault', s.vault],
+      ...s.drVaults.map((t, i): [string, Template] => [`vault ${s.config.vault.drRegions[i]}`, t]),
     ];
+  });
+
+  it('every S3 bucket blocks public access, enforces TLS, is versioned and encrypted', () => {
+    for (const [name, t] of templates) {
+      for (const [id, bucket] of Object.entries(t.findResources('AWS::S3::Bucket'))) {
+        expect(bucket.Properties.PublicAccessBlockConfiguration, `${name} ${id}`).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        expect(bucket.Properties.VersioningConfiguration, `${name} ${id}`).toEqual({ Status: 'Enabled' });
+        expect(bucket.Properties.BucketEncryption, `${name} ${id}`).toBeDefined();
+        expect(bucket.DeletionPolicy, `${name} ${id}`).toBe('Retain');
+        const policies = Object.values(t.findResources('AWS::S3::BucketPolicy')).filter((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }));
+        const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+        expect(statements.some((st) => st.Effect === 'Deny' && JSON.stringify(st.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}'), `${name} ${id}`).toBe(true);
+      }
+    }
   });
 
   it('every KMS key has rotation on and is retained', () => {
@@ -93,7 +114,7 @@ describe.each(variants)('%s configuration', (_name, make) => {
   it('every Lambda function carries the function metadata, the common variables and an explicit runtime', () => {
     for (const [name, t] of templates) {
       for (const [id, fn] of Object.entries(t.findResources('AWS::Lambda::Function'))) {
-        expect(fn.Metadata?.[FUNCTION_METADATA_KEY], `${name} ${id}`).toMatch(/^[a-z-]+$/);
+        expect(FUNCTION_NAMES, `${name} ${id}`).toContain(fn.Metadata?.[FUNCTION_METADATA_KEY]);
         expect(Object.keys(fn.Properties.Environment.Variables), `${name} ${id}`).toEqual(
           expect.arrayContaining(['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS']),
         );
@@ -177,7 +198,7 @@ describe('cross-Region specifics', () => {
     const copy = fns.find((f) => f.Metadata?.[FUNCTION_METADATA_KEY] === 'cross-account-copy')!;
     expect(copy.Properties.Environment.Variables).toMatchObject({
       VAULT_REGION: 'eu-west-1',
-      VAULT_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:222222222222:alias/dr-vault',
+      VAULT_KMS_KEY_ALIAS: 'alias/dr-vault',
       VAULT_ROLE_ARN: 'arn:aws:iam::222222222222:role/dr-vault-vault-copy',
     });
     expect(s.sourceStack.stackName).toBe('dr-vault-source');

@@ -6,6 +6,7 @@ import {
   type Synthesized,
   actionsOf,
   asArray,
+  configWith,
   functionsByName,
   logicalIdOf,
   roleIdOfFunction,
@@ -20,13 +21,15 @@ beforeAll(() => {
 
 const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
 const OWN_ENV: Record<string, string[]> = {
-  'plan-run': ['DATABASES'],
+  'plan-run': ['DATABASES', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT'],
   'create-copy': ['SOURCE_KMS_KEY_ARN'],
   'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID'],
   share: ['VAULT_ACCOUNT_ID'],
-  'cross-account-copy': ['VAULT_ACCOUNT_ID', 'VAULT_REGION', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'VAULT_KMS_KEY_ID'],
+  'cross-account-copy': ['VAULT_ACCOUNT_ID', 'VAULT_REGION', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'VAULT_KMS_KEY_ALIAS'],
   'retention-sweep': [],
   notify: ['TOPIC_ARN'],
+  'export-to-s3': ['EXPORT_BUCKET', 'EXPORT_ROLE_ARN', 'EXPORT_KMS_KEY_ARN', 'EXPORT_PREFIX'],
+  'poll-export': [],
 };
 const VAULT_ROLE_ARN = 'arn:aws:iam::222222222222:role/rds-snapshot-vault-vault-copy';
 
@@ -40,9 +43,9 @@ function ownStatements(name: string): Statement[] {
 }
 
 describe('SourceStack functions', () => {
-  it('deploys the seven functions, each tagged with its functions/ folder', () => {
+  it('deploys the nine functions (export ones included), each tagged with its functions/ folder', () => {
     expect([...functionsByName(s.source).keys()].sort()).toEqual([...FUNCTION_NAMES].sort());
-    s.source.resourceCountIs('AWS::Lambda::Function', 7);
+    s.source.resourceCountIs('AWS::Lambda::Function', 9);
   });
 
   it.each(FUNCTION_NAMES)('%s has the shared defaults and exactly its environment variables', (name) => {
@@ -71,7 +74,14 @@ describe('SourceStack functions', () => {
 
   it('sets the values the handlers read', () => {
     const env = (name: string) => functionsByName(s.source).get(name)!.props.Environment.Variables;
-    expect(JSON.parse(env('plan-run').DATABASES)).toEqual(s.config.databases);
+    expect(JSON.parse(env('plan-run').DATABASES)).toEqual([
+      { identifier: 'orders-db', kind: 'instance', export: true },
+      { identifier: 'billing-db', kind: 'instance', export: false },
+      { identifier: 'legacy-reports', kind: 'instance', export: false },
+      { identifier: 'catalog-aurora', kind: 'cluster', export: false },
+    ]);
+    expect(JSON.parse(env('plan-run').DISCOVERY_TAGS)).toEqual({ 'rds-snapshot-vault:backup': 'true' });
+    expect(env('plan-run').DISCOVERY_EXPORT).toBe('false');
     const sourceKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('shareable manual copies') });
     expect(env('create-copy').SOURCE_KMS_KEY_ARN).toEqual({ 'Fn::GetAtt': [sourceKeyId, 'Arn'] });
     expect(env('poll-status')).toMatchObject({
@@ -85,7 +95,16 @@ describe('SourceStack functions', () => {
       VAULT_REGION: 'us-east-1',
       VAULT_ROLE_ARN,
       VAULT_EXTERNAL_ID: 'rsv-example-3f9c1b7e',
-      VAULT_KMS_KEY_ID: 'arn:aws:kms:us-east-1:222222222222:alias/rds-snapshot-vault',
+      VAULT_KMS_KEY_ALIAS: 'alias/rds-snapshot-vault',
+    });
+    const bucketId = logicalIdOf(s.source, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
+    const exportRoleId = exportRole();
+    const exportKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('S3 exports') });
+    expect(env('export-to-s3')).toMatchObject({
+      EXPORT_BUCKET: { Ref: bucketId },
+      EXPORT_ROLE_ARN: { 'Fn::GetAtt': [exportRoleId, 'Arn'] },
+      EXPORT_KMS_KEY_ARN: { 'Fn::GetAtt': [exportKeyId, 'Arn'] },
+      EXPORT_PREFIX: 'exports',
     });
     const topicId = Object.keys(s.source.findResources('AWS::SNS::Topic'))[0];
     expect(env('notify').TOPIC_ARN).toEqual({ Ref: topicId });
@@ -107,9 +126,74 @@ describe('SourceStack functions', () => {
   });
 });
 
+/** Logical ID of the role RDS assumes to write exports. */
+function exportRole(): string {
+  const ids = Object.entries(s.source.findResources('AWS::IAM::Role'))
+    .filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('export.rds.amazonaws.com'))
+    .map(([id]) => id);
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+}
+
 describe('SourceStack least privilege', () => {
-  it('plan-run calls nothing', () => {
-    expect(ownStatements('plan-run')).toEqual([]);
+  it('plan-run only describes databases and snapshots and lists tags, in the source account and Region', () => {
+    expect(ownStatements('plan-run')).toEqual([
+      {
+        Sid: 'DescribeDatabasesAndSnapshots',
+        Effect: 'Allow',
+        Action: [
+          'rds:DescribeDBClusterSnapshots',
+          'rds:DescribeDBClusters',
+          'rds:DescribeDBInstances',
+          'rds:DescribeDBSnapshots',
+          'rds:ListTagsForResource',
+        ],
+        Resource: [
+          'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*',
+          'arn:aws:rds:us-east-1:111111111111:cluster:*',
+          'arn:aws:rds:us-east-1:111111111111:db:*',
+          'arn:aws:rds:us-east-1:111111111111:snapshot:*',
+        ],
+      },
+    ]);
+  });
+
+  it('export-to-s3 starts and describes exports, passes only the export role and only to RDS export', () => {
+    const st = ownStatements('export-to-s3');
+    const exportKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('S3 exports') });
+    // No resource-level permissions exist for these two actions; the passable role bounds the export.
+    expect(st.find((x) => x.Sid === 'StartAndDescribeExportTasks')).toEqual({
+      Sid: 'StartAndDescribeExportTasks',
+      Effect: 'Allow',
+      Action: ['rds:DescribeExportTasks', 'rds:StartExportTask'],
+      Resource: '*',
+    });
+    expect(st.find((x) => x.Sid === 'PassExportRoleToRds')).toEqual({
+      Sid: 'PassExportRoleToRds',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: { 'Fn::GetAtt': [exportRole(), 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'export.rds.amazonaws.com' } },
+    });
+    expect(st.find((x) => x.Sid === 'UseExportKeyForExportTasks')).toMatchObject({
+      Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+      Resource: { 'Fn::GetAtt': [exportKeyId, 'Arn'] },
+    });
+    expect(st.flatMap(actionsOf).sort()).toEqual(
+      ['iam:PassRole', 'kms:CreateGrant', 'kms:DescribeKey', 'rds:DescribeExportTasks', 'rds:StartExportTask'].sort(),
+    );
+  });
+
+  it('poll-export only describes export tasks', () => {
+    expect(ownStatements('poll-export').flatMap(actionsOf)).toEqual(['rds:DescribeExportTasks']);
+  });
+
+  it('only export-to-s3 may pass a role, and only the export role', () => {
+    for (const [name] of functionsByName(s.source)) {
+      const passes = ownStatements(name).filter((x) => actionsOf(x).some((a) => a.startsWith('iam:')));
+      if (name === 'export-to-s3') expect(passes.map((x) => x.Resource)).toEqual([{ 'Fn::GetAtt': [exportRole(), 'Arn'] }]);
+      else expect(passes, name).toEqual([]);
+    }
   });
 
   it('create-copy copies, tags and describes in the source account and uses KMS through RDS', () => {
@@ -150,6 +234,9 @@ describe('SourceStack least privilege', () => {
     expect(assume).toHaveLength(1);
     expect(assume[0]?.Resource).toBe(VAULT_ROLE_ARN);
     expect(st.flatMap(actionsOf).sort()).toEqual(['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBSnapshots', 'sts:AssumeRole']);
+    // Cross-account mode: the vault copies are described through the vault role, never directly.
+    const describe = st.find((x) => x.Sid === 'DescribeSnapshotCopies')!;
+    expect(asArray(describe.Resource as string[]).every((r) => r.includes(':us-east-1:111111111111:'))).toBe(true);
   });
 
   it('cross-account-copy only assumes the vault role', () => {
@@ -272,5 +359,203 @@ describe('SourceStack workflows', () => {
 
   it('subscribes the configured e-mails to a KMS-encrypted, SSL-only topic', () => {
     s.source.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'sre-oncall@example.com' });
+  });
+});
+
+describe('SourceStack export storage', () => {
+  const exportBucket = () => logicalIdOf(s.source, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
+  const exportKey = () => logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('S3 exports') });
+
+  it('encrypts the export bucket with the rotating export key (SSE-KMS, bucket key)', () => {
+    const bucket = s.source.findResources('AWS::S3::Bucket')[exportBucket()]!;
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [exportKey(), 'Arn'] } } },
+      ],
+    });
+    const key = s.source.findResources('AWS::KMS::Key')[exportKey()]!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it('blocks all public access, versions objects, disables ACLs and logs access to its own log bucket', () => {
+    const bucket = s.source.findResources('AWS::S3::Bucket')[exportBucket()]!.Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    const logBucketId = bucket.LoggingConfiguration.DestinationBucketName.Ref as string;
+    expect(logBucketId).not.toBe(exportBucket());
+    expect(s.source.findResources('AWS::S3::Bucket')[logBucketId]!.Properties.PublicAccessBlockConfiguration.BlockPublicPolicy).toBe(true);
+  });
+
+  it('denies every request without TLS (enforceSSL) on both buckets', () => {
+    for (const id of Object.keys(s.source.findResources('AWS::S3::Bucket'))) {
+      const policy = Object.values(s.source.findResources('AWS::S3::BucketPolicy')).find(
+        (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }),
+      )!;
+      expect(policy.Properties.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Resource: [{ 'Fn::GetAtt': [id, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] }],
+        }),
+      );
+    }
+  });
+
+  it('moves exports to GLACIER and DEEP_ARCHIVE and expires them as configured', () => {
+    const rules = s.source.findResources('AWS::S3::Bucket')[exportBucket()]!.Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual([
+      {
+        Id: 'ExportLifecycle',
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        Transitions: [
+          { StorageClass: 'GLACIER', TransitionInDays: 30 },
+          { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 180 },
+        ],
+        ExpirationInDays: 2555,
+        NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+      },
+    ]);
+  });
+
+  it('lets only export.rds.amazonaws.com of this account assume the export role', () => {
+    const trust = s.source.findResources('AWS::IAM::Role')[exportRole()]!.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'export.rds.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+      },
+    ]);
+    expect(s.source.findResources('AWS::IAM::Role')[exportRole()]!.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('gives the export role only the documented S3 actions on the export prefix and KMS on the export key', () => {
+    const bucketArn = { 'Fn::GetAtt': [exportBucket(), 'Arn'] };
+    expect(roleStatements(s.source, exportRole())).toEqual([
+      {
+        Sid: 'WriteExports',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject*', 's3:GetObject*', 's3:PutObject*'],
+        Resource: { 'Fn::Join': ['', [bucketArn, '/exports/*']] },
+      },
+      { Sid: 'ListExportBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket'], Resource: bucketArn },
+      {
+        Sid: 'UseExportKey',
+        Effect: 'Allow',
+        Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:RetireGrant'],
+        Resource: { 'Fn::GetAtt': [exportKey(), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('catalogs the export prefix with a Glue crawler whose role only reads it', () => {
+    s.source.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'rds_snapshot_vault' }) });
+    const crawler = Object.values(s.source.findResources('AWS::Glue::Crawler'))[0]!.Properties;
+    expect(crawler).toMatchObject({
+      Name: 'rds-snapshot-vault-exports',
+      DatabaseName: 'rds_snapshot_vault',
+      Targets: { S3Targets: [{ Path: { 'Fn::Join': ['', ['s3://', { Ref: exportBucket() }, '/exports/']] } }] },
+      CrawlerSecurityConfiguration: { Ref: expect.any(String) },
+    });
+    const security = s.source.findResources('AWS::Glue::SecurityConfiguration')[crawler.CrawlerSecurityConfiguration.Ref]!;
+    expect(security.Properties.EncryptionConfiguration.CloudWatchEncryption.CloudWatchEncryptionMode).toBe('SSE-KMS');
+    const st = roleStatements(s.source, crawler.Role['Fn::GetAtt'][0]);
+    const s3Actions = st.flatMap(actionsOf).filter((a) => a.startsWith('s3:'));
+    expect(s3Actions.sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    const glueResources = st.filter((x) => actionsOf(x).some((a) => a.startsWith('glue:Create'))).flatMap((x) => asArray(x.Resource as string[]));
+    expect(glueResources.every((r) => r === 'arn:aws:glue:us-east-1:111111111111:catalog' || r.includes('rds_snapshot_vault'))).toBe(true);
+  });
+});
+
+describe('SourceStack snapshot events', () => {
+  it('starts BackupRun on automated DB and DB cluster snapshot events, with the event input transformer', () => {
+    const smId = logicalIdOf(s.source, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-BackupRun' });
+    s.source.resourceCountIs('AWS::Events::Rule', 1);
+    const rule = Object.values(s.source.findResources('AWS::Events::Rule'))[0]!.Properties;
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.rds'],
+      'detail-type': ['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event'],
+      detail: { EventID: ['RDS-EVENT-0091', 'RDS-EVENT-0169'] },
+    });
+    expect(rule.Targets).toHaveLength(1);
+    const target = rule.Targets[0];
+    expect(target.Arn).toEqual({ Ref: smId });
+    expect(target.InputTransformer).toEqual({
+      InputPathsMap: { arn: '$.detail.SourceArn' },
+      InputTemplate: '{"trigger":"event","sourceSnapshotArn":<arn>}',
+    });
+    expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 8 });
+    // The template becomes BackupRun input once EventBridge substitutes the (quoted) ARN.
+    const arn = 'arn:aws:rds:us-east-1:111111111111:snapshot:rds:orders-db-2026-11-20-05-10';
+    expect(JSON.parse(target.InputTransformer.InputTemplate.replace('<arn>', JSON.stringify(arn)))).toEqual({
+      trigger: 'event',
+      sourceSnapshotArn: arn,
+    });
+  });
+
+  it('uses a role that EventBridge of this account assumes and that may only start BackupRun', () => {
+    const smId = logicalIdOf(s.source, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-BackupRun' });
+    const target = Object.values(s.source.findResources('AWS::Events::Rule'))[0]!.Properties.Targets[0];
+    const roleId = target.RoleArn['Fn::GetAtt'][0] as string;
+    expect(roleStatements(s.source, roleId)).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: smId } }]);
+    expect(s.source.findResources('AWS::IAM::Role')[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+      },
+    ]);
+  });
+});
+
+describe('SourceStack without exports and events', () => {
+  let t: Synthesized;
+  beforeAll(() => {
+    t = synth(
+      configWith({
+        databases: [
+          { identifier: 'orders-db', kind: 'instance', export: false },
+          { identifier: 'catalog-aurora', kind: 'cluster' },
+        ],
+        discovery: { tags: { team: 'payments' }, export: false },
+        events: { enabled: false },
+      }),
+    );
+  });
+
+  it('creates no bucket, export role, Glue resources or export functions when nothing exports', () => {
+    t.source.resourceCountIs('AWS::S3::Bucket', 0);
+    t.source.resourceCountIs('AWS::Glue::Crawler', 0);
+    t.source.resourceCountIs('AWS::Glue::Database', 0);
+    expect(JSON.stringify(t.source.findResources('AWS::IAM::Role'))).not.toContain('export.rds.amazonaws.com');
+    const names = [...functionsByName(t.source).keys()];
+    expect(names).not.toContain('export-to-s3');
+    expect(names).not.toContain('poll-export');
+    expect(names).toHaveLength(7);
+    expect(t.sourceStack.exportStorage).toBeUndefined();
+  });
+
+  it('creates no EventBridge rule when events are disabled', () => {
+    t.source.resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  it('passes the discovery tags to plan-run', () => {
+    const env = functionsByName(t.source).get('plan-run')!.props.Environment.Variables;
+    // configWith deep-merges objects: the example's tag stays, the new one is added (all must match).
+    expect(JSON.parse(env.DISCOVERY_TAGS)).toEqual({ 'rds-snapshot-vault:backup': 'true', team: 'payments' });
+    expect(env.DISCOVERY_EXPORT).toBe('false');
   });
 });

@@ -1,6 +1,18 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Statement, type Synthesized, actionsOf, asArray, functionsByName, logicalIdOf, roleIdOfFunction, roleStatements, synth } from './helpers';
+import type { Template } from 'aws-cdk-lib/assertions';
+import {
+  type Statement,
+  type Synthesized,
+  actionsOf,
+  asArray,
+  configWith,
+  functionsByName,
+  logicalIdOf,
+  roleIdOfFunction,
+  roleStatements,
+  synth,
+} from './helpers';
 
 let s: Synthesized;
 let vaultRoleId: string;
@@ -79,19 +91,28 @@ describe('VaultStack', () => {
       for (const action of FORBIDDEN) expect(actionsOf(deny[0]!).some((g) => covers(g, action)), action).toBe(true);
     });
 
-    it('copies into the vault account and Region only, from the source account only', () => {
+    it('copies into the vault account in the vault and DR Regions only, from the source account or the vault itself', () => {
       const st = roleStatements(s.vault, vaultRoleId);
       const copy = st.find((x) => actionsOf(x).includes('rds:CopyDBSnapshot'))!;
       expect(asArray(copy.Resource as string[]).sort()).toEqual(
         [
           'arn:aws:rds:us-east-1:222222222222:snapshot:*',
           'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:*',
+          'arn:aws:rds:us-west-2:222222222222:snapshot:*',
+          'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:*',
           'arn:aws:rds:us-east-1:111111111111:snapshot:*',
           'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*',
         ].sort(),
       );
       const tag = st.find((x) => actionsOf(x).includes('rds:AddTagsToResource'))!;
-      expect(asArray(tag.Resource as string[]).every((r) => r.includes(':222222222222:'))).toBe(true);
+      expect(asArray(tag.Resource as string[]).sort()).toEqual(
+        [
+          'arn:aws:rds:us-east-1:222222222222:snapshot:*',
+          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:*',
+          'arn:aws:rds:us-west-2:222222222222:snapshot:*',
+          'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:*',
+        ].sort(),
+      );
     });
 
     it('uses the vault key and, only through RDS, the source account keys', () => {
@@ -101,9 +122,18 @@ describe('VaultStack', () => {
       expect(actionsOf(onVaultKey).sort()).toEqual(
         ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'].sort(),
       );
+      // Only through RDS (of the vault Regions): never callable directly, e.g. to CreateGrant for itself.
+      expect(onVaultKey.Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-east-1.amazonaws.com', 'rds.us-west-2.amazonaws.com'] } });
       const onSource = st.find((x) => x.Resource === 'arn:aws:kms:us-east-1:111111111111:key/*')!;
       expect(onSource.Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-east-1.amazonaws.com'] } });
-      expect(st).toHaveLength(2);
+      // The DR Region's key is created by the DR vault stack: key/* there, through RDS, with the vault alias only.
+      const onDr = st.find((x) => x.Resource === 'arn:aws:kms:us-west-2:222222222222:key/*')!;
+      expect(onDr.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': ['rds.us-west-2.amazonaws.com'] },
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/rds-snapshot-vault'] },
+      });
+      expect(actionsOf(onDr).sort()).toEqual(actionsOf(onVaultKey).sort());
+      expect(st).toHaveLength(3);
     });
   });
 
@@ -151,5 +181,77 @@ describe('VaultStack', () => {
       s.vault.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
       s.vault.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'sre-oncall@example.com' });
     });
+  });
+});
+
+describe('DR vault stacks', () => {
+  let dr: Template;
+  beforeAll(() => {
+    expect(s.drVaultStacks).toHaveLength(1);
+    dr = s.drVaults[0]!;
+  });
+
+  it('deploys one <name>-vault-<region> stack per DR Region, in the vault account, protected from termination', () => {
+    const stack = s.drVaultStacks[0]!;
+    expect(stack.stackName).toBe('rds-snapshot-vault-vault-us-west-2');
+    expect(stack.account).toBe('222222222222');
+    expect(stack.region).toBe('us-west-2');
+    expect(stack.terminationProtection).toBe(true);
+    expect(stack.isPrimary).toBe(false);
+    expect(s.vaultStack.isPrimary).toBe(true);
+  });
+
+  it('has a rotating, retained vault key with the same alias as the primary Region', () => {
+    const id = logicalIdOf(dr, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('copies kept in the vault') });
+    const key = dr.findResources('AWS::KMS::Key')[id]!;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    dr.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/rds-snapshot-vault', TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
+    for (const st of key.Properties.KeyPolicy.Statement as Statement[]) {
+      expect(JSON.stringify(st.Principal)).toContain(':iam::222222222222:root');
+    }
+  });
+
+  it('has no copy role and trusts nothing from the source account', () => {
+    expect(s.drVaultStacks[0]!.vaultCopyRole).toBeUndefined();
+    expect(Object.values(dr.findResources('AWS::IAM::Role')).map((r) => r.Properties.RoleName)).not.toContain('rds-snapshot-vault-vault-copy');
+    expect(JSON.stringify(dr.toJSON())).not.toContain('111111111111');
+  });
+
+  it('sweeps that Region\'s managed copies with its own retention-sweep, VaultRetention, schedule, topic and alarms', () => {
+    const fn = functionsByName(dr).get('retention-sweep')!;
+    expect([...functionsByName(dr).keys()]).toEqual(['retention-sweep']);
+    const deletes = roleStatements(dr, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
+    expect(deletes.map((st) => st.Resource)).toEqual([
+      'arn:aws:rds:us-west-2:222222222222:snapshot:*',
+      'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:*',
+    ]);
+    const smId = logicalIdOf(dr, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-VaultRetention' });
+    dr.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 12 * * ? *)', Target: Match.objectLike({ Arn: { Ref: smId } }) });
+    dr.resourceCountIs('AWS::SNS::Topic', 1);
+    dr.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  });
+
+  it('creates one stack per DR Region in order, and single-step lets RDS in the DR Regions use the source key', () => {
+    const multi = synth(configWith({ vault: { drRegions: ['us-west-2', 'eu-west-1'], drCopyMode: 'single-step' } }));
+    expect(multi.drVaultStacks.map((x) => [x.stackName, x.region])).toEqual([
+      ['rds-snapshot-vault-vault-us-west-2', 'us-west-2'],
+      ['rds-snapshot-vault-vault-eu-west-1', 'eu-west-1'],
+    ]);
+    const roleId = logicalIdOf(multi.vault, 'AWS::IAM::Role', { RoleName: 'rds-snapshot-vault-vault-copy' });
+    const onSource = roleStatements(multi.vault, roleId).find((x) => x.Resource === 'arn:aws:kms:us-east-1:111111111111:key/*')!;
+    expect(onSource.Condition?.StringEquals?.['kms:ViaService']).toEqual([
+      'rds.us-east-1.amazonaws.com',
+      'rds.us-west-2.amazonaws.com',
+      'rds.eu-west-1.amazonaws.com',
+    ]);
+    const sourceKey = Object.values(multi.source.findResources('AWS::KMS::Key')).find((k) => String(k.Properties.Description).includes('shareable'))!;
+    for (const st of (sourceKey.Properties.KeyPolicy.Statement as Statement[]).filter((x) => JSON.stringify(x.Principal).includes('222222222222'))) {
+      expect(st.Condition?.StringEquals?.['kms:ViaService']).toEqual([
+        'rds.us-east-1.amazonaws.com',
+        'rds.us-west-2.amazonaws.com',
+        'rds.eu-west-1.amazonaws.com',
+      ]);
+    }
   });
 });

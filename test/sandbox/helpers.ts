@@ -4,6 +4,7 @@
  */
 import { ModifyDBSnapshotAttributeCommand, RDSClient } from '@aws-sdk/client-rds';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { expect } from 'vitest';
@@ -23,6 +24,7 @@ export interface World {
   kms(principalArn: string, region?: string): KMSClient;
   sns(principalArn: string, region?: string): SNSClient;
   sts(principalArn: string, region?: string): STSClient;
+  s3(principalArn: string, region?: string): S3Client;
 }
 
 /** A fresh, installed sandbox (call `world.sandbox.uninstall()` in afterEach). */
@@ -35,6 +37,7 @@ export function newWorld(start = new Date('2026-11-20T05:00:00.000Z')): World {
     kms: (p, region = R1) => new KMSClient({ region, credentials: sandbox.credentialsFor(p) }),
     sns: (p, region = R1) => new SNSClient({ region, credentials: sandbox.credentialsFor(p) }),
     sts: (p, region = R1) => new STSClient({ region, credentials: sandbox.credentialsFor(p) }),
+    s3: (p, region = R1) => new S3Client({ region, credentials: sandbox.credentialsFor(p) }),
   };
 }
 
@@ -73,4 +76,17 @@ export async function expectAwsError(p: Promise<unknown>, name: string): Promise
   expect(caught, `expected ${name} to be thrown`).toBeInstanceOf(Error);
   expect((caught as Error).name).toBe(name);
   return caught as Error & { $metadata?: { httpStatusCode?: number } };
+}
+
+/** An identity policy document allowing `actions` on `resource`. */
+export const allow = (actions: string[], resource: string | string[] = '*'): PolicyDocument => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: resource }] });
+
+/** Registers a role of `accountId` with the given identity policies (trusting the account root). @returns role ARN */
+export function role(w: World, accountId: string, roleName: string, policies: PolicyDocument[], trustPolicy?: PolicyDocument): string {
+  return w.sandbox.iam.putRole({
+    accountId,
+    roleName,
+    trustPolicy: trustPolicy ?? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: root(accountId) }, Action: 'sts:AssumeRole' }] },
+    policies,
+  });
 }

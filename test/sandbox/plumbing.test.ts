@@ -53,7 +53,7 @@ describe('sandbox plumbing', () => {
     expect(w.sandbox.credentialsFor(roleArn)).toEqual(w.sandbox.credentialsFor(roleArn));
   });
 
-  it('operations the sandbox does not simulate fail with NotImplemented (S3 is a stub)', async () => {
+  it('operations the sandbox does not simulate fail with NotImplemented (e.g. S3 ListBuckets)', async () => {
     w = newWorld();
     const s3 = new S3Client({ region: R1, credentials: w.sandbox.credentialsFor(root(SOURCE)) });
     const e = await expectAwsError(s3.send(new ListBucketsCommand({})), 'NotImplemented');
@@ -69,5 +69,30 @@ describe('sandbox plumbing', () => {
     expect((RDSClient.prototype.send as unknown as { restore?: unknown }).restore).toBeUndefined();
     const other = new AwsSandbox({ clock: new VirtualClock() });
     other.uninstall(); // safe when never installed
+  });
+});
+
+describe('issued credentials', () => {
+  it('never reuses an access key: 2,000 sessions keep mapping to their own principals', async () => {
+    const { AwsSandbox } = await import('../../sandbox/aws');
+    const { VirtualClock } = await import('../../sandbox/clock');
+    const { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const sandbox = new AwsSandbox({ clock: new VirtualClock() });
+    sandbox.install();
+    try {
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'sts:AssumeRole' }] };
+      const target = sandbox.iam.putRole({ accountId: '222222222222', roleName: 'target', trustPolicy: trust, policies: [] });
+      const root = new STSClient({ region: 'us-east-1', credentials: sandbox.credentialsFor('arn:aws:iam::111111111111:root') });
+      const keys = new Set<string>();
+      for (let i = 0; i < 2000; i++) {
+        const out = await root.send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: `s${i}` }));
+        keys.add(out.Credentials!.AccessKeyId!);
+      }
+      expect(keys.size).toBe(2000);
+      const me = await root.send(new GetCallerIdentityCommand({}));
+      expect(me.Arn).toBe('arn:aws:iam::111111111111:root');
+    } finally {
+      sandbox.uninstall();
+    }
   });
 });

@@ -60,12 +60,14 @@ describe('retention across eight daily runs', () => {
   it('the source account never deleted anything in the vault', () => {
     const vaultDeletes = env.sandbox.calls.filter((c) => c.accountId === env.config.vault.accountId && /^Delete/.test(c.operation));
     expect(vaultDeletes).toHaveLength(0);
-    const { accountId, region } = env.config.vault;
+    const { region } = env.config.vault;
+    const accountId = env.config.vault.accountId!;
     for (const { identifier } of FLEET) expect(copies(accountId, region, identifier)).toHaveLength(DAYS);
   });
 
   it('a dry run of VaultRetention reports what it would delete and deletes nothing', async () => {
-    const { accountId, region } = env.config.vault;
+    const { region } = env.config.vault;
+    const accountId = env.config.vault.accountId!;
     const before = env.sandbox.rds.listSnapshots(accountId, region).length;
     const run = await env.startVaultRetention({ dryRun: true }, 'vault-dry-run');
     expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
@@ -77,7 +79,8 @@ describe('retention across eight daily runs', () => {
   it('VaultRetention, run by the vault account, deletes only managed copies past the vault policy', async () => {
     const run = await env.startVaultRetention({}, 'vault-retention');
     expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
-    const { accountId, region } = env.config.vault;
+    const { region } = env.config.vault;
+    const accountId = env.config.vault.accountId!;
     for (const { identifier } of FLEET) expect(copies(accountId, region, identifier)).toEqual(['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26', '2026-11-27']);
     const deletes = env.sandbox.calls.filter((c) => c.accountId === accountId && /^Delete/.test(c.operation) && !c.errorName);
     expect(deletes).toHaveLength(6);

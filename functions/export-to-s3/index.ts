@@ -1,0 +1,84 @@
+/**
+ * export-to-s3 Lambda: starts the export (Apache Parquet) of the run's manual copy to the export
+ * bucket with StartExportTask, or reuses the task a previous attempt started.
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID,
+ * - `EXPORT_BUCKET`: bucket name, in AWS_REGION (the snapshot's Region);
+ * - `EXPORT_PREFIX`: key prefix, e.g. `exports` (no colon; leading/trailing slashes are dropped);
+ * - `EXPORT_ROLE_ARN`: the role RDS assumes to write (trusted by export.rds.amazonaws.com);
+ * - `EXPORT_KMS_KEY_ARN`: KMS key ARN in ACCOUNT_ID and AWS_REGION that encrypts the export.
+ * AWS: rds:StartExportTask, rds:DescribeExportTasks, iam:PassRole on EXPORT_ROLE_ARN
+ * (iam:PassedToService export.rds.amazonaws.com), kms:CreateGrant + kms:DescribeKey on the key.
+ * Input {@link ExportToS3Input}, output {@link ExportToS3Output}.
+ * Errors: InvalidEnvironment, InvalidInput, SnapshotNotAvailable, SnapshotNotFound,
+ * ExportTaskIdentifierConflict, ExportTaskLimitReached (retry with long backoff), ExportConfigurationInvalid.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import type { ExportToS3Input, ExportToS3Output } from '../shared/contracts.js';
+import { baseEnvShape, bucketNameSchema, kmsKeyArnSchema, kmsKeyLocatedIn, roleArnSchema } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../shared/schemas.js';
+import { exportToS3 } from './export.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+export { exportTaskIdentifier } from '../shared/exports.js';
+
+/**
+ * S3 key prefix: 1-200 characters, no colon (RDS export rejects prefixes with `:`, see
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html limitations).
+ */
+const prefixSchema = z.pipe(
+  z.string().check(z.regex(/^[^:]{1,200}$/, 'must be 1-200 characters without ":"')),
+  z.transform((p: string) => p.replace(/^\/+|\/+$/g, '')),
+);
+
+const envShape = z.object({
+  ...baseEnvShape,
+  EXPORT_BUCKET: bucketNameSchema,
+  EXPORT_PREFIX: prefixSchema,
+  EXPORT_ROLE_ARN: roleArnSchema,
+  EXPORT_KMS_KEY_ARN: kmsKeyArnSchema,
+});
+
+/** Environment of export-to-s3; the key must be in ACCOUNT_ID and AWS_REGION. */
+export const envSchema = envShape.check(kmsKeyLocatedIn<z.infer<typeof envShape>>('EXPORT_KMS_KEY_ARN', 'ACCOUNT_ID', 'AWS_REGION'));
+
+/** Event schema. */
+export const inputSchema: z.ZodMiniType<ExportToS3Input> = z.object({
+  database: databaseRefSchema,
+  runId: runIdSchema,
+  snapshot: snapshotRefSchema,
+});
+
+/** Builds the export-to-s3 handler; see {@link exportToS3}. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<ExportToS3Output> {
+  return makeHandler({
+    name: 'export-to-s3',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { config, clients, now, metrics }) => {
+      const out = await exportToS3(
+        clients.rds({ region: config.AWS_REGION }),
+        input,
+        {
+          accountId: config.ACCOUNT_ID,
+          region: config.AWS_REGION,
+          bucket: config.EXPORT_BUCKET,
+          prefix: config.EXPORT_PREFIX,
+          roleArn: config.EXPORT_ROLE_ARN,
+          kmsKeyArn: config.EXPORT_KMS_KEY_ARN,
+        },
+        now(),
+      );
+      metrics.count(out.created ? 'ExportTasksStarted' : 'ExportTasksReused');
+      return out;
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

@@ -1,0 +1,54 @@
+/**
+ * poll-export Lambda: reports an export task's status and the next wait (300-3600 s) for the
+ * ExportToS3 wait loop.
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID. AWS: rds:DescribeExportTasks (in the task's Region).
+ * Input {@link PollExportInput}, output {@link PollExportOutput}.
+ * Errors: InvalidEnvironment, InvalidInput, ExportTaskNotFound, ExportTaskFailed, ExportTaskIdentifierConflict.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import type { ExportTaskRef, PollExportInput, PollExportOutput } from '../shared/contracts.js';
+import { baseEnvShape, nonEmpty, regionSchema } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { snapshotArnSchema } from '../shared/schemas.js';
+import { pollExport } from './poll.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+export { MAX_EXPORT_POLL_SECONDS, MIN_EXPORT_POLL_SECONDS, nextExportPollSeconds } from './poll.js';
+
+/** Environment of poll-export. */
+export const envSchema = z.object({ ...baseEnvShape });
+
+/** {@link ExportTaskRef} (unknown keys stripped). */
+export const exportTaskRefSchema: z.ZodMiniType<ExportTaskRef> = z.object({
+  identifier: nonEmpty,
+  sourceArn: snapshotArnSchema,
+  region: regionSchema,
+  s3Bucket: nonEmpty,
+  s3Prefix: z.string(),
+  s3Uri: nonEmpty,
+  status: z.string(),
+});
+
+/** Event schema. */
+export const inputSchema: z.ZodMiniType<PollExportInput> = z.object({
+  exportTask: exportTaskRefSchema,
+  attempt: z.number().check(z.int(), z.gte(0)),
+});
+
+/** Builds the poll-export handler; see {@link pollExport}. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<PollExportOutput> {
+  return makeHandler({
+    name: 'poll-export',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { clients, now }) => pollExport(clients.rds({ region: input.exportTask.region }), input, now()),
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);
