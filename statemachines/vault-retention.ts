@@ -18,7 +18,7 @@ export interface VaultRetentionProps {
   readonly retentionSweep: IFunction;
   /** The vault's own SNS topic for the retention summary. */
   readonly topic: ITopic;
-  /** Databases whose vault copies are swept. Copies of databases removed from this list are kept. */
+  /** Databases whose vault copies are swept, besides those found with managed copies in the Region. */
   readonly databases: readonly DatabaseRef[];
   readonly policy: RetentionPolicy;
   /**
@@ -41,6 +41,8 @@ export interface VaultRetentionProps {
  *
  * Steps:
  * 1. `LoadRetentionPolicy` - the configured databases and vault retention policy (fixed at synth).
+ *    `ListVaultDatabases` adds every database with managed copies in this Region (tag-discovered
+ *    databases, and databases removed from the config, whose copies stay under the policy).
  * 2. `SweepDatabases` (Map) -> `SweepVaultRetention` per database; a failure is recorded
  *    (`SweepFailed`) and the others go on.
  * 3. `SummariseSweep` -> `PublishSweepSummary` (SNS, the vault's own topic).
@@ -88,8 +90,26 @@ export class VaultRetention extends Construct {
     });
     sweep.addCatch(sweepFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
 
+    // The configured databases plus every database with managed copies here (tag-discovered ones,
+    // and ones removed from the config: their copies stay under the policy). Falls back to the
+    // configured list if the listing fails, so a describe outage never skips the sweep entirely.
+    const list = new tasks.LambdaInvoke(this, 'ListVaultDatabases', {
+      lambdaFunction: props.retentionSweep,
+      payload: sfn.TaskInput.fromObject({ listDatabases: { 'configured.$': '$.config.databases' } }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: '$.inventory',
+      comment: 'List the databases with managed copies in this Region, besides the configured ones.',
+    });
+    retryTransient(list);
+    const useConfigured = new sfn.Pass(this, 'UseConfiguredDatabases', {
+      parameters: { 'databases.$': '$.config.databases', 'listError.$': '$.listError' },
+      resultPath: '$.inventory',
+    });
+    list.addCatch(useConfigured, { errors: ['States.ALL'], resultPath: '$.listError' });
+
     const map = new sfn.Map(this, 'SweepDatabases', {
-      itemsPath: '$.config.databases',
+      itemsPath: '$.inventory.databases',
       itemSelector: {
         'database.$': '$$.Map.Item.Value',
         'policy.$': '$.config.policy',
@@ -161,10 +181,12 @@ export class VaultRetention extends Construct {
     map
       .next(summarise)
       .next(new sfn.Choice(this, 'AnySweepFailures').when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailures).otherwise(noFailures));
+    list.next(map);
+    useConfigured.next(map);
     const definition = load.next(
       new sfn.Choice(this, 'IsDryRunGiven')
-        .when(sfn.Condition.isPresent('$.dryRun'), dryRunGiven.next(map))
-        .otherwise(dryRunDefault.next(map)),
+        .when(sfn.Condition.isPresent('$.dryRun'), dryRunGiven.next(list))
+        .otherwise(dryRunDefault.next(list)),
     );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {

@@ -1,18 +1,22 @@
 /**
  * retention-sweep Lambda: applies the retention policy to one database's managed copies in the
- * account and Region it runs in (source account, or the vault account for vault retention).
+ * account and Region it runs in (source account, or the vault account for vault retention); or,
+ * given `{ listDatabases: { configured } }`, lists the databases a retention run covers there
+ * (see inventory.ts).
  *
  * Environment: AWS_REGION, ACCOUNT_ID.
  * Input {@link RetentionSweepInput} (unknown top-level keys rejected: a misspelt `dryRun` must not
- * silently delete), output {@link RetentionSweepOutput}.
+ * silently delete) -> {@link RetentionSweepOutput}, or {@link ListManagedDatabasesInput} ->
+ * {@link ListManagedDatabasesOutput}.
  * Errors: InvalidEnvironment, InvalidInput; AWS errors unchanged.
  */
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
-import type { RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../shared/contracts.js';
+import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../shared/contracts.js';
 import { baseEnvShape, nonEmpty } from '../shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
 import { databaseRefSchema } from '../shared/schemas.js';
+import { listManagedDatabases } from './inventory.js';
 import { sweep } from './sweep.js';
 
 export type { HandlerDeps } from '../shared/handler.js';
@@ -42,22 +46,48 @@ export const policySchema: z.ZodMiniType<RetentionPolicy> = z.strictObject({
   }),
 );
 
-/** Event schema (strict at the top level and in `policy`). */
-export const inputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObject({
+/** Sweep event schema (strict at the top level and in `policy`). */
+export const sweepInputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObject({
   database: databaseRefSchema,
   policy: policySchema,
   dryRun: z.optional(z.boolean()),
   protectIdentifier: z.optional(nonEmpty),
 });
 
+/** List event schema: `{ listDatabases: { configured: DatabaseRef[] } }` (VaultRetention's first step). */
+export const listInputSchema: z.ZodMiniType<ListManagedDatabasesInput> = z.strictObject({
+  listDatabases: z.strictObject({ configured: z.array(databaseRefSchema) }),
+});
+
+type RetentionEvent = RetentionSweepInput | ListManagedDatabasesInput;
+
+/**
+ * Either event: a sweep of one database, or (with a `listDatabases` key) the list of databases to
+ * sweep. The shape is chosen by that key first, so validation errors keep their field paths.
+ */
+export const inputSchema: z.ZodMiniType<RetentionEvent> = z.pipe(
+  z.unknown(),
+  z.transform((event: unknown, ctx) => {
+    const schema: z.ZodMiniType<RetentionEvent> =
+      event !== null && typeof event === 'object' && 'listDatabases' in event ? listInputSchema : sweepInputSchema;
+    const parsed = schema.safeParse(event);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: event } as never);
+    return z.NEVER;
+  }),
+);
+
 /** Builds the retention-sweep handler; see {@link sweep} and {@link decideRetention}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<RetentionSweepOutput> {
+export function createHandler(deps: HandlerDeps): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput> {
   return makeHandler({
     name: 'retention-sweep',
     deps,
     envSchema,
     inputSchema,
-    run: async (input, { config, clients, now, metrics }) => {
+    run: async (input, { config, clients, now, metrics }): Promise<RetentionSweepOutput | ListManagedDatabasesOutput> => {
+      if ('listDatabases' in input) {
+        return { databases: await listManagedDatabases(clients.rds({ region: config.AWS_REGION }), input.listDatabases.configured) };
+      }
       const out = await sweep(clients.rds({ region: config.AWS_REGION }), input, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());
       if (!out.dryRun) metrics.count('SnapshotsDeleted', out.deleted.length);
       return out;

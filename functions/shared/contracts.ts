@@ -260,6 +260,18 @@ export interface RetentionSweepOutput {
   readonly dryRun: boolean;
 }
 
+/**
+ * VaultRetention's first step: the configured databases plus every database with managed copies
+ * in this account and Region (so tag-discovered databases and databases removed from the config
+ * stay under the retention policy).
+ */
+export interface ListManagedDatabasesInput {
+  readonly listDatabases: { readonly configured: readonly DatabaseRef[] };
+}
+export interface ListManagedDatabasesOutput {
+  readonly databases: readonly DatabaseRef[];
+}
+
 // ---------------------------------------------------------------- notify
 
 /** DatabaseBackup execution output (child of BackupRun). */

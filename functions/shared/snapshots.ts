@@ -188,23 +188,27 @@ export async function describeSnapshot(rds: RDSClient, kind: DatabaseKind, ident
 }
 
 /**
- * Lists every snapshot of a database of the given type (`automated` or `manual`), following
+ * Lists every snapshot of a database (or, without `identifier`, of every database of that kind) of
+ * the given type (`automated` or `manual`), following
  * `Marker` pagination with the SDK paginators (100 per page).
  */
 export async function listSnapshots(
   rds: RDSClient,
-  database: DatabaseRef,
+  database: DatabaseRef | { readonly kind: DatabaseKind; readonly identifier?: undefined },
   snapshotType: 'automated' | 'manual',
 ): Promise<SnapshotRecord[]> {
   const out: SnapshotRecord[] = [];
   if (database.kind === 'cluster') {
     const pages = paginateDescribeDBClusterSnapshots(
       { client: rds, pageSize: 100 },
-      { DBClusterIdentifier: database.identifier, SnapshotType: snapshotType },
+      { ...(database.identifier !== undefined && { DBClusterIdentifier: database.identifier }), SnapshotType: snapshotType },
     );
     for await (const page of pages) for (const s of page.DBClusterSnapshots ?? []) out.push(fromDbClusterSnapshot(s));
   } else {
-    const pages = paginateDescribeDBSnapshots({ client: rds, pageSize: 100 }, { DBInstanceIdentifier: database.identifier, SnapshotType: snapshotType });
+    const pages = paginateDescribeDBSnapshots(
+      { client: rds, pageSize: 100 },
+      { ...(database.identifier !== undefined && { DBInstanceIdentifier: database.identifier }), SnapshotType: snapshotType },
+    );
     for await (const page of pages) for (const s of page.DBSnapshots ?? []) out.push(fromDbSnapshot(s));
   }
   return out;

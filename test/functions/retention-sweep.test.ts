@@ -36,6 +36,31 @@ beforeEach(() => {
   t = testClients();
 });
 
+describe('retention-sweep listDatabases (VaultRetention\'s first step)', () => {
+  it('returns the configured databases, then every other database with managed copies, never one with only unmanaged copies', async () => {
+    routeDescribes(t.sourceRds, {
+      instancePages: [
+        [managed('rsv-orders-1', 1), dbSnapshot({ id: 'rsv-analytics-1', type: 'manual', created: daysAgo(2), db: 'analytics-db', tags: managedTagList('analytics-db', 'arn:a') })],
+        [dbSnapshot({ id: 'hand-made', type: 'manual', created: daysAgo(3), db: 'scratch-db', tags: [] })],
+      ],
+      clusterPages: [[dbClusterSnapshot({ id: 'rsv-users-1', type: 'manual', created: daysAgo(1), db: 'users', tags: managedTagList('users', 'arn:u') })]],
+    });
+    const out = (await invoke({ listDatabases: { configured: [database, { identifier: 'billing-db', kind: 'instance' }] } })) as unknown as { databases: unknown[] };
+    expect(out.databases).toEqual([
+      database,
+      { identifier: 'billing-db', kind: 'instance' },
+      { identifier: 'analytics-db', kind: 'instance' },
+      { identifier: 'users', kind: 'cluster' },
+    ]);
+    expect(t.sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+  });
+
+  it('rejects a list event with extra keys (it must never be mistaken for a sweep)', async () => {
+    const err = await caught(() => invoke({ listDatabases: { configured: [] }, policy }));
+    expect(err.name).toBe('InvalidInput');
+  });
+});
+
 describe('retention-sweep handler', () => {
   it('deletes only old managed copies across pages, never unmanaged ones, and reports account/Region', async () => {
     routeDescribes(t.sourceRds, {

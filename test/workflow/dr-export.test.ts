@@ -200,5 +200,10 @@ describe('event-driven start and tag discovery', () => {
     const ids = run.children.map((c) => (c.input as { database: { identifier: string } }).database.identifier);
     expect(ids).toEqual(['billing-db', 'analytics-db']);
     expect(env.sandbox.rds.listSnapshots(config.vault.accountId!, config.vault.region).map((s) => s.dbIdentifier).sort()).toEqual(['analytics-db', 'billing-db']);
+    // The vault's retention covers the discovered database too (its copies are found by their managed tag).
+    const sweep = await env.startVaultRetention({ dryRun: true });
+    expect(sweep.status, `${sweep.error} ${sweep.cause}`).toBe('SUCCEEDED');
+    const swept = (sweep.output as { results: Array<{ database: { identifier: string } }> }).results.map((r) => r.database.identifier);
+    expect(swept).toContain('analytics-db');
   });
 });
