@@ -112,7 +112,8 @@ export class SourceStack extends Stack {
       expression: config.schedule.cron,
       timeZone: config.schedule.timeZone,
       enabled: config.schedule.enabled,
-      input: {},
+      // The trigger shows in the execution input and the run report; every configured (and discovered) database.
+      input: { trigger: 'schedule' },
       description: 'rds-snapshot-vault: back up all configured databases',
     });
 

@@ -340,7 +340,7 @@ describe('SourceStack workflows', () => {
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
-      Target: { Arn: { Ref: smId }, Input: '{}', RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
+      Target: { Arn: { Ref: smId }, Input: '{"trigger":"schedule"}', RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
     });
     const roleId = schedule.Target.RoleArn['Fn::GetAtt'][0] as string;
     expect(roleStatements(s.source, roleId)).toEqual([

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: speed and size figures that tests must not time.
+ *
+ * 1. Retention decisions: `decideRetention` on histories of 400 managed copies (plain and GFS).
+ * 2. A fleet run on the sandbox: BackupRun over 20 databases (20-500 GiB, DR Region, one export),
+ *    wall time, virtual time, state transitions (what Step Functions bills, $0.025 per 1,000),
+ *    history events of the largest execution (cap: 25,000), heap used.
+ * 3. Lambda bundle sizes: each functions/<name>/index.ts bundled as the stack does (esbuild, ESM,
+ *    minified, SDK included), in KiB.
+ *
+ * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
+ */
+import '../sandbox/polyfills';
+import { readdirSync } from 'node:fs';
+import { build } from 'esbuild';
+import { decideRetention, type RetentionCandidate } from '../functions/retention-sweep/policy';
+import { parseConfig } from '../infra/config/schema';
+import { createLocalEnvironment } from '../sandbox/environment';
+import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
+import type { ExecutionRecord } from '../sandbox/runner';
+import example from '../config/example.json' with { type: 'json' };
+
+const out = (s = '') => process.stdout.write(`${s}\n`);
+
+function retentionBench(): void {
+  const now = new Date('2026-11-20T05:00:00Z');
+  const history: RetentionCandidate[] = Array.from({ length: 400 }, (_, i) => ({
+    identifier: `rsv-db-${i}`,
+    arn: `arn:aws:rds:us-east-1:111111111111:snapshot:rsv-db-${i}`,
+    createTime: new Date(now.getTime() - i * 86_400_000).toISOString(),
+    status: 'available',
+    managed: true,
+  }));
+  out('## retention decisions (400 managed copies each)');
+  out('policy | decisions | ms per decision');
+  for (const [name, policy] of [
+    ['keepLast 14, maxAge 35d', { keepLast: 14, maxAgeDays: 35, minAgeDays: 7 }],
+    ['GFS 7/4/12/3', { keepLast: 7, maxAgeDays: 35, minAgeDays: 1, gfs: { daily: 7, weekly: 4, monthly: 12, yearly: 3 } }],
+  ] as const) {
+    const n = 500;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) decideRetention({ snapshots: history, policy, now });
+    out(`${name} | ${n} | ${((performance.now() - t0) / n).toFixed(3)}`);
+  }
+}
+
+async function fleetBench(): Promise<void> {
+  const fleet: DemoDatabaseSpec[] = Array.from({ length: 20 }, (_, i) => ({
+    identifier: `fleet-${String(i + 1).padStart(2, '0')}`,
+    kind: i % 5 === 4 ? 'cluster' : 'instance',
+    engine: i % 5 === 4 ? 'aurora-postgresql' : 'postgres',
+    allocatedStorageGiB: 20 + ((i * 97) % 480),
+    encryption: i % 3 === 0 ? 'default-key' : i % 3 === 1 ? 'unencrypted' : 'customer-key',
+  }));
+  // A cluster cannot be encrypted during copy: keep clusters encrypted.
+  const specs = fleet.map((d) => (d.kind === 'cluster' && d.encryption === 'unencrypted' ? { ...d, encryption: 'default-key' as const } : d));
+  const config = parseConfig({
+    ...example,
+    databases: specs.map((d, i) => ({ identifier: d.identifier, kind: d.kind, export: i === 0 })),
+    discovery: undefined,
+    concurrency: { maxDatabasesInParallel: 5 },
+  });
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const env = await createLocalEnvironment({ config });
+  const synthMs = performance.now() - t0;
+  try {
+    seedFleet(env, specs);
+    takeAutomatedSnapshots(env, specs);
+    const t1 = performance.now();
+    const run = await env.startBackupRun({ trigger: 'schedule' });
+    const runMs = performance.now() - t1;
+    const all = (e: ExecutionRecord): ExecutionRecord[] => [e, ...e.children.flatMap(all)];
+    const execs = all(run);
+    const transitions = execs.reduce((n, e) => n + e.transitions, 0);
+    const largest = Math.max(...execs.map((e) => e.events.length));
+    const virtualHours = (Date.parse(run.stopDate ?? run.startDate) - Date.parse(run.startDate)) / 3_600_000;
+    out('');
+    out('## fleet run on the sandbox (20 databases, DR Region, 1 export, 5 at a time)');
+    out('measure | value');
+    out(`status | ${run.status}`);
+    out(`synth + deploy into the sandbox | ${(synthMs / 1000).toFixed(2)} s`);
+    out(`BackupRun wall time | ${(runMs / 1000).toFixed(2)} s`);
+    out(`BackupRun virtual time | ${virtualHours.toFixed(1)} h`);
+    out(`executions | ${execs.length}`);
+    out(`state transitions | ${transitions} ($${((transitions / 1000) * 0.025).toFixed(3)} at $0.025 per 1,000)`);
+    out(`largest execution history | ${largest} events (cap 25,000)`);
+    out(`heap used after the run | ${((process.memoryUsage().heapUsed - heap0) / 1048576).toFixed(0)} MiB more than before`);
+  } finally {
+    env.dispose();
+  }
+}
+
+async function bundleBench(): Promise<void> {
+  out('');
+  out('## Lambda bundles (esbuild, ESM, minified, AWS SDK bundled)');
+  out('function | KiB');
+  const names = readdirSync('functions', { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared')
+    .map((d) => d.name)
+    .sort();
+  for (const name of names) {
+    const r = await build({
+      entryPoints: [`functions/${name}/index.ts`],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      write: false,
+      mainFields: ['module', 'main'],
+      logLevel: 'silent',
+    });
+    out(`${name} | ${((r.outputFiles[0]?.contents.length ?? 0) / 1024).toFixed(0)}`);
+  }
+}
+
+retentionBench();
+await fleetBench();
+await bundleBench();
