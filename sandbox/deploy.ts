@@ -19,9 +19,11 @@ import {
   resourcesOfType,
 } from './template';
 
+import { FUNCTION_METADATA_KEY as FUNCTION_METADATA } from '../infra/constructs/vault-function';
+import { STATE_MACHINE_METADATA } from '../statemachines/workflow';
+
 /** Metadata keys set by the CDK constructs (infra/constructs, statemachines/). */
-export const FUNCTION_METADATA = 'rds-snapshot-vault:function';
-export const STATE_MACHINE_METADATA = 'rds-snapshot-vault:state-machine';
+export { FUNCTION_METADATA, STATE_MACHINE_METADATA };
 
 /** A Lambda function as deployed: which code it runs, as whom, with which environment. */
 export interface DeployedFunction {

@@ -1,11 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { STATE_MACHINE_METADATA } from './database-backup';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
+import { createWorkflow } from './workflow';
 import type { BackupFunctions } from './types';
 
 /** Props of {@link BackupRun}. */
@@ -177,20 +177,13 @@ export class BackupRun extends Construct {
       .next(summarise)
       .next(new sfn.Choice(this, 'AnyFailures').when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailures).otherwise(noFailures));
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: props.stateMachineName ? `/aws/vendedlogs/states/${props.stateMachineName}` : undefined,
-      retention: logs.RetentionDays.ONE_YEAR,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
+      kind: 'BackupRun',
       stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'rds-snapshot-vault: back up every configured database (or the subset given) into the vault account.',
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definition,
       timeout: props.timeout ?? Duration.days(7),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(STATE_MACHINE_METADATA, 'BackupRun');
+    }));
     acknowledgeStateMachineGrants(this.stateMachine, [f.planRun, f.notify], [props.databaseBackup]);
   }
 }

@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
+import { createWorkflow } from './workflow';
 import type { BackupFunctions, DrCopyMode, PollingProps, RetentionPolicy, VaultMode } from './types';
 
 /** Props of {@link DatabaseBackup}. */
@@ -33,8 +34,7 @@ export interface DatabaseBackupProps {
   readonly timeout?: Duration;
 }
 
-/** Metadata key the local runner uses to recognise the workflows in a synthesized template. */
-export const STATE_MACHINE_METADATA = 'rds-snapshot-vault:state-machine';
+export { STATE_MACHINE_METADATA } from './workflow';
 
 /** A JSON null in Parameters (CDK drops literal `null` values when it renders Parameters). */
 const JSON_NULL = "States.StringToJson('null')";
@@ -263,20 +263,13 @@ export class DatabaseBackup extends Construct {
       .next(new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals('$.branches[0].status', 'FAILED'), vaultCopyFailed).otherwise(sweep));
     sweep.next(checks);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: props.stateMachineName ? `/aws/vendedlogs/states/${props.stateMachineName}` : undefined,
-      retention: logs.RetentionDays.ONE_YEAR,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
+      kind: 'DatabaseBackup',
       stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'rds-snapshot-vault: back up one database from the source account into the vault account.',
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definition,
       timeout: props.timeout ?? Duration.days(7),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(STATE_MACHINE_METADATA, 'DatabaseBackup');
+    }));
     const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, ...(f.share ? [f.share] : []), ...(exports ? [exports.start, exports.poll] : [])];
     acknowledgeStateMachineGrants(this.stateMachine, invoked, []);
   }

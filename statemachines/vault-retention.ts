@@ -1,15 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DatabaseRef } from '../functions/shared/contracts';
-import { STATE_MACHINE_METADATA } from './database-backup';
 import { acknowledgeIam5 } from '../infra/constructs/nag';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
+import { createWorkflow } from './workflow';
 import type { RetentionPolicy } from './types';
 
 /** Props of {@link VaultRetention}. */
@@ -189,20 +189,13 @@ export class VaultRetention extends Construct {
         .otherwise(dryRunDefault.next(list)),
     );
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: props.stateMachineName ? `/aws/vendedlogs/states/${props.stateMachineName}` : undefined,
-      retention: logs.RetentionDays.ONE_YEAR,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
+      kind: 'VaultRetention',
       stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'rds-snapshot-vault: retention of the vault copies, run by the vault account.',
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definition,
       timeout: props.timeout ?? Duration.hours(6),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(STATE_MACHINE_METADATA, 'VaultRetention');
+    }));
     acknowledgeStateMachineGrants(this.stateMachine, [props.retentionSweep], []);
     // The SnsPublish task grants only sns:Publish; the topic is KMS-encrypted, so publishing also
     // needs kms:GenerateDataKey* and kms:Decrypt on its key, which grantPublish adds.
