@@ -207,3 +207,44 @@ describe('event-driven start and tag discovery', () => {
     expect(swept).toContain('analytics-db');
   });
 });
+
+describe('RDS copy limits per destination Region (aws-rules.md rule 11)', () => {
+  const clusters: DemoDatabaseSpec[] = Array.from({ length: 6 }, (_, i) => ({
+    identifier: `cluster-${i + 1}`,
+    kind: 'cluster',
+    engine: 'aurora-postgresql',
+    allocatedStorageGiB: 50,
+    encryption: 'default-key',
+  }));
+  const queued = (e: LocalEnvironment, accountId: string, region: string) =>
+    e.sandbox.rds
+      .listSnapshots(accountId, region)
+      .filter((s) => s.snapshotType === 'manual' && s.copyStartedAt !== undefined && s.copyStartedAt !== s.createTime)
+      .map((s) => s.identifier);
+  const clusterConfig = (parallel: number) => {
+    const config = configWith((c) => {
+      c.databases = clusters.map((d) => ({ identifier: d.identifier, kind: d.kind }));
+      c.discovery = undefined;
+      c.concurrency = { maxDatabasesInParallel: 5 };
+    });
+    // The config schema refuses more than 5 with clusters; force it to show what the bound prevents.
+    return { ...config, concurrency: { maxDatabasesInParallel: parallel } };
+  };
+
+  it('with the configured bound (5 databases at a time) no DB cluster snapshot copy ever waits in an RDS queue', async () => {
+    env = await fleetEnvironment({ config: clusterConfig(5), fleet: clusters });
+    const run = await env.startBackupRun({});
+    expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
+    const { config } = env;
+    for (const [account, region] of [[config.source.accountId, config.source.region], [config.vault.accountId!, config.vault.region], [config.vault.accountId!, 'us-west-2']] as const) {
+      expect(queued(env, account, region), `${account} ${region}`).toEqual([]);
+    }
+  });
+
+  it('past the bound (6 at a time, refused by the config schema) RDS queues the sixth copy: the check above can fail', async () => {
+    env = await fleetEnvironment({ config: clusterConfig(6), fleet: clusters });
+    const run = await env.startBackupRun({});
+    expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
+    expect(queued(env, env.config.source.accountId, env.config.source.region).length).toBeGreaterThan(0);
+  });
+});
