@@ -1,11 +1,15 @@
 /**
  * `npm run demo`: backs up an example fleet from the production (source) account into the vault
- * account through the real state machines and the real Lambda code, on the local sandbox and its
- * virtual clock, for several daily runs; then runs the vault's own retention.
+ * account (vault Region and a DR Region, one database also exported to S3) through the real state
+ * machines and the real Lambda code, on the local sandbox and its virtual clock, for several days:
+ * every day at 03:00 RDS takes automated snapshots and publishes its events (the EventBridge rule
+ * starts a run per database), and at 05:00 the schedule starts the backstop run. Then the vault's
+ * own retention runs in each vault Region.
  *
- * Prints a timeline per database and the snapshot inventory of both accounts; writes the
- * execution histories (JSON) and a Markdown run report with Mermaid diagrams to `out/`.
- * Exit code 0 when every run succeeded; 1 with the failing database(s) named otherwise.
+ * Prints a timeline per database and the snapshot inventory of every account and Region; writes
+ * the execution histories (JSON) and a Markdown run report with Mermaid diagrams to `out/`.
+ * Exit code 0 when every run succeeded; 1 with the failing database(s) named otherwise; 2 when the
+ * demo itself could not run (e.g. an invalid config, with the field's path).
  *
  * Options (environment): RSV_CONFIG=path (default config/example.json), RSV_DEMO_DAYS=n (default 3),
  * RSV_OUT=dir (default out).
@@ -55,9 +59,9 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
   for (const db of fleet) {
     const how = config.databases.some((d) => d.identifier === db.identifier)
       ? `configured${config.databases.find((d) => d.identifier === db.identifier)?.export ? ', export to S3' : ''}`
-      : db.tags
+      : db.tags && config.discovery && Object.entries(config.discovery.tags).every(([k, v]) => db.tags?.[k] === v)
         ? `found by tag ${Object.entries(db.tags).map(([k, v]) => `${k}=${v}`).join(',')}`
-        : 'not configured, not tagged';
+        : 'not configured, not discovered';
     line(`  ${db.identifier.padEnd(16)} ${db.kind === 'cluster' ? 'DB cluster ' : 'DB instance'}  ${db.engine.padEnd(18)} ${String(db.allocatedStorageGiB).padStart(5)} GiB  ${db.encryptionLabel.padEnd(44)} ${how}`);
   }
 

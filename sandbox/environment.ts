@@ -129,7 +129,10 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
   const pending: Array<Promise<ExecutionRecord>> = [];
   sandbox.events.setTargetHandler((delivery) => {
     if (!/^arn:aws[\w-]*:states:[^:]+:\d{12}:stateMachine:/.test(delivery.targetArn)) return;
-    const run = runner.startExecution(delivery.targetArn, delivery.input);
+    // Named after the snapshot that triggered it (execution names: 1-80 letters, digits, - and _).
+    const arn = (delivery.input as { sourceSnapshotArn?: unknown } | null)?.sourceSnapshotArn;
+    const name = typeof arn === 'string' ? `event-${arn.split(':').slice(6).join('-')}`.replace(/[^\w-]/g, '-').slice(0, 80) : undefined;
+    const run = runner.startExecution(delivery.targetArn, delivery.input, { name });
     pending.push(run.then((r) => (eventRuns.push(r), r)));
   });
   const waitForEventRuns = async (): Promise<ExecutionRecord[]> => {
