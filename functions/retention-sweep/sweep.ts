@@ -7,7 +7,7 @@
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { RetentionDecision, RetentionSweepInput, RetentionSweepOutput } from '../shared/contracts.js';
-import { deleteSnapshot, isManaged, listSnapshots, snapshotTags } from '../shared/snapshots.js';
+import { COPY_IDENTIFIER_PREFIX, deleteSnapshot, isManaged, listSnapshots, snapshotTags } from '../shared/snapshots.js';
 import { decideRetention, type RetentionCandidate } from './policy.js';
 
 /**
@@ -31,6 +31,8 @@ export async function sweep(
   const manual = await listSnapshots(rds, input.database, 'manual');
   const candidates: RetentionCandidate[] = [];
   for (const s of manual) {
+    // Ours: named like our copies (identifiers cannot be changed) and tagged managed=true.
+    if (!s.identifier.startsWith(COPY_IDENTIFIER_PREFIX)) continue;
     if (!isManaged(await snapshotTags(rds, s))) continue;
     candidates.push({
       identifier: s.identifier,

@@ -262,6 +262,13 @@ export function managedTags(p: { database: string; sourceSnapshotArn: string; ru
   ];
 }
 
+/**
+ * Every copy rds-snapshot-vault makes has an identifier starting with this. Retention requires it
+ * besides the managed tag: a snapshot cannot be renamed, so tagging someone's own snapshot
+ * `managed=true` does not make it deletable unless it was also named like our copies.
+ */
+export const COPY_IDENTIFIER_PREFIX = 'rsv-';
+
 /** Longest database part of a copy identifier: 255 - `rsv-` - `-` - 12 digits. */
 const MAX_DB_PART = 255 - 4 - 1 - 12;
 

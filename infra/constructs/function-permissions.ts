@@ -8,6 +8,7 @@
  * (`rds:cluster-snapshot-tag/<key>`): https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAM.SpecifyingCustomTags.html
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { COPY_IDENTIFIER_PREFIX } from '../../functions/shared/snapshots';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { TAGS } from '../../functions/shared/contracts';
 import type { ExportStorage } from './export-storage';
@@ -321,11 +322,14 @@ export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>): void 
       resources: readResources,
     }),
   );
+  // Deletes: only our copies, by name (`rsv-*`: identifiers cannot be changed) AND by the managed
+  // tag, so a snapshot somebody tagged `managed=true` by hand is still out of reach.
+  const ownCopies = { snapshots: arns.snapshots.replace(/:snapshot:\*$/, `:snapshot:${COPY_IDENTIFIER_PREFIX}*`), clusterSnapshots: arns.clusterSnapshots.replace(/:cluster-snapshot:\*$/, `:cluster-snapshot:${COPY_IDENTIFIER_PREFIX}*`) };
   fn.role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'DeleteManagedDBSnapshots',
       actions: ['rds:DeleteDBSnapshot'],
-      resources: [arns.snapshots],
+      resources: [ownCopies.snapshots],
       conditions: managedSnapshotCondition('snapshot'),
     }),
   );
@@ -333,12 +337,12 @@ export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>): void 
     new iam.PolicyStatement({
       sid: 'DeleteManagedDBClusterSnapshots',
       actions: ['rds:DeleteDBClusterSnapshot'],
-      resources: [arns.clusterSnapshots],
+      resources: [ownCopies.clusterSnapshots],
       conditions: managedSnapshotCondition('cluster-snapshot'),
     }),
   );
   acknowledgeIam5(fn.role, {
-    resources: readResources,
+    resources: [...readResources, ownCopies.snapshots, ownCopies.clusterSnapshots],
     reason:
       'Copy names are known only at run time; scoped to this account and Region. Delete*Snapshot is allowed only on snapshots tagged ' +
       `${TAGS.MANAGED}=true (condition keys rds:snapshot-tag / rds:cluster-snapshot-tag), never on automated or foreign snapshots.`,

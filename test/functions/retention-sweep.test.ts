@@ -81,6 +81,17 @@ describe('retention-sweep handler', () => {
     expect(out).toMatchObject({ accountId: SOURCE_ACCOUNT, region: REGION, dryRun: false });
   });
 
+  it('a snapshot tagged managed=true by hand but not named like our copies (rsv-) is never a candidate', async () => {
+    // A source-side attacker holding the copy role can add tags, but cannot rename a snapshot.
+    const forged = dbSnapshot({ id: 'admin-before-upgrade', type: 'manual', created: daysAgo(300), tags: managedTagList('orders-db', 'arn:forged') });
+    routeDescribes(t.sourceRds, { instancePages: [[managed('rsv-a', 1), managed('rsv-b', 2), forged, managed('rsv-old', 300)]] });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    const out = await invoke({ database, policy });
+    expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
+    expect(t.sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'admin-before-upgrade' });
+    expect([...out.kept, ...out.deleted].some((d) => d.identifier === 'admin-before-upgrade')).toBe(false);
+  });
+
   it('dryRun deletes nothing but reports the decision', async () => {
     routeDescribes(t.sourceRds, { instancePages: [[managed('rsv-a', 1), managed('rsv-b', 2), managed('rsv-c', 50)]] });
     const out = await invoke({ database, policy, dryRun: true });

@@ -271,12 +271,12 @@ describe('SourceStack least privilege', () => {
     expect(deletes.map((x) => [actionsOf(x), x.Resource, x.Condition])).toEqual([
       [
         ['rds:DeleteDBSnapshot'],
-        'arn:aws:rds:us-east-1:111111111111:snapshot:*',
+        'arn:aws:rds:us-east-1:111111111111:snapshot:rsv-*',
         { StringEquals: { 'rds:snapshot-tag/rds-snapshot-vault:managed': 'true' } },
       ],
       [
         ['rds:DeleteDBClusterSnapshot'],
-        'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*',
+        'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:rsv-*',
         { StringEquals: { 'rds:cluster-snapshot-tag/rds-snapshot-vault:managed': 'true' } },
       ],
     ]);

@@ -158,9 +158,10 @@ describe('VaultStack', () => {
       expect(fn.props.Environment.Variables.ACCOUNT_ID).toBe('222222222222');
       const deletes = roleStatements(s.vault, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
       expect(deletes.map((st) => [st.Resource, st.Condition])).toEqual([
-        ['arn:aws:rds:us-east-1:222222222222:snapshot:*', { StringEquals: { 'rds:snapshot-tag/rds-snapshot-vault:managed': 'true' } }],
+        // Only our copies: named rsv-* (identifiers cannot change) and tagged managed=true.
+        ['arn:aws:rds:us-east-1:222222222222:snapshot:rsv-*', { StringEquals: { 'rds:snapshot-tag/rds-snapshot-vault:managed': 'true' } }],
         [
-          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:*',
+          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:rsv-*',
           { StringEquals: { 'rds:cluster-snapshot-tag/rds-snapshot-vault:managed': 'true' } },
         ],
       ]);
@@ -223,8 +224,8 @@ describe('DR vault stacks', () => {
     expect([...functionsByName(dr).keys()]).toEqual(['retention-sweep']);
     const deletes = roleStatements(dr, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
     expect(deletes.map((st) => st.Resource)).toEqual([
-      'arn:aws:rds:us-west-2:222222222222:snapshot:*',
-      'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:*',
+      'arn:aws:rds:us-west-2:222222222222:snapshot:rsv-*',
+      'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:rsv-*',
     ]);
     const smId = logicalIdOf(dr, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-VaultRetention' });
     dr.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 12 * * ? *)', Target: Match.objectLike({ Arn: { Ref: smId } }) });
