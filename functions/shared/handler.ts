@@ -91,14 +91,15 @@ const isLevel = (v: string | undefined): v is Level => v !== undefined && Object
  * Powertools reads `POWERTOOLS_LOG_LEVEL` / `POWERTOOLS_METRICS_DISABLED` from `process.env` itself.
  * The same variables in `deps.env` (the local runner's environment) are honoured too; the *more
  * restrictive* setting wins, so `SILENT` / `true` in either place silences.
+ * The level is given to the Logger constructor, not set afterwards: on every warm invocation
+ * `injectLambdaContext` calls `refreshSampleRateCalculation()`, which resets the level to the
+ * logger's initial level (Powertools 2.36, Logger.js), so a `setLogLevel` would hold for one call only.
  */
 function createObservability(name: string, env: HandlerDeps['env']): { logger: Logger; metrics: Metrics | undefined } {
-  const logger = new Logger({ serviceName: name });
+  const fromProcess = new Logger({ serviceName: name }).level;
   const wanted = env.POWERTOOLS_LOG_LEVEL ?? env.LOG_LEVEL;
-  if (isLevel(wanted)) {
-    const level = wanted.toUpperCase() as Level;
-    if (LogLevelThreshold[level] > logger.level) logger.setLogLevel(level);
-  }
+  const level = isLevel(wanted) && LogLevelThreshold[wanted.toUpperCase() as Level] > fromProcess ? (wanted.toUpperCase() as Level) : undefined;
+  const logger = new Logger({ serviceName: name, ...(level !== undefined && { logLevel: level }) });
   const metricsDisabled = /^(1|true|yes|on)$/i.test(env.POWERTOOLS_METRICS_DISABLED ?? '');
   const metrics = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: name });
   return { logger, metrics };

@@ -116,6 +116,11 @@ describe('makeHandler', () => {
     await build(() => Promise.reject(new SnapshotNotFound('gone')), BASE_ENV)({ n: 1 }, fakeContext()).catch(() => undefined);
     await build(() => Promise.resolve('ok'), BASE_ENV)({ n: 1 }, fakeContext());
     expect(writes.join('')).toBe('');
+
+    // Warm invocations too: Powertools resets the level to the logger's initial one on each call.
+    const warm = build(() => Promise.reject(new SnapshotNotFound('gone')), BASE_ENV);
+    for (let i = 0; i < 3; i++) await warm({ n: 1 }, fakeContext()).catch(() => undefined);
+    expect(writes.join('')).toBe('');
   });
 });
 
