@@ -20,8 +20,6 @@ export class VirtualClock {
   private driving = false;
   private busyCount = 0;
   private idleWaiters: Array<() => void> = [];
-  /** Number of times the clock jumped forward to wake sleepers (for reports and tests). */
-  jumps = 0;
 
   /** @param start the initial virtual instant (UTC). */
   constructor(start: Date = new Date('2026-11-20T05:00:00.000Z')) {
@@ -120,10 +118,7 @@ export class VirtualClock {
           // register before time moves (deterministic ordering).
           if (this.seq !== before) continue;
           const next = this.sleepers.reduce((min, s) => Math.min(min, s.wakeAtMs), Number.POSITIVE_INFINITY);
-          if (next > this.currentMs) {
-            this.currentMs = next;
-            this.jumps++;
-          }
+          if (next > this.currentMs) this.currentMs = next;
           this.wakeDue();
         }
       } finally {

@@ -105,10 +105,6 @@ export function validateDefinitions(stack: DeployedStack): void {
  */
 export async function createLocalEnvironment(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
   const { config } = options;
-  // Powertools reads its switches from process.env at construction; keep local runs quiet unless asked.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   const synth = synthesize(config);
   const clock = new VirtualClock(options.start);
   const sandbox = new AwsSandbox({ clock });
@@ -122,7 +118,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     sandbox,
     clock,
     stacks: [source, vault, ...drVaults],
-    extraEnvironment: options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_TRACE_ENABLED: 'false' },
+    extraEnvironment: options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   });
   // EventBridge -> Step Functions: a matching RDS event starts the rule's target state machine.
   const eventRuns: ExecutionRecord[] = [];
