@@ -56,13 +56,14 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
   line(`State machines: ${[env.source, env.vault, ...env.drVaults].flatMap((s) => s.stateMachines.map((m) => `${m.name} (${m.region})`)).join(', ')}`);
   line();
   line(bold('Fleet in the source account'));
+  const labelWidth = Math.max(...fleet.map((d) => d.encryptionLabel.length));
   for (const db of fleet) {
     const how = config.databases.some((d) => d.identifier === db.identifier)
       ? `configured${config.databases.find((d) => d.identifier === db.identifier)?.export ? ', export to S3' : ''}`
       : db.tags && config.discovery && Object.entries(config.discovery.tags).every(([k, v]) => db.tags?.[k] === v)
         ? `found by tag ${Object.entries(db.tags).map(([k, v]) => `${k}=${v}`).join(',')}`
         : 'not configured, not discovered';
-    line(`  ${db.identifier.padEnd(16)} ${db.kind === 'cluster' ? 'DB cluster ' : 'DB instance'}  ${db.engine.padEnd(18)} ${String(db.allocatedStorageGiB).padStart(5)} GiB  ${db.encryptionLabel.padEnd(44)} ${how}`);
+    line(`  ${db.identifier.padEnd(16)} ${db.kind === 'cluster' ? 'DB cluster ' : 'DB instance'}  ${db.engine.padEnd(18)} ${String(db.allocatedStorageGiB).padStart(5)} GiB  ${db.encryptionLabel.padEnd(labelWidth)}  ${how}`);
   }
 
   // The days run as they would: every day RDS takes its snapshots at 03:00 (events start runs at

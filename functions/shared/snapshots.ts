@@ -67,6 +67,18 @@ export function databaseNoun(kind: DatabaseKind): string {
   return kind === 'cluster' ? 'DB cluster' : 'DB instance';
 }
 
+/** The optional fields DB snapshots and DB cluster snapshots name alike. */
+function commonFields(s: DBSnapshot | DBClusterSnapshot, encrypted: boolean): Partial<SnapshotRecord> {
+  return {
+    ...(s.SnapshotType !== undefined && { snapshotType: s.SnapshotType }),
+    ...(encrypted && s.KmsKeyId !== undefined && { kmsKeyId: s.KmsKeyId }),
+    ...(s.SnapshotCreateTime !== undefined && { createTime: new Date(s.SnapshotCreateTime) }),
+    ...(s.AllocatedStorage !== undefined && { allocatedStorage: s.AllocatedStorage }),
+    ...(s.PercentProgress !== undefined && { percentProgress: s.PercentProgress }),
+    ...(s.TagList !== undefined && { tags: s.TagList }),
+  };
+}
+
 function fromDbSnapshot(s: DBSnapshot): SnapshotRecord {
   if (!s.DBSnapshotIdentifier || !s.DBSnapshotArn) throw new Error('RDS returned a DB snapshot without DBSnapshotIdentifier/DBSnapshotArn');
   const encrypted = s.Encrypted ?? Boolean(s.KmsKeyId);
@@ -77,12 +89,7 @@ function fromDbSnapshot(s: DBSnapshot): SnapshotRecord {
     status: s.Status ?? 'unknown',
     encrypted,
     ...(s.DBInstanceIdentifier !== undefined && { dbIdentifier: s.DBInstanceIdentifier }),
-    ...(s.SnapshotType !== undefined && { snapshotType: s.SnapshotType }),
-    ...(encrypted && s.KmsKeyId !== undefined && { kmsKeyId: s.KmsKeyId }),
-    ...(s.SnapshotCreateTime !== undefined && { createTime: new Date(s.SnapshotCreateTime) }),
-    ...(s.AllocatedStorage !== undefined && { allocatedStorage: s.AllocatedStorage }),
-    ...(s.PercentProgress !== undefined && { percentProgress: s.PercentProgress }),
-    ...(s.TagList !== undefined && { tags: s.TagList }),
+    ...commonFields(s, encrypted),
   };
 }
 
@@ -98,12 +105,7 @@ function fromDbClusterSnapshot(s: DBClusterSnapshot): SnapshotRecord {
     status: s.Status ?? 'unknown',
     encrypted,
     ...(s.DBClusterIdentifier !== undefined && { dbIdentifier: s.DBClusterIdentifier }),
-    ...(s.SnapshotType !== undefined && { snapshotType: s.SnapshotType }),
-    ...(encrypted && s.KmsKeyId !== undefined && { kmsKeyId: s.KmsKeyId }),
-    ...(s.SnapshotCreateTime !== undefined && { createTime: new Date(s.SnapshotCreateTime) }),
-    ...(s.AllocatedStorage !== undefined && { allocatedStorage: s.AllocatedStorage }),
-    ...(s.PercentProgress !== undefined && { percentProgress: s.PercentProgress }),
-    ...(s.TagList !== undefined && { tags: s.TagList }),
+    ...commonFields(s, encrypted),
   };
 }
 

@@ -1,8 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { startExecutionRole } from './start-execution-role';
 
 /** Props of {@link BackupSchedule}. */
 export interface BackupScheduleProps {
@@ -59,14 +60,7 @@ export class BackupSchedule extends Construct {
   readonly role: iam.Role;
   constructor(scope: Construct, id: string, props: BackupScheduleProps) {
     super(scope, id);
-    const account = Stack.of(this).account;
-    this.role = new iam.Role(this, 'Role', {
-      description: 'rds-snapshot-vault: lets EventBridge Scheduler start one state machine',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': account },
-      }),
-    });
-    props.stateMachine.grantStartExecution(this.role);
+    this.role = startExecutionRole(this, 'scheduler.amazonaws.com', props.stateMachine, 'rds-snapshot-vault: lets EventBridge Scheduler start one state machine');
 
     this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
       description: props.description,

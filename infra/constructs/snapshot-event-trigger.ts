@@ -1,8 +1,9 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { startExecutionRole } from './start-execution-role';
 
 /**
  * RDS event IDs of "automated snapshot created": `RDS-EVENT-0091` (DB snapshot) and
@@ -81,12 +82,7 @@ export class SnapshotEventTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: SnapshotEventTriggerProps) {
     super(scope, id);
-    const account = Stack.of(this).account;
-    this.role = new iam.Role(this, 'Role', {
-      description: 'rds-snapshot-vault: lets EventBridge start BackupRun on automated snapshot events',
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': account } }),
-    });
-    props.stateMachine.grantStartExecution(this.role);
+    this.role = startExecutionRole(this, 'events.amazonaws.com', props.stateMachine, 'rds-snapshot-vault: lets EventBridge start BackupRun on automated snapshot events');
 
     this.rule = new events.CfnRule(this, 'Rule', {
       name: props.ruleName,
