@@ -15,7 +15,7 @@ export interface BackupRunProps {
   readonly databaseBackup: sfn.IStateMachine;
   /**
    * Child executions running at once (Map MaxConcurrency). Keep it at or below the RDS copy
-   * limits (aws-rules.md rule 11: 5 DB cluster snapshot copies per Region) unless you want copies queued.
+   * limits (docs/aws-behaviour.md §11: 5 DB cluster snapshot copies per Region) unless you want copies queued.
    * @default 4
    */
   readonly maxConcurrency?: number;
@@ -39,7 +39,7 @@ export interface BackupRunProps {
  * 2. `BackupDatabases` (Map, bounded concurrency) -> `BackupDatabase`: one `DatabaseBackup` child
  *    execution per database (`startExecution.sync:2`), so each database's polling history lives in
  *    its own execution and a run of many databases stays far below the 25,000-event history cap
- *    (aws-rules.md rule 18). A failed child is caught into `DatabaseFailed`; the others go on.
+ *    (docs/aws-behaviour.md §18). A failed child is caught into `DatabaseFailed`; the others go on.
  * 3. `Summarise` -> `AnyFailures` -> `ListFailures`/`CountFailures` or `NoFailures`: the failed databases.
  * 4. `Notify` - one SNS message for the run. If publishing fails, the run still ends with its
  *    summary in the execution output and fails with `NotificationFailed` so the alarm fires.

@@ -161,7 +161,7 @@ export class DatabaseBackup extends Construct {
         '$.exportTask',
         'Start an export task of the manual copy to the export bucket (Apache Parquet).',
       );
-      // At most 5 export tasks run at once per account (aws-rules.md rule 16): wait for a slot, for hours if need be.
+      // At most 5 export tasks run at once per account (docs/aws-behaviour.md §16): wait for a slot, for hours if need be.
       start.addRetry({
         errors: ['ExportTaskLimitReached'],
         interval: Duration.minutes(5),

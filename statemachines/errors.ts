@@ -4,7 +4,7 @@ import { TRANSIENT_ERROR_NAMES } from '../functions/shared/errors';
 
 /**
  * Lambda service faults that Step Functions reports when the invocation itself failed
- * (not the function's code). Source: aws-rules.md rule 20,
+ * (not the function's code). Source: docs/aws-behaviour.md §20,
  * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
  */
 export const LAMBDA_SERVICE_ERRORS = [

@@ -23,7 +23,7 @@ export interface BackupFunctions {
 export type VaultMode = 'cross-account' | 'same-account';
 
 /**
- * How DR-Region copies are made (aws-rules.md rule 9).
+ * How DR-Region copies are made (docs/aws-behaviour.md §9).
  * `two-hop`: vault Region first, then across Regions inside the vault account (works everywhere).
  * `single-step`: from the source copy straight into each DR Region of the vault account, in parallel
  * with the vault copy (faster; not allowed by older Aurora docs for encrypted shared cluster snapshots).

@@ -35,7 +35,7 @@ export interface VaultRetentionProps {
 /**
  * `VaultRetention`: retention of the vault copies, deployed in and run by the **vault account**
  * on its own schedule. The production account can create copies in the vault but has no way to
- * start this workflow or delete anything (aws-rules.md, "Why a separate vault account").
+ * start this workflow or delete anything (docs/aws-behaviour.md, "Why a separate vault account").
  *
  * Input: ignored (`{}` from the schedule); add `"dryRun": true` to decide and report without deleting.
  *

@@ -1,7 +1,7 @@
 /**
  * cross-account-copy Lambda: copies a snapshot by ARN into the vault: the shared source copy into
  * the vault Region (vault copy) or a DR Region (single-step DR copy), or the vault copy into a DR
- * Region (two-hop DR copy). The RDS client is in the destination Region (aws-rules.md rule 8).
+ * Region (two-hop DR copy). The RDS client is in the destination Region (docs/aws-behaviour.md §8).
  *
  * Environment: AWS_REGION, ACCOUNT_ID,
  * - `VAULT_ACCOUNT_ID`: the vault account (= ACCOUNT_ID in same-account mode);

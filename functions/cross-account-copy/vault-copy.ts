@@ -3,7 +3,7 @@
  * same-account mode, into another Region of the source account), under the vault KMS key of the
  * destination Region.
  *
- * Paths it serves (all the same call, started in the destination Region, aws-rules.md rule 8):
+ * Paths it serves (all the same call, started in the destination Region, docs/aws-behaviour.md §8):
  * - vault copy: the shared source copy (source account) -> vault account, vault Region;
  * - single-step DR copy: the shared source copy -> vault account, a DR Region (cross-account and
  *   cross-Region in one call, rule 9);
@@ -30,7 +30,7 @@ export interface VaultSettings {
 
 /**
  * The vault key's alias ARN in `region`: `arn:<partition>:kms:<region>:<vault account>:alias/<name>`.
- * KMS keys are regional (aws-rules.md rule 6), so a copy into another Region names that Region's key.
+ * KMS keys are regional (docs/aws-behaviour.md §6), so a copy into another Region names that Region's key.
  */
 export function vaultKeyAliasArn(partition: string, region: string, vaultAccountId: string, alias: string): string {
   return `arn:${partition}:kms:${region}:${vaultAccountId}:${alias}`;

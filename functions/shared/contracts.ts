@@ -167,7 +167,7 @@ export interface CrossAccountCopyInput {
    * copies) the vault copy in the vault account's primary Region.
    */
   readonly snapshot: SnapshotRef;
-  /** Region of the vault account to copy into (the client's Region, aws-rules.md rule 8). @default VAULT_REGION */
+  /** Region of the vault account to copy into (the client's Region, docs/aws-behaviour.md §8). @default VAULT_REGION */
   readonly destinationRegion?: string;
 }
 export interface CrossAccountCopyOutput {

@@ -290,7 +290,7 @@ export const VaultConfigSchema = z
       /**
        * How DR copies are made: `two-hop` (default) copies the vault copy across Regions inside the
        * vault account; `single-step` copies the source copy straight into each DR Region.
-       * Source: aws-rules.md rule 9.
+       * Source: docs/aws-behaviour.md §9.
        */
       drCopyMode: z
         .enum(['two-hop', 'single-step'], { error: 'must be "two-hop" (via the vault Region) or "single-step" (source -> DR Region directly)' })
@@ -323,7 +323,7 @@ export const VaultConfigSchema = z
     /** EventBridge start of a run on automated snapshot events (RDS-EVENT-0091 / -0169). */
     events: z
       .strictObject({
-        /** Default true. The schedule stays on as the backstop: events are best-effort (aws-rules.md rule 17). */
+        /** Default true. The schedule stays on as the backstop: events are best-effort (docs/aws-behaviour.md §17). */
         enabled: z.boolean({ error: 'must be true or false' }).default(true),
       })
       .default({ enabled: true }),

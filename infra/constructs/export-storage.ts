@@ -60,7 +60,7 @@ export interface ExportStorageProps {
 /** The S3 actions RDS needs on the export bucket (USER_ExportSnapshot.html, "Creating an IAM role"). */
 export const EXPORT_OBJECT_ACTIONS = ['s3:PutObject*', 's3:GetObject*', 's3:DeleteObject*'] as const;
 export const EXPORT_BUCKET_ACTIONS = ['s3:ListBucket', 's3:GetBucketLocation'] as const;
-/** The KMS actions the export needs on the export key (aws-rules.md rule 16). */
+/** The KMS actions the export needs on the export key (docs/aws-behaviour.md §16). */
 export const EXPORT_KMS_ACTIONS = [
   'kms:Encrypt',
   'kms:Decrypt',

@@ -61,7 +61,7 @@ export function grantPlanRun(fn: VaultFunction<'plan-run'>): void {
 }
 
 /**
- * The KMS actions RDS needs on a key to copy a snapshot encrypted with it (aws-rules.md rule 4).
+ * The KMS actions RDS needs on a key to copy a snapshot encrypted with it (docs/aws-behaviour.md §4).
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html
  */
 export const RDS_KMS_COPY_ACTIONS = [
@@ -82,7 +82,7 @@ export function managedSnapshotCondition(kind: 'snapshot' | 'cluster-snapshot'):
 
 /**
  * create-copy: finds the newest automated DB (cluster) snapshot and copies it to a manual snapshot
- * encrypted with the source key (aws-rules.md rule 3), tagging the copy.
+ * encrypted with the source key (docs/aws-behaviour.md §3), tagging the copy.
  * KMS: the source key (encrypt the copy) and, via RDS only, any key of the account (decrypt the
  * automated snapshot, usually under `aws/rds`, whose key ID is not known at synth time).
  */
@@ -125,7 +125,7 @@ export function grantCreateCopy(fn: VaultFunction<'create-copy'>, sourceKey: kms
     new iam.PolicyStatement({
       sid: 'ReadAutomatedSnapshotKeysViaRds',
       // Copying re-encrypts from the automated snapshot's key (aws/rds or the DB's own key): RDS
-      // needs the same actions on that source key as on any copy source (aws-rules.md rule 4).
+      // needs the same actions on that source key as on any copy source (docs/aws-behaviour.md §4).
       actions: [...RDS_KMS_COPY_ACTIONS],
       resources: [accountKeys],
       conditions: { StringEquals: { 'kms:ViaService': rdsViaService(at.region) } },

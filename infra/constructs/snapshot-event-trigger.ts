@@ -7,7 +7,7 @@ import { startExecutionRole } from './start-execution-role';
 
 /**
  * RDS event IDs of "automated snapshot created": `RDS-EVENT-0091` (DB snapshot) and
- * `RDS-EVENT-0169` (DB cluster snapshot). aws-rules.md rule 17.
+ * `RDS-EVENT-0169` (DB cluster snapshot). docs/aws-behaviour.md §17.
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html
  */
 export const AUTOMATED_SNAPSHOT_EVENT_IDS = ['RDS-EVENT-0091', 'RDS-EVENT-0169'] as const;
@@ -68,7 +68,7 @@ export interface SnapshotEventTriggerProps {
  * The target role may only `states:StartExecution` that state machine, and only EventBridge acting
  * for this account can assume it (`aws:SourceAccount`). Failed starts are retried
  * (`RetryPolicy`); events are best-effort, so the daily schedule stays on as the backstop and the
- * deterministic copy identifiers make a late duplicate a no-op (aws-rules.md rule 17).
+ * deterministic copy identifiers make a late duplicate a no-op (docs/aws-behaviour.md §17).
  *
  * Sources: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html,
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html,

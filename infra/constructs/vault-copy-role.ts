@@ -57,7 +57,7 @@ export const VAULT_ROLE_DENIED_ACTIONS = [
  *
  * It may copy, tag and describe, nothing else: no delete, no share, no restore. Those are also
  * denied explicitly, so a later, broader grant cannot give them: whoever controls the production
- * account can create copies in the vault, never destroy or exfiltrate them (aws-rules.md,
+ * account can create copies in the vault, never destroy or exfiltrate them (docs/aws-behaviour.md,
  * "Why a separate vault account").
  *
  * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopyDBClusterSnapshot.CrossAccount.html,

@@ -105,7 +105,7 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   'poll-status': 60,
   share: 60,
   'cross-account-copy': 60,
-  // Lists and deletes many snapshots, one API call each; never waits for RDS (aws-rules.md rule 19).
+  // Lists and deletes many snapshots, one API call each; never waits for RDS (docs/aws-behaviour.md §19).
   'retention-sweep': 300,
   notify: 60,
   'export-to-s3': 60,

@@ -1,7 +1,7 @@
 /**
  * RDS export tasks (StartExportTask / DescribeExportTasks / CancelExportTask): a DB snapshot or DB
  * cluster snapshot exported as Apache Parquet into an S3 bucket of the snapshot's Region
- * (aws-rules.md rule 16).
+ * (docs/aws-behaviour.md §16).
  *
  * Status is computed lazily from the virtual clock, like snapshot copies: `STARTING` for
  * {@link EXPORT_STARTING_SECONDS} (RDS restores the whole database first), then `IN_PROGRESS` with

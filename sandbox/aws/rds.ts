@@ -1,7 +1,7 @@
 /**
  * The simulated Amazon RDS: DB instances, DB clusters, DB snapshots and DB cluster snapshots of
  * every account and Region, and the RDS API operations rds-snapshot-vault uses. Enforces the rules
- * in /work/shared/aws-rules.md (rule numbers in comments).
+ * in docs/aws-behaviour.md (rule numbers in comments).
  *
  * Copy status is computed lazily from the virtual clock (see copy-model.ts).
  * API reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/Welcome.html

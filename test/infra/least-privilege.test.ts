@@ -159,7 +159,7 @@ const principalOf = (arn: string): PolicyPrincipal => {
 
 // ---------------------------------------------------------------- what the code calls (read from functions/)
 
-/** RDS's KMS needs on a key used to copy a snapshot (aws-rules.md rule 4), plus Encrypt (AWS's sample key policy lists it). */
+/** RDS's KMS needs on a key used to copy a snapshot (docs/aws-behaviour.md §4), plus Encrypt (AWS's sample key policy lists it). */
 const KMS_COPY = ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
 /** Every function: its log group (AWSLambdaBasicExecutionRole or an own log group grant) and active X-Ray tracing. */
 const LAMBDA_COMMON = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];

@@ -1,6 +1,6 @@
 /**
  * EventBridge in the sandbox: event patterns, InputTransformer, asynchronous delivery that never moves
- * virtual time, and the events RDS emits for automated snapshots (aws-rules.md rule 17).
+ * virtual time, and the events RDS emits for automated snapshots (docs/aws-behaviour.md §17).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInputTransformer, matchesEventPattern, type EventDelivery, type EventEnvelope } from '../../sandbox/index';

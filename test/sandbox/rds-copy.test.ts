@@ -1,5 +1,5 @@
 /**
- * CopyDBSnapshot / CopyDBClusterSnapshot rules (aws-rules.md 3, 4, 6-14), through real RDSClients.
+ * CopyDBSnapshot / CopyDBClusterSnapshot rules (docs/aws-behaviour.md §3, 4, 6-14), through real RDSClients.
  */
 import {
   CopyDBClusterSnapshotCommand,

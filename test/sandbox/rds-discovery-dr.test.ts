@@ -1,6 +1,6 @@
 /**
  * Tag discovery inputs (TagList, ListTagsForResource, pagination, Aurora cluster members) and the DR
- * copy paths of issue 3 (aws-rules.md rules 6, 8, 9, 11).
+ * copy paths of issue 3 (docs/aws-behaviour.md §§6, 8, 9, 11).
  */
 import {
   CopyDBClusterSnapshotCommand,

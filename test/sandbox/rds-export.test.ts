@@ -1,5 +1,5 @@
 /**
- * RDS export tasks (aws-rules.md rule 16): StartExportTask checks, the 5-task limit, lazy status over
+ * RDS export tasks (docs/aws-behaviour.md §16): StartExportTask checks, the 5-task limit, lazy status over
  * virtual time, files written into S3 at completion, RDS events, DescribeExportTasks, CancelExportTask.
  */
 import { CancelExportTaskCommand, CopyDBSnapshotCommand, DescribeExportTasksCommand, StartExportTaskCommand, type StartExportTaskCommandInput } from '@aws-sdk/client-rds';

@@ -35,7 +35,7 @@ describe('DR Regions', () => {
       expect(d!.tags[SOURCE_TAG]).toBe(p.arn); // copied from the vault copy (second hop)
       expect(entered(childFor(run, db.identifier), 'PollDrCopy')).toBeGreaterThan(0);
     }
-    // Cross-Region copies are started in the destination Region (aws-rules.md rule 8).
+    // Cross-Region copies are started in the destination Region (docs/aws-behaviour.md §8).
     const drCopyCalls = sandbox.calls.filter((c) => /^CopyDB(Cluster)?Snapshot$/.test(c.operation) && c.region === 'us-west-2' && !c.errorName);
     expect(drCopyCalls).toHaveLength(DEMO_FLEET.length);
     expect(drCopyCalls.every((c) => c.accountId === vaultAccount)).toBe(true);
@@ -208,7 +208,7 @@ describe('event-driven start and tag discovery', () => {
   });
 });
 
-describe('RDS copy limits per destination Region (aws-rules.md rule 11)', () => {
+describe('RDS copy limits per destination Region (docs/aws-behaviour.md §11)', () => {
   const clusters: DemoDatabaseSpec[] = Array.from({ length: 6 }, (_, i) => ({
     identifier: `cluster-${i + 1}`,
     kind: 'cluster',

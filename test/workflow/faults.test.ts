@@ -342,7 +342,7 @@ describe('fault matrix: copies that go wrong', () => {
     await until(e, () => vaultCopy() !== undefined, 'the vault copy');
     expect(vaultCopy()!.status).toBe('creating');
     const src = e.sandbox.rds.listSnapshots(e.config.source.accountId, e.config.source.region).find((s) => s.snapshotType === 'manual' && s.dbIdentifier === 'orders-db')!;
-    // A production admin deletes the shared copy mid-copy (aws-rules.md rule 14).
+    // A production admin deletes the shared copy mid-copy (docs/aws-behaviour.md §14).
     const admin = new RDSClient({ region: e.config.source.region, credentials: e.sandbox.credentialsFor(`arn:aws:iam::${e.config.source.accountId}:root`) });
     await admin.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: src.identifier }));
     const failedVaultCopy = vaultCopy()!.arn;
