@@ -215,6 +215,8 @@ interface CompiledMachine {
 /** Item processors and branches of the definitions given to the engine, to tell a Map iteration from a Parallel branch. */
 const mapProcessors = new WeakSet<object>();
 const parallelBranches = new WeakSet<object>();
+/** Engine events already observed (forwarded copies of nested events are new objects of other types, weighing 0). */
+const observedEvents = new WeakSet<object>();
 /** Key in the engine's run options under which the runner's observer travels to nested runs. */
 const OBSERVER = '__rsvObserver';
 type Observer = (event: EventLog & { state?: { name: string; type: string; input?: unknown; output?: unknown } }, scope: Scope) => void;
@@ -238,7 +240,11 @@ function hookEngine(): void {
       const kind: ScopeKind = mapProcessors.has(this.definition) ? 'map' : parallelBranches.has(this.definition) ? 'branch' : 'root';
       const scope: Scope = { kind, controller: new AbortController(), ended: false };
       logger.dispatch = (event: unknown) => {
-        observer(event as never, scope);
+        // Nested runs' events are forwarded to the root logger too (asynchronously): each is observed once, in its own run.
+        if (!observedEvents.has(event as object)) {
+          observedEvents.add(event as object);
+          observer(event as never, scope);
+        }
         dispatch(event);
       };
     }
