@@ -67,18 +67,38 @@ export class BackupRun extends Construct {
       stateMachine: props.databaseBackup,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       input: sfn.TaskInput.fromJsonPathAt('$'),
-      resultSelector: { 'output.$': '$.Output', 'executionArn.$': '$.ExecutionArn' },
+      // Only the child's fixed-bound summary: the Map gathers one result per database into this
+      // execution's state, which Step Functions caps at 256 KiB (docs/aws-behaviour.md §18a).
+      resultSelector: { 'summary.$': '$.Output.summary' },
       resultPath: '$.child',
       comment: 'Run DatabaseBackup for this database as a child execution and wait for it.',
     });
     retryTransient(backupDatabase);
     const databaseSucceeded = new sfn.Pass(this, 'DatabaseSucceeded', {
-      parameters: { 'database.$': '$.database', status: 'SUCCEEDED', 'output.$': '$.child.output' },
+      parameters: { 'database.$': '$.database', status: 'SUCCEEDED', 'summary.$': '$.child.summary' },
     });
+    // A failed child: keep its own error and cause (bounded by the functions, functions/shared/handler.ts),
+    // not the whole DescribeExecution JSON of the States.TaskFailed cause (input, ARNs, dates: ~1 KB more).
+    // The cause is parsed only when it is JSON, and read only where present, so no path can fail the run.
     const databaseFailed = new sfn.Pass(this, 'DatabaseFailed', {
       parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
     });
-    backupDatabase.addCatch(databaseFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    const childFailed = (id: string, error: string, cause: string) =>
+      new sfn.Pass(this, id, { parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': `$.failureDetail.${error}`, 'cause.$': `$.failureDetail.${cause}` } });
+    const readChildFailure = new sfn.Pass(this, 'ReadChildFailure', {
+      parameters: { 'detail.$': 'States.StringToJson($.failure.Cause)' },
+      resultPath: '$.failureDetail',
+    });
+    readChildFailure.next(
+      new sfn.Choice(this, 'ChildFailureShape')
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.Error'), sfn.Condition.isPresent('$.failureDetail.detail.Cause')), childFailed('ChildFailed', 'detail.Error', 'detail.Cause'))
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.error'), sfn.Condition.isPresent('$.failureDetail.detail.cause')), childFailed('ChildFailedLowerCase', 'detail.error', 'detail.cause'))
+        .otherwise(databaseFailed),
+    );
+    const isChildFailure = new sfn.Choice(this, 'IsChildFailure')
+      .when(sfn.Condition.and(sfn.Condition.stringEquals('$.failure.Error', 'States.TaskFailed'), sfn.Condition.stringMatches('$.failure.Cause', '{*')), readChildFailure)
+      .otherwise(databaseFailed);
+    backupDatabase.addCatch(isChildFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
 
     const map = new sfn.Map(this, 'BackupDatabases', {
       itemsPath: '$.plan.databases',

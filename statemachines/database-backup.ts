@@ -181,8 +181,17 @@ export class DatabaseBackup extends Construct {
         maxPolls: EXPORT_MAX_POLLS,
         timeoutError: 'ExportTimedOut',
       });
-      loop.ready.next(new sfn.Pass(this, 'ExportSucceeded', { parameters: { status: 'SUCCEEDED', export: { 'task.$': '$.exportTask', 'ready.$': '$.exportReady' } } }));
-      const noExport = new sfn.Pass(this, 'NoExport', { parameters: { status: 'SUCCEEDED', 'export.$': JSON_NULL } });
+      loop.ready.next(
+        new sfn.Pass(this, 'ExportSucceeded', {
+          parameters: {
+            status: 'SUCCEEDED',
+            export: { 'task.$': '$.exportTask', 'ready.$': '$.exportReady' },
+            // What BackupRun keeps of the export (DatabaseSummary.export).
+            summary: { 's3Uri.$': '$.exportReady.exportTask.s3Uri', 'status.$': '$.exportReady.status', 'created.$': '$.exportTask.created', 'seconds.$': '$.exportReady.elapsedSeconds' },
+          },
+        }),
+      );
+      const noExport = new sfn.Pass(this, 'NoExport', { parameters: { status: 'SUCCEEDED', 'export.$': JSON_NULL, 'summary.$': JSON_NULL } });
       branches.push(
         new sfn.Choice(this, 'IsExportRequested').when(sfn.Condition.booleanEquals('$.export', true), start.next(loop.start)).otherwise(noExport),
       );
@@ -226,6 +235,17 @@ export class DatabaseBackup extends Construct {
     output['share.$'] = shareOutput ?? JSON_NULL;
     output[drResultPath ? 'drCopies.$' : 'drCopies'] = drResultPath ?? [];
     output['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].export` : JSON_NULL;
+    // The fixed-bound part BackupRun keeps per database (DatabaseSummary): BackupRun's state must stay
+    // far below 256 KiB for a whole fleet (docs/aws-behaviour.md §18a), so no ARNs it can derive, no lists.
+    const summary: Record<string, unknown> = {
+      'copy.$': '$.sourceCopyReady.snapshot.identifier',
+      source: { 'created.$': '$.sourceCopy.created', 'seconds.$': '$.sourceCopyReady.elapsedSeconds' },
+      vault: { 'arn.$': '$.branches[0].vaultCopyReady.snapshot.arn', 'created.$': '$.branches[0].vaultCopy.created', 'seconds.$': '$.branches[0].vaultCopyReady.elapsedSeconds' },
+      retention: { 'kept.$': 'States.ArrayLength($.sourceRetention.kept)', 'deleted.$': 'States.ArrayLength($.sourceRetention.deleted)' },
+    };
+    summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
+    summary['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].summary` : JSON_NULL;
+    output.summary = summary;
     const succeeded = new sfn.Pass(this, 'BackupSucceeded', { parameters: output });
 
     let checks: sfn.IChainable = succeeded;
@@ -314,7 +334,18 @@ export class DatabaseBackup extends Construct {
     );
     copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', resultPath: '$.ready', onError: drFailed });
-    loop.ready.next(new sfn.Pass(this, 'DrRegionSucceeded', { parameters: { 'region.$': '$.region', status: 'SUCCEEDED', 'copy.$': '$.copy', 'ready.$': '$.ready' } }));
+    loop.ready.next(
+      new sfn.Pass(this, 'DrRegionSucceeded', {
+        parameters: {
+          'region.$': '$.region',
+          status: 'SUCCEEDED',
+          'copy.$': '$.copy',
+          'ready.$': '$.ready',
+          // What BackupRun keeps of this DR copy (DatabaseSummary.dr in functions/shared/contracts.ts).
+          summary: { 'region.$': '$.region', 'created.$': '$.copy.created', 'seconds.$': '$.ready.elapsedSeconds' },
+        },
+      }),
+    );
     map.itemProcessor(sfn.Chain.start(copy).next(loop.start));
     list.next(map);
     return { start: list, end: map };
