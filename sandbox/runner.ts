@@ -215,6 +215,8 @@ interface CompiledMachine {
 /** Item processors and branches of the definitions given to the engine, to tell a Map iteration from a Parallel branch. */
 const mapProcessors = new WeakSet<object>();
 const parallelBranches = new WeakSet<object>();
+/** Bytes of payload objects already measured (the engine does not mutate a state's result once passed on). */
+const measured = new WeakMap<object, number>();
 /** Engine events already observed (forwarded copies of nested events are new objects of other types, weighing 0). */
 const observedEvents = new WeakSet<object>();
 /** Key in the engine's run options under which the runner's observer travels to nested runs. */
@@ -442,7 +444,13 @@ export class WorkflowRunner {
 
   /** Measures a payload; past the quota, fails the execution with the uncatchable `States.DataLimitExceeded`. */
   private checkPayload(live: LiveExecution, value: unknown, where: string): void {
-    const bytes = payloadBytes(value);
+    // A state's output is the next state's input (the same object): measure each object once.
+    let bytes: number;
+    if (value !== null && typeof value === 'object') {
+      const known = measured.get(value);
+      bytes = known ?? payloadBytes(value);
+      if (known === undefined) measured.set(value, bytes);
+    } else bytes = payloadBytes(value);
     const { record } = live;
     if (bytes > record.maxPayloadBytes) {
       record.maxPayloadBytes = bytes;
