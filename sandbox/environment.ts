@@ -91,6 +91,18 @@ export interface LocalEnvironment {
   dispose(): void;
 }
 
+/**
+ * The name of the execution an EventBridge rule starts for an RDS snapshot event: `event-<snapshot
+ * identifier>-<seq>`, the identifier's `:` and other characters outside `[A-Za-z0-9_-]` made `-` and
+ * cut so the whole name is at most 80 characters (docs/aws-behaviour.md §18a); unique per delivery,
+ * as EventBridge names each execution it starts.
+ */
+export function eventExecutionName(snapshotArn: string | undefined, seq: number): string {
+  const suffix = String(seq).padStart(4, '0');
+  const label = snapshotArn ? snapshotArn.split(':').slice(6).join('-').replace(/[^A-Za-z0-9_-]/g, '-') : 'rule';
+  return `event-${label.slice(0, 80 - 'event-'.length - suffix.length - 1)}-${suffix}`;
+}
+
 /** Validates every state machine definition of a deployed stack with asl-validator. */
 export function validateDefinitions(stack: DeployedStack): void {
   for (const sm of stack.stateMachines) {
@@ -130,9 +142,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     // in AWS). Readable here: the snapshot's identifier, then a sequence number, within the rules
     // for execution names (1-80 of letters, digits, - and _; docs/aws-behaviour.md §18a).
     const arn = (delivery.input as { sourceSnapshotArn?: unknown } | null)?.sourceSnapshotArn;
-    const seq = String(++eventSeq).padStart(4, '0');
-    const label = typeof arn === 'string' ? arn.split(':').slice(6).join('-').replace(/[^A-Za-z0-9_-]/g, '-') : 'rule';
-    const name = `event-${label.slice(0, 80 - 'event-'.length - seq.length - 1)}-${seq}`;
+    const name = eventExecutionName(typeof arn === 'string' ? arn : undefined, ++eventSeq);
     const run = runner.startExecution(delivery.targetArn, delivery.input, { name });
     pending.push(run.then((r) => (eventRuns.push(r), r)));
   });

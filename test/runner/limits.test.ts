@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { AwsSandbox } from '../../sandbox/aws';
 import { VirtualClock } from '../../sandbox/clock';
 import type { DeployedStack, DeployedStateMachine } from '../../sandbox/deploy';
-import { localDefinition, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/runner';
+import { eventExecutionName } from '../../sandbox/environment';
+import { EXECUTION_NAME, localDefinition, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/runner';
 
 const ACCOUNT = '111111111111';
 const START = '2026-01-01T00:00:00.000Z';
@@ -277,6 +278,15 @@ describe('execution names', () => {
     expect((await r.startExecution(sleeper.arn, { seconds: 0 }, { name: 'Run_2026-11-20' })).status).toBe('SUCCEEDED');
     for (const bad of ['', 'b'.repeat(81), 'event-rds:orders-db-2026-11-20-03-00', 'has space', 'a/b', 'a.b', 'ü'])
       await expect(r.startExecution(sleeper.arn, { seconds: 0 }, { name: bad }), bad).rejects.toMatchObject({ name: 'InvalidName' });
+  });
+
+  it('names event-started runs within the rules, however long the DB cluster snapshot identifier', () => {
+    const cluster = 'c'.repeat(63);
+    const arn = `arn:aws:rds:us-east-1:111111111111:cluster-snapshot:rds:${cluster}-2026-11-20-03-00`;
+    const names = [1, 2, 10_000].map((seq) => eventExecutionName(arn, seq));
+    for (const n of names) expect(n).toMatch(EXECUTION_NAME);
+    expect(new Set(names).size).toBe(3);
+    expect(eventExecutionName('arn:aws:rds:us-east-1:111111111111:snapshot:rds:orders-db-2026-11-20-03-00', 7)).toBe('event-rds-orders-db-2026-11-20-03-00-0007');
   });
 
   it('rejects a name already used on the state machine with ExecutionAlreadyExists', async () => {
