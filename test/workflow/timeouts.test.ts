@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalEnvironment, synthesize } from '../../sandbox/environment';
 import { DEMO_FLEET } from '../../sandbox/fleet';
+import { takeBlockedConnections } from '../../sandbox/network-guard';
 import { childFor, configWith, exampleConfig, fleetEnvironment } from './helpers';
 
 let env: LocalEnvironment | undefined;
@@ -65,5 +66,21 @@ describe('execution timeouts follow from the waits', () => {
       (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'ExecutionsTimedOut' && JSON.stringify(r.Properties.Dimensions).includes(backupRun.logicalId),
     );
     expect(timedOutAlarm?.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('dispose() mid-run stops every execution: nothing calls an SDK client afterwards (no real network attempt)', async () => {
+    env = await fleetEnvironment({ config: exampleConfig() });
+    const e = env;
+    const pending = e.startBackupRun({});
+    await e.clock.sleep(3600); // the 4 TiB cluster is still copying; the others are done or on their way
+    const calls = e.runner.invocations.length;
+    e.dispose();
+    const run = await pending;
+    expect(run.status).toBe('ABORTED');
+    expect(run.children.filter((c) => c.status === 'ABORTED').map((c) => (c.input as { database: { identifier: string } }).database.identifier)).toContain('catalog-aurora');
+    expect(e.runner.running).toEqual([]);
+    await e.clock.sleep(2 * 86_400);
+    expect(e.runner.invocations.length).toBe(calls);
+    expect(takeBlockedConnections()).toEqual([]);
   });
 });
