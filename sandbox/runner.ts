@@ -306,12 +306,12 @@ export class WorkflowRunner {
     const name = opts.name ?? `${sm.kind.toLowerCase()}-${String(++this.executionSeq).padStart(4, '0')}`;
     if (!EXECUTION_NAME.test(name)) throw new InvalidName(name);
     const executionArn = `arn:aws:states:${sm.region}:${sm.accountId}:execution:${sm.name}:${name}`;
+    if (opts.signal?.aborted) throw new UncatchableError('States.Aborted', `Not started: the execution that would start '${executionArn}' has stopped`);
     const used = this.names.get(stateMachineArn) ?? new Set<string>();
     this.names.set(stateMachineArn, used);
     // Stricter than AWS's idempotent restart of a running STANDARD execution with the same name and input: always an error.
     if (used.has(name)) throw new ExecutionAlreadyExists(executionArn);
     used.add(name);
-    if (opts.signal?.aborted) throw new TaskError('ExecutionDoesNotExist', `The parent of '${executionArn}' has stopped`);
     const record: ExecutionRecord = {
       executionArn,
       name,
@@ -590,7 +590,8 @@ export class WorkflowRunner {
         // The child stops (ABORTED) when this Task stops: parent stopped, Task timed out, iteration aborted.
         child = await this.startExecution(p.StateMachineArn, childInput, { name: p.Name, parentArn: record.executionArn, signal });
       } catch (e) {
-        const err = e as Error;
+        const err = e as Error & { isRetryable?: boolean };
+        if (err.isRetryable === false) throw err;
         // Service integration errors are named StepFunctions.<Exception>: https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
         throw new TaskError(`StepFunctions.${err.name}${err.name.endsWith('Exception') ? '' : 'Exception'}`, err.message);
       }
