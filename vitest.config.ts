@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['sandbox/polyfills.ts'],
+    setupFiles: ['test/setup.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

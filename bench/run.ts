@@ -4,7 +4,8 @@
  * 1. Retention decisions: `decideRetention` on histories of 400 managed copies (plain and GFS).
  * 2. A fleet run on the sandbox: BackupRun over 20 databases (20-500 GiB, DR Region, one export),
  *    wall time, virtual time, state transitions (what Step Functions bills, $0.025 per 1,000),
- *    history events of the largest execution (cap: 25,000), heap used.
+ *    history events of the largest execution (cap: 25,000), largest state payload, heap used.
+ * 2b. BackupRun's largest state for a fleet of 100 databases (budget 64 KiB, cap 256 KiB).
  * 3. Lambda bundle sizes: each functions/<name>/index.ts bundled as the stack does (esbuild, ESM,
  *    minified, SDK included), in KiB.
  *
@@ -16,7 +17,7 @@ import { build } from 'esbuild';
 import { decideRetention, type RetentionCandidate } from '../functions/retention-sweep/policy';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
-import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
+import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
 import type { ExecutionRecord } from '../sandbox/runner';
 import example from '../config/example.json' with { type: 'json' };
 
@@ -73,7 +74,8 @@ async function fleetBench(): Promise<void> {
     const all = (e: ExecutionRecord): ExecutionRecord[] => [e, ...e.children.flatMap(all)];
     const execs = all(run);
     const transitions = execs.reduce((n, e) => n + e.transitions, 0);
-    const largest = Math.max(...execs.map((e) => e.events.length));
+    const largest = Math.max(...execs.map((e) => e.historyEvents));
+    const payload = Math.max(...execs.map((e) => e.maxPayloadBytes));
     const virtualHours = (Date.parse(run.stopDate ?? run.startDate) - Date.parse(run.startDate)) / 3_600_000;
     out('');
     out('## fleet run on the sandbox (20 databases, DR Region, 1 export, 5 at a time)');
@@ -84,8 +86,38 @@ async function fleetBench(): Promise<void> {
     out(`BackupRun virtual time | ${virtualHours.toFixed(1)} h`);
     out(`executions | ${execs.length}`);
     out(`state transitions | ${transitions} ($${((transitions / 1000) * 0.025).toFixed(3)} at $0.025 per 1,000)`);
-    out(`largest execution history | ${largest} events (cap 25,000)`);
+    out(`largest execution history | ${largest} events as Step Functions counts them (cap 25,000)`);
+    out(`largest state input/output | ${payload} bytes (cap 262,144); BackupRun's ${run.maxPayloadBytes} bytes at ${run.maxPayloadAt}`);
     out(`heap used after the run | ${((process.memoryUsage().heapUsed - heap0) / 1048576).toFixed(0)} MiB more than before`);
+  } finally {
+    env.dispose();
+  }
+}
+
+/**
+ * BackupRun's state for a fleet of 100 (the example config, 96 small tag-discovered instances):
+ * the largest state must stay at or below 64 KiB (issue 7; Step Functions' cap is 256 KiB).
+ * Too slow for `npm test` (~30 s); test/workflow/state-size.test.ts holds the per-database bound.
+ */
+async function stateSizeBench(): Promise<void> {
+  const env = await createLocalEnvironment({ config: parseConfig(example) });
+  try {
+    const fleet: DemoDatabaseSpec[] = [
+      ...DEMO_FLEET,
+      ...Array.from({ length: 100 - DEMO_FLEET.length }, (_, i) => ({ ...DISCOVERED_DATABASE, identifier: `fleet-db-${String(i + 1).padStart(3, '0')}`, allocatedStorageGiB: 20 })),
+    ];
+    seedFleet(env, fleet);
+    takeAutomatedSnapshots(env, fleet);
+    const t0 = performance.now();
+    const run = await env.startBackupRun({ trigger: 'schedule' });
+    out('');
+    out('## BackupRun state size, 100 databases (example config, DR Region, 1 export, 4 at a time)');
+    out('measure | value');
+    out(`status | ${run.status} (${run.children.filter((c) => c.status === 'SUCCEEDED').length}/100 databases)`);
+    out(`wall time | ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    out(`largest BackupRun state | ${run.maxPayloadBytes} bytes at ${run.maxPayloadAt} (budget 65,536; cap 262,144)`);
+    out(`per database | ${(run.maxPayloadBytes / 100).toFixed(0)} bytes`);
+    out(`BackupRun history | ${run.historyEvents} events`);
   } finally {
     env.dispose();
   }
@@ -117,4 +149,5 @@ async function bundleBench(): Promise<void> {
 
 retentionBench();
 await fleetBench();
+await stateSizeBench();
 await bundleBench();

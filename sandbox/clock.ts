@@ -54,11 +54,27 @@ export class VirtualClock {
   /**
    * Resolves when virtual time has advanced by `seconds` (0 resolves on the next idle turn).
    * The clock advances by itself once every actor is idle; see the class comment.
+   * An abort of `signal` rejects with the signal's reason and removes the sleeper from the queue
+   * (a cancelled timeout must not make virtual time jump).
    */
-  sleep(seconds: number): Promise<void> {
+  sleep(seconds: number, signal?: AbortSignal): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) return Promise.reject(new RangeError(`sleep(${seconds}): seconds must be >= 0`));
-    return new Promise<void>((resolve) => {
-      this.sleepers.push({ wakeAtMs: this.currentMs + Math.round(seconds * 1000), seq: this.seq++, resolve });
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const sleeper = { wakeAtMs: this.currentMs + Math.round(seconds * 1000), seq: this.seq++, resolve };
+      if (signal) {
+        // An aborted sleeper leaves the queue at once, so time never jumps to its wake-up for nobody.
+        const onAbort = () => {
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        sleeper.resolve = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+      }
+      this.sleepers.push(sleeper);
       this.drive();
     });
   }

@@ -87,8 +87,20 @@ export interface LocalEnvironment {
   startBackupRun(input?: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
   /** Starts VaultRetention in the vault account (the vault Region, or the DR Region given) and resolves when it ends. */
   startVaultRetention(input?: Record<string, unknown>, name?: string, region?: string): Promise<ExecutionRecord>;
-  /** Restores the real SDK clients. */
+  /** Stops every still-running execution (`ABORTED`, children included), then restores the real SDK clients. */
   dispose(): void;
+}
+
+/**
+ * The name of the execution an EventBridge rule starts for an RDS snapshot event: `event-<snapshot
+ * identifier>-<seq>`, the identifier's `:` and other characters outside `[A-Za-z0-9_-]` made `-` and
+ * cut so the whole name is at most 80 characters (docs/aws-behaviour.md §18a); unique per delivery,
+ * as EventBridge names each execution it starts.
+ */
+export function eventExecutionName(snapshotArn: string | undefined, seq: number): string {
+  const suffix = String(seq).padStart(4, '0');
+  const label = snapshotArn ? snapshotArn.split(':').slice(6).join('-').replace(/[^A-Za-z0-9_-]/g, '-') : 'rule';
+  return `event-${label.slice(0, 80 - 'event-'.length - suffix.length - 1)}-${suffix}`;
 }
 
 /** Validates every state machine definition of a deployed stack with asl-validator. */
@@ -123,11 +135,14 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
   // EventBridge -> Step Functions: a matching RDS event starts the rule's target state machine.
   const eventRuns: ExecutionRecord[] = [];
   const pending: Array<Promise<ExecutionRecord>> = [];
+  let eventSeq = 0;
   sandbox.events.setTargetHandler((delivery) => {
     if (!/^arn:aws[\w-]*:states:[^:]+:\d{12}:stateMachine:/.test(delivery.targetArn)) return;
-    // Named after the snapshot that triggered it (execution names: 1-80 letters, digits, - and _).
+    // EventBridge names each execution it starts uniquely (a duplicate event starts a second run, as
+    // in AWS). Readable here: the snapshot's identifier, then a sequence number, within the rules
+    // for execution names (1-80 of letters, digits, - and _; docs/aws-behaviour.md §18a).
     const arn = (delivery.input as { sourceSnapshotArn?: unknown } | null)?.sourceSnapshotArn;
-    const name = typeof arn === 'string' ? `event-${arn.split(':').slice(6).join('-')}`.replace(/[^\w-]/g, '-').slice(0, 80) : undefined;
+    const name = eventExecutionName(typeof arn === 'string' ? arn : undefined, ++eventSeq);
     const run = runner.startExecution(delivery.targetArn, delivery.input, { name });
     pending.push(run.then((r) => (eventRuns.push(r), r)));
   });
@@ -152,6 +167,11 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     startBackupRun: (input = {}, name) => runner.startExecution(runner.stateMachine('BackupRun', config.source.accountId).arn, input, { name }),
     startVaultRetention: (input = {}, name, region = config.vault.region) =>
       runner.startExecution(runner.stateMachine('VaultRetention', vaultAccount, region).arn, input, { name }),
-    dispose: () => sandbox.uninstall(),
+    dispose: () => {
+      // Stop every execution still running first: after dispose nothing may call an SDK client,
+      // which without the sandbox installed would be a real one (the network guard would refuse it).
+      runner.stopAll();
+      sandbox.uninstall();
+    },
   };
 }

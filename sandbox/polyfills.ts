@@ -20,4 +20,6 @@ if (typeof P.withResolvers !== 'function') {
   };
 }
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Every local entry point (vitest setup, demo, bench, runner) refuses real network connections.
+import './network-guard';
 export {};

@@ -65,6 +65,8 @@ export function databaseTimeline(exec: ExecutionRecord): TimelineEntry[] {
   if (exec.status === 'FAILED') {
     const failedAt = exec.stopDate ?? exec.startDate;
     out.push({ at: failedAt, state: 'BackupFailed', note: `${exec.error}: ${describeCause(exec.cause)}` });
+  } else if (exec.status === 'TIMED_OUT' || exec.status === 'ABORTED') {
+    out.push({ at: exec.stopDate ?? exec.startDate, state: exec.status, note: describeCause(exec.cause) });
   }
   return out;
 }
@@ -117,7 +119,7 @@ export function mermaidPath(exec: ExecutionRecord, opts: { title?: string } = {}
     const [a, b] = k.split('->') as [string, string];
     lines.push(`  ${nodeId(a)} -->${count > 1 ? `|x${count}|` : ''} ${nodeId(b)}`);
   }
-  const end = exec.status === 'SUCCEEDED' ? 'succeeded' : `failed: ${exec.error ?? ''}`;
+  const end = exec.status === 'SUCCEEDED' ? 'succeeded' : exec.status === 'FAILED' ? `failed: ${exec.error ?? ''}` : exec.status.toLowerCase().replace('_', ' ');
   if (prev) lines.push(`  ${nodeId(prev)} --> finish(("${end.replace(/"/g, "'")}"))`);
   return lines.join('\n');
 }

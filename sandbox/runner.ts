@@ -15,12 +15,36 @@
  * - `states:startExecution.sync:2` runs the child locally and returns `{ExecutionArn, Output (JSON),
  *   Status, ...}`; a failed child fails the Task with `States.TaskFailed` and a JSON cause with the
  *   child's `Error` and `Cause`. Source: https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
+ *
+ * Step Functions limits enforced as AWS enforces them (docs/aws-behaviour.md §18, §18a):
+ * - 256 KiB (262,144 bytes of UTF-8 JSON) per state input and output, for every state type, and per
+ *   Task input (after Parameters) and Task result (before ResultSelector): past it the execution
+ *   fails with `States.DataLimitExceeded`, which no Retry or Catch (not even `States.ALL`) matches.
+ *   Not observed: a Map's or Parallel's aggregated result *before* its ResultSelector/ResultPath (the
+ *   engine does not expose it); it is checked once it is part of the state's output.
+ * - 25,000 history events per execution, counted as Step Functions writes them (see
+ *   {@link historyWeight}; a Map's iterations count in the parent's history, a child execution of
+ *   `startExecution.sync` has its own): reaching it fails the execution with `States.Runtime`,
+ *   uncatchable. AWS documents the cap and that the execution fails, not the error name: the
+ *   stricter reading (uncatchable, like States.Runtime) is modelled.
+ * - `TimeoutSeconds` of the state machine in virtual time: the execution ends `TIMED_OUT` (no Catch
+ *   runs), every still-running child execution is stopped (`ABORTED`) and nothing of it runs after.
+ * - Task `TimeoutSeconds`/`HeartbeatSeconds` (and their *Path forms) in virtual time, `States.Timeout` /
+ *   `States.HeartbeatTimeout`; no timeout when unset (AWS's default is 99,999,999 s). The engine's own
+ *   60 s *real-time* default is neutralised. No local task sends heartbeats, so a HeartbeatSeconds
+ *   shorter than the task's run fails it (stricter reading; the workflows set none).
+ * - Execution names: 1-80 characters of letters, digits, `-` and `_` (`InvalidName`), unique per
+ *   state machine (`ExecutionAlreadyExists`).
+ * - A stopped execution (failed, timed out, aborted, or `dispose()`d) stops its running `.sync`
+ *   children (`ABORTED`), cancels its pending Waits and retry back-offs, and starts no further Task.
+ *   A Map iteration or Parallel branch that the engine aborts (a sibling failed) stops its Task too.
  */
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
+import './network-guard';
 
 /** One event of the engine's eventLogs (the type is not exported by aws-local-stepfunctions). */
 type EventLog = { type: string; timestamp: number; state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
@@ -42,7 +66,19 @@ export interface HistoryEvent {
   readonly cause?: string;
 }
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** Step Functions quotas the runner enforces (docs/aws-behaviour.md §18, §18a). */
+export interface StepFunctionsLimits {
+  /** Bytes of UTF-8 JSON per state input/output. @default 262144 (256 KiB) */
+  readonly payloadBytes: number;
+  /** History events per execution. @default 25000 */
+  readonly historyEvents: number;
+}
+export const STEP_FUNCTIONS_LIMITS: StepFunctionsLimits = { payloadBytes: 262_144, historyEvents: 25_000 };
+
+/** Execution names: 1-80 letters, digits, `-`, `_` (docs/aws-behaviour.md §18a). */
+export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** A finished (or running) local execution, with its history and its child executions. */
 export interface ExecutionRecord {
@@ -62,6 +98,12 @@ export interface ExecutionRecord {
   readonly events: HistoryEvent[];
   /** State transitions (states entered, plus retries), what Step Functions Standard bills. */
   transitions: number;
+  /** History events Step Functions would have written for this execution (see `historyWeight`). */
+  historyEvents: number;
+  /** Largest state input/output, Task input or Task result seen, in bytes of UTF-8 JSON. */
+  maxPayloadBytes: number;
+  /** The state whose payload was largest (`<state> input|output|task input|task result`). */
+  maxPayloadAt?: string;
   readonly parentArn?: string;
   readonly children: ExecutionRecord[];
 }
@@ -82,6 +124,8 @@ export interface WorkflowRunnerOptions {
   readonly stacks: readonly DeployedStack[];
   /** Extra environment for every handler (e.g. POWERTOOLS_LOG_LEVEL). */
   readonly extraEnvironment?: Record<string, string>;
+  /** Quotas to enforce. @default STEP_FUNCTIONS_LIMITS (AWS's); lower them only to test the runner itself. */
+  readonly limits?: Partial<StepFunctionsLimits>;
 }
 
 const LOCAL_WAIT = 'arn:aws:states:::sandbox:wait';
@@ -111,6 +155,110 @@ class TaskError extends Error {
   }
 }
 
+/**
+ * An error no Retry and no Catch matches (`States.DataLimitExceeded`, the history cap): the engine
+ * reads `isRetryable`/`isCatchable` on thrown errors.
+ */
+class UncatchableError extends TaskError {
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+}
+
+/** Thrown by `startExecution` for a name that breaks the execution-name rules. */
+export class InvalidName extends TaskError {
+  constructor(name: string) {
+    super('InvalidName', `Invalid Name: '${name}' (1-80 characters of letters, digits, '-' and '_')`);
+  }
+}
+
+/** Thrown by `startExecution` for a name already used on the state machine. */
+export class ExecutionAlreadyExists extends TaskError {
+  constructor(arn: string) {
+    super('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+  }
+}
+
+/** Bytes of the UTF-8 JSON of a value (what the 256 KiB quota measures). */
+export function payloadBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  return json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
+}
+
+/** What an engine run (root execution, Map iteration, Parallel branch) is, for history counting. */
+type ScopeKind = 'root' | 'map' | 'branch';
+interface Scope {
+  readonly kind: ScopeKind;
+  /** Aborted when the engine aborts this run (execution stopped, or a sibling iteration/branch failed). */
+  readonly controller: AbortController;
+  ended: boolean;
+}
+/** Per-execution state the engine hook and the Task handlers share. */
+interface LiveExecution {
+  readonly record: ExecutionRecord;
+  readonly controller: AbortController;
+  readonly compiled: CompiledMachine;
+  /** Scope of the run that entered (or retried) a state last: the engine calls the Task handler synchronously after. */
+  current?: Scope;
+  abortEngine?: () => void;
+  /** First fatal (uncatchable) error; it decides the record's error whatever the engine reports. */
+  fatal?: { error: string; cause: string };
+}
+interface CompiledMachine {
+  machine: StateMachine;
+  states: Map<string, AslState>;
+  retryOverrides: Record<string, number>;
+  waitStates: Set<string>;
+  syncTasks: Set<string>;
+  timeoutSeconds?: number;
+}
+
+/** Item processors and branches of the definitions given to the engine, to tell a Map iteration from a Parallel branch. */
+const mapProcessors = new WeakSet<object>();
+const parallelBranches = new WeakSet<object>();
+/** Bytes of payload objects already measured (the engine does not mutate a state's result once passed on). */
+const measured = new WeakMap<object, number>();
+/** Engine events already observed (forwarded copies of nested events are new objects of other types, weighing 0). */
+const observedEvents = new WeakSet<object>();
+/** Key in the engine's run options under which the runner's observer travels to nested runs. */
+const OBSERVER = '__rsvObserver';
+type Observer = (event: EventLog & { state?: { name: string; type: string; input?: unknown; output?: unknown } }, scope: Scope) => void;
+
+/**
+ * Hooks the engine's event dispatch (once per process) so the runner sees every state's input and
+ * output synchronously, before the next state starts, in root runs and in Map/Parallel runs alike.
+ * aws-local-stepfunctions 3.0 exposes no such hook; `StateMachine.prototype.execute` receives the
+ * run's event logger and run options (which carry the observer into nested runs).
+ */
+function hookEngine(): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const proto = StateMachine.prototype as unknown as { execute: (...args: any[]) => unknown; __rsvHooked?: boolean };
+  if (proto.__rsvHooked) return;
+  const original = proto.execute;
+  proto.execute = function (this: { definition: object }, input: unknown, options: { runOptions?: Record<string, unknown>; eventLogger: { dispatch: (e: unknown) => void } }, cleanup: unknown) {
+    const observer = options?.runOptions?.[OBSERVER] as Observer | undefined;
+    if (observer) {
+      const logger = options.eventLogger;
+      const dispatch = logger.dispatch.bind(logger);
+      const kind: ScopeKind = mapProcessors.has(this.definition) ? 'map' : parallelBranches.has(this.definition) ? 'branch' : 'root';
+      const scope: Scope = { kind, controller: new AbortController(), ended: false };
+      logger.dispatch = (event: unknown) => {
+        // Nested runs' events are forwarded to the root logger too (asynchronously): each is observed once, in its own run.
+        if (!observedEvents.has(event as object)) {
+          observedEvents.add(event as object);
+          observer(event as never, scope);
+        }
+        dispatch(event);
+      };
+    }
+    return original.call(this, input, options, cleanup);
+  };
+  proto.__rsvHooked = true;
+}
+hookEngine();
+
+/** Largest TimeoutSeconds the engine's real-time `setTimeout` accepts (2^31-1 ms): the engine's own Task timeout is set to it, i.e. never. */
+const ENGINE_TIMEOUT_NEVER = 2_147_483;
+
 export class WorkflowRunner {
   readonly executions: ExecutionRecord[] = [];
   readonly lambdaFaults: LambdaFault[] = [];
@@ -121,9 +269,13 @@ export class WorkflowRunner {
   private readonly handlers = new Map<string, Promise<Handler>>();
   private readonly retryAttempts = new Map<string, number>();
   private executionSeq = 0;
-  private readonly machinesCompiled = new Map<string, { machine: StateMachine; states: Map<string, AslState>; retryOverrides: Record<string, number> }>();
+  private readonly machinesCompiled = new Map<string, CompiledMachine>();
+  private readonly live = new Map<string, LiveExecution>();
+  private readonly names = new Map<string, Set<string>>();
+  private readonly limits: StepFunctionsLimits;
 
   constructor(private readonly options: WorkflowRunnerOptions) {
+    this.limits = { ...STEP_FUNCTIONS_LIMITS, ...options.limits };
     for (const stack of options.stacks) {
       for (const fn of stack.functions) {
         this.functions.set(fn.arn, fn);
@@ -142,13 +294,24 @@ export class WorkflowRunner {
 
   /**
    * Starts an execution and resolves when it has finished (virtual time passes meanwhile).
-   * Never rejects for a failed execution: read `status`, `error`, `cause` on the record.
+   * Never rejects for a failed, timed-out or aborted execution: read `status`, `error`, `cause`.
+   * `signal`: the execution is stopped (`ABORTED`) when it aborts (a `.sync` parent task stopping).
+   * @throws StateMachineDoesNotExist, InvalidName (name not 1-80 of `[A-Za-z0-9_-]`),
+   *   ExecutionAlreadyExists (name already used on this state machine). Source:
+   *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
    */
-  async startExecution(stateMachineArn: string, input: unknown, opts: { name?: string; parentArn?: string } = {}): Promise<ExecutionRecord> {
+  async startExecution(stateMachineArn: string, input: unknown, opts: { name?: string; parentArn?: string; signal?: AbortSignal } = {}): Promise<ExecutionRecord> {
     const sm = this.machines.get(stateMachineArn);
     if (!sm) throw new TaskError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     const name = opts.name ?? `${sm.kind.toLowerCase()}-${String(++this.executionSeq).padStart(4, '0')}`;
+    if (!EXECUTION_NAME.test(name)) throw new InvalidName(name);
     const executionArn = `arn:aws:states:${sm.region}:${sm.accountId}:execution:${sm.name}:${name}`;
+    if (opts.signal?.aborted) throw new UncatchableError('States.Aborted', `Not started: the execution that would start '${executionArn}' has stopped`);
+    const used = this.names.get(stateMachineArn) ?? new Set<string>();
+    this.names.set(stateMachineArn, used);
+    // Stricter than AWS's idempotent restart of a running STANDARD execution with the same name and input: always an error.
+    if (used.has(name)) throw new ExecutionAlreadyExists(executionArn);
+    used.add(name);
     const record: ExecutionRecord = {
       executionArn,
       name,
@@ -160,61 +323,181 @@ export class WorkflowRunner {
       startDate: this.options.clock.iso(),
       events: [],
       transitions: 0,
+      historyEvents: 0,
+      maxPayloadBytes: 0,
       parentArn: opts.parentArn,
       children: [],
     };
     this.executions.push(record);
     if (opts.parentArn) this.executions.find((e) => e.executionArn === opts.parentArn)?.children.push(record);
 
-    const { machine, localHandlers, retryOverrides } = this.compiled(sm, record);
-    const run = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: localHandlers as never, retryIntervalOverrides: retryOverrides },
+    const compiled = this.compiled(sm);
+    const live: LiveExecution = { record, controller: new AbortController(), compiled };
+    this.live.set(executionArn, live);
+    const onParentStop = () => this.stop(live, 'ABORTED', 'States.Aborted', 'Stopped because the execution that started it (startExecution.sync) stopped.');
+    opts.signal?.addEventListener('abort', onParentStop, { once: true });
+    // The state machine's TimeoutSeconds, in virtual time (the engine's copy has none: it would count real time).
+    const timer = new AbortController();
+    if (compiled.timeoutSeconds !== undefined) {
+      const seconds = compiled.timeoutSeconds;
+      this.options.clock.sleep(seconds, timer.signal).then(
+        () => this.stop(live, 'TIMED_OUT', 'States.Timeout', `The execution ran longer than the state machine's TimeoutSeconds (${seconds} s).`),
+        () => undefined,
+      );
+    }
+
+    const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of compiled.states) localHandlers[stateName] = (taskInput: unknown) => this.runTask(sm, live, stateName, state, taskInput);
+    const run = compiled.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: localHandlers as never, retryIntervalOverrides: compiled.retryOverrides },
       context: { Execution: { Id: executionArn, Name: name, RoleArn: sm.roleArn }, StateMachine: { Id: stateMachineArn, Name: sm.name } } as never,
-    });
+      [OBSERVER]: ((ev, scope) => this.observe(live, ev, scope)) satisfies Observer,
+    } as never);
+    live.abortEngine = run.abort;
     const consume = (async () => {
       for await (const ev of run.eventLogs) this.record(record, ev);
     })();
     try {
-      record.output = await run.result;
-      record.status = 'SUCCEEDED';
+      const output = await run.result;
+      if (record.status === 'RUNNING') {
+        if (live.fatal) this.finish(live, 'FAILED', live.fatal.error, live.fatal.cause);
+        else {
+          record.output = output;
+          this.finish(live, 'SUCCEEDED');
+        }
+      }
     } catch (e) {
-      record.status = 'FAILED';
-      const err = e as Error & { cause?: unknown };
       await consume.catch(() => undefined);
-      const failed = [...record.events].reverse().find((x) => x.type === 'ExecutionFailed');
-      record.error = failed?.error ?? err.name;
-      record.cause = failed?.cause ?? err.message;
+      if (record.status === 'RUNNING') {
+        const err = e as Error;
+        const failed = [...record.events].reverse().find((x) => x.type === 'ExecutionFailed');
+        const error = live.fatal?.error ?? failed?.error ?? err.name;
+        const cause = live.fatal?.cause ?? failed?.cause ?? err.message;
+        this.finish(live, 'FAILED', error, cause);
+      }
+    } finally {
+      timer.abort();
+      opts.signal?.removeEventListener('abort', onParentStop);
     }
     await consume.catch(() => undefined);
-    record.stopDate = this.options.clock.iso();
     return record;
+  }
+
+  /** Executions still running (started and not ended). */
+  get running(): ExecutionRecord[] {
+    return [...this.live.values()].map((l) => l.record);
+  }
+
+  /**
+   * Stops every running execution (`ABORTED`), and with them their children, pending Waits and
+   * retries: after it nothing of any execution makes a call. `dispose()` of the local environment calls it.
+   */
+  stopAll(reason = 'Stopped by the test harness (dispose).'): void {
+    for (const live of [...this.live.values()]) this.stop(live, 'ABORTED', 'States.Aborted', reason);
+  }
+
+  /** Ends an execution from outside the engine (timeout, abort): no Catch runs, children are stopped. */
+  private stop(live: LiveExecution, status: 'TIMED_OUT' | 'ABORTED', error: string, cause: string): void {
+    if (live.record.status !== 'RUNNING') return;
+    this.finish(live, status, error, cause);
+    live.abortEngine?.();
+  }
+
+  /** Records the end of an execution and stops whatever of it still runs (its `.sync` children first). */
+  private finish(live: LiveExecution, status: Exclude<ExecutionStatus, 'RUNNING'>, error?: string, cause?: string): void {
+    const { record } = live;
+    record.status = status;
+    if (error !== undefined) record.error = error;
+    if (cause !== undefined) record.cause = cause;
+    record.stopDate = this.options.clock.iso();
+    if (status === 'TIMED_OUT' || status === 'ABORTED') {
+      record.historyEvents++;
+      record.events.push({ seq: record.events.length + 1, at: record.stopDate, type: status === 'TIMED_OUT' ? 'ExecutionTimedOut' : 'ExecutionAborted', error, cause });
+    }
+    this.live.delete(record.executionArn);
+    live.controller.abort(new TaskError('States.Aborted', `Execution ${record.executionArn} ended ${status}`));
+  }
+
+  /**
+   * Sees every engine event synchronously (see hookEngine): counts history events and enforces the
+   * payload and history quotas before the next state runs.
+   */
+  private observe(live: LiveExecution, ev: EventLog & { state?: { name: string; type: string; input?: unknown; output?: unknown } }, scope: Scope): void {
+    const { record, compiled } = live;
+    if (ev.type === 'ExecutionAborted') {
+      if (!scope.ended) scope.controller.abort(new TaskError('States.Aborted', 'Map iteration or Parallel branch aborted'));
+      scope.ended = true;
+      return;
+    }
+    if (ev.type === 'ExecutionSucceeded' || ev.type === 'ExecutionFailed') scope.ended = true;
+    if (ev.type === 'StateEntered' || ev.type === 'StateRetried') live.current = scope;
+    record.historyEvents += historyWeight(ev, scope.kind, compiled);
+    if (record.status !== 'RUNNING') return;
+    if (ev.type === 'StateEntered' || ev.type === 'StateExited') {
+      const which = ev.type === 'StateEntered' ? 'input' : 'output';
+      this.checkPayload(live, ev.state?.[which], `${ev.state?.name} ${which}`);
+    }
+    if (record.historyEvents >= this.limits.historyEvents && !live.fatal) {
+      this.fatal(live, 'States.Runtime', `The execution history reached ${this.limits.historyEvents} events, the Step Functions quota (docs/aws-behaviour.md §18).`);
+    }
+  }
+
+  /** Measures a payload; past the quota, fails the execution with the uncatchable `States.DataLimitExceeded`. */
+  private checkPayload(live: LiveExecution, value: unknown, where: string): void {
+    // A state's output is the next state's input (the same object): measure each object once.
+    let bytes: number;
+    if (value !== null && typeof value === 'object') {
+      const known = measured.get(value);
+      bytes = known ?? payloadBytes(value);
+      if (known === undefined) measured.set(value, bytes);
+    } else bytes = payloadBytes(value);
+    const { record } = live;
+    if (bytes > record.maxPayloadBytes) {
+      record.maxPayloadBytes = bytes;
+      record.maxPayloadAt = where;
+    }
+    if (bytes > this.limits.payloadBytes && !live.fatal) {
+      this.fatal(live, 'States.DataLimitExceeded', `The state/task '${where}' has ${bytes} bytes, more than the ${this.limits.payloadBytes}-byte quota (docs/aws-behaviour.md §18a).`);
+    }
+  }
+
+  private fatal(live: LiveExecution, error: string, cause: string): never {
+    live.fatal = { error, cause };
+    throw new UncatchableError(error, cause);
   }
 
   /**
    * The engine's StateMachine for a definition, built once (its constructor validates the ASL,
-   * ~100 ms; the definitions were validated with asl-validator at deploy). Task handlers look up
-   * the execution through `current`, since the engine calls them with the input only.
+   * ~100 ms; the definitions were validated with asl-validator at deploy).
    */
-  private compiled(sm: DeployedStateMachine, record: ExecutionRecord) {
+  private compiled(sm: DeployedStateMachine): CompiledMachine {
     let c = this.machinesCompiled.get(sm.arn);
     if (!c) {
       const definition = localDefinition(sm.definition);
       const states = new Map<string, AslState>();
       const retryOverrides: Record<string, number> = {};
+      const waitStates = new Set<string>();
+      const syncTasks = new Set<string>();
       forEachState(definition, (stateName, state) => {
         if (state.Retry) retryOverrides[stateName] = 0;
         if (state.Type === 'Task') states.set(stateName, state);
+        if (state.Resource === LOCAL_WAIT) waitStates.add(stateName);
+        if (/\.sync(:2)?$/.test(String(state.Resource ?? ''))) syncTasks.add(stateName);
+        if (state.ItemProcessor) mapProcessors.add(state.ItemProcessor);
+        if (state.Iterator) mapProcessors.add(state.Iterator);
+        for (const b of state.Branches ?? []) parallelBranches.add(b);
       });
+      const timeoutSeconds = typeof definition.TimeoutSeconds === 'number' ? definition.TimeoutSeconds : undefined;
+      delete definition.TimeoutSeconds;
       const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-      c = { machine, states, retryOverrides };
+      c = { machine, states, retryOverrides, waitStates, syncTasks, timeoutSeconds };
       this.machinesCompiled.set(sm.arn, c);
     }
-    const localHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const [stateName, state] of c.states) localHandlers[stateName] = (taskInput: unknown) => this.runTask(sm, record, stateName, state, taskInput);
-    return { machine: c.machine, localHandlers, retryOverrides: c.retryOverrides };
+    return c;
   }
 
   private record(record: ExecutionRecord, ev: EventLog): void {
+    if (record.status !== 'RUNNING' && (ev.type === 'ExecutionAborted' || ev.type === 'ExecutionTimeout')) return;
     const base = { seq: record.events.length + 1, at: this.options.clock.iso(), type: ev.type };
     const e = ev as EventLog & { state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
     const stateType = e.state?.type === 'Task' && localWaitStates.has(e.state.name) ? 'Wait' : e.state?.type;
@@ -227,22 +510,31 @@ export class WorkflowRunner {
     if (ev.type === 'StateEntered' || ev.type === 'StateRetried') record.transitions++;
   }
 
-  private async runTask(sm: DeployedStateMachine, record: ExecutionRecord, stateName: string, state: AslState, input: unknown): Promise<unknown> {
+  private async runTask(sm: DeployedStateMachine, live: LiveExecution, stateName: string, state: AslState, input: unknown): Promise<unknown> {
+    const { record } = live;
+    // The scope the engine entered this Task in (set synchronously by observe() just before this call).
+    const scope = live.current;
+    const signal = scope ? AbortSignal.any([live.controller.signal, scope.controller.signal]) : live.controller.signal;
+    if (signal.aborted) throw new UncatchableError('States.Aborted', 'The execution, Map iteration or Parallel branch was stopped');
+    this.checkPayload(live, input, `${stateName} task input`);
     const resource = String(state.Resource);
     const key = `${record.executionArn}|${stateName}|${JSON.stringify(input)}`;
     try {
-      const result = await this.dispatch(sm, record, stateName, state, resource, input);
+      const result = await this.withTaskTimeout(state, input, signal, (taskSignal) => this.dispatch(sm, live, stateName, state, resource, input, taskSignal));
       this.retryAttempts.delete(key);
+      if (signal.aborted) throw new UncatchableError('States.Aborted', 'The execution, Map iteration or Parallel branch was stopped');
+      if (resource !== LOCAL_WAIT) this.checkPayload(live, result, `${stateName} task result`);
       return result;
     } catch (e) {
-      const err = e as Error;
+      const err = e as Error & { isRetryable?: boolean };
+      if (err.isRetryable === false || signal.aborted) throw err;
       // Take the retry back-off in virtual time before the engine retries (it waits 0 ms).
       const retrier = (state.Retry ?? []).find((r) => r.ErrorEquals.includes(err.name) || r.ErrorEquals.includes('States.ALL'));
       const attempt = this.retryAttempts.get(key) ?? 0;
       if (retrier && attempt < (retrier.MaxAttempts ?? 3)) {
         this.retryAttempts.set(key, attempt + 1);
         const interval = (retrier.IntervalSeconds ?? 1) * Math.pow(retrier.BackoffRate ?? 2, attempt);
-        await this.options.clock.sleep(Math.min(interval, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY));
+        await this.options.clock.sleep(Math.min(interval, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY), signal);
       } else {
         this.retryAttempts.delete(key);
       }
@@ -250,9 +542,38 @@ export class WorkflowRunner {
     }
   }
 
-  private async dispatch(sm: DeployedStateMachine, record: ExecutionRecord, stateName: string, state: AslState, resource: string, input: unknown): Promise<unknown> {
+  /**
+   * Runs a Task's work under its TimeoutSeconds/HeartbeatSeconds in virtual time (`States.Timeout`,
+   * `States.HeartbeatTimeout`); unset = AWS's default of 99,999,999 s, i.e. no timer at all. The work
+   * gets a signal that aborts on timeout or when the execution/iteration stops (a `.sync` child then stops).
+   * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
+   */
+  private async withTaskTimeout<T>(state: AslState, input: unknown, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const spec = (state as unknown as { __timeouts?: TaskTimeouts }).__timeouts;
+    const timeout = spec ? secondsOf(spec.TimeoutSeconds, spec.TimeoutSecondsPath, input) : undefined;
+    const heartbeat = spec ? secondsOf(spec.HeartbeatSeconds, spec.HeartbeatSecondsPath, input) : undefined;
+    if (timeout === undefined && heartbeat === undefined) return work(signal);
+    const [seconds, error] = heartbeat !== undefined && (timeout === undefined || heartbeat < timeout) ? [heartbeat, 'States.HeartbeatTimeout'] : [timeout as number, 'States.Timeout'];
+    const taskStop = new AbortController();
+    const taskSignal = AbortSignal.any([signal, taskStop.signal]);
+    const timer = new AbortController();
+    const timedOut = this.options.clock.sleep(seconds, AbortSignal.any([timer.signal, signal])).then(() => {
+      const err = new TaskError(error, `The Task ran longer than its ${error === 'States.Timeout' ? 'TimeoutSeconds' : 'HeartbeatSeconds'} (${seconds} s, virtual time).`);
+      taskStop.abort(err);
+      throw err;
+    });
+    try {
+      return await Promise.race([work(taskSignal), timedOut]);
+    } finally {
+      timer.abort();
+      timedOut.catch(() => undefined);
+    }
+  }
+
+  private async dispatch(sm: DeployedStateMachine, live: LiveExecution, stateName: string, state: AslState, resource: string, input: unknown, signal: AbortSignal): Promise<unknown> {
+    const { record } = live;
     if (resource === LOCAL_WAIT) {
-      await this.options.clock.sleep(waitSeconds(state, input, this.options.clock.now()));
+      await this.options.clock.sleep(waitSeconds(state, input, this.options.clock.now()), signal);
       return input;
     }
     if (/^arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:/.test(resource)) return this.options.clock.busy(() => this.invokeLambda(resource, input));
@@ -264,7 +585,16 @@ export class WorkflowRunner {
     if (/^arn:aws[\w-]*:states:::states:startExecution\.sync(:2)?$/.test(resource)) {
       const p = input as { StateMachineArn: string; Input: unknown; Name?: string };
       const childInput = typeof p.Input === 'string' ? JSON.parse(p.Input) : p.Input;
-      const child = await this.startExecution(p.StateMachineArn, childInput, { name: p.Name, parentArn: record.executionArn });
+      let child: ExecutionRecord;
+      try {
+        // The child stops (ABORTED) when this Task stops: parent stopped, Task timed out, iteration aborted.
+        child = await this.startExecution(p.StateMachineArn, childInput, { name: p.Name, parentArn: record.executionArn, signal });
+      } catch (e) {
+        const err = e as Error & { isRetryable?: boolean };
+        if (err.isRetryable === false) throw err;
+        // Service integration errors are named StepFunctions.<Exception>: https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
+        throw new TaskError(`StepFunctions.${err.name}${err.name.endsWith('Exception') ? '' : 'Exception'}`, err.message);
+      }
       const v2 = resource.endsWith(':2');
       const description = {
         ExecutionArn: child.executionArn,
@@ -390,16 +720,80 @@ export function forEachState(definition: { States: Record<string, AslState> }, f
   }
 }
 
-/** A copy of the definition whose Wait states are local Tasks that sleep on the virtual clock. */
-export function localDefinition(definition: Record<string, unknown>): Record<string, unknown> & { States: Record<string, AslState> } {
-  const copy = structuredClone(definition) as Record<string, unknown> & { States: Record<string, AslState> };
+/** A Task's timeouts as the definition gives them (the engine's copy has them neutralised). */
+interface TaskTimeouts {
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  HeartbeatSeconds?: number;
+  HeartbeatSecondsPath?: string;
+}
+
+/** Seconds from a literal or a reference path into the task input; undefined when neither is set. */
+function secondsOf(literal: number | undefined, path: string | undefined, input: unknown): number | undefined {
+  if (typeof literal === 'number') return literal;
+  if (path === undefined) return undefined;
+  const v = readPath(input, path);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new TaskError('States.Runtime', `'${path}' must point to a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * History events Step Functions writes for one engine event, so `historyEvents` approximates the
+ * real count (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html):
+ * - execution started / succeeded / failed: 1 each (timed out / aborted: 1, added when it stops);
+ * - every state: `<Type>StateEntered` + `<Type>StateExited` (a Fail state only Entered; a caught
+ *   error adds the Exited); a Wait (run locally as a Task) counts as a Wait;
+ * - a Task adds, per attempt, Scheduled + Started + Succeeded/Failed (3), a `.sync` Task also
+ *   `TaskSubmitted` (4); a retry adds the next attempt's events, nothing for the retry itself;
+ * - a Map / Parallel adds `MapStateStarted` + `MapStateSucceeded|Failed` (Parallel likewise);
+ *   each Map iteration adds `MapIterationStarted` + `MapIterationSucceeded|Failed` and its states'
+ *   events (all in the parent's history); Parallel branches have no events of their own.
+ */
+function historyWeight(ev: EventLog & { state?: { name: string; type: string } }, scope: ScopeKind, c: CompiledMachine): number {
+  const name = ev.state?.name ?? '';
+  const isWait = c.waitStates.has(name);
+  const task = ev.state?.type === 'Task' && !isWait ? (c.syncTasks.has(name) ? 4 : 3) : 0;
+  const container = ev.state?.type === 'Map' || ev.state?.type === 'Parallel' ? 1 : 0;
+  switch (ev.type) {
+    case 'ExecutionStarted':
+    case 'ExecutionSucceeded':
+    case 'ExecutionFailed':
+      return scope === 'branch' ? 0 : 1;
+    case 'StateEntered':
+      return 1 + container;
+    case 'StateExited':
+      return 1 + task + container;
+    case 'StateFailed':
+      return task + container;
+    case 'StateCaught':
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * A copy of the definition for the engine: Wait states become local Tasks that sleep on the virtual
+ * clock; every Task's own timeouts are moved aside (the runner applies them in virtual time) and the
+ * engine's timeout (60 s of real time by default) is set to the largest `setTimeout` it accepts.
+ */
+export function localDefinition(definition: Record<string, unknown>): Record<string, unknown> & { States: Record<string, AslState>; TimeoutSeconds?: number } {
+  const copy = structuredClone(definition) as Record<string, unknown> & { States: Record<string, AslState>; TimeoutSeconds?: number };
   forEachState(copy, (name, state) => {
+    if (state.Type === 'Task') {
+      const { TimeoutSeconds, TimeoutSecondsPath, HeartbeatSeconds, HeartbeatSecondsPath } = state as AslState & TaskTimeouts;
+      for (const k of ['TimeoutSeconds', 'TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath']) delete state[k];
+      state.TimeoutSeconds = ENGINE_TIMEOUT_NEVER;
+      Object.defineProperty(state, '__timeouts', { value: { TimeoutSeconds, TimeoutSecondsPath, HeartbeatSeconds, HeartbeatSecondsPath }, enumerable: false });
+      return;
+    }
     if (state.Type !== 'Wait') return;
     localWaitStates.add(name);
     const { Seconds, SecondsPath, Timestamp, TimestampPath } = state;
     for (const k of Object.keys(state)) if (!['Type', 'Next', 'End', 'InputPath', 'OutputPath', 'Comment'].includes(k)) delete state[k];
     state.Type = 'Task';
     state.Resource = LOCAL_WAIT;
+    state.TimeoutSeconds = ENGINE_TIMEOUT_NEVER;
     // The wait spec travels in the state definition the runner reads back in waitSeconds().
     Object.defineProperty(state, '__wait', { value: { Seconds, SecondsPath, Timestamp, TimestampPath }, enumerable: false });
   });

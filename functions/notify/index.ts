@@ -1,7 +1,8 @@
 /**
  * notify Lambda: publishes one SNS message summarising a BackupRun: per database the source copy,
  * the vault copy, every DR-Region copy (Region, ARN, duration) and the S3 export (URI, status,
- * duration), or the error of a failed database.
+ * duration), or the error of a failed database. BackupRun sends each database's fixed-bound
+ * `summary` (DatabaseSummary); a full DatabaseBackup `output` is still read.
  *
  * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN).
  * Input {@link NotifyInput}, output {@link NotifyOutput}. The event is read leniently below
@@ -34,6 +35,7 @@ export const inputSchema = z.object({
     z.object({
       database: z.object({ identifier: z.string().check(z.minLength(1)), kind: z.string() }),
       status: z.string(),
+      summary: z.optional(z.unknown()),
       output: z.optional(z.unknown()),
       error: z.optional(z.unknown()),
       cause: z.optional(z.unknown()),
@@ -54,7 +56,8 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<NotifyOutput> {
         results: input.results.map((r) => ({ ...r, error: asText(r.error), cause: asText(r.cause) })),
       } as unknown as NotifyInput;
       const region = config.TOPIC_ARN.split(':')[3] ?? config.AWS_REGION;
-      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, normalized);
+      const source = { partition: config.TOPIC_ARN.split(':')[1] ?? 'aws', accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
+      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, normalized, source);
       metrics.count('DatabasesSucceeded', out.succeeded);
       metrics.count('DatabasesFailed', out.failed);
       return out;

@@ -4,7 +4,9 @@
  * breaks or control characters, fewer than 100 characters; Message: at most 256 KB).
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { NotifyInput, NotifyOutput } from '../shared/contracts.js';
+import type { DatabaseSummary, NotifyInput, NotifyOutput } from '../shared/contracts.js';
+
+export type { DatabaseSummary };
 
 /** Longest Subject we send (SNS requires fewer than 100 characters). */
 export const MAX_SUBJECT_LENGTH = 99;
@@ -17,6 +19,8 @@ const PREFIX = 'rds-snapshot-vault: ';
 export interface ResultLike {
   readonly database: { readonly identifier: string; readonly kind: string };
   readonly status: string;
+  /** BackupRun's fixed-bound summary ({@link DatabaseSummary}); older callers send the whole `output`. */
+  readonly summary?: unknown;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -191,6 +195,63 @@ function exportLines(o: unknown): string[] {
   ];
 }
 
+/** Where the source copies are (the notify function's own account and Region), to name their ARNs. */
+export interface SourceLocation {
+  readonly partition: string;
+  readonly accountId: string;
+  readonly region: string;
+}
+
+/** `< 1 min`, `42 min`, `2.5 h`, or `unknown`, from seconds. */
+export function formatSeconds(seconds: unknown): string {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return 'unknown';
+  return formatDuration(new Date(0).toISOString(), new Date(seconds * 1000).toISOString());
+}
+
+/**
+ * Lines for a database from its {@link DatabaseSummary} (what BackupRun keeps): the copy identifier
+ * is the same in every account and Region, so the source and DR ARNs are derived from it.
+ */
+function summaryLines(r: ResultLike, source: SourceLocation | undefined): string[] {
+  const s = r.summary;
+  const lines = [`[OK] ${r.database.identifier} (${r.database.kind})`];
+  const reused = (created: unknown) => (created === false ? ' (existing copy reused)' : '');
+  const resource = r.database.kind === 'cluster' ? 'cluster-snapshot' : 'snapshot';
+  const copy = text(at(s, 'copy'));
+  const sourceArn = source ? `arn:${source.partition}:rds:${source.region}:${source.accountId}:${resource}:${copy}` : copy;
+  const vaultArn = at(s, 'vault', 'arn');
+  const vaultAccount = typeof vaultArn === 'string' ? vaultArn.split(':')[4] : undefined;
+  lines.push(
+    `  source copy: ${sourceArn}${reused(at(s, 'source', 'created'))}`,
+    `    ready after ${formatSeconds(at(s, 'source', 'seconds'))}`,
+    `  shared with vault: ${source && vaultAccount && vaultAccount !== source.accountId ? 'yes' : 'n/a'}`,
+    `  vault copy:  ${text(vaultArn)}${reused(at(s, 'vault', 'created'))}`,
+    `    ready after ${formatSeconds(at(s, 'vault', 'seconds'))}`,
+  );
+  const dr = at(s, 'dr');
+  if (Array.isArray(dr)) {
+    if (dr.length === 0) lines.push('  DR copies:   none');
+    else {
+      lines.push('  DR copies:');
+      for (const d of dr) {
+        const region = text(at(d, 'region'));
+        const arn = typeof vaultArn === 'string' ? vaultArn.split(':').map((p, i) => (i === 3 ? region : p)).join(':') : copy;
+        lines.push(`    ${region}: ${arn}${reused(at(d, 'created'))}, ready after ${formatSeconds(at(d, 'seconds'))}`);
+      }
+    }
+  }
+  const e = at(s, 'export');
+  if (e === null || e === undefined) lines.push('  export:      not exported');
+  else {
+    lines.push(
+      `  export:      ${text(at(e, 's3Uri'))} (${text(at(e, 'status'))})${at(e, 'created') === false ? ' (existing export task reused)' : ''}`,
+      `    done after ${formatSeconds(at(e, 'seconds'))}`,
+    );
+  }
+  lines.push(`  retention (source): kept ${text(at(s, 'retention', 'kept'))}, deleted ${text(at(s, 'retention', 'deleted'))}`);
+  return lines;
+}
+
 function failedLines(r: ResultLike): string[] {
   const f = summarizeFailure(r.error, r.cause);
   const lines = [`[FAILED] ${r.database.identifier} (${r.database.kind})`, `  error: ${f.errorType}`, `  message: ${f.errorMessage.slice(0, 4000)}`];
@@ -199,7 +260,7 @@ function failedLines(r: ResultLike): string[] {
 }
 
 /** Subject, body and counts for a run. Results with a status other than SUCCEEDED count as failed. */
-export function buildReport(input: NotifyInput | { runId: string; results: readonly ResultLike[] }): {
+export function buildReport(input: NotifyInput | { runId: string; results: readonly ResultLike[] }, source?: SourceLocation): {
   subject: string;
   body: string;
   succeeded: number;
@@ -211,7 +272,7 @@ export function buildReport(input: NotifyInput | { runId: string; results: reado
   const subject = buildSubject(results.length, failedDatabases);
   const sections = [...results]
     .sort((a, b) => Number(a.status === 'SUCCEEDED') - Number(b.status === 'SUCCEEDED'))
-    .map((r) => (r.status === 'SUCCEEDED' ? succeededLines(r) : failedLines(r)).join('\n'));
+    .map((r) => (r.status === 'SUCCEEDED' ? (r.summary !== undefined ? summaryLines(r, source) : succeededLines(r)) : failedLines(r)).join('\n'));
   const summary =
     `${succeeded}/${results.length} databases backed up` + (failedDatabases.length > 0 ? `, ${failedDatabases.length} FAILED (${failedDatabases.join(', ')})` : '');
   let body = [`rds-snapshot-vault run ${input.runId}`, summary, '', ...sections.flatMap((s) => [s, ''])].join('\n');
@@ -226,8 +287,8 @@ export function buildReport(input: NotifyInput | { runId: string; results: reado
  * @param sns client in the topic's Region.
  * @throws the SNS error unchanged (its name, e.g. `AuthorizationError`, `NotFound`), so the state machine decides.
  */
-export async function notify(sns: SNSClient, topicArn: string, input: NotifyInput): Promise<NotifyOutput> {
-  const report = buildReport(input);
+export async function notify(sns: SNSClient, topicArn: string, input: NotifyInput, source?: SourceLocation): Promise<NotifyOutput> {
+  const report = buildReport(input, source);
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: report.subject, Message: report.body }));
   if (!out.MessageId) throw new Error('SNS Publish returned no MessageId');
   return {

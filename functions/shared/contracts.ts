@@ -289,17 +289,45 @@ export interface DatabaseBackupOutput {
   readonly drCopies: ReadonlyArray<{ readonly region: string; readonly copy: CrossAccountCopyOutput; readonly ready: PollStatusOutput }>;
   /** The S3 export, or null when the database is not exported. */
   readonly export: { readonly task: ExportToS3Output; readonly ready: PollExportOutput } | null;
+  /** What BackupRun keeps of this database (fixed bound, see {@link DatabaseSummary}). */
+  readonly summary: DatabaseSummary;
+}
+
+/**
+ * The part of a DatabaseBackup output BackupRun keeps per database, and what notify reports from.
+ * Fixed-bound by design (no lists but one entry per configured DR Region, no ARN that can be
+ * derived): BackupRun gathers one per database into its state, which Step Functions caps at
+ * 256 KiB (docs/aws-behaviour.md §18a); about 400 bytes each. The copy identifier is the same in the
+ * source account, the vault account and every DR Region, so their ARNs follow from it.
+ * Durations are `elapsedSeconds` of the last poll, in seconds.
+ */
+export interface DatabaseSummary {
+  /** Identifier of the manual copy, e.g. `rsv-orders-db-202611200300`. */
+  readonly copy: string;
+  /** The copy in the source account (its ARN: source account and Region, this identifier). */
+  readonly source: { readonly created: boolean; readonly seconds: number };
+  /** The vault copy. */
+  readonly vault: { readonly arn: string; readonly created: boolean; readonly seconds: number };
+  /** One per DR Region (ARN: the vault copy's, in that Region). */
+  readonly dr: ReadonlyArray<{ readonly region: string; readonly created: boolean; readonly seconds: number }>;
+  /** The S3 export, or null when the database is not exported. */
+  readonly export: { readonly s3Uri: string; readonly status: string; readonly created: boolean; readonly seconds: number } | null;
+  /** Source retention: how many managed copies were kept and deleted. */
+  readonly retention: { readonly kept: number; readonly deleted: number };
 }
 
 /** One element of BackupRun's Map result, as produced by the state machine. */
 export type DatabaseResult =
-  | { readonly database: DatabaseRef; readonly status: 'SUCCEEDED'; readonly output: DatabaseBackupOutput }
+  | { readonly database: DatabaseRef; readonly status: 'SUCCEEDED'; readonly summary: DatabaseSummary }
   | {
       readonly database: DatabaseRef;
       readonly status: 'FAILED';
-      /** Step Functions error name, e.g. `States.TaskFailed` (child failed) or a handler error name. */
+      /**
+       * The failed child execution's error name (e.g. `SnapshotCopyTimedOut`); `States.TaskFailed`
+       * or another Step Functions name when the child's could not be read.
+       */
       readonly error: string;
-      /** Step Functions cause: for a failed child execution, the DescribeExecution JSON whose `error`/`cause` are the child's. */
+      /** The child's cause (bounded by the functions: functions/shared/handler.ts), else the task's cause. */
       readonly cause: string;
     };
 

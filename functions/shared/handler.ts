@@ -84,6 +84,27 @@ export function normalizeError(err: unknown): Error {
   return new Error(typeof err === 'string' ? err : `Non-error thrown: ${JSON.stringify(err)}`);
 }
 
+/**
+ * Longest `errorMessage` a function hands to Step Functions, in characters. The Lambda runtime puts
+ * `{errorType, errorMessage, trace}` into the failed task's `Cause`, and BackupRun keeps one cause
+ * per failed database in its state (256 KiB per state, docs/aws-behaviour.md §18a): so causes are
+ * bounded where they are made: 1,000 characters keeps every advice our named errors give (the
+ * longest, with two ARNs and the AWS message inside, run to about 600), so a failed database costs
+ * BackupRun about 1.3 KB of state at most. The full error and stack are logged first.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 1000;
+
+/**
+ * Bounds what a thrown error carries into the state machine: the message cut to
+ * {@link MAX_ERROR_MESSAGE_CHARS} (ending in `...`), the stack to one line (the runtime's `trace`
+ * repeats the message and adds frames otherwise). The name is never changed (Retry/Catch match it).
+ */
+export function boundForStateMachine(err: Error): Error {
+  if (err.message.length > MAX_ERROR_MESSAGE_CHARS) err.message = `${err.message.slice(0, MAX_ERROR_MESSAGE_CHARS - 3)}...`;
+  err.stack = `${err.name} (stack trace in the function's log)`;
+  return err;
+}
+
 type Level = keyof typeof LogLevelThreshold;
 const isLevel = (v: string | undefined): v is Level => v !== undefined && Object.hasOwn(LogLevelThreshold, v.toUpperCase());
 
@@ -113,7 +134,8 @@ function createObservability(name: string, env: HandlerDeps['env']): { logger: L
  *   variable, on every invocation until the environment is fixed.
  * - Each call: validates the event (@throws InvalidInput naming the field path), runs `spec.run`,
  *   records metric `Succeeded` or `Failed` (metadata `errorName`), logs failures (WARN for
- *   transient ones, ERROR otherwise) and rethrows the error with its name unchanged.
+ *   transient ones, ERROR otherwise) and rethrows the error with its name unchanged, its message
+ *   and stack bounded ({@link boundForStateMachine}).
  * - Logger: Powertools `injectLambdaContext`; Metrics: `logMetrics` (EMF to stdout), namespace
  *   `RdsSnapshotVault`, service = `spec.name`. Logger and Metrics are created here, not at module scope.
  */
@@ -139,7 +161,7 @@ export function makeHandler<I, C, O>(spec: HandlerSpec<I, C, O>): LambdaHandler<
       metrics?.addMetadata('errorName', err.name);
       if (isTransientError(err)) logger.warn(`transient failure: ${err.name}`, err);
       else logger.error(`failed: ${err.name}`, err);
-      throw err;
+      throw boundForStateMachine(err);
     }
   };
 

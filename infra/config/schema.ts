@@ -361,13 +361,15 @@ export const VaultConfigSchema = z
     polling: z
       .strictObject({
         /**
-         * Hours to wait for one copy to become available before failing it. At most 72: a database
-         * waits twice (source copy, vault copy) inside DatabaseBackup's 7-day timeout.
+         * Hours to wait for one copy (or export) to become available before failing it with
+         * `SnapshotCopyTimedOut` (`ExportTimedOut`). At most 72: a copy with no progress for three days
+         * needs a person. The execution timeouts follow from it (statemachines/timeouts.ts: two-hop DR
+         * is three waits in a row) and are checked at synth against Step Functions' one-year maximum.
          */
         maxWaitHours: z
           .number({ error: 'must be a number' })
           .positive({ error: 'must be more than 0 hours' })
-          .max(72, { error: 'must be at most 72 hours (two waits must fit the 7-day DatabaseBackup timeout)' })
+          .max(72, { error: 'must be at most 72 hours (a copy with no progress for three days needs a person, not more waiting)' })
           .default(48),
       })
       .default({ maxWaitHours: 48 }),

@@ -1,6 +1,7 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BackupRun, DatabaseBackup } from '../../statemachines';
+import { DEFAULT_MAX_POLLS, DISCOVERED_DATABASES_ALLOWANCE, EXPORT_MAX_POLLS, workflowTimeouts } from '../../statemachines/timeouts';
 import { exportsEnabled, type VaultConfig, vaultModeOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
 import { ExportStorage } from '../constructs/export-storage';
@@ -79,6 +80,18 @@ export class SourceStack extends Stack {
       exportStorage: this.exportStorage,
     });
 
+    // Execution timeouts from the waits and their bounds, checked against Step Functions' one-year
+    // maximum here, at synth (statemachines/timeouts.ts; @throws ExecutionTimeoutTooLong).
+    const timeouts = workflowTimeouts({
+      maxWaitSeconds: config.polling.maxWaitHours * 3600,
+      maxPolls: DEFAULT_MAX_POLLS,
+      maxExportPolls: EXPORT_MAX_POLLS,
+      drRegions: vault.drRegions.length,
+      drCopyMode: vault.drCopyMode,
+      exports: exportsEnabled(config),
+      fleetSize: config.databases.length + (config.discovery ? DISCOVERED_DATABASES_ALLOWANCE : 0),
+      maxConcurrency: config.concurrency.maxDatabasesInParallel,
+    });
     this.databaseBackup = new DatabaseBackup(this, 'DatabaseBackup', {
       functions: this.functions.functions,
       sourceRetention: config.retention.source,
@@ -88,12 +101,14 @@ export class SourceStack extends Stack {
       drRegions: vault.drRegions,
       drCopyMode: vault.drCopyMode,
       vaultRegion: vault.region,
+      timeout: Duration.seconds(timeouts.databaseBackupSeconds),
     });
     this.backupRun = new BackupRun(this, 'BackupRun', {
       functions: this.functions.functions,
       databaseBackup: this.databaseBackup.stateMachine,
       maxConcurrency: config.concurrency.maxDatabasesInParallel,
       stateMachineName: names.backupRunStateMachine,
+      timeout: Duration.seconds(timeouts.backupRunSeconds),
     });
 
     new WorkflowAlarms(this, 'DatabaseBackupAlarms', {

@@ -12,7 +12,7 @@ const ENV = { ...BASE_ENV, TOPIC_ARN };
 const SRC_ARN = 'arn:aws:rds:eu-west-1:111111111111:snapshot:rsv-users-db-202611200400';
 const VAULT_ARN = 'arn:aws:rds:eu-central-1:222222222222:snapshot:rsv-users-db-202611200400';
 
-const ok = (identifier: string): { database: { identifier: string; kind: 'instance' }; status: 'SUCCEEDED'; output: DatabaseBackupOutput } => {
+const ok = (identifier: string): { database: { identifier: string; kind: 'instance' }; status: 'SUCCEEDED'; output: Omit<DatabaseBackupOutput, 'summary'> } => {
   const snap = (arn: string) => ({ kind: 'instance' as const, identifier: 'rsv', arn, accountId: '111111111111', region: 'eu-west-1', status: 'available' });
   const poll = (checkedAt: string) => ({ status: 'available', percentProgress: 100, ready: true, waitSeconds: 30, attempt: 3, elapsedSeconds: 1, checkedAt, snapshot: snap(SRC_ARN) });
   return {
@@ -115,6 +115,33 @@ describe('notify', () => {
     const failedSection = body.slice(body.indexOf('[FAILED] orders-db'), body.indexOf('[OK] users-db'));
     expect(failedSection).not.toMatch(/DR copies|export:/);
     expect(published()[0]?.Subject).toBe('rds-snapshot-vault: 2/3 databases backed up, 1 FAILED (orders-db)');
+  });
+
+  it("reports from BackupRun's fixed-bound summary: source and DR ARNs derived from the copy identifier", async () => {
+    const summary = {
+      copy: 'rsv-users-db-202611200400',
+      source: { created: false, seconds: 42 * 60 },
+      vault: { arn: VAULT_ARN, created: true, seconds: 9000 },
+      dr: [{ region: 'us-west-2', created: false, seconds: 3 * 3600 }],
+      export: { s3Uri: S3_URI, status: 'COMPLETE', created: true, seconds: 4 * 3600 },
+      retention: { kept: 2, deleted: 1 },
+    };
+    const cluster = { ...summary, copy: 'rsv-big-202611200400', vault: { ...summary.vault, arn: 'arn:aws:rds:eu-central-1:222222222222:cluster-snapshot:rsv-big-202611200400' }, dr: [], export: null };
+    await invoke({ runId: 'run-3', results: [{ database: { identifier: 'users-db', kind: 'instance' }, status: 'SUCCEEDED', summary }, { database: { identifier: 'big', kind: 'cluster' }, status: 'SUCCEEDED', summary: cluster }, failed('orders-db')] });
+    const body = published()[0]?.Message ?? '';
+    const users = body.slice(body.indexOf('[OK] users-db'), body.indexOf('[OK] big'));
+    // BASE_ENV is the function's own account and Region: the source copy lives there.
+    expect(users).toContain(`source copy: arn:aws:rds:${BASE_ENV.AWS_REGION}:${BASE_ENV.ACCOUNT_ID}:snapshot:rsv-users-db-202611200400 (existing copy reused)`);
+    expect(users).toContain('ready after 42 min');
+    expect(users).toContain(`vault copy:  ${VAULT_ARN}\n    ready after 2.5 h`);
+    expect(users).toContain(`us-west-2: ${DR_ARN} (existing copy reused), ready after 3.0 h`);
+    expect(users).toContain(`export:      ${S3_URI} (COMPLETE)\n    done after 4.0 h`);
+    expect(users).toContain('retention (source): kept 2, deleted 1');
+    const big = body.slice(body.indexOf('[OK] big'));
+    expect(big).toContain(`source copy: arn:aws:rds:${BASE_ENV.AWS_REGION}:${BASE_ENV.ACCOUNT_ID}:cluster-snapshot:rsv-big-202611200400`);
+    expect(big).toContain('DR copies:   none');
+    expect(big).toContain('export:      not exported');
+    expect(body).toContain('[FAILED] orders-db');
   });
 
   it('all succeeded: subject without FAILED', async () => {

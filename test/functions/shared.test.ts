@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClientFactory } from '../../functions/shared/clients.js';
 import { InvalidInput, SnapshotNotFound, TRANSIENT_ERROR_NAMES } from '../../functions/shared/errors.js';
-import { makeHandler, type HandlerDeps } from '../../functions/shared/handler.js';
+import { makeHandler, MAX_ERROR_MESSAGE_CHARS, type HandlerDeps } from '../../functions/shared/handler.js';
 import { copyIdentifier, parseSnapshotArn } from '../../functions/shared/snapshots.js';
 import { awsError, BASE_ENV, caught, fakeContext, NOW, testClients } from './helpers.js';
 
@@ -79,6 +79,17 @@ describe('makeHandler', () => {
       expect(TRANSIENT_ERROR_NAMES).toContain(n);
     }
     expect(TRANSIENT_ERROR_NAMES).not.toContain('AccessDenied');
+  });
+
+  it('bounds what an error carries into Step Functions: message cut to 1,000 characters, stack one line, name kept', async () => {
+    const long = new SnapshotNotFound(`rsv-${'x'.repeat(5000)}`);
+    const err = await caught(() => build(() => Promise.reject(long))({ n: 1 }, fakeContext()));
+    expect(err.name).toBe('SnapshotNotFound');
+    expect(err.message).toHaveLength(MAX_ERROR_MESSAGE_CHARS);
+    expect(err.message.endsWith('...')).toBe(true);
+    expect(err.stack?.split('\n')).toHaveLength(1);
+    const short = await caught(() => build(() => Promise.reject(new SnapshotNotFound('gone')))({ n: 1 }, fakeContext()));
+    expect(short.message).toBe('gone');
   });
 
   it('validates the event at the boundary (InvalidInput with the path) before running', async () => {

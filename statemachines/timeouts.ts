@@ -1,0 +1,153 @@
+/**
+ * Execution timeouts that follow from the waits, computed in one place.
+ *
+ * A state machine's `TimeoutSeconds` ends an execution as `TIMED_OUT`: no Catch runs, nothing is
+ * reported but the CloudWatch alarm (docs/aws-behaviour.md §18a). So every execution must always
+ * end by its own named bounds first (`SnapshotCopyTimedOut`, `ExportTimedOut`, the retries'
+ * attempts), and its timeout is only the backstop above the longest path those bounds allow:
+ *
+ * - DatabaseBackup: `CreateCopy` -> source wait -> `ShareWithVault` -> `CopyEverywhere` (the longest
+ *   branch: vault copy + wait, then in two-hop mode a DR copy + wait; single-step DR copy + wait;
+ *   export start + wait) -> `SweepSourceRetention`. Two-hop DR is three waits in a row.
+ * - BackupRun: `PlanRun`, then the fleet in waves of `maxConcurrency` child executions, then `Notify`.
+ *
+ * Standard workflows run at most one year (docs/aws-behaviour.md §18): a configuration whose bounds
+ * cannot fit fails at synth with {@link ExecutionTimeoutTooLong}, naming the config fields.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+
+/** Longest a Standard execution may run: one year, in seconds (docs/aws-behaviour.md §18). */
+export const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
+
+/** Poll-count bound of one snapshot copy loop (keeps each execution's history far below 25,000 events). */
+export const DEFAULT_MAX_POLLS = 500;
+/** Poll-count bound of the export loop: exports restore the whole database first and take hours. */
+export const EXPORT_MAX_POLLS = 200;
+/**
+ * Tag-discovered databases a run is assumed to hold beyond the configured ones when discovery is on
+ * (their number is only known at run time); BackupRun's timeout is sized for them.
+ */
+export const DISCOVERED_DATABASES_ALLOWANCE = 100;
+
+/** Longest wait between two polls of a snapshot copy (poll-status `MAX_POLL_SECONDS`), seconds. */
+export const MAX_SNAPSHOT_POLL_SECONDS = 900;
+/** Longest wait between two polls of an export task (poll-export `MAX_EXPORT_POLL_SECONDS`), seconds. */
+export const MAX_EXPORT_POLL_SECONDS = 3600;
+
+/**
+ * Allowance per sequential step for what is not a wait: Lambda run time and the transient-error
+ * retries (statemachines/errors.ts: up to 6 retries, at most 60 s apart). One hour per step is far
+ * above what they take (seconds) and small beside the waits.
+ */
+export const STEP_ALLOWANCE_SECONDS = 3600;
+
+/** A Retry policy as data, so its worst-case time can be computed from the same numbers CDK renders. */
+export interface RetryPolicy {
+  readonly errors: readonly string[];
+  readonly intervalSeconds: number;
+  readonly backoffRate: number;
+  readonly maxAttempts: number;
+  readonly maxDelaySeconds: number;
+}
+
+/** Longest total back-off of a retry policy, seconds (full jitter only shortens it). */
+export function retryBudgetSeconds(p: RetryPolicy): number {
+  let total = 0;
+  for (let attempt = 0; attempt < p.maxAttempts; attempt++) total += Math.min(p.intervalSeconds * p.backoffRate ** attempt, p.maxDelaySeconds);
+  return Math.round(total);
+}
+
+/** Adds a {@link RetryPolicy} to a Task (full jitter). */
+export function addRetryPolicy(task: sfn.TaskStateBase, p: RetryPolicy): void {
+  task.addRetry({
+    errors: [...p.errors],
+    interval: Duration.seconds(p.intervalSeconds),
+    backoffRate: p.backoffRate,
+    maxAttempts: p.maxAttempts,
+    maxDelay: Duration.seconds(p.maxDelaySeconds),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+}
+
+/**
+ * `ExportTaskLimitReached` (5 export tasks per account, docs/aws-behaviour.md §16): waited out for
+ * hours, 5 min then x1.5, at most 30 min apart, 12 tries (~4.6 h).
+ */
+export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitReached'], intervalSeconds: 300, backoffRate: 1.5, maxAttempts: 12, maxDelaySeconds: 1800 };
+
+/**
+ * `CopySlotsBusy` (the per-Region copy limit, docs/aws-behaviour.md §11): each copy step (CreateCopy,
+ * CopyToVault, CopyToDrRegion) may wait this long for a slot before it fails. The copy steps'
+ * Retry on `CopySlotsBusy` must use this policy so the execution timeout below stays above it.
+ */
+export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], intervalSeconds: 300, backoffRate: 1.5, maxAttempts: 12, maxDelaySeconds: 1800 };
+/** Worst-case time one copy step spends retrying `CopySlotsBusy`, seconds. */
+export const COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS = retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY);
+
+/** What the timeouts depend on (plain numbers; the stack passes them from the config). */
+export interface TimeoutInputs {
+  /** `polling.maxWaitHours` x 3600: the elapsed-time bound of one wait loop, seconds. */
+  readonly maxWaitSeconds: number;
+  /** Poll-count bound of a snapshot copy loop. */
+  readonly maxPolls: number;
+  /** Poll-count bound of the export loop. */
+  readonly maxExportPolls: number;
+  /** DR Regions of the vault account (`vault.drRegions`). */
+  readonly drRegions: number;
+  /** `vault.drCopyMode`. */
+  readonly drCopyMode: 'two-hop' | 'single-step';
+  /** Some database may be exported to S3. */
+  readonly exports: boolean;
+  /** Databases one run may back up: configured ones plus the allowance for tag-discovered ones. */
+  readonly fleetSize: number;
+  /** `concurrency.maxDatabasesInParallel` (BackupRun's Map MaxConcurrency). */
+  readonly maxConcurrency: number;
+}
+
+/** Thrown at synth when a configuration's bounds cannot fit an execution's maximum duration. */
+export class ExecutionTimeoutTooLong extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutionTimeoutTooLong';
+  }
+}
+
+/** Longest one wait loop can take before its own bound ends it, seconds: elapsed bound + one poll interval, or the poll-count bound. */
+export function waitBoundSeconds(maxWaitSeconds: number, maxPolls: number, maxPollSeconds: number): number {
+  return Math.min(maxWaitSeconds + maxPollSeconds, maxPolls * maxPollSeconds) + STEP_ALLOWANCE_SECONDS;
+}
+
+/**
+ * The execution timeouts of DatabaseBackup and BackupRun, seconds, from the longest path their
+ * own bounds allow (see the module comment), with the arithmetic spelled out in `explain`.
+ * @throws ExecutionTimeoutTooLong naming the config fields when either exceeds {@link MAX_EXECUTION_SECONDS}.
+ */
+export function workflowTimeouts(i: TimeoutInputs): { databaseBackupSeconds: number; backupRunSeconds: number; explain: string } {
+  const copyStep = STEP_ALLOWANCE_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS;
+  const copyWait = waitBoundSeconds(i.maxWaitSeconds, i.maxPolls, MAX_SNAPSHOT_POLL_SECONDS);
+  const hop = copyStep + copyWait;
+  const vaultBranch = hop + (i.drRegions > 0 && i.drCopyMode === 'two-hop' ? hop : 0);
+  const drBranch = i.drRegions > 0 && i.drCopyMode === 'single-step' ? hop : 0;
+  const exportBranch = i.exports
+    ? STEP_ALLOWANCE_SECONDS + retryBudgetSeconds(EXPORT_TASK_LIMIT_RETRY) + waitBoundSeconds(i.maxWaitSeconds, i.maxExportPolls, MAX_EXPORT_POLL_SECONDS)
+    : 0;
+  const sequentialWaits = 1 + (i.drRegions > 0 && i.drCopyMode === 'two-hop' ? 2 : 1);
+  // source copy + wait, share, the longest branch, sweep (and the checks after it).
+  const databaseBackupSeconds = hop + STEP_ALLOWANCE_SECONDS + Math.max(vaultBranch, drBranch, exportBranch) + 2 * STEP_ALLOWANCE_SECONDS;
+  const waves = Math.ceil(Math.max(1, i.fleetSize) / Math.max(1, i.maxConcurrency));
+  // PlanRun, the waves of children (each within its own timeout), Notify.
+  const backupRunSeconds = STEP_ALLOWANCE_SECONDS + waves * (databaseBackupSeconds + STEP_ALLOWANCE_SECONDS) + STEP_ALLOWANCE_SECONDS;
+  const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
+  const explain =
+    `DatabaseBackup: ${sequentialWaits} copy waits in a row of up to ${days(copyWait)} each (polling.maxWaitHours ${i.maxWaitSeconds / 3600} h ` +
+    `+ one poll interval), ${days(COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS)} of CopySlotsBusy retries per copy${i.exports ? ', the export beside them' : ''}: ${days(databaseBackupSeconds)}. ` +
+    `BackupRun: ${waves} waves (${i.fleetSize} databases, concurrency.maxDatabasesInParallel ${i.maxConcurrency}) of DatabaseBackup: ${days(backupRunSeconds)}.`;
+  if (databaseBackupSeconds > MAX_EXECUTION_SECONDS || backupRunSeconds > MAX_EXECUTION_SECONDS) {
+    throw new ExecutionTimeoutTooLong(
+      `The execution timeouts that follow from the config exceed the Step Functions maximum of one year (docs/aws-behaviour.md §18). ${explain} ` +
+        'Lower polling.maxWaitHours, raise concurrency.maxDatabasesInParallel, back up fewer databases per run (databases, discovery), or use vault.drCopyMode "single-step".',
+    );
+  }
+  return { databaseBackupSeconds, backupRunSeconds, explain };
+}

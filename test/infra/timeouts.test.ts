@@ -1,0 +1,75 @@
+/**
+ * Bounds and timeouts agree (statemachines/timeouts.ts): each execution timeout is above the
+ * longest path the loops' own named bounds allow, and a config that cannot fit Step Functions'
+ * one-year maximum fails at synth with a clear error naming the config fields.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  COPY_SLOTS_BUSY_RETRY,
+  COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS,
+  MAX_EXECUTION_SECONDS,
+  retryBudgetSeconds,
+  workflowTimeouts,
+  type TimeoutInputs,
+} from '../../statemachines/timeouts';
+import { configWith, synth } from './helpers';
+
+const base: TimeoutInputs = { maxWaitSeconds: 48 * 3600, maxPolls: 500, maxExportPolls: 200, drRegions: 1, drCopyMode: 'two-hop', exports: true, fleetSize: 4, maxConcurrency: 4 };
+
+describe('workflowTimeouts', () => {
+  it('leaves room for every wait in a row, at the longest maxWaitHours, in both DR modes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 72 }), fc.constantFrom('two-hop' as const, 'single-step' as const), fc.integer({ min: 0, max: 3 }), fc.boolean(), (hours, drCopyMode, drRegions, exports) => {
+        const t = workflowTimeouts({ ...base, maxWaitSeconds: hours * 3600, drCopyMode, drRegions, exports });
+        const waits = 1 + (drRegions > 0 && drCopyMode === 'two-hop' ? 2 : 1); // source, vault, (two-hop) DR
+        // Each wait may run to its elapsed bound plus one poll interval (15 min), each copy may wait for a copy slot.
+        const longestCopyPath = waits * (hours * 3600 + 900 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
+        return t.databaseBackupSeconds > longestCopyPath && t.backupRunSeconds >= t.databaseBackupSeconds;
+      }),
+      { numRuns: 300 },
+    );
+    // The case of the issue: three waits of 72 h do not fit 7 days.
+    expect(workflowTimeouts({ ...base, maxWaitSeconds: 72 * 3600 }).databaseBackupSeconds).toBeGreaterThan(3 * 72 * 3600);
+    expect(3 * 72 * 3600).toBeGreaterThan(7 * 86_400);
+  });
+
+  it("sizes BackupRun in waves of the fleet's concurrency", () => {
+    const one = workflowTimeouts({ ...base, fleetSize: 4, maxConcurrency: 4 });
+    const five = workflowTimeouts({ ...base, fleetSize: 20, maxConcurrency: 4 });
+    expect(five.backupRunSeconds - one.backupRunSeconds).toBe(4 * (one.databaseBackupSeconds + 3600));
+  });
+
+  it('counts the CopySlotsBusy retry budget from its policy (5 min x1.5, at most 30 min apart, 12 tries)', () => {
+    expect(COPY_SLOTS_BUSY_RETRY.errors).toEqual(['CopySlotsBusy']);
+    // 300 + 450 + 675 + 1012.5 + 1518.75 + 7 x 1800
+    expect(retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY)).toBe(Math.round(300 + 450 + 675 + 1012.5 + 1518.75 + 7 * 1800));
+  });
+
+  it('fails at synth, naming the config fields, when the bounds cannot fit one year', () => {
+    const t = () => workflowTimeouts({ ...base, maxWaitSeconds: 72 * 3600, fleetSize: 104, maxConcurrency: 1 });
+    expect(t).toThrow(expect.objectContaining({ name: 'ExecutionTimeoutTooLong' }));
+    expect(t).toThrow(/polling\.maxWaitHours.*concurrency\.maxDatabasesInParallel/s);
+    const config = configWith({ polling: { maxWaitHours: 72 }, concurrency: { maxDatabasesInParallel: 1 } }); // 4 configured + 100 discovered
+    expect(() => synth(config)).toThrow(/ExecutionTimeoutTooLong|one year/);
+  });
+
+  it('renders the computed timeouts into the synthesized state machines, each within one year', () => {
+    const { config, source } = synth();
+    const expected = workflowTimeouts({
+      ...base,
+      maxWaitSeconds: config.polling.maxWaitHours * 3600,
+      drRegions: config.vault.drRegions.length,
+      drCopyMode: config.vault.drCopyMode,
+      fleetSize: config.databases.length + 100,
+      maxConcurrency: config.concurrency.maxDatabasesInParallel,
+    });
+    const timeouts = Object.values(source.findResources('AWS::StepFunctions::StateMachine')).map((r) => {
+      const def = (r as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString;
+      const text = JSON.stringify(def);
+      return Number(/\\"TimeoutSeconds\\":(\d+)/.exec(text)?.[1]);
+    });
+    expect(timeouts.sort((a, b) => a - b)).toEqual([expected.databaseBackupSeconds, expected.backupRunSeconds]);
+    for (const t of timeouts) expect(t).toBeLessThanOrEqual(MAX_EXECUTION_SECONDS);
+  });
+});

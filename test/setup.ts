@@ -1,0 +1,16 @@
+/**
+ * vitest setup for every test file: the Node 20 polyfills, and the network guard (sandbox/network-guard.ts).
+ * A test after which a real network connection was attempted fails, naming the hosts, even when the
+ * code under test swallowed the guard's error.
+ */
+import '../sandbox/polyfills';
+import { afterEach } from 'vitest';
+import { takeBlockedConnections } from '../sandbox/network-guard';
+
+afterEach(() => {
+  const attempts = takeBlockedConnections();
+  if (attempts.length > 0) {
+    const hosts = [...new Set(attempts.map((a) => `${a.host}${a.port !== undefined ? `:${a.port}` : ''}`))].join(', ');
+    throw new Error(`RealNetworkBlocked: this test tried to open ${attempts.length} real network connection(s) to ${hosts}; only the sandbox may be called`);
+  }
+});
