@@ -10,7 +10,7 @@
  */
 import type { VirtualClock } from '../clock';
 import { awsError, SandboxUsageError, type ServiceName } from './errors';
-import { evaluateIdentity, type AuthzRequest, type IdentityDecision, type PolicyDocument, type PolicyPrincipal } from './policy';
+import type { PolicyDocument, PolicyPrincipal } from './iam-eval';
 
 /** A registered IAM role. */
 export interface RoleRecord {
@@ -171,14 +171,6 @@ export class IamStore {
       throw awsError(service, 'ExpiredToken', 'The security token included in the request is expired', 403);
     }
     return session.principal;
-  }
-
-  /** Identity-policy decision for a principal (account root: always `allow`). */
-  identityDecision(principal: Principal, req: AuthzRequest): IdentityDecision {
-    if (principal.kind === 'root') return 'allow';
-    const role = this.roles.get(principal.arn);
-    if (!role) return 'implicitDeny';
-    return evaluateIdentity(role.policies, req);
   }
 
   private rootPrincipal(accountId: string): Principal {

@@ -10,7 +10,7 @@ import type { VirtualClock } from '../clock';
 import { checkWithResourcePolicy, deniedMessage, requireIdentity, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore, Principal } from './identity';
-import type { PolicyDocument } from './policy';
+import type { PolicyDocument } from './iam-eval';
 
 /** One KMS key. */
 export interface KmsKeyRecord {

@@ -52,7 +52,7 @@ import { EventsStore, type DeliveryRecord, type EventEnvelope, type PutEventInpu
 import { FaultStore, type FaultSpec } from './faults';
 import { IamStore, type PutRoleInput, type RoleRecord, type SandboxCredentials } from './identity';
 import { KmsStore, type CreateKeyInput } from './kms';
-import type { PolicyDocument } from './policy';
+import type { PolicyDocument } from './iam-eval';
 import { RdsStore, type CreateDatabaseInput, type RdsKind, type RdsQuota, type SnapshotRecordView } from './rds';
 import { ExportTaskStore, type ExportTaskView } from './rds-export';
 import { S3Store, type CreateBucketInput, type S3ObjectView } from './s3';

@@ -7,7 +7,7 @@ import { checkWithResourcePolicy, deniedMessage, type CallContext } from './cont
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore } from './identity';
 import type { KmsStore } from './kms';
-import type { PolicyDocument } from './policy';
+import type { PolicyDocument } from './iam-eval';
 
 /** Input of {@link SnsStore.createTopic}. */
 export interface CreateTopicInput {
