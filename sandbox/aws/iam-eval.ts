@@ -101,6 +101,7 @@ export const AUTHORITATIVE_KEYS: ReadonlySet<string> = new Set([
   'kms:viaservice',
   'kms:calleraccount',
   'kms:grantisforawsresource',
+  'kms:resourcealiases',
   'aws:principalarn',
   'aws:principalaccount',
   'aws:securetransport',
@@ -188,6 +189,9 @@ function prepare(doc: PolicyDocument, kind: 'identity' | ResourcePolicyKind, nam
   return v;
 }
 
+/** Per allowed-key list (one per action and resource types): whether a context key applies. */
+const applicable = new WeakMap<readonly string[], Map<string, boolean>>();
+
 /** The request context the evaluator sees: keys that apply to the action (others are unjudged), as strings. */
 function effectiveContext(req: AuthzRequest): { context: Record<string, string | string[]>; dropped: string[] } {
   const out: Record<string, string | string[]> = {};
@@ -195,8 +199,18 @@ function effectiveContext(req: AuthzRequest): { context: Record<string, string |
   const action = catalogAction(req.action);
   if (!action) throw new SandboxUsageError(`authorize: ${req.action} is not an AWS action (per the Service Authorization Reference)`);
   const allowed = conditionKeysFor(action, req.resource);
+  let applies = applicable.get(allowed);
+  if (!applies) {
+    applies = new Map();
+    applicable.set(allowed, applies);
+  }
   for (const [k, v] of Object.entries(req.context ?? {})) {
-    if (!allowed.some((a) => conditionKeyMatches(a, k))) {
+    let ok = applies.get(k);
+    if (ok === undefined) {
+      ok = allowed.some((a) => conditionKeyMatches(a, k));
+      applies.set(k, ok);
+    }
+    if (!ok) {
       dropped.push(k.toLowerCase());
       continue;
     }
@@ -237,6 +251,43 @@ function run(caller: EvalCaller, identity: readonly PolicyDocument[], input: Aut
  * @throws SandboxUsageError for an action AWS does not have or a malformed policy document
  */
 export function authorize(input: AuthorizeInput): DenialReason | undefined {
+  const memo = memoFor(input);
+  const memoKey = memo && decisionKey(input);
+  if (memo && memo.has(memoKey!)) return memo.get(memoKey!) ?? undefined;
+  const why = decide(input);
+  memo?.set(memoKey!, why ?? null);
+  return why;
+}
+
+/**
+ * Decisions are pure functions of the caller, its identity policies, the resource policy and the
+ * request; policy documents are never changed in place (a new policy is a new object), so a
+ * decision is cached per (identity policy list, resource policy) object pair.
+ */
+const NO_POLICY = {};
+const decisionMemo = new WeakMap<object, WeakMap<object, Map<string, DenialReason | null>>>();
+function memoFor(input: AuthorizeInput): Map<string, DenialReason | null> | undefined {
+  const idKey: object = input.caller.kind === 'role' ? input.caller.policies : NO_POLICY;
+  const rpKey: object = input.resourcePolicy ?? NO_POLICY;
+  let byRp = decisionMemo.get(idKey);
+  if (!byRp) {
+    byRp = new WeakMap();
+    decisionMemo.set(idKey, byRp);
+  }
+  let m = byRp.get(rpKey);
+  if (!m) {
+    m = new Map();
+    byRp.set(rpKey, m);
+  }
+  return m;
+}
+function decisionKey(input: AuthorizeInput): string {
+  const ctx = input.request.context ?? {};
+  const keys = Object.keys(ctx).sort();
+  return JSON.stringify([principalString(input.caller), input.caller.kind, input.request.action, input.request.resource, input.resourceAccountId, input.resourcePolicyKind ?? 'resource', keys.map((k) => [k, ctx[k]])]);
+}
+
+function decide(input: AuthorizeInput): DenialReason | undefined {
   const { caller, request } = input;
   const service = request.action.slice(0, request.action.indexOf(':')).toLowerCase();
   const { context, dropped } = effectiveContext(request);
