@@ -391,7 +391,6 @@ describe('no principal of the source account can destroy what the vault keeps', 
   });
 
   it('the only vault role the source account can assume is the copy role, and only with the external ID', () => {
-    const src = model.config.source.accountId;
     const assumable = (externalId: string | undefined) =>
       model.roles
         .filter((r) => r.stack.isVault)
