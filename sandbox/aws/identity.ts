@@ -173,6 +173,11 @@ export class IamStore {
     return session.principal;
   }
 
+  /** The principal of a session of `role` (as a service assuming it acts), without issuing credentials. */
+  sessionPrincipal(role: RoleRecord, sessionName: string): { principal: Principal } {
+    return { principal: this.rolePrincipal(role, sessionName, false) };
+  }
+
   private rootPrincipal(accountId: string): Principal {
     const arn = `arn:aws:iam::${accountId}:root`;
     return { kind: 'root', accountId, arn, callerArn: arn, userId: accountId };

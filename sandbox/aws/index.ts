@@ -18,7 +18,7 @@ export { actionSupportsConditionKey, arnFitsFormat, catalogAction, conditionKeys
 export type { CatalogAction, CatalogResourceType } from './iam-catalog';
 export { automatedSnapshotIdentifier, isValidSnapshotIdentifier, parseRdsArn } from './rds';
 export type { CreateDatabaseInput, RdsKind, RdsQuota, SnapshotRecordView } from './rds';
-export type { CreateTopicInput, PublishedMessage } from './sns';
+export type { AlarmDelivery, CreateTopicInput, PublishedMessage } from './sns';
 export { applyInputTransformer, matchesEventPattern } from './events';
 export type { DeliveryRecord, EventDelivery, EventEnvelope, EventTargetInput, PutEventInput, PutRuleInput, TargetHandler } from './events';
 export {
