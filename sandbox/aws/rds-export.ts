@@ -224,7 +224,11 @@ export class ExportTaskStore {
     const identifier = idInput.toLowerCase();
     if (s3Prefix.includes(':')) throw rdsError('InvalidParameterValue', `Exports to S3 don't support S3 prefixes containing a colon (:): ${s3Prefix}`);
 
-    requireIdentity(this.d.iam, ctx, { action: 'rds:StartExportTask', resource: '*' });
+    // Authorized against the source DB (cluster) snapshot ARN: the Service Authorization Reference lists
+    // snapshot / cluster-snapshot (and cluster) as StartExportTask's resource types. A malformed SourceArn
+    // is checked against "*" here and rejected below.
+    const authResource = /^arn:aws:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):.+$/.test(sourceArnInput ?? '') ? sourceArnInput.replace(/:([^:]+)$/, (m) => m.toLowerCase()) : '*';
+    requireIdentity(this.d.iam, ctx, { action: 'rds:StartExportTask', resource: authResource });
 
     if (this.tasks.has(this.key(ctx.accountId, ctx.region, identifier))) {
       throw rdsError('ExportTaskAlreadyExistsFault', `The export task with the ID ${identifier} already exists.`);
