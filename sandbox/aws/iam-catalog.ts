@@ -37,14 +37,13 @@ export interface CatalogAction {
 
 interface RawAction {
   name: string;
-  resourceTypes: Array<{ name: string; required: boolean; conditionKeys: string[] }>;
-  conditionKeys: string[];
-  isWildcardOnly: boolean;
+  resourceTypes?: Array<{ name: string; required: boolean; conditionKeys?: string[] }>;
+  conditionKeys?: string[];
 }
 interface RawResourceType {
   key: string;
   arn: string;
-  conditionKeys: string[];
+  conditionKeys?: string[];
 }
 
 const require = createRequire(import.meta.url);
@@ -77,14 +76,11 @@ function service(key: string): ServiceData | undefined {
     } else {
       const actions = new Map<string, CatalogAction>();
       for (const [lower, a] of Object.entries(rawActions)) {
-        actions.set(lower, {
-          action: `${k}:${a.name}`,
-          wildcardOnly: a.isWildcardOnly,
-          conditionKeys: a.conditionKeys ?? [],
-          resourceTypes: a.resourceTypes
-            .filter((rt) => rawTypes[rt.name] !== undefined)
-            .map((rt) => ({ name: rt.name, required: rt.required, arnFormat: rawTypes[rt.name]!.arn, conditionKeys: [...(rawTypes[rt.name]!.conditionKeys ?? []), ...(rt.conditionKeys ?? [])] })),
-        });
+        const resourceTypes = (a.resourceTypes ?? [])
+          .filter((rt) => rawTypes[rt.name] !== undefined)
+          .map((rt) => ({ name: rt.name, required: rt.required, arnFormat: rawTypes[rt.name]!.arn, conditionKeys: [...(rawTypes[rt.name]!.conditionKeys ?? []), ...(rt.conditionKeys ?? [])] }));
+        // An action with no resource type takes only "*" (the reference's "wildcard-only" actions).
+        actions.set(lower, { action: `${k}:${a.name}`, wildcardOnly: resourceTypes.length === 0, conditionKeys: a.conditionKeys ?? [], resourceTypes });
       }
       s = { actions };
     }
@@ -129,27 +125,64 @@ export function expandAction(pattern: string): CatalogAction[] {
   return [...s.actions.values()].filter((a) => wildcardMatch(pattern, a.action, true));
 }
 
-const arnFormatCache = new Map<string, RegExp>();
+type Token = { readonly lit: string } | { readonly star: 'any' | 'field' };
+const formatTokens = new Map<string, Token[]>();
+function tokensOfFormat(arnFormat: string): Token[] {
+  let t = formatTokens.get(arnFormat);
+  if (!t) {
+    t = arnFormat
+      .split(/(\$\{[A-Za-z0-9]+\})/)
+      .flatMap((part): Token[] => (/^\$\{(Partition|Region|Account)\}$/.test(part) ? [{ star: 'field' }] : /^\$\{[A-Za-z0-9]+\}$/.test(part) ? [{ star: 'any' }] : [...part].map((c) => ({ lit: c }))));
+    formatTokens.set(arnFormat, t);
+  }
+  return t;
+}
+const tokensOfPattern = (arn: string): Token[] => [...arn].map((c) => (c === '*' ? { star: 'any' as const } : c === '?' ? { star: 'field' as const } : { lit: c }));
+
 /**
- * Whether `arn` (which may hold IAM wildcards, as in a policy's Resource) fits an ARN format of the
- * reference. `${Partition}`, `${Region}` and `${Account}` stand for one ARN field; other variables for
- * a non-empty run of characters. A `*` in `arn` is read literally (it must sit where a variable is).
+ * Whether some ARN both fits an ARN format of the reference and matches `arn`, which may hold IAM
+ * wildcards as in a policy's Resource (`*` any run of characters, `?` one). `${Partition}`,
+ * `${Region}` and `${Account}` stand for one ARN field (no `:`); other variables for any run.
+ * A concrete ARN (no wildcard) simply has to fit the format.
  */
 export function arnFitsFormat(arn: string, arnFormat: string): boolean {
-  let re = arnFormatCache.get(arnFormat);
-  if (!re) {
-    const body = arnFormat
-      .split(/(\$\{[A-Za-z0-9]+\})/)
-      .map((part) => {
-        if (/^\$\{(Partition|Region|Account)\}$/.test(part)) return '[^:]*';
-        if (/^\$\{[A-Za-z0-9]+\}$/.test(part)) return '.+';
-        return part.replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
-      })
-      .join('');
-    re = new RegExp(`^${body}$`, 's');
-    arnFormatCache.set(arnFormat, re);
-  }
-  return re.test(arn);
+  // Field by field for arn:partition:service:region:account (a wildcard there stays in its field),
+  // then the resource part, where a wildcard may span colons (log-group:<name>:*).
+  const fa = splitArn(arn);
+  const fb = splitArn(arnFormat);
+  if (!fa || !fb) return false;
+  return fa.every((part, i) => patternsIntersect(part, fb[i]!, i < 5));
+}
+
+/** `[arn, partition, service, region, account, resource]`, or undefined when there are fewer than 6 parts. */
+function splitArn(arn: string): string[] | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6) return undefined;
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+function patternsIntersect(pattern: string, format: string, field: boolean): boolean {
+  const a = tokensOfPattern(pattern);
+  const b = field && /^\$\{[A-Za-z0-9]+\}$/.test(format) ? [{ star: 'field' as const }] : tokensOfFormat(format);
+  const memo = new Map<number, boolean>();
+  const canEat = (star: Token, c: Token) => 'star' in star && ('star' in c || star.star === 'any' || c.lit !== ':');
+  const f = (i: number, j: number): boolean => {
+    const key = i * 4096 + j;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    let r = false;
+    const x = a[i];
+    const y = b[j];
+    if (x === undefined && y === undefined) r = true;
+    else {
+      if (!r && x && 'star' in x) r = f(i + 1, j) || (y !== undefined && canEat(x, y) && f(i, j + 1));
+      if (!r && y && 'star' in y) r = f(i, j + 1) || (x !== undefined && canEat(y, x) && f(i + 1, j));
+      if (!r && x && y && 'lit' in x && 'lit' in y) r = x.lit === y.lit && f(i + 1, j + 1);
+    }
+    memo.set(key, r);
+    return r;
+  };
+  return f(0, 0);
 }
 
 /** The resource types of `action` whose ARN format `arn` fits (empty for `*` or a foreign ARN). */

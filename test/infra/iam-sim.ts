@@ -13,8 +13,16 @@
  * Sources: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html,
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { authorize, statementsOf, wildcardMatch, type AuthzRequest, type PolicyDocument, type ResourcePolicyKind } from '../../sandbox/aws';
+import { createApp } from '../../infra/app';
+import type { VaultConfig } from '../../infra/config/schema';
+import { authorize, AwsSandbox, statementsOf, wildcardMatch, type AuthzRequest, type PolicyDocument, type PolicyStatement, type ResourcePolicyKind } from '../../sandbox/aws';
+import { VirtualClock } from '../../sandbox/clock';
+import { type DeployedStack, deployStack } from '../../sandbox/deploy';
+import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/template';
 
 /** One AWS call to simulate. */
 export interface SimCall {
@@ -150,4 +158,87 @@ export function admits(doc: PolicyDocument, principalArn: string, req: AuthzRequ
 
 function withPrincipal(principalArn: string, req: AuthzRequest): AuthzRequest {
   return { ...req, context: { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': accountOf(principalArn) ?? '', 'aws:SecureTransport': 'true', ...(req.context ?? {}) } };
+}
+
+// ---------------------------------------------------------------- the synthesized app as policies
+
+/** Where a policy document lives and what kind it is. */
+export interface PolicyDoc {
+  /** `<stack>/<logical id>` (plus the role for identity policies). */
+  readonly where: string;
+  readonly kind: 'identity' | 'trust' | 'key' | 'topic' | 'bucket' | 'lambda-permission' | 'other-resource';
+  readonly stack: ModelStack;
+  readonly document: PolicyDocument;
+  /** The ARN(s) of the resource a resource policy belongs to (`Resource: "*"` means these). */
+  readonly resourceArns: readonly string[];
+}
+
+/** One synthesized stack, deployed into a scratch sandbox so every intrinsic is resolved. */
+export interface ModelStack {
+  readonly stackName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly template: CfnTemplate;
+  readonly deployed: DeployedStack;
+}
+
+/** Every stack of one configuration, its roles and every policy document. */
+export interface AppModel {
+  readonly config: VaultConfig;
+  readonly stacks: readonly ModelStack[];
+  readonly sandbox: AwsSandbox;
+  readonly roles: ReadonlyArray<{ readonly stack: ModelStack; readonly logicalId: string; readonly arn: string; readonly trust: PolicyDocument; readonly policies: readonly PolicyDocument[] }>;
+  readonly documents: readonly PolicyDoc[];
+}
+
+/**
+ * Synthesizes the app for `config` (no bundling, no nag) and deploys every stack into a scratch
+ * sandbox (no clients installed) to resolve intrinsics. About a second; call once per test file.
+ */
+export function buildAppModel(config: VaultConfig): AppModel {
+  const { app } = createApp(config, { bundling: false, nag: false, validation: false, outdir: mkdtempSync(join(tmpdir(), 'rsv-iam-')) });
+  const assembly = app.synth();
+  const sandbox = new AwsSandbox({ clock: new VirtualClock() });
+  const stacks: ModelStack[] = assembly.stacks.map((a) => {
+    const env = { accountId: a.environment.account, region: a.environment.region, stackName: a.stackName };
+    const template = a.template as CfnTemplate;
+    return { stackName: a.stackName, accountId: env.accountId, region: env.region, template, deployed: deployStack(sandbox, template, env) };
+  });
+  const roles: AppModel['roles'][number][] = [];
+  const documents: PolicyDoc[] = [];
+  for (const s of stacks) {
+    const resolve = <T>(v: unknown) => resolveIntrinsics(v, { accountId: s.accountId, region: s.region, stackName: s.stackName }, s.deployed.physical) as T;
+    for (const r of s.deployed.roles) {
+      const record = sandbox.iam.getRole(r.arn)!;
+      roles.push({ stack: s, logicalId: r.logicalId, arn: r.arn, trust: record.trustPolicy, policies: record.policies });
+      documents.push({ where: `${s.stackName}/${r.logicalId} (trust)`, kind: 'trust', stack: s, document: record.trustPolicy, resourceArns: [r.arn] });
+      record.policies.forEach((p, i) => documents.push({ where: `${s.stackName}/${r.logicalId} (identity policy ${i})`, kind: 'identity', stack: s, document: p, resourceArns: [] }));
+    }
+    for (const k of s.deployed.keys) {
+      documents.push({ where: `${s.stackName}/${k.logicalId}`, kind: 'key', stack: s, document: resolve<PolicyDocument>(s.template.Resources[k.logicalId]!.Properties?.KeyPolicy), resourceArns: [k.arn] });
+    }
+    for (const [id, r] of Object.entries(s.template.Resources)) {
+      const p = r.Properties ?? {};
+      if (r.Type === 'AWS::SNS::TopicPolicy') {
+        documents.push({ where: `${s.stackName}/${id}`, kind: 'topic', stack: s, document: resolve<PolicyDocument>(p.PolicyDocument), resourceArns: ((p.Topics as unknown[]) ?? []).map((t) => resolve<string>(t)) });
+      } else if (r.Type === 'AWS::S3::BucketPolicy') {
+        const bucket = resolve<string>(p.Bucket);
+        documents.push({ where: `${s.stackName}/${id}`, kind: 'bucket', stack: s, document: resolve<PolicyDocument>(p.PolicyDocument), resourceArns: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/x`] });
+      } else if (r.Type === 'AWS::Lambda::Permission') {
+        const principal = resolve<string>(p.Principal);
+        const fn = resolve<string>(p.FunctionName);
+        const st: PolicyStatement = {
+          Effect: 'Allow',
+          Principal: /amazonaws\.com$/.test(principal) ? { Service: principal } : { AWS: principal },
+          Action: resolve<string>(p.Action),
+          Resource: fn,
+          ...(p.SourceAccount !== undefined && { Condition: { StringEquals: { 'aws:SourceAccount': resolve<string>(p.SourceAccount) } } }),
+        };
+        documents.push({ where: `${s.stackName}/${id}`, kind: 'lambda-permission', stack: s, document: { Version: '2012-10-17', Statement: [st] }, resourceArns: [fn] });
+      } else if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy' && r.Type !== 'AWS::IAM::Role' && p.PolicyDocument !== undefined) {
+        documents.push({ where: `${s.stackName}/${id} (${r.Type})`, kind: 'other-resource', stack: s, document: resolve<PolicyDocument>(p.PolicyDocument), resourceArns: [] });
+      }
+    }
+  }
+  return { config, stacks, sandbox, roles, documents };
 }
