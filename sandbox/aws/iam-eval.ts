@@ -27,7 +27,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  */
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
-import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy, type ValidatedPolicy } from '@cloud-copilot/iam-policy';
+import { validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy, type ValidatedPolicy } from '@cloud-copilot/iam-policy';
 import { SandboxUsageError } from './errors';
 import { catalogAction, conditionKeysFor, conditionKeyMatches, resourceTypesFor } from './iam-catalog';
 
@@ -167,8 +167,14 @@ type Validator = (policy: unknown) => ReturnType<typeof validateIdentityPolicy>;
 const VALIDATORS: Record<'identity' | ResourcePolicyKind, Validator> = { identity: validateIdentityPolicy, resource: validateResourcePolicy, trust: validateTrustPolicy };
 
 const prepared = new WeakMap<PolicyDocument, Map<string, ValidatedPolicy<{ name: string }>>>();
-/** The validated, evaluator-ready form of `doc` for one set of judged keys (cached). */
+const validated = new WeakSet<PolicyDocument>();
+/** The validated, evaluator-ready form of `doc` for one set of judged keys (cached; the document is validated once). */
 function prepare(doc: PolicyDocument, kind: 'identity' | ResourcePolicyKind, name: string, service: string, present: ReadonlySet<string>, signature: string): ValidatedPolicy<{ name: string }> {
+  if (!validated.has(doc)) {
+    const errors = VALIDATORS[kind](doc);
+    if (errors.length > 0) throw new SandboxUsageError(`MalformedPolicyDocument (${name}): ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    validated.add(doc);
+  }
   let byKeys = prepared.get(doc);
   if (!byKeys) {
     byKeys = new Map();
@@ -177,15 +183,12 @@ function prepare(doc: PolicyDocument, kind: 'identity' | ResourcePolicyKind, nam
   const cacheKey = `${kind}|${name}|${signature}`;
   let v = byKeys.get(cacheKey);
   if (!v) {
+    // The rewrite only removes statements or condition entries of a valid document, so it needs no
+    // second validation (a statement list left empty is fine for the evaluator).
     const { doc: judgedDoc } = withoutUnjudgedKeys(doc, (k) => isJudged(k, service, present));
-    v = createValidatedPolicy(judgedDoc, VALIDATORS[kind], { name });
-    // Validate the original (not the rewritten) document so a statement left empty by the rewrite is no error.
-    const errors = VALIDATORS[kind](doc);
-    if (errors.length > 0) {
-      throw new SandboxUsageError(`MalformedPolicyDocument (${name}): ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-    }
+    v = { __validated: true, policyDocument: judgedDoc, metadata: { name }, errors: [] };
+    byKeys.set(cacheKey, v);
   }
-  byKeys.set(cacheKey, v);
   return v;
 }
 
