@@ -90,6 +90,12 @@ export interface AuthorizeInput {
   readonly resourcePolicy?: PolicyDocument;
   /** @default 'resource' ('trust' for role trust policies) */
   readonly resourcePolicyKind?: ResourcePolicyKind;
+  /**
+   * Whether an implicit denial must say whether the identity or the resource policy lacked the grant
+   * (one more evaluation). Callers that only need allowed/denied pass false: the reason is then
+   * `resource` for any implicit denial. @default true
+   */
+  readonly explainDenial?: boolean;
 }
 
 /**
@@ -287,7 +293,7 @@ function memoFor(input: AuthorizeInput): Map<string, DenialReason | null> | unde
 function decisionKey(input: AuthorizeInput): string {
   const ctx = input.request.context ?? {};
   const keys = Object.keys(ctx).sort();
-  return JSON.stringify([principalString(input.caller), input.caller.kind, input.request.action, input.request.resource, input.resourceAccountId, input.resourcePolicyKind ?? 'resource', keys.map((k) => [k, ctx[k]])]);
+  return JSON.stringify([principalString(input.caller), input.caller.kind, input.request.action, input.request.resource, input.resourceAccountId, input.resourcePolicyKind ?? 'resource', input.explainDenial ?? true, keys.map((k) => [k, ctx[k]])]);
 }
 
 function decide(input: AuthorizeInput): DenialReason | undefined {
@@ -302,6 +308,7 @@ function decide(input: AuthorizeInput): DenialReason | undefined {
   if (result === 'ExplicitlyDenied') return 'explicit';
   // Implicit deny: no resource-policy grant, or (with an admin identity the request passes) no identity grant.
   if (caller.kind === 'service' || !input.resourcePolicy) return caller.kind === 'service' ? 'resource' : 'identity';
+  if (input.explainDenial === false) return 'resource';
   return run(caller, [ADMIN], input, context, service, present, signature) === 'Allowed' ? 'identity' : 'resource';
 }
 

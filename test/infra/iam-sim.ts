@@ -153,7 +153,7 @@ export function admits(doc: PolicyDocument, principalArn: string, req: AuthzRequ
     (st) => st.Effect === 'Allow' && (st.NotAction !== undefined || ([] as string[]).concat((st.Action as string | string[] | undefined) ?? []).some((a) => wildcardMatch(a, req.action, true))),
   );
   if (!couldAllow) return false;
-  return authorize({ caller: callerOf(principalArn, [ADMIN]), request: withPrincipal(principalArn, req), resourceAccountId, resourcePolicy: doc, resourcePolicyKind: kind }) === undefined;
+  return authorize({ caller: callerOf(principalArn, [ADMIN]), request: withPrincipal(principalArn, req), resourceAccountId, resourcePolicy: doc, resourcePolicyKind: kind, explainDenial: false }) === undefined;
 }
 
 function withPrincipal(principalArn: string, req: AuthzRequest): AuthzRequest {
