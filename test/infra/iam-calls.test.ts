@@ -28,6 +28,7 @@
  * | poll-export | rds:DescribeExportTasks | * | |
  * | export.rds.amazonaws.com | sts:AssumeRole | the export role | aws:SourceAccount |
  *
+ * Lambda and Step Functions assume each function's and state machine's role (trust policies).
  * State machines: lambda:InvokeFunction of every function their definitions call,
  * states:StartExecution / DescribeExecution / StopExecution of a `.sync` child, sns:Publish where a
  * Task publishes. Alarms: `cloudwatch.amazonaws.com` publishing to each alarm action's topic, and
@@ -262,6 +263,15 @@ function allowedCalls(c: Calls): SimCall[] {
       }
       for (const a of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'logs:CreateLogDelivery', 'logs:PutResourcePolicy']) out.push(asRole(c, `${sm.kind}: tracing and logging`, sm.roleArn, a, '*'));
     }
+  }
+
+  // Lambda and Step Functions assume the execution roles.
+  for (const st of c.m.stacks) {
+    const assume = (service: string, roleArn: string, what: string, context: Record<string, string>): SimCall => ({ what, principal: service, identityPolicies: [], action: 'sts:AssumeRole', resource: roleArn, resourceAccount: st.accountId, resourcePolicy: c.trust(roleArn), context });
+    // Lambda does not document source keys when it assumes an execution role: none are sent.
+    for (const f of st.deployed.functions) out.push(assume('lambda.amazonaws.com', f.roleArn, `${f.entry}: Lambda assumes its role`, {}));
+    // Step Functions sends the state machine as aws:SourceArn (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html).
+    for (const sm of st.deployed.stateMachines) out.push(assume('states.amazonaws.com', sm.roleArn, `${sm.kind}: Step Functions assumes its role`, { 'aws:SourceArn': sm.arn, 'aws:SourceAccount': st.accountId }));
   }
 
   // Alarms publish to their topics as CloudWatch, and use the topic key.
