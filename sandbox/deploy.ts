@@ -62,6 +62,8 @@ export interface DeployedStack {
   readonly roles: Array<{ logicalId: string; arn: string; name: string }>;
   /** EventBridge rules with an event pattern, registered on the sandbox's event bus. */
   readonly rules: Array<{ logicalId: string; name: string; targets: string[] }>;
+  /** CloudWatch alarms: ARN `arn:aws:cloudwatch:<region>:<acct>:alarm:<name>` and the topic ARNs of their alarm/OK actions. */
+  readonly alarms: Array<{ logicalId: string; arn: string; actions: string[] }>;
   readonly physical: ReadonlyMap<string, PhysicalResource>;
 }
 
@@ -196,6 +198,12 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
     const arn = sandbox.sns.createTopic({ accountId, region, name, kmsMasterKeyId });
     topics.push({ logicalId: id, arn });
   }
+  // Topic policies replace SNS's default policy (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+  for (const [, r] of resourcesOfType(template, 'AWS::SNS::TopicPolicy')) {
+    const p = props(r);
+    const doc = resolve<PolicyDocument>(p.PolicyDocument);
+    for (const topicRef of (p.Topics as unknown[] | undefined) ?? []) sandbox.sns.setTopicPolicy(resolve<string>(topicRef), doc);
+  }
 
   const functions: DeployedFunction[] = [];
   for (const [id, r] of resourcesOfType(template, 'AWS::Lambda::Function')) {
@@ -253,7 +261,15 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
     rules.push({ logicalId: id, name, targets: targets.map((t) => t.arn) });
   }
 
-  return { env, functions, stateMachines, topics, keys, roles, rules, physical };
+  const alarms: DeployedStack['alarms'] = [];
+  for (const [id, r] of resourcesOfType(template, 'AWS::CloudWatch::Alarm')) {
+    const p = resolve<Record<string, unknown>>(props(r));
+    const name = typeof p.AlarmName === 'string' ? p.AlarmName : placeholderName(id, 255);
+    const actions = [...new Set([...((p.AlarmActions as unknown[] | undefined) ?? []), ...((p.OKActions as unknown[] | undefined) ?? [])].map(String))];
+    alarms.push({ logicalId: id, arn: `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${name}`, actions });
+  }
+
+  return { env, functions, stateMachines, topics, keys, roles, rules, alarms, physical };
 }
 
 /**

@@ -191,11 +191,13 @@ export class ExportStorage extends Construct {
         },
       });
       // CloudWatch Logs encrypts the crawler's log group with the key (Glue security configuration).
+      // Only actions that carry an encryption context: kms:DescribeKey has none, so the
+      // kms:EncryptionContext:aws:logs:arn condition could never hold for it (it granted nothing).
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'AllowCloudWatchLogsForGlueCrawler',
           principals: [new iam.ServicePrincipal(`logs.${at.region}.amazonaws.com`)],
-          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
           resources: ['*'],
           conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `${arnPrefix('logs')}:log-group:/aws-glue/crawlers*` } },
         }),

@@ -277,21 +277,27 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
 
 /**
  * export-to-s3: starts an export task of a manual copy and describes export tasks (to reuse an
- * existing one), passing the export role to RDS only. `rds:StartExportTask` and
- * `rds:DescribeExportTasks` have no resource-level permissions (`Resource: *`), so what an export
- * can reach is bounded by the one role it may pass: that role writes only under the export prefix
- * of the export bucket, with the export key.
- * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html
+ * existing one), passing the export role to RDS only. `rds:StartExportTask` is authorized against the
+ * source DB snapshot / DB cluster snapshot (its resource types in the Service Authorization
+ * Reference), so it is scoped to snapshots of this account and Region. `rds:DescribeExportTasks` by
+ * export task identifier names no snapshot, and which resource AWS authorizes it against is not
+ * documented, so it stays on `*` (read-only). What an export can reach is bounded by the one role it
+ * may pass: that role writes only under the export prefix of the export bucket, with the export key.
+ * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
  */
 export function grantExportToS3(fn: VaultFunction<'export-to-s3'>, storage: ExportStorage): void {
+  const arns = rdsArns(stackAccountRegion(fn));
   fn.role.addToPolicy(
-    new iam.PolicyStatement({ sid: 'StartAndDescribeExportTasks', actions: ['rds:StartExportTask', 'rds:DescribeExportTasks'], resources: ['*'] }),
+    new iam.PolicyStatement({ sid: 'StartExportTasksOfThisAccountsSnapshots', actions: ['rds:StartExportTask'], resources: [arns.snapshots, arns.clusterSnapshots] }),
   );
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'DescribeExportTasks', actions: ['rds:DescribeExportTasks'], resources: ['*'] }));
   acknowledgeIam5(fn.role, {
-    resources: ['*'],
+    resources: ['*', arns.snapshots, arns.clusterSnapshots],
     reason:
-      'rds:StartExportTask and rds:DescribeExportTasks support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html). ' +
-      'An export can only go where the single role this function may pass (iam:PassRole to export.rds.amazonaws.com only) can write: the export prefix of the export bucket.',
+      'rds:StartExportTask is limited to snapshots of this account and Region (their names are known only at run time); rds:DescribeExportTasks is a read-only ' +
+      'describe by export task identifier whose authorization resource is not documented. An export can only go where the single role this function may pass ' +
+      '(iam:PassRole to export.rds.amazonaws.com only) can write: the export prefix of the export bucket.',
   });
   storage.grantStartExport(fn.role);
 }

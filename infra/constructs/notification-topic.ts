@@ -31,13 +31,23 @@ export interface NotificationTopicProps {
  * (rotation on), SSL-only (`enforceSSL` adds a topic policy denying `aws:SecureTransport=false`),
  * with the configured e-mail subscriptions.
  *
- * The key policy lets the account's IAM principals use the key (root statement) and lets
- * CloudWatch (`cloudwatch.amazonaws.com`) use it for this account's alarms, which otherwise
- * cannot publish to an encrypted topic. Publishers get `sns:Publish` and the key via
- * {@link grantPublish}.
+ * CloudWatch alarms publish as the service principal `cloudwatch.amazonaws.com`, and the topic
+ * policy `enforceSSL` writes replaces SNS's default policy, so without more every alarm action
+ * fails silently (docs/aws-behaviour.md §18b). Hence:
+ * - the topic policy also allows `cloudwatch.amazonaws.com` to `sns:Publish`, only for alarms of
+ *   this account and Region (`aws:SourceAccount` and `aws:SourceArn` like
+ *   `arn:aws:cloudwatch:<region>:<account>:alarm:*`);
+ * - the key policy lets `cloudwatch.amazonaws.com` use the key (`kms:Decrypt`,
+ *   `kms:GenerateDataKey*`) with no condition: AWS does not document which condition keys the
+ *   request SNS makes to KMS on CloudWatch's behalf carries (a `kms:CallerAccount` condition is known
+ *   to break it), so a condition could silence every alarm. The key encrypts only this topic, and
+ *   only the topic policy above lets CloudWatch publish to it, so the statement reaches no other data.
+ * The key policy also lets the account's IAM principals use the key (root statement). Publishers
+ * get `sns:Publish` and the key via {@link grantPublish}.
  *
  * Sources: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services,
- * https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit,
+ * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
  */
 export class NotificationTopic extends Construct {
   /** The topic; notify's `TOPIC_ARN` and the alarms' action. */
@@ -46,7 +56,7 @@ export class NotificationTopic extends Construct {
   readonly key: kms.Key;
   constructor(scope: Construct, id: string, props: NotificationTopicProps = {}) {
     super(scope, id);
-    const account = Stack.of(this).account;
+    const { account, region, partition } = Stack.of(this);
     this.key = new kms.Key(this, 'Key', {
       description: 'rds-snapshot-vault: encrypts the notification topic',
       enableKeyRotation: true,
@@ -55,11 +65,10 @@ export class NotificationTopic extends Construct {
     });
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        sid: 'AllowCloudWatchAlarmsToEncryptForTheTopic',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
@@ -68,6 +77,18 @@ export class NotificationTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        },
+      }),
+    );
     for (const email of props.emails ?? []) {
       const subscription = this.topic.addSubscription(new subscriptions.EmailSubscription(email));
       Validations.of(subscription).acknowledge({

@@ -3,7 +3,7 @@
  */
 import { awsError, type ServiceName } from './errors';
 import type { IamStore, Principal } from './identity';
-import { combine, evaluateResource, type AuthzRequest, type PolicyDocument } from './policy';
+import { authorize, type AuthzRequest, type DenialReason, type EvalCaller, type PolicyDocument, type ResourcePolicyKind } from './iam-eval';
 
 /** Who called what, where. Passed to every operation handler and to fault `match` functions. */
 export interface CallContext {
@@ -53,15 +53,31 @@ export function deniedMessage(callerArn: string, req: AuthzRequest, why: 'identi
   return `${base} because no identity-based policy allows the ${req.action} action`;
 }
 
+/** The caller as the evaluator sees it: account root, or a role session with the role's identity policies (none once deleted). */
+export function callerFor(iam: IamStore, principal: Principal): EvalCaller {
+  if (principal.kind === 'root') return { kind: 'root', accountId: principal.accountId };
+  return { kind: 'role', principal, policies: iam.getRole(principal.arn)?.policies ?? [] };
+}
+
+/**
+ * Whether the caller's identity policies allow `req` (account root: always, unless nothing else).
+ * Evaluated as a same-account request: the resource side (RDS snapshot sharing, for example) is the
+ * calling service's own check.
+ * @returns undefined when allowed, else `explicit` or `identity`
+ */
+export function identityDenial(iam: IamStore, principal: Principal, req: AuthzRequest): DenialReason | undefined {
+  return authorize({ caller: callerFor(iam, principal), request: withPrincipalContext(principal, req), resourceAccountId: principal.accountId });
+}
+
 /**
  * Requires the caller's identity policies to allow `req` (account root always passes).
  * @throws `AccessDenied` (RDS, STS), `AuthorizationErrorException` (SNS), `AccessDeniedException` (KMS)
  * Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
  */
 export function requireIdentity(iam: IamStore, ctx: CallContext, req: AuthzRequest): void {
-  const decision = iam.identityDecision(ctx.principal, withPrincipalContext(ctx.principal, req));
-  if (decision === 'allow') return;
-  throw awsError(ctx.service, accessDeniedName(ctx.service), deniedMessage(ctx.principal.callerArn, req, decision === 'explicitDeny' ? 'explicit' : 'identity'));
+  const why = identityDenial(iam, ctx.principal, req);
+  if (why === undefined) return;
+  throw awsError(ctx.service, accessDeniedName(ctx.service), deniedMessage(ctx.principal.callerArn, req, why === 'explicit' ? 'explicit' : 'identity'));
 }
 
 /**
@@ -73,7 +89,8 @@ export function withPrincipalContext(p: Principal, req: AuthzRequest): AuthzRequ
 }
 
 /**
- * Evaluates a resource policy together with the caller's identity policies.
+ * Evaluates a resource policy (key policy, trust policy, topic policy, bucket policy) together with
+ * the caller's identity policies, same-account or cross-account as the accounts say.
  * @returns `undefined` when allowed, else why it was denied
  */
 export function checkWithResourcePolicy(
@@ -82,12 +99,30 @@ export function checkWithResourcePolicy(
   policy: PolicyDocument | undefined,
   resourceAccountId: string,
   req: AuthzRequest,
-): 'explicit' | 'resource' | 'identity' | undefined {
-  const full = withPrincipalContext(principal, req);
-  const res = evaluateResource(policy, principal, full);
-  const id = iam.identityDecision(principal, full);
-  if (combine(res, id, principal, resourceAccountId)) return undefined;
-  if (res.explicitDeny || id === 'explicitDeny') return 'explicit';
-  if (res.allow === undefined) return 'resource';
-  return 'identity';
+  kind: ResourcePolicyKind = 'resource',
+): DenialReason | undefined {
+  return authorize({
+    caller: callerFor(iam, principal),
+    request: withPrincipalContext(principal, req),
+    resourceAccountId,
+    ...(policy ? { resourcePolicy: policy } : {}),
+    resourcePolicyKind: kind,
+  });
+}
+
+/**
+ * Evaluates a request an AWS service makes as its service principal (`cloudwatch.amazonaws.com`
+ * publishing an alarm, `events.amazonaws.com` assuming a target role) against the resource's policy.
+ * `aws:SecureTransport` is set (services call over TLS); pass `aws:SourceArn` / `aws:SourceAccount`
+ * in `req.context` where AWS sets them.
+ * @returns `undefined` when allowed, else why it was denied
+ */
+export function checkServicePrincipal(service: string, policy: PolicyDocument | undefined, resourceAccountId: string, req: AuthzRequest, kind: ResourcePolicyKind = 'resource'): DenialReason | undefined {
+  return authorize({
+    caller: { kind: 'service', service },
+    request: { ...req, context: { 'aws:SecureTransport': 'true', ...(req.context ?? {}) } },
+    resourceAccountId,
+    ...(policy ? { resourcePolicy: policy } : {}),
+    resourcePolicyKind: kind,
+  });
 }

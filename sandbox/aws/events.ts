@@ -102,6 +102,13 @@ export interface DeliveryRecord {
 /** Called for every (matched event, target) pair. */
 export type TargetHandler = (delivery: EventDelivery) => Promise<void> | void;
 
+/**
+ * Decides whether EventBridge may invoke a target (it assumes the target's role as
+ * `events.amazonaws.com`, then calls the target with the role's credentials).
+ * @returns undefined when allowed, else the error EventBridge records for the failed invocation
+ */
+export type TargetAuthorizer = (delivery: EventDelivery, rule: { readonly arn: string; readonly accountId: string; readonly region: string }) => string | undefined;
+
 interface Rule {
   readonly accountId: string;
   readonly region: string;
@@ -121,6 +128,7 @@ export class EventsStore {
   private readonly emittedEvents: EventEnvelope[] = [];
   private readonly deliveryRecords: DeliveryRecord[] = [];
   private handler: TargetHandler | undefined;
+  private authorizer: TargetAuthorizer | undefined;
   private inFlight = new Set<Promise<void>>();
   private seq = 0;
 
@@ -187,6 +195,11 @@ export class EventsStore {
     this.rules.delete(`${accountId}/${region}/${name}`);
   }
 
+  /** Sets the check every delivery passes before the handler is called (the sandbox sets its IAM check). */
+  setTargetAuthorizer(authorizer: TargetAuthorizer | undefined): void {
+    this.authorizer = authorizer;
+  }
+
   /** Sets (or with undefined clears) the one handler every matched target is delivered to. */
   setTargetHandler(handler: TargetHandler | undefined): void {
     this.handler = handler;
@@ -220,7 +233,7 @@ export class EventsStore {
       if (!matchesEventPattern(rule.pattern, envelope as unknown as Record<string, unknown>)) continue;
       for (const target of rule.targets) {
         const input = targetInput(target, envelope, rule, this.clock.iso());
-        this.schedule(handler, { rule: rule.name, targetArn: target.arn, ...(target.roleArn ? { roleArn: target.roleArn } : {}), input, event: envelope });
+        this.schedule(handler, { rule: rule.name, targetArn: target.arn, ...(target.roleArn ? { roleArn: target.roleArn } : {}), input, event: envelope }, rule);
       }
     }
     return envelope;
@@ -231,11 +244,18 @@ export class EventsStore {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private schedule(handler: TargetHandler, d: EventDelivery): void {
+  private schedule(handler: TargetHandler, d: EventDelivery, rule: Rule): void {
     const p = Promise.resolve()
       .then(async () => {
         const rec: DeliveryRecord = { rule: d.rule, targetArn: d.targetArn, ...(d.roleArn ? { roleArn: d.roleArn } : {}), input: d.input, at: this.clock.iso(), status: 'pending' };
         this.deliveryRecords.push(rec);
+        // A target EventBridge may not invoke fails silently (FailedInvocations), recorded here; the handler is not called.
+        const denied = this.authorizer?.(d, rule);
+        if (denied !== undefined) {
+          rec.status = 'failed';
+          rec.error = denied;
+          return;
+        }
         try {
           await handler(d);
           rec.status = 'delivered';

@@ -10,7 +10,7 @@
  */
 import type { VirtualClock } from '../clock';
 import { awsError, SandboxUsageError, type ServiceName } from './errors';
-import { evaluateIdentity, type AuthzRequest, type IdentityDecision, type PolicyDocument, type PolicyPrincipal } from './policy';
+import type { PolicyDocument, PolicyPrincipal } from './iam-eval';
 
 /** A registered IAM role. */
 export interface RoleRecord {
@@ -173,12 +173,9 @@ export class IamStore {
     return session.principal;
   }
 
-  /** Identity-policy decision for a principal (account root: always `allow`). */
-  identityDecision(principal: Principal, req: AuthzRequest): IdentityDecision {
-    if (principal.kind === 'root') return 'allow';
-    const role = this.roles.get(principal.arn);
-    if (!role) return 'implicitDeny';
-    return evaluateIdentity(role.policies, req);
+  /** The principal of a session of `role` (as a service assuming it acts), without issuing credentials. */
+  sessionPrincipal(role: RoleRecord, sessionName: string): { principal: Principal } {
+    return { principal: this.rolePrincipal(role, sessionName, false) };
   }
 
   private rootPrincipal(accountId: string): Principal {

@@ -12,11 +12,13 @@ export type { ServiceName } from './errors';
 export type { FaultSpec } from './faults';
 export type { PutRoleInput, RoleRecord, SandboxCredentials } from './identity';
 export type { CreateKeyInput } from './kms';
-export { evaluateIdentity, globMatch } from './policy';
-export type { AuthzRequest, PolicyDocument, PolicyStatement } from './policy';
+export { actionTakesResource, authorize, statementsOf, withoutUnjudgedKeys, AUTHORITATIVE_KEYS } from './iam-eval';
+export type { AuthorizeInput, AuthzRequest, DenialReason, EvalCaller, PolicyDocument, PolicyPrincipal, PolicyStatement, ResourcePolicyKind } from './iam-eval';
+export { actionSupportsConditionKey, arnFitsFormat, catalogAction, conditionKeysFor, expandAction, isGlobalConditionKey, resourceTypesFor, wildcardMatch } from './iam-catalog';
+export type { CatalogAction, CatalogResourceType } from './iam-catalog';
 export { automatedSnapshotIdentifier, isValidSnapshotIdentifier, parseRdsArn } from './rds';
 export type { CreateDatabaseInput, RdsKind, RdsQuota, SnapshotRecordView } from './rds';
-export type { CreateTopicInput, PublishedMessage } from './sns';
+export type { AlarmDelivery, CreateTopicInput, PublishedMessage } from './sns';
 export { applyInputTransformer, matchesEventPattern } from './events';
 export type { DeliveryRecord, EventDelivery, EventEnvelope, EventTargetInput, PutEventInput, PutRuleInput, TargetHandler } from './events';
 export {

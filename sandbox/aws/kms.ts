@@ -10,7 +10,7 @@ import type { VirtualClock } from '../clock';
 import { checkWithResourcePolicy, deniedMessage, requireIdentity, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore, Principal } from './identity';
-import type { PolicyDocument } from './policy';
+import type { PolicyDocument } from './iam-eval';
 
 /** One KMS key. */
 export interface KmsKeyRecord {
@@ -185,7 +185,12 @@ export class KmsStore {
         resource: key.arn,
         context: {
           'kms:CallerAccount': principal.accountId,
+          // Aliases of the key (multi-valued; https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases).
+          'kms:ResourceAliases': key.aliases,
           ...(viaService ? { 'kms:ViaService': `${viaService}.${key.region}.amazonaws.com` } : {}),
+          // A grant an AWS service creates for its own use (RDS copying a snapshot) carries
+          // kms:GrantIsForAWSResource = true (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource).
+          ...(viaService && action === 'kms:CreateGrant' ? { 'kms:GrantIsForAWSResource': 'true' } : {}),
         },
       });
       if (why) return { problem: 'denied', action, why };
@@ -209,7 +214,7 @@ export class KmsStore {
     const why = checkWithResourcePolicy(this.iam, ctx.principal, key.policy, key.accountId, {
       action: 'kms:DescribeKey',
       resource: key.arn,
-      context: { 'kms:CallerAccount': ctx.accountId },
+      context: { 'kms:CallerAccount': ctx.accountId, 'kms:ResourceAliases': key.aliases },
     });
     if (why) {
       // Same-account identity gap: reuse the identity-based wording.

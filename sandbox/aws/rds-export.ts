@@ -20,12 +20,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { VirtualClock } from '../clock';
-import { deniedMessage, requireIdentity, withPrincipalContext, type CallContext } from './context';
+import { checkServicePrincipal, deniedMessage, identityDenial, requireIdentity, type CallContext } from './context';
 import { rdsError, SandboxUsageError } from './errors';
 import type { PutEventInput } from './events';
 import type { IamStore, Principal, RoleRecord } from './identity';
 import type { KmsStore } from './kms';
-import { globMatch, statementsOf } from './policy';
+
 import type { RdsQuota, SnapshotRecordView } from './rds';
 import { parseRdsArn } from './rds';
 import type { S3Store } from './s3';
@@ -224,7 +224,11 @@ export class ExportTaskStore {
     const identifier = idInput.toLowerCase();
     if (s3Prefix.includes(':')) throw rdsError('InvalidParameterValue', `Exports to S3 don't support S3 prefixes containing a colon (:): ${s3Prefix}`);
 
-    requireIdentity(this.d.iam, ctx, { action: 'rds:StartExportTask', resource: '*' });
+    // Authorized against the source DB (cluster) snapshot ARN: the Service Authorization Reference lists
+    // snapshot / cluster-snapshot (and cluster) as StartExportTask's resource types. A malformed SourceArn
+    // is checked against "*" here and rejected below.
+    const authResource = /^arn:aws:rds:[a-z0-9-]+:\d{12}:(snapshot|cluster-snapshot):.+$/.test(sourceArnInput ?? '') ? sourceArnInput.replace(/:([^:]+)$/, (m) => m.toLowerCase()) : '*';
+    requireIdentity(this.d.iam, ctx, { action: 'rds:StartExportTask', resource: authResource });
 
     if (this.tasks.has(this.key(ctx.accountId, ctx.region, identifier))) {
       throw rdsError('ExportTaskAlreadyExistsFault', `The export task with the ID ${identifier} already exists.`);
@@ -283,7 +287,7 @@ export class ExportTaskStore {
 
     // iam:PassRole by the caller.
     const passReq = { action: 'iam:PassRole', resource: roleArn, context: { 'iam:PassedToService': 'export.rds.amazonaws.com' } };
-    if (ctx.principal.kind === 'role' && this.d.iam.identityDecision(ctx.principal, withPrincipalContext(ctx.principal, passReq)) !== 'allow') {
+    if (identityDenial(this.d.iam, ctx.principal, passReq) !== undefined) {
       throw rdsError('AccessDenied', deniedMessage(ctx.principal.callerArn, passReq, 'identity'));
     }
 
@@ -560,19 +564,14 @@ export function isValidExportTaskIdentifier(id: string): boolean {
   return id.length >= 1 && id.length <= EXPORT_TASK_IDENTIFIER_MAX && /^[A-Za-z][A-Za-z0-9-]*$/.test(id) && !id.endsWith('-') && !id.includes('--');
 }
 
-/** Whether a role's trust policy lets `service` (e.g. `export.rds.amazonaws.com`) assume it (no Deny). */
+/**
+ * Whether a role's trust policy lets `service` (e.g. `export.rds.amazonaws.com`) assume it, judged by
+ * the evaluator as that service principal acting for the role's own account (`aws:SourceAccount`).
+ * RDS does not document the `aws:SourceArn` it sends when it assumes the export role, so none is
+ * sent: a trust policy that requires one is refused (the stricter reading).
+ */
 function trustsService(role: RoleRecord, service: string): boolean {
-  let allowed = false;
-  for (const st of statementsOf(role.trustPolicy)) {
-    const p = st.Principal;
-    const services = p === '*' ? ['*'] : p === undefined ? [] : ([] as string[]).concat((p.Service as string | string[] | undefined) ?? []);
-    if (!services.some((s) => s === '*' || s === service)) continue;
-    const actions = ([] as string[]).concat((st.Action as string | string[] | undefined) ?? []);
-    if (!actions.some((a) => globMatch(a, 'sts:AssumeRole', true))) continue;
-    if (st.Effect === 'Deny') return false;
-    allowed = true;
-  }
-  return allowed;
+  return checkServicePrincipal(service, role.trustPolicy, role.accountId, { action: 'sts:AssumeRole', resource: role.arn, context: { 'aws:SourceAccount': role.accountId } }, 'trust') === undefined;
 }
 
 /** The principal RDS acts as when it assumes the export role. */

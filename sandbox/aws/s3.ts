@@ -4,7 +4,7 @@
  * CreateBucket, HeadBucket, GetBucketLocation, PutObject, GetObject, HeadObject, ListObjectsV2,
  * DeleteObject.
  *
- * Authorization follows S3's rules for a caller and a bucket (policy.ts evaluates the documents):
+ * Authorization follows S3's rules for a caller and a bucket (iam-eval.ts has the evaluator judge the documents):
  * same account: an explicit Deny anywhere wins, otherwise the identity policy OR a bucket policy
  * naming the principal allows; another account: the bucket policy AND the identity policy must allow.
  * Every request carries `aws:SecureTransport = true` (the SDK always uses HTTPS), so an `enforceSSL`
@@ -24,11 +24,11 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { VirtualClock } from '../clock';
-import { deniedMessage, withPrincipalContext, type CallContext } from './context';
+import { checkWithResourcePolicy, deniedMessage, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore, Principal } from './identity';
 import type { KmsStore } from './kms';
-import { evaluateResource, type AuthzRequest, type PolicyDocument } from './policy';
+import type { AuthzRequest, PolicyDocument } from './iam-eval';
 
 /** Input of {@link S3Store.createBucket} (the sandbox's seed API). */
 export interface CreateBucketInput {
@@ -235,18 +235,8 @@ export class S3Store {
    */
   authorize(principal: Principal, bucket: string, action: string, resource: string, context: Record<string, string> = {}): S3Denial | undefined {
     const b = this.buckets.get(bucket);
-    const req = withPrincipalContext(principal, { action, resource, context: { 'aws:SecureTransport': 'true', ...context } });
-    const res = evaluateResource(b?.policy, principal, req);
-    const id = this.iam.identityDecision(principal, req);
-    if (res.explicitDeny || id === 'explicitDeny') return 'explicit';
     // A bucket that does not exist yet (CreateBucket) would belong to the caller.
-    const sameAccount = b === undefined || b.accountId === principal.accountId;
-    if (sameAccount) {
-      if (id === 'allow' || res.allow === 'principal') return undefined;
-      return 'identity';
-    }
-    if (res.allow !== undefined && id === 'allow') return undefined;
-    return res.allow === undefined ? 'resource' : 'identity';
+    return checkWithResourcePolicy(this.iam, principal, b?.policy, b?.accountId ?? principal.accountId, { action, resource, context });
   }
 
   // ------------------------------------------------------------------ API

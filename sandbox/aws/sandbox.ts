@@ -46,17 +46,17 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { VirtualClock } from '../clock';
-import type { CallContext, CallRecord } from './context';
+import { checkServicePrincipal, identityDenial, type CallContext, type CallRecord } from './context';
 import { awsError, nextRequestId, type ServiceName } from './errors';
 import { EventsStore, type DeliveryRecord, type EventEnvelope, type PutEventInput, type PutRuleInput, type TargetHandler } from './events';
 import { FaultStore, type FaultSpec } from './faults';
 import { IamStore, type PutRoleInput, type RoleRecord, type SandboxCredentials } from './identity';
 import { KmsStore, type CreateKeyInput } from './kms';
-import type { PolicyDocument } from './policy';
+import type { PolicyDocument } from './iam-eval';
 import { RdsStore, type CreateDatabaseInput, type RdsKind, type RdsQuota, type SnapshotRecordView } from './rds';
 import { ExportTaskStore, type ExportTaskView } from './rds-export';
 import { S3Store, type CreateBucketInput, type S3ObjectView } from './s3';
-import { SnsStore, type CreateTopicInput, type PublishedMessage } from './sns';
+import { SnsStore, type AlarmDelivery, type CreateTopicInput, type PublishedMessage } from './sns';
 import { assumeRole, getCallerIdentity } from './sts';
 
 /** Options of {@link AwsSandbox}. */
@@ -173,6 +173,14 @@ export interface SandboxSns {
   setTopicPolicy(topicArn: string, policy: PolicyDocument): void;
   /** Messages published so far, in order. */
   readonly messages: readonly PublishedMessage[];
+  /**
+   * A CloudWatch alarm's action publishing to a topic as `cloudwatch.amazonaws.com` (topic policy and
+   * topic key policy checked, aws:SourceArn = the alarm). Never throws for a denial: the attempt is
+   * recorded in `alarmDeliveries` (delivered or failed, with AWS's alarm-history wording).
+   */
+  alarmPublish(alarmArn: string, topicArn: string, message?: string): AlarmDelivery;
+  /** Every alarm action attempted so far, in order. */
+  readonly alarmDeliveries: readonly AlarmDelivery[];
 }
 
 /** `sandbox.faults`. */
@@ -281,7 +289,14 @@ export class AwsSandbox {
       },
       settled: () => events.settled(),
     };
-    this.sns = { createTopic: (t) => sns.createTopic(t), setTopicPolicy: (a, p) => sns.setTopicPolicy(a, p), messages: sns.messages };
+    events.setTargetAuthorizer((d, rule) => authorizeStateMachineTarget(this.iamStore, d, rule));
+    this.sns = {
+      createTopic: (t) => sns.createTopic(t),
+      setTopicPolicy: (a, p) => sns.setTopicPolicy(a, p),
+      messages: sns.messages,
+      alarmPublish: (alarm, topic, message) => sns.alarmPublish(alarm, topic, message),
+      alarmDeliveries: sns.alarmDeliveries,
+    };
     this.faults = { inject: (f) => faults.inject(f), clear: () => faults.clear() };
   }
 
@@ -397,4 +412,28 @@ function safeClone<T>(v: T): T {
   } catch {
     return v;
   }
+}
+
+/**
+ * EventBridge invoking a Step Functions target: it needs the target's role (AWS requires one for
+ * state machine targets), whose trust policy must let `events.amazonaws.com` assume it with
+ * `aws:SourceArn` = the rule ARN and `aws:SourceAccount` = the rule's account, and whose identity
+ * policies must allow `states:StartExecution` on the state machine. Other target types are not checked.
+ * Sources: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html,
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html#eb-rule-does-not-trigger
+ * @returns undefined when allowed, else the failure EventBridge records
+ */
+function authorizeStateMachineTarget(iam: IamStore, d: { targetArn: string; roleArn?: string }, rule: { arn: string; accountId: string }): string | undefined {
+  if (!/^arn:aws[\w-]*:states:[^:]+:\d{12}:stateMachine:/.test(d.targetArn)) return undefined;
+  if (!d.roleArn) return `FailedInvocation: a role is required to invoke ${d.targetArn}`;
+  const role = iam.getRole(d.roleArn);
+  const assume = { action: 'sts:AssumeRole', resource: d.roleArn, context: { 'aws:SourceArn': rule.arn, 'aws:SourceAccount': rule.accountId } };
+  if (!role || checkServicePrincipal('events.amazonaws.com', role.trustPolicy, role.accountId, assume, 'trust')) {
+    return `FailedInvocation: events.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: ${d.roleArn}`;
+  }
+  const { principal } = iam.sessionPrincipal(role, 'events');
+  if (identityDenial(iam, principal, { action: 'states:StartExecution', resource: d.targetArn })) {
+    return `FailedInvocation: User: ${principal.callerArn} is not authorized to perform: states:StartExecution on resource: ${d.targetArn}`;
+  }
+  return undefined;
 }

@@ -3,11 +3,11 @@
  * Source: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
  */
 import type { VirtualClock } from '../clock';
-import { checkWithResourcePolicy, deniedMessage, type CallContext } from './context';
+import { checkServicePrincipal, checkWithResourcePolicy, deniedMessage, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore } from './identity';
 import type { KmsStore } from './kms';
-import type { PolicyDocument } from './policy';
+import type { PolicyDocument } from './iam-eval';
 
 /** Input of {@link SnsStore.createTopic}. */
 export interface CreateTopicInput {
@@ -40,6 +40,19 @@ interface Topic {
   policy: PolicyDocument;
 }
 
+/** One alarm action CloudWatch attempted: delivered, or failed (recorded, as in the alarm's history; nobody is told). */
+export interface AlarmDelivery {
+  readonly alarmArn: string;
+  readonly topicArn: string;
+  /** Virtual time, ISO-8601 UTC. */
+  readonly at: string;
+  readonly status: 'delivered' | 'failed';
+  /** For `failed`: AWS's alarm-history wording of why. */
+  readonly error?: string;
+  /** For `delivered`: the message id. */
+  readonly messageId?: string;
+}
+
 /** Max Message size, bytes (256 KiB). */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
 
@@ -47,6 +60,8 @@ export const SNS_MAX_MESSAGE_BYTES = 262_144;
 export class SnsStore {
   private readonly topics = new Map<string, Topic>();
   readonly messages: PublishedMessage[] = [];
+  /** Alarm actions attempted by {@link SnsStore.alarmPublish}, in order. */
+  readonly alarmDeliveries: AlarmDelivery[] = [];
   private seq = 0;
 
   constructor(
@@ -123,5 +138,51 @@ export class SnsStore {
       principalArn: ctx.principalArn,
     });
     return { MessageId: messageId };
+  }
+
+  /**
+   * A CloudWatch alarm action publishing to a topic, as CloudWatch does it: the request is made by the
+   * service principal `cloudwatch.amazonaws.com` with `aws:SourceArn` = the alarm ARN and
+   * `aws:SourceAccount` = the alarm's account, and must be allowed by the topic policy; for an
+   * encrypted topic the key policy must then let `cloudwatch.amazonaws.com` use the key
+   * (`kms:GenerateDataKey`, `kms:Decrypt`). Which condition keys AWS sets on the KMS request SNS makes
+   * for CloudWatch is not documented, so none are sent (the stricter reading: only an unconditional
+   * statement for the service principal passes; a `kms:CallerAccount` condition is known to fail).
+   * A failure is not thrown (AWS tells nobody): it is recorded in {@link alarmDeliveries} with the
+   * alarm-history wording. Delivered messages go to `messages` with principal `cloudwatch.amazonaws.com`.
+   * Sources: docs/aws-behaviour.md §18b; https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger;
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+   * @param alarmArn `arn:aws:cloudwatch:<region>:<acct>:alarm:<name>`
+   * @returns the recorded delivery
+   * @throws SandboxUsageError for a malformed alarm ARN
+   */
+  alarmPublish(alarmArn: string, topicArn: string, message = `{"AlarmArn":"${alarmArn}","NewStateValue":"ALARM"}`): AlarmDelivery {
+    const alarm = /^arn:aws:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:.+$/.exec(alarmArn);
+    if (!alarm) throw new SandboxUsageError(`alarmPublish: ${alarmArn} is not an alarm ARN`);
+    const [, region, account] = alarm;
+    const record = (d: Omit<AlarmDelivery, 'alarmArn' | 'topicArn' | 'at'>): AlarmDelivery => {
+      const rec = { alarmArn, topicArn, at: this.clock.iso(), ...d };
+      this.alarmDeliveries.push(rec);
+      return rec;
+    };
+    const topic = this.topics.get(topicArn);
+    if (!topic || topic.region !== region) return record({ status: 'failed', error: `Failed to execute action ${topicArn}. Received error: "Topic does not exist"` });
+    const req = { action: 'sns:Publish', resource: topic.arn, context: { 'aws:SourceArn': alarmArn, 'aws:SourceAccount': account! } };
+    if (checkServicePrincipal('cloudwatch.amazonaws.com', topic.policy, topic.accountId, req)) {
+      return record({ status: 'failed', error: `Failed to execute action ${topicArn}. Received error: "Resource: ${alarmArn} is not authorized to perform: SNS:Publish on resource: ${topicArn}"` });
+    }
+    if (topic.kmsMasterKeyId) {
+      const key = this.kms.resolve(topic.accountId, topic.region, topic.kmsMasterKeyId);
+      // An AWS managed key (alias/aws/sns) never lets CloudWatch use it.
+      const denied =
+        !key || !key.enabled || topic.kmsMasterKeyId.startsWith('alias/aws/')
+          ? 'kms:GenerateDataKey'
+          : (['kms:GenerateDataKey', 'kms:Decrypt'] as const).find((action) => checkServicePrincipal('cloudwatch.amazonaws.com', key.policy, key.accountId, { action, resource: key.arn }));
+      if (denied) return record({ status: 'failed', error: `Failed to execute action ${topicArn}. Received error: "CloudWatch Alarms does not have authorization to access the SNS topic encryption key."` });
+    }
+    this.seq++;
+    const messageId = `00000000-5b5d-4e6f-8a1b-${this.seq.toString(16).padStart(12, '0')}`;
+    this.messages.push({ topicArn: topic.arn, message, at: this.clock.iso(), messageId, principalArn: 'cloudwatch.amazonaws.com' });
+    return record({ status: 'delivered', messageId });
   }
 }

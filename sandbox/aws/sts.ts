@@ -28,7 +28,7 @@ export function assumeRole(iam: IamStore, input: { RoleArn?: string; RoleSession
   const req = { action: 'sts:AssumeRole', resource: input.RoleArn, context };
   const role = iam.getRole(input.RoleArn);
   if (!role) throw awsError('sts', 'AccessDenied', deniedMessage(ctx.principal.callerArn, req, 'resource').replace(/ because.*$/, ''));
-  const why = checkWithResourcePolicy(iam, ctx.principal, role.trustPolicy, role.accountId, req);
+  const why = checkWithResourcePolicy(iam, ctx.principal, role.trustPolicy, role.accountId, req, 'trust');
   if (why) throw awsError('sts', 'AccessDenied', deniedMessage(ctx.principal.callerArn, req, why).replace(/ because.*$/, ''));
   const duration = input.DurationSeconds ?? 3600;
   const chained = ctx.principal.kind === 'role';

@@ -1,8 +1,8 @@
 /**
  * Least privilege, checked over the synthesized templates of EVERY stack the app creates (source,
- * vault, and any DR vault stacks), with the sandbox's own IAM evaluation (sandbox/aws/policy.ts,
- * used read-only) so that wildcards, NotAction, conditions and explicit denies count as AWS counts
- * them:
+ * vault, and any DR vault stacks), with the third-party IAM evaluator (@cloud-copilot/iam-simulate,
+ * through test/infra/iam-sim.ts) so that wildcards, NotAction, conditions and explicit denies count
+ * as AWS counts them:
  *
  * 1. the vault copy role cannot delete, change snapshot attributes (share) or restore, and denies
  *    those explicitly;
@@ -29,20 +29,12 @@ import { createApp } from '../../infra/app';
 import type { VaultConfig } from '../../infra/config/schema';
 import { TAGS } from '../../functions/shared/contracts';
 import { AwsSandbox } from '../../sandbox/aws';
-import {
-  type AuthzRequest,
-  evaluateIdentity,
-  evaluateResource,
-  globMatch,
-  type PolicyDocument,
-  type PolicyPrincipal,
-  type PolicyStatement,
-  statementsOf,
-} from '../../sandbox/aws/policy';
+import { type AuthzRequest, type PolicyDocument, type PolicyPrincipal, type PolicyStatement, statementsOf, wildcardMatch as globMatch } from '../../sandbox/aws';
 import { VirtualClock } from '../../sandbox/clock';
 import { type DeployedStack, deployStack } from '../../sandbox/deploy';
 import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/template';
 import { exampleConfig } from './helpers';
+import { admits, identityDecision } from './iam-sim';
 
 // ---------------------------------------------------------------- the model of the synthesized app
 
@@ -258,9 +250,9 @@ describe('the vault copy role', () => {
     for (const role of vaultCopyRoles()) {
       const resource = `arn:aws:rds:${model.config.vault.region}:${role.stack.accountId}:snapshot:rsv-x`;
       // Prove the explicit Deny by adding an Allow of everything: the role must still be refused.
-      const withAdmin = [...role.policies, { Statement: [{ Effect: 'Allow' as const, Action: '*', Resource: '*' }] }];
+      const withAdmin = [...role.policies, { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Action: '*', Resource: '*' }] }];
       for (const action of DESTRUCTIVE) {
-        expect(evaluateIdentity(withAdmin, { action, resource, context: { [`rds:snapshot-tag/${TAGS.MANAGED}`]: 'true' } }), `${action} on ${role.arn}`).toBe('explicitDeny');
+        expect(identityDecision(withAdmin, { action, resource, context: { [`rds:snapshot-tag/${TAGS.MANAGED}`]: 'true' } }, role.arn), `${action} on ${role.arn}`).toBe('explicitDeny');
       }
     }
   });
@@ -337,8 +329,7 @@ function sourceReach(m: AppModel, extra: { roles?: RoleModel[]; resourcePolicies
   for (const rp of resourcePolicies.filter((x) => x.stack.isVault)) {
     for (const caller of sources) {
       for (const t of threats) {
-        const d = evaluateResource(rp.document, caller, { ...t.request, context: { ...t.request.context, 'aws:PrincipalAccount': caller.accountId, 'aws:PrincipalArn': caller.arn } });
-        if (!d.explicitDeny && d.allow !== undefined) findings.push(`${caller.arn} can ${t.what} through the resource policy of ${rp.where} (${rp.type})`);
+        if (admits(rp.document, caller.arn, t.request, rp.stack.accountId)) findings.push(`${caller.arn} can ${t.what} through the resource policy of ${rp.where} (${rp.type})`);
       }
     }
   }
@@ -349,10 +340,7 @@ function sourceReach(m: AppModel, extra: { roles?: RoleModel[]; resourcePolicies
   while (frontier.length > 0) {
     const next: PolicyPrincipal[] = [];
     for (const role of roles.filter((r) => r.stack.isVault && !reachable.has(r.arn))) {
-      const assumable = frontier.some((caller) => {
-        const d = evaluateResource(role.trust, caller, { action: 'sts:AssumeRole', resource: role.arn, context: { 'sts:ExternalId': externalId, 'aws:PrincipalAccount': caller.accountId, 'aws:PrincipalArn': caller.arn } });
-        return !d.explicitDeny && d.allow !== undefined;
-      });
+      const assumable = frontier.some((caller) => admits(role.trust, caller.arn, { action: 'sts:AssumeRole', resource: role.arn, context: { 'sts:ExternalId': externalId } }, role.stack.accountId, 'trust'));
       if (assumable) {
         reachable.set(role.arn, role);
         next.push(principalOf(role.arn));
@@ -364,7 +352,7 @@ function sourceReach(m: AppModel, extra: { roles?: RoleModel[]; resourcePolicies
     const unknownManaged = role.managedPolicyArns.filter((a) => !a.endsWith('/AWSLambdaBasicExecutionRole'));
     if (unknownManaged.length > 0) findings.push(`source-assumable role ${role.arn} carries AWS managed policies ${unknownManaged.join(', ')} the test cannot evaluate`);
     for (const t of threats) {
-      if (evaluateIdentity(role.policies, t.request) === 'allow') findings.push(`source principals can ${t.what} by assuming ${role.arn}`);
+      if (identityDecision(role.policies, t.request, role.arn) === 'allow') findings.push(`source principals can ${t.what} by assuming ${role.arn}`);
     }
   }
   return findings;
@@ -403,15 +391,13 @@ describe('no principal of the source account can destroy what the vault keeps', 
   });
 
   it('the only vault role the source account can assume is the copy role, and only with the external ID', () => {
-    const src = model.config.source.accountId;
     const assumable = (externalId: string | undefined) =>
       model.roles
         .filter((r) => r.stack.isVault)
         .filter((r) =>
-          sourcePrincipals(model).some((caller) => {
-            const d = evaluateResource(r.trust, caller, { action: 'sts:AssumeRole', resource: r.arn, context: { ...(externalId !== undefined && { 'sts:ExternalId': externalId }), 'aws:PrincipalAccount': src, 'aws:PrincipalArn': caller.arn } });
-            return !d.explicitDeny && d.allow !== undefined;
-          }),
+          sourcePrincipals(model).some((caller) =>
+            admits(r.trust, caller.arn, { action: 'sts:AssumeRole', resource: r.arn, context: { ...(externalId !== undefined && { 'sts:ExternalId': externalId }) } }, r.stack.accountId, 'trust'),
+          ),
         )
         .map((r) => r.arn);
     expect(assumable(model.config.vault.externalId)).toEqual(vaultCopyRoles().map((r) => r.arn));
@@ -435,9 +421,9 @@ describe('delete permissions', () => {
     for (const role of model.roles) {
       for (const d of DELETES) {
         const resource = d.resource(role.stack);
-        const tagged = evaluateIdentity(role.policies, { action: d.action, resource, context: { [d.key]: 'true' } });
-        const untagged = evaluateIdentity(role.policies, { action: d.action, resource, context: {} });
-        const otherValue = evaluateIdentity(role.policies, { action: d.action, resource, context: { [d.key]: 'false' } });
+        const tagged = identityDecision(role.policies, { action: d.action, resource, context: { [d.key]: 'true' } }, role.arn);
+        const untagged = identityDecision(role.policies, { action: d.action, resource, context: {} }, role.arn);
+        const otherValue = identityDecision(role.policies, { action: d.action, resource, context: { [d.key]: 'false' } }, role.arn);
         expect(untagged, `${role.arn}: ${d.action} without the managed tag`).not.toBe('allow');
         expect(otherValue, `${role.arn}: ${d.action} with managed=false`).not.toBe('allow');
         if (role.functions.includes('retention-sweep')) expect(tagged, `${role.arn}: ${d.action} on a managed copy`).toBe('allow');
@@ -460,7 +446,7 @@ describe('delete permissions', () => {
   it('no role may delete a database, an automated backup or a KMS key', () => {
     for (const role of model.roles) {
       for (const action of OTHER_DELETES) {
-        expect(evaluateIdentity(role.policies, { action, resource: '*' }), `${role.arn}: ${action}`).not.toBe('allow');
+        expect(identityDecision(role.policies, { action, resource: '*' }, role.arn), `${role.arn}: ${action}`).not.toBe('allow');
         const st = role.policies.flatMap((d) => statementsOf(d)).find((x) => x.Effect === 'Allow' && asArray(x.Action).some((p) => globMatch(p, action, true)));
         expect(st, `${role.arn}: ${action}`).toBeUndefined();
       }
@@ -504,14 +490,18 @@ describe('KMS key policies', () => {
     const caller = principalOf(`arn:aws:iam::${vaultAcct}:role/${model.config.deploymentName}-vault-copy`);
     for (const k of model.keyPolicies.filter((x) => !x.stack.isVault)) {
       const through = (action: string, via?: string) =>
-        evaluateResource(k.document, caller, { action, resource: k.keyArn, context: { ...(via !== undefined && { 'kms:ViaService': via }), 'aws:PrincipalAccount': vaultAcct } }).allow;
-      for (const admin of ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:Encrypt', 'kms:RevokeGrant']) expect(through(admin, `rds.${k.stack.region}.amazonaws.com`), `${k.where}: ${admin}`).toBeUndefined();
-      expect(through('kms:Decrypt'), `${k.where}: Decrypt outside RDS`).toBeUndefined();
-      expect(through('kms:Decrypt', `s3.${k.stack.region}.amazonaws.com`), `${k.where}: Decrypt via S3`).toBeUndefined();
+        admits(k.document, caller.arn, { action, resource: k.keyArn, context: { ...(via !== undefined && { 'kms:ViaService': via }), 'kms:CallerAccount': vaultAcct } }, k.stack.accountId);
+      for (const admin of ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:Encrypt', 'kms:RevokeGrant']) expect(through(admin, `rds.${k.stack.region}.amazonaws.com`), `${k.where}: ${admin}`).toBe(false);
+      expect(through('kms:Decrypt'), `${k.where}: Decrypt outside RDS`).toBe(false);
+      expect(through('kms:Decrypt', `s3.${k.stack.region}.amazonaws.com`), `${k.where}: Decrypt via S3`).toBe(false);
     }
     const sourceKey = model.keyPolicies.find((x) => !x.stack.isVault && x.aliases.some((a) => a.endsWith('-source')));
     expect(sourceKey, 'the source key').toBeDefined();
-    expect(evaluateResource(sourceKey!.document, caller, { action: 'kms:Decrypt', resource: sourceKey!.keyArn, context: { 'kms:ViaService': `rds.${model.config.source.region}.amazonaws.com` } }).allow).toBe('account');
+    // Admitted for the vault account (an admin there), through RDS.
+    const via = { 'kms:ViaService': `rds.${model.config.source.region}.amazonaws.com`, 'kms:CallerAccount': vaultAcct };
+    expect(admits(sourceKey!.document, caller.arn, { action: 'kms:Decrypt', resource: sourceKey!.keyArn, context: via }, sourceKey!.stack.accountId)).toBe(true);
+    // ...by its account, not by naming the role: without an identity grant in the vault account, nothing.
+    expect(identityDecision([], { action: 'kms:Decrypt', resource: sourceKey!.keyArn, context: via }, caller.arn)).toBe('implicitDeny');
   });
 });
 

@@ -161,13 +161,17 @@ describe('SourceStack least privilege', () => {
   it('export-to-s3 starts and describes exports, passes only the export role and only to RDS export', () => {
     const st = ownStatements('export-to-s3');
     const exportKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('S3 exports') });
-    // No resource-level permissions exist for these two actions; the passable role bounds the export.
-    expect(st.find((x) => x.Sid === 'StartAndDescribeExportTasks')).toEqual({
-      Sid: 'StartAndDescribeExportTasks',
+    // StartExportTask is authorized on the source snapshot: only this account's snapshots in this Region.
+    // DescribeExportTasks (by task identifier) stays on "*"; the passable role bounds the export.
+    const { accountId, region } = s.config.source;
+    expect(st.find((x) => x.Sid === 'StartExportTasksOfThisAccountsSnapshots')).toEqual({
+      Sid: 'StartExportTasksOfThisAccountsSnapshots',
       Effect: 'Allow',
-      Action: ['rds:DescribeExportTasks', 'rds:StartExportTask'],
-      Resource: '*',
+      Action: 'rds:StartExportTask',
+      Resource: [`arn:aws:rds:${region}:${accountId}:cluster-snapshot:*`, `arn:aws:rds:${region}:${accountId}:snapshot:*`],
     });
+    expect(st.find((x) => x.Sid === 'DescribeExportTasks')).toEqual({ Sid: 'DescribeExportTasks', Effect: 'Allow', Action: 'rds:DescribeExportTasks', Resource: '*' });
+    expect(st.filter((x) => ([] as string[]).concat(x.Action as string | string[]).includes('rds:StartExportTask'))).toHaveLength(1);
     expect(st.find((x) => x.Sid === 'PassExportRoleToRds')).toEqual({
       Sid: 'PassExportRoleToRds',
       Effect: 'Allow',

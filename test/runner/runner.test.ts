@@ -16,7 +16,7 @@ const machine = (name: string, definition: Record<string, unknown>): DeployedSta
   definition,
 });
 const stack = (...stateMachines: DeployedStateMachine[]): DeployedStack =>
-  ({ env: { accountId: ACCOUNT, region: 'us-east-1', stackName: 's' }, functions: [], stateMachines, topics: [], keys: [], roles: [], rules: [], physical: new Map() }) as DeployedStack;
+  ({ env: { accountId: ACCOUNT, region: 'us-east-1', stackName: 's' }, functions: [], stateMachines, topics: [], keys: [], roles: [], rules: [], alarms: [], physical: new Map() }) as DeployedStack;
 
 const waitMachine = machine('Waiter', {
   StartAt: 'WaitForCopy',

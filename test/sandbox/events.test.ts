@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInputTransformer, matchesEventPattern, type EventDelivery, type EventEnvelope } from '../../sandbox/index';
-import { newWorld, OTHER, R1, R2, SOURCE, type World } from './helpers';
+import { newWorld, OTHER, R1, R2, SOURCE, VAULT, type World } from './helpers';
 
 /** The rule SourceStack deploys (team brief, "Stacks"). */
 const SNAPSHOT_RULE = {
@@ -106,7 +106,18 @@ describe('EventBridge delivery and RDS snapshot events', () => {
   let w: World;
   afterEach(() => w.sandbox.uninstall());
 
-  function withRule(state: 'ENABLED' | 'DISABLED' = 'ENABLED') {
+  /** The rule's target role, as the source stack makes it: trusted by EventBridge for this account, may start BackupRun. */
+  function eventsRole(trustCondition: Record<string, string> = { 'aws:SourceAccount': SOURCE }, action = 'states:StartExecution') {
+    return w.sandbox.iam.putRole({
+      accountId: SOURCE,
+      roleName: 'events',
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: trustCondition } }] },
+      policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: BACKUP_RUN }] }],
+    });
+  }
+
+  function withRule(state: 'ENABLED' | 'DISABLED' = 'ENABLED', registerRole = true) {
+    if (registerRole) eventsRole();
     w.sandbox.events.putRule({
       accountId: SOURCE,
       region: R1,
@@ -222,5 +233,33 @@ describe('EventBridge delivery and RDS snapshot events', () => {
     const env = w.sandbox.events.putEvent({ accountId: SOURCE, region: R1, source: 'custom', detailType: 'x', detail: { a: 1 } });
     await w.sandbox.events.settled();
     expect(got).toEqual({ 'arn:c': { k: 1 }, 'arn:p': { a: 1 }, 'arn:w': env });
+  });
+
+  it('EventBridge assumes the target role as events.amazonaws.com (aws:SourceArn = the rule) and needs states:StartExecution: otherwise the delivery fails, recorded, and the target never runs', async () => {
+    const snapshot = () => {
+      w.sandbox.rds.createDbInstance({ accountId: SOURCE, region: R1, identifier: 'orders-db', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+      w.sandbox.rds.createAutomatedSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'orders-db', kind: 'instance' });
+    };
+    const cases: Array<{ name: string; setup: () => void; error: RegExp | undefined }> = [
+      { name: 'role as deployed', setup: () => eventsRole(), error: undefined },
+      { name: 'scoped to this rule by aws:SourceArn', setup: () => eventsRole({ 'aws:SourceArn': `arn:aws:events:${R1}:${SOURCE}:rule/rsv-snapshot-events` }), error: undefined },
+      { name: 'no such role', setup: () => undefined, error: /sts:AssumeRole on resource: arn:aws:iam::\d+:role\/events/ },
+      { name: 'trust for another account', setup: () => eventsRole({ 'aws:SourceAccount': VAULT }), error: /events\.amazonaws\.com is not authorized to perform: sts:AssumeRole/ },
+      { name: 'trust for another rule', setup: () => eventsRole({ 'aws:SourceArn': `arn:aws:events:${R1}:${SOURCE}:rule/other` }), error: /sts:AssumeRole/ },
+      { name: 'role without StartExecution', setup: () => eventsRole(undefined, 'states:DescribeExecution'), error: /assumed-role\/events\/events is not authorized to perform: states:StartExecution on resource: arn:aws:states:/ },
+    ];
+    for (const c of cases) {
+      w = newWorld();
+      c.setup();
+      const got = withRule('ENABLED', false);
+      snapshot();
+      await w.sandbox.events.settled();
+      expect(got.length, c.name).toBe(c.error ? 0 : 1);
+      const [rec] = w.sandbox.events.deliveries;
+      expect(rec?.status, c.name).toBe(c.error ? 'failed' : 'delivered');
+      if (c.error) expect(rec?.error, c.name).toMatch(c.error);
+      w.sandbox.uninstall();
+    }
+    w = newWorld();
   });
 });

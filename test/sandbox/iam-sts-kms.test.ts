@@ -1,12 +1,12 @@
 /**
  * STS AssumeRole (trust policy, external ID, identity policy, expiry), KMS DescribeKey, and the
- * IAM policy evaluation the sandbox enforces.
+ * IAM policy evaluation the sandbox enforces (the third-party evaluator behind sandbox/aws/iam-eval.ts).
  */
 import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evaluateIdentity, type PolicyDocument } from '../../sandbox/index';
+import { authorize, type AuthzRequest, type PolicyDocument } from '../../sandbox/index';
 import { expectAwsError, newWorld, OTHER, R1, R2, root, SOURCE, VAULT, type World } from './helpers';
 
 const trust = (principal: string | string[], externalId?: string): PolicyDocument => ({
@@ -114,24 +114,37 @@ describe('KMS DescribeKey', () => {
 
 describe('IAM policy evaluation', () => {
   const req = { action: 'rds:DeleteDBSnapshot', resource: `arn:aws:rds:${R1}:${SOURCE}:snapshot:vault-copy-1`, context: { 'aws:ResourceTag/env': 'prod' } };
+  const roleArn = `arn:aws:iam::${SOURCE}:role/r`;
+  /** The decision for a role of SOURCE with these identity policies: allow, explicitDeny or implicitDeny. */
+  const evaluateIdentity = (policies: readonly PolicyDocument[], request: AuthzRequest, resourcePolicy?: PolicyDocument) => {
+    const why = authorize({
+      caller: { kind: 'role', principal: { accountId: SOURCE, arn: roleArn, sessionArn: `arn:aws:sts::${SOURCE}:assumed-role/r/s` }, policies },
+      request,
+      resourceAccountId: SOURCE,
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+    });
+    return why === undefined ? 'allow' : why === 'explicit' ? 'explicitDeny' : 'implicitDeny';
+  };
 
   it('Allow matches with wildcards in Action (case-insensitive) and Resource; Deny wins; NotAction/NotResource work', () => {
-    expect(evaluateIdentity([{ Statement: [{ Effect: 'Allow', Action: 'RDS:Delete*', Resource: `arn:aws:rds:*:${SOURCE}:snapshot:vault-*` }] }], req)).toBe('allow');
-    expect(evaluateIdentity([{ Statement: [{ Effect: 'Allow', Action: 'rds:DeleteDBSnapsho?', Resource: '*' }] }], req)).toBe('allow');
-    expect(evaluateIdentity([{ Statement: [{ Effect: 'Allow', Action: 'rds:Describe*', Resource: '*' }] }], req)).toBe('implicitDeny');
-    expect(evaluateIdentity([{ Statement: [{ Effect: 'Allow', Action: 'rds:*', Resource: `arn:aws:rds:*:${SOURCE}:snapshot:other-*` }] }], req)).toBe('implicitDeny');
+    expect(evaluateIdentity([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'RDS:Delete*', Resource: `arn:aws:rds:*:${SOURCE}:snapshot:vault-*` }] }], req)).toBe('allow');
+    expect(evaluateIdentity([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds:DeleteDBSnapsho?', Resource: '*' }] }], req)).toBe('allow');
+    expect(evaluateIdentity([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds:Describe*', Resource: '*' }] }], req)).toBe('implicitDeny');
+    expect(evaluateIdentity([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds:*', Resource: `arn:aws:rds:*:${SOURCE}:snapshot:other-*` }] }], req)).toBe('implicitDeny');
     expect(
       evaluateIdentity(
-        [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }, { Statement: { Effect: 'Deny', NotAction: ['rds:Describe*'], Resource: '*' } }],
+        [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }, { Version: '2012-10-17', Statement: { Effect: 'Deny', NotAction: ['rds:Describe*'], Resource: '*' } }],
         req,
       ),
     ).toBe('explicitDeny');
-    expect(evaluateIdentity([{ Statement: [{ Effect: 'Allow', Action: '*', NotResource: `arn:aws:rds:*:*:snapshot:vault-*` }] }], req)).toBe('implicitDeny');
+    expect(evaluateIdentity([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', NotResource: `arn:aws:rds:*:*:snapshot:vault-*` }] }], req)).toBe('implicitDeny');
   });
 
-  it('conditions: StringEquals / StringLike / StringNotEquals on known keys; unknown keys are satisfied', () => {
-    const allowIf = (Condition: NonNullable<PolicyDocument['Statement'] extends infer S ? (S extends readonly (infer T)[] ? T : S) : never>['Condition']) =>
-      evaluateIdentity([{ Statement: [{ Effect: 'Allow', Action: 'rds:*', Resource: '*', ...(Condition ? { Condition } : {}) }] }], req);
+  type Condition = NonNullable<PolicyDocument['Statement'] extends infer S ? (S extends readonly (infer T)[] ? T : S) : never>['Condition'];
+  const allowIf = (Condition: Condition, request: AuthzRequest = req) =>
+    evaluateIdentity([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds:*', Resource: '*', ...(Condition ? { Condition } : {}) }] }], request);
+
+  it('conditions: StringEquals / StringLike / StringNotEquals / IfExists / Null on keys the sandbox models (absent tag keys are facts)', () => {
     expect(allowIf({ StringEquals: { 'aws:ResourceTag/env': 'prod' } })).toBe('allow');
     expect(allowIf({ StringEquals: { 'aws:ResourceTag/env': ['dev', 'test'] } })).toBe('implicitDeny');
     expect(allowIf({ StringLike: { 'aws:ResourceTag/env': 'pr*' } })).toBe('allow');
@@ -139,7 +152,48 @@ describe('IAM policy evaluation', () => {
     expect(allowIf({ StringNotEquals: { 'aws:ResourceTag/owner': 'bob' } })).toBe('allow'); // absent key
     expect(allowIf({ StringEquals: { 'aws:ResourceTag/owner': 'bob' } })).toBe('implicitDeny'); // absent key
     expect(allowIf({ StringEqualsIfExists: { 'aws:ResourceTag/owner': 'bob' } })).toBe('allow');
-    expect(allowIf({ StringEquals: { 'aws:SourceVpc': 'vpc-1' } })).toBe('allow'); // unknown key
     expect(allowIf({ Null: { 'aws:ResourceTag/env': 'false' } })).toBe('allow');
+  });
+
+  it('a condition key the sandbox cannot judge never counts as satisfied: an Allow on it grants nothing, a Deny on it applies', () => {
+    // aws:SourceVpc is not modelled (no VPC endpoints in the sandbox): an Allow conditioned on it cannot grant,
+    // whatever the operator (the old evaluator counted it as satisfied).
+    expect(allowIf({ StringEquals: { 'aws:SourceVpc': 'vpc-1' } })).toBe('implicitDeny');
+    expect(allowIf({ StringNotEquals: { 'aws:SourceVpc': 'vpc-1' } })).toBe('implicitDeny');
+    // ...also when another, judged, entry of the same statement holds.
+    expect(allowIf({ StringEquals: { 'aws:ResourceTag/env': 'prod', 'aws:SourceVpc': 'vpc-1' } })).toBe('implicitDeny');
+    // A Deny conditioned on an unjudged key applies (stricter reading), while its judged entries still count.
+    const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Action: 'rds:*', Resource: '*' }] };
+    const denyIf = (Condition: Condition) => evaluateIdentity([allowAll, { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'rds:*', Resource: '*', Condition }] }], req);
+    expect(denyIf({ StringNotEquals: { 'aws:SourceVpce': 'vpce-1' } })).toBe('explicitDeny');
+    expect(denyIf({ StringEquals: { 'aws:SourceVpce': 'vpce-1' } })).toBe('explicitDeny');
+    expect(denyIf({ StringEquals: { 'aws:SourceVpce': 'vpce-1', 'aws:ResourceTag/env': 'dev' } })).toBe('allow');
+    // A key the caller sends that AWS does not set for the action is dropped and unjudged: kms:ViaService on an RDS call.
+    const withVia = { ...req, context: { ...req.context, 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } };
+    expect(allowIf({ StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } }, withVia)).toBe('implicitDeny');
+  });
+
+  it('resource policies: same account grants through the policy alone, the account root needs the identity policy too; another account needs both', () => {
+    const key = `arn:aws:kms:${R1}:${SOURCE}:key/k1`;
+    const kreq = { action: 'kms:Decrypt', resource: key };
+    const namesRole = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Principal: { AWS: roleArn }, Action: 'kms:Decrypt', Resource: '*' }] };
+    const namesRoot = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const idAllow = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Action: 'kms:Decrypt', Resource: key }] };
+    expect(evaluateIdentity([], kreq, namesRole)).toBe('allow');
+    expect(evaluateIdentity([], kreq, namesRoot)).toBe('implicitDeny');
+    expect(evaluateIdentity([idAllow], kreq, namesRoot)).toBe('allow');
+    // KMS: without a key policy statement for the account, an identity policy alone grants nothing.
+    expect(evaluateIdentity([idAllow], kreq, { Version: '2012-10-17', Statement: [] })).toBe('implicitDeny');
+    const crossKey = `arn:aws:kms:${R1}:${VAULT}:key/k2`;
+    const namesSource = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'kms:Decrypt', Resource: '*' }] };
+    const cross = (policies: PolicyDocument[]) =>
+      authorize({
+        caller: { kind: 'role', principal: { accountId: SOURCE, arn: roleArn, sessionArn: `arn:aws:sts::${SOURCE}:assumed-role/r/s` }, policies },
+        request: { action: 'kms:Decrypt', resource: crossKey },
+        resourceAccountId: VAULT,
+        resourcePolicy: namesSource,
+      });
+    expect(cross([])).toBe('identity');
+    expect(cross([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: crossKey }] }])).toBeUndefined();
   });
 });

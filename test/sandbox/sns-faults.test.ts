@@ -71,6 +71,40 @@ describe('SNS Publish', () => {
     w.sandbox.kms.disableKey(key.arn);
     await expectAwsError(w.sns(notifier).send(new PublishCommand({ TopicArn: encrypted, Message: 'm' })), 'KMSDisabledException');
   });
+
+  it('a CloudWatch alarm publishes as cloudwatch.amazonaws.com: a TLS-deny-only topic policy or a key without a CloudWatch statement makes it fail silently (recorded, no message)', () => {
+    w = newWorld();
+    const alarm = `arn:aws:cloudwatch:${R1}:${SOURCE}:alarm:BackupRun-ExecutionsFailed`;
+    const key = w.sandbox.kms.createKey({ accountId: SOURCE, region: R1, alias: 'alias/alarms' });
+    const topic = w.sandbox.sns.createTopic({ accountId: SOURCE, region: R1, name: 'alarms', kmsMasterKeyId: key.arn });
+    const tlsDeny = { Effect: 'Deny' as const, Principal: '*' as const, Action: 'sns:Publish', Resource: topic, Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
+    const allowCw = (condition: Record<string, Record<string, string>>) => ({ Effect: 'Allow' as const, Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: topic, Condition: condition });
+    const publish = () => w.sandbox.sns.alarmPublish(alarm, topic);
+
+    // What CDK's enforceSSL writes: the deny alone. SNS's default policy (owner account) is gone, and it never admitted the service anyway.
+    w.sandbox.sns.setTopicPolicy(topic, { Version: '2012-10-17', Statement: [tlsDeny] });
+    expect(publish()).toMatchObject({ status: 'failed', error: expect.stringContaining(`Resource: ${alarm} is not authorized to perform: SNS:Publish on resource: ${topic}`) });
+    // Scoped to another account's alarms, or to other alarms: still refused.
+    w.sandbox.sns.setTopicPolicy(topic, { Version: '2012-10-17', Statement: [tlsDeny, allowCw({ StringEquals: { 'aws:SourceAccount': VAULT } })] });
+    expect(publish().status).toBe('failed');
+    w.sandbox.sns.setTopicPolicy(topic, { Version: '2012-10-17', Statement: [tlsDeny, allowCw({ ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${R1}:${SOURCE}:alarm:Other-*` } })] });
+    expect(publish().status).toBe('failed');
+    // Topic policy right, key policy (AWS's default: the account's IAM principals) does not admit CloudWatch.
+    w.sandbox.sns.setTopicPolicy(topic, { Version: '2012-10-17', Statement: [tlsDeny, allowCw({ StringEquals: { 'aws:SourceAccount': SOURCE }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${R1}:${SOURCE}:alarm:*` } })] });
+    expect(publish()).toMatchObject({ status: 'failed', error: expect.stringContaining('encryption key') });
+    // A key statement conditioned on a key AWS does not document for this request (aws:SourceAccount) is not relied on.
+    const rootStatement = { Sid: 'root', Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'kms:*', Resource: '*' };
+    const cwKey = (extra: object) => ({ Version: '2012-10-17', Statement: [rootStatement, { Effect: 'Allow' as const, Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', ...extra }] });
+    w.sandbox.kms.putKeyPolicy(key.arn, cwKey({ Condition: { StringEquals: { 'aws:SourceAccount': SOURCE } } }));
+    expect(publish().status).toBe('failed');
+    w.sandbox.kms.putKeyPolicy(key.arn, cwKey({}));
+    const ok = publish();
+    expect(ok.status).toBe('delivered');
+    expect(w.sandbox.sns.messages.at(-1)).toMatchObject({ topicArn: topic, principalArn: 'cloudwatch.amazonaws.com', messageId: ok.messageId });
+    // Nothing was thrown and nothing published on the failures: five failed attempts, one delivery, one message.
+    expect(w.sandbox.sns.alarmDeliveries.map((d) => d.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed', 'delivered']);
+    expect(w.sandbox.sns.messages.filter((m) => m.topicArn === topic)).toHaveLength(1);
+  });
 });
 
 describe('fault injection', () => {
