@@ -24,7 +24,7 @@ const machine = (name: string, definition: Record<string, unknown>): DeployedSta
   definition,
 });
 const stack = (...stateMachines: DeployedStateMachine[]): DeployedStack =>
-  ({ env: { accountId: ACCOUNT, region: 'us-east-1', stackName: 's' }, functions: [], stateMachines, topics: [], keys: [], roles: [], rules: [], physical: new Map() }) as DeployedStack;
+  ({ env: { accountId: ACCOUNT, region: 'us-east-1', stackName: 's' }, functions: [], stateMachines, topics: [], keys: [], roles: [], rules: [], alarms: [], physical: new Map() }) as DeployedStack;
 const runnerOf = (clock: VirtualClock, ...machines: DeployedStateMachine[]) => new WorkflowRunner({ sandbox: {} as AwsSandbox, clock, stacks: [stack(...machines)] });
 const SYNC = 'arn:aws:states:::states:startExecution.sync:2';
 const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }];
