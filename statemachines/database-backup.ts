@@ -39,6 +39,24 @@ export { STATE_MACHINE_METADATA } from './workflow';
 /** A JSON null in Parameters (CDK drops literal `null` values when it renders Parameters). */
 const JSON_NULL = "States.StringToJson('null')";
 
+/**
+ * Retries `CopySlotsBusy` (the destination already has its maximum of snapshot copies in progress,
+ * docs/aws-behaviour.md §11) for hours with long backoff, like `ExportTaskLimitReached`: 5 min,
+ * x1.5, at most 30 min apart, 12 attempts (about 4.6 h before jitter), full jitter so that runs
+ * refused together do not come back together. Past that, the error (whose message gives the
+ * advice) reaches the failure path.
+ */
+function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
+  task.addRetry({
+    errors: ['CopySlotsBusy'],
+    interval: Duration.minutes(5),
+    backoffRate: 1.5,
+    maxAttempts: 12,
+    maxDelay: Duration.minutes(30),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+}
+
 /** Bounds of export polling: exports restore the whole database first and take hours. */
 const EXPORT_MAX_POLLS = 200;
 
@@ -96,8 +114,9 @@ export class DatabaseBackup extends Construct {
 
     // 1-2. Source copy.
     const createCopy = this.invoke('CreateCopy', f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
+    retryCopySlotsBusy(createCopy);
     createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', resultPath: '$.sourceCopyReady', onError: failed });
+    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.startedAt', resultPath: '$.sourceCopyReady', onError: failed });
 
     // 3. Share (cross-account only).
     let afterSource: sfn.IChainable & sfn.INextable;
@@ -126,8 +145,9 @@ export class DatabaseBackup extends Construct {
         ? 'Assume the vault copy role and copy the shared snapshot by ARN under the vault KMS key.'
         : 'Copy the snapshot into the vault Region under that Region\'s vault KMS key.',
     );
+    retryCopySlotsBusy(copyToVault);
     copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
+    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.startedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
     const vaultBranch = sfn.Chain.start(copyToVault).next(vaultLoop.start);
     let vaultTail: sfn.INextable = vaultLoop.ready;
@@ -312,8 +332,9 @@ export class DatabaseBackup extends Construct {
       '$.copy',
       'Copy into this DR Region of the vault account under its vault KMS key (the copy starts in the destination Region).',
     );
+    retryCopySlotsBusy(copy);
     copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', resultPath: '$.ready', onError: drFailed });
+    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.startedAt', resultPath: '$.ready', onError: drFailed });
     loop.ready.next(new sfn.Pass(this, 'DrRegionSucceeded', { parameters: { 'region.$': '$.region', status: 'SUCCEEDED', 'copy.$': '$.copy', 'ready.$': '$.ready' } }));
     map.itemProcessor(sfn.Chain.start(copy).next(loop.start));
     list.next(map);
@@ -330,6 +351,8 @@ export class DatabaseBackup extends Construct {
     fn: IFunction;
     field: 'snapshot' | 'exportTask';
     sourcePath: string;
+    /** Snapshot loops: path of the copy step's `startedAt` (ISO-8601 UTC), passed as `copyStartedAt`; elapsed time is measured from it. */
+    startedPath?: string;
     resultPath: string;
     onError: sfn.IChainable;
     maxPolls?: number;
@@ -345,7 +368,11 @@ export class DatabaseBackup extends Construct {
     const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.secondsPath(`${resultPath}.waitSeconds`) });
     const poll = new tasks.LambdaInvoke(this, `Poll${name}`, {
       lambdaFunction: o.fn,
-      payload: sfn.TaskInput.fromObject({ [`${o.field}.$`]: o.sourcePath, 'attempt.$': `${resultPath}.attempt` }),
+      payload: sfn.TaskInput.fromObject({
+        [`${o.field}.$`]: o.sourcePath,
+        'attempt.$': `${resultPath}.attempt`,
+        ...(o.startedPath !== undefined && { 'copyStartedAt.$': o.startedPath }),
+      }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,
@@ -354,10 +381,14 @@ export class DatabaseBackup extends Construct {
     retryTransient(poll);
     poll.addCatch(o.onError, { errors: ['States.ALL'], resultPath: '$.error' });
     const what = o.field === 'snapshot' ? `${resultPath}.snapshot.arn` : `${resultPath}.exportTask.identifier`;
+    const advice =
+      o.field === 'snapshot'
+        ? 'Elapsed time counts from the start of the copy step. Check it in the RDS console; cross-Region copies and copies queued behind another copy of the same database can sit without progress for hours.'
+        : 'Check it in the RDS console; copies beyond the per-Region limit queue without progress.';
     const timedOut = new sfn.Pass(this, `${name}TimedOut`, {
       parameters: {
         Error: o.timeoutError ?? 'SnapshotCopyTimedOut',
-        'Cause.$': `States.Format('{} is still {} at {}% after {} polls and {} seconds (bounds: ${maxPolls} polls, ${this.maxWaitSeconds} seconds). Check it in the RDS console; copies beyond the per-Region limit queue without progress.', ${what}, ${resultPath}.status, ${resultPath}.percentProgress, ${resultPath}.attempt, ${resultPath}.elapsedSeconds)`,
+        'Cause.$': `States.Format('{} is still {} at {}% after {} polls and {} seconds (bounds: ${maxPolls} polls, ${this.maxWaitSeconds} seconds). ${advice}', ${what}, ${resultPath}.status, ${resultPath}.percentProgress, ${resultPath}.attempt, ${resultPath}.elapsedSeconds)`,
       },
       resultPath: '$.error',
     });

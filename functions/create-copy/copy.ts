@@ -104,6 +104,7 @@ export async function givenSnapshot(rds: RDSClient, database: DatabaseRef, arn: 
  * @throws DatabaseNotFound, NoAutomatedSnapshot, SnapshotNotFound, SnapshotNotAvailable, InvalidInput
  * @throws UnencryptedClusterNotSupported for an unencrypted DB cluster snapshot
  * @throws KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotIdentifierConflict, SnapshotCopyFailed
+ * @throws CopySlotsBusy when the account/Region already has its maximum of copies in progress (retried by the state machine)
  */
 export async function createCopy(rds: RDSClient, input: CreateCopyInput, settings: CreateCopySettings, now: Date): Promise<CreateCopyOutput> {
   const { database } = input;
@@ -121,7 +122,7 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
     );
   }
 
-  const target = copyIdentifier(database.identifier, source.createTime);
+  const target = copyIdentifier(database.identifier, source.createTime, database.kind);
   const { record, created } = await copySnapshotIdempotently({
     rds,
     kind: database.kind,

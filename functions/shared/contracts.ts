@@ -126,6 +126,12 @@ export interface PollStatusInput {
   readonly snapshot: SnapshotRef;
   /** Polls made so far for this snapshot (0 on the first poll). */
   readonly attempt: number;
+  /**
+   * When the copy step that made this snapshot ran (its `startedAt`), ISO-8601 UTC. Elapsed time
+   * is measured from it: RDS gives no SnapshotCreateTime until a copy is available
+   * (docs/aws-behaviour.md §13).
+   */
+  readonly copyStartedAt: string;
 }
 export interface PollStatusOutput {
   readonly status: SnapshotStatus;
@@ -137,7 +143,7 @@ export interface PollStatusOutput {
   readonly waitSeconds: number;
   /** attempt + 1. */
   readonly attempt: number;
-  /** Seconds since the copy started (SnapshotCreateTime, else 0). */
+  /** Seconds since the copy step started (`copyStartedAt`), whole seconds, >= 0. */
   readonly elapsedSeconds: number;
   /** When the poll ran, ISO-8601 UTC. */
   readonly checkedAt: string;

@@ -27,7 +27,9 @@ import {
 } from '@aws-sdk/client-rds';
 import { parse as parseArn, validate as validateArn } from '@aws-sdk/util-arn-parser';
 import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from './contracts.js';
+import { fitIdentifier, sanitizeTagValue } from './identifiers.js';
 import {
+  CopySlotsBusy,
   isAwsError,
   SnapshotCopyFailed,
   SnapshotIdentifierConflict,
@@ -168,19 +170,27 @@ export function isSnapshotAlreadyExists(err: unknown, kind: DatabaseKind): boole
   return kind === 'cluster' ? isAwsError(err, 'DBClusterSnapshotAlreadyExistsFault') : isAwsError(err, 'DBSnapshotAlreadyExists');
 }
 
+/** Whether an identifier (or snapshot ARN) names an automated snapshot (`rds:<db>-<yyyy-mm-dd-hh-mm>`, docs/aws-behaviour.md §10). */
+export function isAutomatedSnapshotIdentifier(identifierOrArn: string): boolean {
+  return (parseSnapshotArn(identifierOrArn)?.identifier ?? identifierOrArn).startsWith('rds:');
+}
+
 /**
  * Describes one snapshot by identifier (or, for a shared snapshot, ARN) with the given client
- * (its credentials and Region decide where to look).
+ * (its credentials and Region decide where to look). An automated snapshot (`rds:...`) is described
+ * with `SnapshotType: 'automated'`, without which RDS does not find it (docs/aws-behaviour.md §15,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html).
  * @returns undefined when RDS reports DBSnapshotNotFound / DBClusterSnapshotNotFoundFault.
  */
 export async function describeSnapshot(rds: RDSClient, kind: DatabaseKind, identifier: string): Promise<SnapshotRecord | undefined> {
+  const type = isAutomatedSnapshotIdentifier(identifier) ? { SnapshotType: 'automated' } : {};
   try {
     if (kind === 'cluster') {
-      const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }));
+      const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier, ...type }));
       const s = out.DBClusterSnapshots?.[0];
       return s ? fromDbClusterSnapshot(s) : undefined;
     }
-    const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+    const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier, ...type }));
     const s = out.DBSnapshots?.[0];
     return s ? fromDbSnapshot(s) : undefined;
   } catch (err) {
@@ -254,13 +264,17 @@ export function isManaged(tags: readonly Tag[]): boolean {
   return tagValue(tags, TAGS.MANAGED) === 'true';
 }
 
-/** The tags every copy made by rds-snapshot-vault carries (see {@link TAGS}). */
+/**
+ * The tags every copy made by rds-snapshot-vault carries (see {@link TAGS}); every value passes
+ * through {@link sanitizeTagValue}, so a run name with characters RDS refuses in tags
+ * (docs/aws-behaviour.md §15b) cannot break a copy.
+ */
 export function managedTags(p: { database: string; sourceSnapshotArn: string; runId: string }): Tag[] {
   return [
     { Key: TAGS.MANAGED, Value: 'true' },
-    { Key: TAGS.DATABASE, Value: p.database },
-    { Key: TAGS.SOURCE_SNAPSHOT, Value: p.sourceSnapshotArn },
-    { Key: TAGS.RUN, Value: p.runId },
+    { Key: TAGS.DATABASE, Value: sanitizeTagValue(p.database) },
+    { Key: TAGS.SOURCE_SNAPSHOT, Value: sanitizeTagValue(p.sourceSnapshotArn) },
+    { Key: TAGS.RUN, Value: sanitizeTagValue(p.runId) },
   ];
 }
 
@@ -271,21 +285,28 @@ export function managedTags(p: { database: string; sourceSnapshotArn: string; ru
  */
 export const COPY_IDENTIFIER_PREFIX = 'rsv-';
 
-/** Longest database part of a copy identifier: 255 - `rsv-` - `-` - 12 digits. */
-const MAX_DB_PART = 255 - 4 - 1 - 12;
+/** Longest identifier of a DB snapshot (255) and of a DB cluster snapshot (63), docs/aws-behaviour.md §10. */
+export const MAX_SNAPSHOT_IDENTIFIER_LENGTH: Readonly<Record<DatabaseKind, number>> = { instance: 255, cluster: 63 };
 
 /**
  * Deterministic identifier of the manual copy of a snapshot:
  * `rsv-<db identifier>-<yyyymmddhhmm of the source SnapshotCreateTime, UTC>`, lower-case.
  *
- * The result always satisfies RDS's snapshot identifier rules (1-255 letters, digits and hyphens,
- * starts with a letter, no `--`, no trailing hyphen): characters other than letters, digits and
- * hyphens become hyphens, hyphen runs collapse, and the database part is cut to fit 255.
- * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html
+ * The result always satisfies RDS's snapshot identifier rules for `kind` (docs/aws-behaviour.md
+ * §10: letters, digits and hyphens, starts with a letter, no `--`, no trailing hyphen; at most 255
+ * characters for a DB snapshot, 63 for a DB cluster snapshot): characters other than letters,
+ * digits and hyphens become hyphens and hyphen runs collapse. When the name would be too long (a DB
+ * cluster identifier of 47-63 characters), the database part is cut and an 8-hex hash of the full
+ * name is added, `rsv-<db cut>-<hash>-<yyyymmddhhmm>` ({@link fitIdentifier}), so two long
+ * identifiers never collide and a re-run finds the same copy. It always starts with `rsv-`
+ * ({@link COPY_IDENTIFIER_PREFIX}) and ends with the time stamp.
+ * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
  *
+ * @param kind `instance` (max 255) or `cluster` (max 63); default `instance`.
  * @throws RangeError when `sourceCreateTime` is invalid or outside years 0-9999.
  */
-export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date): string {
+export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date, kind: DatabaseKind = 'instance'): string {
   const t = sourceCreateTime.getTime();
   const year = sourceCreateTime.getUTCFullYear();
   if (!Number.isFinite(t) || year < 0 || year > 9999) throw new RangeError(`copyIdentifier: invalid source SnapshotCreateTime ${String(sourceCreateTime)}`);
@@ -301,9 +322,8 @@ export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date): st
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-{2,}/g, '-')
     .replace(/^-+/, '')
-    .slice(0, MAX_DB_PART)
     .replace(/-+$/, '');
-  return db === '' ? `rsv-${stamp}` : `rsv-${db}-${stamp}`;
+  return db === '' ? `rsv-${stamp}` : fitIdentifier(`rsv-${db}`, MAX_SNAPSHOT_IDENTIFIER_LENGTH[kind], `-${stamp}`);
 }
 
 /** Where a copy is made, for messages. */
@@ -415,6 +435,17 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
       throw err;
     }
     if (isAwsError(err, 'KMSKeyNotAccessibleFault')) throw p.kmsError(err);
+    if (isAwsError(err, 'SnapshotQuotaExceeded') && isCopyLimitMessage(err.message)) {
+      const limit = p.kind === 'cluster' ? 5 : 20;
+      throw new CopySlotsBusy(
+        `RDS refused to start the ${snapshotNoun(p.kind)} copy ${p.targetIdentifier} in account ${p.destination.accountId} Region ${p.destination.region}: ` +
+          `the destination already has its maximum of ${snapshotNoun(p.kind)} copies in progress (RDS: "${err.message}"; default ${limit} per account and Region, ` +
+          'docs/aws-behaviour.md §11). The state machine retries this for hours as copies finish. If it persists, fewer copies must run at once into that ' +
+          'account and Region: lower concurrency.maxDatabasesInParallel, spread the schedule or the DR Regions, or ask AWS Support whether the copy limit ' +
+          'can be raised. This is not the manual snapshot quota.',
+        { cause: err },
+      );
+    }
     if (isAwsError(err, 'SnapshotQuotaExceeded')) {
       throw new SnapshotQuotaExceeded(
         `The manual ${snapshotNoun(p.kind)} quota of account ${p.destination.accountId} in Region ${p.destination.region} is reached ` +
@@ -431,6 +462,15 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
     }
     throw err;
   }
+}
+
+/**
+ * Whether a SnapshotQuotaExceeded message is RDS's copies-in-progress limit ("Cannot copy more than
+ * 5 snapshots across regions", docs/aws-behaviour.md §11) rather than the manual snapshot quota
+ * (§12), which shares the error code.
+ */
+export function isCopyLimitMessage(message: string): boolean {
+  return /\bcop(y|ies)\b/i.test(message) && !/\bmanual\b/i.test(message);
 }
 
 /**
