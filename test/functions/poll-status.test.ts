@@ -158,7 +158,7 @@ describe('nextPollSeconds', () => {
 
   it('with progress waits about half the estimated remaining time, within bounds', () => {
     // 50% after 600 s: ~600 s remain, wait 300
-    expect(nextPollSeconds({ percentProgress: 50, elapsedSeconds: 600, attempt: 9, copyStartedAt: STARTED })).toBe(300);
+    expect(nextPollSeconds({ percentProgress: 50, elapsedSeconds: 600, attempt: 9 })).toBe(300);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 0, max: 100_000 }), fc.nat(100), (p, elapsed, attempt) => {
         const expected = Math.min(MAX_POLL_SECONDS, Math.max(MIN_POLL_SECONDS, (elapsed * (100 - p)) / p / 2));
