@@ -67,7 +67,9 @@ const EXPORT_MAX_POLLS = 200;
  * PlanRun's output). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
  *
  * Steps:
- * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`).
+ * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at once (`PlanBlocked`).
+ * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`);
+ *    `CopySlotsBusy` (copies in progress at their limit, docs/aws-behaviour.md §11) is retried for hours.
  * 2. `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until `available` (`$.sourceCopyReady`).
  * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode only).
  * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another:
@@ -139,7 +141,7 @@ export class DatabaseBackup extends Construct {
     const copyToVault = this.invoke(
       'CopyToVault',
       f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: props.vaultRegion },
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: props.vaultRegion, 'optionGroups.$': '$.optionGroups' },
       '$.vaultCopy',
       mode === 'cross-account'
         ? 'Assume the vault copy role and copy the shared snapshot by ARN under the vault KMS key.'
@@ -276,7 +278,22 @@ export class DatabaseBackup extends Construct {
         .otherwise(checks);
     }
 
-    const definition = sfn.Chain.start(createCopy).next(sourceLoop.start);
+    // 0. Plan-time verdicts (PlanRun's `blocked`, e.g. SnapshotNotShareable) fail at once; an input
+    // without `optionGroups` (started by hand) gets `{}`, since a missing JSONPath is an uncatchable States.Runtime.
+    const planBlocked = new sfn.Pass(this, 'PlanBlocked', {
+      comment: 'PlanRun found at plan time that this database cannot be backed up.',
+      parameters: { 'Error.$': '$.blocked.error', 'Cause.$': '$.blocked.cause' },
+      resultPath: '$.error',
+    });
+    planBlocked.next(failed);
+    const defaultOptionGroups = new sfn.Pass(this, 'DefaultOptionGroups', { result: sfn.Result.fromObject({}), resultPath: '$.optionGroups' });
+    defaultOptionGroups.next(createCopy);
+    const checkPlan = new sfn.Choice(this, 'CheckPlan')
+      .when(sfn.Condition.isPresent('$.blocked.error'), planBlocked)
+      .when(sfn.Condition.isNotPresent('$.optionGroups'), defaultOptionGroups)
+      .otherwise(createCopy);
+    const definition = sfn.Chain.start(checkPlan);
+    createCopy.next(sourceLoop.start);
     sourceLoop.ready.next(afterSource);
     afterSource
       .next(parallel)
@@ -317,7 +334,7 @@ export class DatabaseBackup extends Construct {
     const list = new sfn.Pass(this, 'ListDrRegions', { parameters: { regions: [...regions] }, resultPath: '$.dr' });
     const map = new sfn.Map(this, 'CopyToDrRegions', {
       itemsPath: '$.dr.regions',
-      itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath },
+      itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath, 'optionGroups.$': '$.optionGroups' },
       maxConcurrency: regions.length,
       resultPath: '$.drCopies',
       comment: 'One copy per DR Region of the vault account, each with its own wait loop.',
@@ -328,7 +345,7 @@ export class DatabaseBackup extends Construct {
     const copy = this.invoke(
       'CopyToDrRegion',
       f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.snapshot', 'destinationRegion.$': '$.region' },
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.snapshot', 'destinationRegion.$': '$.region', 'optionGroups.$': '$.optionGroups' },
       '$.copy',
       'Copy into this DR Region of the vault account under its vault KMS key (the copy starts in the destination Region).',
     );

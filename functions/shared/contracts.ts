@@ -42,6 +42,10 @@ export interface SnapshotRef {
   readonly createTime?: string;
   /** AllocatedStorage in GiB, when RDS reports it. */
   readonly allocatedStorageGiB?: number;
+  /** Engine (e.g. `oracle-ee`), when RDS reports it. */
+  readonly engine?: string;
+  /** DB snapshots: the option group the snapshot carries (OptionGroupName), when RDS reports it. */
+  readonly optionGroupName?: string;
 }
 
 /** Tag keys written on every copy this tool makes. Retention only ever touches `MANAGED`-tagged snapshots. */
@@ -88,6 +92,17 @@ export interface PlannedDatabase {
   /** Export the run's manual copy to S3 (Parquet) for this database. Always present. */
   readonly export: boolean;
   readonly sourceSnapshotArn?: string;
+  /**
+   * Region -> option group name in the vault account of that Region, passed as OptionGroupName on
+   * cross-Region copies (docs/aws-behaviour.md §15a). Always present (`{}` when none configured).
+   */
+  readonly optionGroups: Readonly<Record<string, string>>;
+  /**
+   * Why this database cannot be backed up, found at plan time (e.g. `SnapshotNotShareable`: its
+   * option group has permanent or persistent options, docs/aws-behaviour.md §15a); DatabaseBackup
+   * fails at once with this error and cause (`{"errorType","errorMessage"}` JSON). Always present (null = fine).
+   */
+  readonly blocked: { readonly error: string; readonly cause: string } | null;
 }
 export interface PlanRunOutput {
   readonly runId: string;
@@ -175,6 +190,8 @@ export interface CrossAccountCopyInput {
   readonly snapshot: SnapshotRef;
   /** Region of the vault account to copy into (the client's Region, docs/aws-behaviour.md §8). @default VAULT_REGION */
   readonly destinationRegion?: string;
+  /** Region -> option group name of the vault account (the database's `optionGroups`); used for cross-Region copies. @default {} */
+  readonly optionGroups?: Readonly<Record<string, string>>;
 }
 export interface CrossAccountCopyOutput {
   /** The copy in the vault account, encrypted with the vault KMS key. */

@@ -57,6 +57,9 @@ export interface SnapshotRecord {
   readonly percentProgress?: number;
   /** TagList from the describe output; undefined when RDS did not include it. */
   readonly tags?: readonly Tag[];
+  readonly engine?: string;
+  /** DB snapshots: OptionGroupName. */
+  readonly optionGroupName?: string;
 }
 
 /** `DB snapshot` or `DB cluster snapshot`, for messages. */
@@ -78,6 +81,7 @@ function commonFields(s: DBSnapshot | DBClusterSnapshot, encrypted: boolean): Pa
     ...(s.AllocatedStorage !== undefined && { allocatedStorage: s.AllocatedStorage }),
     ...(s.PercentProgress !== undefined && { percentProgress: s.PercentProgress }),
     ...(s.TagList !== undefined && { tags: s.TagList }),
+    ...(s.Engine !== undefined && { engine: s.Engine }),
   };
 }
 
@@ -91,6 +95,7 @@ function fromDbSnapshot(s: DBSnapshot): SnapshotRecord {
     status: s.Status ?? 'unknown',
     encrypted,
     ...(s.DBInstanceIdentifier !== undefined && { dbIdentifier: s.DBInstanceIdentifier }),
+    ...(s.OptionGroupName !== undefined && { optionGroupName: s.OptionGroupName }),
     ...commonFields(s, encrypted),
   };
 }
@@ -157,6 +162,8 @@ export function toSnapshotRef(r: SnapshotRecord): SnapshotRef {
     ...(r.kmsKeyId !== undefined && { kmsKeyId: r.kmsKeyId }),
     ...(r.createTime !== undefined && !Number.isNaN(r.createTime.getTime()) && { createTime: r.createTime.toISOString() }),
     ...(r.allocatedStorage !== undefined && { allocatedStorageGiB: r.allocatedStorage }),
+    ...(r.engine !== undefined && { engine: r.engine }),
+    ...(r.optionGroupName !== undefined && { optionGroupName: r.optionGroupName }),
   };
 }
 
@@ -355,6 +362,13 @@ export interface IdempotentCopyParams {
   readonly destination: Location;
   /** Maps KMSKeyNotAccessibleFault to a KmsKeyNotAccessible with a specific message. */
   readonly kmsError: (err: Error) => Error;
+  /** DB snapshots: OptionGroupName of the destination (cross-Region copies, docs/aws-behaviour.md §15a). */
+  readonly optionGroupName?: string;
+  /**
+   * Maps RDS's InvalidParameterValue "The snapshot requires a target option group with the following
+   * options: [...]" to a named error (`options` = the option names RDS listed). @default rethrow as is
+   */
+  readonly optionGroupError?: (err: Error, options: readonly string[]) => Error;
 }
 
 /**
@@ -424,6 +438,7 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
         TargetDBSnapshotIdentifier: p.targetIdentifier,
         KmsKeyId: p.kmsKeyId,
         Tags: p.tags,
+        ...(p.optionGroupName !== undefined && { OptionGroupName: p.optionGroupName }),
       }),
     );
     if (!out.DBSnapshot) throw new Error('CopyDBSnapshot returned no DBSnapshot');
@@ -435,11 +450,13 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
       throw err;
     }
     if (isAwsError(err, 'KMSKeyNotAccessibleFault')) throw p.kmsError(err);
+    const og = isAwsError(err, 'InvalidParameterValue') ? /requires a target option group with the following options: \[([^\]]*)\]/.exec(err.message) : null;
+    if (og && p.optionGroupError) throw p.optionGroupError(err as Error, (og[1] ?? '').split(',').map((o) => o.trim()).filter((o) => o !== ''));
     if (isAwsError(err, 'SnapshotQuotaExceeded') && isCopyLimitMessage(err.message)) {
       const limit = p.kind === 'cluster' ? 5 : 20;
       throw new CopySlotsBusy(
         `RDS refused to start the ${snapshotNoun(p.kind)} copy ${p.targetIdentifier} in account ${p.destination.accountId} Region ${p.destination.region}: ` +
-          `the destination already has its maximum of ${snapshotNoun(p.kind)} copies in progress (RDS: "${err.message}"; default ${limit} per account and Region, ` +
+          `the destination already has its maximum of ${snapshotNoun(p.kind)} copies in progress (RDS: ${err.message}; default ${limit} per account and Region, ` +
           'docs/aws-behaviour.md §11). The state machine retries this for hours as copies finish. If it persists, fewer copies must run at once into that ' +
           'account and Region: lower concurrency.maxDatabasesInParallel, spread the schedule or the DR Regions, or ask AWS Support whether the copy limit ' +
           'can be raised. This is not the manual snapshot quota.',

@@ -700,6 +700,8 @@ export class RdsStore {
     const ogInput = input.OptionGroupName as string | undefined;
     if (ogInput !== undefined) {
       if (kind === 'cluster') throw rdsError('InvalidParameterValue', 'OptionGroupName is not supported for DB cluster snapshots.');
+      // CopyDBSnapshot's `og` resource type: the caller needs the action on the option group too (stricter reading).
+      requireIdentity(this.iam, ctx, { action, resource: `arn:aws:rds:${ctx.region}:${ctx.accountId}:og:${ogInput.toLowerCase()}` });
       const og = this.optionGroups.get(`${ctx.accountId}/${ctx.region}/${ogInput.toLowerCase()}`);
       if (!og) throw rdsError('OptionGroupNotFoundFault', `Specified OptionGroupName: ${ogInput} not found.`);
       if (og.engine !== source.engine.toLowerCase()) {
@@ -801,8 +803,9 @@ export class RdsStore {
       }
       if (toAdd.includes('all')) throw rdsError('InvalidParameterValue', `Encrypted ${kind === 'instance' ? 'snapshots' : 'cluster snapshots'} cannot be made public (restore attribute value all).`);
     }
-    // Rule 15a: a snapshot with a permanent or persistent option (SQL Server / Oracle TDE) cannot be shared.
-    const locked = snap.options.filter((o) => o.permanent === true || o.persistent === true);
+    // Rule 15a: a snapshot with a permanent or persistent option (SQL Server / Oracle TDE) cannot be
+    // shared, except Oracle's Timezone and OLS options (USER_ShareSnapshot.html).
+    const locked = snap.options.filter((o) => (o.permanent === true || o.persistent === true) && !(snap.engine.startsWith('oracle') && ['timezone', 'ols'].includes(o.name.toLowerCase())));
     if (toAdd.length > 0 && locked.length > 0) {
       throw rdsError(
         'InvalidParameterValue',

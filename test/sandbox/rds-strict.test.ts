@@ -87,7 +87,7 @@ describe('RDS strictness', () => {
       expect(local.DBSnapshot?.OptionGroupName).toBe('ora-og');
     });
 
-    it('a snapshot with a permanent or persistent option (TDE) cannot be shared; Oracle Timezone/OLS without those flags can', async () => {
+    it('a snapshot with a permanent or persistent option (TDE) cannot be shared; Oracle Timezone/OLS (permanent and persistent too) can', async () => {
       oracleWorld([{ name: 'TDE', permanent: true, persistent: true }]);
       const share = (id: string) => w.rds(root(SOURCE)).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToAdd: [VAULT] }));
       const err = await expectAwsError(share('ledger-m'), 'InvalidParameterValue');
@@ -96,7 +96,7 @@ describe('RDS strictness', () => {
       w.sandbox.rds.createDbInstance({ accountId: SOURCE, region: R1, identifier: 'mssql', engine: 'sqlserver-se', allocatedStorageGiB: 10, storageEncrypted: false, optionGroupName: 'sql-tde' });
       w.sandbox.rds.createManualSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'mssql', kind: 'instance', identifier: 'mssql-m' });
       await expectAwsError(share('mssql-m'), 'InvalidParameterValue');
-      w.sandbox.rds.createOptionGroup({ accountId: SOURCE, region: R1, name: 'ora-ols', engine: 'oracle-ee', options: [{ name: 'OLS' }, { name: 'Timezone' }] });
+      w.sandbox.rds.createOptionGroup({ accountId: SOURCE, region: R1, name: 'ora-ols', engine: 'oracle-ee', options: [{ name: 'OLS', permanent: true, persistent: true }, { name: 'Timezone', permanent: true, persistent: true }] });
       w.sandbox.rds.createDbInstance({ accountId: SOURCE, region: R1, identifier: 'ledger2', engine: 'oracle-ee', allocatedStorageGiB: 10, storageEncrypted: false, optionGroupName: 'ora-ols' });
       w.sandbox.rds.createManualSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'ledger2', kind: 'instance', identifier: 'ledger2-m' });
       expect((await share('ledger2-m')).DBSnapshotAttributesResult?.DBSnapshotAttributes?.[0]?.AttributeValues).toEqual([VAULT]);

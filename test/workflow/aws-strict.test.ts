@@ -128,3 +128,63 @@ describe('tag values (§15b)', () => {
     expect(copy.tags['rds-snapshot-vault:run']).toBe('nightly_re-run_2__x');
   });
 });
+
+describe('option groups (§15a)', () => {
+  /** An Oracle DB instance whose option group has Timezone (permanent and persistent, yet shareable), with one automated snapshot. */
+  async function oracleEnvironment(patch: (c: Record<string, any>) => void = () => {}) {
+    const config = configWith((c) => {
+      c.databases = [{ identifier: 'ledger', kind: 'instance' }];
+      c.discovery = undefined;
+      c.export = undefined;
+      patch(c);
+    });
+    const e = await fleetEnvironment({ config, fleet: [] });
+    const { accountId, region } = e.config.source;
+    e.sandbox.rds.createOptionGroup({ accountId, region, name: 'ledger-og', engine: 'oracle-ee', majorEngineVersion: '19', options: [{ name: 'Timezone', permanent: true, persistent: true }] });
+    e.sandbox.rds.createDbInstance({ accountId, region, identifier: 'ledger', engine: 'oracle-ee', allocatedStorageGiB: 20, storageEncrypted: true, optionGroupName: 'ledger-og' });
+    e.sandbox.rds.createAutomatedSnapshot({ accountId, region, dbIdentifier: 'ledger', kind: 'instance', at: new Date(e.clock.nowMs() - 2 * 3600_000) }, { emitEvent: false });
+    return e;
+  }
+
+  it('a cross-Region (DR) copy with no option group configured fails with OptionGroupRequired saying what to create and which field to set; the vault copy is kept', async () => {
+    env = await oracleEnvironment();
+    const run = await env.startBackupRun({});
+    const child = childFor(run, 'ledger');
+    expect(child.status).toBe('FAILED');
+    expect(child.error).toBe('OptionGroupRequired');
+    const message = child.cause ?? '';
+    for (const part of ['account 222222222222 Region us-west-2', 'engine oracle-ee', 'ledger-og', 'Timezone', 'databases[].optionGroups["us-west-2"]']) expect(message).toContain(part);
+    const vault = env.sandbox.rds.listSnapshots(env.config.vault.accountId!, env.config.vault.region).filter((s) => s.dbIdentifier === 'ledger');
+    expect(vault.map((s) => s.status)).toEqual(['available']);
+  });
+
+  it('with optionGroups configured for the DR Region the copy names that option group and reaches the DR Region', async () => {
+    env = await oracleEnvironment((c) => (c.databases[0].optionGroups = { 'us-west-2': 'ledger-dr-og' }));
+    env.sandbox.rds.createOptionGroup({ accountId: env.config.vault.accountId!, region: 'us-west-2', name: 'ledger-dr-og', engine: 'oracle-ee', majorEngineVersion: '19', options: [{ name: 'Timezone', permanent: true, persistent: true }] });
+    const run = await env.startBackupRun({});
+    const child = childFor(run, 'ledger');
+    expect(child.status, `${child.error} ${child.cause}`).toBe('SUCCEEDED');
+    const dr = env.sandbox.rds.listSnapshots(env.config.vault.accountId!, 'us-west-2').filter((s) => s.dbIdentifier === 'ledger');
+    expect(dr).toEqual([expect.objectContaining({ status: 'available', optionGroupName: 'ledger-dr-og' })]);
+  });
+
+  it('a TDE database fails at plan time with SnapshotNotShareable (no copy made, no share attempted); the other databases are backed up', async () => {
+    env = await oracleEnvironment((c) => c.databases.push({ identifier: 'payroll-mssql', kind: 'instance' }));
+    const { accountId, region } = env.config.source;
+    env.sandbox.rds.createOptionGroup({ accountId, region, name: 'mssql-tde', engine: 'sqlserver-se', options: [{ name: 'TDE', persistent: true }] });
+    env.sandbox.rds.createDbInstance({ accountId, region, identifier: 'payroll-mssql', engine: 'sqlserver-se', allocatedStorageGiB: 20, storageEncrypted: true, optionGroupName: 'mssql-tde' });
+    env.sandbox.rds.createAutomatedSnapshot({ accountId, region, dbIdentifier: 'payroll-mssql', kind: 'instance', at: new Date(env.clock.nowMs() - 2 * 3600_000) }, { emitEvent: false });
+    env.sandbox.rds.createOptionGroup({ accountId: env.config.vault.accountId!, region: 'us-west-2', name: 'ledger-dr-og', engine: 'oracle-ee', options: [{ name: 'Timezone' }] });
+    const run = await env.startBackupRun({});
+    const tde = childFor(run, 'payroll-mssql');
+    expect(tde.status).toBe('FAILED');
+    expect(tde.error).toBe('SnapshotNotShareable');
+    expect(tde.cause).toContain('mssql-tde');
+    expect(entered(tde, 'CreateCopy')).toBe(0);
+    expect(env.sandbox.calls.some((c) => c.operation === 'ModifyDBSnapshotAttribute' && c.errorName !== undefined)).toBe(false);
+    expect(env.sandbox.rds.listSnapshots(accountId, region).filter((s) => s.dbIdentifier === 'payroll-mssql' && s.snapshotType === 'manual')).toEqual([]);
+    // The Oracle database (Timezone: permanent and persistent, yet shareable) is not blocked; it fails only for its missing DR option group.
+    expect(childFor(run, 'ledger').error).toBe('OptionGroupRequired');
+    expect(env.sandbox.rds.listSnapshots(env.config.vault.accountId!, env.config.vault.region).some((s) => s.dbIdentifier === 'ledger' && s.status === 'available')).toBe(true);
+  });
+});
