@@ -121,6 +121,40 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     expect(out.created).toBe(true);
   });
 
+  it('option groups (docs/aws-behaviour.md §15a): OptionGroupName of the destination Region on a cross-Region copy only', async () => {
+    const optionGroups = { [DR_REGION]: 'ledger-dr-og', [VAULT_REGION]: 'ledger-og' };
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, DR_REGION, vaultCopyRef.arn) }));
+    await invoke({ database, runId: 'r', snapshot: vaultCopyRef, destinationRegion: DR_REGION, optionGroups });
+    expect(copyInput(t.vaultRds)).toMatchObject({ OptionGroupName: 'ledger-dr-og' });
+    // Same Region as the source (a vault copy of a source copy in the vault Region): no OptionGroupName,
+    // even when one is configured for that Region.
+    const sameRegionSource = { ...sourceCopy, region: VAULT_REGION, arn: sourceCopy.arn.replace(`:${sourceCopy.region}:`, `:${VAULT_REGION}:`) };
+    t = testClients();
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, VAULT_REGION, sameRegionSource.arn) }));
+    await invoke({ database, runId: 'r', snapshot: sameRegionSource, optionGroups });
+    expect(copyInput(t.vaultRds)?.SourceDBSnapshotIdentifier).toBe(sameRegionSource.arn);
+    expect(copyInput(t.vaultRds)).not.toHaveProperty('OptionGroupName');
+    // ... and a cross-Region copy into the vault Region gets that Region's option group.
+    t = testClients();
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, VAULT_REGION) }));
+    await invoke({ database, runId: 'r', snapshot: sourceCopy, optionGroups });
+    expect(copyInput(t.vaultRds)).toMatchObject({ OptionGroupName: 'ledger-og' });
+  });
+
+  it('"requires a target option group" -> OptionGroupRequired naming the account, Region, engine, options and the config field', async () => {
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).rejects(awsError('InvalidParameterValue', 'The snapshot requires a target option group with the following options: [Timezone, OLS]'));
+    const err = await caught(() => invoke({ database, runId: 'r', snapshot: { ...vaultCopyRef, engine: 'oracle-ee', optionGroupName: 'ledger-og' }, destinationRegion: DR_REGION }));
+    expect(err.name).toBe('OptionGroupRequired');
+    for (const part of [`account ${VAULT_ACCOUNT} Region ${DR_REGION}`, 'engine oracle-ee', 'ledger-og', '(Timezone, OLS)', `databases[].optionGroups["${DR_REGION}"]`, 'orders-db']) expect(err.message).toContain(part);
+    // Any other InvalidParameterValue keeps its name.
+    t.vaultRds.on(CopyDBSnapshotCommand).rejects(awsError('InvalidParameterValue', 'something else'));
+    expect((await caught(() => invoke({ database, runId: 'r', snapshot: vaultCopyRef, destinationRegion: DR_REGION }))).name).toBe('InvalidParameterValue');
+  });
+
   it('rejects a copy onto itself (the vault copy into the vault Region)', async () => {
     const err = await caught(() => invoke({ database, runId: 'r', snapshot: vaultCopyRef }));
     expect(err.name).toBe('InvalidInput');
