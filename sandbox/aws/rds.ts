@@ -87,7 +87,10 @@ export interface SnapshotRecordView {
   readonly kmsKeyId?: string;
   readonly sizeGiB: number;
   readonly engine: string;
-  /** SnapshotCreateTime, ISO-8601 UTC (for a copy: when the copy was requested). */
+  /**
+   * When the snapshot was created, ISO-8601 UTC (for a copy: when the copy was requested). The
+   * sandbox view always has it; the API leaves SnapshotCreateTime out until `available` (rule 13).
+   */
   readonly createTime: string;
   readonly dbIdentifier: string;
   readonly tags: Record<string, string>;
@@ -597,9 +600,10 @@ export class RdsStore {
   /**
    * CopyDBSnapshot / CopyDBClusterSnapshot. The client's Region is the destination (rule 8).
    * Input: Source/Target identifiers, KmsKeyId, CopyTags, Tags, SourceRegion (accepted), PreSignedUrl (ignored).
-   * The copy starts `creating` with PercentProgress 0, queues while the destination has
-   * `concurrentDb(Cluster)SnapshotCopies` copies in progress (rule 11), then progresses linearly for
-   * {@link copyDurationSeconds} and becomes `available` (rule 13).
+   * OptionGroupName (DB snapshots, rule 15a). The copy starts `creating` with PercentProgress 0 and no
+   * SnapshotCreateTime (rule 13), waits behind earlier copies of the same source DB into the same
+   * destination (rule 11), then progresses linearly for {@link copyDurationSeconds} and becomes
+   * `available` (SnapshotCreateTime = when it was requested).
    * @throws `MissingParameter`; `InvalidParameterValue` (bad target identifier, rule 10; cross-Region
    *   encrypted copy without KmsKeyId; cluster copy with KmsKeyId of an unencrypted source, rule 7;
    *   cross-account cross-Region cluster copy when disabled, rule 9; reserved `aws:` tag keys);
@@ -607,7 +611,11 @@ export class RdsStore {
    *   account's snapshot not given by ARN or not shared with the caller, rule 4);
    *   `InvalidDBSnapshotStateFault` / `InvalidDBClusterSnapshotStateFault` (source not available);
    *   `DBSnapshotAlreadyExistsFault` / `DBClusterSnapshotAlreadyExistsFault` (rule 10);
-   *   `SnapshotQuotaExceededFault` (rule 12); `KMSKeyNotAccessibleFault` (rules 4, 6); `AccessDenied`.
+   *   `SnapshotQuotaExceededFault` (rule 12 "Cannot create more than N manual snapshots"; rule 11
+   *   "Cannot copy more than N (cluster) snapshots ..." when the destination already has
+   *   `concurrentDb(Cluster)SnapshotCopies` copies in progress); `OptionGroupNotFoundFault`,
+   *   `InvalidParameterValue` "The snapshot requires a target option group with the following options: [...]"
+   *   (rule 15a); invalid tags (rule 15b); `KMSKeyNotAccessibleFault` (rules 4, 6); `AccessDenied`.
    * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html,
    * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
    */
