@@ -118,7 +118,7 @@ export class DatabaseBackup extends Construct {
     const createCopy = this.invoke('CreateCopy', f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
     retryCopySlotsBusy(createCopy);
     createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.startedAt', resultPath: '$.sourceCopyReady', onError: failed });
+    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.copyStartedAt', resultPath: '$.sourceCopyReady', onError: failed });
 
     // 3. Share (cross-account only).
     let afterSource: sfn.IChainable & sfn.INextable;
@@ -149,7 +149,7 @@ export class DatabaseBackup extends Construct {
     );
     retryCopySlotsBusy(copyToVault);
     copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.startedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
+    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
     const vaultBranch = sfn.Chain.start(copyToVault).next(vaultLoop.start);
     let vaultTail: sfn.INextable = vaultLoop.ready;
@@ -351,7 +351,7 @@ export class DatabaseBackup extends Construct {
     );
     retryCopySlotsBusy(copy);
     copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.startedAt', resultPath: '$.ready', onError: drFailed });
+    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: drFailed });
     loop.ready.next(new sfn.Pass(this, 'DrRegionSucceeded', { parameters: { 'region.$': '$.region', status: 'SUCCEEDED', 'copy.$': '$.copy', 'ready.$': '$.ready' } }));
     map.itemProcessor(sfn.Chain.start(copy).next(loop.start));
     list.next(map);
@@ -368,7 +368,7 @@ export class DatabaseBackup extends Construct {
     fn: IFunction;
     field: 'snapshot' | 'exportTask';
     sourcePath: string;
-    /** Snapshot loops: path of the copy step's `startedAt` (ISO-8601 UTC), passed as `copyStartedAt`; elapsed time is measured from it. */
+    /** Snapshot loops: path of the copy step's `copyStartedAt` (ISO-8601 UTC, when RDS was asked for the copy); elapsed time is measured from it. */
     startedPath?: string;
     resultPath: string;
     onError: sfn.IChainable;

@@ -123,7 +123,7 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
   }
 
   const target = copyIdentifier(database.identifier, source.createTime, database.kind);
-  const { record, created } = await copySnapshotIdempotently({
+  const { record, created, copyStartedAt } = await copySnapshotIdempotently({
     rds,
     kind: database.kind,
     sourceIdentifier: source.identifier,
@@ -132,6 +132,7 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
     kmsKeyId: settings.kmsKeyArn,
     tags: managedTags({ database: database.identifier, sourceSnapshotArn: source.arn, runId: input.runId }),
     destination: { accountId: settings.accountId, region: settings.region },
+    requestedAt: now,
     kmsError: (err) =>
       new KmsKeyNotAccessible(
         `RDS could not use KMS key ${settings.kmsKeyArn}${source.kmsKeyId ? ` or the source key ${source.kmsKeyId}` : ''} to copy ` +
@@ -141,5 +142,5 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
         { cause: err },
       ),
   });
-  return { snapshot: toSnapshotRef(record), sourceSnapshot: toSnapshotRef(source), created, startedAt: now.toISOString() };
+  return { snapshot: toSnapshotRef(record), sourceSnapshot: toSnapshotRef(source), created, startedAt: now.toISOString(), copyStartedAt };
 }

@@ -125,7 +125,7 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
   // needs an option group of the destination; pass the configured one for that Region.
   const crossRegion = parts.region !== region;
   const optionGroupName = crossRegion && s.kind === 'instance' ? input.optionGroups?.[region] : undefined;
-  const { record, created } = await copySnapshotIdempotently({
+  const { record, created, copyStartedAt } = await copySnapshotIdempotently({
     rds,
     kind: s.kind,
     sourceIdentifier: s.arn,
@@ -134,6 +134,7 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
     kmsKeyId: destination.kmsKeyId,
     tags: managedTags({ database: input.database.identifier, sourceSnapshotArn: s.arn, runId: input.runId }),
     destination: { accountId: destination.accountId, region: destination.region },
+    requestedAt: now,
     kmsError: (err) => crossAccountKmsError(err, input, destination),
     ...(optionGroupName !== undefined && { optionGroupName }),
     optionGroupError: (err, options) =>
@@ -145,5 +146,5 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
         { cause: err },
       ),
   });
-  return { snapshot: toSnapshotRef(record), created, startedAt: now.toISOString() };
+  return { snapshot: toSnapshotRef(record), created, startedAt: now.toISOString(), copyStartedAt };
 }

@@ -58,6 +58,12 @@ export const TAGS = {
   SOURCE_SNAPSHOT: 'rds-snapshot-vault:source-snapshot',
   /** Run identifier (BackupRun execution name) that made it. */
   RUN: 'rds-snapshot-vault:run',
+  /**
+   * When the copy was requested, ISO-8601 UTC: a later run that finds the copy still in progress
+   * measures elapsed time from it (RDS gives no SnapshotCreateTime until the copy is available,
+   * docs/aws-behaviour.md §13).
+   */
+  COPY_REQUESTED_AT: 'rds-snapshot-vault:copy-requested-at',
 } as const;
 
 // ---------------------------------------------------------------- plan-run
@@ -133,6 +139,11 @@ export interface CreateCopyOutput {
   readonly created: boolean;
   /** When the handler ran, ISO-8601 UTC. */
   readonly startedAt: string;
+  /**
+   * When RDS was asked for this copy, ISO-8601 UTC: `startedAt` for a new copy; for an existing
+   * copy the time in its `copy-requested-at` tag (else `startedAt`). Polling measures elapsed time from it.
+   */
+  readonly copyStartedAt: string;
 }
 
 // ---------------------------------------------------------------- poll-status
@@ -142,7 +153,7 @@ export interface PollStatusInput {
   /** Polls made so far for this snapshot (0 on the first poll). */
   readonly attempt: number;
   /**
-   * When the copy step that made this snapshot ran (its `startedAt`), ISO-8601 UTC. Elapsed time
+   * When RDS was asked for this copy (the copy step's `copyStartedAt`), ISO-8601 UTC. Elapsed time
    * is measured from it: RDS gives no SnapshotCreateTime until a copy is available
    * (docs/aws-behaviour.md §13).
    */
@@ -198,6 +209,8 @@ export interface CrossAccountCopyOutput {
   readonly snapshot: SnapshotRef;
   readonly created: boolean;
   readonly startedAt: string;
+  /** When RDS was asked for this copy, ISO-8601 UTC (see CreateCopyOutput.copyStartedAt). */
+  readonly copyStartedAt: string;
 }
 
 // ---------------------------------------------------------------- export-to-s3 / poll-export

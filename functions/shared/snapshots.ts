@@ -362,6 +362,8 @@ export interface IdempotentCopyParams {
   readonly destination: Location;
   /** Maps KMSKeyNotAccessibleFault to a KmsKeyNotAccessible with a specific message. */
   readonly kmsError: (err: Error) => Error;
+  /** Now (the handler's start): recorded on a new copy in the `copy-requested-at` tag. */
+  readonly requestedAt: Date;
   /** DB snapshots: OptionGroupName of the destination (cross-Region copies, docs/aws-behaviour.md §15a). */
   readonly optionGroupName?: string;
   /**
@@ -376,7 +378,7 @@ export interface IdempotentCopyParams {
  * @throws SnapshotIdentifierConflict when it lacks the managed tag or copies another source.
  * @throws SnapshotCopyFailed when it is a managed copy in status `failed`.
  */
-async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord): Promise<SnapshotRecord> {
+async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord): Promise<{ record: SnapshotRecord; created: false; copyStartedAt: string }> {
   const tags = await snapshotTags(p.rds, existing);
   const where = `account ${p.destination.accountId} Region ${p.destination.region}`;
   const noun = snapshotNoun(p.kind);
@@ -399,7 +401,10 @@ async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord):
         'delete the failed copy, then re-run.',
     );
   }
-  return existing;
+  const recorded = tagValue(tags, TAGS.COPY_REQUESTED_AT);
+  const recordedMs = recorded !== undefined ? Date.parse(recorded) : Number.NaN;
+  const copyStartedAt = Number.isFinite(recordedMs) && recordedMs <= p.requestedAt.getTime() ? new Date(recordedMs).toISOString() : p.requestedAt.toISOString();
+  return { record: existing, created: false, copyStartedAt };
 }
 
 /**
@@ -416,9 +421,11 @@ async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord):
  * @throws SnapshotQuotaExceeded on SnapshotQuotaExceeded
  * @throws SnapshotNotFound when RDS cannot see the source (deleted, or not shared with the destination account)
  */
-export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise<{ record: SnapshotRecord; created: boolean }> {
+export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise<{ record: SnapshotRecord; created: boolean; copyStartedAt: string }> {
   const existing = await describeSnapshot(p.rds, p.kind, p.targetIdentifier);
-  if (existing) return { record: await adoptExisting(p, existing), created: false };
+  if (existing) return adoptExisting(p, existing);
+  const copyStartedAt = p.requestedAt.toISOString();
+  const tags = [...p.tags, { Key: TAGS.COPY_REQUESTED_AT, Value: copyStartedAt }];
   try {
     if (p.kind === 'cluster') {
       const out = await p.rds.send(
@@ -426,27 +433,27 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
           SourceDBClusterSnapshotIdentifier: p.sourceIdentifier,
           TargetDBClusterSnapshotIdentifier: p.targetIdentifier,
           KmsKeyId: p.kmsKeyId,
-          Tags: p.tags,
+          Tags: tags,
         }),
       );
       if (!out.DBClusterSnapshot) throw new Error('CopyDBClusterSnapshot returned no DBClusterSnapshot');
-      return { record: fromDbClusterSnapshot(out.DBClusterSnapshot), created: true };
+      return { record: fromDbClusterSnapshot(out.DBClusterSnapshot), created: true, copyStartedAt };
     }
     const out = await p.rds.send(
       new CopyDBSnapshotCommand({
         SourceDBSnapshotIdentifier: p.sourceIdentifier,
         TargetDBSnapshotIdentifier: p.targetIdentifier,
         KmsKeyId: p.kmsKeyId,
-        Tags: p.tags,
+        Tags: tags,
         ...(p.optionGroupName !== undefined && { OptionGroupName: p.optionGroupName }),
       }),
     );
     if (!out.DBSnapshot) throw new Error('CopyDBSnapshot returned no DBSnapshot');
-    return { record: fromDbSnapshot(out.DBSnapshot), created: true };
+    return { record: fromDbSnapshot(out.DBSnapshot), created: true, copyStartedAt };
   } catch (err) {
     if (isSnapshotAlreadyExists(err, p.kind)) {
       const raced = await describeSnapshot(p.rds, p.kind, p.targetIdentifier);
-      if (raced) return { record: await adoptExisting(p, raced), created: false };
+      if (raced) return adoptExisting(p, raced);
       throw err;
     }
     if (isAwsError(err, 'KMSKeyNotAccessibleFault')) throw p.kmsError(err);

@@ -63,10 +63,12 @@ describe('create-copy', () => {
         { Key: TAGS.DATABASE, Value: 'orders-db' },
         { Key: TAGS.SOURCE_SNAPSHOT, Value: newest.DBSnapshotArn },
         { Key: TAGS.RUN, Value: 'run-42' },
+        { Key: TAGS.COPY_REQUESTED_AT, Value: NOW.toISOString() },
       ],
     });
     expect(out.created).toBe(true);
     expect(out.startedAt).toBe(NOW.toISOString());
+    expect(out.copyStartedAt).toBe(NOW.toISOString());
     expect(out.sourceSnapshot).toMatchObject({ identifier: newest.DBSnapshotIdentifier, kind: 'instance', accountId: SOURCE_ACCOUNT, region: REGION });
     expect(out.snapshot).toMatchObject({
       identifier: 'rsv-orders-db-202611200407',

@@ -92,6 +92,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
         { Key: TAGS.DATABASE, Value: 'orders-db' },
         { Key: TAGS.SOURCE_SNAPSHOT, Value: sourceCopy.arn },
         { Key: TAGS.RUN, Value: 'run-7' },
+        { Key: TAGS.COPY_REQUESTED_AT, Value: NOW.toISOString() },
       ],
     });
     // CopyDBSnapshotMessage has no SourceRegion member: the SDK middleware presigns from the ARN.
@@ -167,6 +168,20 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     const out = await invoke({ database, runId: 'r', snapshot: sourceCopy });
     expect(out.created).toBe(false);
     expect(t.vaultRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+    // No copy-requested-at tag (a copy made before that tag existed): elapsed time counts from now.
+    expect(out.copyStartedAt).toBe(NOW.toISOString());
+  });
+
+  it('re-run finding the copy still in progress: copyStartedAt = its copy-requested-at tag, so polling counts from the real request (§13)', async () => {
+    const earlier = '2026-11-21T01:30:00.000Z';
+    const inProgress = copyIn(VAULT_ACCOUNT, VAULT_REGION, sourceCopy.arn, 'creating');
+    routeDescribes(t.vaultRds, { byId: { [ID]: { ...inProgress, TagList: [...(inProgress.TagList ?? []), { Key: TAGS.COPY_REQUESTED_AT, Value: earlier }] } } });
+    const out = await invoke({ database, runId: 'r', snapshot: sourceCopy });
+    expect(out).toMatchObject({ created: false, startedAt: NOW.toISOString(), copyStartedAt: earlier });
+    // A tag in the future or not a time is ignored.
+    t = testClients();
+    routeDescribes(t.vaultRds, { byId: { [ID]: { ...inProgress, TagList: [...(inProgress.TagList ?? []), { Key: TAGS.COPY_REQUESTED_AT, Value: 'soon' }] } } });
+    expect((await invoke({ database, runId: 'r', snapshot: sourceCopy })).copyStartedAt).toBe(NOW.toISOString());
   });
 
   it('cluster: CopyDBClusterSnapshot by ARN with the destination key alias ARN', async () => {
