@@ -48,13 +48,20 @@ describe('polling measures elapsed time from the copy step, not SnapshotCreateTi
     const fleet: DemoDatabaseSpec[] = [{ identifier: 'orders-db', kind: 'instance', engine: 'postgres', allocatedStorageGiB: 20, encryption: 'customer-key' }];
     env = await fleetEnvironment({ config: configFor(fleet, (c) => (c.polling = { maxWaitHours: 2 })), fleet });
     const e = env;
-    // Stall the source copy as soon as RDS has it.
-    const stop = setInterval(() => {
-      for (const s of e.sandbox.rds.listSnapshots(e.config.source.accountId, e.config.source.region)) {
-        if (s.snapshotType === 'manual' && s.status === 'creating') e.sandbox.rds.stallSnapshot(s.arn);
-      }
-    }, 1);
-    const run = await env.startBackupRun({}).finally(() => clearInterval(stop));
+    // Stall the source copy as soon as RDS has it: a never-firing fault whose matcher runs on every RDS call.
+    e.sandbox.faults.inject({
+      service: 'rds',
+      operation: '*',
+      error: { name: 'Unused' },
+      times: Infinity,
+      match: () => {
+        for (const s of e.sandbox.rds.listSnapshots(e.config.source.accountId, e.config.source.region)) {
+          if (s.snapshotType === 'manual' && s.status === 'creating') e.sandbox.rds.stallSnapshot(s.arn);
+        }
+        return false;
+      },
+    });
+    const run = await env.startBackupRun({});
     const child = childFor(run, 'orders-db');
     expect(child.status).toBe('FAILED');
     expect(child.error).toBe('SnapshotCopyTimedOut');
