@@ -142,7 +142,7 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
         `The cross-Region copy of ${s.arn} into account ${destination.accountId} Region ${region} needs an option group there (RDS: ${err.message}). ${optionGroupName !== undefined ? `The configured option group ${optionGroupName} does not hold those options. ` : ''}` +
           `Create an option group in account ${destination.accountId} Region ${region} for engine ${s.engine ?? '(the engine of the database)'}` +
           `${s.optionGroupName ? ` with the options of the source option group ${s.optionGroupName}` : ''} (${options.join(', ') || 'the options listed above'}), ` +
-          `then set databases[].optionGroups["${region}"] to its name for ${input.database.identifier} in the stack configuration and redeploy.`,
+          `then set its name for Region ${region} in databases[].optionGroups of ${input.database.identifier} in the stack configuration and redeploy.`,
         { cause: err },
       ),
   });

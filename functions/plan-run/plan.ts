@@ -12,7 +12,7 @@ import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrig
 import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../shared/errors.js';
 import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../shared/snapshots.js';
 import { discoverDatabases } from './discover.js';
-import { lockedOptions } from './option-groups.js';
+import { lockedOptionsOf } from './option-groups.js';
 
 /** A configured database: DatabaseRef plus whether its copy is exported to S3. */
 export interface ConfiguredDatabase extends DatabaseRef {
@@ -117,9 +117,11 @@ const planned = (d: ConfiguredDatabase, runId: string, sourceSnapshotArn?: strin
  */
 async function checkShareable(list: PlannedDatabase[], ctx: PlanContext, deps: PlanDeps): Promise<PlannedDatabase[]> {
   if (ctx.checkShareable !== true) return list;
+  const instances = list.filter((p) => p.database.kind === 'instance').map((p) => p.database.identifier);
+  const lockedById = await lockedOptionsOf(deps.rds, instances);
   const out: PlannedDatabase[] = [];
   for (const p of list) {
-    const locked = p.database.kind === 'instance' ? await lockedOptions(deps.rds, p.database.identifier) : undefined;
+    const locked = p.database.kind === 'instance' ? lockedById.get(p.database.identifier.toLowerCase()) : undefined;
     if (!locked) {
       out.push(p);
       continue;

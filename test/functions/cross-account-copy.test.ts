@@ -150,7 +150,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     t.vaultRds.on(CopyDBSnapshotCommand).rejects(awsError('InvalidParameterValue', 'The snapshot requires a target option group with the following options: [Timezone, OLS]'));
     const err = await caught(() => invoke({ database, runId: 'r', snapshot: { ...vaultCopyRef, engine: 'oracle-ee', optionGroupName: 'ledger-og' }, destinationRegion: DR_REGION }));
     expect(err.name).toBe('OptionGroupRequired');
-    for (const part of [`account ${VAULT_ACCOUNT} Region ${DR_REGION}`, 'engine oracle-ee', 'ledger-og', '(Timezone, OLS)', `databases[].optionGroups["${DR_REGION}"]`, 'orders-db']) expect(err.message).toContain(part);
+    for (const part of [`account ${VAULT_ACCOUNT} Region ${DR_REGION}`, 'engine oracle-ee', 'ledger-og', '(Timezone, OLS)', `for Region ${DR_REGION} in databases[].optionGroups of orders-db`, 'orders-db']) expect(err.message).toContain(part);
     // Any other InvalidParameterValue keeps its name.
     t.vaultRds.on(CopyDBSnapshotCommand).rejects(awsError('InvalidParameterValue', 'something else'));
     expect((await caught(() => invoke({ database, runId: 'r', snapshot: vaultCopyRef, destinationRegion: DR_REGION }))).name).toBe('InvalidParameterValue');

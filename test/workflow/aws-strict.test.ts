@@ -160,7 +160,7 @@ describe('option groups (§15a)', () => {
     expect(child.status).toBe('FAILED');
     expect(child.error).toBe('OptionGroupRequired');
     const message = child.cause ?? '';
-    for (const part of ['account 222222222222 Region us-west-2', 'engine oracle-ee', 'ledger-og', 'Timezone', 'databases[].optionGroups["us-west-2"]']) expect(message).toContain(part);
+    for (const part of ['account 222222222222 Region us-west-2', 'engine oracle-ee', 'ledger-og', 'Timezone', 'for Region us-west-2 in databases[].optionGroups of ledger']) expect(message).toContain(part);
     const vault = env.sandbox.rds.listSnapshots(env.config.vault.accountId!, env.config.vault.region).filter((s) => s.dbIdentifier === 'ledger');
     expect(vault.map((s) => s.status)).toEqual(['available']);
   });
