@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
-import { addRetryPolicy, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
+import { addRetryPolicy, COPY_SLOTS_BUSY_RETRY, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
 import { createWorkflow } from './workflow';
 import type { BackupFunctions, DrCopyMode, PollingProps, RetentionPolicy, VaultMode } from './types';
 
@@ -40,6 +40,16 @@ export { STATE_MACHINE_METADATA } from './workflow';
 /** A JSON null in Parameters (CDK drops literal `null` values when it renders Parameters). */
 const JSON_NULL = "States.StringToJson('null')";
 
+/**
+ * Retries `CopySlotsBusy` (the destination already has its maximum of snapshot copies in progress,
+ * docs/aws-behaviour.md §11) for hours with long backoff, like `ExportTaskLimitReached`
+ * ({@link COPY_SLOTS_BUSY_RETRY}: 5 min, x1.5, at most 30 min apart, 12 attempts, full jitter so
+ * that runs refused together do not come back together; its budget is part of the execution
+ * timeout). Past that, the error (whose message gives the advice) reaches the failure path.
+ */
+function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
+  addRetryPolicy(task, COPY_SLOTS_BUSY_RETRY);
+}
 
 /**
  * `DatabaseBackup`: one database, source account -> vault account (Step Functions Standard).
@@ -48,7 +58,9 @@ const JSON_NULL = "States.StringToJson('null')";
  * PlanRun's output). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
  *
  * Steps:
- * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`).
+ * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at once (`PlanBlocked`).
+ * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`);
+ *    `CopySlotsBusy` (copies in progress at their limit, docs/aws-behaviour.md §11) is retried for hours.
  * 2. `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until `available` (`$.sourceCopyReady`).
  * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode only).
  * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another:
@@ -95,8 +107,9 @@ export class DatabaseBackup extends Construct {
 
     // 1-2. Source copy.
     const createCopy = this.invoke('CreateCopy', f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
+    retryCopySlotsBusy(createCopy);
     createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', resultPath: '$.sourceCopyReady', onError: failed });
+    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.copyStartedAt', resultPath: '$.sourceCopyReady', onError: failed });
 
     // 3. Share (cross-account only).
     let afterSource: sfn.IChainable & sfn.INextable;
@@ -119,14 +132,15 @@ export class DatabaseBackup extends Construct {
     const copyToVault = this.invoke(
       'CopyToVault',
       f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: props.vaultRegion },
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: props.vaultRegion, 'optionGroups.$': '$.optionGroups' },
       '$.vaultCopy',
       mode === 'cross-account'
         ? 'Assume the vault copy role and copy the shared snapshot by ARN under the vault KMS key.'
         : 'Copy the snapshot into the vault Region under that Region\'s vault KMS key.',
     );
+    retryCopySlotsBusy(copyToVault);
     copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
+    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
     const vaultBranch = sfn.Chain.start(copyToVault).next(vaultLoop.start);
     let vaultTail: sfn.INextable = vaultLoop.ready;
@@ -268,7 +282,22 @@ export class DatabaseBackup extends Construct {
         .otherwise(checks);
     }
 
-    const definition = sfn.Chain.start(createCopy).next(sourceLoop.start);
+    // 0. Plan-time verdicts (PlanRun's `blocked`, e.g. SnapshotNotShareable) fail at once; an input
+    // without `optionGroups` (started by hand) gets `{}`, since a missing JSONPath is an uncatchable States.Runtime.
+    const planBlocked = new sfn.Pass(this, 'PlanBlocked', {
+      comment: 'PlanRun found at plan time that this database cannot be backed up.',
+      parameters: { 'Error.$': '$.blocked.error', 'Cause.$': '$.blocked.cause' },
+      resultPath: '$.error',
+    });
+    planBlocked.next(failed);
+    const defaultOptionGroups = new sfn.Pass(this, 'DefaultOptionGroups', { result: sfn.Result.fromObject({}), resultPath: '$.optionGroups' });
+    defaultOptionGroups.next(createCopy);
+    const checkPlan = new sfn.Choice(this, 'CheckPlan')
+      .when(sfn.Condition.isPresent('$.blocked.error'), planBlocked)
+      .when(sfn.Condition.isNotPresent('$.optionGroups'), defaultOptionGroups)
+      .otherwise(createCopy);
+    const definition = sfn.Chain.start(checkPlan);
+    createCopy.next(sourceLoop.start);
     sourceLoop.ready.next(afterSource);
     afterSource
       .next(parallel)
@@ -324,7 +353,7 @@ export class DatabaseBackup extends Construct {
     const list = new sfn.Pass(this, 'ListDrRegions', { parameters: { regions: [...regions] }, resultPath: '$.dr' });
     const map = new sfn.Map(this, 'CopyToDrRegions', {
       itemsPath: '$.dr.regions',
-      itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath },
+      itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath, 'optionGroups.$': '$.optionGroups' },
       maxConcurrency: regions.length,
       resultPath: '$.drCopies',
       comment: 'One copy per DR Region of the vault account, each with its own wait loop.',
@@ -335,12 +364,13 @@ export class DatabaseBackup extends Construct {
     const copy = this.invoke(
       'CopyToDrRegion',
       f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.snapshot', 'destinationRegion.$': '$.region' },
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.snapshot', 'destinationRegion.$': '$.region', 'optionGroups.$': '$.optionGroups' },
       '$.copy',
       'Copy into this DR Region of the vault account under its vault KMS key (the copy starts in the destination Region).',
     );
+    retryCopySlotsBusy(copy);
     copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', resultPath: '$.ready', onError: drFailed });
+    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: drFailed });
     loop.ready.next(
       new sfn.Pass(this, 'DrRegionSucceeded', {
         parameters: {
@@ -368,6 +398,8 @@ export class DatabaseBackup extends Construct {
     fn: IFunction;
     field: 'snapshot' | 'exportTask';
     sourcePath: string;
+    /** Snapshot loops: path of the copy step's `copyStartedAt` (ISO-8601 UTC, when RDS was asked for the copy); elapsed time is measured from it. */
+    startedPath?: string;
     resultPath: string;
     onError: sfn.IChainable;
     maxPolls?: number;
@@ -383,7 +415,11 @@ export class DatabaseBackup extends Construct {
     const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.secondsPath(`${resultPath}.waitSeconds`) });
     const poll = new tasks.LambdaInvoke(this, `Poll${name}`, {
       lambdaFunction: o.fn,
-      payload: sfn.TaskInput.fromObject({ [`${o.field}.$`]: o.sourcePath, 'attempt.$': `${resultPath}.attempt` }),
+      payload: sfn.TaskInput.fromObject({
+        [`${o.field}.$`]: o.sourcePath,
+        'attempt.$': `${resultPath}.attempt`,
+        ...(o.startedPath !== undefined && { 'copyStartedAt.$': o.startedPath }),
+      }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,
@@ -392,10 +428,14 @@ export class DatabaseBackup extends Construct {
     retryTransient(poll);
     poll.addCatch(o.onError, { errors: ['States.ALL'], resultPath: '$.error' });
     const what = o.field === 'snapshot' ? `${resultPath}.snapshot.arn` : `${resultPath}.exportTask.identifier`;
+    const advice =
+      o.field === 'snapshot'
+        ? 'Elapsed time counts from the start of the copy step. Check it in the RDS console; cross-Region copies and copies queued behind another copy of the same database can sit without progress for hours.'
+        : 'Check it in the RDS console; copies beyond the per-Region limit queue without progress.';
     const timedOut = new sfn.Pass(this, `${name}TimedOut`, {
       parameters: {
         Error: o.timeoutError ?? 'SnapshotCopyTimedOut',
-        'Cause.$': `States.Format('{} is still {} at {}% after {} polls and {} seconds (bounds: ${maxPolls} polls, ${this.maxWaitSeconds} seconds). Check it in the RDS console; copies beyond the per-Region limit queue without progress.', ${what}, ${resultPath}.status, ${resultPath}.percentProgress, ${resultPath}.attempt, ${resultPath}.elapsedSeconds)`,
+        'Cause.$': `States.Format('{} is still {} at {}% after {} polls and {} seconds (bounds: ${maxPolls} polls, ${this.maxWaitSeconds} seconds). ${advice}', ${what}, ${resultPath}.status, ${resultPath}.percentProgress, ${resultPath}.attempt, ${resultPath}.elapsedSeconds)`,
       },
       resultPath: '$.error',
     });

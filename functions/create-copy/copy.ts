@@ -104,6 +104,7 @@ export async function givenSnapshot(rds: RDSClient, database: DatabaseRef, arn: 
  * @throws DatabaseNotFound, NoAutomatedSnapshot, SnapshotNotFound, SnapshotNotAvailable, InvalidInput
  * @throws UnencryptedClusterNotSupported for an unencrypted DB cluster snapshot
  * @throws KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotIdentifierConflict, SnapshotCopyFailed
+ * @throws CopySlotsBusy when the account/Region already has its maximum of copies in progress (retried by the state machine)
  */
 export async function createCopy(rds: RDSClient, input: CreateCopyInput, settings: CreateCopySettings, now: Date): Promise<CreateCopyOutput> {
   const { database } = input;
@@ -121,8 +122,8 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
     );
   }
 
-  const target = copyIdentifier(database.identifier, source.createTime);
-  const { record, created } = await copySnapshotIdempotently({
+  const target = copyIdentifier(database.identifier, source.createTime, database.kind);
+  const { record, created, copyStartedAt } = await copySnapshotIdempotently({
     rds,
     kind: database.kind,
     sourceIdentifier: source.identifier,
@@ -131,6 +132,7 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
     kmsKeyId: settings.kmsKeyArn,
     tags: managedTags({ database: database.identifier, sourceSnapshotArn: source.arn, runId: input.runId }),
     destination: { accountId: settings.accountId, region: settings.region },
+    requestedAt: now,
     kmsError: (err) =>
       new KmsKeyNotAccessible(
         `RDS could not use KMS key ${settings.kmsKeyArn}${source.kmsKeyId ? ` or the source key ${source.kmsKeyId}` : ''} to copy ` +
@@ -140,5 +142,5 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
         { cause: err },
       ),
   });
-  return { snapshot: toSnapshotRef(record), sourceSnapshot: toSnapshotRef(source), created, startedAt: now.toISOString() };
+  return { snapshot: toSnapshotRef(record), sourceSnapshot: toSnapshotRef(source), created, startedAt: now.toISOString(), copyStartedAt };
 }

@@ -46,6 +46,7 @@ export const inputSchema: z.ZodMiniType<CrossAccountCopyInput> = z.object({
   runId: runIdSchema,
   snapshot: snapshotRefSchema,
   destinationRegion: z.optional(regionSchema),
+  optionGroups: z.optional(z.record(regionSchema, z.string().check(z.minLength(1), z.maxLength(255)))),
 });
 
 /** Builds the cross-account-copy handler; see {@link copyToVault}. */

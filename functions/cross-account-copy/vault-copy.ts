@@ -16,7 +16,7 @@
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../shared/contracts.js';
-import { InvalidInput, KmsKeyNotAccessible, UnencryptedClusterNotSupported } from '../shared/errors.js';
+import { InvalidInput, KmsKeyNotAccessible, OptionGroupRequired, UnencryptedClusterNotSupported } from '../shared/errors.js';
 import { copySnapshotIdempotently, managedTags, parseSnapshotArn, toSnapshotRef } from '../shared/snapshots.js';
 
 /** Vault settings (from the environment). */
@@ -92,6 +92,9 @@ export function crossAccountKmsError(err: Error, input: CrossAccountCopyInput, d
  * @param now handler start time (`startedAt`).
  * @throws InvalidInput (kind mismatch, bad ARN, snapshot already in the destination account and Region)
  * @throws UnencryptedClusterNotSupported for an unencrypted DB cluster snapshot
+ * DB snapshots copied across Regions pass `OptionGroupName` = `input.optionGroups[destination Region]` when configured.
+ * @throws OptionGroupRequired when RDS needs an option group for the cross-Region copy (none, or not the right one, configured)
+ * @throws CopySlotsBusy when the destination already has its maximum of copies in progress (retried by the state machine)
  * @throws KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound (not shared / deleted),
  *   SnapshotIdentifierConflict, SnapshotCopyFailed
  */
@@ -118,7 +121,11 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
     region,
     kmsKeyId: vaultKeyAliasArn(parts.partition, region, v.vaultAccountId, v.vaultKmsKeyAlias),
   };
-  const { record, created } = await copySnapshotIdempotently({
+  // Docs/aws-behaviour.md §15a: a cross-Region copy of a DB snapshot whose option group has options
+  // needs an option group of the destination; pass the configured one for that Region.
+  const crossRegion = parts.region !== region;
+  const optionGroupName = crossRegion && s.kind === 'instance' ? input.optionGroups?.[region] : undefined;
+  const { record, created, copyStartedAt } = await copySnapshotIdempotently({
     rds,
     kind: s.kind,
     sourceIdentifier: s.arn,
@@ -127,7 +134,17 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
     kmsKeyId: destination.kmsKeyId,
     tags: managedTags({ database: input.database.identifier, sourceSnapshotArn: s.arn, runId: input.runId }),
     destination: { accountId: destination.accountId, region: destination.region },
+    requestedAt: now,
     kmsError: (err) => crossAccountKmsError(err, input, destination),
+    ...(optionGroupName !== undefined && { optionGroupName }),
+    optionGroupError: (err, options) =>
+      new OptionGroupRequired(
+        `The cross-Region copy of ${s.arn} into account ${destination.accountId} Region ${region} needs an option group there (RDS: ${err.message}). ${optionGroupName !== undefined ? `The configured option group ${optionGroupName} does not hold those options. ` : ''}` +
+          `Create an option group in account ${destination.accountId} Region ${region} for engine ${s.engine ?? '(the engine of the database)'}` +
+          `${s.optionGroupName ? ` with the options of the source option group ${s.optionGroupName}` : ''} (${options.join(', ') || 'the options listed above'}), ` +
+          `then set its name for Region ${region} in databases[].optionGroups of ${input.database.identifier} in the stack configuration and redeploy.`,
+        { cause: err },
+      ),
   });
-  return { snapshot: toSnapshotRef(record), created, startedAt: now.toISOString() };
+  return { snapshot: toSnapshotRef(record), created, startedAt: now.toISOString(), copyStartedAt };
 }

@@ -17,7 +17,7 @@
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
 import type { PlanRunEvent, PlanRunOutput } from '../shared/contracts.js';
-import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv } from '../shared/env.js';
+import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema } from '../shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
 import { databaseKindSchema, runIdSchema } from '../shared/schemas.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
@@ -26,12 +26,20 @@ export type { HandlerDeps } from '../shared/handler.js';
 
 /** One `DATABASES` item; `export` absent = false (never export by accident). */
 const configuredDatabaseSchema = z.pipe(
-  z.object({ identifier: dbIdentifierSchema, kind: databaseKindSchema, export: z.optional(z.boolean()) }),
-  z.transform((d: { identifier: string; kind: 'instance' | 'cluster'; export?: boolean | undefined }): ConfiguredDatabase => ({
-    identifier: d.identifier,
-    kind: d.kind,
-    export: d.export ?? false,
-  })),
+  z.object({
+    identifier: dbIdentifierSchema,
+    kind: databaseKindSchema,
+    export: z.optional(z.boolean()),
+    optionGroups: z.optional(z.record(regionSchema, z.string().check(z.minLength(1), z.maxLength(255)))),
+  }),
+  z.transform(
+    (d: { identifier: string; kind: 'instance' | 'cluster'; export?: boolean | undefined; optionGroups?: Record<string, string> | undefined }): ConfiguredDatabase => ({
+      identifier: d.identifier,
+      kind: d.kind,
+      export: d.export ?? false,
+      ...(d.optionGroups !== undefined && { optionGroups: d.optionGroups }),
+    }),
+  ),
 );
 
 /**
@@ -52,6 +60,7 @@ const envShape = z.object({
   ),
   DISCOVERY_TAGS: z.optional(jsonEnv(discoveryTagsSchema)),
   DISCOVERY_EXPORT: booleanFlagEnv,
+  CHECK_SHAREABLE: booleanFlagEnv,
 });
 
 /** Environment of plan-run; DATABASES may be empty only with DISCOVERY_TAGS. */
@@ -94,6 +103,7 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
           configured: config.DATABASES,
           ...(config.DISCOVERY_TAGS !== undefined && { discoveryTags: config.DISCOVERY_TAGS }),
           discoveryExport: config.DISCOVERY_EXPORT,
+          checkShareable: config.CHECK_SHAREABLE,
           accountId: config.ACCOUNT_ID,
           region: config.AWS_REGION,
         },

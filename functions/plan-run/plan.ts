@@ -9,12 +9,15 @@
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrigger } from '../shared/contracts.js';
-import { InvalidInput, SnapshotNotFound, UnknownDatabase } from '../shared/errors.js';
+import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../shared/errors.js';
 import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../shared/snapshots.js';
 import { discoverDatabases } from './discover.js';
+import { lockedOptionsOf } from './option-groups.js';
 
 /** A configured database: DatabaseRef plus whether its copy is exported to S3. */
 export interface ConfiguredDatabase extends DatabaseRef {
+  /** DB instances: Region -> option group name of the vault account (docs/aws-behaviour.md §15a). */
+  readonly optionGroups?: Readonly<Record<string, string>>;
   /** Export the run's manual copy to S3. */
   readonly export: boolean;
 }
@@ -27,6 +30,11 @@ export interface PlanContext {
   readonly discoveryTags?: Readonly<Record<string, string>>;
   /** `DISCOVERY_EXPORT`: `export` of every discovered database. */
   readonly discoveryExport: boolean;
+  /**
+   * `CHECK_SHAREABLE` (cross-account mode): a DB instance whose option group has permanent or
+   * persistent options (TDE) is planned with `blocked` = SnapshotNotShareable. @default false
+   */
+  readonly checkShareable?: boolean;
   /** This account and Region; a `sourceSnapshotArn` must be in them. */
   readonly accountId: string;
   readonly region: string;
@@ -48,7 +56,12 @@ interface KnownDatabases {
 }
 
 async function knownDatabases(ctx: PlanContext, deps: PlanDeps): Promise<KnownDatabases> {
-  const list: ConfiguredDatabase[] = ctx.configured.map((d) => ({ identifier: d.identifier, kind: d.kind, export: d.export }));
+  const list: ConfiguredDatabase[] = ctx.configured.map((d) => ({
+    identifier: d.identifier,
+    kind: d.kind,
+    export: d.export,
+    ...(d.optionGroups !== undefined && { optionGroups: d.optionGroups }),
+  }));
   const discovered = new Set<string>();
   if (ctx.discoveryTags === undefined) return { list, discovered };
   const byId = new Map(list.map((d) => [d.identifier.toLowerCase(), d]));
@@ -93,7 +106,36 @@ const planned = (d: ConfiguredDatabase, runId: string, sourceSnapshotArn?: strin
   runId,
   export: d.export,
   ...(sourceSnapshotArn !== undefined && { sourceSnapshotArn }),
+  optionGroups: d.optionGroups ?? {},
+  blocked: null,
 });
+
+/**
+ * Cross-account mode: marks DB instances whose snapshots can never be shared (option group with
+ * permanent or persistent options, e.g. Oracle or SQL Server TDE, docs/aws-behaviour.md §15a) as
+ * `blocked` with SnapshotNotShareable, so they fail at once with a clear message instead of daily at share.
+ */
+async function checkShareable(list: PlannedDatabase[], ctx: PlanContext, deps: PlanDeps): Promise<PlannedDatabase[]> {
+  if (ctx.checkShareable !== true) return list;
+  const instances = list.filter((p) => p.database.kind === 'instance').map((p) => p.database.identifier);
+  const lockedById = await lockedOptionsOf(deps.rds, instances);
+  const out: PlannedDatabase[] = [];
+  for (const p of list) {
+    const locked = p.database.kind === 'instance' ? lockedById.get(p.database.identifier.toLowerCase()) : undefined;
+    if (!locked) {
+      out.push(p);
+      continue;
+    }
+    const err = new SnapshotNotShareable(
+      `DB instance ${p.database.identifier} in account ${ctx.accountId} Region ${ctx.region} uses option group ${locked.optionGroupName} with permanent or ` +
+        `persistent options [${locked.options.join(', ')}] (e.g. TDE). RDS cannot share snapshots with such options with another account ` +
+        '(docs/aws-behaviour.md §15a), so this database cannot be copied to the vault account. Remove it from the configuration (or its discovery tags), ' +
+        'or back it up with same-account mode or a native database backup (e.g. RMAN / SQL Server native backup to S3).',
+    );
+    out.push({ ...p, blocked: { error: err.name, cause: JSON.stringify({ errorType: err.name, errorMessage: err.message }) } });
+  }
+  return out;
+}
 
 function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[], known: KnownDatabases, skipped: PlanRunOutput['skipped'] = []): PlanRunOutput {
   return {
@@ -130,6 +172,11 @@ function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[]
  * @throws SnapshotNotFound (manual/schedule trigger) when the `sourceSnapshotArn` snapshot does not exist.
  */
 export async function planRun(input: PlanRunInput, ctx: PlanContext, deps: PlanDeps): Promise<PlanRunOutput> {
+  const plan = await planDatabases(input, ctx, deps);
+  return { ...plan, databases: await checkShareable([...plan.databases], ctx, deps) };
+}
+
+async function planDatabases(input: PlanRunInput, ctx: PlanContext, deps: PlanDeps): Promise<PlanRunOutput> {
   const trigger: RunTrigger = input.trigger ?? 'manual';
   const runId = input.runId;
   if (input.databases !== undefined && input.databases.length === 0) {

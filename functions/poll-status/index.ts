@@ -37,6 +37,7 @@ export const envSchema = envShape.check(bothOrNeither<Env>('VAULT_ROLE_ARN', 'VA
 export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
   snapshot: snapshotRefSchema,
   attempt: z.number().check(z.int(), z.gte(0)),
+  copyStartedAt: z.iso.datetime(),
 });
 
 /** Builds the poll-status handler; see {@link pollStatus}. */

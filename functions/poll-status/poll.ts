@@ -5,7 +5,7 @@
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { PollStatusInput, PollStatusOutput } from '../shared/contracts.js';
-import { SnapshotCopyFailed, SnapshotNotFound } from '../shared/errors.js';
+import { InvalidInput, SnapshotCopyFailed, SnapshotNotFound } from '../shared/errors.js';
 import { describeSnapshot, snapshotNoun, toSnapshotRef } from '../shared/snapshots.js';
 
 /** Shortest wait between polls, seconds. */
@@ -48,7 +48,9 @@ export function nextPollSeconds(t: PollTiming): number {
 /**
  * Describes the snapshot with `rds` (a client in the snapshot's account and Region) and reports progress.
  *
- * @param now poll time; `elapsedSeconds` = now - SnapshotCreateTime (>= 0, 0 when unknown), whole seconds.
+ * @param now poll time; `elapsedSeconds` = now - `input.copyStartedAt` (>= 0), whole seconds. Never
+ *   SnapshotCreateTime: RDS leaves it out until the copy is available (docs/aws-behaviour.md §13).
+ * @throws InvalidInput when `copyStartedAt` is not an ISO-8601 time.
  * @throws SnapshotNotFound when the snapshot vanished (deleted while copying?).
  * @throws SnapshotCopyFailed when its status is `failed`.
  */
@@ -56,6 +58,8 @@ export async function pollStatus(rds: RDSClient, input: PollStatusInput, now: Da
   const { snapshot } = input;
   const noun = snapshotNoun(snapshot.kind);
   const where = `account ${snapshot.accountId} Region ${snapshot.region}`;
+  const startedMs = Date.parse(input.copyStartedAt);
+  if (!Number.isFinite(startedMs)) throw new InvalidInput(`copyStartedAt: not an ISO-8601 time: ${input.copyStartedAt}`);
   const record = await describeSnapshot(rds, snapshot.kind, snapshot.identifier);
   if (!record) {
     throw new SnapshotNotFound(
@@ -71,8 +75,7 @@ export async function pollStatus(rds: RDSClient, input: PollStatusInput, now: Da
   }
   const ready = record.status === 'available';
   const percentProgress = Math.max(0, Math.min(100, record.percentProgress ?? (ready ? 100 : 0)));
-  const createdMs = record.createTime?.getTime();
-  const elapsedSeconds = createdMs !== undefined && Number.isFinite(createdMs) ? Math.max(0, Math.floor((now.getTime() - createdMs) / 1000)) : 0;
+  const elapsedSeconds = Math.max(0, Math.floor((now.getTime() - startedMs) / 1000));
   return {
     status: record.status,
     percentProgress,

@@ -42,6 +42,10 @@ export interface SnapshotRef {
   readonly createTime?: string;
   /** AllocatedStorage in GiB, when RDS reports it. */
   readonly allocatedStorageGiB?: number;
+  /** Engine (e.g. `oracle-ee`), when RDS reports it. */
+  readonly engine?: string;
+  /** DB snapshots: the option group the snapshot carries (OptionGroupName), when RDS reports it. */
+  readonly optionGroupName?: string;
 }
 
 /** Tag keys written on every copy this tool makes. Retention only ever touches `MANAGED`-tagged snapshots. */
@@ -54,6 +58,12 @@ export const TAGS = {
   SOURCE_SNAPSHOT: 'rds-snapshot-vault:source-snapshot',
   /** Run identifier (BackupRun execution name) that made it. */
   RUN: 'rds-snapshot-vault:run',
+  /**
+   * When the copy was requested, ISO-8601 UTC: a later run that finds the copy still in progress
+   * measures elapsed time from it (RDS gives no SnapshotCreateTime until the copy is available,
+   * docs/aws-behaviour.md §13).
+   */
+  COPY_REQUESTED_AT: 'rds-snapshot-vault:copy-requested-at',
 } as const;
 
 // ---------------------------------------------------------------- plan-run
@@ -88,6 +98,17 @@ export interface PlannedDatabase {
   /** Export the run's manual copy to S3 (Parquet) for this database. Always present. */
   readonly export: boolean;
   readonly sourceSnapshotArn?: string;
+  /**
+   * Region -> option group name in the vault account of that Region, passed as OptionGroupName on
+   * cross-Region copies (docs/aws-behaviour.md §15a). Always present (`{}` when none configured).
+   */
+  readonly optionGroups: Readonly<Record<string, string>>;
+  /**
+   * Why this database cannot be backed up, found at plan time (e.g. `SnapshotNotShareable`: its
+   * option group has permanent or persistent options, docs/aws-behaviour.md §15a); DatabaseBackup
+   * fails at once with this error and cause (`{"errorType","errorMessage"}` JSON). Always present (null = fine).
+   */
+  readonly blocked: { readonly error: string; readonly cause: string } | null;
 }
 export interface PlanRunOutput {
   readonly runId: string;
@@ -118,6 +139,11 @@ export interface CreateCopyOutput {
   readonly created: boolean;
   /** When the handler ran, ISO-8601 UTC. */
   readonly startedAt: string;
+  /**
+   * When RDS was asked for this copy, ISO-8601 UTC: `startedAt` for a new copy; for an existing
+   * copy the time in its `copy-requested-at` tag (else `startedAt`). Polling measures elapsed time from it.
+   */
+  readonly copyStartedAt: string;
 }
 
 // ---------------------------------------------------------------- poll-status
@@ -126,6 +152,12 @@ export interface PollStatusInput {
   readonly snapshot: SnapshotRef;
   /** Polls made so far for this snapshot (0 on the first poll). */
   readonly attempt: number;
+  /**
+   * When RDS was asked for this copy (the copy step's `copyStartedAt`), ISO-8601 UTC. Elapsed time
+   * is measured from it: RDS gives no SnapshotCreateTime until a copy is available
+   * (docs/aws-behaviour.md §13).
+   */
+  readonly copyStartedAt: string;
 }
 export interface PollStatusOutput {
   readonly status: SnapshotStatus;
@@ -137,7 +169,7 @@ export interface PollStatusOutput {
   readonly waitSeconds: number;
   /** attempt + 1. */
   readonly attempt: number;
-  /** Seconds since the copy started (SnapshotCreateTime, else 0). */
+  /** Seconds since the copy step started (`copyStartedAt`), whole seconds, >= 0. */
   readonly elapsedSeconds: number;
   /** When the poll ran, ISO-8601 UTC. */
   readonly checkedAt: string;
@@ -169,12 +201,16 @@ export interface CrossAccountCopyInput {
   readonly snapshot: SnapshotRef;
   /** Region of the vault account to copy into (the client's Region, docs/aws-behaviour.md §8). @default VAULT_REGION */
   readonly destinationRegion?: string;
+  /** Region -> option group name of the vault account (the database's `optionGroups`); used for cross-Region copies. @default {} */
+  readonly optionGroups?: Readonly<Record<string, string>>;
 }
 export interface CrossAccountCopyOutput {
   /** The copy in the vault account, encrypted with the vault KMS key. */
   readonly snapshot: SnapshotRef;
   readonly created: boolean;
   readonly startedAt: string;
+  /** When RDS was asked for this copy, ISO-8601 UTC (see CreateCopyOutput.copyStartedAt). */
+  readonly copyStartedAt: string;
 }
 
 // ---------------------------------------------------------------- export-to-s3 / poll-export

@@ -187,6 +187,32 @@ export class SnapshotQuotaExceeded extends Error {
   }
 }
 
+/**
+ * CopyDBSnapshot / CopyDBClusterSnapshot was refused because the destination account and Region
+ * already has its maximum of copies in progress (SnapshotQuotaExceeded with a copy message: 20 DB
+ * snapshot / 5 DB cluster snapshot copies, docs/aws-behaviour.md §11). Transient by nature: the
+ * state machine retries it by name with long backoff, like {@link ExportTaskLimitReached}.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html
+ */
+export class CopySlotsBusy extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CopySlotsBusy';
+  }
+}
+
+/**
+ * cross-account-copy: a cross-Region copy of a DB snapshot whose option group has options needs an
+ * option group of the destination account and Region (docs/aws-behaviour.md §15a), and none is
+ * configured for that Region. The message says what to create and which config field to set.
+ */
+export class OptionGroupRequired extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OptionGroupRequired';
+  }
+}
+
 /** STS AssumeRole into the vault role was denied (trust policy or external ID). */
 export class VaultRoleNotAssumable extends Error {
   constructor(message: string, options?: ErrorOptions) {

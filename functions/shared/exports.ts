@@ -6,9 +6,9 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeExportTasks.html ,
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html
  */
-import { createHash } from 'node:crypto';
 import { DescribeExportTasksCommand, paginateDescribeExportTasks, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
 import { isAwsError } from './errors.js';
+import { fitIdentifier } from './identifiers.js';
 
 /**
  * Longest export task identifier RDS accepts. The API reference states no length, but RDS rejects
@@ -18,9 +18,6 @@ import { isAwsError } from './errors.js';
  * trailing hyphen).
  */
 export const MAX_EXPORT_TASK_IDENTIFIER_LENGTH = 60;
-
-/** Length of the hash suffix of a shortened identifier (hex characters of SHA-256). */
-const HASH_CHARS = 8;
 
 /**
  * The export task identifier for a snapshot: the snapshot identifier itself (lower-cased, with
@@ -43,10 +40,7 @@ export function exportTaskIdentifier(snapshotIdentifier: string): string {
     .replace(/-+$/, '');
   if (id === '') throw new RangeError(`exportTaskIdentifier: snapshot identifier "${snapshotIdentifier}" has no letters or digits`);
   if (!/^[a-z]/.test(id)) id = `x-${id}`;
-  if (id.length <= MAX_EXPORT_TASK_IDENTIFIER_LENGTH) return id;
-  const hash = createHash('sha256').update(id).digest('hex').slice(0, HASH_CHARS);
-  const head = id.slice(0, MAX_EXPORT_TASK_IDENTIFIER_LENGTH - HASH_CHARS - 1).replace(/-+$/, '');
-  return `${head}-${hash}`;
+  return fitIdentifier(id, MAX_EXPORT_TASK_IDENTIFIER_LENGTH);
 }
 
 /** `yyyy-mm-dd` (UTC) of an ISO-8601 time. @throws RangeError when `iso` is not a valid time. */

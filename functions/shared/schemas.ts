@@ -37,6 +37,8 @@ export const snapshotRefSchema: z.ZodMiniType<SnapshotRef> = z.object({
   kmsKeyId: z.optional(z.string()),
   createTime: z.optional(z.string()),
   allocatedStorageGiB: z.optional(z.number()),
+  engine: z.optional(z.string()),
+  optionGroupName: z.optional(z.string()),
 });
 
 /** Step Functions run identifier (execution name: 1-80 characters). */

@@ -27,7 +27,9 @@ import {
 } from '@aws-sdk/client-rds';
 import { parse as parseArn, validate as validateArn } from '@aws-sdk/util-arn-parser';
 import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from './contracts.js';
+import { fitIdentifier, sanitizeTagValue } from './identifiers.js';
 import {
+  CopySlotsBusy,
   isAwsError,
   SnapshotCopyFailed,
   SnapshotIdentifierConflict,
@@ -55,6 +57,9 @@ export interface SnapshotRecord {
   readonly percentProgress?: number;
   /** TagList from the describe output; undefined when RDS did not include it. */
   readonly tags?: readonly Tag[];
+  readonly engine?: string;
+  /** DB snapshots: OptionGroupName. */
+  readonly optionGroupName?: string;
 }
 
 /** `DB snapshot` or `DB cluster snapshot`, for messages. */
@@ -76,6 +81,7 @@ function commonFields(s: DBSnapshot | DBClusterSnapshot, encrypted: boolean): Pa
     ...(s.AllocatedStorage !== undefined && { allocatedStorage: s.AllocatedStorage }),
     ...(s.PercentProgress !== undefined && { percentProgress: s.PercentProgress }),
     ...(s.TagList !== undefined && { tags: s.TagList }),
+    ...(s.Engine !== undefined && { engine: s.Engine }),
   };
 }
 
@@ -89,6 +95,7 @@ function fromDbSnapshot(s: DBSnapshot): SnapshotRecord {
     status: s.Status ?? 'unknown',
     encrypted,
     ...(s.DBInstanceIdentifier !== undefined && { dbIdentifier: s.DBInstanceIdentifier }),
+    ...(s.OptionGroupName !== undefined && { optionGroupName: s.OptionGroupName }),
     ...commonFields(s, encrypted),
   };
 }
@@ -155,6 +162,8 @@ export function toSnapshotRef(r: SnapshotRecord): SnapshotRef {
     ...(r.kmsKeyId !== undefined && { kmsKeyId: r.kmsKeyId }),
     ...(r.createTime !== undefined && !Number.isNaN(r.createTime.getTime()) && { createTime: r.createTime.toISOString() }),
     ...(r.allocatedStorage !== undefined && { allocatedStorageGiB: r.allocatedStorage }),
+    ...(r.engine !== undefined && { engine: r.engine }),
+    ...(r.optionGroupName !== undefined && { optionGroupName: r.optionGroupName }),
   };
 }
 
@@ -168,19 +177,27 @@ export function isSnapshotAlreadyExists(err: unknown, kind: DatabaseKind): boole
   return kind === 'cluster' ? isAwsError(err, 'DBClusterSnapshotAlreadyExistsFault') : isAwsError(err, 'DBSnapshotAlreadyExists');
 }
 
+/** Whether an identifier (or snapshot ARN) names an automated snapshot (`rds:<db>-<yyyy-mm-dd-hh-mm>`, docs/aws-behaviour.md §10). */
+export function isAutomatedSnapshotIdentifier(identifierOrArn: string): boolean {
+  return (parseSnapshotArn(identifierOrArn)?.identifier ?? identifierOrArn).startsWith('rds:');
+}
+
 /**
  * Describes one snapshot by identifier (or, for a shared snapshot, ARN) with the given client
- * (its credentials and Region decide where to look).
+ * (its credentials and Region decide where to look). An automated snapshot (`rds:...`) is described
+ * with `SnapshotType: 'automated'`, without which RDS does not find it (docs/aws-behaviour.md §15,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html).
  * @returns undefined when RDS reports DBSnapshotNotFound / DBClusterSnapshotNotFoundFault.
  */
 export async function describeSnapshot(rds: RDSClient, kind: DatabaseKind, identifier: string): Promise<SnapshotRecord | undefined> {
+  const type = isAutomatedSnapshotIdentifier(identifier) ? { SnapshotType: 'automated' } : {};
   try {
     if (kind === 'cluster') {
-      const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }));
+      const out = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier, ...type }));
       const s = out.DBClusterSnapshots?.[0];
       return s ? fromDbClusterSnapshot(s) : undefined;
     }
-    const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+    const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier, ...type }));
     const s = out.DBSnapshots?.[0];
     return s ? fromDbSnapshot(s) : undefined;
   } catch (err) {
@@ -254,13 +271,17 @@ export function isManaged(tags: readonly Tag[]): boolean {
   return tagValue(tags, TAGS.MANAGED) === 'true';
 }
 
-/** The tags every copy made by rds-snapshot-vault carries (see {@link TAGS}). */
+/**
+ * The tags every copy made by rds-snapshot-vault carries (see {@link TAGS}); every value passes
+ * through {@link sanitizeTagValue}, so a run name with characters RDS refuses in tags
+ * (docs/aws-behaviour.md §15b) cannot break a copy.
+ */
 export function managedTags(p: { database: string; sourceSnapshotArn: string; runId: string }): Tag[] {
   return [
     { Key: TAGS.MANAGED, Value: 'true' },
-    { Key: TAGS.DATABASE, Value: p.database },
-    { Key: TAGS.SOURCE_SNAPSHOT, Value: p.sourceSnapshotArn },
-    { Key: TAGS.RUN, Value: p.runId },
+    { Key: TAGS.DATABASE, Value: sanitizeTagValue(p.database) },
+    { Key: TAGS.SOURCE_SNAPSHOT, Value: sanitizeTagValue(p.sourceSnapshotArn) },
+    { Key: TAGS.RUN, Value: sanitizeTagValue(p.runId) },
   ];
 }
 
@@ -271,21 +292,28 @@ export function managedTags(p: { database: string; sourceSnapshotArn: string; ru
  */
 export const COPY_IDENTIFIER_PREFIX = 'rsv-';
 
-/** Longest database part of a copy identifier: 255 - `rsv-` - `-` - 12 digits. */
-const MAX_DB_PART = 255 - 4 - 1 - 12;
+/** Longest identifier of a DB snapshot (255) and of a DB cluster snapshot (63), docs/aws-behaviour.md §10. */
+export const MAX_SNAPSHOT_IDENTIFIER_LENGTH: Readonly<Record<DatabaseKind, number>> = { instance: 255, cluster: 63 };
 
 /**
  * Deterministic identifier of the manual copy of a snapshot:
  * `rsv-<db identifier>-<yyyymmddhhmm of the source SnapshotCreateTime, UTC>`, lower-case.
  *
- * The result always satisfies RDS's snapshot identifier rules (1-255 letters, digits and hyphens,
- * starts with a letter, no `--`, no trailing hyphen): characters other than letters, digits and
- * hyphens become hyphens, hyphen runs collapse, and the database part is cut to fit 255.
- * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html
+ * The result always satisfies RDS's snapshot identifier rules for `kind` (docs/aws-behaviour.md
+ * §10: letters, digits and hyphens, starts with a letter, no `--`, no trailing hyphen; at most 255
+ * characters for a DB snapshot, 63 for a DB cluster snapshot): characters other than letters,
+ * digits and hyphens become hyphens and hyphen runs collapse. When the name would be too long (a DB
+ * cluster identifier of 47-63 characters), the database part is cut and an 8-hex hash of the full
+ * name is added, `rsv-<db cut>-<hash>-<yyyymmddhhmm>` ({@link fitIdentifier}), so two long
+ * identifiers never collide and a re-run finds the same copy. It always starts with `rsv-`
+ * ({@link COPY_IDENTIFIER_PREFIX}) and ends with the time stamp.
+ * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
  *
+ * @param kind `instance` (max 255) or `cluster` (max 63); default `instance`.
  * @throws RangeError when `sourceCreateTime` is invalid or outside years 0-9999.
  */
-export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date): string {
+export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date, kind: DatabaseKind = 'instance'): string {
   const t = sourceCreateTime.getTime();
   const year = sourceCreateTime.getUTCFullYear();
   if (!Number.isFinite(t) || year < 0 || year > 9999) throw new RangeError(`copyIdentifier: invalid source SnapshotCreateTime ${String(sourceCreateTime)}`);
@@ -301,9 +329,8 @@ export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date): st
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-{2,}/g, '-')
     .replace(/^-+/, '')
-    .slice(0, MAX_DB_PART)
     .replace(/-+$/, '');
-  return db === '' ? `rsv-${stamp}` : `rsv-${db}-${stamp}`;
+  return db === '' ? `rsv-${stamp}` : fitIdentifier(`rsv-${db}`, MAX_SNAPSHOT_IDENTIFIER_LENGTH[kind], `-${stamp}`);
 }
 
 /** Where a copy is made, for messages. */
@@ -335,6 +362,15 @@ export interface IdempotentCopyParams {
   readonly destination: Location;
   /** Maps KMSKeyNotAccessibleFault to a KmsKeyNotAccessible with a specific message. */
   readonly kmsError: (err: Error) => Error;
+  /** Now (the handler's start): recorded on a new copy in the `copy-requested-at` tag. */
+  readonly requestedAt: Date;
+  /** DB snapshots: OptionGroupName of the destination (cross-Region copies, docs/aws-behaviour.md §15a). */
+  readonly optionGroupName?: string;
+  /**
+   * Maps RDS's InvalidParameterValue "The snapshot requires a target option group with the following
+   * options: [...]" to a named error (`options` = the option names RDS listed). @default rethrow as is
+   */
+  readonly optionGroupError?: (err: Error, options: readonly string[]) => Error;
 }
 
 /**
@@ -342,7 +378,7 @@ export interface IdempotentCopyParams {
  * @throws SnapshotIdentifierConflict when it lacks the managed tag or copies another source.
  * @throws SnapshotCopyFailed when it is a managed copy in status `failed`.
  */
-async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord): Promise<SnapshotRecord> {
+async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord): Promise<{ record: SnapshotRecord; created: false; copyStartedAt: string }> {
   const tags = await snapshotTags(p.rds, existing);
   const where = `account ${p.destination.accountId} Region ${p.destination.region}`;
   const noun = snapshotNoun(p.kind);
@@ -365,7 +401,10 @@ async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord):
         'delete the failed copy, then re-run.',
     );
   }
-  return existing;
+  const recorded = tagValue(tags, TAGS.COPY_REQUESTED_AT);
+  const recordedMs = recorded !== undefined ? Date.parse(recorded) : Number.NaN;
+  const copyStartedAt = Number.isFinite(recordedMs) && recordedMs <= p.requestedAt.getTime() ? new Date(recordedMs).toISOString() : p.requestedAt.toISOString();
+  return { record: existing, created: false, copyStartedAt };
 }
 
 /**
@@ -382,9 +421,11 @@ async function adoptExisting(p: IdempotentCopyParams, existing: SnapshotRecord):
  * @throws SnapshotQuotaExceeded on SnapshotQuotaExceeded
  * @throws SnapshotNotFound when RDS cannot see the source (deleted, or not shared with the destination account)
  */
-export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise<{ record: SnapshotRecord; created: boolean }> {
+export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise<{ record: SnapshotRecord; created: boolean; copyStartedAt: string }> {
   const existing = await describeSnapshot(p.rds, p.kind, p.targetIdentifier);
-  if (existing) return { record: await adoptExisting(p, existing), created: false };
+  if (existing) return adoptExisting(p, existing);
+  const copyStartedAt = p.requestedAt.toISOString();
+  const tags = [...p.tags, { Key: TAGS.COPY_REQUESTED_AT, Value: copyStartedAt }];
   try {
     if (p.kind === 'cluster') {
       const out = await p.rds.send(
@@ -392,29 +433,43 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
           SourceDBClusterSnapshotIdentifier: p.sourceIdentifier,
           TargetDBClusterSnapshotIdentifier: p.targetIdentifier,
           KmsKeyId: p.kmsKeyId,
-          Tags: p.tags,
+          Tags: tags,
         }),
       );
       if (!out.DBClusterSnapshot) throw new Error('CopyDBClusterSnapshot returned no DBClusterSnapshot');
-      return { record: fromDbClusterSnapshot(out.DBClusterSnapshot), created: true };
+      return { record: fromDbClusterSnapshot(out.DBClusterSnapshot), created: true, copyStartedAt };
     }
     const out = await p.rds.send(
       new CopyDBSnapshotCommand({
         SourceDBSnapshotIdentifier: p.sourceIdentifier,
         TargetDBSnapshotIdentifier: p.targetIdentifier,
         KmsKeyId: p.kmsKeyId,
-        Tags: p.tags,
+        Tags: tags,
+        ...(p.optionGroupName !== undefined && { OptionGroupName: p.optionGroupName }),
       }),
     );
     if (!out.DBSnapshot) throw new Error('CopyDBSnapshot returned no DBSnapshot');
-    return { record: fromDbSnapshot(out.DBSnapshot), created: true };
+    return { record: fromDbSnapshot(out.DBSnapshot), created: true, copyStartedAt };
   } catch (err) {
     if (isSnapshotAlreadyExists(err, p.kind)) {
       const raced = await describeSnapshot(p.rds, p.kind, p.targetIdentifier);
-      if (raced) return { record: await adoptExisting(p, raced), created: false };
+      if (raced) return adoptExisting(p, raced);
       throw err;
     }
     if (isAwsError(err, 'KMSKeyNotAccessibleFault')) throw p.kmsError(err);
+    const og = isAwsError(err, 'InvalidParameterValue') ? /requires a target option group with the following options: \[([^\]]*)\]/.exec(err.message) : null;
+    if (og && p.optionGroupError) throw p.optionGroupError(err as Error, (og[1] ?? '').split(',').map((o) => o.trim()).filter((o) => o !== ''));
+    if (isAwsError(err, 'SnapshotQuotaExceeded') && isCopyLimitMessage(err.message)) {
+      const limit = p.kind === 'cluster' ? 5 : 20;
+      throw new CopySlotsBusy(
+        `RDS refused to start the ${snapshotNoun(p.kind)} copy ${p.targetIdentifier} in account ${p.destination.accountId} Region ${p.destination.region}: ` +
+          `the destination already has its maximum of ${snapshotNoun(p.kind)} copies in progress (RDS: ${err.message}; default ${limit} per account and Region, ` +
+          'docs/aws-behaviour.md §11). The state machine retries this for hours as copies finish. If it persists, fewer copies must run at once into that ' +
+          'account and Region: lower concurrency.maxDatabasesInParallel, spread the schedule or the DR Regions, or ask AWS Support whether the copy limit ' +
+          'can be raised. This is not the manual snapshot quota.',
+        { cause: err },
+      );
+    }
     if (isAwsError(err, 'SnapshotQuotaExceeded')) {
       throw new SnapshotQuotaExceeded(
         `The manual ${snapshotNoun(p.kind)} quota of account ${p.destination.accountId} in Region ${p.destination.region} is reached ` +
@@ -431,6 +486,15 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
     }
     throw err;
   }
+}
+
+/**
+ * Whether a SnapshotQuotaExceeded message is RDS's copies-in-progress limit ("Cannot copy more than
+ * 5 snapshots across regions", docs/aws-behaviour.md §11) rather than the manual snapshot quota
+ * (§12), which shares the error code.
+ */
+export function isCopyLimitMessage(message: string): boolean {
+  return /\bcop(y|ies)\b/i.test(message) && !/\bmanual\b/i.test(message);
 }
 
 /**

@@ -151,6 +151,23 @@ const Database = z.strictObject({
   }),
   /** Export the run's manual copy to S3 as Parquet (needs the top-level `export` block). Default false. */
   export: z.boolean({ error: 'must be true or false' }).default(false),
+  /**
+   * DB instances only: Region -> name of an option group in the vault account of that Region (the
+   * vault Region or a DR Region) for this database's engine, holding the options of the database's
+   * option group. A cross-Region copy of a DB snapshot whose option group has options (Oracle
+   * Timezone/OLS, ...) needs one (docs/aws-behaviour.md §15a); without it that copy fails with
+   * `OptionGroupRequired`, whose message names what to create. Example: `{ "us-west-2": "ledger-og" }`.
+   */
+  optionGroups: z
+    .record(
+      z.string({ error: 'must be an AWS Region code' }),
+      z
+        .string({ error: 'must be an option group name' })
+        .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}$/, { error: 'must be 1-255 letters, digits or hyphens, start with a letter, contain no "--" (RDS option group name rules)' })
+        .refine((v) => !v.endsWith('-'), { error: 'must not end with a hyphen' }),
+      { error: 'must be an object of Region -> option group name' },
+    )
+    .optional(),
 });
 
 /**
@@ -433,6 +450,25 @@ export const VaultConfigSchema = z
       });
 
       const databases = Array.isArray(cfg?.databases) ? cfg.databases : [];
+      // Option groups: DB instances only, and only for Regions that receive copies.
+      const copyRegions = new Set([vaultRegion, ...drRegions].filter((r): r is string => typeof r === 'string'));
+      databases.forEach((d, i) => {
+        const og = (d as { optionGroups?: unknown } | null)?.optionGroups;
+        if (og === undefined || og === null || typeof og !== 'object') return;
+        if ((d as { kind?: unknown }).kind === 'cluster') {
+          ctx.addIssue({ code: 'custom', path: ['databases', i, 'optionGroups'], message: 'is for DB instances only: DB cluster snapshots carry no option group' });
+          return;
+        }
+        for (const region of Object.keys(og)) {
+          if (!copyRegions.has(region)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['databases', i, 'optionGroups', region],
+              message: `must be keyed by the vault Region or a DR Region (${[...copyRegions].join(', ')}); "${region}" receives no copies`,
+            });
+          }
+        }
+      });
       const discovery = cfg?.discovery;
       const anyExport = databases.some((d) => d?.export === true) || discovery?.export === true;
       if (anyExport && cfg?.export === undefined) {

@@ -12,6 +12,7 @@ import { COPY_IDENTIFIER_PREFIX } from '../../functions/shared/snapshots';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { TAGS } from '../../functions/shared/contracts';
 import type { ExportStorage } from './export-storage';
+import { partitionOf } from '../config/schema';
 import { kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
 import type { NotificationTopic } from './notification-topic';
@@ -37,8 +38,13 @@ export type VaultAccess =
  * source account and Region.
  */
 export function grantPlanRun(fn: VaultFunction<'plan-run'>): void {
-  const arns = rdsArns(stackAccountRegion(fn));
+  const at = stackAccountRegion(fn);
+  const arns = rdsArns(at);
+  // Option groups of DB instances (plan-time check for permanent/persistent options, docs/aws-behaviour.md §15a).
+  const optionGroups = `arn:${partitionOf(at.region)}:rds:${at.region}:${at.accountId}:og:*`;
   const resources = [arns.instances, arns.clusters, arns.snapshots, arns.clusterSnapshots];
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'DescribeOptionGroups', actions: ['rds:DescribeOptionGroups'], resources: [optionGroups] }));
+  acknowledgeIam5(fn.role, { resources: [optionGroups], reason: 'Read-only: the option group of a DB instance is known only at run time.' });
   fn.role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'DescribeDatabasesAndSnapshots',
@@ -238,6 +244,10 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
       resources: [...vaultSnapshots, ...sourceSnapshots],
     }),
   );
+  // A cross-Region copy with OptionGroupName names an option group of the destination (docs/aws-behaviour.md §15a).
+  const vaultOptionGroups = access.vaultRegions.map((region) => `arn:${partitionOf(region)}:rds:${region}:${at.accountId}:og:*`);
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'CopyWithVaultOptionGroups', actions: ['rds:CopyDBSnapshot'], resources: vaultOptionGroups }));
+  acknowledgeIam5(fn.role, { resources: vaultOptionGroups, reason: 'The option group a cross-Region copy uses is configured per database; limited to this account in the vault and DR Regions.' });
   fn.role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'TagAndDescribeVaultCopies',

@@ -42,6 +42,11 @@ export interface PlannedDatabaseRef {
   readonly kind: 'instance' | 'cluster';
   /** Export this database's copy to S3. @default false */
   readonly export?: boolean;
+  /**
+   * DB instances: Region -> option group name in the vault account of that Region, passed as
+   * `OptionGroupName` on cross-Region copies (docs/aws-behaviour.md §15a). @default - none
+   */
+  readonly optionGroups?: Readonly<Record<string, string>>;
 }
 
 /** Props of {@link SourceFunctions}. */
@@ -122,7 +127,16 @@ export class SourceFunctions extends Construct {
     this.planRun = new VaultFunction(this, 'PlanRun', {
       name: 'plan-run',
       environment: {
-        DATABASES: JSON.stringify(props.databases.map(({ identifier, kind, export: exp }) => ({ identifier, kind, export: exp ?? false }))),
+        DATABASES: JSON.stringify(
+          props.databases.map(({ identifier, kind, export: exp, optionGroups }) => ({
+            identifier,
+            kind,
+            export: exp ?? false,
+            ...(optionGroups !== undefined && Object.keys(optionGroups).length > 0 && { optionGroups }),
+          })),
+        ),
+        // Cross-account mode shares every copy: plan-run refuses databases whose snapshots cannot be shared.
+        CHECK_SHAREABLE: crossAccount ? ('true' as const) : ('false' as const),
         ...(props.discovery
           ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
           : {}),

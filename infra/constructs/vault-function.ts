@@ -41,8 +41,11 @@ export interface FunctionEnvironments {
    * `DATABASES`: JSON array of `{ identifier, kind, export }`, the configured databases.
    * `DISCOVERY_TAGS`: JSON object tag key -> value (absent = no tag discovery).
    * `DISCOVERY_EXPORT`: `'true'` | `'false'`, whether discovered databases are exported (only with DISCOVERY_TAGS).
+   * `CHECK_SHAREABLE`: `'true'` in cross-account mode: DB instances whose option group has permanent or
+   * persistent options (TDE) are failed at plan time with SnapshotNotShareable (docs/aws-behaviour.md §15a).
+   * `DATABASES` items may carry `optionGroups` (Region -> option group name).
    */
-  readonly 'plan-run': { readonly DATABASES: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false' };
+  readonly 'plan-run': { readonly DATABASES: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
   /** `SOURCE_KMS_KEY_ARN`: ARN of the source stack's customer-managed KMS key used for the manual copy. */
   readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string };
   /** `VAULT_ACCOUNT_ID` (the source account in same-account mode) and, cross-account, the vault role it assumes. */

@@ -1,5 +1,8 @@
 /**
  * Timing model of RDS snapshot copies: how long a copy takes, and when a queued copy starts.
+ * The sandbox queues only copies of the same source DB into the same destination (one after
+ * another, `scheduleCopies` with limit 1); the per-destination limit of copies in progress is a
+ * rejection at request time (rds.ts, docs/aws-behaviour.md §11), not a queue.
  *
  * Nothing runs on timers: every status is computed from the virtual clock when asked.
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html
@@ -48,7 +51,8 @@ export interface QueuedCopy {
 }
 
 /**
- * First-in-first-out slot assignment: at most `limit` copies are in progress at once; a copy starts
+ * First-in-first-out slot assignment (the sandbox uses `limit` 1 per source DB and destination):
+ * at most `limit` copies are in progress at once; a copy starts
  * at the later of its request time and the moment a slot frees. A copy terminated before it started
  * never occupies a slot. Pure function of its inputs, so results never change retroactively.
  * @returns seq -> start time (epoch ms); absent when the copy never starts

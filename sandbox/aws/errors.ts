@@ -5,7 +5,10 @@
  * `$fault`, `$metadata.httpStatusCode` and, for throttling, `$retryable: { throttling: true }`.
  *
  * Names were checked against the SDK's own deserializer (a client fed a real AWS error body):
- * RDS wire code `DBSnapshotAlreadyExists` surfaces as `DBSnapshotAlreadyExistsFault`, SNS `NotFound`
+ * RDS wire code `DBSnapshotAlreadyExists` surfaces as `DBSnapshotAlreadyExistsFault` (and
+ * `SnapshotQuotaExceeded`, both the manual snapshot quota and the copies-in-progress limit, as
+ * `SnapshotQuotaExceededFault`: @aws-sdk/client-rds registers that class for the query error code
+ * `SnapshotQuotaExceeded`), SNS `NotFound`
  * as `NotFoundException`, RDS `AccessDenied` / `InvalidParameterValue` / `Throttling` keep their code.
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html
  */

@@ -39,6 +39,35 @@ export interface CreateDatabaseInput {
    * snapshots of their own (Aurora backs up at cluster level).
    */
   readonly dbClusterIdentifier?: string;
+  /**
+   * DB instances only: the option group the instance (and its DB snapshots) uses; must exist in the
+   * account/Region (see `createOptionGroup`) for the same engine. Default: `default:<engine>`, an
+   * option group with no options (created on first use). Rule 15a.
+   */
+  readonly optionGroupName?: string;
+}
+
+/** One option of an option group (rule 15a). */
+export interface OptionGroupOption {
+  /** e.g. `TDE`, `Timezone`, `OLS`, `TDE_SQLServer`. */
+  readonly name: string;
+  /** A permanent option can never be removed from the option group (Oracle TDE). */
+  readonly permanent?: boolean;
+  /** A persistent option cannot be removed while a DB instance uses the group (SQL Server TDE, Oracle Timezone). */
+  readonly persistent?: boolean;
+}
+
+/** Input of `createOptionGroup`. */
+export interface CreateOptionGroupInput {
+  readonly accountId: string;
+  readonly region: string;
+  /** OptionGroupName: 1-255 letters, digits, hyphens (stored lower-case). */
+  readonly name: string;
+  /** EngineName, e.g. `oracle-ee`, `sqlserver-se`, `mysql`. */
+  readonly engine: string;
+  /** MajorEngineVersion, e.g. `19`. @default '1' */
+  readonly majorEngineVersion?: string;
+  readonly options?: readonly OptionGroupOption[];
 }
 
 /** Sandbox-side view of a snapshot (status and progress computed at clock now). */
@@ -58,7 +87,10 @@ export interface SnapshotRecordView {
   readonly kmsKeyId?: string;
   readonly sizeGiB: number;
   readonly engine: string;
-  /** SnapshotCreateTime, ISO-8601 UTC (for a copy: when the copy was requested). */
+  /**
+   * When the snapshot was created, ISO-8601 UTC (for a copy: when the copy was requested). The
+   * sandbox view always has it; the API leaves SnapshotCreateTime out until `available` (rule 13).
+   */
   readonly createTime: string;
   readonly dbIdentifier: string;
   readonly tags: Record<string, string>;
@@ -68,6 +100,9 @@ export interface SnapshotRecordView {
   readonly sourceArn?: string;
   /** When the copy started transferring (left the queue), ISO-8601 UTC (copies only, once started). */
   readonly copyStartedAt?: string;
+  /** DB snapshots only: the option group name and its options as the snapshot carries them (rule 15a). */
+  readonly optionGroupName?: string;
+  readonly options?: readonly OptionGroupOption[];
 }
 
 /** Per account/Region limits (rules 2, 11, 12). */
@@ -76,9 +111,12 @@ export interface RdsQuota {
   manualDbSnapshots: number;
   /** Manual DB cluster snapshots per account/Region (default 100). */
   manualDbClusterSnapshots: number;
-  /** DB snapshot copies in progress per destination account/Region before new ones queue (default 20). */
+  /**
+   * DB snapshot copies in progress per destination account/Region; a CopyDBSnapshot beyond it is
+   * rejected at once with `SnapshotQuotaExceeded` (default 20, rule 11).
+   */
   concurrentDbSnapshotCopies: number;
-  /** DB cluster snapshot copies in progress per destination account/Region before new ones queue (default 5). */
+  /** DB cluster snapshot copies in progress per destination account/Region; beyond it CopyDBClusterSnapshot is rejected (default 5, rule 11). */
   concurrentDbClusterSnapshotCopies: number;
   /** Accounts a manual snapshot can be shared with (default 20). */
   sharedAccountsPerSnapshot: number;
@@ -110,6 +148,18 @@ interface DatabaseRecord {
   readonly resourceId: string;
   /** Instances that are Aurora cluster members: the cluster identifier (lower-case). */
   readonly dbClusterIdentifier?: string;
+  /** DB instances: option group name (lower-case) in the same account/Region. */
+  readonly optionGroupName?: string;
+}
+
+interface OptionGroupRecord {
+  readonly accountId: string;
+  readonly region: string;
+  readonly name: string;
+  readonly engine: string;
+  readonly majorEngineVersion: string;
+  readonly options: readonly OptionGroupOption[];
+  readonly arn: string;
 }
 
 interface CopyInfo {
@@ -119,6 +169,8 @@ interface CopyInfo {
   readonly crossAccount: boolean;
   readonly sourceArn: string;
   readonly sourceRegion: string;
+  /** The source database (`<acct>/<region>/<kind>/<db id>`): copies of one source DB run one after another (rule 11). */
+  readonly sourceDbKey: string;
 }
 
 interface SnapshotRecord {
@@ -141,6 +193,9 @@ interface SnapshotRecord {
   readonly tags: Map<string, string>;
   readonly sharedWith: Set<string>;
   readonly copy?: CopyInfo;
+  /** DB snapshots: the option group name and the options the snapshot carries (rule 15a). */
+  readonly optionGroupName?: string;
+  readonly options: readonly OptionGroupOption[];
   failedAtMs?: number;
   stalledAtMs?: number;
   deletedAtMs?: number;
@@ -206,6 +261,9 @@ const invalidIdentifierMessage = (param: string) =>
 
 type Tag = { Key?: string; Value?: string };
 
+/** Rule 15b: the characters RDS allows in tag keys and values. */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}\s_.:/=+\-@]*$/u;
+
 function tagList(tags: Map<string, string>): Array<{ Key: string; Value: string }> {
   return [...tags.entries()].map(([Key, Value]) => ({ Key, Value }));
 }
@@ -227,6 +285,8 @@ export class RdsStore {
   /** Every copy ever requested (also deleted ones), per destination bucket `<acct>/<region>/<kind>`. */
   private readonly copyHistory = new Map<string, SnapshotRecord[]>();
   private readonly quotas = new Map<string, Partial<RdsQuota>>();
+  /** Option groups by `<acct>/<region>/<name lower-case>` (rule 15a). */
+  private readonly optionGroups = new Map<string, OptionGroupRecord>();
   private seq = 0;
   private crossAccountCrossRegionClusterCopy = true;
   private emitEvent: (e: PutEventInput) => void = () => {};
@@ -251,6 +311,22 @@ export class RdsStore {
    */
   createDbInstance(db: CreateDatabaseInput): void {
     this.createDatabase(db, 'instance');
+  }
+
+  /**
+   * Creates an option group in an account/Region (rule 15a), like CreateOptionGroup followed by
+   * ModifyOptionGroup adding `options`.
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithOptionGroups.html
+   * @returns the option group ARN
+   * @throws `OptionGroupAlreadyExistsFault`; SandboxUsageError for an invalid name
+   */
+  createOptionGroup(og: CreateOptionGroupInput): string {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(og.name) || og.name.endsWith('-') || og.name.includes('--')) {
+      throw new SandboxUsageError(`createOptionGroup: invalid option group name ${og.name}`);
+    }
+    const key = `${og.accountId}/${og.region}/${og.name.toLowerCase()}`;
+    if (this.optionGroups.has(key)) throw rdsError('OptionGroupAlreadyExistsFault', `Option group ${og.name} already exists.`);
+    return this.putOptionGroup(og);
   }
 
   /** Creates a DB cluster (Aurora; available at once). @throws `DBClusterAlreadyExistsFault`; SandboxUsageError */
@@ -439,6 +515,13 @@ export class RdsStore {
     if (snapshotId) {
       const found = this.findVisible(kind, snapshotId, ctx);
       if (!found) throw rdsError(spec.notFound, `${spec.label} not found: ${snapshotId}`);
+      // Rule 15: an automated snapshot described by identifier needs SnapshotType=automated (API
+      // reference: "If this identifier is for an automated snapshot, the SnapshotType parameter must
+      // also be specified"). By ARN too: the stricter reading (AWS does not say that an ARN lifts it).
+      // An own snapshot whose type differs from a given SnapshotType is not found either (it is a filter).
+      if (found.accountId === ctx.accountId && ((found.snapshotType === 'automated' && snapshotType !== 'automated') || (snapshotType !== undefined && (snapshotType === 'automated' || snapshotType === 'manual') && found.snapshotType !== snapshotType))) {
+        throw rdsError(spec.notFound, `${spec.label} not found: ${snapshotId}`);
+      }
       candidates = [found];
     } else {
       candidates = [...this.snapshots.values()].filter((s) => {
@@ -473,14 +556,54 @@ export class RdsStore {
     return kind === 'instance' ? { DBSnapshots: items, ...(marker ? { Marker: marker } : {}) } : { DBClusterSnapshots: items, ...(marker ? { Marker: marker } : {}) };
   }
 
+  /**
+   * DescribeOptionGroups (rule 15a). Input: OptionGroupName, EngineName, MajorEngineVersion (needs
+   * EngineName), MaxRecords 20-100 (default 100), Marker. Each OptionGroup has OptionGroupName,
+   * EngineName, MajorEngineVersion, OptionGroupArn and Options (`{ OptionName, Permanent, Persistent }`).
+   * @throws `OptionGroupNotFoundFault` (OptionGroupName given, not found), `InvalidParameterCombination`
+   *   (MajorEngineVersion without EngineName), `InvalidParameterValue` (MaxRecords/Marker), `AccessDenied`
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeOptionGroups.html
+   */
+  describeOptionGroups(input: { OptionGroupName?: string; EngineName?: string; MajorEngineVersion?: string; MaxRecords?: number; Marker?: string }, ctx: CallContext): Record<string, unknown> {
+    const maxRecords = this.maxRecords(input.MaxRecords);
+    const resource = input.OptionGroupName
+      ? `arn:aws:rds:${ctx.region}:${ctx.accountId}:og:${input.OptionGroupName.toLowerCase()}`
+      : `arn:aws:rds:${ctx.region}:${ctx.accountId}:og:*`;
+    requireIdentity(this.iam, ctx, { action: 'rds:DescribeOptionGroups', resource });
+    if (input.MajorEngineVersion !== undefined && input.EngineName === undefined) {
+      throw rdsError('InvalidParameterCombination', 'If MajorEngineVersion is supplied, EngineName must also be supplied.');
+    }
+    let rows = [...this.optionGroups.values()].filter((g) => g.accountId === ctx.accountId && g.region === ctx.region);
+    if (input.OptionGroupName !== undefined) {
+      rows = rows.filter((g) => g.name === input.OptionGroupName!.toLowerCase());
+      if (rows.length === 0) throw rdsError('OptionGroupNotFoundFault', `Specified OptionGroupName: ${input.OptionGroupName} not found.`);
+    }
+    if (input.EngineName !== undefined) rows = rows.filter((g) => g.engine === input.EngineName!.toLowerCase());
+    if (input.MajorEngineVersion !== undefined) rows = rows.filter((g) => g.majorEngineVersion === input.MajorEngineVersion);
+    const { page, marker } = this.paginate(rows, maxRecords, input.Marker);
+    return {
+      OptionGroupsList: page.map((g) => ({
+        OptionGroupName: g.name,
+        OptionGroupDescription: `option group ${g.name}`,
+        EngineName: g.engine,
+        MajorEngineVersion: g.majorEngineVersion,
+        OptionGroupArn: g.arn,
+        AllowsVpcAndNonVpcInstanceMemberships: false,
+        Options: g.options.map((o) => ({ OptionName: o.name, Permanent: o.permanent === true, Persistent: o.persistent === true, OptionSettings: [] })),
+      })),
+      ...(marker ? { Marker: marker } : {}),
+    };
+  }
+
   // ------------------------------------------------------------------ API: copy
 
   /**
    * CopyDBSnapshot / CopyDBClusterSnapshot. The client's Region is the destination (rule 8).
    * Input: Source/Target identifiers, KmsKeyId, CopyTags, Tags, SourceRegion (accepted), PreSignedUrl (ignored).
-   * The copy starts `creating` with PercentProgress 0, queues while the destination has
-   * `concurrentDb(Cluster)SnapshotCopies` copies in progress (rule 11), then progresses linearly for
-   * {@link copyDurationSeconds} and becomes `available` (rule 13).
+   * OptionGroupName (DB snapshots, rule 15a). The copy starts `creating` with PercentProgress 0 and no
+   * SnapshotCreateTime (rule 13), waits behind earlier copies of the same source DB into the same
+   * destination (rule 11), then progresses linearly for {@link copyDurationSeconds} and becomes
+   * `available` (SnapshotCreateTime = when it was requested).
    * @throws `MissingParameter`; `InvalidParameterValue` (bad target identifier, rule 10; cross-Region
    *   encrypted copy without KmsKeyId; cluster copy with KmsKeyId of an unencrypted source, rule 7;
    *   cross-account cross-Region cluster copy when disabled, rule 9; reserved `aws:` tag keys);
@@ -488,7 +611,11 @@ export class RdsStore {
    *   account's snapshot not given by ARN or not shared with the caller, rule 4);
    *   `InvalidDBSnapshotStateFault` / `InvalidDBClusterSnapshotStateFault` (source not available);
    *   `DBSnapshotAlreadyExistsFault` / `DBClusterSnapshotAlreadyExistsFault` (rule 10);
-   *   `SnapshotQuotaExceededFault` (rule 12); `KMSKeyNotAccessibleFault` (rules 4, 6); `AccessDenied`.
+   *   `SnapshotQuotaExceededFault` (rule 12 "Cannot create more than N manual snapshots"; rule 11
+   *   "Cannot copy more than N (cluster) snapshots ..." when the destination already has
+   *   `concurrentDb(Cluster)SnapshotCopies` copies in progress); `OptionGroupNotFoundFault`,
+   *   `InvalidParameterValue` "The snapshot requires a target option group with the following options: [...]"
+   *   (rule 15a); invalid tags (rule 15b); `KMSKeyNotAccessibleFault` (rules 4, 6); `AccessDenied`.
    * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html,
    * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
    */
@@ -537,6 +664,20 @@ export class RdsStore {
     if (manualCount >= limit) {
       throw rdsError('SnapshotQuotaExceededFault', `Cannot create more than ${limit} manual ${kind === 'instance' ? 'snapshots' : 'cluster snapshots'}`);
     }
+    // Rule 11: copies in progress per destination account/Region; one more is rejected at once, not
+    // queued. Same wire code as rule 12 (the SDK names it SnapshotQuotaExceededFault); the message
+    // tells them apart ("Cannot copy more than 5 snapshots across regions", pbudzon/aws-maintenance#19).
+    // A copy waiting behind another copy of the same source DB is in progress too (stricter reading).
+    const copyLimit = kind === 'instance' ? quota.concurrentDbSnapshotCopies : quota.concurrentDbClusterSnapshotCopies;
+    const inProgress = (this.copyHistory.get(this.bucketKey({ accountId: ctx.accountId, region: ctx.region, kind })) ?? []).filter(
+      (c) => c.deletedAtMs === undefined && this.status(c).status === 'creating',
+    ).length;
+    if (inProgress >= copyLimit) {
+      throw rdsError(
+        'SnapshotQuotaExceededFault',
+        `Cannot copy more than ${copyLimit} ${kind === 'instance' ? 'snapshots' : 'cluster snapshots'} ${crossRegion ? 'across regions' : 'at the same time'}`,
+      );
+    }
     if (kind === 'cluster' && crossAccount && crossRegion && !this.crossAccountCrossRegionClusterCopy) {
       throw rdsError('InvalidParameterValue', 'You can only copy a shared DB cluster snapshot, whether encrypted or not, in the same AWS Region.');
     }
@@ -557,6 +698,29 @@ export class RdsStore {
         targetKey = this.resolveTargetKey(kmsKeyInput, ctx);
       }
       this.checkSourceKey(source, ctx.principal);
+    }
+
+    // Rule 15a: a cross-Region copy of a DB snapshot whose option group has options needs an
+    // OptionGroupName of the destination account/Region for the same engine. Stricter reading: that
+    // group must hold every option of the snapshot's group (AWS: "with the following options").
+    let optionGroupName = source.optionGroupName;
+    let options = source.options;
+    const ogInput = input.OptionGroupName as string | undefined;
+    if (ogInput !== undefined) {
+      if (kind === 'cluster') throw rdsError('InvalidParameterValue', 'OptionGroupName is not supported for DB cluster snapshots.');
+      // CopyDBSnapshot's `og` resource type: the caller needs the action on the option group too (stricter reading).
+      requireIdentity(this.iam, ctx, { action, resource: `arn:aws:rds:${ctx.region}:${ctx.accountId}:og:${ogInput.toLowerCase()}` });
+      const og = this.optionGroups.get(`${ctx.accountId}/${ctx.region}/${ogInput.toLowerCase()}`);
+      if (!og) throw rdsError('OptionGroupNotFoundFault', `Specified OptionGroupName: ${ogInput} not found.`);
+      if (og.engine !== source.engine.toLowerCase()) {
+        throw rdsError('InvalidParameterValue', `The option group ${og.name} is for engine ${og.engine}, not ${source.engine}.`);
+      }
+      const missing = source.options.filter((o) => !og.options.some((t) => t.name.toLowerCase() === o.name.toLowerCase()));
+      if (missing.length > 0) throw rdsError('InvalidParameterValue', `The snapshot requires a target option group with the following options: [${missing.map((o) => o.name).join(', ')}]`);
+      optionGroupName = og.name;
+      options = og.options;
+    } else if (crossRegion && source.options.length > 0) {
+      throw rdsError('InvalidParameterValue', `The snapshot requires a target option group with the following options: [${source.options.map((o) => o.name).join(', ')}]`);
     }
 
     const now = this.clock.nowMs();
@@ -581,6 +745,8 @@ export class RdsStore {
       resourceId: source.resourceId,
       tags: sourceTags,
       sharedWith: new Set(),
+      ...(optionGroupName !== undefined ? { optionGroupName } : {}),
+      options,
       copy: {
         requestedAtMs: now,
         durationSeconds: copyDurationSeconds({ sizeGiB: source.sizeGiB, kind, crossRegion }),
@@ -588,6 +754,7 @@ export class RdsStore {
         crossAccount,
         sourceArn: source.arn,
         sourceRegion: source.region,
+        sourceDbKey: `${source.accountId}/${source.region}/${kind}/${source.dbIdentifier}`,
       },
     };
     this.snapshots.set(rec.arn, rec);
@@ -643,6 +810,15 @@ export class RdsStore {
         );
       }
       if (toAdd.includes('all')) throw rdsError('InvalidParameterValue', `Encrypted ${kind === 'instance' ? 'snapshots' : 'cluster snapshots'} cannot be made public (restore attribute value all).`);
+    }
+    // Rule 15a: a snapshot with a permanent or persistent option (SQL Server / Oracle TDE) cannot be
+    // shared, except Oracle's Timezone and OLS options (USER_ShareSnapshot.html).
+    const locked = snap.options.filter((o) => (o.permanent === true || o.persistent === true) && !(snap.engine.startsWith('oracle') && ['timezone', 'ols'].includes(o.name.toLowerCase())));
+    if (toAdd.length > 0 && locked.length > 0) {
+      throw rdsError(
+        'InvalidParameterValue',
+        `${spec.label} ${snap.identifier} uses option group ${snap.optionGroupName ?? '(none)'} with permanent or persistent options [${locked.map((o) => o.name).join(', ')}] and cannot be shared.`,
+      );
     }
     const next = new Set(snap.sharedWith);
     for (const v of toAdd) next.add(v);
@@ -753,6 +929,22 @@ export class RdsStore {
         throw rdsError('DBClusterNotFoundFault', `DBCluster ${db.dbClusterIdentifier} not found.`);
       }
     }
+    let optionGroupName: string | undefined;
+    if (kind === 'instance') {
+      if (db.optionGroupName !== undefined) {
+        const og = this.optionGroups.get(`${db.accountId}/${db.region}/${db.optionGroupName.toLowerCase()}`);
+        if (!og) throw new SandboxUsageError(`create ${kind} ${identifier}: option group ${db.optionGroupName} not found in ${db.accountId}/${db.region} (createOptionGroup first)`);
+        if (og.engine !== db.engine.toLowerCase()) throw new SandboxUsageError(`create ${kind} ${identifier}: option group ${og.name} is for engine ${og.engine}, not ${db.engine}`);
+        optionGroupName = og.name;
+      } else {
+        optionGroupName = `default:${db.engine.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+        if (!this.optionGroups.has(`${db.accountId}/${db.region}/${optionGroupName}`)) {
+          this.putOptionGroup({ accountId: db.accountId, region: db.region, name: optionGroupName, engine: db.engine });
+        }
+      }
+    } else if (db.optionGroupName !== undefined) {
+      throw new SandboxUsageError(`create ${kind} ${identifier}: optionGroupName is for DB instances (DB cluster snapshots carry no option group)`);
+    }
     let kmsKeyId: string | undefined;
     if (db.storageEncrypted) {
       if (db.kmsKeyId) {
@@ -777,7 +969,23 @@ export class RdsStore {
       createTime: this.clock.now(),
       resourceId: `${kind === 'instance' ? 'db' : 'cluster'}-${randomUUID().replace(/-/g, '').slice(0, 26).toUpperCase()}`,
       ...(dbClusterIdentifier ? { dbClusterIdentifier } : {}),
+      ...(optionGroupName ? { optionGroupName } : {}),
     });
+  }
+
+  private putOptionGroup(og: CreateOptionGroupInput): string {
+    const name = og.name.toLowerCase();
+    const arn = `arn:aws:rds:${og.region}:${og.accountId}:og:${name}`;
+    this.optionGroups.set(`${og.accountId}/${og.region}/${name}`, {
+      accountId: og.accountId,
+      region: og.region,
+      name,
+      engine: og.engine.toLowerCase(),
+      majorEngineVersion: og.majorEngineVersion ?? '1',
+      options: [...(og.options ?? [])],
+      arn,
+    });
+    return arn;
   }
 
   private addSnapshotOf(db: DatabaseRecord, identifier: string, type: 'automated' | 'manual', at: Date, tags: Map<string, string>): { identifier: string; arn: string } {
@@ -803,6 +1011,8 @@ export class RdsStore {
       resourceId: db.resourceId,
       tags,
       sharedWith: new Set(),
+      ...(db.optionGroupName !== undefined ? { optionGroupName: db.optionGroupName } : {}),
+      options: db.optionGroupName !== undefined ? [...(this.optionGroups.get(`${db.accountId}/${db.region}/${db.optionGroupName}`)?.options ?? [])] : [],
     });
     return { identifier, arn };
   }
@@ -828,10 +1038,11 @@ export class RdsStore {
       if (s.failedAtMs !== undefined && s.failedAtMs <= now) return { status: 'failed', percent: 100 };
       return { status: 'available', percent: 100 };
     }
-    const q = this.quota(s.accountId, s.region);
-    const limit = s.kind === 'instance' ? q.concurrentDbSnapshotCopies : q.concurrentDbClusterSnapshotCopies;
+    // Rule 11: the slot limit rejects copies at request time (copySnapshot); what queues is a copy
+    // of the same source DB behind another one into the same destination (one after another).
+    const sourceDbKey = s.copy.sourceDbKey;
     const starts = scheduleCopies(
-      (this.copyHistory.get(this.bucketKey(s)) ?? []).map((c) => {
+      (this.copyHistory.get(this.bucketKey(s)) ?? []).filter((c) => c.copy!.sourceDbKey === sourceDbKey).map((c) => {
         const term = Math.min(c.failedAtMs ?? Number.POSITIVE_INFINITY, c.deletedAtMs ?? Number.POSITIVE_INFINITY);
         return {
           seq: c.seq,
@@ -841,7 +1052,7 @@ export class RdsStore {
           stalled: c.stalledAtMs !== undefined,
         };
       }),
-      limit,
+      1,
     );
     const start = starts.get(s.seq);
     const durationMs = s.copy.durationSeconds * 1000;
@@ -879,6 +1090,7 @@ export class RdsStore {
       sharedWith: [...s.sharedWith],
       ...(s.copy ? { sourceArn: s.copy.sourceArn } : {}),
       ...(st.startMs !== undefined ? { copyStartedAt: new Date(st.startMs).toISOString() } : {}),
+      ...(s.optionGroupName !== undefined ? { optionGroupName: s.optionGroupName, options: s.options } : {}),
     };
   }
 
@@ -888,7 +1100,8 @@ export class RdsStore {
     return {
       DBSnapshotIdentifier: own ? s.identifier : s.arn,
       DBInstanceIdentifier: s.dbIdentifier,
-      SnapshotCreateTime: new Date(s.createTimeMs),
+      // Rule 13: absent until the snapshot is available.
+      ...(st.status === 'available' ? { SnapshotCreateTime: new Date(s.createTimeMs) } : {}),
       Engine: s.engine,
       AllocatedStorage: s.sizeGiB,
       Status: st.status,
@@ -911,6 +1124,7 @@ export class RdsStore {
       TagList: own ? tagList(s.tags) : [],
       OriginalSnapshotCreateTime: new Date(s.originalCreateTimeMs),
       SnapshotTarget: 'region',
+      ...(s.optionGroupName !== undefined ? { OptionGroupName: s.optionGroupName } : {}),
     };
   }
 
@@ -921,7 +1135,8 @@ export class RdsStore {
       AvailabilityZones: [`${s.region}a`, `${s.region}b`, `${s.region}c`],
       DBClusterSnapshotIdentifier: own ? s.identifier : s.arn,
       DBClusterIdentifier: s.dbIdentifier,
-      SnapshotCreateTime: new Date(s.createTimeMs),
+      // Rule 13: absent until the snapshot is available.
+      ...(st.status === 'available' ? { SnapshotCreateTime: new Date(s.createTimeMs) } : {}),
       Engine: s.engine,
       EngineMode: 'provisioned',
       AllocatedStorage: s.sizeGiB,
@@ -1035,10 +1250,24 @@ export class RdsStore {
     return ctx;
   }
 
+  /**
+   * Rule 15b: keys 1-128 and values 0-256 characters of Unicode letters, digits, whitespace and
+   * `_ . : / = + - @`; keys may not start with `aws:` or `rds:`.
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html
+   */
   private validateTags(tags: Tag[]): void {
     for (const t of tags) {
       if (!t.Key) throw rdsError('InvalidParameterValue', 'Tag keys must not be empty.');
-      if (t.Key.toLowerCase().startsWith('aws:')) throw rdsError('InvalidParameterValue', "Tag keys cannot start with the reserved prefix 'aws:'.");
+      const lower = t.Key.toLowerCase();
+      if (lower.startsWith('aws:')) throw rdsError('InvalidParameterValue', "Tag keys cannot start with the reserved prefix 'aws:'.");
+      if (lower.startsWith('rds:')) throw rdsError('InvalidParameterValue', "Tag keys cannot start with the reserved prefix 'rds:'.");
+      if ([...t.Key].length > 128 || !TAG_TEXT.test(t.Key)) {
+        throw rdsError('InvalidParameterValue', `Invalid tag key ${JSON.stringify(t.Key)}: 1-128 Unicode letters, digits, white space and _ . : / = + - @`);
+      }
+      const v = t.Value ?? '';
+      if ([...v].length > 256 || (v !== '' && !TAG_TEXT.test(v))) {
+        throw rdsError('InvalidParameterValue', `Invalid tag value ${JSON.stringify(v)} for key ${t.Key}: 0-256 Unicode letters, digits, white space and _ . : / = + - @`);
+      }
     }
   }
 
@@ -1111,6 +1340,7 @@ export class RdsStore {
           InstanceCreateTime: d.createTime,
           DbiResourceId: d.resourceId,
           ...(d.dbClusterIdentifier ? { DBClusterIdentifier: d.dbClusterIdentifier } : {}),
+          ...(d.optionGroupName ? { OptionGroupMemberships: [{ OptionGroupName: d.optionGroupName, Status: 'in-sync' }] } : {}),
           ...common(d),
         })),
         ...(marker ? { Marker: marker } : {}),

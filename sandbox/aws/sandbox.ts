@@ -24,6 +24,7 @@ import {
   DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   DescribeExportTasksCommand,
+  DescribeOptionGroupsCommand,
   ListTagsForResourceCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand,
@@ -53,7 +54,7 @@ import { FaultStore, type FaultSpec } from './faults';
 import { IamStore, type PutRoleInput, type RoleRecord, type SandboxCredentials } from './identity';
 import { KmsStore, type CreateKeyInput } from './kms';
 import type { PolicyDocument } from './iam-eval';
-import { RdsStore, type CreateDatabaseInput, type RdsKind, type RdsQuota, type SnapshotRecordView } from './rds';
+import { RdsStore, type CreateDatabaseInput, type CreateOptionGroupInput, type RdsKind, type RdsQuota, type SnapshotRecordView } from './rds';
 import { ExportTaskStore, type ExportTaskView } from './rds-export';
 import { S3Store, type CreateBucketInput, type S3ObjectView } from './s3';
 import { SnsStore, type AlarmDelivery, type CreateTopicInput, type PublishedMessage } from './sns';
@@ -97,6 +98,8 @@ export interface SandboxRds {
   createDbInstance(db: CreateDatabaseInput): void;
   /** Creates a DB cluster. @throws `DBClusterAlreadyExistsFault` */
   createDbCluster(db: CreateDatabaseInput): void;
+  /** Creates an option group (rule 15a) in an account/Region. @returns its ARN @throws `OptionGroupAlreadyExistsFault` */
+  createOptionGroup(og: CreateOptionGroupInput): string;
   /** Deletes a database and its automated snapshots. */
   deleteDatabase(accountId: string, region: string, identifier: string, kind: RdsKind): void;
   /**
@@ -254,6 +257,7 @@ export class AwsSandbox {
     this.rds = {
       createDbInstance: (db) => rds.createDbInstance(db),
       createDbCluster: (db) => rds.createDbCluster(db),
+      createOptionGroup: (og) => rds.createOptionGroup(og),
       deleteDatabase: (a, r, id, k) => rds.deleteDatabase(a, r, id, k),
       createAutomatedSnapshot: (s, o) => rds.createAutomatedSnapshot(s, o),
       createManualSnapshot: (s) => rds.createManualSnapshot(s),
@@ -322,6 +326,7 @@ export class AwsSandbox {
       [DescribeDBClustersCommand, 'DescribeDBClusters', (i, c) => rds.describeDbClusters(i, c)],
       [DescribeDBSnapshotsCommand, 'DescribeDBSnapshots', (i, c) => rds.describeSnapshots('instance', i, c)],
       [DescribeDBClusterSnapshotsCommand, 'DescribeDBClusterSnapshots', (i, c) => rds.describeSnapshots('cluster', i, c)],
+      [DescribeOptionGroupsCommand, 'DescribeOptionGroups', (i, c) => rds.describeOptionGroups(i, c)],
       [CopyDBSnapshotCommand, 'CopyDBSnapshot', (i, c) => rds.copySnapshot('instance', i, c)],
       [CopyDBClusterSnapshotCommand, 'CopyDBClusterSnapshot', (i, c) => rds.copySnapshot('cluster', i, c)],
       [ModifyDBSnapshotAttributeCommand, 'ModifyDBSnapshotAttribute', (i, c) => rds.modifySnapshotAttribute('instance', i, c)],

@@ -63,10 +63,12 @@ describe('create-copy', () => {
         { Key: TAGS.DATABASE, Value: 'orders-db' },
         { Key: TAGS.SOURCE_SNAPSHOT, Value: newest.DBSnapshotArn },
         { Key: TAGS.RUN, Value: 'run-42' },
+        { Key: TAGS.COPY_REQUESTED_AT, Value: NOW.toISOString() },
       ],
     });
     expect(out.created).toBe(true);
     expect(out.startedAt).toBe(NOW.toISOString());
+    expect(out.copyStartedAt).toBe(NOW.toISOString());
     expect(out.sourceSnapshot).toMatchObject({ identifier: newest.DBSnapshotIdentifier, kind: 'instance', accountId: SOURCE_ACCOUNT, region: REGION });
     expect(out.snapshot).toMatchObject({
       identifier: 'rsv-orders-db-202611200407',
@@ -155,10 +157,14 @@ describe('create-copy', () => {
     expect(err.message).toContain('orders-db');
   });
 
-  it('maps KMSKeyNotAccessibleFault and SnapshotQuotaExceededFault to named errors that say what to do', async () => {
+  it('maps KMSKeyNotAccessibleFault and SnapshotQuotaExceededFault (manual quota vs copies in progress) to named errors that say what to do', async () => {
     const src = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-00', kmsKeyId: DEFAULT_KEY });
     routeDescribes(t.sourceRds, { instancePages: [[src]] });
-    t.sourceRds.on(CopyDBSnapshotCommand).rejectsOnce(awsError('KMSKeyNotAccessibleFault')).rejectsOnce(awsError('SnapshotQuotaExceededFault'));
+    t.sourceRds
+      .on(CopyDBSnapshotCommand)
+      .rejectsOnce(awsError('KMSKeyNotAccessibleFault'))
+      .rejectsOnce(awsError('SnapshotQuotaExceededFault', 'Cannot create more than 100 manual snapshots'))
+      .rejectsOnce(awsError('SnapshotQuotaExceededFault', 'Cannot copy more than 20 snapshots at the same time'));
     const kms = await caught(() => invoke({ database: instance, runId: 'r' }));
     expect(kms.name).toBe('KmsKeyNotAccessible');
     expect(kms.message).toContain(SOURCE_KMS_KEY_ARN);
@@ -169,6 +175,14 @@ describe('create-copy', () => {
     expect(quota.message).toContain(SOURCE_ACCOUNT);
     expect(quota.message).toContain(REGION);
     expect(quota.message).toMatch(/raise|retention/i);
+    // Same code, copy-limit message (docs/aws-behaviour.md §11): CopySlotsBusy, whose advice is about
+    // copies in flight and maxDatabasesInParallel, never the manual snapshot quota.
+    const busy = await caught(() => invoke({ database: instance, runId: 'r' }));
+    expect(busy.name).toBe('CopySlotsBusy');
+    expect(busy.message).toContain(`account ${SOURCE_ACCOUNT} Region ${REGION}`);
+    expect(busy.message).toContain('Cannot copy more than 20 snapshots');
+    expect(busy.message).toContain('concurrency.maxDatabasesInParallel');
+    expect(busy.message).not.toMatch(/Service Quotas|keepLast/);
   });
 
   it('keeps transient AWS errors by name so the state machine retries them', async () => {

@@ -92,6 +92,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
         { Key: TAGS.DATABASE, Value: 'orders-db' },
         { Key: TAGS.SOURCE_SNAPSHOT, Value: sourceCopy.arn },
         { Key: TAGS.RUN, Value: 'run-7' },
+        { Key: TAGS.COPY_REQUESTED_AT, Value: NOW.toISOString() },
       ],
     });
     // CopyDBSnapshotMessage has no SourceRegion member: the SDK middleware presigns from the ARN.
@@ -121,6 +122,40 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     expect(out.created).toBe(true);
   });
 
+  it('option groups (docs/aws-behaviour.md §15a): OptionGroupName of the destination Region on a cross-Region copy only', async () => {
+    const optionGroups = { [DR_REGION]: 'ledger-dr-og', [VAULT_REGION]: 'ledger-og' };
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, DR_REGION, vaultCopyRef.arn) }));
+    await invoke({ database, runId: 'r', snapshot: vaultCopyRef, destinationRegion: DR_REGION, optionGroups });
+    expect(copyInput(t.vaultRds)).toMatchObject({ OptionGroupName: 'ledger-dr-og' });
+    // Same Region as the source (a vault copy of a source copy in the vault Region): no OptionGroupName,
+    // even when one is configured for that Region.
+    const sameRegionSource = { ...sourceCopy, region: VAULT_REGION, arn: sourceCopy.arn.replace(`:${sourceCopy.region}:`, `:${VAULT_REGION}:`) };
+    t = testClients();
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, VAULT_REGION, sameRegionSource.arn) }));
+    await invoke({ database, runId: 'r', snapshot: sameRegionSource, optionGroups });
+    expect(copyInput(t.vaultRds)?.SourceDBSnapshotIdentifier).toBe(sameRegionSource.arn);
+    expect(copyInput(t.vaultRds)).not.toHaveProperty('OptionGroupName');
+    // ... and a cross-Region copy into the vault Region gets that Region's option group.
+    t = testClients();
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, VAULT_REGION) }));
+    await invoke({ database, runId: 'r', snapshot: sourceCopy, optionGroups });
+    expect(copyInput(t.vaultRds)).toMatchObject({ OptionGroupName: 'ledger-og' });
+  });
+
+  it('"requires a target option group" -> OptionGroupRequired naming the account, Region, engine, options and the config field', async () => {
+    routeDescribes(t.vaultRds, {});
+    t.vaultRds.on(CopyDBSnapshotCommand).rejects(awsError('InvalidParameterValue', 'The snapshot requires a target option group with the following options: [Timezone, OLS]'));
+    const err = await caught(() => invoke({ database, runId: 'r', snapshot: { ...vaultCopyRef, engine: 'oracle-ee', optionGroupName: 'ledger-og' }, destinationRegion: DR_REGION }));
+    expect(err.name).toBe('OptionGroupRequired');
+    for (const part of [`account ${VAULT_ACCOUNT} Region ${DR_REGION}`, 'engine oracle-ee', 'ledger-og', '(Timezone, OLS)', `for Region ${DR_REGION} in databases[].optionGroups of orders-db`, 'orders-db']) expect(err.message).toContain(part);
+    // Any other InvalidParameterValue keeps its name.
+    t.vaultRds.on(CopyDBSnapshotCommand).rejects(awsError('InvalidParameterValue', 'something else'));
+    expect((await caught(() => invoke({ database, runId: 'r', snapshot: vaultCopyRef, destinationRegion: DR_REGION }))).name).toBe('InvalidParameterValue');
+  });
+
   it('rejects a copy onto itself (the vault copy into the vault Region)', async () => {
     const err = await caught(() => invoke({ database, runId: 'r', snapshot: vaultCopyRef }));
     expect(err.name).toBe('InvalidInput');
@@ -133,6 +168,20 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     const out = await invoke({ database, runId: 'r', snapshot: sourceCopy });
     expect(out.created).toBe(false);
     expect(t.vaultRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+    // No copy-requested-at tag (a copy made before that tag existed): elapsed time counts from now.
+    expect(out.copyStartedAt).toBe(NOW.toISOString());
+  });
+
+  it('re-run finding the copy still in progress: copyStartedAt = its copy-requested-at tag, so polling counts from the real request (§13)', async () => {
+    const earlier = '2026-11-21T01:30:00.000Z';
+    const inProgress = copyIn(VAULT_ACCOUNT, VAULT_REGION, sourceCopy.arn, 'creating');
+    routeDescribes(t.vaultRds, { byId: { [ID]: { ...inProgress, TagList: [...(inProgress.TagList ?? []), { Key: TAGS.COPY_REQUESTED_AT, Value: earlier }] } } });
+    const out = await invoke({ database, runId: 'r', snapshot: sourceCopy });
+    expect(out).toMatchObject({ created: false, startedAt: NOW.toISOString(), copyStartedAt: earlier });
+    // A tag in the future or not a time is ignored.
+    t = testClients();
+    routeDescribes(t.vaultRds, { byId: { [ID]: { ...inProgress, TagList: [...(inProgress.TagList ?? []), { Key: TAGS.COPY_REQUESTED_AT, Value: 'soon' }] } } });
+    expect((await invoke({ database, runId: 'r', snapshot: sourceCopy })).copyStartedAt).toBe(NOW.toISOString());
   });
 
   it('cluster: CopyDBClusterSnapshot by ARN with the destination key alias ARN', async () => {

@@ -21,10 +21,10 @@ const ok = (identifier: string): { database: { identifier: string; kind: 'instan
     output: {
       database: { identifier, kind: 'instance' },
       runId: 'run-1',
-      sourceCopy: { snapshot: snap(SRC_ARN), sourceSnapshot: snap('arn:aws:rds:eu-west-1:111111111111:snapshot:rds:users-db-2026-11-20-04-00'), created: true, startedAt: '2026-11-21T05:00:00.000Z' },
+      sourceCopy: { snapshot: snap(SRC_ARN), sourceSnapshot: snap('arn:aws:rds:eu-west-1:111111111111:snapshot:rds:users-db-2026-11-20-04-00'), created: true, startedAt: '2026-11-21T05:00:00.000Z', copyStartedAt: '2026-11-21T05:00:00.000Z' },
       sourceCopyReady: poll('2026-11-21T05:42:00.000Z'),
       share: { sharedWith: ['222222222222'], alreadyShared: false },
-      vaultCopy: { snapshot: snap(VAULT_ARN), created: true, startedAt: '2026-11-21T05:45:00.000Z' },
+      vaultCopy: { snapshot: snap(VAULT_ARN), created: true, startedAt: '2026-11-21T05:45:00.000Z', copyStartedAt: '2026-11-21T05:45:00.000Z' },
       vaultCopyReady: poll('2026-11-21T08:15:00.000Z'),
       sourceRetention: { accountId: '111111111111', region: 'eu-west-1', kept: [{ identifier: 'a', arn: 'x', reason: 'r' }, { identifier: 'b', arn: 'y', reason: 'r' }], deleted: [{ identifier: 'c', arn: 'z', reason: 'old' }], dryRun: false },
       drCopies: [],
@@ -46,7 +46,7 @@ const okWithDr = (identifier: string): ReturnType<typeof ok> => {
       drCopies: [
         {
           region: 'us-west-2',
-          copy: { snapshot: drSnap, created: false, startedAt: '2026-11-21T08:20:00.000Z' },
+          copy: { snapshot: drSnap, created: false, startedAt: '2026-11-21T08:20:00.000Z', copyStartedAt: '2026-11-21T08:20:00.000Z' },
           ready: { status: 'available', percentProgress: 100, ready: true, waitSeconds: 30, attempt: 9, elapsedSeconds: 1, checkedAt: '2026-11-21T11:20:00.000Z', snapshot: drSnap },
         },
       ],

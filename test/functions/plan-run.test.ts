@@ -3,6 +3,7 @@ import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
+  DescribeOptionGroupsCommand,
   ListTagsForResourceCommand,
   type DBCluster,
   type DBInstance,
@@ -19,9 +20,9 @@ const DATABASES = [
 ] as const;
 /** What plan-run plans for DATABASES (export absent = false). */
 const PLANNED = [
-  { database: { identifier: 'orders-db', kind: 'instance' }, export: false },
-  { database: { identifier: 'users-cluster', kind: 'cluster' }, export: true },
-  { database: { identifier: 'audit-db', kind: 'instance' }, export: false },
+  { database: { identifier: 'orders-db', kind: 'instance' }, export: false, optionGroups: {}, blocked: null },
+  { database: { identifier: 'users-cluster', kind: 'cluster' }, export: true, optionGroups: {}, blocked: null },
+  { database: { identifier: 'audit-db', kind: 'instance' }, export: false, optionGroups: {}, blocked: null },
 ];
 const ENV = { ...BASE_ENV, DATABASES: JSON.stringify(DATABASES) };
 const TAGS = { 'rds-snapshot-vault:backup': 'true' };
@@ -128,7 +129,7 @@ describe('plan-run: configured databases', () => {
 
   it('sourceSnapshotArn with databases: needs exactly one database of the matching kind; copied onto that item only', async () => {
     const ok = await invoke({ runId: 'r', databases: ['orders-db'], sourceSnapshotArn: snapArn });
-    expect(ok.databases).toEqual([{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: snapArn }]);
+    expect(ok.databases).toEqual([{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: snapArn, optionGroups: {}, blocked: null }]);
     const cl = await invoke({ runId: 'r', databases: ['users-cluster'], sourceSnapshotArn: clusterSnapArn });
     expect(cl.databases[0]).toMatchObject({ sourceSnapshotArn: clusterSnapArn, export: true });
 
@@ -151,7 +152,7 @@ describe('plan-run: configured databases', () => {
   it('manual sourceSnapshotArn without databases: the database is derived by describing the snapshot', async () => {
     routeDescribes(t.sourceRds, { byId: { 'before-upgrade': dbSnapshot({ id: 'before-upgrade', db: 'audit-db', type: 'manual' }) } });
     const out = await invoke({ runId: 'r', sourceSnapshotArn: snapArn });
-    expect(out.databases).toEqual([{ database: { identifier: 'audit-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: snapArn }]);
+    expect(out.databases).toEqual([{ database: { identifier: 'audit-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: snapArn, optionGroups: {}, blocked: null }]);
     expect(t.sourceRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'before-upgrade' });
 
     // ... and must be configured (or discovered): a manual run for another database is an error.
@@ -240,7 +241,7 @@ describe('plan-run: tag discovery', () => {
   it('a discovered database can be selected by name; DATABASES may be empty with discovery', async () => {
     fleet([[instance('zeta-db', { tags: tagged })]]);
     const out = await invoke({ runId: 'r', databases: ['zeta-db'] }, { ...DISCOVERY_ENV, DATABASES: '[]' });
-    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true }]);
+    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true, optionGroups: {}, blocked: null }]);
     expect(out.discovered).toEqual(['zeta-db']);
   });
 });
@@ -252,11 +253,13 @@ describe('plan-run: event trigger', () => {
     expect(out).toEqual({
       runId: 'r',
       trigger: 'event',
-      databases: [{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: autoArn('orders-db') }],
+      databases: [{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: autoArn('orders-db'), optionGroups: {}, blocked: null }],
       count: 1,
       skipped: [],
       discovered: [],
     });
+    // An automated snapshot by identifier is described with SnapshotType=automated (docs/aws-behaviour.md §15).
+    expect(t.sourceRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'rds:orders-db-2026-11-21-04-10', SnapshotType: 'automated' });
   });
 
   it('a cluster snapshot event plans the cluster (kind from the ARN)', async () => {
@@ -264,7 +267,7 @@ describe('plan-run: event trigger', () => {
       byId: { 'rds:users-cluster-2026-11-21-04-10': dbClusterSnapshot({ id: 'rds:users-cluster-2026-11-21-04-10', db: 'users-cluster' }) },
     });
     const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoClusterArn('users-cluster') });
-    expect(out.databases).toEqual([{ database: { identifier: 'users-cluster', kind: 'cluster' }, runId: 'r', export: true, sourceSnapshotArn: autoClusterArn('users-cluster') }]);
+    expect(out.databases).toEqual([{ database: { identifier: 'users-cluster', kind: 'cluster' }, runId: 'r', export: true, sourceSnapshotArn: autoClusterArn('users-cluster'), optionGroups: {}, blocked: null }]);
   });
 
   it('an event for a database that is neither configured nor discovered is SKIPPED with a reason, not an error', async () => {
@@ -282,7 +285,7 @@ describe('plan-run: event trigger', () => {
     fleet([[instance('zeta-db', { tags: tagged })]]);
     routeDescribes(t.sourceRds, { byId: { 'rds:zeta-db-2026-11-21-04-10': dbSnapshot({ id: 'rds:zeta-db-2026-11-21-04-10', db: 'zeta-db' }) } });
     const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoArn('zeta-db') }, DISCOVERY_ENV);
-    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true, sourceSnapshotArn: autoArn('zeta-db') }]);
+    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true, sourceSnapshotArn: autoArn('zeta-db'), optionGroups: {}, blocked: null }]);
     expect(out.discovered).toEqual(['zeta-db']);
   });
 
@@ -295,5 +298,57 @@ describe('plan-run: event trigger', () => {
     const both = await caught(() => invoke({ runId: 'r', trigger: 'event', databases: ['orders-db'], sourceSnapshotArn: autoArn('orders-db') }));
     expect(both.name).toBe('InvalidInput');
     expect(both.message).toContain('databases');
+  });
+});
+
+describe('plan-run: option groups (docs/aws-behaviour.md §15a)', () => {
+  const OG_ENV = {
+    ...BASE_ENV,
+    DATABASES: JSON.stringify([
+      { identifier: 'ledger', kind: 'instance', optionGroups: { 'us-west-2': 'ledger-dr-og' } },
+      { identifier: 'payroll', kind: 'instance' },
+      { identifier: 'users-cluster', kind: 'cluster' },
+    ]),
+  };
+  const withOg = (id: string, og: string): DBInstance => ({ ...instance(id), OptionGroupMemberships: [{ OptionGroupName: og, Status: 'in-sync' }] });
+
+  it('passes each database\'s optionGroups through; without CHECK_SHAREABLE (same-account mode) makes no option group call', async () => {
+    const out = await invoke({ runId: 'r' }, OG_ENV);
+    expect(out.databases.map((d) => [d.database.identifier, d.optionGroups, d.blocked])).toEqual([
+      ['ledger', { 'us-west-2': 'ledger-dr-og' }, null],
+      ['payroll', {}, null],
+      ['users-cluster', {}, null],
+    ]);
+    expect(t.sourceRds).not.toHaveReceivedCommand(DescribeOptionGroupsCommand);
+  });
+
+  it('CHECK_SHAREABLE: a DB instance whose option group has a permanent or persistent option is blocked with SnapshotNotShareable; Oracle Timezone/OLS and clusters are not', async () => {
+    // One listing of the account's DB instances (others included), not one call per database.
+    t.sourceRds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [withOg('ledger', 'ora-og'), withOg('payroll', 'mssql-tde'), withOg('other', 'mssql-tde')] });
+    t.sourceRds.on(DescribeOptionGroupsCommand, { OptionGroupName: 'ora-og' }).resolves({
+      OptionGroupsList: [{ OptionGroupName: 'ora-og', EngineName: 'oracle-ee', Options: [{ OptionName: 'Timezone', Permanent: true, Persistent: true }, { OptionName: 'OLS', Permanent: true }] }],
+    });
+    t.sourceRds.on(DescribeOptionGroupsCommand, { OptionGroupName: 'mssql-tde' }).resolves({
+      OptionGroupsList: [{ OptionGroupName: 'mssql-tde', EngineName: 'sqlserver-se', Options: [{ OptionName: 'TDE', Permanent: false, Persistent: true }] }],
+    });
+    const out = await invoke({ runId: 'r' }, { ...OG_ENV, CHECK_SHAREABLE: 'true' });
+    const byId = Object.fromEntries(out.databases.map((d) => [d.database.identifier, d.blocked]));
+    expect(byId.ledger).toBeNull();
+    expect(byId['users-cluster']).toBeNull();
+    expect(byId.payroll?.error).toBe('SnapshotNotShareable');
+    const cause = JSON.parse(byId.payroll!.cause) as { errorType: string; errorMessage: string };
+    expect(cause.errorType).toBe('SnapshotNotShareable');
+    for (const part of ['payroll', 'mssql-tde', '[TDE]', 'same-account mode']) expect(cause.errorMessage).toContain(part);
+    // Still planned (so the failure is reported per database), never skipped.
+    expect(out.count).toBe(3);
+    expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 1);
+    expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeOptionGroupsCommand, 2);
+  });
+
+  it('rejects optionGroups with a non-Region key in DATABASES (InvalidEnvironment)', async () => {
+    const env = { ...BASE_ENV, DATABASES: JSON.stringify([{ identifier: 'ledger', kind: 'instance', optionGroups: { nowhere: 'x' } }]) };
+    const err = await caught(() => invoke({ runId: 'r' }, env));
+    expect(err.name).toBe('InvalidEnvironment');
+    expect(err.message).toContain('DATABASES');
   });
 });

@@ -32,6 +32,9 @@ const ref = (accountId: string, region: string): SnapshotRef => ({
   status: 'creating',
 });
 
+/** When the copy step ran (its `startedAt`): elapsed time counts from it, never from SnapshotCreateTime. */
+const STARTED = '2026-11-21T04:30:00.000Z';
+
 let t: TestClients;
 const invoke = (event: unknown) => createHandler({ env: ENV, clients: t.factory, now: () => NOW })(event, fakeContext('poll-status')) as Promise<PollStatusOutput>;
 
@@ -44,11 +47,12 @@ describe('poll-status', () => {
     routeDescribes(t.sourceRds, {
       byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', status: 'creating', percent: 40, created: '2026-11-21T04:00:00Z' }) },
     });
-    const out = await invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 3 });
+    const out = await invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 3, copyStartedAt: STARTED });
     expect(t.sts).not.toHaveReceivedCommand(AssumeRoleCommand);
     expect(t.rdsOptions).toEqual([{ region: REGION }]);
-    expect(out).toMatchObject({ status: 'creating', ready: false, percentProgress: 40, attempt: 4, elapsedSeconds: 3600, checkedAt: NOW.toISOString() });
-    // remaining ~ 3600 * 60 / 40 = 5400 s; half is 2700, capped at 900
+    // Elapsed from copyStartedAt (04:30), not from the SnapshotCreateTime in the record (04:00).
+    expect(out).toMatchObject({ status: 'creating', ready: false, percentProgress: 40, attempt: 4, elapsedSeconds: 1800, checkedAt: NOW.toISOString() });
+    // remaining ~ 1800 * 60 / 40 = 2700 s; half is 1350, capped at 900
     expect(out.waitSeconds).toBe(MAX_POLL_SECONDS);
   });
 
@@ -56,7 +60,7 @@ describe('poll-status', () => {
     routeDescribes(t.vaultRds, {
       byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', account: VAULT_ACCOUNT, region: VAULT_REGION, status: 'available' }) },
     });
-    const out = await invoke({ snapshot: ref(VAULT_ACCOUNT, VAULT_REGION), attempt: 0 });
+    const out = await invoke({ snapshot: ref(VAULT_ACCOUNT, VAULT_REGION), attempt: 0, copyStartedAt: STARTED });
     expect(t.sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: VAULT_ROLE_ARN, ExternalId: 'ext-123', DurationSeconds: 900 });
     expect(t.vaultRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'rsv-orders-db-202611200400' });
     expect(t.sourceRds).not.toHaveReceivedAnyCommand();
@@ -66,11 +70,11 @@ describe('poll-status', () => {
 
   it('failed copy -> SnapshotCopyFailed; vanished copy -> SnapshotNotFound', async () => {
     routeDescribes(t.sourceRds, { byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', status: 'failed' }) } });
-    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 1 }))).name).toBe('SnapshotCopyFailed');
+    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 1, copyStartedAt: STARTED }))).name).toBe('SnapshotCopyFailed');
 
     t = testClients();
     routeDescribes(t.sourceRds, {});
-    const gone = await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 1 }));
+    const gone = await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 1, copyStartedAt: STARTED }));
     expect(gone.name).toBe('SnapshotNotFound');
     expect(gone.message).toMatch(/deleted while copying/);
   });
@@ -79,7 +83,7 @@ describe('poll-status', () => {
     routeDescribes(t.vaultRds, {
       byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', account: VAULT_ACCOUNT, region: 'us-west-2', status: 'creating', percent: 10 }) },
     });
-    const out = await invoke({ snapshot: ref(VAULT_ACCOUNT, 'us-west-2'), attempt: 0 });
+    const out = await invoke({ snapshot: ref(VAULT_ACCOUNT, 'us-west-2'), attempt: 0, copyStartedAt: STARTED });
     expect(t.sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
     const vaultClient = t.rdsOptions.find((o) => o.credentials !== undefined);
     expect(vaultClient?.region).toBe('us-west-2');
@@ -91,12 +95,12 @@ describe('poll-status', () => {
     routeDescribes(t.sourceRds, {
       byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', region: 'us-west-2', status: 'available' }) },
     });
-    const out = await createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(SOURCE_ACCOUNT, 'us-west-2'), attempt: 2 }, fakeContext('poll-status')) as PollStatusOutput;
+    const out = await createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(SOURCE_ACCOUNT, 'us-west-2'), attempt: 2, copyStartedAt: STARTED }, fakeContext('poll-status')) as PollStatusOutput;
     expect(t.sts).not.toHaveReceivedAnyCommand();
     expect(t.rdsOptions).toEqual([{ region: 'us-west-2' }]);
     expect(out.ready).toBe(true);
     // ... and in same-account mode another account is not reachable at all
-    const other = await caught(() => createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(VAULT_ACCOUNT, REGION), attempt: 0 }, fakeContext('poll-status')));
+    const other = await caught(() => createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(VAULT_ACCOUNT, REGION), attempt: 0, copyStartedAt: STARTED }, fakeContext('poll-status')));
     expect(other.name).toBe('InvalidInput');
     expect(t.sts).not.toHaveReceivedAnyCommand();
   });
@@ -106,15 +110,28 @@ describe('poll-status', () => {
       [{ ...ENV, VAULT_EXTERNAL_ID: undefined }, 'VAULT_EXTERNAL_ID'],
       [{ ...ENV, VAULT_ROLE_ARN: undefined }, 'VAULT_ROLE_ARN'],
     ] as const) {
-      const err = await caught(() => createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 0 }, fakeContext('poll-status')));
+      const err = await caught(() => createHandler({ env, clients: t.factory, now: () => NOW })({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 0, copyStartedAt: STARTED }, fakeContext('poll-status')));
       expect(err.name).toBe('InvalidEnvironment');
       expect(err.message).toContain(`${missing}: must be set together`);
     }
   });
 
   it('a snapshot in neither account -> InvalidInput; negative attempt -> InvalidInput naming attempt', async () => {
-    expect((await caught(() => invoke({ snapshot: ref('333333333333', REGION), attempt: 0 }))).message).toContain('snapshot.accountId');
-    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: -1 }))).message).toContain('attempt');
+    expect((await caught(() => invoke({ snapshot: ref('333333333333', REGION), attempt: 0, copyStartedAt: STARTED }))).message).toContain('snapshot.accountId');
+    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: -1, copyStartedAt: STARTED }))).message).toContain('attempt');
+    // copyStartedAt is required and must be an ISO-8601 time.
+    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 0 }))).message).toContain('copyStartedAt');
+    expect((await caught(() => invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 0, copyStartedAt: 'yesterday' }))).message).toContain('copyStartedAt');
+  });
+
+  it('a copy still creating without SnapshotCreateTime (as RDS reports it) gets elapsed time from copyStartedAt and a progress-based wait', async () => {
+    const s = dbSnapshot({ id: 'rsv-orders-db-202611200400', status: 'creating', percent: 80 });
+    delete (s as { SnapshotCreateTime?: Date }).SnapshotCreateTime;
+    routeDescribes(t.sourceRds, { byId: { 'rsv-orders-db-202611200400': s } });
+    const out = await invoke({ snapshot: ref(SOURCE_ACCOUNT, REGION), attempt: 5, copyStartedAt: '2026-11-21T04:50:00.000Z' });
+    expect(out.elapsedSeconds).toBe(600);
+    // ~150 s remain at 80% after 600 s: wait half, 75 s (before the fix: elapsed 0 -> the 30 s minimum every time).
+    expect(out.waitSeconds).toBe(75);
   });
 });
 

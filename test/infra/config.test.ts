@@ -218,9 +218,19 @@ const cases: Case[] = [
   ['maxWaitHours 100', (c) => (c.polling.maxWaitHours = 100), 'polling.maxWaitHours', /at most 72/],
   ['unknown top-level field', (c) => (c.dryRun = true), 'dryRun', /unknown field/],
   ['unknown nested field', (c) => (c.vault.kmsKeyArn = 'x'), 'vault.kmsKeyArn', /unknown field/],
+  ['optionGroups Region that gets no copy', (c) => (c.databases[0].optionGroups = { 'eu-west-1': 'og' }), 'databases[0].optionGroups.eu-west-1', /vault Region or a DR Region \(us-east-1, us-west-2\)/],
+  ['optionGroups bad name', (c) => (c.databases[0].optionGroups = { 'us-west-2': '1-og' }), 'databases[0].optionGroups.us-west-2', /option group name rules/],
+  ['optionGroups name ending in hyphen', (c) => (c.databases[0].optionGroups = { 'us-west-2': 'og-' }), 'databases[0].optionGroups.us-west-2', /hyphen/],
+  ['optionGroups on a cluster', (c) => (c.databases[3].optionGroups = { 'us-west-2': 'og' }), 'databases[3].optionGroups', /DB instances only/],
 ];
 
 describe('valid variants', () => {
+  it('accepts optionGroups of a DB instance for the vault Region and a DR Region', () => {
+    const c = raw();
+    c.databases[0].optionGroups = { 'us-west-2': 'orders-dr-og', 'us-east-1': 'orders-og' };
+    expect(parseConfig(c).databases[0]?.optionGroups).toEqual({ 'us-west-2': 'orders-dr-og', 'us-east-1': 'orders-og' });
+  });
+
   it('accepts parallelism above 5 when there is no cluster and no discovery', () => {
     const c = raw();
     c.databases = c.databases.filter((d: { kind: string }) => d.kind === 'instance');

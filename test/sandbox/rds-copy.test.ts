@@ -41,25 +41,37 @@ describe('RDS snapshot copies', () => {
     expect(auto.arn).toBe(`arn:aws:rds:${R1}:${SOURCE}:snapshot:rds:orders-db-2026-11-20-03-07`);
   });
 
-  it('rule 13: a copy is creating with PercentProgress rising over virtual time, then available at 100', async () => {
+  it('rule 13: a copy is creating with PercentProgress rising over virtual time and no SnapshotCreateTime, then available at 100 with one', async () => {
     w = newWorld();
     const auto = instanceDb({ sizeGiB: 20 });
     const rds = w.rds(root(SOURCE));
     const out = await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: auto.identifier, TargetDBSnapshotIdentifier: 'copy-1' }));
     expect(out.DBSnapshot).toMatchObject({ Status: 'creating', PercentProgress: 0, SnapshotType: 'manual', DBSnapshotIdentifier: 'copy-1', AllocatedStorage: 20, Engine: 'postgres' });
-    expect(out.DBSnapshot?.SnapshotCreateTime).toBeInstanceOf(Date);
+    // SnapshotCreateTime is absent until the copy is available; OriginalSnapshotCreateTime is there throughout.
+    expect(out.DBSnapshot?.SnapshotCreateTime).toBeUndefined();
+    expect(out.DBSnapshot?.OriginalSnapshotCreateTime).toEqual(new Date('2026-11-20T05:00:00Z'));
     const duration = copyDurationSeconds({ sizeGiB: 20, kind: 'instance', crossRegion: false });
     expect(duration).toBe(240);
     const progress: number[] = [];
     for (let t = 0; t < duration; t += 60) {
       const d = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'copy-1' }));
       expect(d.DBSnapshots?.[0]?.Status).toBe('creating');
+      expect(d.DBSnapshots?.[0]).not.toHaveProperty('SnapshotCreateTime');
       progress.push(d.DBSnapshots?.[0]?.PercentProgress ?? -1);
       w.clock.advance(60);
     }
     expect(progress).toEqual([0, 25, 50, 75]);
     const done = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'copy-1' }));
     expect(done.DBSnapshots?.[0]).toMatchObject({ Status: 'available', PercentProgress: 100 });
+    // On the finished copy it is the copy's own time (when it was requested), not the source's.
+    expect(done.DBSnapshots?.[0]?.SnapshotCreateTime).toEqual(new Date('2026-11-20T05:00:00Z'));
+    // DB cluster snapshot copies too.
+    const cauto = clusterDb({ encrypted: false });
+    const c = await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: cauto.identifier, TargetDBClusterSnapshotIdentifier: 'c-copy' }));
+    expect(c.DBClusterSnapshot).toMatchObject({ Status: 'creating' });
+    expect(c.DBClusterSnapshot).not.toHaveProperty('SnapshotCreateTime');
+    const cd = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'c-copy' }));
+    expect(cd.DBClusterSnapshots?.[0]).not.toHaveProperty('SnapshotCreateTime');
   });
 
   it('rule 13: a 4 TiB (~10 h) copy finishes instantly in wall time when the virtual clock is advanced', async () => {
@@ -86,9 +98,10 @@ describe('RDS snapshot copies', () => {
   it('rule 13: a failed copy reports failed; a stalled copy stays creating forever', async () => {
     w = newWorld();
     const auto = instanceDb();
+    const other = instanceDb({ id: 'billing-db' }); // another source DB: copies of one source DB run one after another
     const rds = w.rds(root(SOURCE));
     const a = await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: auto.identifier, TargetDBSnapshotIdentifier: 'will-fail' }));
-    const b = await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: auto.identifier, TargetDBSnapshotIdentifier: 'will-stall' }));
+    const b = await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: other.identifier, TargetDBSnapshotIdentifier: 'will-stall' }));
     w.clock.advance(60);
     w.sandbox.rds.failSnapshot(a.DBSnapshot!.DBSnapshotArn!);
     w.sandbox.rds.stallSnapshot(b.DBSnapshot!.DBSnapshotArn!);
@@ -281,43 +294,62 @@ describe('RDS snapshot copies', () => {
     await expectAwsError(rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: cauto.identifier, TargetDBClusterSnapshotIdentifier: 'c'.repeat(64) })), 'InvalidParameterValue');
   });
 
-  it('rule 11: beyond 5 DB cluster snapshot copies in progress, new copies queue at 0% and start when a slot frees', async () => {
+  it('rule 11: beyond 5 DB cluster snapshot copies in progress RDS rejects the copy at once (SnapshotQuotaExceededFault, a copy message, not the manual quota one)', async () => {
+    w = newWorld();
+    const autos = [1, 2, 3, 4, 5, 6].map((i) => clusterDb({ id: `catalog-${i}` }));
+    const rds = w.rds(root(SOURCE));
+    const copy = (i: number, target: string) => rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: autos[i - 1]!.identifier, TargetDBClusterSnapshotIdentifier: target }));
+    for (let i = 1; i <= 5; i++) expect((await copy(i, `c${i}`)).DBClusterSnapshot).toMatchObject({ Status: 'creating', PercentProgress: 0 });
+    const err = await expectAwsError(copy(6, 'c6'), 'SnapshotQuotaExceededFault');
+    expect(err.message).toBe('Cannot copy more than 5 cluster snapshots at the same time');
+    expect(err.message).not.toMatch(/manual/);
+    expect(err.$metadata?.httpStatusCode).toBe(400);
+    // Nothing was created or queued.
+    expect(w.sandbox.rds.listSnapshots(SOURCE, R1).some((s) => s.identifier === 'c6')).toBe(false);
+    const duration = copyDurationSeconds({ sizeGiB: 20, kind: 'cluster', crossRegion: false });
+    w.clock.advance(duration / 2);
+    const progress = async () =>
+      Object.fromEntries(((await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual' }))).DBClusterSnapshots ?? []).map((s) => [s.DBClusterSnapshotIdentifier, `${s.Status}:${s.PercentProgress}`]));
+    expect(await progress()).toEqual({ c1: 'creating:50', c2: 'creating:50', c3: 'creating:50', c4: 'creating:50', c5: 'creating:50' });
+    // Cancelling (deleting) c1 frees a slot at once: the retried request is accepted.
+    await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'c1' }));
+    expect((await copy(6, 'c6')).DBClusterSnapshot).toMatchObject({ Status: 'creating' });
+    // The limit is configurable per account/Region (setQuota): with 7 a seventh copy fits.
+    await expectAwsError(copy(1, 'c7'), 'SnapshotQuotaExceededFault');
+    w.sandbox.rds.setQuota(SOURCE, R1, { concurrentDbClusterSnapshotCopies: 7 });
+    await copy(1, 'c7');
+  });
+
+  it('rule 11: copies requested for the same source DB queue at 0% and run one after another', async () => {
     w = newWorld();
     const auto = clusterDb({ sizeGiB: 20 });
     const rds = w.rds(root(SOURCE));
-    for (let i = 1; i <= 7; i++) {
-      const out = await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: auto.identifier, TargetDBClusterSnapshotIdentifier: `c${i}` }));
-      expect(out.DBClusterSnapshot).toMatchObject({ Status: 'creating', PercentProgress: 0 });
-    }
+    for (let i = 1; i <= 3; i++) await rds.send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: auto.identifier, TargetDBClusterSnapshotIdentifier: `c${i}` }));
     const duration = copyDurationSeconds({ sizeGiB: 20, kind: 'cluster', crossRegion: false });
     const progress = async () =>
       Object.fromEntries(((await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual' }))).DBClusterSnapshots ?? []).map((s) => [s.DBClusterSnapshotIdentifier, `${s.Status}:${s.PercentProgress}`]));
     w.clock.advance(duration / 2);
-    expect(await progress()).toEqual({ c1: 'creating:50', c2: 'creating:50', c3: 'creating:50', c4: 'creating:50', c5: 'creating:50', c6: 'creating:0', c7: 'creating:0' });
-    // Cancelling (deleting) c1 frees a slot at once: c6 starts now.
-    await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'c1' }));
-    w.clock.advance(duration / 2);
-    expect(await progress()).toEqual({ c2: 'available:100', c3: 'available:100', c4: 'available:100', c5: 'available:100', c6: 'creating:50', c7: 'creating:0' });
-    // c7 started when c2..c5 finished, at the same instant.
-    w.clock.advance(duration / 2);
-    expect(await progress()).toMatchObject({ c6: 'available:100', c7: 'creating:50' });
-    w.clock.advance(duration / 2);
-    expect(await progress()).toMatchObject({ c7: 'available:100' });
-    expect(w.sandbox.rds.listSnapshots(SOURCE, R1).find((s) => s.identifier === 'c7')?.copyStartedAt).toBe(new Date(Date.parse('2026-11-20T05:00:00Z') + duration * 1000).toISOString());
+    expect(await progress()).toEqual({ c1: 'creating:50', c2: 'creating:0', c3: 'creating:0' });
+    w.clock.advance(duration);
+    expect(await progress()).toEqual({ c1: 'available:100', c2: 'creating:50', c3: 'creating:0' });
+    w.clock.advance(duration);
+    expect(await progress()).toEqual({ c1: 'available:100', c2: 'available:100', c3: 'creating:50' });
+    expect(w.sandbox.rds.listSnapshots(SOURCE, R1).find((s) => s.identifier === 'c3')?.copyStartedAt).toBe(new Date(Date.parse('2026-11-20T05:00:00Z') + 2 * duration * 1000).toISOString());
   });
 
-  it('rule 11: up to 20 DB snapshot copies run at once per destination account and Region; the 21st queues', async () => {
+  it('rule 11: up to 20 DB snapshot copies in progress per destination account and Region; the 21st is rejected; the limit is configurable (setQuota)', async () => {
     w = newWorld();
-    const auto = instanceDb({ sizeGiB: 20 });
+    const autos = Array.from({ length: 21 }, (_, i) => instanceDb({ sizeGiB: 20, id: `db-${i + 1}` }));
     const rds = w.rds(root(SOURCE));
-    for (let i = 1; i <= 21; i++) await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: auto.identifier, TargetDBSnapshotIdentifier: `s${i}` }));
+    const copy = (i: number) => rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: autos[i - 1]!.identifier, TargetDBSnapshotIdentifier: `s${i}` }));
+    for (let i = 1; i <= 20; i++) await copy(i);
+    const err = await expectAwsError(copy(21), 'SnapshotQuotaExceededFault');
+    expect(err.message).toBe('Cannot copy more than 20 snapshots at the same time');
     w.clock.advance(60);
-    const rows = w.sandbox.rds.listSnapshots(SOURCE, R1).filter((s) => s.snapshotType === 'manual');
-    expect(rows.filter((s) => s.percentProgress > 0)).toHaveLength(20);
-    expect(rows.find((s) => s.identifier === 's21')).toMatchObject({ status: 'creating', percentProgress: 0 });
-    // The limit is a per account/Region quota: raising it lets the queued copy run.
+    expect(w.sandbox.rds.listSnapshots(SOURCE, R1).filter((s) => s.snapshotType === 'manual' && s.percentProgress > 0)).toHaveLength(20);
+    // Raising the quota lets the 21st copy in.
     w.sandbox.rds.setQuota(SOURCE, R1, { concurrentDbSnapshotCopies: 21 });
-    expect(w.sandbox.rds.listSnapshots(SOURCE, R1).find((s) => s.identifier === 's21')?.percentProgress).toBeGreaterThan(0);
+    await copy(21);
   });
 
   it('rule 12: more than the manual snapshot quota fails with SnapshotQuotaExceededFault', async () => {

@@ -140,7 +140,7 @@ describe('DR copies across Regions', () => {
     expect(out.DBSnapshot).toMatchObject({ KmsKeyId: drKey.arn });
   });
 
-  it('concurrency limits (5 DB cluster / 20 DB snapshot copies) queue per destination account and Region independently', async () => {
+  it('rule 11: copy limits (5 DB cluster / 20 DB snapshot copies in progress) hold per destination account, Region and kind; past them RDS rejects; copies of one source DB run one after another', async () => {
     w = newWorld();
     const key = w.sandbox.kms.createKey({ accountId: SOURCE, region: R1, policy: sharedKeyPolicy(SOURCE, [VAULT]) });
     w.sandbox.rds.createDbCluster({ accountId: SOURCE, region: R1, identifier: 'catalog', engine: 'aurora-postgresql', allocatedStorageGiB: 20, storageEncrypted: true, kmsKeyId: key.arn });
@@ -152,34 +152,35 @@ describe('DR copies across Regions', () => {
       w.sandbox.kms.createKey({ accountId: VAULT, region: r, alias: 'alias/rsv' });
       if (r === R2) w.sandbox.kms.createKey({ accountId: SOURCE, region: r, alias: 'alias/rsv' });
     }
-    // 6 cluster copies into VAULT/R1, 6 into VAULT/R2 (cross-Region), 6 into SOURCE/R2 (same-account DR), 20 instance copies into VAULT/R1.
-    const into = async (acct: string, region: string, n: number, prefix: string) => {
-      for (let i = 1; i <= n; i++) {
-        await w.rds(root(acct), region).send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: cs.arn, TargetDBClusterSnapshotIdentifier: `${prefix}${i}`, KmsKeyId: 'alias/rsv' }));
-      }
-    };
-    await into(VAULT, R1, 6, 'v1-');
-    await into(VAULT, R2, 6, 'v2-');
-    await into(SOURCE, R2, 6, 's2-');
-    // Instance copies in the same destination do not take cluster slots (and vice versa).
-    await w.rds(root(SOURCE)).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'share-i', AttributeName: 'restore', ValuesToAdd: [VAULT] }));
-    for (let i = 1; i <= 20; i++) {
-      await w.rds(root(VAULT), R1).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: is.arn, TargetDBSnapshotIdentifier: `i-${i}`, KmsKeyId: 'alias/rsv' }));
+    const copyCluster = (acct: string, region: string, target: string) =>
+      w.rds(root(acct), region).send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: cs.arn, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: 'alias/rsv' }));
+    // 5 cluster copies each into VAULT/R1, VAULT/R2 (cross-Region) and SOURCE/R2 (same-account DR): the 6th is rejected in each.
+    for (const [acct, region, prefix] of [[VAULT, R1, 'v1-'], [VAULT, R2, 'v2-'], [SOURCE, R2, 's2-']] as const) {
+      for (let i = 1; i <= 5; i++) await copyCluster(acct, region, `${prefix}${i}`);
+      const err = await expectAwsError(copyCluster(acct, region, `${prefix}6`), 'SnapshotQuotaExceededFault');
+      expect(err.message).toMatch(region === R1 ? /^Cannot copy more than 5 cluster snapshots/ : /^Cannot copy more than 5 cluster snapshots across regions/);
     }
+    // Instance copies in the same destination do not take cluster slots (and vice versa): 20 fit, the 21st is rejected.
+    await w.rds(root(SOURCE)).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'share-i', AttributeName: 'restore', ValuesToAdd: [VAULT] }));
+    const copyInstance = (i: number) => w.rds(root(VAULT), R1).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: is.arn, TargetDBSnapshotIdentifier: `i-${i}`, KmsKeyId: 'alias/rsv' }));
+    for (let i = 1; i <= 20; i++) await copyInstance(i);
+    await expectAwsError(copyInstance(21), 'SnapshotQuotaExceededFault');
     w.clock.advance(60);
     const started = (acct: string, region: string, kind: 'instance' | 'cluster') =>
       w.sandbox.rds
         .listSnapshots(acct, region)
         .filter((s) => s.kind === kind && s.snapshotType === 'manual' && s.sourceArn !== undefined)
         .map((s) => s.copyStartedAt !== undefined);
-    expect(started(VAULT, R1, 'cluster')).toEqual([true, true, true, true, true, false]);
-    expect(started(VAULT, R2, 'cluster')).toEqual([true, true, true, true, true, false]);
-    expect(started(SOURCE, R2, 'cluster')).toEqual([true, true, true, true, true, false]);
-    expect(started(VAULT, R1, 'instance').every(Boolean)).toBe(true);
-    expect(started(VAULT, R1, 'instance')).toHaveLength(20);
-    // The queued copy in VAULT/R1 starts when a same-Region slot frees, independent of R2's cross-Region copies.
+    // All copies come from one source DB per kind: RDS runs them one after another in each destination.
+    expect(started(VAULT, R1, 'cluster')).toEqual([true, false, false, false, false]);
+    expect(started(VAULT, R2, 'cluster')).toEqual([true, false, false, false, false]);
+    expect(started(SOURCE, R2, 'cluster')).toEqual([true, false, false, false, false]);
+    expect(started(VAULT, R1, 'instance')).toEqual([true, ...Array<boolean>(19).fill(false)]);
+    // The second VAULT/R1 cluster copy starts when the first ends, independent of R2's (slower) cross-Region copies.
     w.clock.advance(copyDurationSeconds({ sizeGiB: 20, kind: 'cluster', crossRegion: false }) - 60);
-    expect(started(VAULT, R1, 'cluster')).toEqual([true, true, true, true, true, true]);
-    expect(started(VAULT, R2, 'cluster')).toEqual([true, true, true, true, true, false]);
+    expect(started(VAULT, R1, 'cluster')).toEqual([true, true, false, false, false]);
+    expect(started(VAULT, R2, 'cluster')).toEqual([true, false, false, false, false]);
+    // A finished copy frees its slot: the next request into VAULT/R1 is accepted.
+    await copyCluster(VAULT, R1, 'v1-6');
   });
 });

@@ -135,7 +135,8 @@ describe('RDS sharing, describe, delete, tags', () => {
     expect(autos.DBSnapshots?.map((s) => s.DBSnapshotIdentifier)).toEqual([auto.identifier]);
     const manuals = await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }));
     expect(manuals.DBSnapshots?.map((s) => s.DBSnapshotIdentifier)).toEqual(['m1']);
-    const byArn = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: auto.arn }));
+    // An automated snapshot by identifier or ARN needs SnapshotType=automated (stricter reading for the ARN).
+    const byArn = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: auto.arn, SnapshotType: 'automated' }));
     expect(byArn.DBSnapshots?.[0]?.DBSnapshotArn).toBe(auto.arn);
     const filtered = await rds.send(new DescribeDBSnapshotsCommand({ Filters: [{ Name: 'db-instance-id', Values: ['billing-db'] }] }));
     expect(filtered.DBSnapshots?.map((s) => s.DBInstanceIdentifier)).toEqual(['billing-db']);
