@@ -244,10 +244,6 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
       resources: [...vaultSnapshots, ...sourceSnapshots],
     }),
   );
-  // A cross-Region copy with OptionGroupName names an option group of the destination (docs/aws-behaviour.md §15a).
-  const vaultOptionGroups = access.vaultRegions.map((region) => `arn:${partitionOf(region)}:rds:${region}:${at.accountId}:og:*`);
-  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'CopyWithVaultOptionGroups', actions: ['rds:CopyDBSnapshot'], resources: vaultOptionGroups }));
-  acknowledgeIam5(fn.role, { resources: vaultOptionGroups, reason: 'The option group a cross-Region copy uses is configured per database; limited to this account in the vault and DR Regions.' });
   fn.role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'TagAndDescribeVaultCopies',

@@ -1,7 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { partitionOf } from '../config/schema';
 import { type AccountRegion, kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
 
@@ -93,8 +92,6 @@ export class VaultCopyRole extends Construct {
 
     const vaultSnapshots = vaultArns.flatMap((a) => [a.snapshots, a.clusterSnapshots]);
     const sourceSnapshots = [sourceArns.snapshots, sourceArns.clusterSnapshots];
-    // A cross-Region copy with OptionGroupName names an option group of the destination (docs/aws-behaviour.md §15a).
-    const vaultOptionGroups = vaultRegions.map((region) => `arn:${partitionOf(region)}:rds:${region}:${vault.accountId}:og:*`);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'CopySharedSnapshotsIntoVault',
@@ -102,8 +99,6 @@ export class VaultCopyRole extends Construct {
         resources: [...vaultSnapshots, ...sourceSnapshots],
       }),
     );
-    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'CopyWithVaultOptionGroups', actions: ['rds:CopyDBSnapshot'], resources: vaultOptionGroups }));
-    acknowledgeIam5(this.role, { resources: vaultOptionGroups, reason: 'The option group a cross-Region copy uses is configured per database; limited to the vault account in the vault and DR Regions.' });
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'TagAndDescribeVaultCopies',
