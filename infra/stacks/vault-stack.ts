@@ -96,6 +96,7 @@ export class VaultStack extends Stack {
       topic: this.topic.topic,
       databases: config.databases,
       policy: config.retention.vault,
+      provenanceAccounts: [config.source.accountId, vaultAccountIdOf(config)],
       stateMachineName: names.vaultRetentionStateMachine,
     });
     new WorkflowAlarms(this, 'VaultRetentionAlarms', {
