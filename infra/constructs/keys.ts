@@ -118,7 +118,7 @@ export const KEY_GUARD_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey'] a
  * beats any IAM grant, also an administrator's). `kms:PutKeyPolicy` stays with the account, so the
  * CloudFormation deployment can update the policy and KMS's lockout safety check passes; changing
  * the policy is alarmed instead (VaultGuard). Retained when the stack is deleted.
- * Sources: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key,
+ * Source: docs/aws-behaviour.md §17b; https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key,
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
  */
 export class VaultKey extends Construct {
