@@ -42,6 +42,13 @@ export interface RetentionCandidate {
   /** Whether it carries `rds-snapshot-vault:managed=true`; unmanaged snapshots are never deleted. */
   readonly managed: boolean;
   /**
+   * Whether this copy may count toward keepLast and GFS at all (default true). Vault retention sets
+   * false for a copy encrypted under a KMS key of another account: whoever controls that key (the
+   * source account) can disable it and make the copy unusable, so it is no recovery point the vault
+   * can vouch for. It is still kept or deleted by its age.
+   */
+  readonly countable?: boolean;
+  /**
    * Source retention only: whether this copy is known to be safe in the vault (its vault copy, and
    * each configured DR copy, was `available`; tag `rds-snapshot-vault:vaulted=true`). With
    * `requireVaulted`, a copy without it is never deleted.
@@ -144,7 +151,7 @@ const dayLabel = (day: number): string => new Date(day * DAY_MS).toISOString().s
  *
  * Terms: `t` = recovery point time (`createTime`, OriginalSnapshotCreateTime); a copy's *day* is
  * the UTC day of `t`; a *counted day* is a day with at least one available managed copy that is
- * timely ({@link TIMELY_COPY_HOURS}).
+ * timely ({@link TIMELY_COPY_HOURS}) and countable.
  *
  * Guarantees (property-tested in test/functions/retention-sweep.test.ts and, against a source-
  * account adversary, test/functions/retention-adversary.test.ts):
@@ -191,7 +198,7 @@ export function decideRetention(input: RetentionInput): RetentionResult {
   for (const s of candidates) {
     const t = timeOf(s) as number;
     const copied = parse(s.copyTime);
-    if (copied !== undefined && copied >= t && copied - t <= TIMELY_COPY_HOURS * 3_600_000) counted.add(dayOf(t));
+    if (s.countable !== false && copied !== undefined && copied >= t && copied - t <= TIMELY_COPY_HOURS * 3_600_000) counted.add(dayOf(t));
   }
   const keepCount = Math.max(1, Math.floor(policy.keepLast));
   const keptDays = new Set([...counted].sort((a, b) => b - a).slice(0, keepCount));

@@ -22,7 +22,8 @@ function copiedFrom(s: SnapshotRecord, accounts: readonly string[]): boolean {
  * Only manual snapshots named `rsv-...` and tagged `rds-snapshot-vault:managed=true` are
  * candidates (tags from the describe output's TagList, else ListTagsForResource); with
  * `provenanceAccounts` (vault retention), only those RDS records as copied from one of those
- * accounts. The recovery point time handed to the policy is OriginalSnapshotCreateTime (DB
+ * accounts, and a copy under another account's KMS key never counts toward keepLast or GFS. The
+ * recovery point time handed to the policy is OriginalSnapshotCreateTime (DB
  * snapshots), else SnapshotCreateTime; the copy time is SnapshotCreateTime.
  * With `markVaulted` (source retention) and no failed DR copy, that copy is first tagged
  * `rds-snapshot-vault:vaulted=true` (AddTagsToResource; also in a dry run, since it records a fact,
@@ -61,6 +62,9 @@ export async function sweep(
     // Vault: and made by a copy from the source account (or from the vault's own copy, two-hop DR), as RDS records it.
     if (input.provenanceAccounts !== undefined && !copiedFrom(s, input.provenanceAccounts)) continue;
     const recoveryPoint = iso(s.originalCreateTime) ?? iso(s.createTime);
+    // Vault: a copy under another account's KMS key is no recovery point the vault controls.
+    const keyAccount = s.kmsKeyId?.startsWith('arn:') ? s.kmsKeyId.split(':')[4] : undefined;
+    const foreignKey = input.provenanceAccounts !== undefined && keyAccount !== undefined && keyAccount !== where.accountId;
     const copyTime = iso(s.createTime);
     candidates.push({
       identifier: s.identifier,
@@ -70,6 +74,7 @@ export async function sweep(
       ...(recoveryPoint !== undefined && { createTime: recoveryPoint }),
       ...(copyTime !== undefined && { copyTime }),
       vaulted: tagValue(tags, TAGS.VAULTED) === 'true',
+      ...(foreignKey && { countable: false }),
     });
   }
   const decision = decideRetention({

@@ -1,5 +1,5 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/retention-sweep/index.js';
@@ -91,6 +91,49 @@ describe('retention-sweep handler', () => {
     expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
     expect(t.sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'admin-before-upgrade' });
     expect([...out.kept, ...out.deleted].some((d) => d.identifier === 'admin-before-upgrade')).toBe(false);
+  });
+
+  it('vault retention: only copies RDS records as copied from the provenance accounts are candidates; a copy under a foreign KMS key never ranks', async () => {
+    // The sweep runs in the account of BASE_ENV (SOURCE_ACCOUNT here, standing in for the vault).
+    const copyOf = (id: string, ageDays: number, from: string, kmsKeyId?: string) => ({
+      ...managed(id, ageDays),
+      SourceDBSnapshotIdentifier: `arn:aws:rds:${REGION}:${from}:snapshot:${id}`,
+      ...(kmsKeyId !== undefined && { Encrypted: true, KmsKeyId: kmsKeyId }),
+    });
+    const OTHER = '999999999999';
+    routeDescribes(t.sourceRds, {
+      instancePages: [[
+        copyOf('rsv-new', 1, OTHER, `arn:aws:kms:${REGION}:${OTHER}:key/forged`), // newest, but under the other account's key: does not rank
+        copyOf('rsv-mid', 40, OTHER), // the newest countable day: kept by keepLast 1
+        copyOf('rsv-old', 60, OTHER), // deleted (older than 35 days, outside keepLast)
+        managed('rsv-hand-made', 90), // a vault admin's snapshot named like ours, tagged managed: no RDS copy record, never a candidate
+      ]],
+    });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    const out = await invoke({ database, policy: { keepLast: 1, maxAgeDays: 35, minAgeDays: 1 }, provenanceAccounts: [OTHER] });
+    expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
+    expect(out.kept.find((k) => k.identifier === 'rsv-mid')?.reason).toMatch(/among the newest 1 counted days/);
+    expect([...out.kept, ...out.deleted].some((d) => d.identifier === 'rsv-hand-made')).toBe(false);
+    // Without the provenance check (source retention), the hand-made one is a candidate like any rsv- copy.
+    const plain = await invoke({ database, policy: { keepLast: 1, maxAgeDays: 35, minAgeDays: 1 }, dryRun: true });
+    expect(plain.deleted.map((d) => d.identifier)).toContain('rsv-hand-made');
+  });
+
+  it('source retention: marks this run\'s copy vaulted, never deletes a copy without the tag, and marks nothing when a DR copy failed', async () => {
+    const vaulted = (id: string, ageDays: number) => dbSnapshot({ id, type: 'manual', created: daysAgo(ageDays), tags: [...managedTagList('orders-db', `arn:src:${id}`), { Key: 'rds-snapshot-vault:vaulted', Value: 'true' }] });
+    routeDescribes(t.sourceRds, { instancePages: [[managed('rsv-today', 0.1), vaulted('rsv-b', 5), managed('rsv-outage', 50), vaulted('rsv-old', 60)]] });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    t.sourceRds.on(AddTagsToResourceCommand).resolves({});
+    const out = await invoke({ database, policy, protectIdentifier: 'rsv-today', markVaulted: { identifier: 'rsv-today' } });
+    expect(t.sourceRds).toHaveReceivedCommandWith(AddTagsToResourceCommand, { ResourceName: expect.stringContaining(':snapshot:rsv-today'), Tags: [{ Key: 'rds-snapshot-vault:vaulted', Value: 'true' }] });
+    expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
+    expect(out.kept.find((k) => k.identifier === 'rsv-outage')?.reason).toMatch(/not yet safe in the vault/);
+
+    t.sourceRds.reset();
+    routeDescribes(t.sourceRds, { instancePages: [[managed('rsv-today', 0.1), vaulted('rsv-old', 60)]] });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    await invoke({ database, policy, protectIdentifier: 'rsv-today', markVaulted: { identifier: 'rsv-today', anyDrCopyFailed: true } });
+    expect(t.sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
   });
 
   it('dryRun deletes nothing but reports the decision', async () => {
