@@ -70,7 +70,8 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  *    - `IsExportRequested` -> `ExportToS3` -> export wait loop (`poll-export`, 5-60 min apart;
  *      `ExportTaskLimitReached`, the 5-exports-per-account limit, is retried for hours).
  * 5. `IsVaultCopyOk` - no vault copy: fail now, sweeping nothing.
- * 6. `SweepSourceRetention` - source retention policy, never touching this run's copy.
+ * 6. `SweepSourceRetention` - tags this run's copy `rds-snapshot-vault:vaulted=true` (unless a DR copy
+ *    failed), then applies the source retention policy to copies so tagged, never this run's copy.
  * 7. `AreExtrasOk` - a failed DR copy or export fails the database after the sweep (the vault copy is kept).
  * 8. `BackupSucceeded`.
  *
@@ -222,9 +223,19 @@ export class DatabaseBackup extends Construct {
     const sweep = this.invoke(
       'SweepSourceRetention',
       f.retentionSweep,
-      { 'database.$': '$.database', policy: { ...props.sourceRetention }, 'protectIdentifier.$': '$.sourceCopyReady.snapshot.identifier' },
+      {
+        'database.$': '$.database',
+        policy: { ...props.sourceRetention },
+        'protectIdentifier.$': '$.sourceCopyReady.snapshot.identifier',
+        // This run's copy is safe in the vault (and, unless one failed, in every DR Region): record
+        // it, and never delete a source copy that has not reached the vault.
+        markVaulted: {
+          'identifier.$': '$.sourceCopyReady.snapshot.identifier',
+          ...(drResultPath ? { 'anyDrCopyFailed.$': `States.ArrayContains(${drResultPath}[*].status, 'FAILED')` } : {}),
+        },
+      },
       '$.sourceRetention',
-      "Apply the source retention policy to managed copies; never deletes this run's copy.",
+      "Mark this run's copy as vaulted, then apply the source retention policy to managed copies that reached the vault; never deletes this run's copy.",
     );
     sweep.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
 

@@ -22,6 +22,14 @@ export interface VaultRetentionProps {
   readonly databases: readonly DatabaseRef[];
   readonly policy: RetentionPolicy;
   /**
+   * Only copies that RDS records as copied from a snapshot of these accounts are retention
+   * candidates (the source account, and the vault account itself for two-hop DR copies): names
+   * and tags can be set by the source account's copy role, RDS's record of the copy source cannot
+   * (docs/security.md, "Retention poisoning").
+   * @default - no provenance check
+   */
+  readonly provenanceAccounts?: readonly string[];
+  /**
    * Databases swept at once.
    * @default 2
    */
@@ -59,6 +67,7 @@ export class VaultRetention extends Construct {
       parameters: {
         databases: props.databases.map((d) => ({ identifier: d.identifier, kind: d.kind })),
         policy: { ...props.policy },
+        ...(props.provenanceAccounts ? { provenanceAccounts: [...new Set(props.provenanceAccounts)] } : {}),
       },
       resultPath: '$.config',
     });
@@ -70,6 +79,7 @@ export class VaultRetention extends Construct {
         'database.$': '$.database',
         'policy.$': '$.policy',
         'dryRun.$': '$.dryRun',
+        ...(props.provenanceAccounts ? { 'provenanceAccounts.$': '$.provenanceAccounts' } : {}),
       }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
@@ -114,6 +124,7 @@ export class VaultRetention extends Construct {
         'database.$': '$$.Map.Item.Value',
         'policy.$': '$.config.policy',
         'dryRun.$': '$.options.dryRun',
+        ...(props.provenanceAccounts ? { 'provenanceAccounts.$': '$.config.provenanceAccounts' } : {}),
       },
       maxConcurrency: props.maxConcurrency ?? 2,
       resultPath: '$.results',

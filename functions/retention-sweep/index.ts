@@ -13,7 +13,7 @@
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
 import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../shared/contracts.js';
-import { baseEnvShape, nonEmpty } from '../shared/env.js';
+import { accountIdSchema, baseEnvShape, nonEmpty } from '../shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
 import { databaseRefSchema } from '../shared/schemas.js';
 import { listManagedDatabases } from './inventory.js';
@@ -52,6 +52,9 @@ export const sweepInputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObje
   policy: policySchema,
   dryRun: z.optional(z.boolean()),
   protectIdentifier: z.optional(nonEmpty),
+  markVaulted: z.optional(z.strictObject({ identifier: nonEmpty, anyDrCopyFailed: z.optional(z.boolean()) })),
+  requireVaulted: z.optional(z.boolean()),
+  provenanceAccounts: z.optional(z.array(accountIdSchema).check(z.minLength(1))),
 });
 
 /** List event schema: `{ listDatabases: { configured: DatabaseRef[] } }` (VaultRetention's first step). */

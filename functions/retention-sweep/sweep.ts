@@ -5,17 +5,31 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBSnapshot.html ,
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBClusterSnapshot.html
  */
-import type { RDSClient } from '@aws-sdk/client-rds';
-import type { RetentionDecision, RetentionSweepInput, RetentionSweepOutput } from '../shared/contracts.js';
-import { COPY_IDENTIFIER_PREFIX, deleteSnapshot, isManaged, listSnapshots, snapshotTags } from '../shared/snapshots.js';
+import { AddTagsToResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { TAGS, type RetentionDecision, type RetentionSweepInput, type RetentionSweepOutput } from '../shared/contracts.js';
+import { COPY_IDENTIFIER_PREFIX, deleteSnapshot, isManaged, listSnapshots, parseSnapshotArn, snapshotTags, tagValue, type SnapshotRecord } from '../shared/snapshots.js';
 import { decideRetention, type RetentionCandidate } from './policy.js';
+
+/** Whether RDS records `s` as copied from a snapshot of one of `accounts` (see RetentionSweepInput.provenanceAccounts). */
+function copiedFrom(s: SnapshotRecord, accounts: readonly string[]): boolean {
+  const source = s.sourceArn === undefined ? undefined : parseSnapshotArn(s.sourceArn);
+  return source !== undefined && accounts.includes(source.accountId);
+}
 
 /**
  * Runs the retention policy for one database.
  *
- * Only manual snapshots tagged `rds-snapshot-vault:managed=true` are candidates (tags from the
- * describe output's TagList, else ListTagsForResource). Deletes sequentially unless `dryRun`; a
- * snapshot that is already gone (NotFound) counts as deleted ("already deleted" in its reason).
+ * Only manual snapshots named `rsv-...` and tagged `rds-snapshot-vault:managed=true` are
+ * candidates (tags from the describe output's TagList, else ListTagsForResource); with
+ * `provenanceAccounts` (vault retention), only those RDS records as copied from one of those
+ * accounts, and a copy under another account's KMS key never counts toward keepLast or GFS. The
+ * recovery point time handed to the policy is OriginalSnapshotCreateTime (DB
+ * snapshots), else SnapshotCreateTime; the copy time is SnapshotCreateTime.
+ * With `markVaulted` (source retention) and no failed DR copy, that copy is first tagged
+ * `rds-snapshot-vault:vaulted=true` (AddTagsToResource; also in a dry run, since it records a fact,
+ * not a decision); with `markVaulted` or `requireVaulted`, copies without that tag are never deleted.
+ * Deletes sequentially unless `dryRun`; a snapshot that is already gone (NotFound) counts as
+ * deleted ("already deleted" in its reason).
  *
  * @param rds client in this account and Region.
  * @param where account and Region reported in the output.
@@ -29,17 +43,38 @@ export async function sweep(
   now: Date,
 ): Promise<RetentionSweepOutput> {
   const manual = await listSnapshots(rds, input.database, 'manual');
+  if (input.markVaulted !== undefined && input.markVaulted.anyDrCopyFailed !== true) {
+    const wanted = input.markVaulted.identifier;
+    const copy = manual.find((s) => s.identifier === wanted && s.identifier.startsWith(COPY_IDENTIFIER_PREFIX));
+    if (copy !== undefined && isManaged(await snapshotTags(rds, copy))) {
+      await rds.send(new AddTagsToResourceCommand({ ResourceName: copy.arn, Tags: [{ Key: TAGS.VAULTED, Value: 'true' }] }));
+      const tags = [...(copy.tags ?? []).filter((t) => t.Key !== TAGS.VAULTED), { Key: TAGS.VAULTED, Value: 'true' }];
+      manual[manual.indexOf(copy)] = { ...copy, tags };
+    }
+  }
+  const iso = (d: Date | undefined) => (d !== undefined && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined);
   const candidates: RetentionCandidate[] = [];
   for (const s of manual) {
     // Ours: named like our copies (identifiers cannot be changed) and tagged managed=true.
     if (!s.identifier.startsWith(COPY_IDENTIFIER_PREFIX)) continue;
-    if (!isManaged(await snapshotTags(rds, s))) continue;
+    const tags = await snapshotTags(rds, s);
+    if (!isManaged(tags)) continue;
+    // Vault: and made by a copy from the source account (or from the vault's own copy, two-hop DR), as RDS records it.
+    if (input.provenanceAccounts !== undefined && !copiedFrom(s, input.provenanceAccounts)) continue;
+    const recoveryPoint = iso(s.originalCreateTime) ?? iso(s.createTime);
+    // Vault: a copy under another account's KMS key is no recovery point the vault controls.
+    const keyAccount = s.kmsKeyId?.startsWith('arn:') ? s.kmsKeyId.split(':')[4] : undefined;
+    const foreignKey = input.provenanceAccounts !== undefined && keyAccount !== undefined && keyAccount !== where.accountId;
+    const copyTime = iso(s.createTime);
     candidates.push({
       identifier: s.identifier,
       arn: s.arn,
       status: s.status,
       managed: true,
-      ...(s.createTime !== undefined && !Number.isNaN(s.createTime.getTime()) && { createTime: s.createTime.toISOString() }),
+      ...(recoveryPoint !== undefined && { createTime: recoveryPoint }),
+      ...(copyTime !== undefined && { copyTime }),
+      vaulted: tagValue(tags, TAGS.VAULTED) === 'true',
+      ...(foreignKey && { countable: false }),
     });
   }
   const decision = decideRetention({
@@ -47,6 +82,7 @@ export async function sweep(
     policy: input.policy,
     now,
     ...(input.protectIdentifier !== undefined && { protectIdentifier: input.protectIdentifier }),
+    ...(input.requireVaulted === true || input.markVaulted !== undefined ? { requireVaulted: true } : {}),
   });
   const dryRun = input.dryRun ?? false;
   const deleted: RetentionDecision[] = [];

@@ -64,6 +64,11 @@ export const TAGS = {
    * docs/aws-behaviour.md §13).
    */
   COPY_REQUESTED_AT: 'rds-snapshot-vault:copy-requested-at',
+  /**
+   * `"true"` on a source copy once its vault copy (and every configured DR copy) is `available`;
+   * source retention never deletes a copy without it.
+   */
+  VAULTED: 'rds-snapshot-vault:vaulted',
 } as const;
 
 // ---------------------------------------------------------------- plan-run
@@ -260,9 +265,13 @@ export interface PollExportOutput {
 
 // ---------------------------------------------------------------- retention-sweep
 
-/** Retention policy; all ages in days (1 day = 86,400 s), counted from SnapshotCreateTime. */
+/**
+ * Retention policy; all ages in days (1 day = 86,400 s), counted from the recovery point time
+ * (OriginalSnapshotCreateTime; SnapshotCreateTime for DB cluster snapshots, which have no original
+ * time). keepLast and GFS count recovery-point days, not copies (functions/retention-sweep/policy.ts).
+ */
 export interface RetentionPolicy {
-  /** Always keep at least the newest N available managed copies. */
+  /** Always keep every copy of the newest N recovery-point days (UTC days with a timely copy). */
   readonly keepLast: number;
   /** Delete managed copies older than this (unless kept by keepLast). */
   readonly maxAgeDays: number;
@@ -281,6 +290,21 @@ export interface RetentionSweepInput {
   readonly dryRun?: boolean;
   /** Identifier of this run's copy: nothing is deleted unless it is listed and `available`. */
   readonly protectIdentifier?: string;
+  /**
+   * Source retention: this run's copy, whose vault copy is `available`. Unless a DR copy failed, it
+   * is first tagged `rds-snapshot-vault:vaulted=true`; either way no managed copy without that tag
+   * is deleted (implies `requireVaulted`).
+   */
+  readonly markVaulted?: { readonly identifier: string; readonly anyDrCopyFailed?: boolean };
+  /** Source retention: never delete a managed copy that lacks `rds-snapshot-vault:vaulted=true`. */
+  readonly requireVaulted?: boolean;
+  /**
+   * Vault retention: only copies that RDS records as copied from a snapshot of one of these
+   * accounts (the source account; the vault account itself for two-hop DR copies) are candidates.
+   * Names and tags can be set by the source account's copy role; RDS's record of the copy source
+   * cannot.
+   */
+  readonly provenanceAccounts?: readonly string[];
 }
 export interface RetentionDecision {
   readonly identifier: string;

@@ -50,7 +50,19 @@ export interface SnapshotRecord {
   readonly encrypted: boolean;
   /** KMS key ARN (only when encrypted). */
   readonly kmsKeyId?: string;
+  /** SnapshotCreateTime: for a copy, when RDS made the copy; absent until `available` (docs/aws-behaviour.md §13). */
   readonly createTime?: Date;
+  /**
+   * OriginalSnapshotCreateTime (DB snapshots only; RDS keeps it through every copy). DB cluster
+   * snapshots have no such field.
+   */
+  readonly originalCreateTime?: Date;
+  /**
+   * ARN of the snapshot this one was copied from, as RDS records it on a cross-account or
+   * cross-Region copy (`SourceDBSnapshotIdentifier` / `SourceDBClusterSnapshotArn`); set by RDS,
+   * not by the caller.
+   */
+  readonly sourceArn?: string;
   /** GiB. */
   readonly allocatedStorage?: number;
   /** 0-100. */
@@ -96,6 +108,8 @@ function fromDbSnapshot(s: DBSnapshot): SnapshotRecord {
     encrypted,
     ...(s.DBInstanceIdentifier !== undefined && { dbIdentifier: s.DBInstanceIdentifier }),
     ...(s.OptionGroupName !== undefined && { optionGroupName: s.OptionGroupName }),
+    ...(s.OriginalSnapshotCreateTime !== undefined && { originalCreateTime: new Date(s.OriginalSnapshotCreateTime) }),
+    ...(s.SourceDBSnapshotIdentifier?.startsWith('arn:') && { sourceArn: s.SourceDBSnapshotIdentifier }),
     ...commonFields(s, encrypted),
   };
 }
@@ -112,6 +126,7 @@ function fromDbClusterSnapshot(s: DBClusterSnapshot): SnapshotRecord {
     status: s.Status ?? 'unknown',
     encrypted,
     ...(s.DBClusterIdentifier !== undefined && { dbIdentifier: s.DBClusterIdentifier }),
+    ...(s.SourceDBClusterSnapshotArn !== undefined && { sourceArn: s.SourceDBClusterSnapshotArn }),
     ...commonFields(s, encrypted),
   };
 }

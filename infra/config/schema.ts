@@ -312,6 +312,15 @@ export const VaultConfigSchema = z
       drCopyMode: z
         .enum(['two-hop', 'single-step'], { error: 'must be "two-hop" (via the vault Region) or "single-step" (source -> DR Region directly)' })
         .default('two-hop'),
+      /**
+       * Name of the vault account's break-glass IAM role: the only principal the vault KMS keys let
+       * schedule their deletion or disable them (docs/security.md, "Key guard"). You create and
+       * guard this role yourself (MFA, two-person rule). Default `<deploymentName>-break-glass`.
+       */
+      breakGlassRoleName: z
+        .string({ error: 'must be a string' })
+        .regex(/^[\w+=,.@-]{1,64}$/, { error: 'must be an IAM role name: 1-64 letters, digits or + = , . @ _ -' })
+        .optional(),
     }),
     /** The databases to back up, each a DB instance or an Aurora DB cluster of the source account. */
     databases: z

@@ -323,8 +323,10 @@ export function grantPollExport(fn: VaultFunction<'poll-export'>): void {
  * retention-sweep: lists the managed copies of one database in its own account and Region and
  * deletes the expired ones. Delete is allowed only on snapshots tagged
  * `rds-snapshot-vault:managed=true`, so a bug cannot delete automated snapshots or anything else.
+ * @param opts.markVaulted source retention: may also tag its own managed copies
+ *   `rds-snapshot-vault:vaulted` (that tag key only) once their vault copy is available.
  */
-export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>): void {
+export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>, opts: { readonly markVaulted?: boolean } = {}): void {
   const arns = rdsArns(stackAccountRegion(fn));
   const readResources = [arns.snapshots, arns.clusterSnapshots, arns.instances, arns.clusters];
   fn.role.addToPolicy(
@@ -353,6 +355,21 @@ export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>): void 
       conditions: managedSnapshotCondition('cluster-snapshot'),
     }),
   );
+  if (opts.markVaulted) {
+    for (const [sid, resource, kind] of [
+      ['MarkManagedDBSnapshotsVaulted', ownCopies.snapshots, 'snapshot'],
+      ['MarkManagedDBClusterSnapshotsVaulted', ownCopies.clusterSnapshots, 'cluster-snapshot'],
+    ] as const) {
+      fn.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid,
+          actions: ['rds:AddTagsToResource'],
+          resources: [resource],
+          conditions: { ...managedSnapshotCondition(kind), 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAGS.VAULTED] } },
+        }),
+      );
+    }
+  }
   acknowledgeIam5(fn.role, {
     resources: [...readResources, ownCopies.snapshots, ownCopies.clusterSnapshots],
     reason:

@@ -99,12 +99,27 @@ export interface VaultKeyProps {
    * @default Duration.days(30)
    */
   readonly pendingWindow?: Duration;
+  /**
+   * ARN of the vault account's break-glass role, the only principal allowed to schedule the key's
+   * deletion or disable it (`arn:<partition>:iam::<vault>:role/<name>`; it need not exist yet).
+   * @default - no key guard statement
+   */
+  readonly breakGlassRoleArn?: string;
 }
+
+/** The KMS actions that destroy every copy under a key (after the pending window) or make them unusable at once. */
+export const KEY_GUARD_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey'] as const;
 
 /**
  * Customer-managed, rotating KMS key of the vault account that encrypts the vault copies. Key
  * policy: the vault account only (root, enabling IAM); nothing for the source account, since the
- * copy runs as the vault's own copy role. Retained when the stack is deleted.
+ * copy runs as the vault's own copy role. With `breakGlassRoleArn`, a `Deny` of
+ * {@link KEY_GUARD_ACTIONS} to every principal but that role (an explicit deny in a key policy
+ * beats any IAM grant, also an administrator's). `kms:PutKeyPolicy` stays with the account, so the
+ * CloudFormation deployment can update the policy and KMS's lockout safety check passes; changing
+ * the policy is alarmed instead (VaultGuard). Retained when the stack is deleted.
+ * Source: docs/aws-behaviour.md §17b; https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
  */
 export class VaultKey extends Construct {
   /** The key; the vault copy role may use it. */
@@ -118,5 +133,17 @@ export class VaultKey extends Construct {
       pendingWindow: props.pendingWindow ?? Duration.days(30),
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (props.breakGlassRoleArn !== undefined) {
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'KeyGuardOnlyBreakGlassMayDeleteOrDisable',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: [...KEY_GUARD_ACTIONS],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': props.breakGlassRoleArn } },
+        }),
+      );
+    }
   }
 }

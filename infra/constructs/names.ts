@@ -37,6 +37,8 @@ export interface DeploymentNames {
   readonly exportCrawler: string;
   /** EventBridge rule starting BackupRun on automated snapshot events: `<deploymentName>-snapshot-events`. */
   readonly snapshotEventRule: string;
+  /** Default break-glass role of the vault account (config `vault.breakGlassRoleName`): `<deploymentName>-break-glass`. */
+  readonly breakGlassRole: string;
 }
 
 /** All names derived from `deploymentName` (validated by the config schema: <= 32 chars). */
@@ -56,6 +58,7 @@ export function deploymentNames(deploymentName: string): DeploymentNames {
     glueDatabase: deploymentName.replace(/-/g, '_'),
     exportCrawler: `${deploymentName}-exports`,
     snapshotEventRule: `${deploymentName}-snapshot-events`,
+    breakGlassRole: `${deploymentName}-break-glass`,
   };
 }
 

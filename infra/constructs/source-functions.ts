@@ -178,7 +178,7 @@ export class SourceFunctions extends Construct {
     grantCrossAccountCopy(this.crossAccountCopy, access, props.sourceKey);
 
     this.retentionSweep = new VaultFunction(this, 'RetentionSweep', { name: 'retention-sweep', environment: {} });
-    grantRetentionSweep(this.retentionSweep);
+    grantRetentionSweep(this.retentionSweep, { markVaulted: true });
 
     this.notify = new VaultFunction(this, 'Notify', {
       name: 'notify',

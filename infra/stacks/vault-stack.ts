@@ -9,6 +9,7 @@ import { deploymentNames, roleArn } from '../constructs/names';
 import { NotificationTopic } from '../constructs/notification-topic';
 import { VaultCopyRole } from '../constructs/vault-copy-role';
 import { VaultFunction } from '../constructs/vault-function';
+import { VaultGuard } from '../constructs/vault-guard';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
 
 /** Props of {@link VaultStack}. `env` is the vault account (the source account in same-account mode) and `region`. */
@@ -45,6 +46,8 @@ export class VaultStack extends Stack {
   readonly topic: NotificationTopic;
   readonly retentionSweep: VaultFunction<'retention-sweep'>;
   readonly vaultRetention: VaultRetention;
+  /** EventBridge tripwires on key tampering and on deleting or sharing vault copies. */
+  readonly guard: VaultGuard;
   readonly schedule: BackupSchedule;
   /** The vault Region this stack serves. */
   readonly vaultRegion: string;
@@ -70,7 +73,10 @@ export class VaultStack extends Stack {
     this.isPrimary = isPrimary;
     const names = deploymentNames(config.deploymentName);
 
-    this.vaultKey = new VaultKey(this, 'VaultKey', { aliasName: names.vaultKeyAlias });
+    this.vaultKey = new VaultKey(this, 'VaultKey', {
+      aliasName: names.vaultKeyAlias,
+      breakGlassRoleArn: roleArn({ accountId: vaultAccountIdOf(config), region }, config.vault.breakGlassRoleName ?? names.breakGlassRole),
+    });
     if (isPrimary && config.vault.accountId !== undefined && config.vault.externalId !== undefined) {
       this.vaultCopyRole = new VaultCopyRole(this, 'VaultCopyRole', {
         roleName: names.vaultCopyRole,
@@ -90,12 +96,14 @@ export class VaultStack extends Stack {
     this.topic = new NotificationTopic(this, 'Notifications', { emails: config.notifications.emails });
     this.retentionSweep = new VaultFunction(this, 'RetentionSweep', { name: 'retention-sweep', environment: {} });
     grantRetentionSweep(this.retentionSweep);
+    this.guard = new VaultGuard(this, 'VaultGuard', { topic: this.topic, retentionRoleArn: this.retentionSweep.role.roleArn });
 
     this.vaultRetention = new VaultRetention(this, 'VaultRetention', {
       retentionSweep: this.retentionSweep.lambdaFunction,
       topic: this.topic.topic,
       databases: config.databases,
       policy: config.retention.vault,
+      provenanceAccounts: [config.source.accountId, vaultAccountIdOf(config)],
       stateMachineName: names.vaultRetentionStateMachine,
     });
     new WorkflowAlarms(this, 'VaultRetentionAlarms', {

@@ -1,9 +1,9 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/retention-sweep/index.js';
-import { decideRetention, type RetentionCandidate } from '../../functions/retention-sweep/policy.js';
+import { decideRetention, TIMELY_COPY_HOURS, type RetentionCandidate } from '../../functions/retention-sweep/policy.js';
 import type { RetentionPolicy, RetentionSweepOutput } from '../../functions/shared/contracts.js';
 import {
   awsError,
@@ -76,7 +76,8 @@ describe('retention-sweep handler', () => {
     expect(t.sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 2);
     expect(t.sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'dba-manual' });
     expect(out.kept.map((k) => k.identifier).sort()).toEqual(['rsv-a', 'rsv-b', 'rsv-d']);
-    expect(out.kept.find((k) => k.identifier === 'rsv-a')?.reason).toBe('newest 2 kept (keepLast=2)');
+    expect(out.kept.find((k) => k.identifier === 'rsv-a')?.reason).toBe('newest available copy is always kept');
+    expect(out.kept.find((k) => k.identifier === 'rsv-b')?.reason).toMatch(/^recovery-point day \d{4}-\d{2}-\d{2} is among the newest 2 counted days \(keepLast=2\)$/);
     expect(out.deleted.find((k) => k.identifier === 'rsv-c')?.reason).toMatch(/^older than 35 days/);
     expect(out).toMatchObject({ accountId: SOURCE_ACCOUNT, region: REGION, dryRun: false });
   });
@@ -90,6 +91,49 @@ describe('retention-sweep handler', () => {
     expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
     expect(t.sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'admin-before-upgrade' });
     expect([...out.kept, ...out.deleted].some((d) => d.identifier === 'admin-before-upgrade')).toBe(false);
+  });
+
+  it('vault retention: only copies RDS records as copied from the provenance accounts are candidates; a copy under a foreign KMS key never ranks', async () => {
+    // The sweep runs in the account of BASE_ENV (SOURCE_ACCOUNT here, standing in for the vault).
+    const copyOf = (id: string, ageDays: number, from: string, kmsKeyId?: string) => ({
+      ...managed(id, ageDays),
+      SourceDBSnapshotIdentifier: `arn:aws:rds:${REGION}:${from}:snapshot:${id}`,
+      ...(kmsKeyId !== undefined && { Encrypted: true, KmsKeyId: kmsKeyId }),
+    });
+    const OTHER = '999999999999';
+    routeDescribes(t.sourceRds, {
+      instancePages: [[
+        copyOf('rsv-new', 1, OTHER, `arn:aws:kms:${REGION}:${OTHER}:key/forged`), // newest, but under the other account's key: does not rank
+        copyOf('rsv-mid', 40, OTHER), // the newest countable day: kept by keepLast 1
+        copyOf('rsv-old', 60, OTHER), // deleted (older than 35 days, outside keepLast)
+        managed('rsv-hand-made', 90), // a vault admin's snapshot named like ours, tagged managed: no RDS copy record, never a candidate
+      ]],
+    });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    const out = await invoke({ database, policy: { keepLast: 1, maxAgeDays: 35, minAgeDays: 1 }, provenanceAccounts: [OTHER] });
+    expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
+    expect(out.kept.find((k) => k.identifier === 'rsv-mid')?.reason).toMatch(/among the newest 1 counted days/);
+    expect([...out.kept, ...out.deleted].some((d) => d.identifier === 'rsv-hand-made')).toBe(false);
+    // Without the provenance check (source retention), the hand-made one is a candidate like any rsv- copy.
+    const plain = await invoke({ database, policy: { keepLast: 1, maxAgeDays: 35, minAgeDays: 1 }, dryRun: true });
+    expect(plain.deleted.map((d) => d.identifier)).toContain('rsv-hand-made');
+  });
+
+  it('source retention: marks this run\'s copy vaulted, never deletes a copy without the tag, and marks nothing when a DR copy failed', async () => {
+    const vaulted = (id: string, ageDays: number) => dbSnapshot({ id, type: 'manual', created: daysAgo(ageDays), tags: [...managedTagList('orders-db', `arn:src:${id}`), { Key: 'rds-snapshot-vault:vaulted', Value: 'true' }] });
+    routeDescribes(t.sourceRds, { instancePages: [[managed('rsv-today', 0.1), vaulted('rsv-b', 5), managed('rsv-outage', 50), vaulted('rsv-old', 60)]] });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    t.sourceRds.on(AddTagsToResourceCommand).resolves({});
+    const out = await invoke({ database, policy, protectIdentifier: 'rsv-today', markVaulted: { identifier: 'rsv-today' } });
+    expect(t.sourceRds).toHaveReceivedCommandWith(AddTagsToResourceCommand, { ResourceName: expect.stringContaining(':snapshot:rsv-today'), Tags: [{ Key: 'rds-snapshot-vault:vaulted', Value: 'true' }] });
+    expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
+    expect(out.kept.find((k) => k.identifier === 'rsv-outage')?.reason).toMatch(/not yet safe in the vault/);
+
+    t.sourceRds.reset();
+    routeDescribes(t.sourceRds, { instancePages: [[managed('rsv-today', 0.1), vaulted('rsv-old', 60)]] });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    await invoke({ database, policy, protectIdentifier: 'rsv-today', markVaulted: { identifier: 'rsv-today', anyDrCopyFailed: true } });
+    expect(t.sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
   });
 
   it('dryRun deletes nothing but reports the decision', async () => {
@@ -153,7 +197,7 @@ describe('retention-sweep GFS policy (examples)', () => {
           at('2026-11-21T03:00:00.000Z'), // newest: keepLast
           at('2026-11-20T03:00:00.000Z'), // day 2026-11-20
           at('2026-11-19T03:00:00.000Z'), // day 2026-11-19
-          at('2026-11-19T01:00:00.000Z'), // older copy of the same day: goes
+          at('2026-11-19T01:00:00.000Z'), // older copy of the same day: kept with its day (every copy of a kept day stays)
           at('2026-11-15T03:00:00.000Z'), // Sunday: newest of week 2026-W46
           at('2026-11-10T03:00:00.000Z'), // week 2026-W46 but not its newest; month 2026-11 already kept: goes
           at('2026-10-31T03:00:00.000Z'), // newest of October 2026
@@ -167,13 +211,14 @@ describe('retention-sweep GFS policy (examples)', () => {
     t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
     const gfsPolicy: RetentionPolicy = { keepLast: 1, maxAgeDays: 1, minAgeDays: 0, gfs: { daily: 3, weekly: 2, monthly: 2, yearly: 3 } };
     const out = await invoke({ database, policy: gfsPolicy });
-    expect(out.deleted.map((d) => d.createTime?.slice(0, 13)).sort()).toEqual(['2023-06-01T03', '2025-06-01T03', '2026-10-01T03', '2026-11-10T03', '2026-11-19T01']);
+    expect(out.deleted.map((d) => d.createTime?.slice(0, 13)).sort()).toEqual(['2023-06-01T03', '2025-06-01T03', '2026-10-01T03', '2026-11-10T03']);
     const reason = (iso: string) => out.kept.find((k) => k.createTime === iso)?.reason;
-    expect(reason('2026-11-21T03:00:00.000Z')).toBe('newest 1 kept (keepLast=1)');
-    expect(reason('2026-11-20T03:00:00.000Z')).toBe('GFS: newest copy of day 2026-11-20');
-    expect(reason('2026-11-15T03:00:00.000Z')).toBe('GFS: newest copy of week 2026-W46');
-    expect(reason('2026-10-31T03:00:00.000Z')).toBe('GFS: newest copy of month 2026-10');
-    expect(reason('2025-12-31T23:59:00.000Z')).toBe('GFS: newest copy of year 2025');
+    expect(reason('2026-11-21T03:00:00.000Z')).toBe('newest available copy is always kept');
+    expect(reason('2026-11-20T03:00:00.000Z')).toBe('GFS: newest recovery-point day of day 2026-11-20');
+    expect(reason('2026-11-19T01:00:00.000Z')).toBe('GFS: newest recovery-point day of day 2026-11-19');
+    expect(reason('2026-11-15T03:00:00.000Z')).toBe('GFS: newest recovery-point day of week 2026-W46');
+    expect(reason('2026-10-31T03:00:00.000Z')).toBe('GFS: newest recovery-point day of month 2026-10');
+    expect(reason('2025-12-31T23:59:00.000Z')).toBe('GFS: newest recovery-point day of year 2025');
   });
 
   it('accepts a gfs block and rejects unknown or negative GFS counts before any RDS call', async () => {
@@ -257,7 +302,21 @@ interface Case {
   readonly protectIdentifier?: string | undefined;
 }
 
-type GeneratedSnapshot = { ageDays: number | undefined; status: string; managed: boolean };
+/**
+ * How long after its recovery point RDS made the copy, hours: mostly within the timely window
+ * (minutes to ~40 h, and exactly at the 48 h edge), sometimes later (a backfill, or a copy of an old
+ * snapshot made by a source-account principal), sometimes unknown (no SnapshotCreateTime).
+ */
+const arbCopyDelayHours = fc.option(
+  fc.oneof(
+    { weight: 12, arbitrary: fc.integer({ min: 0, max: 40 * 60 }).map((m) => m / 60) },
+    { weight: 1, arbitrary: fc.constantFrom(TIMELY_COPY_HOURS, TIMELY_COPY_HOURS + 1 / 60) },
+    { weight: 2, arbitrary: fc.integer({ min: 49, max: 60 * 24 }) },
+  ),
+  { nil: undefined, freq: 25 },
+);
+
+type GeneratedSnapshot = { ageDays: number | undefined; status: string; managed: boolean; copyDelayHours: number | undefined };
 
 /**
  * A backup series as schedules make them: 0-28 copies every 1, 3, 7, 30 or 91 days starting
@@ -268,16 +327,19 @@ const arbSeries: fc.Arbitrary<GeneratedSnapshot[]> = fc
   .record({
     offsetHours: fc.integer({ min: -24, max: 400 * 24 }),
     spacingDays: fc.constantFrom(1, 1, 3, 7, 30, 91),
-    slots: fc.array(fc.record({ jitterHours: fc.integer({ min: -6, max: 6 }), status: fc.constantFrom('available', 'available', 'available', 'creating', 'failed'), managed: fc.constantFrom(true, true, true, true, false) }), { maxLength: 28 }),
+    slots: fc.array(
+      fc.record({ jitterHours: fc.integer({ min: -6, max: 6 }), status: fc.constantFrom('available', 'available', 'available', 'creating', 'failed'), managed: fc.constantFrom(true, true, true, true, false), copyDelayHours: arbCopyDelayHours }),
+      { maxLength: 28 },
+    ),
   })
   .map(({ offsetHours, spacingDays, slots }) =>
-    slots.map((x, k) => ({ ageDays: offsetHours / 24 + k * spacingDays + x.jitterHours / 24, status: x.status, managed: x.managed })),
+    slots.map((x, k) => ({ ageDays: offsetHours / 24 + k * spacingDays + x.jitterHours / 24, status: x.status, managed: x.managed, copyDelayHours: x.copyDelayHours })),
   );
 
 const arbCase = (arbPolicy: fc.Arbitrary<RetentionPolicy>): fc.Arbitrary<Case> =>
   fc.tuple(arbPolicy, arbNow).chain(([policy, now]) =>
     fc
-      .tuple(arbSeries, fc.array(fc.record({ ageDays: arbAge(policy), status: fc.constantFrom(...STATUSES), managed: fc.constantFrom(true, true, true, false) }), { maxLength: 12 }))
+      .tuple(arbSeries, fc.array(fc.record({ ageDays: arbAge(policy), status: fc.constantFrom(...STATUSES), managed: fc.constantFrom(true, true, true, false), copyDelayHours: arbCopyDelayHours }), { maxLength: 12 }))
       .map(([series, random]): GeneratedSnapshot[] => [...series, ...random])
       .map((list) =>
         list.map((s, i): RetentionCandidate => {
@@ -288,6 +350,7 @@ const arbCase = (arbPolicy: fc.Arbitrary<RetentionPolicy>): fc.Arbitrary<Case> =
             status: s.status,
             managed: s.managed,
             ...(s.ageDays !== undefined && { createTime: new Date(now.getTime() - s.ageDays * DAY).toISOString() }),
+            ...(s.ageDays !== undefined && s.copyDelayHours !== undefined && { copyTime: new Date(now.getTime() - s.ageDays * DAY + s.copyDelayHours * 3_600_000).toISOString() }),
           };
         }),
       )
@@ -312,6 +375,24 @@ const run = (c: Case) => {
 };
 
 /**
+ * Reference counted days, written independently of policy.ts: the UTC dates (`yyyy-mm-dd` strings)
+ * of available managed copies that RDS made at most TIMELY_COPY_HOURS after their recovery point.
+ */
+const dateOf = (iso: string) => iso.slice(0, 10);
+function referenceCountedDates(c: Case): Set<string> {
+  const out = new Set<string>();
+  for (const s of availableManaged(c.snapshots)) {
+    if (s.copyTime === undefined) continue;
+    const delay = Date.parse(s.copyTime) - Date.parse(s.createTime as string);
+    if (delay >= 0 && delay <= TIMELY_COPY_HOURS * 3_600_000) out.add(dateOf(s.createTime as string));
+  }
+  return out;
+}
+/** The newest max(1, keepLast) counted dates. */
+const referenceKeptDates = (c: Case): Set<string> =>
+  new Set([...referenceCountedDates(c)].sort().reverse().slice(0, Math.max(1, Math.floor(c.policy.keepLast))));
+
+/**
  * Reference GFS labels, written independently of policy.ts (string formatting and the textbook
  * ISO-week rule instead of period arithmetic): the label of the period an instant falls in, and
  * the labels of the last `n` periods up to `now`.
@@ -331,23 +412,20 @@ const GFS_REFERENCE = {
   yearly: { label: (ms: number) => new Date(ms).toISOString().slice(0, 4), back: (now: Date, k: number) => Date.UTC(now.getUTCFullYear() - k, 0, 1) },
 } as const;
 
-/** Identifiers the reference GFS rule keeps: in each of the last N periods, the copies with the newest time. */
+/** Identifiers the reference GFS rule keeps: in each of the last N periods, every copy of the newest counted date. */
 function referenceGfsKept(c: Case): Set<string> {
   const kept = new Set<string>();
-  const cands = availableManaged(c.snapshots);
+  const counted = [...referenceCountedDates(c)];
   for (const [kind, ref] of Object.entries(GFS_REFERENCE)) {
     const n = c.policy.gfs?.[kind as keyof typeof GFS_REFERENCE] ?? 0;
     const periods = new Set(Array.from({ length: n }, (_, k) => ref.label(ref.back(c.now, k))));
-    const newest = new Map<string, number>();
-    for (const s of cands) {
-      const t = Date.parse(s.createTime as string);
-      const label = ref.label(t);
-      if (periods.has(label)) newest.set(label, Math.max(newest.get(label) ?? -Infinity, t));
+    const newest = new Map<string, string>();
+    for (const date of counted) {
+      const label = ref.label(Date.parse(`${date}T12:00:00Z`));
+      if (periods.has(label) && date > (newest.get(label) ?? '')) newest.set(label, date);
     }
-    for (const s of cands) {
-      const t = Date.parse(s.createTime as string);
-      if (newest.get(ref.label(t)) === t) kept.add(s.identifier);
-    }
+    const keptDates = new Set(newest.values());
+    for (const s of availableManaged(c.snapshots)) if (keptDates.has(dateOf(s.createTime as string))) kept.add(s.identifier);
   }
   return kept;
 }
@@ -389,13 +467,17 @@ describe.each(FAMILIES)(`decideRetention properties, %s policies (${PROPERTY_RUN
     );
   });
 
-  it(`never leaves fewer than keepLast available managed copies when that many exist (${PROPERTY_RUNS} runs)`, () => {
+  it(`keeps every copy of the newest keepLast counted recovery-point days (${PROPERTY_RUNS} runs)`, () => {
     fc.assert(
       fc.property(arb, (c) => {
-        const avail = c.snapshots.filter((s) => s.managed && s.status === 'available');
+        const keptDates = referenceKeptDates(c);
         const r = run(c);
-        const keptAvail = avail.filter((s) => !r.deleted.has(s.identifier)).length;
-        return keptAvail >= Math.min(c.policy.keepLast, avail.length);
+        for (const s of availableManaged(c.snapshots)) {
+          if (keptDates.has(dateOf(s.createTime as string))) expect(r.deleted.has(s.identifier), `${s.identifier} is a copy of a kept day`).toBe(false);
+        }
+        // and that many days survive whenever that many are counted
+        const survivingDates = new Set(availableManaged(c.snapshots).filter((s) => !r.deleted.has(s.identifier)).map((s) => dateOf(s.createTime as string)));
+        expect([...keptDates].every((d) => survivingDates.has(d))).toBe(true);
       }),
       RUNS,
     );
@@ -433,7 +515,7 @@ describe.each(FAMILIES)(`decideRetention properties, %s policies (${PROPERTY_RUN
   });
 
   if (family === 'GFS') {
-    it(`GFS keeps the newest copy of each of the last N days, ISO weeks, months and years (${PROPERTY_RUNS} runs)`, () => {
+    it(`GFS keeps every copy of the newest counted day of each of the last N days, ISO weeks, months and years (${PROPERTY_RUNS} runs)`, () => {
       let exercised = 0;
       fc.assert(
         fc.property(arb, (c) => {
@@ -451,18 +533,19 @@ describe.each(FAMILIES)(`decideRetention properties, %s policies (${PROPERTY_RUN
     });
   }
 
-  it(`deletes exactly what is old enough: managed, available, older than maxAgeDays, outside keepLast and GFS (${PROPERTY_RUNS} runs)`, () => {
+  it(`deletes exactly what is old enough: managed, available, older than maxAgeDays, not the newest, outside the kept days and GFS (${PROPERTY_RUNS} runs)`, () => {
     fc.assert(
       fc.property(arb, (c) => {
         const r = run(c);
         const cands = availableManaged(c.snapshots);
         const gfsKept = referenceGfsKept(c);
+        const keptDates = referenceKeptDates(c);
         for (const s of c.snapshots) {
           const age = ageOf(c, s);
           if (r.deleted.has(s.identifier)) expect(age !== undefined && age > c.policy.maxAgeDays).toBe(true);
           if (!protectOk(c) || !s.managed || s.status !== 'available' || age === undefined || gfsKept.has(s.identifier)) continue;
-          const strictlyNewer = cands.filter((o) => Date.parse(o.createTime as string) > Date.parse(s.createTime as string)).length;
-          if (age > c.policy.maxAgeDays && age >= c.policy.minAgeDays && strictlyNewer >= Math.max(1, c.policy.keepLast)) {
+          const newer = cands.some((o) => Date.parse(o.createTime as string) > Date.parse(s.createTime as string));
+          if (age > c.policy.maxAgeDays && age >= c.policy.minAgeDays && newer && !keptDates.has(dateOf(s.createTime as string))) {
             expect(r.deleted.has(s.identifier), `${s.identifier} (age ${age}) should be deleted`).toBe(true);
           }
         }

@@ -182,8 +182,8 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
     'sts:AssumeRole', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot',
     'rds:AddTagsToResource', 'rds:ListTagsForResource', ...KMS_COPY, 'kms:Encrypt',
   ],
-  // retention-sweep/sweep.ts: listSnapshots, snapshotTags, deleteSnapshot.
-  'retention-sweep': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'],
+  // retention-sweep/sweep.ts: listSnapshots, snapshotTags, deleteSnapshot; AddTagsToResource (source only: markVaulted).
+  'retention-sweep': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot', 'rds:AddTagsToResource'],
   // notify/report.ts: sns:Publish to a KMS-encrypted topic (SNS uses the key on the caller's behalf).
   notify: ['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*'],
   // export-to-s3 (issue 3): StartExportTask/DescribeExportTasks, PassRole of the export role, the export key.

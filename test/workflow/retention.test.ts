@@ -89,3 +89,52 @@ describe('retention across eight daily runs', () => {
     expect(summary?.subject).toContain('2 databases, 0 failed');
   });
 });
+
+/**
+ * A three-day vault outage: the vault copy fails on days 3-5 (CopyDBSnapshot into the vault
+ * refused). Source policy keep newest 2, delete after 3 days. The source copies of days 3-5 never
+ * reached the vault, so source retention must keep them (they may be the only copy of those days
+ * once RDS's automated snapshots expire); copies that did reach the vault go by the policy.
+ */
+describe('source retention after a vault outage', () => {
+  const fleet: DemoDatabaseSpec[] = [{ identifier: 'billing-db', kind: 'instance', engine: 'mysql', allocatedStorageGiB: 20, encryption: 'default-key' }];
+  let env: LocalEnvironment;
+  beforeAll(async () => {
+    const config = configWith((c) => {
+      c.databases = fleet.map(({ identifier, kind }) => ({ identifier, kind }));
+      c.vault.drRegions = [];
+      c.retention = { source: { keepLast: 2, maxAgeDays: 3, minAgeDays: 1 }, vault: { keepLast: 3, maxAgeDays: 5, minAgeDays: 2 } };
+    });
+    env = await createLocalEnvironment({ config });
+    seedFleet(env, fleet);
+    for (let day = 1; day <= 8; day++) {
+      takeAutomatedSnapshots(env, fleet);
+      const outage = day >= 3 && day <= 5;
+      if (outage) {
+        env.sandbox.faults.inject({
+          service: 'rds',
+          operation: 'CopyDBSnapshot',
+          error: { name: 'InternalFailure', message: 'vault outage' },
+          times: 20,
+          match: (_input, ctx) => ctx.accountId === config.vault.accountId,
+        });
+      }
+      const run = await env.startBackupRun({}, `outage-day-${day}`);
+      expect(run.status, `day ${day}`).toBe(outage ? 'FAILED' : 'SUCCEEDED');
+      env.sandbox.faults.clear();
+      const next = Date.parse(run.startDate) + 86_400_000;
+      if (env.clock.nowMs() < next) env.clock.advance((next - env.clock.nowMs()) / 1000);
+    }
+  });
+  afterAll(() => env?.dispose());
+
+  it('keeps every source copy that never reached the vault, and only those beyond the policy', () => {
+    const { accountId, region } = env.config.source;
+    const source = env.sandbox.rds.listSnapshots(accountId, region).filter((s) => s.dbIdentifier === 'billing-db' && managed(s.tags));
+    const days = (pred: (t: Record<string, string>) => boolean) => source.filter((s) => pred(s.tags)).map((s) => s.createTime.slice(0, 10)).sort();
+    // Days 3-5 (2026-11-22 .. 24): never vaulted, all kept.
+    expect(days((t) => t['rds-snapshot-vault:vaulted'] !== 'true')).toEqual(['2026-11-22', '2026-11-23', '2026-11-24']);
+    // Vaulted copies: the policy's (newest 2 days + not older than 3 days), days 6-8.
+    expect(days((t) => t['rds-snapshot-vault:vaulted'] === 'true')).toEqual(['2026-11-25', '2026-11-26', '2026-11-27']);
+  });
+});
