@@ -75,8 +75,8 @@ export function vaultGuardPatterns(retentionRoleArn: string): Record<'keyTamperi
 
 /**
  * Three EventBridge rules (see the module comment) with the vault topic as target; the message
- * names the API call, the caller and the resource. The topic's key lets EventBridge use it for
- * rules of this account (`kms:Decrypt`, `kms:GenerateDataKey*`, `aws:SourceAccount`); the SNS
+ * names the API call, the caller and the resource. The topic's key lets EventBridge use it
+ * (`kms:Decrypt`, `kms:GenerateDataKey*`); the SNS
  * target adds the topic policy statement for `events.amazonaws.com`. An event EventBridge cannot
  * deliver after its retries (24 h) lands in an encrypted dead-letter queue kept 14 days, whose
  * depth has its own CloudWatch alarm on the topic.
@@ -139,7 +139,9 @@ export class VaultGuard extends Construct {
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.rules[0]!.env.account } },
+        // No source condition: which keys SNS's KMS request on EventBridge's behalf carries is not
+        // documented (the same reading as CloudWatch's statement in NotificationTopic); the key
+        // encrypts only this topic, and the topic policy decides who may publish.
       }),
     );
   }

@@ -309,11 +309,11 @@ interface Case {
  */
 const arbCopyDelayHours = fc.option(
   fc.oneof(
-    { weight: 12, arbitrary: fc.integer({ min: 0, max: 40 * 60 }).map((m) => m / 60) },
+    { weight: 30, arbitrary: fc.integer({ min: 0, max: 40 * 60 }).map((m) => m / 60) },
     { weight: 1, arbitrary: fc.constantFrom(TIMELY_COPY_HOURS, TIMELY_COPY_HOURS + 1 / 60) },
     { weight: 2, arbitrary: fc.integer({ min: 49, max: 60 * 24 }) },
   ),
-  { nil: undefined, freq: 25 },
+  { nil: undefined, freq: 50 },
 );
 
 type GeneratedSnapshot = { ageDays: number | undefined; status: string; managed: boolean; copyDelayHours: number | undefined };
@@ -528,8 +528,10 @@ describe.each(FAMILIES)(`decideRetention properties, %s policies (${PROPERTY_RUN
         }),
         RUNS,
       );
-      // The generator must actually exercise GFS: in at least 1 history in 10 it saves a copy the plain rule would delete.
-      expect(exercised, `GFS changed the outcome in ${exercised} histories`).toBeGreaterThan(PROPERTY_RUNS / 10);
+      // The generator must actually exercise GFS: in at least 1 history in 20 it saves a copy the plain
+      // rule would delete (about 1 in 9 is typical; since keepLast counts days and keeps every copy of
+      // a kept day, the plain rule alone keeps more than it used to).
+      expect(exercised, `GFS changed the outcome in ${exercised} histories`).toBeGreaterThan(PROPERTY_RUNS / 20);
     });
   }
 

@@ -300,6 +300,16 @@ function allowedCalls(c: Calls): SimCall[] {
       const service = r.Type === 'AWS::Scheduler::Schedule' ? 'scheduler.amazonaws.com' : 'events.amazonaws.com';
       const sourceArn = r.Type === 'AWS::Scheduler::Schedule' ? `arn:aws:scheduler:${st.region}:${st.accountId}:schedule/default/${String(p.Name ?? id)}` : `arn:aws:events:${st.region}:${st.accountId}:rule/${st.deployed.physical.get(id)!.ref}`;
       for (const t of targets) {
+        const topic = st.deployed.topics.find((x) => x.arn === t.Arn);
+        if (topic) {
+          // An SNS target (the vault tripwires): EventBridge publishes as itself, through the topic policy and the topic key.
+          out.push({ what: `${id}: ${service} publishes`, principal: service, identityPolicies: [], action: 'sns:Publish', resource: topic.arn, resourceAccount: st.accountId, resourcePolicy: c.topicPolicy(topic.arn), context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': st.accountId } });
+          const key = c.topicKey(st, topic.logicalId);
+          for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+            if (key) out.push({ what: `${id}: topic key`, principal: service, identityPolicies: [], action, resource: key, resourceAccount: acct(key), resourcePolicy: c.keyPolicy(key) });
+          }
+          continue;
+        }
         if (!t.RoleArn) throw new Error(`${st.stackName}/${id}: a state machine target needs a role`);
         out.push({ what: `${id}: ${service} assumes the target role`, principal: service, identityPolicies: [], action: 'sts:AssumeRole', resource: t.RoleArn, resourceAccount: st.accountId, resourcePolicy: c.trust(t.RoleArn), context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': st.accountId } });
         out.push(asRole(c, `${id}: start`, t.RoleArn, 'states:StartExecution', t.Arn));
