@@ -5,6 +5,7 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -34,12 +35,14 @@ export interface ClientFactory {
   sts(o?: ClientOptions): STSClient;
   sns(o?: ClientOptions): SNSClient;
   kms(o?: ClientOptions): KMSClient;
+  /** Secrets Manager (restore drills read the restored database's master user secret). */
+  secretsManager(o?: ClientOptions): SecretsManagerClient;
 }
 
 /** At most this many clients are cached; the least recently used is destroyed beyond it (assumed-role keys change per invocation). */
 const MAX_CACHED_CLIENTS = 32;
 
-type Service = 'rds' | 'sts' | 'sns' | 'kms';
+type Service = 'rds' | 'sts' | 'sns' | 'kms' | 'secretsmanager';
 /** The configuration every client gets (a subset all four client configs accept). */
 interface CommonConfig {
   region?: string;
@@ -47,7 +50,7 @@ interface CommonConfig {
   retryMode: 'standard';
   maxAttempts?: number;
 }
-type AnyClient = RDSClient | STSClient | SNSClient | KMSClient;
+type AnyClient = RDSClient | STSClient | SNSClient | KMSClient | SecretsManagerClient;
 
 /**
  * Creates a {@link ClientFactory}.
@@ -111,5 +114,6 @@ export function createClientFactory(defaults: ClientFactoryDefaults = {}): Clien
     sts: (o) => get('sts', o, (c) => new STSClient(c)),
     sns: (o) => get('sns', o, (c) => new SNSClient(c)),
     kms: (o) => get('kms', o, (c) => new KMSClient(c)),
+    secretsManager: (o) => get('secretsmanager', o, (c) => new SecretsManagerClient(c)),
   };
 }
