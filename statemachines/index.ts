@@ -2,3 +2,4 @@ export * from './types';
 export * from './database-backup';
 export * from './backup-run';
 export * from './vault-retention';
+export * from './restore-drill';

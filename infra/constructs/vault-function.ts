@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -21,6 +22,13 @@ export const FUNCTION_NAMES = [
   'notify',
   'export-to-s3',
   'poll-export',
+  // Restore drills (issue 9), vault account.
+  'plan-drill',
+  'start-restore',
+  'poll-restore',
+  'validate-restore',
+  'cleanup-drill',
+  'record-evidence',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -75,6 +83,20 @@ export interface FunctionEnvironments {
   };
   /** Nothing beyond the common variables: it describes export tasks of its own account and Region. */
   readonly 'poll-export': Record<string, never>;
+  /** Restore drills (issue 9): nothing beyond the common variables (they work in their own account and Region). */
+  readonly 'plan-drill': Record<string, never>;
+  readonly 'start-restore': Record<string, never>;
+  readonly 'poll-restore': Record<string, never>;
+  readonly 'cleanup-drill': Record<string, never>;
+  /**
+   * `DB_TLS`: `verify` (TLS to the restored database, certificate checked against the RDS CAs that
+   * NODE_EXTRA_CA_CERTS loads) or `off` (local sandbox only). `NODE_EXTRA_CA_CERTS`:
+   * `/var/runtime/ca-cert.pem` (Lambda's bundle with the Amazon RDS CAs, not loaded by default
+   * since Node.js 20: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
+   */
+  readonly 'validate-restore': { readonly DB_TLS: 'verify' | 'off'; readonly NODE_EXTRA_CA_CERTS: string };
+  /** `EVIDENCE_BUCKET` (bucket name) and `EVIDENCE_PREFIX` (key prefix, e.g. `drills`). */
+  readonly 'record-evidence': { readonly EVIDENCE_BUCKET: string; readonly EVIDENCE_PREFIX: string };
 }
 
 /** Variables every function gets, set by {@link VaultFunction}. */
@@ -110,6 +132,13 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   notify: 60,
   'export-to-s3': 60,
   'poll-export': 60,
+  'plan-drill': 30,
+  'start-restore': 60,
+  'poll-restore': 60,
+  // Connects and runs up to 20 checks with a 60 s statement timeout each; never waits for RDS.
+  'validate-restore': 300,
+  'cleanup-drill': 120,
+  'record-evidence': 60,
 };
 
 /** Props of {@link VaultFunction}. */
@@ -149,6 +178,12 @@ export interface VaultFunctionProps<N extends FunctionName> {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Runs the function in a VPC (validate-restore: the drill VPC), with these security groups, in
+   * the VPC's isolated subnets. Adds AWSLambdaVPCAccessExecutionRole (ENI management).
+   * @default - not in a VPC
+   */
+  readonly vpc?: { readonly vpc: ec2.IVpc; readonly securityGroups: ec2.ISecurityGroup[] };
 }
 
 /**
@@ -219,6 +254,7 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       logGroup: this.logGroup,
       description: `rds-snapshot-vault ${props.name}`,
       environment,
+      ...(props.vpc ? { vpc: props.vpc.vpc, securityGroups: props.vpc.securityGroups, vpcSubnets: { subnetType: 'Isolated' as ec2.SubnetType } } : {}),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {

@@ -10,6 +10,7 @@ import { NotificationTopic } from '../constructs/notification-topic';
 import { VaultCopyRole } from '../constructs/vault-copy-role';
 import { VaultFunction } from '../constructs/vault-function';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
+import { RestoreDrills } from '../constructs/restore-drills';
 
 /** Props of {@link VaultStack}. `env` is the vault account (the source account in same-account mode) and `region`. */
 export interface VaultStackProps extends Omit<StackProps, 'env'> {
@@ -50,6 +51,8 @@ export class VaultStack extends Stack {
   readonly vaultRegion: string;
   /** true for the stack in `config.vault.region`. */
   readonly isPrimary: boolean;
+  /** Restore drills (issue 9): primary vault stack only, when `restoreDrill` is configured. */
+  readonly restoreDrills?: RestoreDrills;
 
   constructor(scope: Construct, id: string, props: VaultStackProps) {
     const { config, region: requested, ...stackProps } = props;
@@ -111,5 +114,16 @@ export class VaultStack extends Stack {
       input: {},
       description: `rds-snapshot-vault: apply the vault retention policy to all configured databases (${region})`,
     });
+
+    if (isPrimary && config.restoreDrill) {
+      this.restoreDrills = new RestoreDrills(this, 'RestoreDrills', {
+        config,
+        drill: config.restoreDrill,
+        topic: this.topic.topic,
+        vaultKey: this.vaultKey.key,
+        stateMachineName: names.restoreDrillStateMachine,
+        subnetGroupName: names.drillSubnetGroup,
+      });
+    }
   }
 }

@@ -93,6 +93,7 @@ export class RestoreStore {
   private readonly fixtures = new Map<string, Fixture[]>();
   private readonly subnetGroups = new Set<string>();
   private readonly securityGroups = new Set<string>();
+  private readonly stallPatterns: RegExp[] = [];
 
   constructor(
     private readonly clock: VirtualClock,
@@ -106,16 +107,17 @@ export class RestoreStore {
 
   /**
    * Sets the SQL fixture (CREATE/INSERT statements for the database's engine) of an existing source
-   * database from clock now on. A snapshot carries the fixture in effect at its
+   * database from clock now (or `at`) on. A snapshot carries the fixture in effect at its
    * OriginalSnapshotCreateTime, so changing it later (e.g. emptying a table) affects only later
    * snapshots; copies carry their source's.
    * @throws SandboxUsageError when the database does not exist
    */
-  setSqlFixture(f: { accountId: string; region: string; kind: RdsKind; dbIdentifier: string; sql: string }): void {
+  setSqlFixture(f: { accountId: string; region: string; kind: RdsKind; dbIdentifier: string; sql: string; at?: Date }): void {
     const rid = this.rds.databaseResourceId(f.accountId, f.region, f.kind, f.dbIdentifier);
     if (!rid) throw new SandboxUsageError(`setSqlFixture: ${f.kind} ${f.dbIdentifier} does not exist in ${f.accountId}/${f.region}`);
     const list = this.fixtures.get(rid) ?? [];
-    list.push({ atMs: this.clock.nowMs(), sql: f.sql });
+    list.push({ atMs: f.at?.getTime() ?? this.clock.nowMs(), sql: f.sql });
+    list.sort((a, b) => a.atMs - b.atMs);
     this.fixtures.set(rid, list);
   }
 
@@ -134,6 +136,11 @@ export class RestoreStore {
     const r = this.restored.get(this.arn(accountId, region, kind, identifier.toLowerCase()));
     if (!r) throw new SandboxUsageError(`stallRestore: no restored ${kind} ${identifier}`);
     r.stalled = true;
+  }
+
+  /** From now on, restores (and Aurora DB instances) whose new identifier matches stay `creating` forever (fault tests). */
+  stallRestoresMatching(pattern: RegExp): void {
+    this.stallPatterns.push(pattern);
   }
 
   /** Restored DB instances and DB clusters not yet gone (status at clock now). */
@@ -229,6 +236,7 @@ export class RestoreStore {
       instanceClass,
       clusterIdentifier: cluster.identifier,
       deletionProtection: input.DeletionProtection === true,
+      ...(this.stallPatterns.some((p) => p.test(id.toLowerCase())) ? { stalled: true } : {}),
     };
     this.restored.set(arn, r);
     return { DBInstance: this.toDbInstance(r) };
@@ -431,6 +439,7 @@ export class RestoreStore {
       snapshotArn: source.arn,
       deletionProtection: input.DeletionProtection === true,
       database,
+      ...(this.stallPatterns.some((p) => p.test(id.toLowerCase())) ? { stalled: true } : {}),
     };
     this.restored.set(arn, r);
     return r;
@@ -504,6 +513,8 @@ export class RestoreStore {
       DBInstanceClass: r.instanceClass,
       DBInstanceStatus: status,
       Engine: r.engine,
+      // DBName: the initial database, here the real database the fixture was loaded into.
+      ...(ep ? { DBName: ep.database } : {}),
       ...(showEndpoint ? { Endpoint: { Address: ep.host, Port: ep.port } } : {}),
       ...(r.clusterIdentifier ? { DBClusterIdentifier: r.clusterIdentifier } : {}),
       ...(status !== 'creating' ? { InstanceCreateTime: new Date(r.availableAtMs) } : {}),
@@ -530,6 +541,7 @@ export class RestoreStore {
       Status: status,
       Engine: r.engine,
       EngineMode: 'provisioned',
+      ...(ep ? { DatabaseName: ep.database } : {}),
       ...(status !== 'creating' && status !== 'deleting' && ep ? { Endpoint: ep.host, Port: ep.port } : {}),
       DbClusterResourceId: r.resourceId,
       AllocatedStorage: r.sizeGiB,

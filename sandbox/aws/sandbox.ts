@@ -146,11 +146,13 @@ export interface SandboxRds {
  */
 export interface SandboxRdsRestore {
   /** SQL fixture of a source database from clock now on; snapshots carry the one in effect at their OriginalSnapshotCreateTime. */
-  setSqlFixture(f: { accountId: string; region: string; kind: RdsKind; dbIdentifier: string; sql: string }): void;
+  setSqlFixture(f: { accountId: string; region: string; kind: RdsKind; dbIdentifier: string; sql: string; at?: Date }): void;
   /** A DB subnet group (the deployer creates those of AWS::RDS::DBSubnetGroup). */
   createDbSubnetGroup(accountId: string, region: string, name: string): void;
   /** A VPC security group id (the deployer creates those of AWS::EC2::SecurityGroup). */
   createSecurityGroup(accountId: string, region: string, groupId: string): void;
+  /** From now on, restores whose new DB instance / DB cluster identifier matches stay `creating` forever. */
+  stallRestoresMatching(pattern: RegExp): void;
   /** Keeps a restored DB instance / DB cluster `creating` forever. */
   stallRestore(accountId: string, region: string, kind: RdsKind, identifier: string): void;
   /** Restored databases not yet gone: `{ kind, accountId, region, identifier, status, tags, database?, secretArn? }`. */
@@ -270,6 +272,7 @@ export class AwsSandbox {
       createDbSubnetGroup: (a, r, n) => restore.createDbSubnetGroup(a, r, n),
       createSecurityGroup: (a, r, g) => restore.createSecurityGroup(a, r, g),
       stallRestore: (a, r, k, i) => restore.stallRestore(a, r, k, i),
+      stallRestoresMatching: (p) => restore.stallRestoresMatching(p),
       listRestored: () => restore.listRestored(),
       hasSecret: (arn) => this.secretsStore.has(arn),
     };

@@ -4,6 +4,7 @@
  * the vault account (recognised by the access key the mocked STS AssumeRole hands out), so a test
  * can assert *which account* received a command.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeDBClusterSnapshotsCommand,
@@ -98,6 +99,7 @@ export function testClients(): TestClients {
     },
     sts: () => stsClient,
     secretsManager: () => new SecretsManagerClient({ region: REGION }),
+    s3: () => new S3Client({ region: REGION }),
     sns: (o) => {
       snsOptions.push(o ?? {});
       return snsClient;
