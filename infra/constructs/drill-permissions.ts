@@ -7,6 +7,7 @@
  * (RestoreDBInstanceFromDBSnapshot: db, snapshot, subgrp, og, pg, secgrp; aws:RequestTag;
  * aws:ResourceTag on Modify/Delete), https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
  */
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -110,5 +111,6 @@ export function grantCleanupDrill(fn: VaultFunction<'cleanup-drill'>): void {
 export function grantRecordEvidence(fn: VaultFunction<'record-evidence'>, bucket: s3.IBucket, key: kms.IKey, prefix: string): void {
   fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteEvidence', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
   fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'EncryptEvidence', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
-  acknowledgeIam5(fn.role, { resources: [`<${bucket.node.path.split('/').slice(1).join('')}.Arn>/${prefix}/*`], reason: 'Records are keyed by database and drill at run time; write-only under the evidence prefix of this one bucket.' });
+  const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
+  acknowledgeIam5(fn.role, { resources: [`<${bucketId}.Arn>/${prefix}/*`], reason: 'Records are keyed by database and drill at run time; write-only under the evidence prefix of this one bucket.' });
 }

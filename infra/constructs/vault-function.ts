@@ -22,7 +22,10 @@ export const FUNCTION_NAMES = [
   'notify',
   'export-to-s3',
   'poll-export',
-  // Restore drills (issue 9), vault account.
+] as const;
+
+/** The restore-drill functions (issue 9), deployed in the primary vault stack only. */
+export const DRILL_FUNCTION_NAMES = [
   'plan-drill',
   'start-restore',
   'poll-restore',
@@ -30,7 +33,7 @@ export const FUNCTION_NAMES = [
   'cleanup-drill',
   'record-evidence',
 ] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+export type FunctionName = (typeof FUNCTION_NAMES)[number] | (typeof DRILL_FUNCTION_NAMES)[number];
 
 /**
  * The vault role a source function assumes: both variables in cross-account mode, neither in

@@ -153,7 +153,8 @@ describe('VaultStack', () => {
   describe('vault retention', () => {
     it('deploys retention-sweep in the vault, deleting only managed copies of the vault', () => {
       const fns = functionsByName(s.vault);
-      expect([...fns.keys()]).toEqual(['retention-sweep']);
+      // Plus the restore-drill functions (issue 9; the example config enables restoreDrill).
+      expect([...fns.keys()].sort()).toEqual(['cleanup-drill', 'plan-drill', 'poll-restore', 'record-evidence', 'retention-sweep', 'start-restore', 'validate-restore']);
       const fn = fns.get('retention-sweep')!;
       expect(fn.props.Environment.Variables.ACCOUNT_ID).toBe('222222222222');
       const deletes = roleStatements(s.vault, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
