@@ -83,6 +83,8 @@ export const openSession: SessionOpener = async (p) => {
     password: p.password,
     ...(p.database ? { database: p.database } : {}),
     connectTimeout: CONNECT_TIMEOUT_MS,
+    // DATETIME/TIMESTAMP values read as UTC, whatever the Lambda's TZ.
+    timezone: 'Z',
     ...(p.tls ? { ssl: { rejectUnauthorized: true } } : {}),
   });
   return {
