@@ -114,3 +114,12 @@ export function grantRecordEvidence(fn: VaultFunction<'record-evidence'>, bucket
   const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
   acknowledgeIam5(fn.role, { resources: [`<${bucketId}.Arn>/${prefix}/*`], reason: 'Records are keyed by database and drill at run time; write-only under the evidence prefix of this one bucket.' });
 }
+
+/** check-recovery-points: list the managed copies (DB snapshots, DB cluster snapshots) of this account and Region. */
+export function grantCheckRecoveryPoints(fn: VaultFunction<'check-recovery-points'>): void {
+  const a = drillArns(fn);
+  // Describe*Snapshots by DBInstanceIdentifier / DBClusterIdentifier authorizes on the db / cluster ARN too.
+  const resources = [a.arns.snapshots, a.arns.clusterSnapshots, a.arns.instances, a.arns.clusters];
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'ListCopies', actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'], resources }));
+  acknowledgeIam5(fn.role, { resources, reason: 'Read-only listing of the copies of the configured databases; names known only at run time; this account and Region.' });
+}

@@ -24,8 +24,12 @@ export const FUNCTION_NAMES = [
   'poll-export',
 ] as const;
 
-/** The restore-drill functions (issue 9), deployed in the primary vault stack only. */
+/**
+ * The vault-side functions of issue 9: `check-recovery-points` (every vault stack, first step of
+ * VaultRetention) and the restore-drill functions (primary vault stack, when drills are configured).
+ */
 export const DRILL_FUNCTION_NAMES = [
+  'check-recovery-points',
   'plan-drill',
   'start-restore',
   'poll-restore',
@@ -86,7 +90,8 @@ export interface FunctionEnvironments {
   };
   /** Nothing beyond the common variables: it describes export tasks of its own account and Region. */
   readonly 'poll-export': Record<string, never>;
-  /** Restore drills (issue 9): nothing beyond the common variables (they work in their own account and Region). */
+  /** Issue 9: nothing beyond the common variables (they work in their own account and Region). */
+  readonly 'check-recovery-points': Record<string, never>;
   readonly 'plan-drill': Record<string, never>;
   readonly 'start-restore': Record<string, never>;
   readonly 'poll-restore': Record<string, never>;
@@ -135,6 +140,7 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   notify: 60,
   'export-to-s3': 60,
   'poll-export': 60,
+  'check-recovery-points': 120,
   'plan-drill': 30,
   'start-restore': 60,
   'poll-restore': 60,

@@ -11,6 +11,8 @@ import { VaultCopyRole } from '../constructs/vault-copy-role';
 import { VaultFunction } from '../constructs/vault-function';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
 import { RestoreDrills } from '../constructs/restore-drills';
+import { RecoveryPointAlarms } from '../constructs/recovery-point-alarms';
+import { grantCheckRecoveryPoints } from '../constructs/drill-permissions';
 
 /** Props of {@link VaultStack}. `env` is the vault account (the source account in same-account mode) and `region`. */
 export interface VaultStackProps extends Omit<StackProps, 'env'> {
@@ -45,6 +47,8 @@ export class VaultStack extends Stack {
   readonly vaultCopyRole?: VaultCopyRole;
   readonly topic: NotificationTopic;
   readonly retentionSweep: VaultFunction<'retention-sweep'>;
+  /** Issue 9: recovery point age per database (first step of VaultRetention). */
+  readonly checkRecoveryPoints: VaultFunction<'check-recovery-points'>;
   readonly vaultRetention: VaultRetention;
   readonly schedule: BackupSchedule;
   /** The vault Region this stack serves. */
@@ -94,7 +98,14 @@ export class VaultStack extends Stack {
     this.retentionSweep = new VaultFunction(this, 'RetentionSweep', { name: 'retention-sweep', environment: {} });
     grantRetentionSweep(this.retentionSweep);
 
+    // Issue 9: recovery point age of every configured database in this vault Region.
+    const objectives = config.databases.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours ?? config.rpoHours }));
+    this.checkRecoveryPoints = new VaultFunction(this, 'CheckRecoveryPoints', { name: 'check-recovery-points', environment: {} });
+    grantCheckRecoveryPoints(this.checkRecoveryPoints);
+    new RecoveryPointAlarms(this, 'RecoveryPointAlarms', { objectives, region, topic: this.topic.topic, alarmNamePrefix: config.deploymentName });
+
     this.vaultRetention = new VaultRetention(this, 'VaultRetention', {
+      recoveryPoints: { fn: this.checkRecoveryPoints.lambdaFunction, objectives },
       retentionSweep: this.retentionSweep.lambdaFunction,
       topic: this.topic.topic,
       databases: config.databases,

@@ -200,6 +200,8 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   ],
   // poll-export (issue 3): DescribeExportTasks only.
   'poll-export': ['rds:DescribeExportTasks'],
+  // check-recovery-points/check.ts + shared/recovery-points.ts (issue 9): Describe*Snapshots only.
+  'check-recovery-points': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
   // Restore drills (issue 9). plan-drill calls nothing.
   'plan-drill': [],
   // start-restore/restore.ts + shared/recovery-points.ts: Describe*Snapshots, Restore*, CreateDBInstance (with Tags =>

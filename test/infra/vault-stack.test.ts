@@ -154,7 +154,7 @@ describe('VaultStack', () => {
     it('deploys retention-sweep in the vault, deleting only managed copies of the vault', () => {
       const fns = functionsByName(s.vault);
       // Plus the restore-drill functions (issue 9; the example config enables restoreDrill).
-      expect([...fns.keys()].sort()).toEqual(['cleanup-drill', 'plan-drill', 'poll-restore', 'record-evidence', 'retention-sweep', 'start-restore', 'validate-restore']);
+      expect([...fns.keys()].sort()).toEqual(['check-recovery-points', 'cleanup-drill', 'plan-drill', 'poll-restore', 'record-evidence', 'retention-sweep', 'start-restore', 'validate-restore']);
       const fn = fns.get('retention-sweep')!;
       expect(fn.props.Environment.Variables.ACCOUNT_ID).toBe('222222222222');
       const deletes = roleStatements(s.vault, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
@@ -222,7 +222,8 @@ describe('DR vault stacks', () => {
 
   it('sweeps that Region\'s managed copies with its own retention-sweep, VaultRetention, schedule, topic and alarms', () => {
     const fn = functionsByName(dr).get('retention-sweep')!;
-    expect([...functionsByName(dr).keys()]).toEqual(['retention-sweep']);
+    // Plus check-recovery-points (issue 9): the DR copies' recovery point age is measured in their own Region.
+    expect([...functionsByName(dr).keys()].sort()).toEqual(['check-recovery-points', 'retention-sweep']);
     const deletes = roleStatements(dr, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
     expect(deletes.map((st) => st.Resource)).toEqual([
       'arn:aws:rds:us-west-2:222222222222:snapshot:rsv-*',

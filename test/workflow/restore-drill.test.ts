@@ -4,7 +4,9 @@
  * every drill below (cheap); each drill is its own execution (distinct drill ids).
  */
 import { RestoreDBInstanceFromDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHandler as createCheckHandler } from '../../functions/check-recovery-points/index';
+import { createClientFactory } from '../../functions/shared/clients';
 import { DRILL_TAG } from '../../functions/shared/drill';
 import { listPostgresDatabases, stopDatabaseServers } from '../../sandbox/db-server';
 import type { LocalEnvironment } from '../../sandbox/environment';
@@ -148,6 +150,47 @@ describe('RestoreDrill (sandbox, real PostgreSQL)', () => {
     const byId = new Map(env.sandbox.rdsRestore.listRestored().map((r) => [r.identifier, r.status]));
     expect([undefined, 'deleting']).toContain(byId.get('rsv-drill-leftover-orders'));
     expect(byId.get('rsv-drill-not-tagged')).toBe('available');
+  });
+
+  it('recovery point age: VaultRetention measures it from OriginalSnapshotCreateTime, emits EMF per database, and reports a stopped database as RecoveryPointStale', async () => {
+    const vault = env.vault;
+    const fn = vault.functions.find((f) => f.entry === 'check-recovery-points')!;
+    const handler = createCheckHandler({
+      env: { ...fn.environment, AWS_REGION: fn.region },
+      clients: createClientFactory({ region: fn.region, credentials: env.sandbox.credentialsFor(fn.roleArn) }),
+      now: () => env.clock.now(),
+    });
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    let out: Awaited<ReturnType<typeof handler>> | undefined;
+    try {
+      out = await handler({ databases: [{ identifier: 'orders-db', kind: 'instance', rpoHours: 26 }, { identifier: 'catalog-aurora', kind: 'cluster', rpoHours: 26 }] }, {} as never);
+    } finally {
+      spy.mockRestore();
+    }
+    const now = env.clock.nowMs();
+    const ageOf = (iso: string) => Math.round((now - Date.parse(iso)) / 1000);
+    expect(out!.recoveryPoints.map((r) => [r.database, r.status, r.recoveryPointTime])).toEqual([
+      ['orders-db', 'OK', '2026-11-20T03:00:00.000Z'],
+      ['catalog-aurora', 'OK', '2026-11-20T03:00:00.000Z'],
+    ]);
+    const emf = written.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);
+    const ages = emf.filter((e) => e.RecoveryPointAge !== undefined);
+    expect(ages.map((e) => [e.Database, e.Region, e.service, e.RecoveryPointAge])).toEqual([
+      ['orders-db', 'us-east-1', 'check-recovery-points', ageOf('2026-11-20T03:00:00.000Z')],
+      ['catalog-aurora', 'us-east-1', 'check-recovery-points', ageOf('2026-11-20T03:00:00.000Z')],
+    ]);
+    expect(ages[0]!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'RdsSnapshotVault', Dimensions: [expect.arrayContaining(['Database', 'Region', 'service'])], Metrics: [{ Name: 'RecoveryPointAge', Unit: 'Seconds' }] });
+
+    // The databases are "stopped": no new automated snapshot for two days. The vault copies are
+    // fresh copies (SnapshotCreateTime recent) of old data: the age must come from the source time.
+    env.clock.advance(2 * 86_400);
+    const sweep = await env.startVaultRetention({ dryRun: true }, 'retention-rpo');
+    const rp = (sweep.output as { recoveryPoints: { recoveryPoints: Array<Record<string, any>>; stale: string[] } }).recoveryPoints;
+    expect(rp.stale.sort()).toEqual(['catalog-aurora', 'erp-oracle', 'ledger-db', 'orders-db']);
+    const hours = Math.round(((env.clock.nowMs() - Date.parse('2026-11-20T03:00:00.000Z')) / 3_600_000) * 100) / 100;
+    expect(hours).toBeGreaterThan(48);
+    expect(rp.recoveryPoints.find((r) => r.database === 'orders-db')).toMatchObject({ status: 'RecoveryPointStale', objectiveHours: 26, ageHours: hours });
   });
 
   it('rejects a database that is not configured, before restoring anything', async () => {
