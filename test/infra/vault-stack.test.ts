@@ -232,7 +232,8 @@ describe('DR vault stacks', () => {
     const smId = logicalIdOf(dr, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-VaultRetention' });
     dr.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 12 * * ? *)', Target: Match.objectLike({ Arn: { Ref: smId } }) });
     dr.resourceCountIs('AWS::SNS::Topic', 1);
-    dr.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // 3 workflow alarms + one recovery point alarm per configured database (issue 9).
+    dr.resourceCountIs('AWS::CloudWatch::Alarm', 3 + s.config.databases.length);
   });
 
   it('creates one stack per DR Region in order, and single-step lets RDS in the DR Regions use the source key', () => {
