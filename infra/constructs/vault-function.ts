@@ -76,8 +76,8 @@ export interface FunctionEnvironments {
   } & VaultRoleEnvironment;
   /** Nothing beyond the common variables: it sweeps its own account and Region. */
   readonly 'retention-sweep': Record<string, never>;
-  /** `TOPIC_ARN`: the SNS topic the run summary is published to. */
-  readonly notify: { readonly TOPIC_ARN: string };
+  /** `TOPIC_ARN`: the SNS topic; `RPO_HOURS` (issue 9): recovery point objective, default 26. */
+  readonly notify: { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string };
   /**
    * `EXPORT_BUCKET` (bucket name), `EXPORT_ROLE_ARN` (role RDS assumes to write), `EXPORT_KMS_KEY_ARN`
    * (key the export is encrypted with), `EXPORT_PREFIX` (key prefix, e.g. `exports`).

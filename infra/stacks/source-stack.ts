@@ -77,6 +77,7 @@ export class SourceStack extends Stack {
       topic: this.topic,
       vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },
       exportStorage: this.exportStorage,
+      rpoHours: config.rpoHours,
     });
 
     this.databaseBackup = new DatabaseBackup(this, 'DatabaseBackup', {

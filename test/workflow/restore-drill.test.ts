@@ -191,6 +191,15 @@ describe('RestoreDrill (sandbox, real PostgreSQL)', () => {
     const hours = Math.round(((env.clock.nowMs() - Date.parse('2026-11-20T03:00:00.000Z')) / 3_600_000) * 100) / 100;
     expect(hours).toBeGreaterThan(48);
     expect(rp.recoveryPoints.find((r) => r.database === 'orders-db')).toMatchObject({ status: 'RecoveryPointStale', objectiveHours: 26, ageHours: hours });
+
+    // Source side: the daily backup of the stopped databases reuses the old copies; the notification
+    // says RecoveryPointStale with the age, never OK.
+    const backup = await env.startBackupRun({}, 'run-stopped');
+    expect(backup.status).toBe('SUCCEEDED');
+    const note = env.sandbox.sns.messages.filter((m) => m.topicArn.includes(`:${env.config.source.accountId}:`)).at(-1)!;
+    expect(note.subject).toContain('STALE');
+    expect(note.message).toContain(`[STALE] orders-db (instance): RecoveryPointStale: the newest recovery point (2026-11-20T03:00:00.000Z) is ${hours} h old, objective 26 h`);
+    expect(note.message).not.toMatch(/\[OK\] orders-db/);
   });
 
   it('rejects a database that is not configured, before restoring anything', async () => {

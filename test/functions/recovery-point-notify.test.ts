@@ -1,0 +1,30 @@
+/**
+ * Issue 9, source side: a backup that reused an old snapshot (stopped database, automated backups
+ * off) is reported as RecoveryPointStale with its age in the BackupRun notification, never as OK.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../functions/notify/report';
+
+const result = (identifier: string, sourceTime: string) => ({
+  database: { identifier, kind: 'instance' },
+  status: 'SUCCEEDED',
+  output: { sourceCopy: { sourceSnapshot: { createTime: sourceTime, arn: `arn:aws:rds:us-east-1:111111111111:snapshot:rds:${identifier}` }, created: false } },
+});
+
+describe('notify: recovery point age', () => {
+  const now = new Date('2026-11-23T05:00:00.000Z');
+  it('marks a database whose copied snapshot is older than rpoHours [STALE] with the age, in the body, summary and subject', () => {
+    const report = buildReport({ runId: 'run-1', results: [result('fresh-db', '2026-11-23T03:00:00.000Z'), result('stopped-db', '2026-11-20T03:00:00.000Z')] }, { now, rpoHours: 26 });
+    expect(report.staleDatabases).toEqual(['stopped-db']);
+    expect(report.body).toContain('[OK] fresh-db (instance)');
+    expect(report.body).not.toContain('[OK] stopped-db');
+    expect(report.body).toContain('[STALE] stopped-db (instance): RecoveryPointStale: the newest recovery point (2026-11-20T03:00:00.000Z) is 74 h old, objective 26 h');
+    expect(report.body).toContain('2/2 databases backed up, 1 RecoveryPointStale (stopped-db)');
+    expect(report.subject).toBe('rds-snapshot-vault: 2/2 databases backed up, 1 STALE');
+  });
+  it('at exactly the objective it is still OK', () => {
+    const report = buildReport({ runId: 'run-1', results: [result('db', '2026-11-22T03:00:00.000Z')] }, { now, rpoHours: 26 });
+    expect(report.staleDatabases).toEqual([]);
+    expect(report.body).toContain('[OK] db (instance)');
+  });
+});
