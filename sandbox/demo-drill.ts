@@ -74,7 +74,6 @@ export async function runDemoDrill(env: LocalEnvironment, fleet: readonly DemoDa
     const run = await env.startRestoreDrill({ databases }, `restore-drill-${clock.now().toISOString().slice(0, 10)}`);
     const bucket = sandbox.s3.listBuckets().find((b) => /evidencebucket/i.test(b.name));
     const records = bucket ? sandbox.s3.listObjects(bucket.name, 'drills/').filter((o) => o.key.endsWith(`/${run.name}.json`)) : [];
-    const summaries = ((run.output as { results?: Array<Record<string, unknown>> } | undefined)?.results ?? []) as Array<Record<string, any>>;
     line(`  ${run.status}; sweep of leftovers: ${JSON.stringify((run.output as { sweep?: unknown } | undefined)?.sweep ?? {})}`);
     line(`  ${'database'.padEnd(16)} ${'engine'.padEnd(18)} ${'outcome'.padEnd(8)} ${'RTO'.padStart(8)}  ${'RPO at drill'.padStart(12)}  checks`);
     for (const o of records) {
@@ -85,7 +84,6 @@ export async function runDemoDrill(env: LocalEnvironment, fleet: readonly DemoDa
       if (r.outcome !== 'PASSED' || !r.cleanup.done) failures.push(`restore drill ${r.database.identifier}: ${r.failure?.error ?? 'cleanup not done'}: ${r.failure?.message ?? ''}`);
     }
     if (run.status !== 'SUCCEEDED' && records.length === 0) failures.push(`${run.name}: ${run.error}: ${run.cause}`);
-    void summaries;
     line();
     line(bold(`Evidence records (s3://${bucket?.name ?? '?'}/drills/, Object Lock governance mode)`));
     mkdirSync(path.join(out.outDir, 'evidence'), { recursive: true });

@@ -42,7 +42,8 @@ export async function startRestore(rds: RDSClient, p: { database: DrillDatabase;
   if (!newest) throw new NoRecoveryPoint(database, points.length === 0 ? 'no managed copy in the vault' : `${points.length} copies, none available with a known recovery point time`);
   const names = drillResourceNames(database, drillId);
   const tags = drillTags(drillId, database.identifier);
-  const engine = newest.engine ?? (database.kind === 'cluster' ? 'aurora-postgresql' : 'postgres');
+  if (!newest.engine) throw new NoRecoveryPoint(database, `RDS reported no Engine for ${newest.arn}`);
+  const engine = newest.engine;
   const common = { DBSubnetGroupName: settings.subnetGroupName, VpcSecurityGroupIds: [...settings.securityGroupIds], DeletionProtection: false, Tags: tags };
   try {
     if (database.kind === 'cluster') {

@@ -308,9 +308,8 @@ export class RestoreStore {
     if (r.deletionProtection) {
       throw rdsError('InvalidParameterCombination', `Cannot delete protected ${kind === 'instance' ? 'DB Instance' : 'Cluster'}, please disable deletion protection and try again.`);
     }
-    const finalParam = kind === 'instance' ? 'FinalDBSnapshotIdentifier' : 'FinalDBSnapshotIdentifier';
     if (input.SkipFinalSnapshot !== true) {
-      if (input[finalParam] === undefined) throw rdsError('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+      if (input.FinalDBSnapshotIdentifier === undefined) throw rdsError('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
       throw rdsError('NotImplemented', 'The sandbox does not simulate final snapshots on delete.', 501);
     }
     if (kind === 'cluster') {
