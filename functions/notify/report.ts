@@ -140,14 +140,18 @@ export interface RecoveryPointPolicy {
 
 /**
  * Issue 9: the recovery point this backup produced is the source snapshot it copied (an automated
- * snapshot: its SnapshotCreateTime is the original time). A backup that reused an old snapshot
- * (stopped database, automated backups stopped) is `RecoveryPointStale` with its age, never OK.
+ * snapshot: its SnapshotCreateTime is the original time). Its age is taken when the backup picked
+ * it (`sourceCopy.startedAt`; else `policy.now`), so a long copy finishing late is not stale, but a
+ * backup that reused an old snapshot (stopped database, automated backups stopped) is
+ * `RecoveryPointStale` with that age, never OK.
  * @returns the age in hours when stale, else undefined
  */
 export function staleRecoveryPointHours(r: ResultLike, policy: RecoveryPointPolicy | undefined): number | undefined {
   const t = at(r.output, 'sourceCopy', 'sourceSnapshot', 'createTime');
   if (!policy || typeof t !== 'string' || Number.isNaN(Date.parse(t))) return undefined;
-  const hours = Math.round(((policy.now.getTime() - Date.parse(t)) / 3_600_000) * 100) / 100;
+  const picked = at(r.output, 'sourceCopy', 'startedAt');
+  const ref = typeof picked === 'string' && !Number.isNaN(Date.parse(picked)) ? Date.parse(picked) : policy.now.getTime();
+  const hours = Math.round(((ref - Date.parse(t)) / 3_600_000) * 100) / 100;
   return hours > policy.rpoHours ? hours : undefined;
 }
 
@@ -158,7 +162,7 @@ function succeededLines(r: ResultLike, policy?: RecoveryPointPolicy): string[] {
     stale === undefined
       ? [`[OK] ${r.database.identifier} (${r.database.kind})`]
       : [
-          `[STALE] ${r.database.identifier} (${r.database.kind}): RecoveryPointStale: the newest recovery point (${text(at(o, 'sourceCopy', 'sourceSnapshot', 'createTime'))}) is ${stale} h old, ` +
+          `[STALE] ${r.database.identifier} (${r.database.kind}): RecoveryPointStale: the newest recovery point (${text(at(o, 'sourceCopy', 'sourceSnapshot', 'createTime'))}) was ${stale} h old when this backup started, ` +
             `objective ${policy!.rpoHours} h (is the database stopped, or are its automated backups off?)`,
         ];
   const srcCreated = at(o, 'sourceCopy', 'created');

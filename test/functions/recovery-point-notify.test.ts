@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../functions/notify/report';
 
-const result = (identifier: string, sourceTime: string) => ({
+const result = (identifier: string, sourceTime: string, startedAt?: string) => ({
   database: { identifier, kind: 'instance' },
   status: 'SUCCEEDED',
-  output: { sourceCopy: { sourceSnapshot: { createTime: sourceTime, arn: `arn:aws:rds:us-east-1:111111111111:snapshot:rds:${identifier}` }, created: false } },
+  output: { sourceCopy: { sourceSnapshot: { createTime: sourceTime, arn: `arn:aws:rds:us-east-1:111111111111:snapshot:rds:${identifier}` }, created: false, ...(startedAt ? { startedAt } : {}) } },
 });
 
 describe('notify: recovery point age', () => {
@@ -18,10 +18,17 @@ describe('notify: recovery point age', () => {
     expect(report.staleDatabases).toEqual(['stopped-db']);
     expect(report.body).toContain('[OK] fresh-db (instance)');
     expect(report.body).not.toContain('[OK] stopped-db');
-    expect(report.body).toContain('[STALE] stopped-db (instance): RecoveryPointStale: the newest recovery point (2026-11-20T03:00:00.000Z) is 74 h old, objective 26 h');
+    expect(report.body).toContain('[STALE] stopped-db (instance): RecoveryPointStale: the newest recovery point (2026-11-20T03:00:00.000Z) was 74 h old when this backup started, objective 26 h');
     expect(report.body).toContain('2/2 databases backed up, 1 RecoveryPointStale (stopped-db)');
     expect(report.subject).toBe('rds-snapshot-vault: 2/2 databases backed up, 1 STALE');
   });
+  it('measures the age when the backup picked the snapshot: a long copy reported late is not stale, an old snapshot picked is', () => {
+    const late = buildReport({ runId: 'r', results: [result('big-db', '2026-11-21T03:00:00.000Z', '2026-11-21T03:05:00.000Z')] }, { now, rpoHours: 26 });
+    expect(late.staleDatabases).toEqual([]);
+    const reused = buildReport({ runId: 'r', results: [result('stopped-db', '2026-11-20T03:00:00.000Z', '2026-11-22T05:00:00.000Z')] }, { now, rpoHours: 26 });
+    expect(reused.body).toContain('(2026-11-20T03:00:00.000Z) was 50 h old when this backup started');
+  });
+
   it('at exactly the objective it is still OK', () => {
     const report = buildReport({ runId: 'run-1', results: [result('db', '2026-11-22T03:00:00.000Z')] }, { now, rpoHours: 26 });
     expect(report.staleDatabases).toEqual([]);
