@@ -236,6 +236,11 @@ const RestoreDrill = z.strictObject({
   maxConcurrency: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(5, { error: 'must be at most 5' }).default(2),
   /** IPv4 CIDR of the drill VPC the vault stack creates (isolated subnets, no internet). Default `10.87.0.0/24`. */
   vpcCidr: z.string({ error: 'must be a string' }).regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-6])$/, { error: 'must be an IPv4 CIDR from /16 to /26' }).default('10.87.0.0/24'),
+  /** Availability Zones of the drill subnets (at least two). Default `<vault region>a`, `<vault region>b`. */
+  availabilityZones: z
+    .array(z.string({ error: 'must be a string' }).regex(/^[a-z]{2}(-[a-z]+)+-\d+[a-z]$/, { error: 'must be an Availability Zone name such as us-east-1a' }), { error: 'must be an array of Availability Zone names' })
+    .min(2, { error: 'must list at least two Availability Zones (a DB subnet group needs two)' })
+    .optional(),
   /** Days each evidence record is locked (S3 Object Lock, governance mode). Default 400. */
   evidenceLockDays: z.number({ error: 'must be a number (days)' }).int({ error: 'must be a whole number (days)' }).min(1, { error: 'must be at least 1 day' }).default(400),
   /** Days after which evidence records expire. Default 2555 (7 years); must exceed evidenceLockDays. */

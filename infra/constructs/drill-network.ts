@@ -11,7 +11,7 @@
  * Sources: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html,
  * https://docs.aws.amazon.com/secretsmanager/latest/userguide/vpc-endpoint-overview.html
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -27,10 +27,11 @@ export interface DrillNetworkProps {
   /** DB subnet group name (lower-case), e.g. `<deploymentName>-drill`. */
   readonly subnetGroupName: string;
   /**
-   * Availability Zones used (a DB subnet group needs subnets in at least two).
-   * @default 2
+   * Availability Zones of the subnets (a DB subnet group needs at least two). Given explicitly so
+   * that `cdk synth` never looks them up (it runs offline, without credentials).
+   * @default [`<region>a`, `<region>b`]
    */
-  readonly maxAzs?: number;
+  readonly availabilityZones?: readonly string[];
 }
 
 /** See the module comment. */
@@ -45,9 +46,10 @@ export class DrillNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: DrillNetworkProps) {
     super(scope, id);
+    const region = Stack.of(this).region;
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr),
-      maxAzs: props.maxAzs ?? 2,
+      availabilityZones: [...(props.availabilityZones ?? [`${region}a`, `${region}b`])],
       natGateways: 0,
       subnetConfiguration: [{ name: 'drill', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 28 }],
       restrictDefaultSecurityGroup: false,

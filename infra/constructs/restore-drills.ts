@@ -64,7 +64,11 @@ export class RestoreDrills extends Construct {
   constructor(scope: Construct, id: string, props: RestoreDrillsProps) {
     super(scope, id);
     const { drill } = props;
-    this.network = new DrillNetwork(this, 'Network', { cidr: drill.vpcCidr, subnetGroupName: props.subnetGroupName });
+    this.network = new DrillNetwork(this, 'Network', {
+      cidr: drill.vpcCidr,
+      subnetGroupName: props.subnetGroupName,
+      ...(drill.availabilityZones ? { availabilityZones: drill.availabilityZones } : {}),
+    });
     this.evidence = new EvidenceBucket(this, 'Evidence', { lockDays: drill.evidenceLockDays, expireDays: drill.evidenceExpireDays });
 
     const validateRestore = new VaultFunction(this, 'ValidateRestore', {

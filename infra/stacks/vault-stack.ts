@@ -55,6 +55,8 @@ export class VaultStack extends Stack {
   readonly vaultRegion: string;
   /** true for the stack in `config.vault.region`. */
   readonly isPrimary: boolean;
+  /** Issue 9: the drill VPC's AZs, so that `cdk synth` never looks AZs up (it runs offline). */
+  private drillAvailabilityZones?: string[];
   /** Restore drills (issue 9): primary vault stack only, when `restoreDrill` is configured. */
   readonly restoreDrills?: RestoreDrills;
 
@@ -127,6 +129,7 @@ export class VaultStack extends Stack {
     });
 
     if (isPrimary && config.restoreDrill) {
+      this.drillAvailabilityZones = [...(config.restoreDrill.availabilityZones ?? [`${region}a`, `${region}b`])];
       this.restoreDrills = new RestoreDrills(this, 'RestoreDrills', {
         config,
         drill: config.restoreDrill,
@@ -136,5 +139,13 @@ export class VaultStack extends Stack {
         subnetGroupName: names.drillSubnetGroup,
       });
     }
+  }
+
+  /**
+   * The configured drill AZs instead of a context lookup (which needs credentials).
+   * Source: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.Stack.html#availabilityzones
+   */
+  override get availabilityZones(): string[] {
+    return this.drillAvailabilityZones ?? super.availabilityZones;
   }
 }
