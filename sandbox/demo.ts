@@ -18,6 +18,7 @@ import './polyfills';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../infra/config/schema';
+import { runDemoDrill, setDemoFixtures } from './demo-drill';
 import { type LocalEnvironment, createLocalEnvironment } from './environment';
 import { type DemoDatabase, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
 import { type InventoryRow, databaseTimeline, describeCause, formatDuration, inventoryTable, mermaidPath, secondsBetween, shortTime } from './report';
@@ -73,6 +74,7 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
   const scheduledRuns: Array<Promise<ExecutionRecord>> = [];
   for (let day = 1; day <= days; day++) {
     await clock.sleepUntil(new Date(start + (day - 1) * 86_400_000));
+    setDemoFixtures(env, fleet); // issue 9: the data each snapshot holds (restore drill at the end)
     takeAutomatedSnapshots(env, fleet, { hoursAgo: 0, emitEvents: config.events.enabled });
     await clock.sleepUntil(new Date(start + (day - 1) * 86_400_000 + 2 * 3600_000));
     scheduledRuns.push(env.startBackupRun({ trigger: 'schedule' }, `daily-${clock.now().toISOString().slice(0, 10)}`));
@@ -115,6 +117,9 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
       const d = r.database as { identifier: string };
       line(`  ${d.identifier.padEnd(16)} ${r.status}  kept ${r.kept ?? '-'}, deleted ${Array.isArray(r.deleted) ? r.deleted.length : '-'}`);
     }
+    // Issue 9: recovery point age per database in this Region (metric RecoveryPointAge, alarmed above rpoHours).
+    const rp = (sweep.output as { recoveryPoints?: { recoveryPoints?: Array<Record<string, any>> } } | undefined)?.recoveryPoints?.recoveryPoints ?? [];
+    if (rp.length > 0) line(`  recovery points: ${rp.map((r) => `${r.database} ${r.ageHours ?? '-'} h ${r.status}`).join(', ')}`);
     if (sweep.status !== 'SUCCEEDED') failures.push(`${sweep.name}: ${sweep.error}: ${describeCause(sweep.cause)}`);
   }
 
@@ -142,6 +147,8 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
   }
 
   writeOutputs(env, fleet, runs, sweeps, inventories, exports, aliases);
+  // Issue 9: a restore drill of every configured database, its evidence, everything cleaned up.
+  failures.push(...(await runDemoDrill(env, fleet, { line, bold, outDir })));
   line();
   line(`Wrote ${path.join(outDir, 'report.md')} and ${runs.length + sweeps.length} execution histories to ${path.join(outDir, 'executions')}/ (wall time ${((Date.now() - wallStart) / 1000).toFixed(1)} s).`);
   if (failures.length > 0) {

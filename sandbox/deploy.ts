@@ -137,6 +137,19 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
         physical.set(id, { ref: name, attributes: { Arn: `arn:${partition}:events:${region}:${accountId}:rule/${name}` } });
         break;
       }
+      // Issue 9: the restore-drill network (the sandbox RDS checks that they exist on restore).
+      case 'AWS::RDS::DBSubnetGroup': {
+        const name = (typeof p.DBSubnetGroupName === 'string' ? p.DBSubnetGroupName : placeholderName(id, 255)).toLowerCase();
+        physical.set(id, { ref: name, attributes: {} });
+        sandbox.rdsRestore.createDbSubnetGroup(accountId, region, name);
+        break;
+      }
+      case 'AWS::EC2::SecurityGroup': {
+        const groupId = `sg-${Buffer.from(`${stackName}/${id}`).toString('hex').slice(-17).padStart(17, '0')}`;
+        physical.set(id, { ref: groupId, attributes: { GroupId: groupId } });
+        sandbox.rdsRestore.createSecurityGroup(accountId, region, groupId);
+        break;
+      }
       case 'AWS::KMS::Alias': {
         physical.set(id, { ref: String(p.AliasName), attributes: {} });
         break;

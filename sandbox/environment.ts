@@ -85,6 +85,8 @@ export interface LocalEnvironment {
   waitForEventRuns(): Promise<ExecutionRecord[]>;
   /** Starts BackupRun in the source account and resolves when it ends. */
   startBackupRun(input?: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
+  /** Starts RestoreDrill in the vault account's primary Region (issue 9; input `{}` or `{ databases: [...] }`) and resolves when it ends. */
+  startRestoreDrill(input?: Record<string, unknown>, name?: string): Promise<ExecutionRecord>;
   /** Starts VaultRetention in the vault account (the vault Region, or the DR Region given) and resolves when it ends. */
   startVaultRetention(input?: Record<string, unknown>, name?: string, region?: string): Promise<ExecutionRecord>;
   /** Stops every still-running execution (`ABORTED`, children included), then restores the real SDK clients. */
@@ -130,7 +132,8 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     sandbox,
     clock,
     stacks: [source, vault, ...drVaults],
-    extraEnvironment: options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // DB_TLS=off: the sandbox's real database servers (sandbox/db-server.ts) do not speak TLS.
+    extraEnvironment: { DB_TLS: 'off', ...(options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' }) },
   });
   // EventBridge -> Step Functions: a matching RDS event starts the rule's target state machine.
   const eventRuns: ExecutionRecord[] = [];
@@ -165,6 +168,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     eventRuns,
     waitForEventRuns,
     startBackupRun: (input = {}, name) => runner.startExecution(runner.stateMachine('BackupRun', config.source.accountId).arn, input, { name }),
+    startRestoreDrill: (input = {}, name) => runner.startExecution(runner.stateMachine('RestoreDrill', vaultAccount, config.vault.region).arn, input, { name }),
     startVaultRetention: (input = {}, name, region = config.vault.region) =>
       runner.startExecution(runner.stateMachine('VaultRetention', vaultAccount, region).arn, input, { name }),
     dispose: () => {

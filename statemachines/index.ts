@@ -3,3 +3,4 @@ export * from './database-backup';
 export * from './backup-run';
 export * from './vault-retention';
 export * from './timeouts';
+export * from './restore-drill';

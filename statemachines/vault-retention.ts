@@ -38,6 +38,12 @@ export interface VaultRetentionProps {
   readonly stateMachineName?: string;
   /** @default Duration.hours(6) */
   readonly timeout?: Duration;
+  /**
+   * Issue 9: the check-recovery-points function and each database's objective; when given,
+   * `CheckRecoveryPoints` runs first (its failure is recorded and never blocks the sweep).
+   * @default - no recovery point check
+   */
+  readonly recoveryPoints?: { readonly fn: IFunction; readonly objectives: ReadonlyArray<DatabaseRef & { readonly rpoHours: number }> };
 }
 
 /**
@@ -51,6 +57,9 @@ export interface VaultRetentionProps {
  * 1. `LoadRetentionPolicy` - the configured databases and vault retention policy (fixed at synth).
  *    `ListVaultDatabases` adds every database with managed copies in this Region (tag-discovered
  *    databases, and databases removed from the config, whose copies stay under the policy).
+ *    With `recoveryPoints`: `CheckRecoveryPoints` first (issue 9): the age of each database's newest
+ *    available copy in this Region as the `RecoveryPointAge` metric (alarmed per database) and in
+ *    the output; `RecoveryPointsNotChecked` records a failure and the sweep goes on.
  * 2. `SweepDatabases` (Map) -> `SweepVaultRetention` per database; a failure is recorded
  *    (`SweepFailed`) and the others go on.
  * 3. `SummariseSweep` -> `PublishSweepSummary` (SNS, the vault's own topic).
@@ -178,7 +187,7 @@ export class VaultRetention extends Construct {
       cause: 'The vault retention summary could not be published to SNS; the results are in the execution output.',
     });
     const succeeded = new sfn.Pass(this, 'VaultRetentionSucceeded', {
-      parameters: { 'summary.$': '$.summary', 'results.$': '$.results', 'notification.$': '$.notification' },
+      parameters: { 'summary.$': '$.summary', 'results.$': '$.results', 'notification.$': '$.notification', ...(props.recoveryPoints ? { 'recoveryPoints.$': '$.recoveryPoints' } : {}) },
     });
     const decide = new sfn.Choice(this, 'AnySweepFailed')
       .when(sfn.Condition.numberGreaterThan('$.summary.failed', 0), failed)
@@ -194,10 +203,28 @@ export class VaultRetention extends Construct {
       .next(new sfn.Choice(this, 'AnySweepFailures').when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailures).otherwise(noFailures));
     list.next(map);
     useConfigured.next(map);
+    // Issue 9: recovery point age before the sweep (a failure is recorded, never blocks the sweep).
+    let afterOptions: sfn.IChainable = list;
+    if (props.recoveryPoints) {
+      const check = new tasks.LambdaInvoke(this, 'CheckRecoveryPoints', {
+        lambdaFunction: props.recoveryPoints.fn,
+        payload: sfn.TaskInput.fromObject({ databases: props.recoveryPoints.objectives.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours })) }),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath: '$.recoveryPoints',
+        comment: "Age of each database's newest available copy in this Region (metric RecoveryPointAge).",
+      });
+      retryTransient(check);
+      const notChecked = new sfn.Pass(this, 'RecoveryPointsNotChecked', { parameters: { 'error.$': '$.recoveryPointsError.Error', 'cause.$': '$.recoveryPointsError.Cause' }, resultPath: '$.recoveryPoints' });
+      check.addCatch(notChecked, { errors: ['States.ALL'], resultPath: '$.recoveryPointsError' });
+      check.next(list);
+      notChecked.next(list);
+      afterOptions = check;
+    }
     const definition = load.next(
       new sfn.Choice(this, 'IsDryRunGiven')
-        .when(sfn.Condition.isPresent('$.dryRun'), dryRunGiven.next(list))
-        .otherwise(dryRunDefault.next(list)),
+        .when(sfn.Condition.isPresent('$.dryRun'), dryRunGiven.next(afterOptions))
+        .otherwise(dryRunDefault.next(afterOptions)),
     );
 
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
@@ -207,7 +234,7 @@ export class VaultRetention extends Construct {
       definition,
       timeout: props.timeout ?? Duration.hours(6),
     }));
-    acknowledgeStateMachineGrants(this.stateMachine, [props.retentionSweep], []);
+    acknowledgeStateMachineGrants(this.stateMachine, [props.retentionSweep, ...(props.recoveryPoints ? [props.recoveryPoints.fn] : [])], []);
     // The SnsPublish task grants only sns:Publish; the topic is KMS-encrypted, so publishing also
     // needs kms:GenerateDataKey* and kms:Decrypt on its key, which grantPublish adds.
     // Source: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html

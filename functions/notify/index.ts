@@ -24,6 +24,8 @@ export type { HandlerDeps } from '../shared/handler.js';
 export const envSchema = z.object({
   ...baseEnvShape,
   TOPIC_ARN: z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN')),
+  /** Issue 9: recovery point objective in hours (default 26); older recovery points are reported RecoveryPointStale. */
+  RPO_HOURS: z.optional(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'must be a number of hours'))),
 });
 
 const asText = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
@@ -50,16 +52,17 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<NotifyOutput> {
     deps,
     envSchema,
     inputSchema,
-    run: async (input, { config, clients, metrics }) => {
+    run: async (input, { config, clients, metrics, now }) => {
       const normalized = {
         runId: input.runId,
         results: input.results.map((r) => ({ ...r, error: asText(r.error), cause: asText(r.cause) })),
       } as unknown as NotifyInput;
       const region = config.TOPIC_ARN.split(':')[3] ?? config.AWS_REGION;
       const source = { partition: config.TOPIC_ARN.split(':')[1] ?? 'aws', accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
-      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, normalized, source);
+      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, normalized, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
       metrics.count('DatabasesSucceeded', out.succeeded);
       metrics.count('DatabasesFailed', out.failed);
+      metrics.count('RecoveryPointsStale', out.staleDatabases?.length ?? 0);
       return out;
     },
   });

@@ -135,9 +135,40 @@ function at(o: unknown, ...path: string[]): unknown {
 const text = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : 'n/a');
 const count = (v: unknown): string => (Array.isArray(v) ? String(v.length) : 'n/a');
 
-function succeededLines(r: ResultLike): string[] {
+/** Issue 9: what decides `[OK]` vs `[STALE]` (absent: no recovery point check). */
+export interface RecoveryPointPolicy {
+  readonly now: Date;
+  /** Hours. */
+  readonly rpoHours: number;
+}
+
+/**
+ * Issue 9: the recovery point this backup produced is the source snapshot it copied (an automated
+ * snapshot: its SnapshotCreateTime is the original time). Its age is taken when the backup picked
+ * it (`sourceCopy.startedAt`; else `policy.now`), so a long copy finishing late is not stale, but a
+ * backup that reused an old snapshot (stopped database, automated backups stopped) is
+ * `RecoveryPointStale` with that age, never OK.
+ * @returns the age in hours when stale, else undefined
+ */
+export function staleRecoveryPointHours(r: ResultLike, policy: RecoveryPointPolicy | undefined): number | undefined {
+  const t = at(r.summary, 'recoveryPoint', 'time') ?? at(r.output, 'sourceCopy', 'sourceSnapshot', 'createTime');
+  if (!policy || typeof t !== 'string' || Number.isNaN(Date.parse(t))) return undefined;
+  const picked = at(r.summary, 'recoveryPoint', 'pickedAt') ?? at(r.output, 'sourceCopy', 'startedAt');
+  const ref = typeof picked === 'string' && !Number.isNaN(Date.parse(picked)) ? Date.parse(picked) : policy.now.getTime();
+  const hours = Math.round(((ref - Date.parse(t)) / 3_600_000) * 100) / 100;
+  return hours > policy.rpoHours ? hours : undefined;
+}
+
+function succeededLines(r: ResultLike, policy?: RecoveryPointPolicy): string[] {
   const o = r.output;
-  const lines = [`[OK] ${r.database.identifier} (${r.database.kind})`];
+  const stale = staleRecoveryPointHours(r, policy);
+  const lines =
+    stale === undefined
+      ? [`[OK] ${r.database.identifier} (${r.database.kind})`]
+      : [
+          `[STALE] ${r.database.identifier} (${r.database.kind}): RecoveryPointStale: the newest recovery point (${text(at(o, 'sourceCopy', 'sourceSnapshot', 'createTime'))}) was ${stale} h old when this backup started, ` +
+            `objective ${policy!.rpoHours} h (is the database stopped, or are its automated backups off?)`,
+        ];
   const srcCreated = at(o, 'sourceCopy', 'created');
   const vaultCreated = at(o, 'vaultCopy', 'created');
   lines.push(
@@ -212,9 +243,16 @@ export function formatSeconds(seconds: unknown): string {
  * Lines for a database from its {@link DatabaseSummary} (what BackupRun keeps): the copy identifier
  * is the same in every account and Region, so the source and DR ARNs are derived from it.
  */
-function summaryLines(r: ResultLike, source: SourceLocation | undefined): string[] {
+function summaryLines(r: ResultLike, source: SourceLocation | undefined, policy?: RecoveryPointPolicy): string[] {
   const s = r.summary;
-  const lines = [`[OK] ${r.database.identifier} (${r.database.kind})`];
+  const stale = staleRecoveryPointHours(r, policy);
+  const lines =
+    stale === undefined
+      ? [`[OK] ${r.database.identifier} (${r.database.kind})`]
+      : [
+          `[STALE] ${r.database.identifier} (${r.database.kind}): RecoveryPointStale: the newest recovery point (${text(at(s, 'recoveryPoint', 'time'))}) was ${stale} h old when this backup started, ` +
+            `objective ${policy!.rpoHours} h (is the database stopped, or are its automated backups off?)`,
+        ];
   const reused = (created: unknown) => (created === false ? ' (existing copy reused)' : '');
   const resource = r.database.kind === 'cluster' ? 'cluster-snapshot' : 'snapshot';
   const copy = text(at(s, 'copy'));
@@ -260,26 +298,36 @@ function failedLines(r: ResultLike): string[] {
 }
 
 /** Subject, body and counts for a run. Results with a status other than SUCCEEDED count as failed. */
-export function buildReport(input: NotifyInput | { runId: string; results: readonly ResultLike[] }, source?: SourceLocation): {
+export function buildReport(
+  input: NotifyInput | { runId: string; results: readonly ResultLike[] },
+  source?: SourceLocation,
+  policy?: RecoveryPointPolicy,
+): {
   subject: string;
   body: string;
   succeeded: number;
   failedDatabases: string[];
+  staleDatabases: string[];
 } {
   const results = input.results as readonly ResultLike[];
   const failedDatabases = results.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.database.identifier);
+  const staleDatabases = results.filter((r) => r.status === 'SUCCEEDED' && staleRecoveryPointHours(r, policy) !== undefined).map((r) => r.database.identifier);
   const succeeded = results.length - failedDatabases.length;
-  const subject = buildSubject(results.length, failedDatabases);
+  let subject = buildSubject(results.length, failedDatabases);
+  const staleNote = staleDatabases.length > 0 ? `, ${staleDatabases.length} STALE` : '';
+  if (staleNote && subject.length + staleNote.length <= MAX_SUBJECT_LENGTH) subject += staleNote;
   const sections = [...results]
     .sort((a, b) => Number(a.status === 'SUCCEEDED') - Number(b.status === 'SUCCEEDED'))
-    .map((r) => (r.status === 'SUCCEEDED' ? (r.summary !== undefined ? summaryLines(r, source) : succeededLines(r)) : failedLines(r)).join('\n'));
+    .map((r) => (r.status === 'SUCCEEDED' ? (r.summary !== undefined ? summaryLines(r, source, policy) : succeededLines(r, policy)) : failedLines(r)).join('\n'));
   const summary =
-    `${succeeded}/${results.length} databases backed up` + (failedDatabases.length > 0 ? `, ${failedDatabases.length} FAILED (${failedDatabases.join(', ')})` : '');
+    `${succeeded}/${results.length} databases backed up` +
+    (failedDatabases.length > 0 ? `, ${failedDatabases.length} FAILED (${failedDatabases.join(', ')})` : '') +
+    (staleDatabases.length > 0 ? `, ${staleDatabases.length} RecoveryPointStale (${staleDatabases.join(', ')})` : '');
   let body = [`rds-snapshot-vault run ${input.runId}`, summary, '', ...sections.flatMap((s) => [s, ''])].join('\n');
   if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
     body = `${Buffer.from(body, 'utf8').subarray(0, MAX_MESSAGE_BYTES).toString('utf8')}\n... (truncated)`;
   }
-  return { subject, body, succeeded, failedDatabases };
+  return { subject, body, succeeded, failedDatabases, staleDatabases };
 }
 
 /**
@@ -287,8 +335,14 @@ export function buildReport(input: NotifyInput | { runId: string; results: reado
  * @param sns client in the topic's Region.
  * @throws the SNS error unchanged (its name, e.g. `AuthorizationError`, `NotFound`), so the state machine decides.
  */
-export async function notify(sns: SNSClient, topicArn: string, input: NotifyInput, source?: SourceLocation): Promise<NotifyOutput> {
-  const report = buildReport(input, source);
+export async function notify(
+  sns: SNSClient,
+  topicArn: string,
+  input: NotifyInput,
+  source?: SourceLocation,
+  policy?: RecoveryPointPolicy,
+): Promise<NotifyOutput & { staleDatabases?: string[] }> {
+  const report = buildReport(input, source, policy);
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: report.subject, Message: report.body }));
   if (!out.MessageId) throw new Error('SNS Publish returned no MessageId');
   return {
@@ -296,6 +350,7 @@ export async function notify(sns: SNSClient, topicArn: string, input: NotifyInpu
     succeeded: report.succeeded,
     failed: report.failedDatabases.length,
     failedDatabases: report.failedDatabases,
+    ...(report.staleDatabases.length > 0 ? { staleDatabases: report.staleDatabases } : {}),
     messageId: out.MessageId,
   };
 }

@@ -5,6 +5,8 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -34,12 +36,16 @@ export interface ClientFactory {
   sts(o?: ClientOptions): STSClient;
   sns(o?: ClientOptions): SNSClient;
   kms(o?: ClientOptions): KMSClient;
+  /** Secrets Manager (restore drills read the restored database's master user secret). */
+  secretsManager(o?: ClientOptions): SecretsManagerClient;
+  /** S3 (restore drills write evidence records). */
+  s3(o?: ClientOptions): S3Client;
 }
 
 /** At most this many clients are cached; the least recently used is destroyed beyond it (assumed-role keys change per invocation). */
 const MAX_CACHED_CLIENTS = 32;
 
-type Service = 'rds' | 'sts' | 'sns' | 'kms';
+type Service = 'rds' | 'sts' | 'sns' | 'kms' | 'secretsmanager' | 's3';
 /** The configuration every client gets (a subset all four client configs accept). */
 interface CommonConfig {
   region?: string;
@@ -47,7 +53,7 @@ interface CommonConfig {
   retryMode: 'standard';
   maxAttempts?: number;
 }
-type AnyClient = RDSClient | STSClient | SNSClient | KMSClient;
+type AnyClient = RDSClient | STSClient | SNSClient | KMSClient | SecretsManagerClient | S3Client;
 
 /**
  * Creates a {@link ClientFactory}.
@@ -111,5 +117,7 @@ export function createClientFactory(defaults: ClientFactoryDefaults = {}): Clien
     sts: (o) => get('sts', o, (c) => new STSClient(c)),
     sns: (o) => get('sns', o, (c) => new SNSClient(c)),
     kms: (o) => get('kms', o, (c) => new KMSClient(c)),
+    secretsManager: (o) => get('secretsmanager', o, (c) => new SecretsManagerClient(c)),
+    s3: (o) => get('s3', o, (c) => new S3Client(c)),
   };
 }

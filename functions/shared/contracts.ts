@@ -374,6 +374,12 @@ export interface DatabaseSummary {
   readonly export: { readonly s3Uri: string; readonly status: string; readonly created: boolean; readonly seconds: number } | null;
   /** Source retention: how many managed copies were kept and deleted. */
   readonly retention: { readonly kept: number; readonly deleted: number };
+  /**
+   * The recovery point this backup produced: the copied snapshot's time (`time`, ISO-8601 UTC) and
+   * when the backup picked it (`pickedAt`, ISO-8601 UTC); notify reports `RecoveryPointStale` when
+   * the first was older than the RPO objective at the second.
+   */
+  readonly recoveryPoint?: { readonly time: string; readonly pickedAt: string };
 }
 
 /** One element of BackupRun's Map result, as produced by the state machine. */

@@ -144,6 +144,65 @@ const Retention = z
     { when: () => true },
   );
 
+/**
+ * What one restore-drill check expects of its query's result (issue 9). At least one of:
+ * `minRows` (at least N rows), `nonEmpty` (at least one row), `equals` (the first column of the
+ * first row, compared as text), `maxAgeHours` (the first column of the first row is a timestamp at
+ * most N hours before the snapshot's time, i.e. the database was being written before its backup).
+ */
+const DrillExpect = z
+  .strictObject({
+    minRows: z.number({ error: 'must be a number (rows)' }).int({ error: 'must be a whole number (rows)' }).min(0, { error: 'must be 0 or more rows' }).optional(),
+    nonEmpty: z.literal(true, { error: 'must be true (omit it otherwise)' }).optional(),
+    equals: z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, number or boolean' }).optional(),
+    maxAgeHours: z.number({ error: 'must be a number (hours)' }).positive({ error: 'must be more than 0 hours' }).optional(),
+  })
+  .superRefine(
+    (e, ctx) => {
+      if (e && typeof e === 'object' && Object.values(e).every((v) => v === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'must name at least one of minRows, nonEmpty, equals, maxAgeHours' });
+      }
+    },
+    { when: () => true },
+  );
+
+/** One named SQL query of a restore drill and what its result must be. */
+const DrillCheck = z.strictObject({
+  /** 1-64 letters, digits, `_` or `-`; unique per database. */
+  name: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, "_" or "-"' }),
+  /** One read-only SQL statement in the engine's dialect. */
+  sql: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(4000, { error: 'must be at most 4000 characters' }),
+  expect: DrillExpect,
+});
+
+/** The restore drill of one database (issue 9). */
+const DatabaseDrill = z.strictObject({
+  /**
+   * The database (schema) inside the server to connect to. Default: the DBName RDS reports for the
+   * restored DB instance / DB cluster, else `postgres` (PostgreSQL) / none (MySQL, MariaDB).
+   */
+  databaseName: z.string({ error: 'must be a string' }).regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, { error: 'must be 1-63 letters, digits, "_", "$" or "-", starting with a letter or "_"' }).optional(),
+  /** The checks, run in order; at most 20. Default [] (restore and RTO only). */
+  checks: z
+    .array(DrillCheck, { error: 'must be an array of { name, sql, expect }' })
+    .max(20, { error: 'must have at most 20 checks' })
+    .superRefine(
+      (checks, ctx) => {
+        if (!Array.isArray(checks)) return;
+        const seen = new Map<string, number>();
+        checks.forEach((c: unknown, i) => {
+          const name = (c as { name?: unknown } | null)?.name;
+          if (typeof name !== 'string') return;
+          const first = seen.get(name);
+          if (first === undefined) seen.set(name, i);
+          else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicates checks[${first}].name "${name}"` });
+        });
+      },
+      { when: () => true },
+    )
+    .default([]),
+});
+
 const Database = z.strictObject({
   identifier: DatabaseIdentifier,
   kind: z.enum(['instance', 'cluster'], {
@@ -168,6 +227,41 @@ const Database = z.strictObject({
       { error: 'must be an object of Region -> option group name' },
     )
     .optional(),
+  /** Restore-drill checks of this database (issue 9); without it the drill restores and measures RTO only. */
+  drill: DatabaseDrill.optional(),
+  /** Recovery point objective of this database in hours; default: the top-level `rpoHours`. */
+  rpoHours: z.number({ error: 'must be a number (hours)' }).positive({ error: 'must be more than 0 hours' }).optional(),
+});
+
+/**
+ * Restore drills in the vault account (issue 9): restore the newest available vault copy of each
+ * database (or a rotating sample) into a throwaway DB instance / DB cluster, run its checks, record
+ * evidence, delete everything.
+ */
+const RestoreDrill = z.strictObject({
+  /** When RestoreDrill runs (e.g. weekly `cron(0 6 ? * SUN *)`). */
+  schedule: Schedule,
+  /** Databases drilled per scheduled run, rotating through the list week by week. Default: all. */
+  sampleSize: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).optional(),
+  /** DB instance class of a restored DB instance (the smallest your engines allow). Default `db.t4g.micro`. */
+  instanceClass: z.string({ error: 'must be a string' }).regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be a DB instance class such as db.t4g.micro' }).default('db.t4g.micro'),
+  /** DB instance class of the one DB instance of a restored Aurora DB cluster. Default `db.t4g.medium`. */
+  clusterInstanceClass: z.string({ error: 'must be a string' }).regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be a DB instance class such as db.t4g.medium' }).default('db.t4g.medium'),
+  /** Hours to wait for a restore to become available before `RestoreTimedOut`. Default 4, at most 24. */
+  maxWaitHours: z.number({ error: 'must be a number (hours)' }).positive({ error: 'must be more than 0 hours' }).max(24, { error: 'must be at most 24 hours' }).default(4),
+  /** Databases restored at once. Default 2, at most 5. */
+  maxConcurrency: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(5, { error: 'must be at most 5' }).default(2),
+  /** IPv4 CIDR of the drill VPC the vault stack creates (isolated subnets, no internet). Default `10.87.0.0/24`. */
+  vpcCidr: z.string({ error: 'must be a string' }).regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-6])$/, { error: 'must be an IPv4 CIDR from /16 to /26' }).default('10.87.0.0/24'),
+  /** Availability Zones of the drill subnets (at least two). Default `<vault region>a`, `<vault region>b`. */
+  availabilityZones: z
+    .array(z.string({ error: 'must be a string' }).regex(/^[a-z]{2}(-[a-z]+)+-\d+[a-z]$/, { error: 'must be an Availability Zone name such as us-east-1a' }), { error: 'must be an array of Availability Zone names' })
+    .min(2, { error: 'must list at least two Availability Zones (a DB subnet group needs two)' })
+    .optional(),
+  /** Days each evidence record is locked (S3 Object Lock, governance mode). Default 400. */
+  evidenceLockDays: z.number({ error: 'must be a number (days)' }).int({ error: 'must be a whole number (days)' }).min(1, { error: 'must be at least 1 day' }).default(400),
+  /** Days after which evidence records expire. Default 2555 (7 years); must exceed evidenceLockDays. */
+  evidenceExpireDays: z.number({ error: 'must be a number (days)' }).int({ error: 'must be a whole number (days)' }).min(1, { error: 'must be at least 1 day' }).default(2555),
 });
 
 /**
@@ -357,6 +451,10 @@ export const VaultConfigSchema = z
     schedule: Schedule,
     /** When VaultRetention sweeps the vault. */
     vaultRetentionSchedule: Schedule,
+    /** Restore drills in the vault (issue 9); absent = no drills deployed. */
+    restoreDrill: RestoreDrill.optional(),
+    /** Recovery point objective in hours: the newest available vault copy of a database may be at most this old. Default 26. */
+    rpoHours: z.number({ error: 'must be a number (hours)' }).positive({ error: 'must be more than 0 hours' }).default(26),
     retention: z.strictObject({
       /** Managed copies kept in the source account after the vault copy is available. */
       source: Retention,
@@ -486,6 +584,10 @@ export const VaultConfigSchema = z
           path: ['export'],
           message: 'is required when a database has "export": true or discovery.export is true (give at least {} for the defaults)',
         });
+      }
+      const drill = cfg?.restoreDrill;
+      if (drill && typeof drill.evidenceLockDays === 'number' && typeof drill.evidenceExpireDays === 'number' && drill.evidenceExpireDays <= drill.evidenceLockDays) {
+        ctx.addIssue({ code: 'custom', path: ['restoreDrill', 'evidenceExpireDays'], message: `must be more than restoreDrill.evidenceLockDays (${drill.evidenceLockDays}): a locked record cannot expire` });
       }
       const anyCluster = databases.some((d) => d?.kind === 'cluster');
       const parallel = cfg?.concurrency?.maxDatabasesInParallel;

@@ -31,6 +31,10 @@ export interface DeploymentNames {
   readonly databaseBackupStateMachine: string;
   readonly backupRunStateMachine: string;
   readonly vaultRetentionStateMachine: string;
+  /** `<deploymentName>-RestoreDrill` (issue 9). */
+  readonly restoreDrillStateMachine: string;
+  /** DB subnet group of the restore drills: `<deploymentName>-drill`. */
+  readonly drillSubnetGroup: string;
   /** Glue database of the S3 exports: the deployment name with `_` for `-` (Glue names: lower-case, digits, `_`). */
   readonly glueDatabase: string;
   /** Glue crawler over the S3 exports: `<deploymentName>-exports`. */
@@ -55,6 +59,8 @@ export function deploymentNames(deploymentName: string): DeploymentNames {
     databaseBackupStateMachine: `${deploymentName}-DatabaseBackup`,
     backupRunStateMachine: `${deploymentName}-BackupRun`,
     vaultRetentionStateMachine: `${deploymentName}-VaultRetention`,
+    restoreDrillStateMachine: `${deploymentName}-RestoreDrill`,
+    drillSubnetGroup: `${deploymentName}-drill`,
     glueDatabase: deploymentName.replace(/-/g, '_'),
     exportCrawler: `${deploymentName}-exports`,
     snapshotEventRule: `${deploymentName}-snapshot-events`,

@@ -71,6 +71,12 @@ export interface SourceFunctionsProps {
    * @default - no export functions
    */
   readonly exportStorage?: ExportStorage;
+  /**
+   * Recovery point objective in hours (issue 9): notify reports a database whose newest recovery
+   * point is older as `RecoveryPointStale`, never OK.
+   * @default 26
+   */
+  readonly rpoHours?: number;
 }
 
 /**
@@ -182,7 +188,7 @@ export class SourceFunctions extends Construct {
 
     this.notify = new VaultFunction(this, 'Notify', {
       name: 'notify',
-      environment: { TOPIC_ARN: props.topic.topic.topicArn },
+      environment: { TOPIC_ARN: props.topic.topic.topicArn, RPO_HOURS: String(props.rpoHours ?? 26) },
     });
     grantNotify(this.notify, props.topic);
 

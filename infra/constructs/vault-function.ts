@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,7 +23,21 @@ export const FUNCTION_NAMES = [
   'export-to-s3',
   'poll-export',
 ] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/**
+ * The vault-side functions of issue 9: `check-recovery-points` (every vault stack, first step of
+ * VaultRetention) and the restore-drill functions (primary vault stack, when drills are configured).
+ */
+export const DRILL_FUNCTION_NAMES = [
+  'check-recovery-points',
+  'plan-drill',
+  'start-restore',
+  'poll-restore',
+  'validate-restore',
+  'cleanup-drill',
+  'record-evidence',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number] | (typeof DRILL_FUNCTION_NAMES)[number];
 
 /**
  * The vault role a source function assumes: both variables in cross-account mode, neither in
@@ -64,8 +79,8 @@ export interface FunctionEnvironments {
   } & VaultRoleEnvironment;
   /** Nothing beyond the common variables: it sweeps its own account and Region. */
   readonly 'retention-sweep': Record<string, never>;
-  /** `TOPIC_ARN`: the SNS topic the run summary is published to. */
-  readonly notify: { readonly TOPIC_ARN: string };
+  /** `TOPIC_ARN`: the SNS topic; `RPO_HOURS` (issue 9): recovery point objective, default 26. */
+  readonly notify: { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string };
   /**
    * `EXPORT_BUCKET` (bucket name), `EXPORT_ROLE_ARN` (role RDS assumes to write), `EXPORT_KMS_KEY_ARN`
    * (key the export is encrypted with), `EXPORT_PREFIX` (key prefix, e.g. `exports`).
@@ -78,6 +93,21 @@ export interface FunctionEnvironments {
   };
   /** Nothing beyond the common variables: it describes export tasks of its own account and Region. */
   readonly 'poll-export': Record<string, never>;
+  /** Issue 9: nothing beyond the common variables (they work in their own account and Region). */
+  readonly 'check-recovery-points': Record<string, never>;
+  readonly 'plan-drill': Record<string, never>;
+  readonly 'start-restore': Record<string, never>;
+  readonly 'poll-restore': Record<string, never>;
+  readonly 'cleanup-drill': Record<string, never>;
+  /**
+   * `DB_TLS`: `verify` (TLS to the restored database, certificate checked against the RDS CAs that
+   * NODE_EXTRA_CA_CERTS loads) or `off` (local sandbox only). `NODE_EXTRA_CA_CERTS`:
+   * `/var/runtime/ca-cert.pem` (Lambda's bundle with the Amazon RDS CAs, not loaded by default
+   * since Node.js 20: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
+   */
+  readonly 'validate-restore': { readonly DB_TLS: 'verify' | 'off'; readonly NODE_EXTRA_CA_CERTS: string };
+  /** `EVIDENCE_BUCKET` (bucket name) and `EVIDENCE_PREFIX` (key prefix, e.g. `drills`). */
+  readonly 'record-evidence': { readonly EVIDENCE_BUCKET: string; readonly EVIDENCE_PREFIX: string };
 }
 
 /** Variables every function gets, set by {@link VaultFunction}. */
@@ -113,6 +143,14 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   notify: 60,
   'export-to-s3': 60,
   'poll-export': 60,
+  'check-recovery-points': 120,
+  'plan-drill': 30,
+  'start-restore': 60,
+  'poll-restore': 60,
+  // Connects and runs up to 20 checks with a 60 s statement timeout each; never waits for RDS.
+  'validate-restore': 300,
+  'cleanup-drill': 120,
+  'record-evidence': 60,
 };
 
 /** Props of {@link VaultFunction}. */
@@ -152,6 +190,12 @@ export interface VaultFunctionProps<N extends FunctionName> {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Runs the function in a VPC (validate-restore: the drill VPC), with these security groups, in
+   * the VPC's isolated subnets. Adds AWSLambdaVPCAccessExecutionRole (ENI management).
+   * @default - not in a VPC
+   */
+  readonly vpc?: { readonly vpc: ec2.IVpc; readonly securityGroups: ec2.ISecurityGroup[] };
 }
 
 /**
@@ -222,6 +266,7 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       logGroup: this.logGroup,
       description: `rds-snapshot-vault ${props.name}`,
       environment,
+      ...(props.vpc ? { vpc: props.vpc.vpc, securityGroups: props.vpc.securityGroups, vpcSubnets: { subnetType: 'Isolated' as ec2.SubnetType } } : {}),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {

@@ -78,6 +78,7 @@ export class SourceStack extends Stack {
       topic: this.topic,
       vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },
       exportStorage: this.exportStorage,
+      rpoHours: config.rpoHours,
     });
 
     // Execution timeouts from the waits and their bounds, checked against Step Functions' one-year

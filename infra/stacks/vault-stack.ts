@@ -11,6 +11,9 @@ import { VaultCopyRole } from '../constructs/vault-copy-role';
 import { VaultFunction } from '../constructs/vault-function';
 import { VaultGuard } from '../constructs/vault-guard';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
+import { RestoreDrills } from '../constructs/restore-drills';
+import { RecoveryPointAlarms } from '../constructs/recovery-point-alarms';
+import { grantCheckRecoveryPoints } from '../constructs/drill-permissions';
 
 /** Props of {@link VaultStack}. `env` is the vault account (the source account in same-account mode) and `region`. */
 export interface VaultStackProps extends Omit<StackProps, 'env'> {
@@ -45,6 +48,8 @@ export class VaultStack extends Stack {
   readonly vaultCopyRole?: VaultCopyRole;
   readonly topic: NotificationTopic;
   readonly retentionSweep: VaultFunction<'retention-sweep'>;
+  /** Issue 9: recovery point age per database (first step of VaultRetention). */
+  readonly checkRecoveryPoints: VaultFunction<'check-recovery-points'>;
   readonly vaultRetention: VaultRetention;
   /** EventBridge tripwires on key tampering and on deleting or sharing vault copies. */
   readonly guard: VaultGuard;
@@ -53,6 +58,10 @@ export class VaultStack extends Stack {
   readonly vaultRegion: string;
   /** true for the stack in `config.vault.region`. */
   readonly isPrimary: boolean;
+  /** Issue 9: the drill VPC's AZs, so that `cdk synth` never looks AZs up (it runs offline). */
+  private drillAvailabilityZones?: string[];
+  /** Restore drills (issue 9): primary vault stack only, when `restoreDrill` is configured. */
+  readonly restoreDrills?: RestoreDrills;
 
   constructor(scope: Construct, id: string, props: VaultStackProps) {
     const { config, region: requested, ...stackProps } = props;
@@ -98,7 +107,14 @@ export class VaultStack extends Stack {
     grantRetentionSweep(this.retentionSweep);
     this.guard = new VaultGuard(this, 'VaultGuard', { topic: this.topic, retentionRoleArn: this.retentionSweep.role.roleArn });
 
+    // Issue 9: recovery point age of every configured database in this vault Region.
+    const objectives = config.databases.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours ?? config.rpoHours }));
+    this.checkRecoveryPoints = new VaultFunction(this, 'CheckRecoveryPoints', { name: 'check-recovery-points', environment: {} });
+    grantCheckRecoveryPoints(this.checkRecoveryPoints);
+    new RecoveryPointAlarms(this, 'RecoveryPointAlarms', { objectives, region, topic: this.topic.topic, alarmNamePrefix: config.deploymentName });
+
     this.vaultRetention = new VaultRetention(this, 'VaultRetention', {
+      recoveryPoints: { fn: this.checkRecoveryPoints.lambdaFunction, objectives },
       retentionSweep: this.retentionSweep.lambdaFunction,
       topic: this.topic.topic,
       databases: config.databases,
@@ -119,5 +135,25 @@ export class VaultStack extends Stack {
       input: {},
       description: `rds-snapshot-vault: apply the vault retention policy to all configured databases (${region})`,
     });
+
+    if (isPrimary && config.restoreDrill) {
+      this.drillAvailabilityZones = [...(config.restoreDrill.availabilityZones ?? [`${region}a`, `${region}b`])];
+      this.restoreDrills = new RestoreDrills(this, 'RestoreDrills', {
+        config,
+        drill: config.restoreDrill,
+        topic: this.topic.topic,
+        vaultKey: this.vaultKey.key,
+        stateMachineName: names.restoreDrillStateMachine,
+        subnetGroupName: names.drillSubnetGroup,
+      });
+    }
+  }
+
+  /**
+   * The configured drill AZs instead of a context lookup (which needs credentials).
+   * Source: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.Stack.html#availabilityzones
+   */
+  override get availabilityZones(): string[] {
+    return this.drillAvailabilityZones ?? super.availabilityZones;
   }
 }

@@ -39,6 +39,7 @@ export function accessDeniedName(service: ServiceName): string {
     case 'sns':
       return 'AuthorizationErrorException';
     case 'kms':
+    case 'secretsmanager':
       return 'AccessDeniedException';
     default:
       return 'AccessDenied';

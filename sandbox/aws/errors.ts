@@ -17,9 +17,10 @@ import * as STS from '@aws-sdk/client-sts';
 import * as SNS from '@aws-sdk/client-sns';
 import * as KMS from '@aws-sdk/client-kms';
 import * as S3 from '@aws-sdk/client-s3';
+import * as SecretsManager from '@aws-sdk/client-secrets-manager';
 
 /** The services the sandbox simulates. */
-export type ServiceName = 'rds' | 'sts' | 'kms' | 'sns' | 's3';
+export type ServiceName = 'rds' | 'sts' | 'kms' | 'sns' | 's3' | 'secretsmanager';
 
 type ExceptionCtor = new (opts: { name?: string; message?: string; $fault: 'client' | 'server'; $metadata: object }) => Error;
 
@@ -29,6 +30,8 @@ const MODULES: Record<ServiceName, { mod: Record<string, unknown>; base: Excepti
   sns: { mod: SNS as unknown as Record<string, unknown>, base: SNS.SNSServiceException as unknown as ExceptionCtor },
   kms: { mod: KMS as unknown as Record<string, unknown>, base: KMS.KMSServiceException as unknown as ExceptionCtor },
   s3: { mod: S3 as unknown as Record<string, unknown>, base: S3.S3ServiceException as unknown as ExceptionCtor },
+  // Issue 9: the RDS-managed master user secrets of restored databases (sandbox/aws/secrets.ts).
+  secretsmanager: { mod: SecretsManager as unknown as Record<string, unknown>, base: SecretsManager.SecretsManagerServiceException as unknown as ExceptionCtor },
 };
 
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded', 'KMSThrottlingException', 'SlowDown']);

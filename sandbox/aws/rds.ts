@@ -1405,4 +1405,23 @@ export class RdsStore {
     return s;
   }
 
+  // ------------------------------------------------------------------ hooks for rds-restore.ts (issue 9)
+
+  /**
+   * The snapshot a restore in the caller's account and Region would read (its own, or another
+   * account's shared with it, by name or ARN), with what a restore needs beyond the view:
+   * `originalCreateTime` (ISO-8601 UTC, preserved across copies), `resourceId` of the database it
+   * was taken from (preserved across copies) and `shared` (owned by another account). Undefined when
+   * not visible.
+   */
+  restoreSource(kind: RdsKind, id: string, ctx: CallContext): (SnapshotRecordView & { originalCreateTime: string; resourceId: string; shared: boolean }) | undefined {
+    const s = this.findVisible(kind, id, ctx);
+    if (!s) return undefined;
+    return { ...this.view(s), originalCreateTime: new Date(s.originalCreateTimeMs).toISOString(), resourceId: s.resourceId, shared: s.accountId !== ctx.accountId };
+  }
+
+  /** The DbiResourceId / DbClusterResourceId of a database, or undefined when it does not exist. */
+  databaseResourceId(accountId: string, region: string, kind: RdsKind, identifier: string): string | undefined {
+    return this.databases.get(this.dbArn(accountId, region, kind, identifier.toLowerCase()))?.resourceId;
+  }
 }

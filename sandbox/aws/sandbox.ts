@@ -15,6 +15,13 @@ import {
   CancelExportTaskCommand,
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
+  CreateDBInstanceCommand,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeDBClusterSnapshotAttributesCommand,
@@ -46,6 +53,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { VirtualClock } from '../clock';
 import { checkServicePrincipal, identityDenial, type CallContext, type CallRecord } from './context';
 import { awsError, nextRequestId, type ServiceName } from './errors';
@@ -56,6 +64,8 @@ import { KmsStore, type CreateKeyInput } from './kms';
 import type { PolicyDocument } from './iam-eval';
 import { RdsStore, type CreateDatabaseInput, type CreateOptionGroupInput, type RdsKind, type RdsQuota, type SnapshotRecordView } from './rds';
 import { ExportTaskStore, type ExportTaskView } from './rds-export';
+import { RestoreStore } from './rds-restore';
+import { SecretsStore } from './secrets';
 import { S3Store, type CreateBucketInput, type S3ObjectView } from './s3';
 import { SnsStore, type AlarmDelivery, type CreateTopicInput, type PublishedMessage } from './sns';
 import { assumeRole, getCallerIdentity } from './sts';
@@ -133,6 +143,27 @@ export interface SandboxRds {
   listExportTasks(): ExportTaskView[];
 }
 
+/**
+ * `sandbox.rdsRestore` (issue 9): set-up and inspection of restored DB instances / DB clusters.
+ * See sandbox/aws/rds-restore.ts.
+ */
+export interface SandboxRdsRestore {
+  /** SQL fixture of a source database from clock now on; snapshots carry the one in effect at their OriginalSnapshotCreateTime. */
+  setSqlFixture(f: { accountId: string; region: string; kind: RdsKind; dbIdentifier: string; sql: string; at?: Date }): void;
+  /** A DB subnet group (the deployer creates those of AWS::RDS::DBSubnetGroup). */
+  createDbSubnetGroup(accountId: string, region: string, name: string): void;
+  /** A VPC security group id (the deployer creates those of AWS::EC2::SecurityGroup). */
+  createSecurityGroup(accountId: string, region: string, groupId: string): void;
+  /** From now on, restores whose new DB instance / DB cluster identifier matches stay `creating` forever. */
+  stallRestoresMatching(pattern: RegExp): void;
+  /** Keeps a restored DB instance / DB cluster `creating` forever. */
+  stallRestore(accountId: string, region: string, kind: RdsKind, identifier: string): void;
+  /** Restored databases not yet gone: `{ kind, accountId, region, identifier, status, tags, database?, secretArn? }`. */
+  listRestored(): ReturnType<RestoreStore['listRestored']>;
+  /** Whether a Secrets Manager secret exists. */
+  hasSecret(arn: string): boolean;
+}
+
 /** `sandbox.s3`. */
 export interface SandboxS3 {
   /**
@@ -204,6 +235,7 @@ export class AwsSandbox {
   readonly iam: SandboxIam;
   readonly kms: SandboxKms;
   readonly rds: SandboxRds;
+  readonly rdsRestore: SandboxRdsRestore;
   readonly sns: SandboxSns;
   readonly s3: SandboxS3;
   readonly events: SandboxEvents;
@@ -218,6 +250,8 @@ export class AwsSandbox {
   private readonly s3Store: S3Store;
   private readonly eventsStore: EventsStore;
   private readonly exportStore: ExportTaskStore;
+  private readonly secretsStore: SecretsStore;
+  private readonly restoreStore: RestoreStore;
   private readonly faultStore = new FaultStore();
   private stubs: Array<{ restore(): void }> = [];
 
@@ -241,6 +275,18 @@ export class AwsSandbox {
       quota: (a, r) => this.rdsStore.quota(a, r),
       emit: (e) => this.eventsStore.putEvent(e),
     });
+    this.secretsStore = new SecretsStore(this.clock, this.iamStore);
+    this.restoreStore = new RestoreStore(this.clock, this.iamStore, this.kmsStore, this.rdsStore, this.secretsStore);
+    const restore = this.restoreStore;
+    this.rdsRestore = {
+      setSqlFixture: (f) => restore.setSqlFixture(f),
+      createDbSubnetGroup: (a, r, n) => restore.createDbSubnetGroup(a, r, n),
+      createSecurityGroup: (a, r, g) => restore.createSecurityGroup(a, r, g),
+      stallRestore: (a, r, k, i) => restore.stallRestore(a, r, k, i),
+      stallRestoresMatching: (p) => restore.stallRestoresMatching(p),
+      listRestored: () => restore.listRestored(),
+      hasSecret: (arn) => this.secretsStore.has(arn),
+    };
     const iam = this.iamStore;
     const kms = this.kmsStore;
     const rds = this.rdsStore;
@@ -321,9 +367,18 @@ export class AwsSandbox {
   install(): void {
     this.uninstall();
     const rds = this.rdsStore;
+    const restore = this.restoreStore;
     this.route('rds', RDSClient, [
-      [DescribeDBInstancesCommand, 'DescribeDBInstances', (i, c) => rds.describeDbInstances(i, c)],
-      [DescribeDBClustersCommand, 'DescribeDBClusters', (i, c) => rds.describeDbClusters(i, c)],
+      // Issue 9: restored databases answer beside the source ones (sandbox/aws/rds-restore.ts).
+      [DescribeDBInstancesCommand, 'DescribeDBInstances', (i, c) => restore.describe('instance', i, c, () => rds.describeDbInstances(i, c))],
+      [DescribeDBClustersCommand, 'DescribeDBClusters', (i, c) => restore.describe('cluster', i, c, () => rds.describeDbClusters(i, c))],
+      [RestoreDBInstanceFromDBSnapshotCommand, 'RestoreDBInstanceFromDBSnapshot', (i, c) => restore.restoreDbInstanceFromDbSnapshot(i, c)],
+      [RestoreDBClusterFromSnapshotCommand, 'RestoreDBClusterFromSnapshot', (i, c) => restore.restoreDbClusterFromSnapshot(i, c)],
+      [CreateDBInstanceCommand, 'CreateDBInstance', (i, c) => restore.createDbInstance(i, c)],
+      [ModifyDBInstanceCommand, 'ModifyDBInstance', (i, c) => restore.modify('instance', i, c)],
+      [ModifyDBClusterCommand, 'ModifyDBCluster', (i, c) => restore.modify('cluster', i, c)],
+      [DeleteDBInstanceCommand, 'DeleteDBInstance', (i, c) => restore.delete('instance', i, c)],
+      [DeleteDBClusterCommand, 'DeleteDBCluster', (i, c) => restore.delete('cluster', i, c)],
       [DescribeDBSnapshotsCommand, 'DescribeDBSnapshots', (i, c) => rds.describeSnapshots('instance', i, c)],
       [DescribeDBClusterSnapshotsCommand, 'DescribeDBClusterSnapshots', (i, c) => rds.describeSnapshots('cluster', i, c)],
       [DescribeOptionGroupsCommand, 'DescribeOptionGroups', (i, c) => rds.describeOptionGroups(i, c)],
@@ -346,6 +401,7 @@ export class AwsSandbox {
       [AssumeRoleCommand, 'AssumeRole', (i, c) => assumeRole(this.iamStore, i, c)],
       [GetCallerIdentityCommand, 'GetCallerIdentity', (_i, c) => getCallerIdentity(c)],
     ]);
+    this.route('secretsmanager', SecretsManagerClient, [[GetSecretValueCommand, 'GetSecretValue', (i, c) => this.secretsStore.getSecretValue(i, c)]]);
     this.route('kms', KMSClient, [[DescribeKeyCommand, 'DescribeKey', (i, c) => this.kmsStore.describeKey(i, c)]]);
     this.route('sns', SNSClient, [[PublishCommand, 'Publish', (i, c) => this.snsStore.publish(i, c)]]);
     const s3 = this.s3Store;

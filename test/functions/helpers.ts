@@ -4,6 +4,8 @@
  * the vault account (recognised by the access key the mocked STS AssumeRole hands out), so a test
  * can assert *which account* received a command.
  */
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotsCommand,
@@ -96,6 +98,8 @@ export function testClients(): TestClients {
       return creds && typeof creds !== 'function' && creds.accessKeyId === VAULT_ACCESS_KEY ? vault : source;
     },
     sts: () => stsClient,
+    secretsManager: () => new SecretsManagerClient({ region: REGION }),
+    s3: () => new S3Client({ region: REGION }),
     sns: (o) => {
       snsOptions.push(o ?? {});
       return snsClient;

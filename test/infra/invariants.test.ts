@@ -4,7 +4,8 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_METADATA_KEY, FUNCTION_NAMES } from '../../infra/constructs/vault-function';
+import { DRILL_FUNCTION_NAMES, FUNCTION_METADATA_KEY, FUNCTION_NAMES } from '../../infra/constructs/vault-function';
+import { STATE_MACHINE_METADATA } from '../../statemachines/workflow';
 import { WORKFLOW_ALARMS } from '../../infra/constructs/workflow-alarms';
 import { type Statement, type Synthesized, actionsOf, asArray, configWith, projectConfig, roleStatements, synth } from './helpers';
 
@@ -114,7 +115,7 @@ describe.each(variants)('%s configuration', (_name, make) => {
   it('every Lambda function carries the function metadata, the common variables and an explicit runtime', () => {
     for (const [name, t] of templates) {
       for (const [id, fn] of Object.entries(t.findResources('AWS::Lambda::Function'))) {
-        expect(FUNCTION_NAMES, `${name} ${id}`).toContain(fn.Metadata?.[FUNCTION_METADATA_KEY]);
+        expect([...FUNCTION_NAMES, ...DRILL_FUNCTION_NAMES], `${name} ${id}`).toContain(fn.Metadata?.[FUNCTION_METADATA_KEY]);
         expect(Object.keys(fn.Properties.Environment.Variables), `${name} ${id}`).toEqual(
           expect.arrayContaining(['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS']),
         );
@@ -152,7 +153,9 @@ describe.each(variants)('%s configuration', (_name, make) => {
   it('every schedule has a time zone, a state machine target and a start-only role', () => {
     for (const [name, t] of templates) {
       const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
-      expect(schedules, name).toHaveLength(1);
+      // One per stack, plus the RestoreDrill schedule where restore drills are deployed (issue 9).
+      const drills = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).filter((r) => r.Metadata?.[STATE_MACHINE_METADATA] === 'RestoreDrill');
+      expect(schedules, name).toHaveLength(1 + drills.length);
       for (const sch of schedules) {
         expect(sch.ScheduleExpressionTimezone, name).toEqual(expect.any(String));
         expect(Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))).toContain(sch.Target.Arn.Ref);
@@ -168,9 +171,15 @@ describe.each(variants)('%s configuration', (_name, make) => {
         for (const st of asArray(policy.Properties.PolicyDocument.Statement as Statement[])) {
           if (st.Effect !== 'Allow') continue;
           for (const a of actionsOf(st)) expect(a === '*' || /^[a-z0-9-]+:\*$/.test(a), `${name} ${a}`).toBe(false);
-          if (actionsOf(st).some((a) => /^rds:Delete/.test(a))) {
+          if (actionsOf(st).some((a) => /^rds:DeleteDB(Cluster)?Snapshot$/.test(a))) {
             expect(JSON.stringify(st.Condition), name).toMatch(/rds:(cluster-)?snapshot-tag\/rds-snapshot-vault:managed/);
           }
+          // Issue 9: DB instances / DB clusters may be deleted only when they are restore-drill resources.
+          if (actionsOf(st).some((a) => /^rds:DeleteDB(Instance|Cluster)$/.test(a))) {
+            expect(st.Condition, name).toEqual({ StringEquals: { 'aws:ResourceTag/rds-snapshot-vault:drill': 'true' } });
+            for (const r of asArray(st.Resource)) expect(String(r), name).toMatch(/:(db|cluster):rsv-drill-\*$/);
+          }
+          expect(actionsOf(st).filter((a) => /^rds:Delete/.test(a) && !/^rds:DeleteDB(Cluster)?Snapshot$|^rds:DeleteDB(Instance|Cluster)$/.test(a)), name).toEqual([]);
         }
       }
     }

@@ -193,6 +193,25 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   ],
   // poll-export (issue 3): DescribeExportTasks only.
   'poll-export': ['rds:DescribeExportTasks'],
+  // check-recovery-points/check.ts + shared/recovery-points.ts (issue 9): Describe*Snapshots only.
+  'check-recovery-points': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
+  // Restore drills (issue 9). plan-drill calls nothing.
+  'plan-drill': [],
+  // start-restore/restore.ts + shared/recovery-points.ts: Describe*Snapshots, Restore*, CreateDBInstance (with Tags =>
+  // AddTagsToResource), Modify* ManageMasterUserPassword (RDS creates the secret as the caller), the vault key through RDS.
+  'start-restore': [
+    'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBClusterFromSnapshot',
+    'rds:CreateDBInstance', 'rds:AddTagsToResource', 'rds:ModifyDBInstance', 'rds:ModifyDBCluster', 'secretsmanager:CreateSecret', 'secretsmanager:TagResource',
+    'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant', 'kms:ReEncryptFrom', 'kms:GenerateDataKeyWithoutPlaintext',
+  ],
+  // poll-restore/poll.ts: DescribeDBInstances, DescribeDBClusters.
+  'poll-restore': ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+  // validate-restore/validate.ts: GetSecretValue (then SQL over TCP, no AWS call).
+  'validate-restore': ['secretsmanager:GetSecretValue'],
+  // cleanup-drill/cleanup.ts: Describe (sweep), Delete drill DB instances / DB clusters.
+  'cleanup-drill': ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DeleteDBInstance', 'rds:DeleteDBCluster'],
+  // record-evidence/evidence.ts: PutObject into the SSE-KMS evidence bucket.
+  'record-evidence': ['s3:PutObject', 'kms:GenerateDataKey', 'kms:Decrypt'],
 };
 
 /** The vault copy role (assumed by cross-account-copy and poll-status): copy, tag, describe, KMS for the copy. */
@@ -444,9 +463,22 @@ describe('delete permissions', () => {
     }
   });
 
-  it('no role may delete a database, an automated backup or a KMS key', () => {
+  it('no role may delete a database, an automated backup or a KMS key (only cleanup-drill deletes drill-tagged rsv-drill-* DB instances/clusters)', () => {
+    const DRILL_DELETES = new Set(['rds:DeleteDBInstance', 'rds:DeleteDBCluster']);
     for (const role of model.roles) {
+      const drillCleanup = role.functions.includes('cleanup-drill');
+      if (drillCleanup) {
+        const { accountId, region } = role.stack;
+        for (const [action, type] of [['rds:DeleteDBInstance', 'db'], ['rds:DeleteDBCluster', 'cluster']] as const) {
+          const drill = `arn:aws:rds:${region}:${accountId}:${type}:rsv-drill-1a2b3c4d-orders-db`;
+          const tag = { 'aws:ResourceTag/rds-snapshot-vault:drill': 'true' };
+          expect(identityDecision(role.policies, { action, resource: drill, context: tag }, role.arn), `${role.arn}: ${action} drill`).toBe('allow');
+          expect(identityDecision(role.policies, { action, resource: drill }, role.arn), `${role.arn}: ${action} untagged`).not.toBe('allow');
+          expect(identityDecision(role.policies, { action, resource: `arn:aws:rds:${region}:${accountId}:${type}:orders-db`, context: tag }, role.arn), `${role.arn}: ${action} not rsv-drill-*`).not.toBe('allow');
+        }
+      }
       for (const action of OTHER_DELETES) {
+        if (drillCleanup && DRILL_DELETES.has(action)) continue;
         expect(identityDecision(role.policies, { action, resource: '*' }, role.arn), `${role.arn}: ${action}`).not.toBe('allow');
         const st = role.policies.flatMap((d) => statementsOf(d)).find((x) => x.Effect === 'Allow' && asArray(x.Action).some((p) => globMatch(p, action, true)));
         expect(st, `${role.arn}: ${action}`).toBeUndefined();

@@ -91,6 +91,9 @@ describe.each([
   it('acknowledges exact finding ids of the two packs, each with a reason', () => {
     expect(result.acknowledgements.length).toBeGreaterThan(0);
     for (const ack of result.acknowledgements) {
+      // CDK itself acknowledges CloudFormation-Validate findings of the restore-drill VPC (issue 9):
+      // W3010 (the stack's literal AZs) and F3002/F3003 (its flow log).
+      if (ack.id === 'CloudFormation-Validate::W3010' || (/^CloudFormation-Validate::F300[23]$/.test(ack.id) && ack.path.includes('/RestoreDrills/Network/Vpc/FlowLog'))) continue;
       expect(ack.id, ack.path).toMatch(/^(Annotation::)?(AwsSolutions-[A-Z]+\d+|Serverless-[A-Za-z]+)(\[.+\])?$/);
       expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(40);
     }

@@ -27,7 +27,7 @@ const OWN_ENV: Record<string, string[]> = {
   share: ['VAULT_ACCOUNT_ID'],
   'cross-account-copy': ['VAULT_ACCOUNT_ID', 'VAULT_REGION', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'VAULT_KMS_KEY_ALIAS'],
   'retention-sweep': [],
-  notify: ['TOPIC_ARN'],
+  notify: ['TOPIC_ARN', 'RPO_HOURS'],
   'export-to-s3': ['EXPORT_BUCKET', 'EXPORT_ROLE_ARN', 'EXPORT_KMS_KEY_ARN', 'EXPORT_PREFIX'],
   'poll-export': [],
 };

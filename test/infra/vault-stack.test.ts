@@ -155,7 +155,8 @@ describe('VaultStack', () => {
   describe('vault retention', () => {
     it('deploys retention-sweep in the vault, deleting only managed copies of the vault', () => {
       const fns = functionsByName(s.vault);
-      expect([...fns.keys()]).toEqual(['retention-sweep']);
+      // Plus the restore-drill functions (issue 9; the example config enables restoreDrill).
+      expect([...fns.keys()].sort()).toEqual(['check-recovery-points', 'cleanup-drill', 'plan-drill', 'poll-restore', 'record-evidence', 'retention-sweep', 'start-restore', 'validate-restore']);
       const fn = fns.get('retention-sweep')!;
       expect(fn.props.Environment.Variables.ACCOUNT_ID).toBe('222222222222');
       const deletes = roleStatements(s.vault, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
@@ -226,7 +227,8 @@ describe('DR vault stacks', () => {
 
   it('sweeps that Region\'s managed copies with its own retention-sweep, VaultRetention, schedule, topic and alarms', () => {
     const fn = functionsByName(dr).get('retention-sweep')!;
-    expect([...functionsByName(dr).keys()]).toEqual(['retention-sweep']);
+    // Plus check-recovery-points (issue 9): the DR copies' recovery point age is measured in their own Region.
+    expect([...functionsByName(dr).keys()].sort()).toEqual(['check-recovery-points', 'retention-sweep']);
     const deletes = roleStatements(dr, roleIdOfFunction(fn.props)).filter((st) => actionsOf(st).some((a) => a.startsWith('rds:Delete')));
     expect(deletes.map((st) => st.Resource)).toEqual([
       'arn:aws:rds:us-west-2:222222222222:snapshot:rsv-*',
@@ -235,7 +237,8 @@ describe('DR vault stacks', () => {
     const smId = logicalIdOf(dr, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-VaultRetention' });
     dr.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 12 * * ? *)', Target: Match.objectLike({ Arn: { Ref: smId } }) });
     dr.resourceCountIs('AWS::SNS::Topic', 1);
-    dr.resourceCountIs('AWS::CloudWatch::Alarm', 4); // failed / timed out / aborted VaultRetention + the tripwire dead-letter queue
+    // 3 workflow alarms + the tripwire dead-letter queue + one recovery point alarm per configured database (issue 9).
+    dr.resourceCountIs('AWS::CloudWatch::Alarm', 4 + s.config.databases.length);
   });
 
   it('creates one stack per DR Region in order, and single-step lets RDS in the DR Regions use the source key', () => {

@@ -1,0 +1,62 @@
+/**
+ * check-recovery-points Lambda (issue 9): recovery point age per database in its account and
+ * Region, as the `RecoveryPointAge` metric and a report (see check.ts). Runs as the first step of
+ * VaultRetention in every vault Region (primary and DR).
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID (and POWERTOOLS_METRICS_NAMESPACE / _DISABLED).
+ * AWS: rds:DescribeDBSnapshots, rds:DescribeDBClusterSnapshots.
+ * Input `{ databases: [{ identifier, kind, rpoHours }] }`, output
+ * `{ recoveryPoints: RecoveryPointStatus[], stale: string[], missing: string[] }`.
+ * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
+ */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import { baseEnvShape, nonEmpty } from '../shared/env.js';
+import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { checkRecoveryPoints, type RecoveryPointStatus } from './check.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+export { checkRecoveryPoints, RECOVERY_POINT_AGE_METRIC } from './check.js';
+
+/** Environment of check-recovery-points. */
+export const envSchema = z.object({ ...baseEnvShape });
+
+/** Event schema. */
+export const inputSchema = z.object({
+  databases: z.array(z.object({ identifier: nonEmpty, kind: z.enum(['instance', 'cluster']), rpoHours: z.number().check(z.positive()) })),
+});
+
+/** Output of check-recovery-points. */
+export interface CheckRecoveryPointsOutput {
+  readonly recoveryPoints: RecoveryPointStatus[];
+  /** Databases whose newest available copy is older than their objective. */
+  readonly stale: string[];
+  /** Databases with no available copy here. */
+  readonly missing: string[];
+}
+
+/** Builds the handler. Its own Powertools Metrics (one EMF document per database, dimensions Database and Region). */
+export function createHandler(deps: HandlerDeps): LambdaHandler<CheckRecoveryPointsOutput> {
+  const disabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
+  const metrics = disabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'check-recovery-points' });
+  return makeHandler({
+    name: 'check-recovery-points',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { clients, config, now }) => {
+      const recoveryPoints = await checkRecoveryPoints(clients.rds(), { databases: input.databases, region: config.AWS_REGION }, now(), metrics);
+      return {
+        recoveryPoints,
+        stale: recoveryPoints.filter((r) => r.status === 'RecoveryPointStale').map((r) => r.database),
+        missing: recoveryPoints.filter((r) => r.status === 'NoRecoveryPoint').map((r) => r.database),
+      };
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

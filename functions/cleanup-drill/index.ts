@@ -1,0 +1,38 @@
+/**
+ * cleanup-drill Lambda (issue 9): deletes restore-drill resources (see cleanup.ts).
+ * `{ sweep: true }` -> every leftover drill DB instance / DB cluster; `{ database, drillId }` -> one drill's.
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID. AWS: rds:DescribeDBInstances, rds:DescribeDBClusters,
+ * rds:DeleteDBInstance / rds:DeleteDBCluster on drill-tagged resources only.
+ * Output {@link CleanupResult}. Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import { databaseRefSchema } from '../shared/drill.js';
+import { baseEnvShape, nonEmpty } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { deleteDrill, sweep, type CleanupResult } from './cleanup.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+
+/** Environment of cleanup-drill. */
+export const envSchema = z.object({ ...baseEnvShape });
+
+/** Event schema. */
+export const inputSchema = z.union([z.object({ sweep: z.literal(true) }), z.object({ database: databaseRefSchema, drillId: nonEmpty })]);
+
+/** Builds the cleanup-drill handler. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<CleanupResult> {
+  return makeHandler({
+    name: 'cleanup-drill',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { clients }) => ('sweep' in input ? sweep(clients.rds()) : deleteDrill(clients.rds(), input.database, input.drillId)),
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

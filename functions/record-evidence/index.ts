@@ -1,0 +1,51 @@
+/**
+ * record-evidence Lambda (issue 9): one JSON evidence record per database per drill (see evidence.ts).
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID, `EVIDENCE_BUCKET` (bucket name), `EVIDENCE_PREFIX` (e.g. `drills`).
+ * AWS: s3:PutObject on `<bucket>/<prefix>/*`; kms:GenerateDataKey on the bucket's key.
+ * Input {@link RecordEvidenceInput}, output {@link EvidenceSummary}.
+ * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import { databaseRefSchema, pollSchema, targetSchema } from '../shared/drill.js';
+import { baseEnvShape, bucketNameSchema, nonEmpty } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { recordEvidence, type EvidenceSummary, type RecordEvidenceInput } from './evidence.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+
+/** Environment of record-evidence. */
+export const envSchema = z.object({ ...baseEnvShape, EVIDENCE_BUCKET: bucketNameSchema, EVIDENCE_PREFIX: nonEmpty });
+
+const caught = z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) }));
+
+/** Event schema: `{ drill: <the per-database drill state> }`. */
+export const inputSchema = z.object({
+  drill: z.object({
+    drillId: nonEmpty,
+    database: databaseRefSchema,
+    target: z.optional(targetSchema),
+    poll: z.optional(pollSchema),
+    validation: z.optional(z.object({ driver: z.enum(['pg', 'mysql2', 'none']), note: z.optional(z.string()), checks: z.array(z.any()) })),
+    failure: caught,
+    cleanup: z.optional(z.object({ deleted: z.array(z.string()), alreadyGone: z.array(z.string()) })),
+    cleanupError: caught,
+  }),
+}) as unknown as z.ZodMiniType<RecordEvidenceInput>;
+
+/** Builds the record-evidence handler. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<EvidenceSummary> {
+  return makeHandler({
+    name: 'record-evidence',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { clients, config, now }) => recordEvidence(clients.s3(), { bucket: config.EVIDENCE_BUCKET, prefix: config.EVIDENCE_PREFIX }, input, now()),
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

@@ -1,0 +1,54 @@
+/**
+ * start-restore Lambda (issue 9): the RDS-changing steps of a restore drill (see restore.ts):
+ * `{ action: 'restore', database, settings, drillId }` -> {@link DrillTarget};
+ * `{ action: 'create-instance', target, settings, drillId }` -> `{ created }`;
+ * `{ action: 'set-password', target }` -> `{ secretArn? }`.
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID. AWS: rds:DescribeDBSnapshots/DescribeDBClusterSnapshots,
+ * rds:RestoreDBInstanceFromDBSnapshot/RestoreDBClusterFromSnapshot/CreateDBInstance/AddTagsToResource
+ * (drill-tagged only), rds:ModifyDBInstance/ModifyDBCluster (drill-tagged only),
+ * secretsmanager:CreateSecret/TagResource (RDS-managed secrets), the vault KMS key via RDS.
+ * Errors: InvalidEnvironment, InvalidInput, NoRecoveryPoint, AWS errors by name.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import { drillDatabaseSchema, settingsSchema, targetSchema, type DrillTarget } from '../shared/drill.js';
+import { baseEnvShape, nonEmpty } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClusterInstance, setMasterPassword, startRestore } from './restore.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+
+/** Environment of start-restore. */
+export const envSchema = z.object({ ...baseEnvShape });
+
+/** Event schema (one of three actions). */
+export const inputSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('restore'), database: drillDatabaseSchema, settings: settingsSchema, drillId: nonEmpty }),
+  z.object({ action: z.literal('create-instance'), target: targetSchema, settings: settingsSchema, drillId: nonEmpty }),
+  z.object({ action: z.literal('set-password'), target: targetSchema }),
+]);
+
+/** Output: the target (`restore`), `{ created }` or `{ secretArn? }`. */
+export type StartRestoreOutput = DrillTarget | { created: boolean } | { secretArn?: string };
+
+/** Builds the start-restore handler. */
+export function createHandler(deps: HandlerDeps): LambdaHandler<StartRestoreOutput> {
+  return makeHandler({
+    name: 'start-restore',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { clients, now }) => {
+      const rds = clients.rds();
+      if (input.action === 'restore') return startRestore(rds, input, now());
+      if (input.action === 'create-instance') return createClusterInstance(rds, input);
+      return setMasterPassword(rds, input.target);
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

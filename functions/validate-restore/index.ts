@@ -1,0 +1,42 @@
+/**
+ * validate-restore Lambda (issue 9; runs in the drill VPC): connects to a restored drill database
+ * with `pg` / `mysql2` and the master user secret, and runs the database's checks.
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID, `DB_TLS` (`verify`: TLS with certificate verification, the
+ * RDS CA from NODE_EXTRA_CA_CERTS; `off`: plain TCP, only for the local sandbox's servers).
+ * AWS: secretsmanager:GetSecretValue on the restored database's RDS-managed secret.
+ * Input {@link ValidateRestoreInput}, output {@link ValidationResult}.
+ * Errors: InvalidEnvironment, InvalidInput, RestoreCheckFailed, MasterSecretUnusable,
+ * ResourceNotFoundException / AccessDeniedException (Secrets Manager), ECONNREFUSED / ETIMEDOUT.
+ */
+import * as z from 'zod/mini';
+import { createClientFactory } from '../shared/clients.js';
+import { drillDatabaseSchema, pollSchema, targetSchema, type ValidationResult } from '../shared/drill.js';
+import { baseEnvShape } from '../shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { validateRestore, type SessionOpener, type ValidateRestoreInput } from './validate.js';
+
+export type { HandlerDeps } from '../shared/handler.js';
+export { driverFor, evaluate } from './validate.js';
+
+/** Environment of validate-restore. */
+export const envSchema = z.object({ ...baseEnvShape, DB_TLS: z.enum(['verify', 'off']) });
+
+/** Event schema. */
+export const inputSchema: z.ZodMiniType<ValidateRestoreInput> = z.object({ database: drillDatabaseSchema, target: targetSchema, poll: pollSchema });
+
+/** Builds the validate-restore handler; `open` replaces the real drivers in unit tests. */
+export function createHandler(deps: HandlerDeps, open?: SessionOpener): LambdaHandler<ValidationResult> {
+  return makeHandler({
+    name: 'validate-restore',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { clients, config }) => validateRestore(clients.secretsManager(), input, { tls: config.DB_TLS === 'verify', ...(open ? { open } : {}) }),
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+);

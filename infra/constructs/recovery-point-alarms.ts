@@ -1,0 +1,51 @@
+/**
+ * One CloudWatch alarm per database on its recovery point age in one vault Region (issue 9):
+ * metric `RecoveryPointAge` (Seconds, namespace `RdsSnapshotVault`, dimensions service
+ * `check-recovery-points`, `Database`, `Region`), Maximum over one day, above the database's
+ * `rpoHours` -> the vault topic. Missing data is BREACHING: no available copy (no datapoint) or a
+ * check that did not run is as bad as a stale copy.
+ * Source: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { DatabaseRef } from '../../functions/shared/contracts';
+
+/** Props of {@link RecoveryPointAlarms}. */
+export interface RecoveryPointAlarmsProps {
+  /** Databases and their objective in hours. */
+  readonly objectives: ReadonlyArray<DatabaseRef & { readonly rpoHours: number }>;
+  readonly region: string;
+  readonly topic: sns.ITopic;
+  /** Alarm names: `<prefix>-RecoveryPointAge-<database>`. */
+  readonly alarmNamePrefix: string;
+}
+
+/** See the module comment. */
+export class RecoveryPointAlarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[];
+  constructor(scope: Construct, id: string, props: RecoveryPointAlarmsProps) {
+    super(scope, id);
+    this.alarms = props.objectives.map((db) => {
+      const alarm = new cloudwatch.Alarm(this, `RecoveryPointAge-${db.identifier}`, {
+        alarmName: `${props.alarmNamePrefix}-RecoveryPointAge-${db.identifier}`,
+        alarmDescription: `rds-snapshot-vault: the newest available copy of ${db.identifier} in ${props.region} is older than ${db.rpoHours} h (or there is none, or it was not checked)`,
+        metric: new cloudwatch.Metric({
+          namespace: 'RdsSnapshotVault',
+          metricName: 'RecoveryPointAge',
+          dimensionsMap: { service: 'check-recovery-points', Database: db.identifier, Region: props.region },
+          statistic: 'Maximum',
+          period: Duration.days(1),
+        }),
+        threshold: db.rpoHours * 3600,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      alarm.addAlarmAction(new actions.SnsAction(props.topic));
+      return alarm;
+    });
+  }
+}
