@@ -133,6 +133,8 @@ export class VirtualClock {
           // Someone parked while we were settling: let them settle too, so simultaneous actors
           // register before time moves (deterministic ordering).
           if (this.seq !== before) continue;
+          // Every sleeper may have been aborted while we settled (a cancelled timeout): then nobody waits.
+          if (this.sleepers.length === 0) break;
           const next = this.sleepers.reduce((min, s) => Math.min(min, s.wakeAtMs), Number.POSITIVE_INFINITY);
           if (next > this.currentMs) this.currentMs = next;
           this.wakeDue();

@@ -76,9 +76,11 @@ function service(key: string): ServiceData | undefined {
     } else {
       const actions = new Map<string, CatalogAction>();
       for (const [lower, a] of Object.entries(rawActions)) {
+        // The data keys resource types in lower case while actions name them as AWS spells them (`Secret`).
+        const typeOf = (name: string): RawResourceType | undefined => rawTypes[name] ?? rawTypes[name.toLowerCase()];
         const resourceTypes = (a.resourceTypes ?? [])
-          .filter((rt) => rawTypes[rt.name] !== undefined)
-          .map((rt) => ({ name: rt.name, required: rt.required, arnFormat: rawTypes[rt.name]!.arn, conditionKeys: [...(rawTypes[rt.name]!.conditionKeys ?? []), ...(rt.conditionKeys ?? [])] }));
+          .filter((rt) => typeOf(rt.name) !== undefined)
+          .map((rt) => ({ name: rt.name, required: rt.required, arnFormat: typeOf(rt.name)!.arn, conditionKeys: [...(typeOf(rt.name)!.conditionKeys ?? []), ...(rt.conditionKeys ?? [])] }));
         // An action with no resource type takes only "*" (the reference's "wildcard-only" actions).
         actions.set(lower, { action: `${k}:${a.name}`, wildcardOnly: resourceTypes.length === 0, conditionKeys: a.conditionKeys ?? [], resourceTypes });
       }

@@ -57,3 +57,18 @@ describe('VirtualClock', () => {
   });
 });
 
+
+describe('VirtualClock: cancelled sleepers', () => {
+  it('keeps a valid time when the only sleeper is aborted while the clock settles', async () => {
+    const { VirtualClock } = await import('../../sandbox/clock');
+    const clock = new VirtualClock(new Date('2026-11-20T00:00:00.000Z'));
+    const ac = new AbortController();
+    const p = clock.sleep(3600, ac.signal).catch(() => 'aborted');
+    ac.abort(new Error('cancelled'));
+    expect(await p).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(clock.iso()).toBe('2026-11-20T00:00:00.000Z');
+    await clock.sleep(60);
+    expect(clock.iso()).toBe('2026-11-20T00:01:00.000Z');
+  });
+});
