@@ -259,8 +259,8 @@ export class DatabaseBackup extends Construct {
       source: { 'created.$': '$.sourceCopy.created', 'seconds.$': '$.sourceCopyReady.elapsedSeconds' },
       vault: { 'arn.$': '$.branches[0].vaultCopyReady.snapshot.arn', 'created.$': '$.branches[0].vaultCopy.created', 'seconds.$': '$.branches[0].vaultCopyReady.elapsedSeconds' },
       retention: { 'kept.$': 'States.ArrayLength($.sourceRetention.kept)', 'deleted.$': 'States.ArrayLength($.sourceRetention.deleted)' },
-      // The recovery point this backup produced (the copied snapshot's time) and when the backup picked it (RecoveryPointStale).
-      recoveryPoint: { 'time.$': '$.sourceCopy.sourceSnapshot.createTime', 'pickedAt.$': '$.sourceCopy.startedAt' },
+      // How old the recovery point was when the backup picked it (notify's RecoveryPointStale).
+      'recoveryPointAgeSeconds.$': '$.sourceCopy.recoveryPointAgeSeconds',
     };
     summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
     summary['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].summary` : JSON_NULL;

@@ -142,5 +142,8 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
         { cause: err },
       ),
   });
-  return { snapshot: toSnapshotRef(record), sourceSnapshot: toSnapshotRef(source), created, startedAt: now.toISOString(), copyStartedAt };
+  // How old the recovery point was when this backup picked it (0 when RDS gave no time): notify's RecoveryPointStale.
+  const sourceTime = source.createTime?.getTime();
+  const recoveryPointAgeSeconds = sourceTime !== undefined && Number.isFinite(sourceTime) ? Math.max(0, Math.floor((now.getTime() - sourceTime) / 1000)) : 0;
+  return { snapshot: toSnapshotRef(record), sourceSnapshot: toSnapshotRef(source), created, startedAt: now.toISOString(), copyStartedAt, recoveryPointAgeSeconds };
 }

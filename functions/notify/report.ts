@@ -151,9 +151,14 @@ export interface RecoveryPointPolicy {
  * @returns the age in hours when stale, else undefined
  */
 export function staleRecoveryPointHours(r: ResultLike, policy: RecoveryPointPolicy | undefined): number | undefined {
-  const t = at(r.summary, 'recoveryPoint', 'time') ?? at(r.output, 'sourceCopy', 'sourceSnapshot', 'createTime');
+  const ageSeconds = at(r.summary, 'recoveryPointAgeSeconds');
+  if (policy && typeof ageSeconds === 'number' && Number.isFinite(ageSeconds)) {
+    const h = Math.round((ageSeconds / 3600) * 100) / 100;
+    return h > policy.rpoHours ? h : undefined;
+  }
+  const t = at(r.output, 'sourceCopy', 'sourceSnapshot', 'createTime');
   if (!policy || typeof t !== 'string' || Number.isNaN(Date.parse(t))) return undefined;
-  const picked = at(r.summary, 'recoveryPoint', 'pickedAt') ?? at(r.output, 'sourceCopy', 'startedAt');
+  const picked = at(r.output, 'sourceCopy', 'startedAt');
   const ref = typeof picked === 'string' && !Number.isNaN(Date.parse(picked)) ? Date.parse(picked) : policy.now.getTime();
   const hours = Math.round(((ref - Date.parse(t)) / 3_600_000) * 100) / 100;
   return hours > policy.rpoHours ? hours : undefined;
@@ -250,7 +255,7 @@ function summaryLines(r: ResultLike, source: SourceLocation | undefined, policy?
     stale === undefined
       ? [`[OK] ${r.database.identifier} (${r.database.kind})`]
       : [
-          `[STALE] ${r.database.identifier} (${r.database.kind}): RecoveryPointStale: the newest recovery point (${text(at(s, 'recoveryPoint', 'time'))}) was ${stale} h old when this backup started, ` +
+          `[STALE] ${r.database.identifier} (${r.database.kind}): RecoveryPointStale: the newest recovery point was ${stale} h old when this backup started, ` +
             `objective ${policy!.rpoHours} h (is the database stopped, or are its automated backups off?)`,
         ];
   const reused = (created: unknown) => (created === false ? ' (existing copy reused)' : '');

@@ -149,6 +149,11 @@ export interface CreateCopyOutput {
    * copy the time in its `copy-requested-at` tag (else `startedAt`). Polling measures elapsed time from it.
    */
   readonly copyStartedAt: string;
+  /**
+   * Age of the recovery point (the copied snapshot's SnapshotCreateTime) at `startedAt`, whole
+   * seconds; 0 when RDS reported no time. Notify reports `RecoveryPointStale` above the RPO objective.
+   */
+  readonly recoveryPointAgeSeconds: number;
 }
 
 // ---------------------------------------------------------------- poll-status
@@ -375,11 +380,10 @@ export interface DatabaseSummary {
   /** Source retention: how many managed copies were kept and deleted. */
   readonly retention: { readonly kept: number; readonly deleted: number };
   /**
-   * The recovery point this backup produced: the copied snapshot's time (`time`, ISO-8601 UTC) and
-   * when the backup picked it (`pickedAt`, ISO-8601 UTC); notify reports `RecoveryPointStale` when
-   * the first was older than the RPO objective at the second.
+   * Age of the recovery point this backup produced when the backup picked it, whole seconds
+   * (CreateCopyOutput.recoveryPointAgeSeconds); notify reports `RecoveryPointStale` above the RPO objective.
    */
-  readonly recoveryPoint?: { readonly time: string; readonly pickedAt: string };
+  readonly recoveryPointAgeSeconds?: number;
 }
 
 /** One element of BackupRun's Map result, as produced by the state machine. */

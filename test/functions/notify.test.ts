@@ -21,7 +21,7 @@ const ok = (identifier: string): { database: { identifier: string; kind: 'instan
     output: {
       database: { identifier, kind: 'instance' },
       runId: 'run-1',
-      sourceCopy: { snapshot: snap(SRC_ARN), sourceSnapshot: snap('arn:aws:rds:eu-west-1:111111111111:snapshot:rds:users-db-2026-11-20-04-00'), created: true, startedAt: '2026-11-21T05:00:00.000Z', copyStartedAt: '2026-11-21T05:00:00.000Z' },
+      sourceCopy: { snapshot: snap(SRC_ARN), sourceSnapshot: snap('arn:aws:rds:eu-west-1:111111111111:snapshot:rds:users-db-2026-11-20-04-00'), created: true, startedAt: '2026-11-21T05:00:00.000Z', copyStartedAt: '2026-11-21T05:00:00.000Z', recoveryPointAgeSeconds: 3600 },
       sourceCopyReady: poll('2026-11-21T05:42:00.000Z'),
       share: { sharedWith: ['222222222222'], alreadyShared: false },
       vaultCopy: { snapshot: snap(VAULT_ARN), created: true, startedAt: '2026-11-21T05:45:00.000Z', copyStartedAt: '2026-11-21T05:45:00.000Z' },

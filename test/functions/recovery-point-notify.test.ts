@@ -7,6 +7,7 @@ import { buildReport } from '../../functions/notify/report';
 
 /** A SUCCEEDED result as BackupRun hands it to notify (the DatabaseSummary of DatabaseBackup's output). */
 const result = (identifier: string, sourceTime: string, startedAt = '2026-11-23T05:00:00.000Z') => ({
+  // What create-copy reports: the recovery point's age when the backup picked it.
   database: { identifier, kind: 'instance' as const },
   status: 'SUCCEEDED' as const,
   summary: {
@@ -16,7 +17,7 @@ const result = (identifier: string, sourceTime: string, startedAt = '2026-11-23T
     dr: [],
     export: null,
     retention: { kept: 1, deleted: 0 },
-    recoveryPoint: { time: sourceTime, pickedAt: startedAt },
+    recoveryPointAgeSeconds: Math.floor((Date.parse(startedAt) - Date.parse(sourceTime)) / 1000),
   },
 });
 const SOURCE = { partition: 'aws', accountId: '111111111111', region: 'us-east-1' };
@@ -28,7 +29,7 @@ describe('notify: recovery point age', () => {
     expect(report.staleDatabases).toEqual(['stopped-db']);
     expect(report.body).toContain('[OK] fresh-db (instance)');
     expect(report.body).not.toContain('[OK] stopped-db');
-    expect(report.body).toContain('[STALE] stopped-db (instance): RecoveryPointStale: the newest recovery point (2026-11-20T03:00:00.000Z) was 74 h old when this backup started, objective 26 h');
+    expect(report.body).toContain('[STALE] stopped-db (instance): RecoveryPointStale: the newest recovery point was 74 h old when this backup started, objective 26 h');
     expect(report.body).toContain('2/2 databases backed up, 1 RecoveryPointStale (stopped-db)');
     expect(report.subject).toBe('rds-snapshot-vault: 2/2 databases backed up, 1 STALE');
   });
@@ -36,7 +37,7 @@ describe('notify: recovery point age', () => {
     const late = buildReport({ runId: 'r', results: [result('big-db', '2026-11-21T03:00:00.000Z', '2026-11-21T03:05:00.000Z')] }, SOURCE, { now, rpoHours: 26 });
     expect(late.staleDatabases).toEqual([]);
     const reused = buildReport({ runId: 'r', results: [result('stopped-db', '2026-11-20T03:00:00.000Z', '2026-11-22T05:00:00.000Z')] }, SOURCE, { now, rpoHours: 26 });
-    expect(reused.body).toContain('(2026-11-20T03:00:00.000Z) was 50 h old when this backup started');
+    expect(reused.body).toContain('was 50 h old when this backup started');
   });
 
   it('at exactly the objective it is still OK', () => {
