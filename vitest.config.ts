@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // MariaDB restore drills run in their own command (`npm run test:mariadb`, vitest.mariadb.config.ts).
-    exclude: [...configDefaults.exclude, 'test/mariadb/**'],
+    // `npm run test:slow` (vitest.slow.config.ts) runs the *.slow.test.ts files and the property
+    // tests at 10,000 histories each; `npm test` runs the property tests at FC_NUM_RUNS (default 1,000).
+    exclude: [...configDefaults.exclude, 'test/mariadb/**', 'test/**/*.slow.test.ts'],
     setupFiles: ['test/setup.ts'],
     environment: 'node',
     testTimeout: 60_000,

@@ -240,11 +240,11 @@ describe('retention-sweep GFS policy (examples)', () => {
 // ---------------------------------------------------------------- decideRetention properties
 
 /**
- * Generated snapshot histories per property (issue 4 asks for >= 10,000). Each property runs once
- * for plain policies and once for GFS policies, so every property below sees this many histories
- * per policy family. FC_NUM_RUNS raises it.
+ * Generated snapshot histories per property: 1,000 in `npm test`, 10,000 in `npm run test:slow`
+ * (FC_NUM_RUNS; issue 4 asks for >= 10,000, which CI runs). Each property runs once for plain
+ * policies and once for GFS policies, so every property below sees this many histories per family.
  */
-export const PROPERTY_RUNS = Math.max(10_000, Number(process.env.FC_NUM_RUNS) || 0);
+export const PROPERTY_RUNS = Number(process.env.FC_NUM_RUNS) || 1_000;
 const RUNS = { numRuns: PROPERTY_RUNS };
 
 const STATUSES = ['available', 'available', 'available', 'creating', 'failed', 'deleting'];
