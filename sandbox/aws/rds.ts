@@ -419,6 +419,36 @@ export class RdsStore {
     return [...this.snapshots.values()].filter((s) => s.accountId === accountId && s.region === region).map((s) => this.view(s));
   }
 
+  /**
+   * Every copy ever requested (failed and deleted ones included), for measurements (bench): where it
+   * went, its kind, and its virtual times in epoch ms. `startedAtMs` is absent while it waits behind
+   * another copy of the same source DB; `endedAtMs` is when it became available, failed or was
+   * deleted (absent while still in progress). A copy occupies its destination's copy slot from
+   * `requestedAtMs` to `endedAtMs` (rule 11).
+   */
+  copyLog(): Array<{ accountId: string; region: string; kind: RdsKind; dbIdentifier: string; sizeGiB: number; crossRegion: boolean; durationSeconds: number; requestedAtMs: number; startedAtMs?: number; endedAtMs?: number }> {
+    const now = this.clock.nowMs();
+    return [...this.copyHistory.values()].flat().map((s) => {
+      const copy = s.copy!;
+      const st = this.status(s);
+      const term = Math.min(s.failedAtMs ?? Infinity, s.deletedAtMs ?? Infinity);
+      const done = st.startMs !== undefined && s.stalledAtMs === undefined ? st.startMs + copy.durationSeconds * 1000 : Infinity;
+      const end = Math.min(term, done);
+      return {
+        accountId: s.accountId,
+        region: s.region,
+        kind: s.kind,
+        dbIdentifier: s.dbIdentifier,
+        sizeGiB: s.sizeGiB,
+        crossRegion: copy.crossRegion,
+        durationSeconds: copy.durationSeconds,
+        requestedAtMs: copy.requestedAtMs,
+        ...(st.startMs !== undefined && { startedAtMs: st.startMs }),
+        ...(end <= now && { endedAtMs: end }),
+      };
+    });
+  }
+
   /** One live snapshot by ARN, or undefined. */
   getSnapshot(arn: string): SnapshotRecordView | undefined {
     const s = this.snapshots.get(arn);

@@ -116,6 +116,10 @@ export interface SandboxRds {
   getSnapshot(arn: string): SnapshotRecordView | undefined;
   /** Changes quotas of one account/Region. */
   setQuota(accountId: string, region: string, q: Partial<RdsQuota>): void;
+  /** The effective quotas of an account/Region (defaults and changes). */
+  quota(accountId: string, region: string): RdsQuota;
+  /** Every copy ever requested, with its virtual times (measurements; see RdsStore.copyLog). */
+  copyLog(): ReturnType<RdsStore['copyLog']>;
   /** Rule 9 switch: allow cross-account + cross-Region DB cluster snapshot copy in one step (default true). */
   setCrossAccountCrossRegionClusterCopy(allowed: boolean): void;
   /** Forces a snapshot to `failed` from now on. */
@@ -264,6 +268,8 @@ export class AwsSandbox {
       listSnapshots: (a, r) => rds.listSnapshots(a, r),
       getSnapshot: (arn) => rds.getSnapshot(arn),
       setQuota: (a, r, q) => rds.setQuota(a, r, q),
+      quota: (a, r) => rds.quota(a, r),
+      copyLog: () => rds.copyLog(),
       setCrossAccountCrossRegionClusterCopy: (allowed) => rds.setCrossAccountCrossRegionClusterCopy(allowed),
       failSnapshot: (arn) => rds.failSnapshot(arn),
       stallSnapshot: (arn) => rds.stallSnapshot(arn),
