@@ -49,6 +49,8 @@ export interface FleetFigures {
   transitionsPerDatabase: number;
   priceUsd: number;
   failedDatabases: number;
+  /** BackupRun's error and the start of its cause when it did not succeed. */
+  error?: string;
 }
 
 /** N databases: every fifth a cluster (always encrypted), 20 GiB-4 TiB spread deterministically. */
@@ -145,6 +147,7 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
       transitions,
       transitionsPerDatabase: round(transitions / n, 1),
       priceUsd: round(transitions * PRICE_PER_TRANSITION_USD, 2),
+      ...(run.status !== 'SUCCEEDED' && { error: `${run.error ?? ''}: ${(run.cause ?? '').slice(0, 400)}` }),
       failedDatabases: run.children.filter((c) => c.status !== 'SUCCEEDED').length + Math.max(0, n - run.children.length),
     };
   } finally {
@@ -211,7 +214,7 @@ export function fleetTable(f: FleetFigures): string[] {
     `## fleet of ${f.fleet} (20% DB clusters, 20 GiB-4 TiB, two-hop DR, 5 at a time, manual snapshot quotas raised)`,
     'measure | value',
     '---|---',
-    `status | ${f.status} (${f.failedDatabases} databases not SUCCEEDED)`,
+    `status | ${f.status} (${f.failedDatabases} databases not SUCCEEDED)${f.error ? ` ${f.error}` : ''}`,
     `wall time / peak RSS | ${f.wallSeconds} s / ${f.peakRssMiB} MiB`,
     `makespan / quota-bound minimum | ${f.makespanHours} h / ${f.minimumHours} h = ${f.makespanOverMinimum}x`,
     `largest state payload | ${f.largestStatePayloadBytes} bytes at ${f.largestStatePayloadAt} (cap 262,144)`,

@@ -3,8 +3,11 @@
  * tag-discovered databases and returns the list the Map state iterates over.
  *
  * Environment: AWS_REGION, ACCOUNT_ID,
- * - `DATABASES`: JSON array of `{ identifier, kind, export? }` (`export` absent = false); may be
- *   `[]` only when DISCOVERY_TAGS is set.
+ * - `DATABASES_FILE`: name of a file at the root of the function's bundle (`$LAMBDA_TASK_ROOT/<name>`,
+ *   read once at cold start) holding the JSON array of `{ identifier, kind, export? }` (`export`
+ *   absent = false); may be `[]` only when DISCOVERY_TAGS is set. The stack writes it (any fleet
+ *   size; the 4 KB environment would hold ~55 databases).
+ *   Or `DATABASES`: the same JSON inline (tests, small fleets); exactly one of the two.
  * - `DISCOVERY_TAGS` (optional): JSON object `{ "<tag key>": "<tag value>", ... }`; a DB instance
  *   (not a cluster member) or DB cluster carrying every pair is backed up too. Absent = no discovery.
  * - `DISCOVERY_EXPORT` (optional): `'true'` | `'false'` (default false), `export` of discovered databases.
@@ -12,13 +15,16 @@
  * AWS (source account/Region): rds:DescribeDBInstances, rds:DescribeDBClusters,
  * rds:ListTagsForResource (discovery), rds:DescribeDBSnapshots, rds:DescribeDBClusterSnapshots
  * (database of a `sourceSnapshotArn`).
- * Errors: InvalidEnvironment, InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
+ * Errors: InvalidEnvironment (also: DATABASES_FILE unreadable, both or neither variable), InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
 import type { PlanRunEvent, PlanRunOutput } from '../shared/contracts.js';
 import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema } from '../shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { InvalidEnvironment } from '../shared/errors.js';
 import { databaseKindSchema, runIdSchema } from '../shared/schemas.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
 
@@ -87,10 +93,47 @@ export const inputSchema: z.ZodMiniType<PlanRunEvent> = z.strictObject({
 });
 
 /**
+ * The environment with `DATABASES` filled from `DATABASES_FILE` (a plain file name, read from
+ * `LAMBDA_TASK_ROOT`, Lambda's folder of the unpacked bundle,
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+ * @throws InvalidEnvironment when both variables are set, the name is not a plain file
+ *   name, LAMBDA_TASK_ROOT is missing, or the file cannot be read.
+ */
+export function resolveDatabasesFile(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const file = env.DATABASES_FILE;
+  const fail = (problem: string): never => {
+    throw new InvalidEnvironment('plan-run', [problem], ['DATABASES_FILE']);
+  };
+  if (file === undefined) return env; // DATABASES inline, or the schema reports it missing
+  if (env.DATABASES !== undefined) fail('DATABASES_FILE: must not be set together with DATABASES');
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/.test(file)) fail(`DATABASES_FILE: must be a file name in the bundle, got ${file}`);
+  const root = env.LAMBDA_TASK_ROOT;
+  if (root === undefined || root === '') return fail('DATABASES_FILE: LAMBDA_TASK_ROOT is not set (Lambda sets it to the bundle folder)');
+  let text: string;
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch (e) {
+    return fail(`DATABASES_FILE: cannot read ${file} in ${root}: ${(e as Error).message}`);
+  }
+  const { DATABASES_FILE: _file, ...rest } = env;
+  return { ...rest, DATABASES: text };
+}
+
+/**
  * Builds the plan-run handler. See {@link planRun} for the rules.
  * @throws InvalidEnvironment (first invocation), InvalidInput, UnknownDatabase, SnapshotNotFound.
  */
 export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
+  // Read the file on the first invocation (not at import), so a missing file fails the invocation
+  // with InvalidEnvironment like any other bad variable.
+  let inner: LambdaHandler<PlanRunOutput> | undefined;
+  return (event, context) => {
+    inner ??= createInnerHandler({ ...deps, env: resolveDatabasesFile(deps.env) });
+    return inner(event, context);
+  };
+}
+
+function createInnerHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
   return makeHandler({
     name: 'plan-run',
     deps,

@@ -36,6 +36,9 @@ export interface VaultEndpoint {
   readonly drRegions?: readonly string[];
 }
 
+/** The file in plan-run's bundle listing the configured databases (plan-run's `DATABASES_FILE`). */
+export const PLAN_RUN_DATABASES_FILE = 'databases.json';
+
 /** A configured database as plan-run's `DATABASES` lists it. */
 export interface PlannedDatabaseRef {
   readonly identifier: string;
@@ -127,7 +130,17 @@ export class SourceFunctions extends Construct {
     this.planRun = new VaultFunction(this, 'PlanRun', {
       name: 'plan-run',
       environment: {
-        DATABASES: JSON.stringify(
+        // The configured databases travel in the bundle, not in the 4 KB environment (issue 12: a
+        // listed fleet of any size).
+        DATABASES_FILE: PLAN_RUN_DATABASES_FILE,
+        // Cross-account mode shares every copy: plan-run refuses databases whose snapshots cannot be shared.
+        CHECK_SHAREABLE: crossAccount ? ('true' as const) : ('false' as const),
+        ...(props.discovery
+          ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
+          : {}),
+      },
+      bundledFiles: {
+        [PLAN_RUN_DATABASES_FILE]: JSON.stringify(
           props.databases.map(({ identifier, kind, export: exp, optionGroups }) => ({
             identifier,
             kind,
@@ -135,11 +148,6 @@ export class SourceFunctions extends Construct {
             ...(optionGroups !== undefined && Object.keys(optionGroups).length > 0 && { optionGroups }),
           })),
         ),
-        // Cross-account mode shares every copy: plan-run refuses databases whose snapshots cannot be shared.
-        CHECK_SHAREABLE: crossAccount ? ('true' as const) : ('false' as const),
-        ...(props.discovery
-          ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
-          : {}),
       },
     });
     grantPlanRun(this.planRun);
