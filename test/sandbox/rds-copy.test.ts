@@ -6,6 +6,7 @@ import {
   CopyDBSnapshotCommand,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
@@ -374,6 +375,29 @@ describe('RDS snapshot copies', () => {
     instanceDb({ region: R2 });
     const autoR2 = w.sandbox.rds.listSnapshots(SOURCE, R2)[0]!;
     await expect(w.rds(root(SOURCE), R2).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: autoR2.identifier, TargetDBSnapshotIdentifier: 'one-more' }))).resolves.toBeDefined();
+  });
+
+  it('rule 12: DescribeAccountAttributes reports ManualSnapshots / ManualClusterSnapshots (Used, Max) per account and Region; AccessDenied without the action', async () => {
+    w = newWorld();
+    const auto = instanceDb();
+    clusterDb();
+    for (let i = 1; i <= 3; i++) w.sandbox.rds.createManualSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'orders-db', kind: 'instance', identifier: `m${i}` });
+    w.sandbox.rds.createManualSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'catalog', kind: 'cluster', identifier: 'c1' });
+    const rds = w.rds(root(SOURCE));
+    // A copy in progress is a manual snapshot already (it counts toward the quota at once).
+    await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: auto.identifier, TargetDBSnapshotIdentifier: 'in-flight' }));
+    w.sandbox.rds.setQuota(SOURCE, R1, { manualDbClusterSnapshots: 250 });
+    const quotas = async (client = rds) => {
+      const out = await client.send(new DescribeAccountAttributesCommand({}));
+      return Object.fromEntries((out.AccountQuotas ?? []).map((q) => [q.AccountQuotaName, [q.Used, q.Max]]));
+    };
+    expect(await quotas()).toMatchObject({ ManualSnapshots: [4, 100], ManualClusterSnapshots: [1, 250] });
+    // Another Region and another account have their own counts (automated snapshots never count).
+    instanceDb({ region: R2 });
+    expect(await quotas(w.rds(root(SOURCE), R2))).toMatchObject({ ManualSnapshots: [0, 100], ManualClusterSnapshots: [0, 100] });
+    expect(await quotas(w.rds(root(VAULT)))).toMatchObject({ ManualSnapshots: [0, 100] });
+    const reader = w.sandbox.iam.putRole({ accountId: SOURCE, roleName: 'reader', trustPolicy: { Statement: [] }, policies: [{ Statement: [{ Effect: 'Allow', Action: 'rds:DescribeDBSnapshots', Resource: '*' }] }] });
+    await expectAwsError(w.rds(reader).send(new DescribeAccountAttributesCommand({})), 'AccessDenied');
   });
 
   it('rule 14: the source of a copy must be available (InvalidDBSnapshotStateFault); deleting it while a copy is creating fails the copy', async () => {
