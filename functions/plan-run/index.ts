@@ -10,12 +10,16 @@
  *   Or `DATABASES`: the same JSON inline (tests, small fleets); exactly one of the two.
  * - `DISCOVERY_TAGS` (optional): JSON object `{ "<tag key>": "<tag value>", ... }`; a DB instance
  *   (not a cluster member) or DB cluster carrying every pair is backed up too. Absent = no discovery.
+ * - `SOURCE_RETENTION` (optional): JSON retention policy of the source copies (`retention.source`);
+ *   with it, plan-run checks the manual snapshot quotas of this account and Region before the run
+ *   ({@link checkManualSnapshotQuotas}: rds:DescribeAccountAttributes) and fails fast with
+ *   ManualSnapshotQuotaTooLow. Absent = no check.
  * - `DISCOVERY_EXPORT` (optional): `'true'` | `'false'` (default false), `export` of discovered databases.
  * Input {@link PlanRunEvent} (unknown keys rejected), output {@link PlanRunOutput}.
  * AWS (source account/Region): rds:DescribeDBInstances, rds:DescribeDBClusters,
  * rds:ListTagsForResource (discovery), rds:DescribeDBSnapshots, rds:DescribeDBClusterSnapshots
  * (database of a `sourceSnapshotArn`).
- * Errors: InvalidEnvironment (also: DATABASES_FILE unreadable, both or neither variable), InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
+ * Errors: ManualSnapshotQuotaTooLow, InvalidEnvironment (also: DATABASES_FILE unreadable, both or neither variable), InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +30,9 @@ import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
 import { InvalidEnvironment } from '../shared/errors.js';
 import { databaseKindSchema, runIdSchema } from '../shared/schemas.js';
+import { policySchema } from '../retention-sweep/index.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
+import { checkManualSnapshotQuotas, readManualSnapshotQuotas } from './quota.js';
 
 export type { HandlerDeps } from '../shared/handler.js';
 
@@ -67,6 +73,7 @@ const envShape = z.object({
   DISCOVERY_TAGS: z.optional(jsonEnv(discoveryTagsSchema)),
   DISCOVERY_EXPORT: booleanFlagEnv,
   CHECK_SHAREABLE: booleanFlagEnv,
+  SOURCE_RETENTION: z.optional(jsonEnv(policySchema)),
 });
 
 /** Environment of plan-run; DATABASES may be empty only with DISCOVERY_TAGS. */
@@ -140,6 +147,7 @@ function createInnerHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
     envSchema,
     inputSchema,
     run: async (input, { config, clients, logger, metrics }) => {
+      const rds = clients.rds({ region: config.AWS_REGION });
       const out = await planRun(
         { ...input.input, runId: input.runId },
         {
@@ -150,8 +158,24 @@ function createInnerHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
           accountId: config.ACCOUNT_ID,
           region: config.AWS_REGION,
         },
-        { rds: clients.rds({ region: config.AWS_REGION }), warn: (m) => logger.warn(m) },
+        { rds, warn: (m) => logger.warn(m) },
       );
+      if (config.SOURCE_RETENTION !== undefined) {
+        // The source account keeps copies of every configured and every discovered database, whatever
+        // this run plans (an event run plans one): count them all.
+        const discovered = new Set(out.discovered.map((id) => id.toLowerCase()));
+        const all = [...config.DATABASES, ...out.databases.map((d) => d.database).filter((d) => discovered.has(d.identifier.toLowerCase()))];
+        const checks = checkManualSnapshotQuotas({
+          accountId: config.ACCOUNT_ID,
+          region: config.AWS_REGION,
+          instances: all.filter((d) => d.kind === 'instance').length,
+          clusters: all.filter((d) => d.kind === 'cluster').length,
+          policy: config.SOURCE_RETENTION,
+          quotas: await readManualSnapshotQuotas(rds),
+          policyName: 'retention.source',
+        });
+        for (const c of checks) logger.info('manual snapshot quota', { ...c });
+      }
       metrics.count('DatabasesPlanned', out.count);
       metrics.count('DatabasesDiscovered', out.discovered.length);
       metrics.count('DatabasesSkipped', out.skipped.length);

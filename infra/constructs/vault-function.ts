@@ -49,8 +49,10 @@ export interface FunctionEnvironments {
    * `CHECK_SHAREABLE`: `'true'` in cross-account mode: DB instances whose option group has permanent or
    * persistent options (TDE) are failed at plan time with SnapshotNotShareable (docs/aws-behaviour.md §15a).
    * The database items may carry `optionGroups` (Region -> option group name).
+   * `SOURCE_RETENTION`: JSON retention policy of the source copies; plan-run checks the manual
+   * snapshot quotas of its account and Region against it (rds:DescribeAccountAttributes).
    */
-  readonly 'plan-run': { readonly DATABASES_FILE: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
+  readonly 'plan-run': { readonly DATABASES_FILE: string; readonly SOURCE_RETENTION?: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
   /** `SOURCE_KMS_KEY_ARN`: ARN of the source stack's customer-managed KMS key used for the manual copy. */
   readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string };
   /** `VAULT_ACCOUNT_ID` (the source account in same-account mode) and, cross-account, the vault role it assumes. */
@@ -276,7 +278,8 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions ' +
-        '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html). Every other statement of this role names its resources.',
+        '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html); likewise plan-run\'s read-only rds:DescribeAccountAttributes ' +
+        '(no resource type, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html). Every other statement of this role names its resources.',
     });
     if (runtime === lambda.Runtime.NODEJS_22_X) {
       const reason =

@@ -38,9 +38,25 @@ describe('a listed fleet of 1,000 databases', () => {
     }
   });
 
-  it('plan-run (deployed, reading its bundled file) plans all 1,000 in config order, export as configured', async () => {
+  it('with AWS\'s default quotas, plan-run fails fast with ManualSnapshotQuotaTooLow naming both quotas and the values to request', async () => {
+    const planRun = env.source.functions.find((f) => f.entry === 'plan-run')!;
+    const err = await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'schedule' }, runId: 'default-quotas' }).then(
+      () => undefined,
+      (e: Error & { cause?: unknown }) => e,
+    );
+    expect(err?.name).toBe('ManualSnapshotQuotaTooLow');
+    // retention.source of the example (keepLast 2, maxAgeDays 7) keeps 8 copies a database: 800 DB instances, 200 DB clusters.
+    expect(err?.message).toContain('RDS quota ManualSnapshots (\\"Manual DB instance snapshots\\") of account 111111111111 in Region us-east-1 is 100');
+    expect(err?.message).toContain('request at least 6400');
+    expect(err?.message).toContain('request at least 1600');
+    expect(env.sandbox.rds.copyLog()).toEqual([]);
+  });
+
+  it('plan-run (deployed, reading its bundled file) plans all 1,000 in config order, export as configured, once the quotas are raised', async () => {
     const planRun = env.source.functions.find((f) => f.entry === 'plan-run')!;
     expect(planRun.environment.DATABASES).toBeUndefined();
+    const { accountId, region } = env.config.source;
+    env.sandbox.rds.setQuota(accountId, region, { manualDbSnapshots: 6400, manualDbClusterSnapshots: 1600 });
     const out = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual' }, runId: 'listed' })) as PlanRunOutput;
     expect(out.count).toBe(N);
     expect(out.databases.map((d) => d.database.identifier)).toEqual(ids);

@@ -21,7 +21,7 @@ beforeAll(() => {
 
 const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
 const OWN_ENV: Record<string, string[]> = {
-  'plan-run': ['DATABASES_FILE', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE'],
+  'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE'],
   'create-copy': ['SOURCE_KMS_KEY_ARN'],
   'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID'],
   share: ['VAULT_ACCOUNT_ID'],
@@ -139,7 +139,7 @@ function exportRole(): string {
 }
 
 describe('SourceStack least privilege', () => {
-  it('plan-run only describes databases, snapshots and option groups and lists tags, in the source account and Region', () => {
+  it('plan-run only describes databases, snapshots, option groups and the account\'s RDS quotas and lists tags, in the source account and Region', () => {
     expect(ownStatements('plan-run')).toEqual([
       // Plan-time check for permanent/persistent options (TDE), docs/aws-behaviour.md §15a.
       { Sid: 'DescribeOptionGroups', Effect: 'Allow', Action: 'rds:DescribeOptionGroups', Resource: 'arn:aws:rds:us-east-1:111111111111:og:*' },
@@ -160,6 +160,8 @@ describe('SourceStack least privilege', () => {
           'arn:aws:rds:us-east-1:111111111111:snapshot:*',
         ],
       },
+      // Manual snapshot quotas before the run (issue 12); the action has no resource type.
+      { Sid: 'DescribeAccountQuotas', Effect: 'Allow', Action: 'rds:DescribeAccountAttributes', Resource: '*' },
     ]);
   });
 
