@@ -336,6 +336,16 @@ describe('RDS snapshot copies', () => {
     w.clock.advance(duration);
     expect(await progress()).toEqual({ c1: 'available:100', c2: 'available:100', c3: 'creating:50' });
     expect(w.sandbox.rds.listSnapshots(SOURCE, R1).find((s) => s.identifier === 'c3')?.copyStartedAt).toBe(new Date(Date.parse('2026-11-20T05:00:00Z') + 2 * duration * 1000).toISOString());
+    // copyLog (the bench's measurements): every copy with its request, start and end; a deleted copy ends when deleted.
+    const t0 = Date.parse('2026-11-20T05:00:00Z');
+    await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'c1' }));
+    const log = w.sandbox.rds.copyLog().map((c) => [c.kind, c.requestedAtMs - t0, c.startedAtMs === undefined ? undefined : c.startedAtMs - t0, c.endedAtMs === undefined ? undefined : c.endedAtMs - t0]);
+    const d = duration * 1000;
+    expect(log).toEqual([
+      ['cluster', 0, 0, d],
+      ['cluster', 0, d, 2 * d],
+      ['cluster', 0, 2 * d, undefined],
+    ]);
   });
 
   it('rule 11: up to 20 DB snapshot copies in progress per destination account and Region; the 21st is rejected; the limit is configurable (setQuota)', async () => {
