@@ -50,6 +50,11 @@ function retentionBench(): void {
   }
 }
 
+/** Fleets past ~12 databases keep more manual snapshots than AWS's default 100 (plan-run checks it): raise the quota, as an operator would. */
+function raiseManualSnapshotQuotas(env: { sandbox: { rds: { setQuota(a: string, r: string, q: { manualDbSnapshots: number; manualDbClusterSnapshots: number }): void } }; config: { source: { accountId: string; region: string } } }): void {
+  env.sandbox.rds.setQuota(env.config.source.accountId, env.config.source.region, { manualDbSnapshots: 100_000, manualDbClusterSnapshots: 100_000 });
+}
+
 async function fleetBench(): Promise<void> {
   const fleet: DemoDatabaseSpec[] = Array.from({ length: 20 }, (_, i) => ({
     identifier: `fleet-${String(i + 1).padStart(2, '0')}`,
@@ -71,6 +76,7 @@ async function fleetBench(): Promise<void> {
   const env = await createLocalEnvironment({ config });
   const synthMs = performance.now() - t0;
   try {
+    raiseManualSnapshotQuotas(env);
     seedFleet(env, specs);
     takeAutomatedSnapshots(env, specs);
     const t1 = performance.now();
@@ -111,6 +117,7 @@ async function stateSizeBench(): Promise<void> {
       ...DEMO_FLEET,
       ...Array.from({ length: 100 - DEMO_FLEET.length }, (_, i) => ({ ...DISCOVERED_DATABASE, identifier: `fleet-db-${String(i + 1).padStart(3, '0')}`, allocatedStorageGiB: 20 })),
     ];
+    raiseManualSnapshotQuotas(env);
     seedFleet(env, fleet);
     takeAutomatedSnapshots(env, fleet);
     const t0 = performance.now();

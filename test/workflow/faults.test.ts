@@ -465,6 +465,8 @@ describe('fault matrix: notification and concurrency', () => {
       c.concurrency = { maxDatabasesInParallel: 5 };
     });
     const e = await start({ config, fleet: [] });
+    // 20 databases keep more manual snapshots than AWS's default 100 (plan-run checks it): raised, as the quota would be.
+    e.sandbox.rds.setQuota(e.config.source.accountId, e.config.source.region, { manualDbSnapshots: 1000, manualDbClusterSnapshots: 1000 });
     const { seedFleet } = await import('../../sandbox/fleet');
     seedFleet(e, fleet);
     takeAutomatedSnapshots(e, fleet.filter((d) => d.identifier !== 'fleet-db-07'));
