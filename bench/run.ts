@@ -9,6 +9,10 @@
  * 3. Lambda bundle sizes: each functions/<name>/index.ts bundled as the stack does (esbuild, ESM,
  *    minified, SDK included), in KiB.
  *
+ * With `--fleet N` (and optionally `--json`): only the fleet bench of bench/fleet.ts (issue 12) for N
+ * databases and the polling table; `--json` prints the fleet figures as one JSON object instead.
+ * `--discovered` makes all but one database tag-discovered instead of listed in the config.
+ *
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
  */
 import '../sandbox/polyfills';
@@ -19,6 +23,7 @@ import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
 import type { ExecutionRecord } from '../sandbox/runner';
+import { fleetTable, pollingTable, runFleet } from './fleet';
 import example from '../config/example.json' with { type: 'json' };
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -45,6 +50,11 @@ function retentionBench(): void {
   }
 }
 
+/** Fleets past ~12 databases keep more manual snapshots than AWS's default 100 (plan-run checks it): raise the quota, as an operator would. */
+function raiseManualSnapshotQuotas(env: { sandbox: { rds: { setQuota(a: string, r: string, q: { manualDbSnapshots: number; manualDbClusterSnapshots: number }): void } }; config: { source: { accountId: string; region: string } } }): void {
+  env.sandbox.rds.setQuota(env.config.source.accountId, env.config.source.region, { manualDbSnapshots: 100_000, manualDbClusterSnapshots: 100_000 });
+}
+
 async function fleetBench(): Promise<void> {
   const fleet: DemoDatabaseSpec[] = Array.from({ length: 20 }, (_, i) => ({
     identifier: `fleet-${String(i + 1).padStart(2, '0')}`,
@@ -66,6 +76,7 @@ async function fleetBench(): Promise<void> {
   const env = await createLocalEnvironment({ config });
   const synthMs = performance.now() - t0;
   try {
+    raiseManualSnapshotQuotas(env);
     seedFleet(env, specs);
     takeAutomatedSnapshots(env, specs);
     const t1 = performance.now();
@@ -106,6 +117,7 @@ async function stateSizeBench(): Promise<void> {
       ...DEMO_FLEET,
       ...Array.from({ length: 100 - DEMO_FLEET.length }, (_, i) => ({ ...DISCOVERED_DATABASE, identifier: `fleet-db-${String(i + 1).padStart(3, '0')}`, allocatedStorageGiB: 20 })),
     ];
+    raiseManualSnapshotQuotas(env);
     seedFleet(env, fleet);
     takeAutomatedSnapshots(env, fleet);
     const t0 = performance.now();
@@ -147,7 +159,21 @@ async function bundleBench(): Promise<void> {
   }
 }
 
-retentionBench();
-await fleetBench();
-await stateSizeBench();
-await bundleBench();
+const args = process.argv.slice(2);
+const fleetAt = args.indexOf('--fleet');
+if (fleetAt >= 0) {
+  const n = Number(args[fleetAt + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--fleet needs a positive whole number of databases, got ${args[fleetAt + 1]}`);
+  const figures = await runFleet(n, !args.includes('--discovered'));
+  if (args.includes('--json')) out(JSON.stringify(figures));
+  else {
+    for (const line of fleetTable(figures)) out(line);
+    out('');
+    for (const line of pollingTable()) out(line);
+  }
+} else {
+  retentionBench();
+  await fleetBench();
+  await stateSizeBench();
+  await bundleBench();
+}

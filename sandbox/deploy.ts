@@ -9,6 +9,10 @@
  * Because the sandbox evaluates the deployed key policies and role policies, a workflow test fails
  * the same way a real account would when the CDK code forgets a grant.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AwsSandbox, PolicyDocument } from './aws';
 import {
   type CfnResource,
@@ -19,7 +23,7 @@ import {
   resourcesOfType,
 } from './template';
 
-import { FUNCTION_METADATA_KEY as FUNCTION_METADATA } from '../infra/constructs/vault-function';
+import { BUNDLED_FILES_METADATA_KEY, FUNCTION_METADATA_KEY as FUNCTION_METADATA } from '../infra/constructs/vault-function';
 import { STATE_MACHINE_METADATA } from '../statemachines/workflow';
 
 /** Metadata keys set by the CDK constructs (infra/constructs, statemachines/). */
@@ -38,6 +42,11 @@ export interface DeployedFunction {
   readonly environment: Record<string, string>;
   /** Configured timeout in seconds (Lambda's maximum is 900). */
   readonly timeoutSeconds: number;
+  /**
+   * The folder holding the files the bundle carries beside the code (`bundledFiles` of VaultFunction),
+   * the handler's `LAMBDA_TASK_ROOT`; absent when the function bundles no files.
+   */
+  readonly taskRoot?: string;
 }
 
 /** A state machine as deployed, with its definition resolved to plain ASL. */
@@ -224,6 +233,8 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
     if (typeof entry !== 'string') continue; // CDK's own helper functions (log retention, custom resources)
     const p = props(r);
     const environment = resolve<Record<string, string>>((p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {});
+    const files = r.Metadata?.[BUNDLED_FILES_METADATA_KEY] as Record<string, string> | undefined;
+    const taskRoot = files ? writeBundledFiles(files) : undefined;
     functions.push({
       logicalId: id,
       functionName: physical.get(id)!.ref,
@@ -234,6 +245,7 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
       region,
       environment,
       timeoutSeconds: typeof p.Timeout === 'number' ? p.Timeout : 3,
+      ...(taskRoot !== undefined && { taskRoot }),
     });
   }
 
@@ -297,4 +309,24 @@ function managedPolicy(arn: string): PolicyDocument {
     default:
       return { Version: '2012-10-17', Statement: [] };
   }
+}
+
+/**
+ * Writes a function's bundled files (as the bundle would hold them) into a folder under the OS temp
+ * folder named by their content hash, so identical deployments share one folder and nothing grows
+ * per test. @returns the folder (the function's LAMBDA_TASK_ROOT)
+ */
+function writeBundledFiles(files: Record<string, string>): string {
+  const hash = createHash('sha256').update(JSON.stringify(Object.entries(files).sort())).digest('hex').slice(0, 32);
+  const dir = join(tmpdir(), 'rsv-sandbox-task-roots', hash);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) throw new Error(`deployStack: invalid bundled file name ${name}`);
+    const path = join(dir, name);
+    // Write to a unique name and rename: concurrent deployments (test workers) never see half a file.
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    writeFileSync(tmp, content);
+    renameSync(tmp, path);
+  }
+  return dir;
 }

@@ -676,6 +676,7 @@ export class WorkflowRunner {
           AWS_REGION: fn.region,
           AWS_DEFAULT_REGION: fn.region,
           AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+          ...(fn.taskRoot !== undefined && { LAMBDA_TASK_ROOT: fn.taskRoot }),
         };
         return mod.createHandler({
           env,

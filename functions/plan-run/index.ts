@@ -3,24 +3,36 @@
  * tag-discovered databases and returns the list the Map state iterates over.
  *
  * Environment: AWS_REGION, ACCOUNT_ID,
- * - `DATABASES`: JSON array of `{ identifier, kind, export? }` (`export` absent = false); may be
- *   `[]` only when DISCOVERY_TAGS is set.
+ * - `DATABASES_FILE`: name of a file at the root of the function's bundle (`$LAMBDA_TASK_ROOT/<name>`,
+ *   read once at cold start) holding the JSON array of `{ identifier, kind, export? }` (`export`
+ *   absent = false); may be `[]` only when DISCOVERY_TAGS is set. The stack writes it (any fleet
+ *   size; the 4 KB environment would hold ~55 databases).
+ *   Or `DATABASES`: the same JSON inline (tests, small fleets); exactly one of the two.
  * - `DISCOVERY_TAGS` (optional): JSON object `{ "<tag key>": "<tag value>", ... }`; a DB instance
  *   (not a cluster member) or DB cluster carrying every pair is backed up too. Absent = no discovery.
+ * - `SOURCE_RETENTION` (optional): JSON retention policy of the source copies (`retention.source`);
+ *   with it, plan-run checks the manual snapshot quotas of this account and Region before the run
+ *   ({@link checkManualSnapshotQuotas}: rds:DescribeAccountAttributes) and fails fast with
+ *   ManualSnapshotQuotaTooLow. Absent = no check.
  * - `DISCOVERY_EXPORT` (optional): `'true'` | `'false'` (default false), `export` of discovered databases.
  * Input {@link PlanRunEvent} (unknown keys rejected), output {@link PlanRunOutput}.
  * AWS (source account/Region): rds:DescribeDBInstances, rds:DescribeDBClusters,
  * rds:ListTagsForResource (discovery), rds:DescribeDBSnapshots, rds:DescribeDBClusterSnapshots
  * (database of a `sourceSnapshotArn`).
- * Errors: InvalidEnvironment, InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
+ * Errors: ManualSnapshotQuotaTooLow, InvalidEnvironment (also: DATABASES_FILE unreadable, both or neither variable), InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { createClientFactory } from '../shared/clients.js';
 import type { PlanRunEvent, PlanRunOutput } from '../shared/contracts.js';
 import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema } from '../shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { InvalidEnvironment } from '../shared/errors.js';
 import { databaseKindSchema, runIdSchema } from '../shared/schemas.js';
+import { policySchema } from '../retention-sweep/index.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
+import { checkManualSnapshotQuotas, readManualSnapshotQuotas } from './quota.js';
 
 export type { HandlerDeps } from '../shared/handler.js';
 
@@ -61,6 +73,7 @@ const envShape = z.object({
   DISCOVERY_TAGS: z.optional(jsonEnv(discoveryTagsSchema)),
   DISCOVERY_EXPORT: booleanFlagEnv,
   CHECK_SHAREABLE: booleanFlagEnv,
+  SOURCE_RETENTION: z.optional(jsonEnv(policySchema)),
 });
 
 /** Environment of plan-run; DATABASES may be empty only with DISCOVERY_TAGS. */
@@ -87,16 +100,54 @@ export const inputSchema: z.ZodMiniType<PlanRunEvent> = z.strictObject({
 });
 
 /**
+ * The environment with `DATABASES` filled from `DATABASES_FILE` (a plain file name, read from
+ * `LAMBDA_TASK_ROOT`, Lambda's folder of the unpacked bundle,
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+ * @throws InvalidEnvironment when both variables are set, the name is not a plain file
+ *   name, LAMBDA_TASK_ROOT is missing, or the file cannot be read.
+ */
+export function resolveDatabasesFile(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const file = env.DATABASES_FILE;
+  const fail = (problem: string): never => {
+    throw new InvalidEnvironment('plan-run', [problem], ['DATABASES_FILE']);
+  };
+  if (file === undefined) return env; // DATABASES inline, or the schema reports it missing
+  if (env.DATABASES !== undefined) fail('DATABASES_FILE: must not be set together with DATABASES');
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/.test(file)) fail(`DATABASES_FILE: must be a file name in the bundle, got ${file}`);
+  const root = env.LAMBDA_TASK_ROOT;
+  if (root === undefined || root === '') return fail('DATABASES_FILE: LAMBDA_TASK_ROOT is not set (Lambda sets it to the bundle folder)');
+  let text: string;
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch (e) {
+    return fail(`DATABASES_FILE: cannot read ${file} in ${root}: ${(e as Error).message}`);
+  }
+  const { DATABASES_FILE: _file, ...rest } = env;
+  return { ...rest, DATABASES: text };
+}
+
+/**
  * Builds the plan-run handler. See {@link planRun} for the rules.
  * @throws InvalidEnvironment (first invocation), InvalidInput, UnknownDatabase, SnapshotNotFound.
  */
 export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
+  // Read the file on the first invocation (not at import), so a missing file fails the invocation
+  // with InvalidEnvironment like any other bad variable.
+  let inner: LambdaHandler<PlanRunOutput> | undefined;
+  return (event, context) => {
+    inner ??= createInnerHandler({ ...deps, env: resolveDatabasesFile(deps.env) });
+    return inner(event, context);
+  };
+}
+
+function createInnerHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
   return makeHandler({
     name: 'plan-run',
     deps,
     envSchema,
     inputSchema,
     run: async (input, { config, clients, logger, metrics }) => {
+      const rds = clients.rds({ region: config.AWS_REGION });
       const out = await planRun(
         { ...input.input, runId: input.runId },
         {
@@ -107,8 +158,24 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
           accountId: config.ACCOUNT_ID,
           region: config.AWS_REGION,
         },
-        { rds: clients.rds({ region: config.AWS_REGION }), warn: (m) => logger.warn(m) },
+        { rds, warn: (m) => logger.warn(m) },
       );
+      if (config.SOURCE_RETENTION !== undefined) {
+        // The source account keeps copies of every configured and every discovered database, whatever
+        // this run plans (an event run plans one): count them all.
+        const discovered = new Set(out.discovered.map((id) => id.toLowerCase()));
+        const all = [...config.DATABASES, ...out.databases.map((d) => d.database).filter((d) => discovered.has(d.identifier.toLowerCase()))];
+        const checks = checkManualSnapshotQuotas({
+          accountId: config.ACCOUNT_ID,
+          region: config.AWS_REGION,
+          instances: all.filter((d) => d.kind === 'instance').length,
+          clusters: all.filter((d) => d.kind === 'cluster').length,
+          policy: config.SOURCE_RETENTION,
+          quotas: await readManualSnapshotQuotas(rds),
+          policyName: 'retention.source',
+        });
+        for (const c of checks) logger.info('manual snapshot quota', { ...c });
+      }
       metrics.count('DatabasesPlanned', out.count);
       metrics.count('DatabasesDiscovered', out.discovered.length);
       metrics.count('DatabasesSkipped', out.skipped.length);

@@ -188,6 +188,19 @@ export class SnapshotQuotaExceeded extends Error {
 }
 
 /**
+ * Plan time (issue 12): the retention policy needs more manual DB (cluster) snapshots in an account
+ * and Region than its RDS quota allows (`ManualSnapshots` / `ManualClusterSnapshots`,
+ * DescribeAccountAttributes); the message names the quota and the value to request. Not transient:
+ * the run stops before it copies anything.
+ */
+export class ManualSnapshotQuotaTooLow extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ManualSnapshotQuotaTooLow';
+  }
+}
+
+/**
  * CopyDBSnapshot / CopyDBClusterSnapshot was refused because the destination account and Region
  * already has its maximum of copies in progress (SnapshotQuotaExceeded with a copy message: 20 DB
  * snapshot / 5 DB cluster snapshot copies, docs/aws-behaviour.md §11). Transient by nature: the

@@ -64,6 +64,11 @@ export function grantPlanRun(fn: VaultFunction<'plan-run'>): void {
       'Read-only: tag discovery lists every DB instance and DB cluster of the source account and Region, and an event names a snapshot known only at run time; ' +
       'no write action is granted.',
   });
+  // Manual snapshot quotas (issue 12): rds:DescribeAccountAttributes has no resource type, so `*`
+  // is the only resource it takes (Service Authorization Reference, Amazon RDS).
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'DescribeAccountQuotas', actions: ['rds:DescribeAccountAttributes'], resources: ['*'] }));
+  // Its AwsSolutions-IAM5[Resource::*] finding is the one VaultFunction acknowledges for X-Ray (same id, one
+  // acknowledgement per role; its reason names this action too).
 }
 
 /**

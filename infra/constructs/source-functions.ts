@@ -1,6 +1,6 @@
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { BackupFunctions } from '../../statemachines/types';
+import type { BackupFunctions, RetentionPolicy } from '../../statemachines/types';
 import type { ExportStorage } from './export-storage';
 import {
   grantCreateCopy,
@@ -36,6 +36,9 @@ export interface VaultEndpoint {
   readonly drRegions?: readonly string[];
 }
 
+/** The file in plan-run's bundle listing the configured databases (plan-run's `DATABASES_FILE`). */
+export const PLAN_RUN_DATABASES_FILE = 'databases.json';
+
 /** A configured database as plan-run's `DATABASES` lists it. */
 export interface PlannedDatabaseRef {
   readonly identifier: string;
@@ -60,6 +63,11 @@ export interface SourceFunctionsProps {
    * @default - no discovery
    */
   readonly discovery?: { readonly tags: Readonly<Record<string, string>>; readonly export: boolean };
+  /**
+   * Retention of the source copies (plan-run's `SOURCE_RETENTION`): plan-run checks the manual
+   * snapshot quotas against it before each run. @default - no quota check
+   */
+  readonly sourceRetention?: RetentionPolicy;
   /** The source key the manual copies are encrypted with. */
   readonly sourceKey: kms.IKey;
   /** The topic notify publishes the run summary to. */
@@ -133,7 +141,19 @@ export class SourceFunctions extends Construct {
     this.planRun = new VaultFunction(this, 'PlanRun', {
       name: 'plan-run',
       environment: {
-        DATABASES: JSON.stringify(
+        // The configured databases travel in the bundle, not in the 4 KB environment (issue 12: a
+        // listed fleet of any size).
+        DATABASES_FILE: PLAN_RUN_DATABASES_FILE,
+        // Manual snapshot quota planned before it bites (issue 12): what retention.source keeps.
+        ...(props.sourceRetention !== undefined && { SOURCE_RETENTION: JSON.stringify(props.sourceRetention) }),
+        // Cross-account mode shares every copy: plan-run refuses databases whose snapshots cannot be shared.
+        CHECK_SHAREABLE: crossAccount ? ('true' as const) : ('false' as const),
+        ...(props.discovery
+          ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
+          : {}),
+      },
+      bundledFiles: {
+        [PLAN_RUN_DATABASES_FILE]: JSON.stringify(
           props.databases.map(({ identifier, kind, export: exp, optionGroups }) => ({
             identifier,
             kind,
@@ -141,11 +161,6 @@ export class SourceFunctions extends Construct {
             ...(optionGroups !== undefined && Object.keys(optionGroups).length > 0 && { optionGroups }),
           })),
         ),
-        // Cross-account mode shares every copy: plan-run refuses databases whose snapshots cannot be shared.
-        CHECK_SHAREABLE: crossAccount ? ('true' as const) : ('false' as const),
-        ...(props.discovery
-          ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
-          : {}),
       },
     });
     grantPlanRun(this.planRun);

@@ -1,4 +1,7 @@
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -53,14 +56,18 @@ export type VaultRoleEnvironment =
  */
 export interface FunctionEnvironments {
   /**
-   * `DATABASES`: JSON array of `{ identifier, kind, export }`, the configured databases.
+   * `DATABASES_FILE`: name of the bundled file (`bundledFiles`) holding the JSON array of
+   * `{ identifier, kind, export }`, the configured databases (any number: the environment's 4 KB would
+   * hold ~55). `DATABASES` (the same JSON inline) is still accepted by the handler, not set by the stack.
    * `DISCOVERY_TAGS`: JSON object tag key -> value (absent = no tag discovery).
    * `DISCOVERY_EXPORT`: `'true'` | `'false'`, whether discovered databases are exported (only with DISCOVERY_TAGS).
    * `CHECK_SHAREABLE`: `'true'` in cross-account mode: DB instances whose option group has permanent or
    * persistent options (TDE) are failed at plan time with SnapshotNotShareable (docs/aws-behaviour.md §15a).
-   * `DATABASES` items may carry `optionGroups` (Region -> option group name).
+   * The database items may carry `optionGroups` (Region -> option group name).
+   * `SOURCE_RETENTION`: JSON retention policy of the source copies; plan-run checks the manual
+   * snapshot quotas of its account and Region against it (rds:DescribeAccountAttributes).
    */
-  readonly 'plan-run': { readonly DATABASES: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
+  readonly 'plan-run': { readonly DATABASES_FILE: string; readonly SOURCE_RETENTION?: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
   /** `SOURCE_KMS_KEY_ARN`: ARN of the source stack's customer-managed KMS key used for the manual copy. */
   readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string };
   /** `VAULT_ACCOUNT_ID` (the source account in same-account mode) and, cross-account, the vault role it assumes. */
@@ -124,6 +131,13 @@ export interface CommonEnvironment {
 
 /** Metadata key on each function's CloudFormation resource naming its `functions/` folder. */
 export const FUNCTION_METADATA_KEY = 'rds-snapshot-vault:function';
+
+/**
+ * Metadata key on a function's CloudFormation resource holding the files its bundle carries beside
+ * the code (`{ "<file name>": "<content>" }`, see {@link VaultFunctionProps.bundledFiles}); the
+ * sandbox deploys them into the function's task root.
+ */
+export const BUNDLED_FILES_METADATA_KEY = 'rds-snapshot-vault:bundled-files';
 
 /**
  * The total size of a function's environment variables (keys and values) may not exceed 4 KB.
@@ -196,6 +210,13 @@ export interface VaultFunctionProps<N extends FunctionName> {
    * @default - not in a VPC
    */
   readonly vpc?: { readonly vpc: ec2.IVpc; readonly securityGroups: ec2.ISecurityGroup[] };
+  /**
+   * Files placed at the root of the bundle beside `index.mjs` (file name -> UTF-8 content), read by
+   * the handler at `$LAMBDA_TASK_ROOT/<name>`: data too big for the 4 KB environment (e.g. the
+   * configured databases). They are part of the asset, so a change redeploys the code.
+   * @default - none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -279,9 +300,11 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
         externalModules: [],
         // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
         banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
+        ...(props.bundledFiles && { commandHooks: bundledFilesHooks(props.bundledFiles) }),
       },
     });
     (this.lambdaFunction.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_METADATA_KEY, props.name);
+    if (props.bundledFiles) (this.lambdaFunction.node.defaultChild as lambda.CfnFunction).addMetadata(BUNDLED_FILES_METADATA_KEY, props.bundledFiles);
 
     this.node.addValidation({
       validate: () => {
@@ -300,7 +323,8 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions ' +
-        '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html). Every other statement of this role names its resources.',
+        '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html); likewise plan-run\'s read-only rds:DescribeAccountAttributes ' +
+        '(no resource type, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html). Every other statement of this role names its resources.',
     });
     if (runtime === lambda.Runtime.NODEJS_22_X) {
       const reason =
@@ -317,4 +341,24 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
         'which retries, catches and alarms on them (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).',
     });
   }
+}
+
+/**
+ * esbuild command hooks that copy `files` into the bundle's output folder. Each file is staged at
+ * synth time under the OS temp folder, named by its content hash (so concurrent synths never clash).
+ * @throws Error for a file name that is not a plain name (no folders, no leading dot)
+ */
+function bundledFilesHooks(files: Readonly<Record<string, string>>): { beforeBundling(): string[]; beforeInstall(): string[]; afterBundling(i: string, o: string): string[] } {
+  const staged = Object.entries(files).map(([name, content]) => {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name) || basename(name) !== name) throw new Error(`VaultFunction bundledFiles: invalid file name ${name}`);
+    const dir = join(tmpdir(), 'rsv-bundled-files', createHash('sha256').update(content).digest('hex').slice(0, 32));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), content);
+    return { from: join(dir, name), name };
+  });
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => staged.map((f) => `cp "${f.from}" "${join(outputDir, f.name)}"`),
+  };
 }

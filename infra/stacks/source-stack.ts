@@ -74,6 +74,7 @@ export class SourceStack extends Stack {
       deploymentName: config.deploymentName,
       databases: config.databases,
       discovery: config.discovery,
+      sourceRetention: config.retention.source,
       sourceKey: this.sourceKey.key,
       topic: this.topic,
       vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },

@@ -419,6 +419,36 @@ export class RdsStore {
     return [...this.snapshots.values()].filter((s) => s.accountId === accountId && s.region === region).map((s) => this.view(s));
   }
 
+  /**
+   * Every copy ever requested (failed and deleted ones included), for measurements (bench): where it
+   * went, its kind, and its virtual times in epoch ms. `startedAtMs` is absent while it waits behind
+   * another copy of the same source DB; `endedAtMs` is when it became available, failed or was
+   * deleted (absent while still in progress). A copy occupies its destination's copy slot from
+   * `requestedAtMs` to `endedAtMs` (rule 11).
+   */
+  copyLog(): Array<{ accountId: string; region: string; kind: RdsKind; dbIdentifier: string; sizeGiB: number; crossRegion: boolean; durationSeconds: number; requestedAtMs: number; startedAtMs?: number; endedAtMs?: number }> {
+    const now = this.clock.nowMs();
+    return [...this.copyHistory.values()].flat().map((s) => {
+      const copy = s.copy!;
+      const st = this.status(s);
+      const term = Math.min(s.failedAtMs ?? Infinity, s.deletedAtMs ?? Infinity);
+      const done = st.startMs !== undefined && s.stalledAtMs === undefined ? st.startMs + copy.durationSeconds * 1000 : Infinity;
+      const end = Math.min(term, done);
+      return {
+        accountId: s.accountId,
+        region: s.region,
+        kind: s.kind,
+        dbIdentifier: s.dbIdentifier,
+        sizeGiB: s.sizeGiB,
+        crossRegion: copy.crossRegion,
+        durationSeconds: copy.durationSeconds,
+        requestedAtMs: copy.requestedAtMs,
+        ...(st.startMs !== undefined && { startedAtMs: st.startMs }),
+        ...(end <= now && { endedAtMs: end }),
+      };
+    });
+  }
+
   /** One live snapshot by ARN, or undefined. */
   getSnapshot(arn: string): SnapshotRecordView | undefined {
     const s = this.snapshots.get(arn);
@@ -556,6 +586,33 @@ export class RdsStore {
     return kind === 'instance' ? { DBSnapshots: items, ...(marker ? { Marker: marker } : {}) } : { DBClusterSnapshots: items, ...(marker ? { Marker: marker } : {}) };
   }
 
+  /** Manual snapshots of one kind that an account owns in a Region (copies in progress included): the rule 12 count. */
+  private manualSnapshotCount(accountId: string, region: string, kind: RdsKind): number {
+    return [...this.snapshots.values()].filter((s) => s.accountId === accountId && s.region === region && s.kind === kind && s.snapshotType === 'manual').length;
+  }
+
+  /**
+   * DescribeAccountAttributes (no parameters): the caller's RDS quotas in its account and Region as
+   * `AccountQuotas: [{ AccountQuotaName, Used, Max }]`. The sandbox reports the two manual snapshot
+   * quotas under AWS's names, `ManualSnapshots` (manual DB instance snapshots) and
+   * `ManualClusterSnapshots` (manual DB cluster snapshots), Used = the count the copy check applies
+   * (rule 12; failed copies included, the stricter reading of AWS's "excludes invalid snapshots").
+   * AWS lists more quotas (DBInstances, AllocatedStorage, ...); callers must find theirs by name.
+   * @throws `AccessDenied` without rds:DescribeAccountAttributes (an action with no resource type: `*`)
+   * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeAccountAttributes.html,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_AccountQuota.html
+   */
+  describeAccountAttributes(_input: Record<string, unknown>, ctx: CallContext): Record<string, unknown> {
+    requireIdentity(this.iam, ctx, { action: 'rds:DescribeAccountAttributes', resource: '*' });
+    const q = this.quota(ctx.accountId, ctx.region);
+    return {
+      AccountQuotas: [
+        { AccountQuotaName: 'ManualSnapshots', Used: this.manualSnapshotCount(ctx.accountId, ctx.region, 'instance'), Max: q.manualDbSnapshots },
+        { AccountQuotaName: 'ManualClusterSnapshots', Used: this.manualSnapshotCount(ctx.accountId, ctx.region, 'cluster'), Max: q.manualDbClusterSnapshots },
+      ],
+    };
+  }
+
   /**
    * DescribeOptionGroups (rule 15a). Input: OptionGroupName, EngineName, MajorEngineVersion (needs
    * EngineName), MaxRecords 20-100 (default 100), Marker. Each OptionGroup has OptionGroupName,
@@ -660,7 +717,7 @@ export class RdsStore {
     }
     const quota = this.quota(ctx.accountId, ctx.region);
     const limit = kind === 'instance' ? quota.manualDbSnapshots : quota.manualDbClusterSnapshots;
-    const manualCount = [...this.snapshots.values()].filter((s) => s.accountId === ctx.accountId && s.region === ctx.region && s.kind === kind && s.snapshotType === 'manual').length;
+    const manualCount = this.manualSnapshotCount(ctx.accountId, ctx.region, kind);
     if (manualCount >= limit) {
       throw rdsError('SnapshotQuotaExceededFault', `Cannot create more than ${limit} manual ${kind === 'instance' ? 'snapshots' : 'cluster snapshots'}`);
     }

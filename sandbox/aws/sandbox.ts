@@ -31,6 +31,7 @@ import {
   DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   DescribeExportTasksCommand,
+  DescribeAccountAttributesCommand,
   DescribeOptionGroupsCommand,
   ListTagsForResourceCommand,
   ModifyDBClusterSnapshotAttributeCommand,
@@ -126,6 +127,10 @@ export interface SandboxRds {
   getSnapshot(arn: string): SnapshotRecordView | undefined;
   /** Changes quotas of one account/Region. */
   setQuota(accountId: string, region: string, q: Partial<RdsQuota>): void;
+  /** The effective quotas of an account/Region (defaults and changes). */
+  quota(accountId: string, region: string): RdsQuota;
+  /** Every copy ever requested, with its virtual times (measurements; see RdsStore.copyLog). */
+  copyLog(): ReturnType<RdsStore['copyLog']>;
   /** Rule 9 switch: allow cross-account + cross-Region DB cluster snapshot copy in one step (default true). */
   setCrossAccountCrossRegionClusterCopy(allowed: boolean): void;
   /** Forces a snapshot to `failed` from now on. */
@@ -310,6 +315,8 @@ export class AwsSandbox {
       listSnapshots: (a, r) => rds.listSnapshots(a, r),
       getSnapshot: (arn) => rds.getSnapshot(arn),
       setQuota: (a, r, q) => rds.setQuota(a, r, q),
+      quota: (a, r) => rds.quota(a, r),
+      copyLog: () => rds.copyLog(),
       setCrossAccountCrossRegionClusterCopy: (allowed) => rds.setCrossAccountCrossRegionClusterCopy(allowed),
       failSnapshot: (arn) => rds.failSnapshot(arn),
       stallSnapshot: (arn) => rds.stallSnapshot(arn),
@@ -382,6 +389,7 @@ export class AwsSandbox {
       [DescribeDBSnapshotsCommand, 'DescribeDBSnapshots', (i, c) => rds.describeSnapshots('instance', i, c)],
       [DescribeDBClusterSnapshotsCommand, 'DescribeDBClusterSnapshots', (i, c) => rds.describeSnapshots('cluster', i, c)],
       [DescribeOptionGroupsCommand, 'DescribeOptionGroups', (i, c) => rds.describeOptionGroups(i, c)],
+      [DescribeAccountAttributesCommand, 'DescribeAccountAttributes', (i, c) => rds.describeAccountAttributes(i, c)],
       [CopyDBSnapshotCommand, 'CopyDBSnapshot', (i, c) => rds.copySnapshot('instance', i, c)],
       [CopyDBClusterSnapshotCommand, 'CopyDBClusterSnapshot', (i, c) => rds.copySnapshot('cluster', i, c)],
       [ModifyDBSnapshotAttributeCommand, 'ModifyDBSnapshotAttribute', (i, c) => rds.modifySnapshotAttribute('instance', i, c)],

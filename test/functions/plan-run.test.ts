@@ -8,6 +8,9 @@ import {
   type DBCluster,
   type DBInstance,
 } from '@aws-sdk/client-rds';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/plan-run/index.js';
 import type { PlanRunOutput } from '../../functions/shared/contracts.js';
@@ -350,5 +353,37 @@ describe('plan-run: option groups (docs/aws-behaviour.md §15a)', () => {
     const err = await caught(() => invoke({ runId: 'r' }, env));
     expect(err.name).toBe('InvalidEnvironment');
     expect(err.message).toContain('DATABASES');
+  });
+});
+
+describe('plan-run: DATABASES_FILE (the configured databases in the bundle, issue 12)', () => {
+  const taskRoot = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsv-plan-run-'));
+    writeFileSync(join(dir, 'databases.json'), JSON.stringify(DATABASES));
+    return dir;
+  };
+
+  it('reads the databases from $LAMBDA_TASK_ROOT/<DATABASES_FILE> and plans them like DATABASES', async () => {
+    const out = await invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES_FILE: 'databases.json', LAMBDA_TASK_ROOT: taskRoot() });
+    expect(out.databases.map((d) => [d.database.identifier, d.database.kind, d.export])).toEqual([
+      ['orders-db', 'instance', false],
+      ['users-cluster', 'cluster', true],
+      ['audit-db', 'instance', false],
+    ]);
+  });
+
+  it('InvalidEnvironment naming DATABASES_FILE: missing file, no task root, a path instead of a name, both variables', async () => {
+    const root = taskRoot();
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ DATABASES_FILE: 'other.json', LAMBDA_TASK_ROOT: root }, 'cannot read other.json'],
+      [{ DATABASES_FILE: 'databases.json' }, 'LAMBDA_TASK_ROOT is not set'],
+      [{ DATABASES_FILE: '../databases.json', LAMBDA_TASK_ROOT: join(root, 'sub') }, 'must be a file name in the bundle'],
+      [{ DATABASES_FILE: 'databases.json', LAMBDA_TASK_ROOT: root, DATABASES: JSON.stringify(DATABASES) }, 'must not be set together with DATABASES'],
+    ];
+    for (const [env, message] of cases) {
+      const err = await caught(() => invoke({ runId: 'r' }, { ...BASE_ENV, ...env }));
+      expect(err.name).toBe('InvalidEnvironment');
+      expect(err.message).toContain(`DATABASES_FILE: ${message}`);
+    }
   });
 });

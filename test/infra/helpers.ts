@@ -98,11 +98,11 @@ export function logicalIdOf(template: Template, type: string, match: Record<stri
 }
 
 /** The Lambda functions of a template keyed by their `rds-snapshot-vault:function` metadata. */
-export function functionsByName(template: Template): Map<string, { id: string; props: Record<string, any> }> {
-  const out = new Map<string, { id: string; props: Record<string, any> }>();
+export function functionsByName(template: Template): Map<string, { id: string; props: Record<string, any>; metadata: Record<string, any> }> {
+  const out = new Map<string, { id: string; props: Record<string, any>; metadata: Record<string, any> }>();
   for (const [id, r] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
     const name = r.Metadata?.['rds-snapshot-vault:function'];
-    if (typeof name === 'string') out.set(name, { id, props: r.Properties });
+    if (typeof name === 'string') out.set(name, { id, props: r.Properties, metadata: r.Metadata ?? {} });
   }
   return out;
 }

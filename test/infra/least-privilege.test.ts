@@ -165,7 +165,7 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   // plan-run (issue 3: tag discovery and event resolution): DescribeDBInstances/Clusters + ListTagsForResource,
   // DescribeDB(Cluster)Snapshots for an event's snapshot ARN. Issue 2's plan-run calls nothing.
   // Issue 7: DescribeDBInstances + DescribeOptionGroups for the plan-time TDE check (CHECK_SHAREABLE).
-  'plan-run': ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DescribeOptionGroups'],
+  'plan-run': ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DescribeOptionGroups', 'rds:DescribeAccountAttributes'],
   // create-copy/copy.ts + shared/snapshots.ts: listSnapshots, describeSnapshot, databaseExists,
   // copySnapshotIdempotently (Copy* with Tags => AddTagsToResource; adoptExisting => ListTagsForResource); KMS via RDS.
   'create-copy': [

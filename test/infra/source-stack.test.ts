@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES } from '../../infra/constructs/vault-function';
+import { BUNDLED_FILES_METADATA_KEY, FUNCTION_NAMES } from '../../infra/constructs/vault-function';
 import {
   type Statement,
   type Synthesized,
@@ -21,7 +21,7 @@ beforeAll(() => {
 
 const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
 const OWN_ENV: Record<string, string[]> = {
-  'plan-run': ['DATABASES', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE'],
+  'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE'],
   'create-copy': ['SOURCE_KMS_KEY_ARN'],
   'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID'],
   share: ['VAULT_ACCOUNT_ID'],
@@ -74,7 +74,10 @@ describe('SourceStack functions', () => {
 
   it('sets the values the handlers read', () => {
     const env = (name: string) => functionsByName(s.source).get(name)!.props.Environment.Variables;
-    expect(JSON.parse(env('plan-run').DATABASES)).toEqual([
+    // The configured databases travel in plan-run's bundle (no 4 KB environment limit), named by DATABASES_FILE.
+    const planRun = functionsByName(s.source).get('plan-run')!;
+    expect(env('plan-run').DATABASES_FILE).toBe('databases.json');
+    expect(JSON.parse(planRun.metadata[BUNDLED_FILES_METADATA_KEY]['databases.json'])).toEqual([
       { identifier: 'orders-db', kind: 'instance', export: true },
       { identifier: 'billing-db', kind: 'instance', export: false },
       { identifier: 'legacy-reports', kind: 'instance', export: false },
@@ -136,7 +139,7 @@ function exportRole(): string {
 }
 
 describe('SourceStack least privilege', () => {
-  it('plan-run only describes databases, snapshots and option groups and lists tags, in the source account and Region', () => {
+  it('plan-run only describes databases, snapshots, option groups and the account\'s RDS quotas and lists tags, in the source account and Region', () => {
     expect(ownStatements('plan-run')).toEqual([
       // Plan-time check for permanent/persistent options (TDE), docs/aws-behaviour.md §15a.
       { Sid: 'DescribeOptionGroups', Effect: 'Allow', Action: 'rds:DescribeOptionGroups', Resource: 'arn:aws:rds:us-east-1:111111111111:og:*' },
@@ -157,6 +160,8 @@ describe('SourceStack least privilege', () => {
           'arn:aws:rds:us-east-1:111111111111:snapshot:*',
         ],
       },
+      // Manual snapshot quotas before the run (issue 12); the action has no resource type.
+      { Sid: 'DescribeAccountQuotas', Effect: 'Allow', Action: 'rds:DescribeAccountAttributes', Resource: '*' },
     ]);
   });
 

@@ -6,6 +6,7 @@ import {
   CopyDBSnapshotCommand,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeAccountAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
@@ -335,6 +336,16 @@ describe('RDS snapshot copies', () => {
     w.clock.advance(duration);
     expect(await progress()).toEqual({ c1: 'available:100', c2: 'available:100', c3: 'creating:50' });
     expect(w.sandbox.rds.listSnapshots(SOURCE, R1).find((s) => s.identifier === 'c3')?.copyStartedAt).toBe(new Date(Date.parse('2026-11-20T05:00:00Z') + 2 * duration * 1000).toISOString());
+    // copyLog (the bench's measurements): every copy with its request, start and end; a deleted copy ends when deleted.
+    const t0 = Date.parse('2026-11-20T05:00:00Z');
+    await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'c1' }));
+    const log = w.sandbox.rds.copyLog().map((c) => [c.kind, c.requestedAtMs - t0, c.startedAtMs === undefined ? undefined : c.startedAtMs - t0, c.endedAtMs === undefined ? undefined : c.endedAtMs - t0]);
+    const d = duration * 1000;
+    expect(log).toEqual([
+      ['cluster', 0, 0, d],
+      ['cluster', 0, d, 2 * d],
+      ['cluster', 0, 2 * d, undefined],
+    ]);
   });
 
   it('rule 11: up to 20 DB snapshot copies in progress per destination account and Region; the 21st is rejected; the limit is configurable (setQuota)', async () => {
@@ -374,6 +385,29 @@ describe('RDS snapshot copies', () => {
     instanceDb({ region: R2 });
     const autoR2 = w.sandbox.rds.listSnapshots(SOURCE, R2)[0]!;
     await expect(w.rds(root(SOURCE), R2).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: autoR2.identifier, TargetDBSnapshotIdentifier: 'one-more' }))).resolves.toBeDefined();
+  });
+
+  it('rule 12: DescribeAccountAttributes reports ManualSnapshots / ManualClusterSnapshots (Used, Max) per account and Region; AccessDenied without the action', async () => {
+    w = newWorld();
+    const auto = instanceDb();
+    clusterDb();
+    for (let i = 1; i <= 3; i++) w.sandbox.rds.createManualSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'orders-db', kind: 'instance', identifier: `m${i}` });
+    w.sandbox.rds.createManualSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'catalog', kind: 'cluster', identifier: 'c1' });
+    const rds = w.rds(root(SOURCE));
+    // A copy in progress is a manual snapshot already (it counts toward the quota at once).
+    await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: auto.identifier, TargetDBSnapshotIdentifier: 'in-flight' }));
+    w.sandbox.rds.setQuota(SOURCE, R1, { manualDbClusterSnapshots: 250 });
+    const quotas = async (client = rds) => {
+      const out = await client.send(new DescribeAccountAttributesCommand({}));
+      return Object.fromEntries((out.AccountQuotas ?? []).map((q) => [q.AccountQuotaName, [q.Used, q.Max]]));
+    };
+    expect(await quotas()).toMatchObject({ ManualSnapshots: [4, 100], ManualClusterSnapshots: [1, 250] });
+    // Another Region and another account have their own counts (automated snapshots never count).
+    instanceDb({ region: R2 });
+    expect(await quotas(w.rds(root(SOURCE), R2))).toMatchObject({ ManualSnapshots: [0, 100], ManualClusterSnapshots: [0, 100] });
+    expect(await quotas(w.rds(root(VAULT)))).toMatchObject({ ManualSnapshots: [0, 100] });
+    const reader = w.sandbox.iam.putRole({ accountId: SOURCE, roleName: 'reader', trustPolicy: { Statement: [] }, policies: [{ Statement: [{ Effect: 'Allow', Action: 'rds:DescribeDBSnapshots', Resource: '*' }] }] });
+    await expectAwsError(w.rds(reader).send(new DescribeAccountAttributesCommand({})), 'AccessDenied');
   });
 
   it('rule 14: the source of a copy must be available (InvalidDBSnapshotStateFault); deleting it while a copy is creating fails the copy', async () => {

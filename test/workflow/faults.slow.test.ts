@@ -200,7 +200,11 @@ describe('fault matrix: transient faults are retried and the run succeeds', () =
 describe('fault matrix: quotas', () => {
   it('SnapshotQuotaExceeded in the source account -> that database FAILED, the others copied, the note says which quota to raise', async () => {
     const e = await start();
-    e.sandbox.rds.setQuota(e.config.source.accountId, e.config.source.region, { manualDbSnapshots: 0 });
+    // The quota is large enough for what retention.source keeps (plan-run's check passes), but other
+    // manual snapshots fill it: the copy itself hits SnapshotQuotaExceeded (the run-time backstop).
+    const { accountId, region } = e.config.source;
+    e.sandbox.rds.setQuota(accountId, region, { manualDbSnapshots: 40 });
+    for (let i = 1; i <= 40; i++) e.sandbox.rds.createManualSnapshot({ accountId, region, dbIdentifier: 'billing-db', kind: 'instance', identifier: `someone-elses-${i}` });
     const before = goodCopies(e);
     const run = await e.startBackupRun({ databases: ['orders-db', 'catalog-aurora'] });
     expect(run.status).toBe('FAILED');
@@ -461,6 +465,8 @@ describe('fault matrix: notification and concurrency', () => {
       c.concurrency = { maxDatabasesInParallel: 5 };
     });
     const e = await start({ config, fleet: [] });
+    // 20 databases keep more manual snapshots than AWS's default 100 (plan-run checks it): raised, as the quota would be.
+    e.sandbox.rds.setQuota(e.config.source.accountId, e.config.source.region, { manualDbSnapshots: 1000, manualDbClusterSnapshots: 1000 });
     const { seedFleet } = await import('../../sandbox/fleet');
     seedFleet(e, fleet);
     takeAutomatedSnapshots(e, fleet.filter((d) => d.identifier !== 'fleet-db-07'));

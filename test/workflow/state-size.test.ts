@@ -27,6 +27,8 @@ describe('BackupRun state size', () => {
 
   beforeAll(async () => {
     env = await fleetEnvironment({ fleet });
+    // 20 databases keep more manual snapshots than AWS's default 100 (plan-run checks it): raised, as the quota would be.
+    env.sandbox.rds.setQuota(env.config.source.accountId, env.config.source.region, { manualDbSnapshots: 1000, manualDbClusterSnapshots: 1000 });
     run = await env.startBackupRun({});
   });
   afterAll(() => env?.dispose());

@@ -1,0 +1,68 @@
+/**
+ * Issue 12 item 8: a listed fleet of any size. The configured databases reach plan-run in a file of
+ * its bundle, not in the environment (Lambda allows 4 KB of environment, ~55 listed databases).
+ * One synth + deploy of 1,000 listed databases (~4 s).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanRunOutput } from '../../functions/shared/contracts';
+import { parseConfig } from '../../infra/config/schema';
+import { MAX_ENVIRONMENT_BYTES } from '../../infra/constructs/vault-function';
+import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/environment';
+import example from '../../config/example.json' with { type: 'json' };
+
+const N = 1000;
+const ids = Array.from({ length: N }, (_, i) => `listed-db-${String(i).padStart(4, '0')}`);
+let env: LocalEnvironment;
+
+beforeAll(async () => {
+  const config = parseConfig({
+    ...example,
+    databases: ids.map((identifier, i) => ({ identifier, kind: i % 5 === 4 ? 'cluster' : 'instance', export: i === 7 })),
+    // Without DR and discovery, and with 6 h copy bounds, BackupRun's wave-based timeout still fits a
+    // year at 1,000 databases (statemachines/timeouts.ts); the DR case needs the scheduler (item 3).
+    vault: { ...example.vault, drRegions: [], drCopyMode: undefined },
+    discovery: undefined,
+    polling: { maxWaitHours: 6 },
+    concurrency: { maxDatabasesInParallel: 5 },
+  });
+  expect(config.databases).toHaveLength(N);
+  env = await createLocalEnvironment({ config });
+}, 60_000);
+afterAll(() => env?.dispose());
+
+describe('a listed fleet of 1,000 databases', () => {
+  it('keeps every function environment under 4 KB', () => {
+    for (const fn of [...env.source.functions, ...env.vault.functions]) {
+      const bytes = Object.entries(fn.environment).reduce((s, [k, v]) => s + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      expect(bytes, fn.entry).toBeLessThanOrEqual(MAX_ENVIRONMENT_BYTES);
+    }
+  });
+
+  it('with AWS\'s default quotas, plan-run fails fast with ManualSnapshotQuotaTooLow naming both quotas and the values to request', async () => {
+    const planRun = env.source.functions.find((f) => f.entry === 'plan-run')!;
+    const err = await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'schedule' }, runId: 'default-quotas' }).then(
+      () => undefined,
+      (e: Error & { cause?: unknown }) => e,
+    );
+    expect(err?.name).toBe('ManualSnapshotQuotaTooLow');
+    // retention.source of the example (keepLast 2, maxAgeDays 7) keeps 8 copies a database: 800 DB instances, 200 DB clusters.
+    expect(err?.message).toContain('RDS quota ManualSnapshots (\\"Manual DB instance snapshots\\") of account 111111111111 in Region us-east-1 is 100');
+    expect(err?.message).toContain('request at least 6400');
+    expect(err?.message).toContain('request at least 1600');
+    expect(env.sandbox.rds.copyLog()).toEqual([]);
+  });
+
+  it('plan-run (deployed, reading its bundled file) plans all 1,000 in config order, export as configured, once the quotas are raised', async () => {
+    const planRun = env.source.functions.find((f) => f.entry === 'plan-run')!;
+    expect(planRun.environment.DATABASES).toBeUndefined();
+    const { accountId, region } = env.config.source;
+    env.sandbox.rds.setQuota(accountId, region, { manualDbSnapshots: 6400, manualDbClusterSnapshots: 1600 });
+    const out = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual' }, runId: 'listed' })) as PlanRunOutput;
+    expect(out.count).toBe(N);
+    expect(out.databases.map((d) => d.database.identifier)).toEqual(ids);
+    expect(out.databases.filter((d) => d.export).map((d) => d.database.identifier)).toEqual(['listed-db-0007']);
+    expect(out.databases[4]!.database.kind).toBe('cluster');
+    const subset = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual', databases: ['listed-db-0999'] }, runId: 'one' })) as PlanRunOutput;
+    expect(subset.databases.map((d) => d.database.identifier)).toEqual(['listed-db-0999']);
+  });
+});
