@@ -17,6 +17,11 @@ import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../s
 
 /** Metric name (unit Seconds). */
 export const RECOVERY_POINT_AGE_METRIC = 'RecoveryPointAge';
+/**
+ * Fleet metric: how many databases have no available copy or one older than their objective
+ * (Count; dimension `Region`). One alarm on it covers fleets too large for an alarm per database.
+ */
+export const RECOVERY_POINTS_OVER_OBJECTIVE_METRIC = 'RecoveryPointsOverObjective';
 
 /** A database and its recovery point objective. */
 export interface RecoveryPointObjective extends DatabaseRef {
@@ -67,6 +72,11 @@ export async function checkRecoveryPoints(
       recoveryPointTime: newest.recoveryPointTime!,
       ageHours,
     });
+  }
+  if (metrics) {
+    const fleet = metrics.singleMetric();
+    fleet.addDimensions({ Region: p.region });
+    fleet.addMetric(RECOVERY_POINTS_OVER_OBJECTIVE_METRIC, MetricUnit.Count, out.filter((r) => r.status !== 'OK').length);
   }
   return out;
 }

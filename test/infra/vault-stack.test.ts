@@ -238,7 +238,7 @@ describe('DR vault stacks', () => {
     dr.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 12 * * ? *)', Target: Match.objectLike({ Arn: { Ref: smId } }) });
     dr.resourceCountIs('AWS::SNS::Topic', 1);
     // 3 workflow alarms + the tripwire dead-letter queue + one recovery point alarm per configured database (issue 9).
-    dr.resourceCountIs('AWS::CloudWatch::Alarm', 4 + s.config.databases.length);
+    dr.resourceCountIs('AWS::CloudWatch::Alarm', 5 + s.config.databases.length); // + the fleet recovery point alarm
   });
 
   it('creates one stack per DR Region in order, and single-step lets RDS in the DR Regions use the source key', () => {

@@ -181,6 +181,11 @@ describe('RestoreDrill (sandbox, real PostgreSQL)', () => {
       ['catalog-aurora', 'us-east-1', 'check-recovery-points', ageOf('2026-11-20T03:00:00.000Z')],
     ]);
     expect(ages[0]!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'RdsSnapshotVault', Dimensions: [expect.arrayContaining(['Database', 'Region', 'service'])], Metrics: [{ Name: 'RecoveryPointAge', Unit: 'Seconds' }] });
+    // The fleet metric the one alarm per Region watches: the databases past their 26 h objective (none yet).
+    const fleet = emf.filter((e) => e.RecoveryPointsOverObjective !== undefined);
+    expect(fleet.length).toBeGreaterThan(0);
+    const over = ages.filter((e) => e.Region === env.config.vault.region && e.RecoveryPointAge > 26 * 3600).length;
+    expect(fleet.at(-1)).toMatchObject({ Region: env.config.vault.region, service: 'check-recovery-points', RecoveryPointsOverObjective: over });
 
     // The databases are "stopped": no new automated snapshot for two days. The vault copies are
     // fresh copies (SnapshotCreateTime recent) of old data: the age must come from the source time.
