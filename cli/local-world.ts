@@ -1,0 +1,43 @@
+/**
+ * The local deployment `rsv --local` drives: the config's stacks deployed on a fresh sandbox (as
+ * `npm run demo`), its databases seeded (the demo fleet's specs where the identifiers match, else a
+ * 100 GiB database of the configured kind under the default `aws/rds` key) and today's automated
+ * snapshots taken at 03:00. The sandbox lives in this process only: for `watch`, `history` and
+ * `status` the day's scheduled run (`daily-2026-11-20`, 05:00) is run first, so there is a run and
+ * recovery points to read; `start` starts from the seeded fleet.
+ */
+import '../sandbox/polyfills';
+import type { VaultConfig } from '../infra/config/schema';
+import { createLocalEnvironment, type LocalEnvironment } from '../sandbox/environment';
+import { DEMO_FLEET, type DemoDatabaseSpec, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
+import { type Backend, localBackend } from './backend';
+
+/** Virtual time of the local world: the day's automated snapshots at 03:00, the run at 05:00. */
+export const LOCAL_DAY = '2026-11-20';
+
+/** The databases seeded for `config`: its own, plus the demo's tag-discovered one when discovery is on. */
+export function fleetForConfig(config: VaultConfig): DemoDatabaseSpec[] {
+  const known = [...DEMO_FLEET, DISCOVERED_DATABASE];
+  const fleet: DemoDatabaseSpec[] = config.databases.map(
+    (d) =>
+      known.find((k) => k.identifier === d.identifier && k.kind === d.kind) ?? {
+        identifier: d.identifier,
+        kind: d.kind,
+        engine: d.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
+        allocatedStorageGiB: 100,
+        encryption: 'default-key',
+      },
+  );
+  if (config.discovery && Object.entries(config.discovery.tags).every(([k, v]) => DISCOVERED_DATABASE.tags?.[k] === v) && !fleet.some((f) => f.identifier === DISCOVERED_DATABASE.identifier)) fleet.push(DISCOVERED_DATABASE);
+  return fleet;
+}
+
+/** Builds the local world for one command; `dispose` stops what still runs and restores the SDK. */
+export async function createLocalWorld(config: VaultConfig, command: string): Promise<{ env: LocalEnvironment; backend: Backend }> {
+  const env = await createLocalEnvironment({ config, start: new Date(`${LOCAL_DAY}T05:00:00.000Z`) });
+  const fleet = fleetForConfig(config);
+  seedFleet(env, fleet);
+  takeAutomatedSnapshots(env, fleet, { hoursAgo: 2 });
+  if (command !== 'start') await env.startBackupRun({}, `daily-${LOCAL_DAY}`);
+  return { env, backend: localBackend(env) };
+}

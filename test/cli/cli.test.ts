@@ -1,0 +1,178 @@
+/**
+ * The `rsv` CLI end to end against one local deployment (the same `@aws-sdk/client-sfn` calls as
+ * against AWS, answered by the runner): start --wait with live progress, watch, history, status,
+ * and errors that say what to do, each checked on its output and exit code.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, localBackend, awsBackend } from '../../cli/backend';
+import { runCli } from '../../cli/main';
+import { parseSince } from '../../cli/commands/runs';
+import { stampOf } from '../../cli/runs';
+import type { LocalEnvironment } from '../../sandbox/environment';
+import { createLocalEnvironment } from '../../sandbox/environment';
+import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import { configWith } from '../workflow/helpers';
+
+const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports', 'orders-db'].includes(d.identifier));
+const config = configWith((c) => {
+  c.databases = FLEET.map((d) => ({ identifier: d.identifier, kind: d.kind }));
+  c.discovery = undefined;
+  c.export = undefined;
+});
+
+let env: LocalEnvironment;
+let backend: Backend;
+beforeAll(async () => {
+  env = await createLocalEnvironment({ config }); // virtual 2026-11-20T05:00Z
+  seedFleet(env, FLEET);
+  // legacy-reports gets no automated snapshot: its backup must fail (NoAutomatedSnapshot).
+  takeAutomatedSnapshots(env, FLEET.filter((d) => d.identifier !== 'legacy-reports'), { hoursAgo: 2 });
+  backend = localBackend(env);
+});
+afterAll(() => env?.dispose());
+
+async function rsv(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, {
+    output: { out: (t) => void (out += t), err: (t) => void (err += t), tty: false },
+    config,
+    local: async () => backend,
+  });
+  return { code, out, err };
+}
+
+describe('rsv start / watch / history / status --local', () => {
+  it('start --wait follows one database to the vault and DR Region and exits 0', async () => {
+    const { code, out, err } = await rsv('start', '--local', '--db', 'billing-db', '--wait', '--name', 'cli-ok', '--interval', '120');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    // Live progress: the steps of DatabaseBackup as it passes them, with the copy's percentage.
+    expect(out).toMatch(/billing-db {2}RUNNING {2}(WaitFor|Poll)SourceCopy {2}source \d+%/);
+    expect(out).toMatch(/billing-db {2}RUNNING {2}(WaitFor|Poll)VaultCopy/);
+    expect(out).toMatch(/billing-db {2}SUCCEEDED {2}BackupSucceeded/);
+    // The result: the copy named after the automated snapshot's time (03:00 UTC).
+    expect(out).toMatch(/cli-ok: SUCCEEDED in \d/);
+    expect(out).toMatch(/billing-db\s+SUCCEEDED\s+\S+( \S+)?\s+rsv-billing-db-202611200300/);
+  });
+
+  it('a failed database makes start --wait exit 1, and --json gives its error by name', async () => {
+    const { code, out } = await rsv('start', '--local', '--db', 'legacy-reports', '--wait', '--json', '--name', 'cli-fail', '--interval', '120');
+    expect(code).toBe(1);
+    const view = JSON.parse(out) as { status: string; databases: Array<{ identifier: string; status: string; error: string }> };
+    expect(view.status).toBe('FAILED');
+    expect(view.databases).toEqual([expect.objectContaining({ identifier: 'legacy-reports', status: 'FAILED', error: 'NoAutomatedSnapshot' })]);
+  });
+
+  it('start without --wait returns at once with the execution; watch follows it to its end', async () => {
+    const started = await rsv('start', '--local', '--db', 'orders-db', '--name', 'cli-watch');
+    expect(started.code).toBe(0);
+    expect(started.out).toContain('arn:aws:states:us-east-1:111111111111:execution:rds-snapshot-vault-BackupRun:cli-watch');
+    expect(started.out).toContain('use rsv start --local --wait');
+    const watched = await rsv('watch', 'cli-watch', '--local', '--interval', '300');
+    expect(watched.code).toBe(0);
+    expect(watched.out).toMatch(/orders-db {2}RUNNING/);
+    expect(watched.out).toMatch(/orders-db\s+SUCCEEDED\s+.*rsv-orders-db-202611200300/);
+    // Watching a finished failed run prints its result and exits 1.
+    const failed = await rsv('watch', 'cli-fail', '--local');
+    expect(failed.code).toBe(1);
+    expect(failed.out).toMatch(/legacy-reports\s+FAILED\s+.*NoAutomatedSnapshot: /);
+  });
+
+  it('history lists runs newest first with each database result, filtered by --db and --since', async () => {
+    const all = await rsv('history', '--local', '--json', '--since', '2026-11-20');
+    expect(all.code).toBe(0);
+    const runs = (JSON.parse(all.out) as { runs: Array<{ name: string; status: string }> }).runs;
+    expect(runs.map((r) => [r.name, r.status])).toEqual([
+      ['cli-watch', 'SUCCEEDED'],
+      ['cli-fail', 'FAILED'],
+      ['cli-ok', 'SUCCEEDED'],
+    ]);
+    const one = await rsv('history', '--local', '--db', 'legacy-reports', '--since', '2d');
+    expect(one.code).toBe(0);
+    expect(one.out.trim().split('\n')).toHaveLength(3); // header, rule, one row
+    expect(one.out).toMatch(/cli-fail\s+legacy-reports\s+FAILED\s+.*NoAutomatedSnapshot/);
+    const none = await rsv('history', '--local', '--since', '2027-01-01');
+    expect(none.out).toContain('No BackupRun since 2027-01-01 00:00Z');
+  });
+
+  it('status: newest vault and DR recovery point per database against the RPO; exit 1 when one is missing', async () => {
+    const { code, out } = await rsv('status', '--local', '--json');
+    expect(code).toBe(1);
+    const s = JSON.parse(out) as { rpoHours: number; databases: Array<{ identifier: string; locations: Array<{ where: string; state: string; recoveryPoint?: string; snapshotIdentifier?: string }> }> };
+    expect(s.rpoHours).toBe(26);
+    const of = (id: string) => s.databases.find((d) => d.identifier === id)?.locations.map((l) => [l.where, l.state, l.recoveryPoint, l.snapshotIdentifier]);
+    // The recovery point is the automated snapshot's time (OriginalSnapshotCreateTime), not the copy's.
+    expect(of('billing-db')).toEqual([
+      ['vault', 'ok', '2026-11-20T03:00:00.000Z', 'rsv-billing-db-202611200300'],
+      ['us-west-2', 'ok', '2026-11-20T03:00:00.000Z', 'rsv-billing-db-202611200300'],
+    ]);
+    expect(of('legacy-reports')).toEqual([
+      ['vault', 'none', undefined, undefined],
+      ['us-west-2', 'none', undefined, undefined],
+    ]);
+    const healthy = await rsv('status', '--local', '--db', 'billing-db', '--db', 'orders-db');
+    expect(healthy.code).toBe(0);
+    expect(healthy.out).toContain('All 2 databases are within the RPO of 26 h.');
+    // Virtual now is hours after 03:00: an RPO of 1 h is missed.
+    const strict = await rsv('status', '--local', '--db', 'billing-db', '--rpo-hours', '1');
+    expect(strict.code).toBe(1);
+    expect(strict.out).toMatch(/billing-db\s+2026-11-20 03:00Z \(\d+h \d+m ago\) LATE/);
+  });
+});
+
+describe('errors say what to do (exit 2)', () => {
+  it('usage errors', async () => {
+    expect((await rsv('frobnicate')).err).toContain("unknown command 'frobnicate'. Commands: start, watch, history, status");
+    const badOpt = await rsv('status', '--wait');
+    expect(badOpt.code).toBe(2);
+    expect(badOpt.err).toContain('--wait does not apply here. Usage: rsv status');
+    const since = await rsv('history', '--local', '--since', 'last tuesday');
+    expect(since.code).toBe(2);
+    expect(since.err).toContain('--since takes a duration back from now (36h, 7d) or an ISO-8601 date');
+    const db = await rsv('start', '--local', '--db', 'nope-db');
+    expect(db.code).toBe(2);
+    expect(db.err).toContain('nope-db is not in the config\'s databases (orders-db, billing-db, legacy-reports)');
+  });
+
+  it('an unknown execution points to history; a missing stack gives the deploy command', async () => {
+    const watch = await rsv('watch', 'no-such-run', '--local');
+    expect(watch.code).toBe(2);
+    expect(watch.err).toContain("Execution Does Not Exist: 'arn:aws:states:us-east-1:111111111111:execution:rds-snapshot-vault-BackupRun:no-such-run'. List the runs with: rsv history");
+    let err = '';
+    const other = configWith((c) => void (c.deploymentName = 'other-vault'));
+    const code = await runCli(['start', '--local'], {
+      output: { out: () => undefined, err: (t) => void (err += t), tty: false },
+      config: other,
+      local: async () => ({ ...backend, config: other, arns: { backupRun: backend.arns.backupRun.replace('rds-snapshot-vault-', 'other-vault-'), databaseBackup: '' } }),
+    });
+    expect(code).toBe(2);
+    expect(err).toContain('The source stack is not deployed in 111111111111 us-east-1');
+    expect(err).toContain('npx cdk deploy other-vault-source -c config=');
+  });
+
+  it('status against AWS without vault credentials asks for --vault-profile before calling anything', async () => {
+    let err = '';
+    const code = await runCli(['status'], { output: { out: () => undefined, err: (t) => void (err += t), tty: false }, config, aws: (c, o) => awsBackend(c, o) });
+    expect(code).toBe(2);
+    expect(err).toContain('no credentials for the vault account 222222222222: pass --vault-profile');
+  });
+
+  it('parses --since durations and dates; reads the recovery point from a copy identifier', () => {
+    const now = new Date('2026-11-20T12:00:00Z');
+    expect(parseSince('36h', now)?.toISOString()).toBe('2026-11-19T00:00:00.000Z');
+    expect(parseSince('7d', now)?.toISOString()).toBe('2026-11-13T12:00:00.000Z');
+    expect(parseSince('yesterday', now)).toBeUndefined();
+    expect(stampOf('rsv-catalog-aurora-202611200300')).toBe('2026-11-20T03:00:00.000Z');
+    expect(stampOf('rsv-orders-db-20261120030')).toBeUndefined();
+  });
+});
+
+describe('the bin', () => {
+  it('npx rsv (bin/rsv.mjs, tsx) exits 2 with the commands when given an unknown one', async () => {
+    const run = promisify(execFile);
+    await expect(run('node', ['bin/rsv.mjs', 'nope'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'nope'[^]*start +start a BackupRun/) });
+  });
+});
