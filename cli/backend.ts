@@ -3,6 +3,7 @@
  * account and `--vault-profile` for the vault account) or a local deployment on the sandbox
  * (`--local`). Both give the same `SFNClient` and `RDSClient`s, so every command runs the same code.
  */
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { partitionOf, type VaultConfig } from '../infra/config/schema';
@@ -20,6 +21,8 @@ export interface Backend {
    * (the vault account without `--vault-profile`).
    */
   rds(accountId: string, region: string): RDSClient | undefined;
+  /** KMS in an account and Region, or undefined without credentials for that account (as `rds`). */
+  kms(accountId: string, region: string): KMSClient | undefined;
   /** Now (UTC). Virtual time with `--local`. */
   now(): Date;
   /** Waits `seconds` (virtual seconds with `--local`). */
@@ -53,23 +56,25 @@ export async function awsBackend(config: VaultConfig, options: AwsBackendOptions
   const { SFNClient: Client } = await import('@aws-sdk/client-sfn');
   // The SDK's own `profile` client setting: the shared config/credentials files, SSO, role_arn chains.
   const sfn = new Client({ region: config.source.region, ...(options.profile ? { profile: options.profile } : {}) });
-  const clients = new Map<string, RDSClient>();
+  const clients = new Map<string, RDSClient | KMSClient>();
+  const client = <T extends RDSClient | KMSClient>(make: (cfg: { region: string; profile?: string }) => T, service: string, accountId: string, region: string): T | undefined => {
+    const isSource = accountId === config.source.accountId;
+    if (!isSource && !options.vaultProfile) return undefined;
+    const key = `${service}/${accountId}/${region}`;
+    let c = clients.get(key) as T | undefined;
+    if (!c) {
+      const profile = isSource ? options.profile : options.vaultProfile;
+      c = make({ region, ...(profile ? { profile } : {}) });
+      clients.set(key, c);
+    }
+    return c;
+  };
   return {
     mode: 'aws',
     config,
     sfn,
-    rds: (accountId, region) => {
-      const isSource = accountId === config.source.accountId;
-      if (!isSource && !options.vaultProfile) return undefined;
-      const key = `${accountId}/${region}`;
-      let c = clients.get(key);
-      if (!c) {
-        const profile = isSource ? options.profile : options.vaultProfile;
-        c = new RDSClient({ region, ...(profile ? { profile } : {}) });
-        clients.set(key, c);
-      }
-      return c;
-    },
+    rds: (accountId, region) => client((cfg) => new RDSClient(cfg), 'rds', accountId, region),
+    kms: (accountId, region) => client((cfg) => new KMSClient(cfg), 'kms', accountId, region),
     now: () => new Date(),
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
     arns: arnsOf(config),
@@ -88,6 +93,7 @@ export function localBackend(env: LocalEnvironment): Backend {
     config: env.config,
     sfn: local.client,
     rds: (accountId, region) => new RDSClient({ region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${accountId}:root`) }),
+    kms: (accountId, region) => new KMSClient({ region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${accountId}:root`) }),
     now: () => env.clock.now(),
     sleep: (seconds) => env.clock.sleep(seconds),
     arns: arnsOf(env.config),

@@ -4,7 +4,7 @@
  * 100 GiB database of the configured kind under the default `aws/rds` key) and today's automated
  * snapshots taken at 03:00. The sandbox lives in this process only: for `watch`, `history` and
  * `status` the day's scheduled run (`daily-2026-11-20`, 05:00) is run first, so there is a run and
- * recovery points to read; `start` starts from the seeded fleet.
+ * recovery points to read; `start` and `preflight` start from the seeded fleet.
  */
 import '../sandbox/polyfills';
 import type { VaultConfig } from '../infra/config/schema';
@@ -38,6 +38,6 @@ export async function createLocalWorld(config: VaultConfig, command: string): Pr
   const fleet = fleetForConfig(config);
   seedFleet(env, fleet);
   takeAutomatedSnapshots(env, fleet, { hoursAgo: 2 });
-  if (command !== 'start') await env.startBackupRun({}, `daily-${LOCAL_DAY}`);
+  if (['watch', 'history', 'status'].includes(command)) await env.startBackupRun({}, `daily-${LOCAL_DAY}`);
   return { env, backend: localBackend(env) };
 }

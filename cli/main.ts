@@ -1,9 +1,10 @@
 /**
- * `rsv`: operate rds-snapshot-vault. Commands: start, watch, history, status.
+ * `rsv`: operate rds-snapshot-vault. Commands: start, watch, history, preflight, status.
  *
  *   rsv start [--db orders-db ...] [--wait]     start BackupRun; --wait shows live progress
  *   rsv watch <execution name or ARN>           follow a run until it ends
  *   rsv history [--db <db>] [--since 7d]        past runs and each database's result
+ *   rsv preflight                               what a first run depends on, each with its fix
  *   rsv status [--rpo-hours 26]                 newest recovery point per database and Region
  *
  * Global options: --config <file> (default $RSV_CONFIG or config/example.json), --profile <source
@@ -20,6 +21,7 @@ import { InvalidConfigError, loadConfig, type VaultConfig } from '../infra/confi
 import { deploymentNames } from '../infra/constructs/names';
 import type { Backend } from './backend';
 import { historyCommand, parseSince, startCommand, watchCommand } from './commands/runs';
+import { preflightCommand } from './commands/preflight';
 import { DEFAULT_RPO_HOURS, statusCommand } from './commands/status';
 import type { Output } from './render';
 
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: readon
   start: { summary: 'start a BackupRun (all databases, or --db ones)', usage: 'rsv start [--db <id>]... [--wait] [--name <execution name>] [--interval <s>]', options: ['db', 'wait', 'name', 'interval'] },
   watch: { summary: 'follow a run live until it ends', usage: 'rsv watch <execution name or ARN> [--interval <s>]', options: ['interval'] },
   history: { summary: 'past runs and each database result', usage: 'rsv history [--db <id>]... [--since <7d|36h|ISO date>]', options: ['db', 'since'] },
+  preflight: { summary: 'check what a first run depends on, each with the exact fix', usage: 'rsv preflight', options: [] },
   status: { summary: 'newest recovery point per database in the vault and DR Regions, against the RPO', usage: 'rsv status [--db <id>]... [--rpo-hours 26]', options: ['db', 'rpo-hours'] },
 };
 
@@ -164,6 +167,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         }
         return await historyCommand(backend, { databases: values.db ?? [], since, json }, output);
       }
+      case 'preflight':
+        return await preflightCommand(backend, backend, { json, configPath }, output);
       case 'status': {
         const rpo = number('rpo-hours', DEFAULT_RPO_HOURS);
         if (rpo === undefined) return 2;
