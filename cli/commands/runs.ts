@@ -85,7 +85,8 @@ export async function follow(backend: Backend, executionArn: string, o: WatchOpt
           const key = `${d.status} ${d.step ?? ''} ${d.copies.map((c) => `${c.where}:${Math.floor(c.percent / 25)}`).join(',')}`;
           if (seen.get(d.executionArn) === key) continue;
           seen.set(d.executionArn, key);
-          output.out(`[${shortTime(now.toISOString())} +${formatDuration(secondsBetween(view.startDate, now))}] ${row.slice(0, 4).join('  ').trimEnd()}\n`);
+          const eta = row[5] && row[5] !== '-' ? `  ETA ${row[5]}` : '';
+          output.out(`[${shortTime(now.toISOString())} +${formatDuration(secondsBetween(view.startDate, now))}] ${row.slice(0, 4).join('  ')}${eta}\n`);
         }
       }
     }
@@ -171,7 +172,8 @@ export async function historyCommand(backend: Backend, o: HistoryOptions, output
   for (const r of runs) {
     if (r.databases.length === 0) rows.push([shortTime(r.startDate), r.name, '-', r.status, formatDuration(secondsBetween(r.startDate, r.stopDate ?? backend.now())), r.error ? `${r.error}` : '']);
     for (const d of r.databases) {
-      rows.push([shortTime(r.startDate), r.name, d.identifier, d.status, formatDuration(secondsBetween(d.startDate, d.stopDate ?? backend.now())), d.status === 'SUCCEEDED' ? (d.copy ?? '') : `${d.error ?? ''}: ${d.cause ?? ''}`]);
+      const what = d.status === 'SUCCEEDED' ? (d.copy ?? '') : d.status === 'RUNNING' ? `in ${d.step ?? '?'}` : `${d.error ?? ''}: ${d.cause ?? ''}`;
+      rows.push([shortTime(r.startDate), r.name, d.identifier, d.status, formatDuration(secondsBetween(d.startDate, d.stopDate ?? backend.now())), what]);
     }
   }
   output.out(`${table(['STARTED', 'RUN', 'DATABASE', 'RESULT', 'TOOK', 'COPY / ERROR'], rows)}\n`);

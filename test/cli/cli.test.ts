@@ -34,10 +34,13 @@ beforeAll(async () => {
 afterAll(() => env?.dispose());
 
 async function rsv(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return rsvOn(false, ...argv);
+}
+async function rsvOn(tty: boolean, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const code = await runCli(argv, {
-    output: { out: (t) => void (out += t), err: (t) => void (err += t), tty: false },
+    output: { out: (t) => void (out += t), err: (t) => void (err += t), tty },
     config,
     local: async () => backend,
   });
@@ -58,6 +61,18 @@ describe('rsv start / watch / history / status --local', () => {
     expect(out).toMatch(/billing-db\s+SUCCEEDED\s+\S+( \S+)?\s+rsv-billing-db-202611200300/);
   });
 
+  it('on a terminal the progress table is redrawn in place', async () => {
+    const { code, out } = await rsvOn(true, 'start', '--local', '--db', 'billing-db', '--wait', '--name', 'cli-tty', '--interval', '120');
+    expect(code).toBe(0);
+    expect(out).toMatch(/DATABASE\s+STATUS\s+STEP\s+COPY\s+ELAPSED\s+ETA/);
+    // Each redraw moves the cursor up over the previous block (title, header, rule, a row per
+    // database) and clears it: the count is the previous block's line count.
+    const blocks = out.split(/\x1b\[\d+F\x1b\[0J/);
+    expect(blocks.length).toBeGreaterThan(1);
+    const moves = [...out.matchAll(/\x1b\[(\d+)F/g)].map((m) => Number(m[1]));
+    moves.forEach((lines, i) => expect(lines).toBe((blocks[i] ?? '').split('\n').filter((l, j, all) => j < all.length - 1 && !l.startsWith('Started')).length));
+  });
+
   it('a failed database makes start --wait exit 1, and --json gives its error by name', async () => {
     const { code, out } = await rsv('start', '--local', '--db', 'legacy-reports', '--wait', '--json', '--name', 'cli-fail', '--interval', '120');
     expect(code).toBe(1);
@@ -74,6 +89,8 @@ describe('rsv start / watch / history / status --local', () => {
     const watched = await rsv('watch', 'cli-watch', '--local', '--interval', '300');
     expect(watched.code).toBe(0);
     expect(watched.out).toMatch(/orders-db {2}RUNNING/);
+    // Once a copy has been seen twice, its ETA (linear from the progress between the two polls).
+    expect(watched.out).toMatch(/orders-db {2}RUNNING {2}\w+ {2}(source|vault|us-west-2) \d+% {2}ETA \d/);
     expect(watched.out).toMatch(/orders-db\s+SUCCEEDED\s+.*rsv-orders-db-202611200300/);
     // Watching a finished failed run prints its result and exits 1.
     const failed = await rsv('watch', 'cli-fail', '--local');
@@ -88,6 +105,7 @@ describe('rsv start / watch / history / status --local', () => {
     expect(runs.map((r) => [r.name, r.status])).toEqual([
       ['cli-watch', 'SUCCEEDED'],
       ['cli-fail', 'FAILED'],
+      ['cli-tty', 'SUCCEEDED'],
       ['cli-ok', 'SUCCEEDED'],
     ]);
     const one = await rsv('history', '--local', '--db', 'legacy-reports', '--since', '2d');
