@@ -89,7 +89,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     return 2;
   }
   const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
+  const [first, ...afterFirst] = positionals;
+  // `rsv help [command]` as well as --help: `npx rsv --help` is taken by npx itself.
+  if (first === 'help') values.help = true;
+  const [command, ...rest] = first === 'help' ? afterFirst : positionals;
   if (!command || values.help) {
     (command || values.help ? output.out : output.err)(`${command && COMMANDS[command] ? `usage: ${COMMANDS[command].usage}\n\n` : ''}${helpText()}\n`);
     return command || values.help ? 0 : 2;

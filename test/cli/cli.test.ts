@@ -178,6 +178,14 @@ describe('errors say what to do (exit 2)', () => {
     expect(err).toContain('no credentials for the vault account 222222222222: pass --vault-profile');
   });
 
+  it('rsv help [command] prints the usage (npx takes --help for itself)', async () => {
+    const all = await rsv('help');
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(/preflight +check what a first run depends on/);
+    const one = await rsv('help', 'history');
+    expect(one.out.startsWith('usage: rsv history [--db <id>]... [--since <7d|36h|ISO date>]')).toBe(true);
+  });
+
   it('parses --since durations and dates; reads the recovery point from a copy identifier', () => {
     const now = new Date('2026-11-20T12:00:00Z');
     expect(parseSince('36h', now)?.toISOString()).toBe('2026-11-19T00:00:00.000Z');
@@ -185,6 +193,29 @@ describe('errors say what to do (exit 2)', () => {
     expect(parseSince('yesterday', now)).toBeUndefined();
     expect(stampOf('rsv-catalog-aurora-202611200300')).toBe('2026-11-20T03:00:00.000Z');
     expect(stampOf('rsv-orders-db-20261120030')).toBeUndefined();
+  });
+});
+
+describe('the local Step Functions API answers as the service does', () => {
+  it('ListExecutions pages newest first; GetExecutionHistory in AWS event types, reversible; unknown ARNs are SDK errors', async () => {
+    const { ListExecutionsCommand, GetExecutionHistoryCommand, DescribeExecutionCommand, ExecutionDoesNotExist, StateMachineDoesNotExist } = await import('@aws-sdk/client-sfn');
+    const first = await backend.sfn.send(new ListExecutionsCommand({ stateMachineArn: backend.arns.backupRun, maxResults: 1 }));
+    expect(first.executions).toHaveLength(1);
+    expect(first.nextToken).toBeDefined();
+    const rest = await backend.sfn.send(new ListExecutionsCommand({ stateMachineArn: backend.arns.backupRun, nextToken: first.nextToken }));
+    const starts = [...(first.executions ?? []), ...(rest.executions ?? [])].map((e) => e.startDate?.getTime() ?? 0);
+    expect(starts.length).toBeGreaterThan(2);
+    expect([...starts].sort((a, b) => b - a)).toEqual(starts);
+    const arn = first.executions?.[0]?.executionArn ?? '';
+    const history = (await backend.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }))).events ?? [];
+    expect(history[0]).toMatchObject({ id: 1, type: 'ExecutionStarted' });
+    expect(history.at(-1)?.type).toMatch(/^Execution(Succeeded|Failed)$/);
+    expect(history.some((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'PlanRun')).toBe(true);
+    expect(history.filter((e) => e.type === 'TaskSubmitted' && e.taskSubmittedEventDetails?.resource === 'startExecution.sync:2')).toHaveLength(1);
+    const reversed = (await backend.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, reverseOrder: true, maxResults: 1 }))).events ?? [];
+    expect(reversed[0]?.id).toBe(history.at(-1)?.id);
+    await expect(backend.sfn.send(new DescribeExecutionCommand({ executionArn: `${arn}-nope` }))).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    await expect(backend.sfn.send(new ListExecutionsCommand({ stateMachineArn: `${backend.arns.backupRun}-nope` }))).rejects.toBeInstanceOf(StateMachineDoesNotExist);
   });
 });
 
