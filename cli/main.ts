@@ -6,6 +6,7 @@
  *   rsv history [--db <db>] [--since 7d]        past runs and each database's result
  *   rsv preflight                               what a first run depends on, each with its fix
  *   rsv status [--rpo-hours 26]                 newest recovery point per database and Region
+ *   rsv restore <db> --dry-run [--at ...]       the copy to restore and the exact commands
  *
  * Global options: --config <file> (default $RSV_CONFIG or config/example.json), --profile <source
  * account profile>, --vault-profile <vault account profile>, --local (the local sandbox deployment
@@ -22,6 +23,7 @@ import { deploymentNames } from '../infra/constructs/names';
 import type { Backend } from './backend';
 import { historyCommand, parseSince, startCommand, watchCommand } from './commands/runs';
 import { preflightCommand } from './commands/preflight';
+import { parseAt, restoreCommand } from './commands/restore';
 import { DEFAULT_RPO_HOURS, statusCommand } from './commands/status';
 import type { Output } from './render';
 
@@ -30,6 +32,11 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: readon
   watch: { summary: 'follow a run live until it ends', usage: 'rsv watch <execution name or ARN> [--interval <s>]', options: ['interval'] },
   history: { summary: 'past runs and each database result', usage: 'rsv history [--db <id>]... [--since <7d|36h|ISO date>]', options: ['db', 'since'] },
   preflight: { summary: 'check what a first run depends on, each with the exact fix', usage: 'rsv preflight', options: [] },
+  restore: {
+    summary: 'the vault copy to restore and the exact commands (docs/restore.md); changes nothing',
+    usage: 'rsv restore <db> --dry-run [--at <ISO time or date>] [--target-account <id>] [--region <vault or DR Region>]',
+    options: ['dry-run', 'at', 'target-account', 'region'],
+  },
   status: { summary: 'newest recovery point per database in the vault and DR Regions, against the RPO', usage: 'rsv status [--db <id>]... [--rpo-hours 26]', options: ['db', 'rpo-hours'] },
 };
 
@@ -46,6 +53,10 @@ const OPTIONS = {
   interval: { type: 'string' },
   since: { type: 'string' },
   'rpo-hours': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  at: { type: 'string' },
+  'target-account': { type: 'string' },
+  region: { type: 'string' },
 } as const;
 const GLOBAL = ['config', 'profile', 'vault-profile', 'local', 'json', 'help'];
 
@@ -107,8 +118,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     output.err(`rsv ${command}: --${misplaced.join(', --')} does not apply here. Usage: ${spec.usage}\n`);
     return 2;
   }
-  if (command === 'watch' ? rest.length !== 1 : rest.length > 0) {
-    output.err(`rsv ${command}: ${command === 'watch' ? 'give one execution name or ARN' : `unexpected argument '${rest[0]}'`}. Usage: ${spec.usage}\n`);
+  const takesOne = command === 'watch' || command === 'restore';
+  if (takesOne ? rest.length !== 1 : rest.length > 0) {
+    output.err(`rsv ${command}: ${takesOne ? `give one ${command === 'watch' ? 'execution name or ARN' : 'database identifier'}` : `unexpected argument '${rest[0]}'`}. Usage: ${spec.usage}\n`);
     return 2;
   }
   const number = (name: 'interval' | 'rpo-hours', fallback: number): number | undefined => {
@@ -172,6 +184,18 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       }
       case 'preflight':
         return await preflightCommand(backend, backend, { json, configPath }, output);
+      case 'restore': {
+        if (!values['dry-run']) {
+          output.err('rsv restore: only --dry-run is implemented: it picks the copy and prints the commands to run (docs/restore.md).\n');
+          return 2;
+        }
+        const at = values.at === undefined ? backend.now() : parseAt(values.at);
+        if (!at) {
+          output.err(`rsv restore: --at takes an ISO-8601 time or a date (2026-11-24: that UTC day), got '${values.at}'.\n`);
+          return 2;
+        }
+        return await restoreCommand(backend, { database: rest[0] as string, at, targetAccount: values['target-account'], region: values.region, json }, output);
+      }
       case 'status': {
         const rpo = number('rpo-hours', DEFAULT_RPO_HOURS);
         if (rpo === undefined) return 2;

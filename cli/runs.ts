@@ -170,6 +170,8 @@ export interface SnapshotRow {
   /** When the database's original snapshot was taken (ISO-8601 UTC): the recovery point. */
   readonly recoveryPoint?: string;
   readonly kmsKeyId?: string;
+  /** Engine (`postgres`, `aurora-postgresql`, ...). */
+  readonly engine?: string;
   readonly tags: ReadonlyArray<{ Key?: string; Value?: string }>;
 }
 
@@ -197,6 +199,7 @@ export async function manualSnapshots(rds: RDSClient, dbIdentifier: string | und
           percent: s.PercentProgress ?? 0,
           recoveryPoint: stampOf(s.DBClusterSnapshotIdentifier ?? ''),
           ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+          ...(s.Engine ? { engine: s.Engine } : {}),
           tags: s.TagList ?? [],
         });
       }
@@ -213,6 +216,7 @@ export async function manualSnapshots(rds: RDSClient, dbIdentifier: string | und
           percent: s.PercentProgress ?? 0,
           recoveryPoint: iso(s.OriginalSnapshotCreateTime) ?? stampOf(s.DBSnapshotIdentifier ?? ''),
           ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+          ...(s.Engine ? { engine: s.Engine } : {}),
           tags: s.TagList ?? [],
         });
       }

@@ -10,6 +10,7 @@ import { type Backend, localBackend, awsBackend } from '../../cli/backend';
 import { runCli } from '../../cli/main';
 import { parseSince } from '../../cli/commands/runs';
 import { stampOf } from '../../cli/runs';
+import { restoreSteps } from '../../cli/commands/restore';
 import type { LocalEnvironment } from '../../sandbox/environment';
 import { createLocalEnvironment } from '../../sandbox/environment';
 import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
@@ -141,9 +142,53 @@ describe('rsv start / watch / history / status --local', () => {
   });
 });
 
+describe('rsv restore --dry-run', () => {
+  it('into a recovery account: the copy of that day, the restore key, copy, share, target copy, restore, clean-up', async () => {
+    const { code, out } = await rsv('restore', 'billing-db', '--local', '--dry-run', '--at', '2026-11-20', '--target-account', '333333333333');
+    expect(code).toBe(0);
+    expect(out).toContain('Restore billing-db as of 2026-11-20 03:00Z from rsv-billing-db-202611200300 (vault account 222222222222, us-east-1) into account 333333333333.');
+    expect(out).toContain('"Principal":{"AWS":"arn:aws:iam::333333333333:root"}');
+    expect(out).toContain('"kms:ViaService":"rds.us-east-1.amazonaws.com"');
+    expect(out).toContain('aws rds copy-db-snapshot --profile <vault admin> --region us-east-1 --source-db-snapshot-identifier rsv-billing-db-202611200300 --target-db-snapshot-identifier restore-billing-db-202611200300 --kms-key-id "$RESTORE_KEY"');
+    expect(out).toContain('--db-snapshot-identifier restore-billing-db-202611200300 --attribute-name restore --values-to-add 333333333333');
+    expect(out).toContain('--source-db-snapshot-identifier arn:aws:rds:us-east-1:222222222222:snapshot:restore-billing-db-202611200300 --target-db-snapshot-identifier billing-db-202611200300');
+    expect(out).toContain('restore-db-instance-from-db-snapshot --profile <target admin> --region us-east-1 --db-instance-identifier billing-db-restored --db-snapshot-identifier billing-db-202611200300');
+    const json = JSON.parse((await rsv('restore', 'billing-db', '--local', '--dry-run', '--target-account', '333333333333', '--json')).out) as { steps: Array<{ account: string }> };
+    expect(json.steps.map((s) => s.account)).toEqual(['222222222222', '222222222222', '333333333333', '333333333333', '222222222222']);
+  });
+
+  it('in the vault account, from a DR Region; no copy early enough exits 1; without --dry-run exits 2', async () => {
+    const dr = await rsv('restore', 'billing-db', '--local', '--dry-run', '--region', 'us-west-2');
+    expect(dr.code).toBe(0);
+    expect(dr.out).toContain('aws rds restore-db-instance-from-db-snapshot --profile <vault admin> --region us-west-2 --db-instance-identifier billing-db-restored --db-snapshot-identifier rsv-billing-db-202611200300');
+    const early = await rsv('restore', 'billing-db', '--local', '--dry-run', '--at', '2026-11-19');
+    expect(early.code).toBe(1);
+    expect(early.err).toContain('no vault copy of billing-db in 222222222222 us-east-1 with a recovery point at or before 2026-11-19 23:59Z; the oldest is rsv-billing-db-202611200300 (2026-11-20 03:00Z)');
+    const none = await rsv('restore', 'legacy-reports', '--local', '--dry-run');
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('(none at all: see rsv status)');
+    expect((await rsv('restore', 'billing-db', '--local')).code).toBe(2);
+    expect((await rsv('restore', 'billing-db', '--local', '--dry-run', '--region', 'eu-west-1')).err).toContain('use one of us-east-1, us-west-2');
+  });
+
+  it('an Aurora cluster: cluster snapshot commands, and an instance added to the restored cluster', () => {
+    const steps = restoreSteps(
+      { identifier: 'rsv-catalog-aurora-202611240300', arn: '', dbIdentifier: 'catalog-aurora', kind: 'cluster', status: 'available', percent: 100, engine: 'aurora-postgresql', tags: [] },
+      { vault: '222222222222', region: 'us-east-1', target: '333333333333' },
+    );
+    const all = steps.flatMap((s) => s.commands).join('\n');
+    expect(all).toContain('aws rds copy-db-cluster-snapshot --profile <vault admin> --region us-east-1 --source-db-cluster-snapshot-identifier rsv-catalog-aurora-202611240300 --target-db-cluster-snapshot-identifier restore-catalog-aurora-202611240300');
+    expect(all).toContain('modify-db-cluster-snapshot-attribute');
+    expect(all).toContain('arn:aws:rds:us-east-1:222222222222:cluster-snapshot:restore-catalog-aurora-202611240300');
+    expect(all).toContain('restore-db-cluster-from-snapshot --profile <target admin> --region us-east-1 --db-cluster-identifier catalog-aurora-restored --snapshot-identifier catalog-aurora-202611240300 --engine aurora-postgresql');
+    expect(all).toContain('create-db-instance --profile <target admin> --region us-east-1 --db-instance-identifier catalog-aurora-restored-1 --db-cluster-identifier catalog-aurora-restored --engine aurora-postgresql');
+    expect(all).toContain('aws rds delete-db-cluster-snapshot');
+  });
+});
+
 describe('errors say what to do (exit 2)', () => {
   it('usage errors', async () => {
-    expect((await rsv('frobnicate')).err).toContain("unknown command 'frobnicate'. Commands: start, watch, history, preflight, status.");
+    expect((await rsv('frobnicate')).err).toContain("unknown command 'frobnicate'. Commands: start, watch, history, preflight, restore, status.");
     const badOpt = await rsv('status', '--wait');
     expect(badOpt.code).toBe(2);
     expect(badOpt.err).toContain('--wait does not apply here. Usage: rsv status');
