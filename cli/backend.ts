@@ -29,8 +29,6 @@ export interface Backend {
   sleep(seconds: number): Promise<void>;
   /** The deployment's state machine ARNs. */
   readonly arns: { readonly backupRun: string; readonly databaseBackup: string };
-  /** Resolves when the runs this backend started have ended (local: they run in this process). */
-  settled(): Promise<void>;
 }
 
 /** The vault account (the source account in same-account mode). */
@@ -78,7 +76,6 @@ export async function awsBackend(config: VaultConfig, options: AwsBackendOptions
     now: () => new Date(),
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
     arns: arnsOf(config),
-    settled: async () => undefined,
   };
 }
 
@@ -97,6 +94,5 @@ export function localBackend(env: LocalEnvironment): Backend {
     now: () => env.clock.now(),
     sleep: (seconds) => env.clock.sleep(seconds),
     arns: arnsOf(env.config),
-    settled: () => local.settled(),
   };
 }
