@@ -11,30 +11,13 @@
 import '../sandbox/polyfills';
 import type { VaultConfig } from '../infra/config/schema';
 import { createLocalEnvironment, type LocalEnvironment } from '../sandbox/environment';
-import { DEMO_FLEET, type DemoDatabaseSpec, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
+import { fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
 import { type Backend, localBackend } from './backend';
 
 /** Virtual time of the local world: the day's automated snapshots at 03:00, the run at 05:00. */
 export const LOCAL_DAY = '2026-11-20';
 /** When `watch`, `history` and `status` look (UTC, the local day). */
 export const LOCAL_NOW = '12:00';
-
-/** The databases seeded for `config`: its own, plus the demo's tag-discovered one when discovery is on. */
-export function fleetForConfig(config: VaultConfig): DemoDatabaseSpec[] {
-  const known = [...DEMO_FLEET, DISCOVERED_DATABASE];
-  const fleet: DemoDatabaseSpec[] = config.databases.map(
-    (d) =>
-      known.find((k) => k.identifier === d.identifier && k.kind === d.kind) ?? {
-        identifier: d.identifier,
-        kind: d.kind,
-        engine: d.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
-        allocatedStorageGiB: 100,
-        encryption: 'default-key',
-      },
-  );
-  if (config.discovery && Object.entries(config.discovery.tags).every(([k, v]) => DISCOVERED_DATABASE.tags?.[k] === v) && !fleet.some((f) => f.identifier === DISCOVERED_DATABASE.identifier)) fleet.push(DISCOVERED_DATABASE);
-  return fleet;
-}
 
 /** Builds the local world for one command; `dispose` stops what still runs and restores the SDK. */
 export async function createLocalWorld(config: VaultConfig, command: string): Promise<{ env: LocalEnvironment; backend: Backend }> {

@@ -13,8 +13,8 @@ import { stampOf } from '../../cli/runs';
 import { restoreSteps } from '../../cli/commands/restore';
 import type { LocalEnvironment } from '../../sandbox/environment';
 import { createLocalEnvironment } from '../../sandbox/environment';
-import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
-import { configWith } from '../workflow/helpers';
+import { DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import { configWith, exampleConfig } from '../workflow/helpers';
 
 const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports', 'orders-db'].includes(d.identifier));
 const config = configWith((c) => {
@@ -261,6 +261,25 @@ describe('the local Step Functions API answers as the service does', () => {
     expect(reversed[0]?.id).toBe(history.at(-1)?.id);
     await expect(backend.sfn.send(new DescribeExecutionCommand({ executionArn: `${arn}-nope` }))).rejects.toBeInstanceOf(ExecutionDoesNotExist);
     await expect(backend.sfn.send(new ListExecutionsCommand({ stateMachineArn: `${backend.arns.backupRun}-nope` }))).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+  });
+});
+
+describe('the fleet the demo and --local seed for a config', () => {
+  it("the example config gives the demo fleet; a user's config gives its own databases", () => {
+    expect(fleetForConfig(exampleConfig())).toEqual([...DEMO_FLEET, DISCOVERED_DATABASE]);
+    const mine = configWith((c) => {
+      c.databases = [
+        { identifier: 'crm-db', kind: 'instance' },
+        { identifier: 'ledger-aurora', kind: 'cluster' },
+        { identifier: 'billing-db', kind: 'instance' },
+      ];
+      c.discovery = undefined;
+    });
+    expect(fleetForConfig(mine)).toEqual([
+      { identifier: 'crm-db', kind: 'instance', engine: 'postgres', allocatedStorageGiB: 100, encryption: 'default-key' },
+      { identifier: 'ledger-aurora', kind: 'cluster', engine: 'aurora-postgresql', allocatedStorageGiB: 100, encryption: 'default-key' },
+      DEMO_FLEET.find((d) => d.identifier === 'billing-db'),
+    ]);
   });
 });
 
