@@ -20,7 +20,7 @@ import path from 'node:path';
 import { loadConfig } from '../infra/config/schema';
 import { runDemoDrill, setDemoFixtures } from './demo-drill';
 import { type LocalEnvironment, createLocalEnvironment } from './environment';
-import { type DemoDatabase, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
+import { type DemoDatabase, fleetForConfig, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
 import { type InventoryRow, databaseTimeline, describeCause, formatDuration, inventoryTable, mermaidPath, secondsBetween, shortTime } from './report';
 import type { ExecutionRecord } from './runner';
 
@@ -44,7 +44,8 @@ async function main(): Promise<number> {
 
 async function runDemo(env: LocalEnvironment): Promise<number> {
   const { config, clock, sandbox } = env;
-  const fleet = seedFleet(env, [...DEMO_FLEET, DISCOVERED_DATABASE, UNMANAGED_DATABASE]);
+  // The config's own databases (the example fleet's sizes where identifiers match), so RSV_CONFIG=my.json shows your fleet.
+  const fleet = seedFleet(env, [...fleetForConfig(config), UNMANAGED_DATABASE]);
   const vaultAccount = config.vault.accountId ?? config.source.accountId;
   const vaultRegions = [config.vault.region, ...config.vault.drRegions];
 

@@ -3,6 +3,7 @@
  * production account really has. Its identifiers match config/example.json.
  */
 import type { DatabaseKind } from '../functions/shared/contracts';
+import type { VaultConfig } from '../infra/config/schema';
 import type { LocalEnvironment } from './environment';
 
 export type DemoEncryption = 'customer-key' | 'default-key' | 'unencrypted';
@@ -107,4 +108,28 @@ export function takeAutomatedSnapshots(env: LocalEnvironment, fleet: readonly De
       { emitEvent: opts.emitEvents ?? false },
     );
   }
+}
+
+/**
+ * The databases to seed for `config` (the demo and `rsv --local`): each configured database, with
+ * the demo fleet's spec where identifier and kind match, else 100 GiB of the configured kind
+ * (`postgres` / `aurora-postgresql`) under the default `aws/rds` key; plus the demo's tag-discovered
+ * database when the config's discovery tags match it. With config/example.json: DEMO_FLEET and
+ * DISCOVERED_DATABASE.
+ */
+export function fleetForConfig(config: VaultConfig): DemoDatabaseSpec[] {
+  const known = [...DEMO_FLEET, DISCOVERED_DATABASE];
+  const fleet: DemoDatabaseSpec[] = config.databases.map(
+    (d) =>
+      known.find((k) => k.identifier === d.identifier && k.kind === d.kind) ?? {
+        identifier: d.identifier,
+        kind: d.kind,
+        engine: d.kind === 'cluster' ? 'aurora-postgresql' : 'postgres',
+        allocatedStorageGiB: 100,
+        encryption: 'default-key',
+      },
+  );
+  const discovered = config.discovery && Object.entries(config.discovery.tags).every(([k, v]) => DISCOVERED_DATABASE.tags?.[k] === v);
+  if (discovered && !fleet.some((f) => f.identifier === DISCOVERED_DATABASE.identifier)) fleet.push(DISCOVERED_DATABASE);
+  return fleet;
 }

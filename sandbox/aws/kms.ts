@@ -1,7 +1,7 @@
 /**
  * KMS keys of the sandbox: customer managed keys (with key policies and aliases) and the
  * AWS managed `aws/rds` key of each account/Region. Keys are regional: a key is only found in its
- * own Region. Simulated API: DescribeKey.
+ * own Region. Simulated API: DescribeKey, GetKeyPolicy.
  * Source: https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html,
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
  */
@@ -196,6 +196,29 @@ export class KmsStore {
       if (why) return { problem: 'denied', action, why };
     }
     return undefined;
+  }
+
+  /**
+   * KMS GetKeyPolicy (`rsv preflight` reads the source keys' policies). Input `{ KeyId, PolicyName? }`
+   * (PolicyName `default`, the only one; an alias is not accepted as KeyId, as in AWS); output
+   * `{ Policy, PolicyName }` with the policy as a JSON string.
+   * @throws `NotFoundException` (unknown key), `AccessDeniedException` (key/identity policy do not
+   *   allow `kms:GetKeyPolicy`), `ValidationException` (KeyId missing, alias given, PolicyName not `default`)
+   * Source: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html
+   */
+  getKeyPolicy(input: { KeyId?: string; PolicyName?: string }, ctx: CallContext): Record<string, unknown> {
+    if (!input.KeyId) throw awsError('kms', 'ValidationException', "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null");
+    if (input.KeyId.includes('alias/')) throw awsError('kms', 'ValidationException', 'GetKeyPolicy takes a key ID or key ARN, not an alias');
+    if (input.PolicyName !== undefined && input.PolicyName !== 'default') throw awsError('kms', 'ValidationException', `PolicyName must be default, got ${input.PolicyName}`);
+    const key = this.resolve(ctx.accountId, ctx.region, input.KeyId);
+    if (!key) throw awsError('kms', 'NotFoundException', `Key '${input.KeyId}' does not exist`);
+    const request = { action: 'kms:GetKeyPolicy', resource: key.arn, context: { 'kms:CallerAccount': ctx.accountId, 'kms:ResourceAliases': key.aliases } };
+    const why = checkWithResourcePolicy(this.iam, ctx.principal, key.policy, key.accountId, request);
+    if (why) {
+      if (why === 'identity') requireIdentity(this.iam, ctx, { action: 'kms:GetKeyPolicy', resource: key.arn });
+      throw awsError('kms', 'AccessDeniedException', deniedMessage(ctx.principal.callerArn, { action: 'kms:GetKeyPolicy', resource: key.arn }, why));
+    }
+    return { Policy: JSON.stringify(key.policy), PolicyName: 'default' };
   }
 
   /**

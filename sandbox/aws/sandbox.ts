@@ -41,7 +41,7 @@ import {
   StartExportTaskCommand,
 } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateBucketCommand,
@@ -410,7 +410,10 @@ export class AwsSandbox {
       [GetCallerIdentityCommand, 'GetCallerIdentity', (_i, c) => getCallerIdentity(c)],
     ]);
     this.route('secretsmanager', SecretsManagerClient, [[GetSecretValueCommand, 'GetSecretValue', (i, c) => this.secretsStore.getSecretValue(i, c)]]);
-    this.route('kms', KMSClient, [[DescribeKeyCommand, 'DescribeKey', (i, c) => this.kmsStore.describeKey(i, c)]]);
+    this.route('kms', KMSClient, [
+      [DescribeKeyCommand, 'DescribeKey', (i, c) => this.kmsStore.describeKey(i, c)],
+      [GetKeyPolicyCommand, 'GetKeyPolicy', (i, c) => this.kmsStore.getKeyPolicy(i, c)],
+    ]);
     this.route('sns', SNSClient, [[PublishCommand, 'Publish', (i, c) => this.snsStore.publish(i, c)]]);
     const s3 = this.s3Store;
     this.route('s3', S3Client, [

@@ -1,0 +1,257 @@
+/**
+ * Reading BackupRun executions and their per-database DatabaseBackup children through the Step
+ * Functions API (the same calls against AWS and `--local`), plus the copy progress RDS reports.
+ *
+ * Children are found as Step Functions records them: each `states:startExecution.sync:2` Task writes a
+ * `TaskSubmitted` event whose output holds the child's `ExecutionArn`
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
+ */
+import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { type Backend, vaultAccountOf } from './backend';
+
+export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** A copy RDS reports as `creating`, with its progress (0-100). */
+export interface CopyInFlight {
+  /** `source`, `vault`, or the DR Region name. */
+  readonly where: string;
+  readonly snapshotIdentifier: string;
+  readonly percent: number;
+}
+
+/** One database of a run: its DatabaseBackup child execution. */
+export interface DatabaseRun {
+  readonly identifier: string;
+  readonly kind: string;
+  readonly executionArn: string;
+  readonly status: RunStatus;
+  /** ISO-8601 UTC. */
+  readonly startDate: string;
+  readonly stopDate?: string;
+  /** The state the child is in (RUNNING) or ended in. */
+  readonly step?: string;
+  /** Copies of this database RDS reports as `creating` (RUNNING children in a copy step only). */
+  readonly copies: readonly CopyInFlight[];
+  readonly error?: string;
+  readonly cause?: string;
+  /** The copy identifier from the child's summary (SUCCEEDED). */
+  readonly copy?: string;
+}
+
+/** A BackupRun execution and its databases. */
+export interface RunView {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly startDate: string;
+  readonly stopDate?: string;
+  readonly input: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly databases: readonly DatabaseRun[];
+}
+
+/** Every event of an execution's history, oldest first (pages of 1000). */
+export async function fullHistory(backend: Backend, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await backend.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+/** The child executions a run started with `startExecution.sync`, from its TaskSubmitted events. */
+export function childExecutionArns(events: readonly HistoryEvent[]): string[] {
+  const arns: string[] = [];
+  for (const e of events) {
+    const d = e.taskSubmittedEventDetails;
+    if (e.type !== 'TaskSubmitted' || d?.resourceType !== 'states' || !d.resource?.startsWith('startExecution')) continue;
+    try {
+      const arn = (JSON.parse(d.output ?? '{}') as { ExecutionArn?: string }).ExecutionArn;
+      if (arn && !arns.includes(arn)) arns.push(arn);
+    } catch {
+      // Not JSON: not a child we can follow.
+    }
+  }
+  return arns;
+}
+
+const iso = (d: Date | undefined) => (d ? d.toISOString() : undefined);
+
+/**
+ * Reads a run and each of its databases. With `progress`, also the state each running child is in
+ * and the copies RDS reports as `creating` for it.
+ * @throws ExecutionDoesNotExist (SDK) when the ARN names no execution
+ */
+export async function readRun(backend: Backend, executionArn: string, opts: { progress?: boolean } = {}): Promise<RunView> {
+  const run = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const children = childExecutionArns(await fullHistory(backend, executionArn));
+  const databases: DatabaseRun[] = [];
+  for (const arn of children) databases.push(await readDatabaseRun(backend, arn, opts.progress === true));
+  return {
+    executionArn,
+    name: run.name ?? executionArn.split(':').pop() ?? executionArn,
+    status: (run.status ?? 'RUNNING') as RunStatus,
+    startDate: iso(run.startDate) ?? '',
+    ...(run.stopDate ? { stopDate: iso(run.stopDate) } : {}),
+    input: parseJson(run.input),
+    ...(run.error ? { error: run.error } : {}),
+    ...(run.cause ? { cause: run.cause } : {}),
+    databases,
+  };
+}
+
+async function readDatabaseRun(backend: Backend, executionArn: string, progress: boolean): Promise<DatabaseRun> {
+  const child = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const input = parseJson(child.input) as { database?: { identifier?: string; kind?: string } } | undefined;
+  const identifier = input?.database?.identifier ?? '?';
+  const kind = input?.database?.kind ?? 'instance';
+  const status = (child.status ?? 'RUNNING') as RunStatus;
+  let step: string | undefined;
+  let copies: CopyInFlight[] = [];
+  if (progress || status !== 'SUCCEEDED') {
+    const recent = await backend.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 }));
+    step = recent.events?.find((e) => e.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
+  }
+  if (progress && status === 'RUNNING' && step && /Copy|Copies/.test(step)) copies = await copiesInFlight(backend, identifier, kind, step);
+  const output = parseJson(child.output) as { summary?: { copy?: string } } | undefined;
+  return {
+    identifier,
+    kind,
+    executionArn,
+    status,
+    startDate: iso(child.startDate) ?? '',
+    ...(child.stopDate ? { stopDate: iso(child.stopDate) } : {}),
+    ...(step ? { step } : {}),
+    copies,
+    ...(child.error ? { error: child.error } : {}),
+    ...(child.cause ? { cause: describeCause(child.cause) } : {}),
+    ...(output?.summary?.copy ? { copy: output.summary.copy } : {}),
+  };
+}
+
+/**
+ * The database's copies RDS reports as `creating`: in the source Region during the source copy
+ * steps, else in the vault Region and each DR Region (where the CLI has vault credentials).
+ * Reads DescribeDBSnapshots / DescribeDBClusterSnapshots (manual, by DB identifier); a copy keeps the
+ * DB identifier of its source (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html).
+ */
+export async function copiesInFlight(backend: Backend, identifier: string, kind: string, step: string): Promise<CopyInFlight[]> {
+  const { config } = backend;
+  const places: Array<{ where: string; accountId: string; region: string }> = /Source|CreateCopy/.test(step)
+    ? [{ where: 'source', accountId: config.source.accountId, region: config.source.region }]
+    : [
+        { where: 'vault', accountId: vaultAccountOf(config), region: config.vault.region },
+        ...config.vault.drRegions.map((r) => ({ where: r, accountId: vaultAccountOf(config), region: r })),
+      ];
+  const found: CopyInFlight[] = [];
+  for (const place of places) {
+    const rds = backend.rds(place.accountId, place.region);
+    if (!rds) continue;
+    for (const s of await manualSnapshots(rds, identifier, kind)) {
+      if (s.status === 'creating' && s.identifier.startsWith('rsv-')) found.push({ where: place.where, snapshotIdentifier: s.identifier, percent: s.percent });
+    }
+  }
+  return found;
+}
+
+/** A manual DB snapshot or DB cluster snapshot, as the CLI reads it. */
+export interface SnapshotRow {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly dbIdentifier: string;
+  readonly kind: 'instance' | 'cluster';
+  readonly status: string;
+  readonly percent: number;
+  /** When the database's original snapshot was taken (ISO-8601 UTC): the recovery point. */
+  readonly recoveryPoint?: string;
+  readonly kmsKeyId?: string;
+  /** Engine (`postgres`, `aurora-postgresql`, ...). */
+  readonly engine?: string;
+  readonly tags: ReadonlyArray<{ Key?: string; Value?: string }>;
+}
+
+/**
+ * Manual snapshots in the client's account and Region, of one DB (`dbIdentifier`) or all, every page.
+ * The recovery point of a DB snapshot is `OriginalSnapshotCreateTime`, which every copy keeps
+ * (docs/aws-behaviour.md §13). A DB cluster snapshot has no such field (API_DBClusterSnapshot), and its
+ * `SnapshotCreateTime` is the copy's own time, which would overstate freshness: its recovery point is
+ * read from our copy identifier `rsv-<db>-<yyyymmddhhmm>` (the source snapshot's time, UTC,
+ * functions/shared/snapshots.ts `copyIdentifier`), and is unknown for other snapshots.
+ */
+export async function manualSnapshots(rds: RDSClient, dbIdentifier: string | undefined, kind: string): Promise<SnapshotRow[]> {
+  const rows: SnapshotRow[] = [];
+  let marker: string | undefined;
+  do {
+    if (kind === 'cluster') {
+      const page = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual', ...(dbIdentifier ? { DBClusterIdentifier: dbIdentifier } : {}), Marker: marker, MaxRecords: 100 }));
+      for (const s of page.DBClusterSnapshots ?? []) {
+        rows.push({
+          identifier: s.DBClusterSnapshotIdentifier ?? '',
+          arn: s.DBClusterSnapshotArn ?? '',
+          dbIdentifier: s.DBClusterIdentifier ?? '',
+          kind: 'cluster',
+          status: s.Status ?? '',
+          percent: s.PercentProgress ?? 0,
+          recoveryPoint: stampOf(s.DBClusterSnapshotIdentifier ?? ''),
+          ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+          ...(s.Engine ? { engine: s.Engine } : {}),
+          tags: s.TagList ?? [],
+        });
+      }
+      marker = page.Marker;
+    } else {
+      const page = await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', ...(dbIdentifier ? { DBInstanceIdentifier: dbIdentifier } : {}), Marker: marker, MaxRecords: 100 }));
+      for (const s of page.DBSnapshots ?? []) {
+        rows.push({
+          identifier: s.DBSnapshotIdentifier ?? '',
+          arn: s.DBSnapshotArn ?? '',
+          dbIdentifier: s.DBInstanceIdentifier ?? '',
+          kind: 'instance',
+          status: s.Status ?? '',
+          percent: s.PercentProgress ?? 0,
+          recoveryPoint: iso(s.OriginalSnapshotCreateTime) ?? stampOf(s.DBSnapshotIdentifier ?? ''),
+          ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+          ...(s.Engine ? { engine: s.Engine } : {}),
+          tags: s.TagList ?? [],
+        });
+      }
+      marker = page.Marker;
+    }
+  } while (marker);
+  return rows;
+}
+
+/** The source snapshot time a copy identifier ends with (`-yyyymmddhhmm`), ISO-8601 UTC. */
+export function stampOf(identifier: string): string | undefined {
+  const m = /-(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(identifier);
+  if (!m) return undefined;
+  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00.000Z`);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A Lambda error cause `{"errorType","errorMessage",...}` as its message; other causes unchanged. */
+export function describeCause(cause: string): string {
+  try {
+    const c = JSON.parse(cause) as { errorMessage?: string; Cause?: string; cause?: string };
+    if (typeof c.errorMessage === 'string') return c.errorMessage;
+    const inner = c.Cause ?? c.cause;
+    if (typeof inner === 'string') return describeCause(inner);
+  } catch {
+    // plain text
+  }
+  return cause;
+}

@@ -1,0 +1,143 @@
+/**
+ * `rsv preflight` against one local deployment with a fleet of misconfigurations: each check the
+ * command claims catches its case, with the fix it prints; the key policy rule is the one the real
+ * workflow meets (the run of the database preflight fails, fails).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, localBackend } from '../../cli/backend';
+import { type Check, keyPolicyDelegates, runPreflight } from '../../cli/commands/preflight';
+import { runCli } from '../../cli/main';
+import type { VaultConfig } from '../../infra/config/schema';
+import type { LocalEnvironment } from '../../sandbox/environment';
+import { createLocalEnvironment } from '../../sandbox/environment';
+import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import { configWith } from '../workflow/helpers';
+
+const SOURCE = '111111111111';
+const REGION = 'us-east-1';
+const ORDERS = DEMO_FLEET.filter((d) => d.identifier === 'orders-db');
+const config = configWith((c) => {
+  c.databases = [
+    { identifier: 'orders-db', kind: 'instance' },
+    { identifier: 'keyless-db', kind: 'instance' },
+    { identifier: 'ghost-db', kind: 'instance' },
+    { identifier: 'plain-aurora', kind: 'cluster' },
+    { identifier: 'tde-db', kind: 'instance' },
+    { identifier: 'tz-db', kind: 'instance' },
+  ];
+  c.discovery = undefined;
+  c.export = undefined;
+});
+
+let env: LocalEnvironment;
+let backend: Backend;
+let checks: Check[];
+const check = (id: string) => checks.find((c) => c.id === id);
+
+beforeAll(async () => {
+  env = await createLocalEnvironment({ config });
+  seedFleet(env, ORDERS); // orders-db: its own key, default key policy (delegates to IAM): fine
+  const { kms, rds } = env.sandbox;
+  // keyless-db: a key whose policy names only key administrators, as many hand-written policies do.
+  const admins = kms.createKey({
+    accountId: SOURCE,
+    region: REGION,
+    alias: 'alias/keyless-app',
+    policy: {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:Put*', 'kms:Enable*'], Resource: '*' }],
+    },
+  });
+  rds.createDbInstance({ accountId: SOURCE, region: REGION, identifier: 'keyless-db', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: true, kmsKeyId: admins.arn });
+  rds.createDbCluster({ accountId: SOURCE, region: REGION, identifier: 'plain-aurora', engine: 'aurora-mysql', allocatedStorageGiB: 50, storageEncrypted: false });
+  rds.createOptionGroup({ accountId: SOURCE, region: REGION, name: 'oracle-tde', engine: 'oracle-ee', majorEngineVersion: '19', options: [{ name: 'TDE', permanent: true, persistent: true }] });
+  rds.createDbInstance({ accountId: SOURCE, region: REGION, identifier: 'tde-db', engine: 'oracle-ee', allocatedStorageGiB: 20, storageEncrypted: false, optionGroupName: 'oracle-tde' });
+  rds.createOptionGroup({ accountId: SOURCE, region: REGION, name: 'oracle-tz', engine: 'oracle-ee', majorEngineVersion: '19', options: [{ name: 'Timezone', persistent: true }] });
+  rds.createDbInstance({ accountId: SOURCE, region: REGION, identifier: 'tz-db', engine: 'oracle-ee', allocatedStorageGiB: 20, storageEncrypted: false, optionGroupName: 'oracle-tz' });
+  backend = localBackend(env);
+  checks = await runPreflight(backend, backend, 'config/mine.json');
+});
+afterAll(() => env?.dispose());
+
+describe('rsv preflight catches each misconfiguration, with its fix', () => {
+  it('passes what is right: the stack, a database whose key policy delegates to IAM, the vault keys', () => {
+    expect(check('source-stack')?.status).toBe('pass');
+    expect(check('database:orders-db')?.status).toBe('pass');
+    expect(check('source-key:orders-db')?.status).toBe('pass');
+    expect(check('vault-key:us-east-1')?.status).toBe('pass');
+    expect(check('vault-key:us-west-2')?.status).toBe('pass');
+  });
+
+  it('a source key whose policy does not let the account use it: the statement to add and the commands', async () => {
+    const c = check('source-key:keyless-db');
+    expect(c?.status).toBe('fail');
+    expect(c?.detail).toContain(`does not allow account ${SOURCE} kms:Decrypt, kms:CreateGrant, kms:ReEncryptFrom, kms:GenerateDataKeyWithoutPlaintext`);
+    expect(c?.fix).toContain('"kms:ViaService": "rds.us-east-1.amazonaws.com"');
+    expect(c?.fix).toContain(`"AWS": "arn:aws:iam::${SOURCE}:root"`);
+    expect(c?.fix).toMatch(/aws kms put-key-policy --key-id arn:aws:kms:us-east-1:111111111111:key\/\S+ --policy-name default --policy file:\/\/policy.json/);
+    // What preflight predicts is what the workflow meets: the database's backup fails on that key.
+    takeAutomatedSnapshots(env, [{ identifier: 'keyless-db', kind: 'instance', engine: 'postgres', allocatedStorageGiB: 20, encryption: 'customer-key' }]);
+    const run = await env.startBackupRun({ databases: ['keyless-db'] });
+    expect(run.children[0]?.status).toBe('FAILED');
+    expect(run.children[0]?.error).toBe('KmsKeyNotAccessible');
+  });
+
+  it('a configured database that does not exist, and an unencrypted Aurora cluster', () => {
+    expect(check('database:ghost-db')).toMatchObject({ status: 'fail', detail: 'no DB instance ghost-db in 111111111111 us-east-1' });
+    expect(check('database:ghost-db')?.fix).toContain('correct "identifier"/"kind" of ghost-db in config/mine.json');
+    expect(check('source-key:plain-aurora')).toMatchObject({ status: 'fail', detail: 'unencrypted DB cluster' });
+    expect(check('source-key:plain-aurora')?.fix).toContain('UnencryptedClusterNotSupported');
+  });
+
+  it('unshareable snapshots (permanent TDE option) and an option group with options but no target option group', () => {
+    expect(check('option-group:tde-db')?.status).toBe('fail');
+    expect(check('option-group:tde-db')?.fix).toContain('SnapshotNotShareable');
+    // Oracle Timezone can be shared, but the DR Region needs an option group of its own.
+    const tz = check('option-group:tz-db');
+    expect(tz?.status).toBe('fail');
+    expect(tz?.detail).toBe('oracle-tz has options (Timezone) and no target option group for us-west-2');
+    expect(tz?.fix).toContain('"optionGroups": { "us-west-2": "<option group>" }');
+  });
+
+  it('a DR Region without the vault key, and a missing source stack, name the stack to deploy', async () => {
+    const moreRegions: VaultConfig = { ...config, vault: { ...config.vault, drRegions: ['us-west-2', 'eu-west-1'] } };
+    const more = await runPreflight({ ...backend, config: moreRegions }, backend, 'config/mine.json');
+    const eu = more.find((c) => c.id === 'vault-key:eu-west-1');
+    expect(eu?.status).toBe('fail');
+    expect(eu?.fix).toBe('deploy the vault stack of eu-west-1: AWS_PROFILE=<vault admin> npx cdk deploy rds-snapshot-vault-vault-eu-west-1 -c config=config/mine.json');
+    const renamed = configWith((c) => void (c.deploymentName = 'other-vault'));
+    const missing = await runPreflight({ ...backend, config: renamed, arns: { backupRun: backend.arns.backupRun.replace('rds-snapshot-vault-', 'other-vault-'), databaseBackup: '' } }, backend, 'c.json');
+    expect(missing.find((c) => c.id === 'source-stack')).toMatchObject({ status: 'fail', fix: 'deploy the source stack: AWS_PROFILE=<source admin> npx cdk deploy other-vault-source -c config=c.json' });
+  });
+
+  it('says what it cannot check: quotas without DescribeAccountAttributes, the vault role', () => {
+    expect(check('snapshot-quota:source')).toMatchObject({ status: 'skip', detail: 'DescribeAccountAttributes: NotImplemented (not available here)' });
+    // 7 = max(keepLast 2, maxAgeDays 7) in the source; 35 in the vault; 6 databases.
+    expect(check('snapshot-quota:source')?.fix).toContain('up to 7 copies per database in us-east-1, 42 for 6 configured databases');
+    expect(check('snapshot-quota:us-east-1')?.fix).toContain('up to 35 copies per database in us-east-1, 210 for 6');
+    expect(check('vault-role')?.status).toBe('skip');
+  });
+
+  it('the command: a table, the fixes, exit 1 when a check fails; --json', async () => {
+    let out = '';
+    const code = await runCli(['preflight', '--local', '--json'], { output: { out: (t) => void (out += t), err: () => undefined, tty: false }, config, local: async () => backend });
+    expect(code).toBe(1);
+    const doc = JSON.parse(out) as { ok: boolean; checks: Check[] };
+    expect(doc.ok).toBe(false);
+    expect(doc.checks.filter((c) => c.status === 'fail').map((c) => c.id).sort()).toEqual(['database:ghost-db', 'option-group:tde-db', 'option-group:tz-db', 'source-key:keyless-db', 'source-key:plain-aurora']);
+  });
+});
+
+describe('key policy reading (unit)', () => {
+  const allow = (extra: Record<string, unknown> = {}) => ({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${SOURCE}:root` }, Action: 'kms:*', Resource: '*', ...extra });
+  it('the default key policy delegates; a Deny or a missing action fails; an unknown condition warns', () => {
+    expect(keyPolicyDelegates({ Statement: [allow()] }, SOURCE, REGION).status).toBe('pass');
+    expect(keyPolicyDelegates({ Statement: [allow(), { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }] }, SOURCE, REGION)).toEqual({ status: 'fail', detail: 'a Deny statement covers kms:Decrypt' });
+    expect(keyPolicyDelegates({ Statement: [allow({ Action: ['kms:Decrypt', 'kms:DescribeKey'] })] }, SOURCE, REGION).status).toBe('fail');
+    expect(keyPolicyDelegates({ Statement: [allow({ Condition: { StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } } })] }, SOURCE, REGION).status).toBe('pass');
+    // Through another service or Region only: not usable by RDS here.
+    expect(keyPolicyDelegates({ Statement: [allow({ Condition: { StringEquals: { 'kms:ViaService': 'rds.eu-west-1.amazonaws.com' } } })] }, SOURCE, REGION).status).toBe('warn');
+    // Another account's root does not count.
+    expect(keyPolicyDelegates({ Statement: [allow({ Principal: { AWS: 'arn:aws:iam::999999999999:root' } })] }, SOURCE, REGION).status).toBe('fail');
+  });
+});
