@@ -12,5 +12,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Test files share a worker's module cache (each builds its own local environment and sandbox;
+    // nothing is shared through module state): the suite passes the same either way, in half the time.
+    isolate: false,
   },
 });

@@ -14,5 +14,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Test files share a worker's module cache (each builds its own local environment and sandbox;
+    // nothing is shared through module state): the suite passes the same either way, in half the time.
+    isolate: false,
   },
 });

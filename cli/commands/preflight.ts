@@ -17,6 +17,7 @@
  * 5. the vault role and its external ID: skipped, with the reason (needs iam:GetRole in the vault account).
  */
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { copiesKeptPerDatabase } from '../../functions/plan-run/quota.js';
 import { DescribeAccountAttributesCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeOptionGroupsCommand } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { VaultConfig } from '../../infra/config/schema';
@@ -317,8 +318,8 @@ async function quotaChecks(backend: Backend, config: VaultConfig): Promise<Check
       checks.push({ id, status: 'skip', detail: 'no credentials for that account', fix: 'pass --vault-profile' });
       continue;
     }
-    const r = p.retention as { keepLast?: number; maxAgeDays?: number; gfs?: Record<string, number> };
-    const perDb = Math.max(r.keepLast ?? 0, r.maxAgeDays ?? 0) + Object.values(r.gfs ?? {}).reduce((a, b) => a + b, 0);
+    // The same estimate plan-run fails fast with (functions/plan-run/quota.ts).
+    const perDb = copiesKeptPerDatabase(p.retention);
     try {
       const quotas = (await rds.send(new DescribeAccountAttributesCommand({}))).AccountQuotas ?? [];
       for (const [name, kind] of [['ManualSnapshots', 'instance'], ['ManualClusterSnapshots', 'cluster']] as const) {

@@ -110,11 +110,13 @@ describe('rsv preflight catches each misconfiguration, with its fix', () => {
     expect(missing.find((c) => c.id === 'source-stack')).toMatchObject({ status: 'fail', fix: 'deploy the source stack: AWS_PROFILE=<source admin> npx cdk deploy other-vault-source -c config=c.json' });
   });
 
-  it('says what it cannot check: quotas without DescribeAccountAttributes, the vault role', () => {
-    expect(check('snapshot-quota:source')).toMatchObject({ status: 'skip', detail: 'DescribeAccountAttributes: NotImplemented (not available here)' });
-    // 7 = max(keepLast 2, maxAgeDays 7) in the source; 35 in the vault; 6 databases.
-    expect(check('snapshot-quota:source')?.fix).toContain('up to 7 copies per database in us-east-1, 42 for 6 configured databases');
-    expect(check('snapshot-quota:us-east-1')?.fix).toContain('up to 35 copies per database in us-east-1, 210 for 6');
+  it('checks the manual snapshot quotas against the retention, with the value to request, and says what it cannot check (the vault role)', () => {
+    // Source: keepLast 2, maxAgeDays 7 -> 8 copies per database (7 days + this run's), 5 DB instances -> 40.
+    expect(check('snapshot-quota:source:instance')).toMatchObject({ status: 'pass', detail: 'ManualSnapshots: 0/100 used, retention needs up to 40 more' });
+    // Vault: maxAgeDays 35 -> 36 per database, 5 DB instances -> 180 > 100 in each vault Region.
+    for (const region of ['us-east-1', 'us-west-2']) {
+      expect(check(`snapshot-quota:${region}:instance`)).toMatchObject({ status: 'fail', fix: `request "Manual DB instance snapshots" of at least 180 in ${region} (Service Quotas console, or lower retention)` });
+    }
     expect(check('vault-role')?.status).toBe('skip');
   });
 
@@ -124,7 +126,7 @@ describe('rsv preflight catches each misconfiguration, with its fix', () => {
     expect(code).toBe(1);
     const doc = JSON.parse(out) as { ok: boolean; checks: Check[] };
     expect(doc.ok).toBe(false);
-    expect(doc.checks.filter((c) => c.status === 'fail').map((c) => c.id).sort()).toEqual(['database:ghost-db', 'option-group:tde-db', 'option-group:tz-db', 'source-key:keyless-db', 'source-key:plain-aurora']);
+    expect(doc.checks.filter((c) => c.status === 'fail').map((c) => c.id).sort()).toEqual(['database:ghost-db', 'option-group:tde-db', 'option-group:tz-db', 'snapshot-quota:us-east-1:instance', 'snapshot-quota:us-west-2:instance', 'source-key:keyless-db', 'source-key:plain-aurora']);
   });
 });
 
