@@ -1,7 +1,7 @@
 /**
  * The restore-drill part of `npm run demo` (issue 9): SQL fixtures for the demo fleet (set each
  * day just before RDS takes its snapshots, so each snapshot holds that day's data) and, at the end,
- * a RestoreDrill of every configured database: real SQL checks against embedded PostgreSQL, and
+ * a RestoreDrill of every configured database and every tag-discovered one (restore and RTO only): real SQL checks against embedded PostgreSQL, and
  * against a private MariaDB server when `mariadb-server` is installed (otherwise the MySQL-family
  * databases that have checks are left out, said in the output). Prints RTO per database and the
  * evidence records, checks that every drill resource was deleted, and stops the servers.
@@ -68,6 +68,12 @@ export async function runDemoDrill(env: LocalEnvironment, fleet: readonly DemoDa
     const databases = config.databases
       .filter((d) => mariadb || serverFamilyOf(engineOf.get(d.identifier) ?? '') !== 'mysql' || (d.drill?.checks.length ?? 0) === 0)
       .map((d) => d.identifier);
+    // Tag-discovered databases (not in the config, with managed copies in the vault): restore and RTO only.
+    const configuredIds = new Set(config.databases.map((d) => d.identifier));
+    const inVault = new Set(
+      sandbox.rds.listSnapshots(config.vault.accountId ?? config.source.accountId, config.vault.region).filter((s) => s.tags['rds-snapshot-vault:managed'] === 'true').map((s) => s.tags['rds-snapshot-vault:database'] ?? s.dbIdentifier),
+    );
+    databases.push(...fleet.filter((d) => !configuredIds.has(d.identifier) && inVault.has(d.identifier)).map((d) => d.identifier));
     line();
     line(bold(`RestoreDrill in the vault account (${config.vault.region}): ${databases.join(', ')}`));
     if (note) line(`  ${note}`);

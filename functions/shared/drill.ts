@@ -33,6 +33,11 @@ export interface DrillCheck {
 export interface DrillDatabase extends DatabaseRef {
   readonly databaseName?: string;
   readonly checks: readonly DrillCheck[];
+  /**
+   * `true` for a database that is not configured but has managed copies in the vault (tag-discovered,
+   * or removed from the configuration): drilled with restore and RTO only, no data checks.
+   */
+  readonly discovered?: true;
 }
 /** Per-run settings fixed at synth (from `restoreDrill` in the config and the vault stack). */
 export interface DrillSettings {
@@ -135,6 +140,7 @@ export const drillDatabaseSchema: z.ZodMiniType<DrillDatabase> = z.object({
   kind: kindSchema,
   databaseName: z.optional(nonEmpty),
   checks: z.array(checkSchema),
+  discovered: z.optional(z.literal(true)),
 });
 export const settingsSchema: z.ZodMiniType<DrillSettings> = z.object({
   instanceClass: nonEmpty,
@@ -182,10 +188,10 @@ export class NoRecoveryPoint extends Error {
   }
 }
 
-/** plan-drill: a requested database is not configured. */
+/** plan-drill: a requested database is neither configured nor has managed copies in the vault. */
 export class UnknownDrillDatabase extends Error {
-  constructor(names: readonly string[], configured: readonly string[]) {
-    super(`Not configured for restore drills: ${names.join(', ')}. Configured: ${configured.join(', ') || '(none)'}.`);
+  constructor(names: readonly string[], known: readonly string[]) {
+    super(`Neither configured nor with managed copies in the vault, so nothing to drill: ${names.join(', ')}. Known: ${known.join(', ') || '(none)'}.`);
     this.name = 'UnknownDatabase';
   }
 }

@@ -146,6 +146,7 @@ export async function validateRestore(sm: SecretsManagerClient, input: ValidateR
   if (driver === 'none') {
     return { driver, note: `no driver for engine ${target.engine} here: restore and RTO only, no data checks`, checks: [] };
   }
+  if (database.discovered) return { driver, note: 'not configured (found in the vault by its managed copies): restore and RTO only, no data checks', checks: [] };
   if (database.checks.length === 0) return { driver, note: 'no checks configured for this database: restore and RTO only', checks: [] };
   if (!poll.endpoint) throw new Error(`The restored ${target.instanceIdentifier} reported no endpoint`);
   if (!poll.secretArn) throw new MasterSecretUnusable('(none)', 'the restore has no managed master user secret');

@@ -82,6 +82,19 @@ export function grantStartRestore(fn: VaultFunction<'start-restore'>, vaultKey: 
   });
 }
 
+/**
+ * plan-drill: list the managed copies (DB snapshots, DB cluster snapshots) of this account and
+ * Region and read their tags, to find the databases with vault copies that are not configured
+ * (functions/retention-sweep/inventory.ts, as retention-sweep is granted in function-permissions.ts).
+ */
+export function grantPlanDrill(fn: VaultFunction<'plan-drill'>): void {
+  const a = drillArns(fn);
+  // Describe*Snapshots authorizes on the db / cluster ARN too (as for retention-sweep and check-recovery-points).
+  const resources = [a.arns.snapshots, a.arns.clusterSnapshots, a.arns.instances, a.arns.clusters];
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'ListManagedCopies', actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'], resources }));
+  acknowledgeIam5(fn.role, { resources, reason: 'Read-only listing of the managed vault copies and their tags; database names are known only at run time; this account and Region.' });
+}
+
 /** poll-restore: describe DB instances and DB clusters of this account and Region. */
 export function grantPollRestore(fn: VaultFunction<'poll-restore'>): void {
   const a = drillArns(fn);

@@ -13,7 +13,7 @@ import { RestoreDrill } from '../../statemachines/restore-drill';
 import type { VaultConfig } from '../config/schema';
 import { BackupSchedule } from './backup-schedule';
 import { DrillNetwork } from './drill-network';
-import { grantCleanupDrill, grantPollRestore, grantRecordEvidence, grantStartRestore, grantValidateRestore } from './drill-permissions';
+import { grantCleanupDrill, grantPlanDrill, grantPollRestore, grantRecordEvidence, grantStartRestore, grantValidateRestore } from './drill-permissions';
 import { EvidenceBucket } from './evidence-bucket';
 import { acknowledgeIam4VpcAccess } from './nag-drill';
 import { VaultFunction } from './vault-function';
@@ -86,6 +86,7 @@ export class RestoreDrills extends Construct {
       cleanupDrill: new VaultFunction(this, 'CleanupDrill', { name: 'cleanup-drill', environment: {} }),
       recordEvidence: new VaultFunction(this, 'RecordEvidence', { name: 'record-evidence', environment: { EVIDENCE_BUCKET: this.evidence.bucket.bucketName, EVIDENCE_PREFIX } }),
     };
+    grantPlanDrill(this.functions.planDrill);
     grantStartRestore(this.functions.startRestore, props.vaultKey);
     grantPollRestore(this.functions.pollRestore);
     grantValidateRestore(validateRestore);

@@ -1,7 +1,7 @@
 /** Issue 9: the pure parts of the drill functions: check evaluation, rotation, recovery point times, evidence. */
 import { describe, expect, it } from 'vitest';
 import { evaluate, driverFor } from '../../functions/validate-restore/index';
-import { planDrill } from '../../functions/plan-drill/index';
+import { needsVaultInventory, planDrill } from '../../functions/plan-drill/index';
 import { newestAvailable, timeFromCopyIdentifier } from '../../functions/shared/recovery-points';
 import { drillResourceNames } from '../../functions/shared/drill';
 import { buildRecord, checksFromFailure } from '../../functions/record-evidence/evidence';
@@ -39,6 +39,33 @@ describe('plan-drill', () => {
   it('drills exactly the requested subset, and rejects an unknown one by name', () => {
     expect(planDrill({ configured, requested: ['C', 'a'], subset: true, sampleSize: 2 }, new Date()).databases.map((d) => d.identifier)).toEqual(['c', 'a']);
     expect(() => planDrill({ configured, requested: ['zz'], subset: true, sampleSize: 0 }, new Date())).toThrowError(expect.objectContaining({ name: 'UnknownDatabase' }));
+  });
+  // As listManagedDatabases returns them: the configured first, then the others with managed vault copies.
+  const managed = [...configured.map(({ identifier, kind }) => ({ identifier, kind })), { identifier: 'analytics-db', kind: 'instance' as const }, { identifier: 'old-aurora', kind: 'cluster' as const }];
+  it('a scheduled run drills the configured databases and those with managed vault copies that are not configured (no checks), rotating over all of them', () => {
+    const checked = configured.map((d) => (d.identifier === 'a' ? { ...d, checks: [{ name: 'x', sql: 'SELECT 1', expect: { equals: 1 } }] } : d));
+    const all = planDrill({ configured: checked, requested: [], subset: false, sampleSize: 0 }, new Date(), managed).databases;
+    expect(all.map((d) => [d.identifier, d.kind, d.checks.length, d.discovered ?? false])).toEqual([
+      ['a', 'instance', 1, false], ['b', 'instance', 0, false], ['c', 'instance', 0, false], ['d', 'instance', 0, false], ['e', 'instance', 0, false],
+      ['analytics-db', 'instance', 0, true], ['old-aurora', 'cluster', 0, true],
+    ]);
+    const seen = new Set<string>();
+    for (let week = 0; week < 3; week++) {
+      const plan = planDrill({ configured, requested: [], subset: false, sampleSize: 3 }, new Date(Date.UTC(2026, 10, 16 + 7 * week, 12)), managed);
+      expect(plan.databases).toHaveLength(3);
+      for (const d of plan.databases) seen.add(d.identifier);
+    }
+    expect(seen).toEqual(new Set(['a', 'b', 'c', 'd', 'e', 'analytics-db', 'old-aurora']));
+    expect(needsVaultInventory({ configured, requested: [], subset: false, sampleSize: 0 })).toBe(true);
+  });
+  it('a manual start may name a database with managed vault copies; one with none still fails UnknownDatabase', () => {
+    const input = { configured, requested: ['Analytics-DB', 'b'], subset: true, sampleSize: 0 };
+    expect(needsVaultInventory(input)).toBe(true);
+    expect(needsVaultInventory({ ...input, requested: ['b'] })).toBe(false);
+    expect(planDrill(input, new Date(), managed).databases).toEqual([{ identifier: 'analytics-db', kind: 'instance', checks: [], discovered: true }, configured[1]]);
+    expect(() => planDrill({ ...input, requested: ['analytics-db', 'gone-db'] }, new Date(), managed)).toThrowError(
+      expect.objectContaining({ name: 'UnknownDatabase', message: expect.stringMatching(/: gone-db\. Known: .*analytics-db/) }),
+    );
   });
 });
 

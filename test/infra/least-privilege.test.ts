@@ -195,8 +195,8 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   'poll-export': ['rds:DescribeExportTasks'],
   // check-recovery-points/check.ts + shared/recovery-points.ts (issue 9): Describe*Snapshots only.
   'check-recovery-points': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
-  // Restore drills (issue 9). plan-drill calls nothing.
-  'plan-drill': [],
+  // Restore drills (issue 9). plan-drill: listManagedDatabases (retention-sweep/inventory.ts): listSnapshots, snapshotTags.
+  'plan-drill': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
   // start-restore/restore.ts + shared/recovery-points.ts: Describe*Snapshots, Restore*, CreateDBInstance (with Tags =>
   // AddTagsToResource), Modify* ManageMasterUserPassword (RDS creates the secret as the caller), the vault key through RDS.
   'start-restore': [
