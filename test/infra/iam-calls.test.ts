@@ -21,6 +21,7 @@
  * | vault copy role (RDS for it) | kms copy actions | the source key (cross-account) and the vault key / DR vault keys | kms:ViaService, kms:ResourceAliases for DR keys |
  * | poll-status | rds:DescribeDB(Cluster)Snapshots | the source copy; the vault copy (as the vault role) | |
  * | retention-sweep (source and each vault stack) | rds:DescribeDB(Cluster)Snapshots, rds:ListTagsForResource, rds:DeleteDB(Cluster)Snapshot | rsv- copies of its account and Region | snapshot tag managed = true |
+ * | plan-drill (vault stacks with restore drills) | rds:DescribeDB(Cluster)Snapshots, rds:ListTagsForResource | any rsv- copy of its account and Region (an unconfigured database's too) | |
  * | notify | sns:Publish | the topic (TOPIC_ARN) | |
  * | notify (SNS for it) | kms:GenerateDataKey, kms:Decrypt | the topic key | kms:ViaService sns.<region> |
  * | export-to-s3 | rds:StartExportTask, rds:DescribeExportTasks, iam:PassRole | the rsv- copy, *, the export role | iam:PassedToService export.rds.amazonaws.com |
@@ -210,6 +211,17 @@ function allowedCalls(c: Calls): SimCall[] {
       out.push(asRole(c, `vault retention-sweep ${v.region}: list`, vs.roleArn, act(d.kind, 'rds:DescribeDBSnapshots'), dbArn(d.kind, v.region, S, d.id).replace(`:${S}:`, `:${v.accountId}:`)));
       out.push(asRole(c, `vault retention-sweep ${v.region}: tags`, vs.roleArn, 'rds:ListTagsForResource', copy, { context: MANAGED(d.kind) }));
       out.push(asRole(c, `vault retention-sweep ${v.region}: delete`, vs.roleArn, act(d.kind, 'rds:DeleteDBSnapshot'), copy, { context: MANAGED(d.kind) }));
+    }
+  }
+
+  // plan-drill: lists the managed copies of every database in the vault (configured or not) and reads their tags.
+  for (const v of c.vaults) {
+    const pd = c.fn(v, 'plan-drill');
+    if (!pd) continue;
+    for (const [kind, id] of [...dbs.map((d) => [d.kind, d.id] as const), ['instance', 'not-configured-db'] as const, ['cluster', 'not-configured-aurora'] as const]) {
+      const copy = `${rds(v.region, v.accountId)}:${snapType(kind)}:rsv-${id}-${DATE}`;
+      out.push(asRole(c, `plan-drill ${v.region}: list`, pd.roleArn, act(kind, 'rds:DescribeDBSnapshots'), copy));
+      out.push(asRole(c, `plan-drill ${v.region}: tags`, pd.roleArn, 'rds:ListTagsForResource', copy));
     }
   }
 
