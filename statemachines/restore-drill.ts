@@ -56,8 +56,10 @@ export interface RestoreDrillProps {
  *    and checks (fixed at synth) and the optional subset from the input.
  * 2. `SweepLeftoverDrills` (cleanup-drill): deletes every drill DB instance / DB cluster a previous
  *    drill left behind (a failure is recorded in the output, the drill goes on).
- * 3. `PlanDrill` (plan-drill): the subset, or a rotating sample; an unknown database fails the
- *    execution at once (`UnknownDatabase`).
+ * 3. `PlanDrill` (plan-drill): the subset, or a rotating sample of the configured databases plus
+ *    those with managed copies in the vault that are not configured (tag-discovered, or removed
+ *    from the config: restore and RTO only, no data checks); a database neither configured nor in
+ *    the vault fails the execution at once (`UnknownDatabase`).
  * 4. `DrillDatabases` (Map, bounded concurrency), per database:
  *    `InitDrill` -> `StartRestore` (newest available vault copy -> throwaway DB instance, or DB
  *    cluster) -> `WaitForRestore` -> `PollRestore` -> `NextRestoreStep`:

@@ -7,6 +7,7 @@ import { RestoreDBInstanceFromDBSnapshotCommand, RDSClient } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHandler as createCheckHandler } from '../../functions/check-recovery-points/index';
 import { createClientFactory } from '../../functions/shared/clients';
+import { TAGS } from '../../functions/shared/contracts';
 import { DRILL_TAG } from '../../functions/shared/drill';
 import { listPostgresDatabases, stopDatabaseServers } from '../../sandbox/db-server';
 import type { LocalEnvironment } from '../../sandbox/environment';
@@ -207,7 +208,29 @@ describe('RestoreDrill (sandbox, real PostgreSQL)', () => {
     expect(note.message).not.toMatch(/\[OK\] orders-db/);
   });
 
-  it('rejects a database that is not configured, before restoring anything', async () => {
+  it('drills a database that is not configured but has managed copies in the vault (restore and RTO only, no checks)', async () => {
+    // A database removed from the config (or tag-discovered): its managed copy stays in the vault.
+    const vault = env.config.vault.accountId!;
+    const region = env.config.vault.region;
+    env.sandbox.rds.createDbInstance({ accountId: vault, region, identifier: 'gone-db', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: true });
+    env.sandbox.rdsRestore.setSqlFixture({ accountId: vault, region, kind: 'instance', dbIdentifier: 'gone-db', sql: 'CREATE TABLE t (id int);', at: new Date(env.clock.nowMs() - 7200_000) });
+    const stamp = new Date(env.clock.nowMs() - 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 12);
+    env.sandbox.rds.createManualSnapshot({
+      accountId: vault, region, kind: 'instance', dbIdentifier: 'gone-db', identifier: `rsv-gone-db-${stamp}`,
+      tags: { [TAGS.MANAGED]: 'true', [TAGS.DATABASE]: 'gone-db' },
+    });
+    await env.clock.sleep(3600);
+    const run = await env.startRestoreDrill({ databases: ['gone-db'] }, 'drill-discovered');
+    expect(run.status, JSON.stringify(run.output ?? run.cause)).toBe('SUCCEEDED');
+    const results = (run.output as { results: Array<Record<string, any>> }).results;
+    expect(results.map((r) => [r.database, r.status, r.checksTotal, r.cleanupDone])).toEqual([['gone-db', 'PASSED', 0, true]]);
+    expect(results[0]!.rtoSeconds).toBeGreaterThan(0);
+    const record = evidence().find((e) => e.key.includes('/drill-discovered.json'))!.record;
+    expect(record.vaultCopyArn).toBe(`arn:aws:rds:${region}:${vault}:snapshot:rsv-gone-db-${stamp}`);
+    expect(record.dataChecks).toMatch(/^not configured \(found in the vault by its managed copies\): restore and RTO only/);
+  });
+
+  it('rejects a database that is neither configured nor has managed copies in the vault, before restoring anything', async () => {
     const before = env.sandbox.calls.filter((c) => c.operation.startsWith('Restore')).length;
     const run = await env.startRestoreDrill({ databases: ['nope-db'] }, 'drill-unknown');
     expect(run.status).toBe('FAILED');
