@@ -158,7 +158,8 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   'export-to-s3': 60,
   'poll-export': 60,
   'check-recovery-points': 120,
-  'plan-drill': 30,
+  // Lists every manual DB (cluster) snapshot of the vault Region, 100 per page (databases with managed copies).
+  'plan-drill': 120,
   'start-restore': 60,
   'poll-restore': 60,
   // Connects and runs up to 20 checks with a 60 s statement timeout each; never waits for RDS.
