@@ -7,6 +7,7 @@
  *    with the project's tag keys (`TAGS`, `ForAllValues:StringEquals` on `aws:TagKeys`);
  * 2. create-copy reaches the account's other KMS keys (aws/rds of the automated snapshot) only
  *    through RDS of its Region (`kms:ViaService`);
+ * 3. the vault copy role tags only with the project's tag keys.
  *
  * Each allowed case has denied neighbours that differ in one thing (resource, tag key, caller
  * service), so a wider grant fails here.
@@ -29,8 +30,10 @@ let m: AppModel;
 let S: string;
 let R: string;
 let V: string;
+let VR: string;
 let DR: string;
 let createRole: string;
+let vaultRole: string;
 const policiesOf = (roleArn: string): readonly PolicyDocument[] => m.roles.find((r) => r.arn === roleArn)!.policies;
 const call = (what: string, principal: string, action: string, resource: string, extra: Partial<SimCall> = {}): SimCall => ({
   what,
@@ -48,8 +51,10 @@ beforeAll(() => {
   S = source.accountId;
   R = source.region;
   V = m.config.vault.accountId!;
+  VR = m.config.vault.region;
   DR = m.config.vault.drRegions![0]!;
   createRole = source.deployed.functions.find((f) => f.entry === 'create-copy')!.roleArn;
+  vaultRole = m.roles.find((r) => r.arn.endsWith(`:role/${m.config.deploymentName}-vault-copy`))!.arn;
 });
 
 describe('create-copy tags only its rsv- copies, only with the project tag keys', () => {
@@ -108,6 +113,29 @@ describe("create-copy uses the account's KMS keys only through RDS", () => {
       call(`via S3 ${a}`, createRole, a, key(), { resourcePolicy: delegating(), context: { 'kms:ViaService': `s3.${R}.amazonaws.com`, 'kms:CallerAccount': S } }),
       call(`via RDS ${DR} ${a}`, createRole, a, key(), { resourcePolicy: delegating(), context: { 'kms:ViaService': `rds.${DR}.amazonaws.com`, 'kms:CallerAccount': S } }),
     ]);
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+});
+
+describe('the vault copy role tags only with the project tag keys', () => {
+  it('allowed: Copy* target and AddTagsToResource on vault and DR copies with the project keys', async () => {
+    const allowed = [VR, DR].flatMap((region) => [
+      call(`copy target ${region}`, vaultRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${region}:${V}:snapshot:rsv-orders-db-${DATE}`, { context: tagging(PROJECT_KEYS) }),
+      call(`tag ${region}`, vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${region}:${V}:snapshot:rsv-orders-db-${DATE}`, { context: tagging(PROJECT_KEYS) }),
+      call(`tag cluster ${region}`, vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${region}:${V}:cluster-snapshot:rsv-ledger-${DATE}`, { context: tagging([TAGS.MANAGED]) }),
+    ]);
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+
+  it('denied: a foreign tag key, no tag keys, and a copy with a foreign tag key', async () => {
+    const copy = `arn:aws:rds:${VR}:${V}:snapshot:rsv-orders-db-${DATE}`;
+    const denied = [
+      call('foreign tag key', vaultRole, 'rds:AddTagsToResource', copy, { context: tagging([TAGS.MANAGED, 'owner']) }),
+      call('foreign tag key only', vaultRole, 'rds:AddTagsToResource', copy, { context: tagging(['rds-snapshot-vault:managed-by']) }),
+      call('no aws:TagKeys', vaultRole, 'rds:AddTagsToResource', copy),
+      call('copy with a foreign tag key', vaultRole, 'rds:CopyDBSnapshot', copy, { context: tagging([TAGS.MANAGED, 'owner']) }),
+      call('tag a vault DB instance', vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${VR}:${V}:db:restored`, { context: tagging(PROJECT_KEYS) }),
+    ];
     expect(await mismatches(denied, 'Denied')).toEqual([]);
   });
 });
