@@ -283,14 +283,18 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
       sid: 'CopyIntoVaultRegions',
       actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
       resources: [...vaultSnapshots, ...sourceSnapshots],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] } },
     }),
   );
   fn.role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'TagAndDescribeVaultCopies',
-      actions: ['rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
+      sid: 'DescribeVaultCopies',
+      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
       resources: vaultSnapshots,
     }),
+  );
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({ sid: 'TagVaultCopiesWithProjectKeys', actions: ['rds:AddTagsToResource'], resources: vaultSnapshots, conditions: projectTagKeysCondition() }),
   );
   acknowledgeIam5(fn.role, {
     resources: [...vaultSnapshots, ...sourceSnapshots],

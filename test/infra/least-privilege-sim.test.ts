@@ -139,3 +139,37 @@ describe('the vault copy role tags only with the project tag keys', () => {
     expect(await mismatches(denied, 'Denied')).toEqual([]);
   });
 });
+
+describe('same-account mode: cross-account-copy tags vault copies only with the project tag keys', () => {
+  let sa: AppModel;
+  let copier: string;
+  beforeAll(() => {
+    sa = buildAppModel(projectConfig('same-account.json'));
+    copier = sa.stacks.flatMap((s) => s.deployed.functions).find((f) => f.entry === 'cross-account-copy')!.roleArn;
+  });
+  const simCall = (what: string, action: string, resource: string, context?: Record<string, string | string[]>): SimCall => ({
+    what,
+    principal: copier,
+    identityPolicies: sa.roles.find((r) => r.arn === copier)!.policies,
+    action,
+    resource,
+    resourceAccount: /:(\d{12}):/.exec(resource)![1]!,
+    ...(context && { context }),
+  });
+
+  it('allowed with the project keys; denied with a foreign key or no tag keys', async () => {
+    const acct = /:(\d{12}):/.exec(copier)![1]!;
+    const copy = `arn:aws:rds:${sa.config.vault.region}:${acct}:snapshot:rsv-orders-db-${DATE}`;
+    expect(await mismatches([simCall('tag', 'rds:AddTagsToResource', copy, tagging(PROJECT_KEYS)), simCall('copy target', 'rds:CopyDBSnapshot', copy, tagging(PROJECT_KEYS))], 'Allowed')).toEqual([]);
+    expect(
+      await mismatches(
+        [
+          simCall('foreign key', 'rds:AddTagsToResource', copy, tagging([TAGS.MANAGED, 'owner'])),
+          simCall('no aws:TagKeys', 'rds:AddTagsToResource', copy),
+          simCall('copy with a foreign key', 'rds:CopyDBSnapshot', copy, tagging(['owner'])),
+        ],
+        'Denied',
+      ),
+    ).toEqual([]);
+  });
+});
