@@ -91,6 +91,27 @@ export function managedSnapshotCondition(kind: 'snapshot' | 'cluster-snapshot'):
   return { StringEquals: { [`rds:${kind}-tag/${TAGS.MANAGED}`]: 'true' } };
 }
 
+/** Every tag key rds-snapshot-vault sets (functions/shared/contracts.ts `TAGS`). */
+export const PROJECT_TAG_KEYS: readonly string[] = Object.values(TAGS);
+
+/**
+ * Conditions for an `rds:AddTagsToResource` statement: every tag key of the request is one of
+ * {@link PROJECT_TAG_KEYS} (`ForAllValues:StringEquals` on `aws:TagKeys`), and the request carries
+ * tags at all (`Null: aws:TagKeys = false`; ForAllValues alone holds when the key is absent).
+ * Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ */
+export function projectTagKeysCondition(): Record<string, Record<string, string | string[]>> {
+  return { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] }, Null: { 'aws:TagKeys': 'false' } };
+}
+
+/** ARNs of this tool's copies (`rsv-*` DB snapshots and DB cluster snapshots) among `arns`. */
+export function ownCopyArns(arns: { snapshots: string; clusterSnapshots: string }): { snapshots: string; clusterSnapshots: string } {
+  return {
+    snapshots: arns.snapshots.replace(/:snapshot:\*$/, `:snapshot:${COPY_IDENTIFIER_PREFIX}*`),
+    clusterSnapshots: arns.clusterSnapshots.replace(/:cluster-snapshot:\*$/, `:cluster-snapshot:${COPY_IDENTIFIER_PREFIX}*`),
+  };
+}
+
 /**
  * create-copy: finds the newest automated DB (cluster) snapshot and copies it to a manual snapshot
  * encrypted with the source key (docs/aws-behaviour.md §3), tagging the copy.
@@ -100,28 +121,43 @@ export function managedSnapshotCondition(kind: 'snapshot' | 'cluster-snapshot'):
 export function grantCreateCopy(fn: VaultFunction<'create-copy'>, sourceKey: kms.IKey): void {
   const at = stackAccountRegion(fn);
   const arns = rdsArns(at);
-  const rdsResources = [arns.snapshots, arns.clusterSnapshots, arns.instances, arns.clusters];
+  const readResources = [arns.snapshots, arns.clusterSnapshots, arns.instances, arns.clusters];
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'DescribeDatabasesAndSnapshots',
+      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:ListTagsForResource'],
+      resources: readResources,
+    }),
+  );
+  // Copy* is authorized against the source (the automated snapshot, `rds:<db>-<timestamp>`) and the
+  // target alike, so it stays on every snapshot of the account and Region; the tags it may set are
+  // limited to the project's keys (a request without tags has no aws:TagKeys, so ForAllValues holds).
+  const snapshotResources = [arns.snapshots, arns.clusterSnapshots];
   fn.role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'CopyAutomatedSnapshots',
-      actions: [
-        'rds:DescribeDBSnapshots',
-        'rds:DescribeDBClusterSnapshots',
-        'rds:DescribeDBInstances',
-        'rds:DescribeDBClusters',
-        'rds:CopyDBSnapshot',
-        'rds:CopyDBClusterSnapshot',
-        'rds:AddTagsToResource',
-        'rds:ListTagsForResource',
-      ],
-      resources: rdsResources,
+      actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
+      resources: snapshotResources,
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] } },
+    }),
+  );
+  // Copy* with Tags also needs AddTagsToResource on the new copy: only `rsv-*` snapshots of this
+  // account and Region, only the project's tag keys, and only in a tagging request (Null: false).
+  const copies = ownCopyArns(arns);
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({
+      sid: 'TagOwnCopies',
+      actions: ['rds:AddTagsToResource'],
+      resources: [copies.snapshots, copies.clusterSnapshots],
+      conditions: projectTagKeysCondition(),
     }),
   );
   acknowledgeIam5(fn.role, {
-    resources: rdsResources,
+    resources: [...readResources, copies.snapshots, copies.clusterSnapshots],
     reason:
       'Automated snapshot names (rds:<db>-<timestamp>) and copy names are only known at run time; ' +
-      'scoped to the source account and Region, and the only write actions are copy and tag (no delete, no share).',
+      'scoped to the source account and Region, the only write actions are copy and tag (no delete, no share), ' +
+      `tagging only rsv-* copies and only with the project's tag keys (aws:TagKeys).`,
   });
 
   fn.role.addToPolicy(
@@ -247,14 +283,18 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
       sid: 'CopyIntoVaultRegions',
       actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
       resources: [...vaultSnapshots, ...sourceSnapshots],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] } },
     }),
   );
   fn.role.addToPolicy(
     new iam.PolicyStatement({
-      sid: 'TagAndDescribeVaultCopies',
-      actions: ['rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
+      sid: 'DescribeVaultCopies',
+      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
       resources: vaultSnapshots,
     }),
+  );
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({ sid: 'TagVaultCopiesWithProjectKeys', actions: ['rds:AddTagsToResource'], resources: vaultSnapshots, conditions: projectTagKeysCondition() }),
   );
   acknowledgeIam5(fn.role, {
     resources: [...vaultSnapshots, ...sourceSnapshots],
@@ -343,7 +383,7 @@ export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>, opts: 
   );
   // Deletes: only our copies, by name (`rsv-*`: identifiers cannot be changed) AND by the managed
   // tag, so a snapshot somebody tagged `managed=true` by hand is still out of reach.
-  const ownCopies = { snapshots: arns.snapshots.replace(/:snapshot:\*$/, `:snapshot:${COPY_IDENTIFIER_PREFIX}*`), clusterSnapshots: arns.clusterSnapshots.replace(/:cluster-snapshot:\*$/, `:cluster-snapshot:${COPY_IDENTIFIER_PREFIX}*`) };
+  const ownCopies = ownCopyArns(arns);
   fn.role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'DeleteManagedDBSnapshots',

@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { type AccountRegion, kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
+import { PROJECT_TAG_KEYS, projectTagKeysCondition } from './function-permissions';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
 
 /** Props of {@link VaultCopyRole}. */
@@ -97,20 +98,30 @@ export class VaultCopyRole extends Construct {
         sid: 'CopySharedSnapshotsIntoVault',
         actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
         resources: [...vaultSnapshots, ...sourceSnapshots],
+        // Tags on the copy: the project's keys only (a source authorization carries no aws:TagKeys, so ForAllValues holds).
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] } },
       }),
     );
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'TagAndDescribeVaultCopies',
-        actions: ['rds:AddTagsToResource', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
+        sid: 'DescribeVaultCopies',
+        actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
         resources: vaultSnapshots,
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'TagVaultCopiesWithProjectKeys',
+        actions: ['rds:AddTagsToResource'],
+        resources: vaultSnapshots,
+        conditions: projectTagKeysCondition(),
       }),
     );
     acknowledgeIam5(this.role, {
       resources: [...vaultSnapshots, ...sourceSnapshots],
       reason:
         'Snapshot names are known only at run time. Copy targets are limited to the vault account in the vault and DR Regions, copy sources to the ' +
-        'source account and Region and the vault account itself (two-hop DR copies); the actions are copy, tag and describe only, and delete/share/restore are explicitly denied.',
+        'source account and Region and the vault account itself (two-hop DR copies); the actions are copy, tag (project tag keys only) and describe only, and delete/share/restore are explicitly denied.',
     });
 
     const keyActions = ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];

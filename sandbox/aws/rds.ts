@@ -1281,13 +1281,23 @@ export class RdsStore {
     throw rdsError('KMSKeyNotAccessibleFault', `${base} ${problem.action} denied: ${where}.`);
   }
 
-  private requestTagContext(tags: Tag[]): Record<string, string> {
-    const ctx: Record<string, string> = {};
+  /**
+   * Request-tag condition context of a tagging request (Tags on a Copy*, AddTagsToResource):
+   * `aws:RequestTag/<key>` and `rds:req-tag/<key>` per tag, and `aws:TagKeys`, the multivalued list
+   * of the keys in the request, which AWS sets for every request that carries tags (so policies can
+   * limit tag keys with `ForAllValues:StringEquals`). No tags: no `aws:TagKeys` at all.
+   * Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-tagkeys
+   */
+  private requestTagContext(tags: Tag[]): Record<string, string | string[]> {
+    const ctx: Record<string, string | string[]> = {};
+    const keys: string[] = [];
     for (const t of tags) {
       if (!t.Key) continue;
       ctx[`aws:RequestTag/${t.Key}`] = t.Value ?? '';
       ctx[`rds:req-tag/${t.Key}`] = t.Value ?? '';
+      keys.push(t.Key);
     }
+    if (keys.length > 0) ctx['aws:TagKeys'] = [...new Set(keys)];
     return ctx;
   }
 

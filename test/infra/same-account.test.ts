@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { vaultModeOf } from '../../infra/config/schema';
+import { TAGS } from '../../functions/shared/contracts';
 import {
   type Statement,
   type Synthesized,
@@ -87,8 +88,11 @@ describe('same-account mode', () => {
         'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*',
       ].sort(),
     );
-    const tag = st.find((x) => x.Sid === 'TagAndDescribeVaultCopies')!;
+    const tag = st.find((x) => x.Sid === 'TagVaultCopiesWithProjectKeys')!;
     expect(asArray(tag.Resource as string[]).every((r) => r.includes(':us-west-2:111111111111:'))).toBe(true);
+    expect(tag.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': Object.values(TAGS) }, Null: { 'aws:TagKeys': 'false' } });
+    const read = st.find((x) => x.Sid === 'DescribeVaultCopies')!;
+    expect(asArray(read.Resource as string[]).every((r) => r.includes(':us-west-2:111111111111:'))).toBe(true);
     const keys = st.find((x) => x.Sid === 'EncryptWithVaultKeysThroughRds')!;
     expect(keys.Resource).toBe('arn:aws:kms:us-west-2:111111111111:key/*');
     expect(keys.Condition).toEqual({

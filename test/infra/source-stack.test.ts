@@ -209,20 +209,11 @@ describe('SourceStack least privilege', () => {
 
   it('create-copy copies, tags and describes in the source account and uses KMS through RDS', () => {
     const st = ownStatements('create-copy');
-    const rds = st.find((x) => x.Sid === 'CopyAutomatedSnapshots')!;
-    expect(actionsOf(rds).sort()).toEqual(
-      [
-        'rds:AddTagsToResource',
-        'rds:CopyDBClusterSnapshot',
-        'rds:CopyDBSnapshot',
-        'rds:DescribeDBClusterSnapshots',
-        'rds:DescribeDBClusters',
-        'rds:DescribeDBInstances',
-        'rds:DescribeDBSnapshots',
-        'rds:ListTagsForResource',
-      ].sort(),
+    const read = st.find((x) => x.Sid === 'DescribeDatabasesAndSnapshots')!;
+    expect(actionsOf(read).sort()).toEqual(
+      ['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:ListTagsForResource'].sort(),
     );
-    expect(asArray(rds.Resource as string[]).sort()).toEqual(
+    expect(asArray(read.Resource as string[]).sort()).toEqual(
       [
         'arn:aws:rds:us-east-1:111111111111:snapshot:*',
         'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*',
@@ -230,6 +221,14 @@ describe('SourceStack least privilege', () => {
         'arn:aws:rds:us-east-1:111111111111:cluster:*',
       ].sort(),
     );
+    const copy = st.find((x) => x.Sid === 'CopyAutomatedSnapshots')!;
+    expect(actionsOf(copy).sort()).toEqual(['rds:CopyDBClusterSnapshot', 'rds:CopyDBSnapshot']);
+    expect(asArray(copy.Resource as string[]).sort()).toEqual(['arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*', 'arn:aws:rds:us-east-1:111111111111:snapshot:*']);
+    const tag = st.find((x) => x.Sid === 'TagOwnCopies')!;
+    expect(actionsOf(tag)).toEqual(['rds:AddTagsToResource']);
+    expect(asArray(tag.Resource as string[]).sort()).toEqual(['arn:aws:rds:us-east-1:111111111111:cluster-snapshot:rsv-*', 'arn:aws:rds:us-east-1:111111111111:snapshot:rsv-*']);
+    // The only statements of create-copy granting a write action on RDS are these two.
+    expect(st.filter((x) => actionsOf(x).some((a) => /^rds:(Copy|AddTags|Delete|Modify|Restore|Create)/.test(a))).map((x) => x.Sid).sort()).toEqual(['CopyAutomatedSnapshots', 'TagOwnCopies']);
     const viaRds = st.find((x) => x.Sid === 'ReadAutomatedSnapshotKeysViaRds')!;
     expect(viaRds.Resource).toBe('arn:aws:kms:us-east-1:111111111111:key/*');
     expect(viaRds.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } });

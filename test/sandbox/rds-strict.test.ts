@@ -12,7 +12,7 @@ import {
   ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectAwsError, newWorld, R1, R2, root, sharedKeyPolicy, SOURCE, VAULT, type World } from './helpers';
+import { expectAwsError, newWorld, R1, R2, role, root, sharedKeyPolicy, SOURCE, VAULT, type World } from './helpers';
 
 describe('RDS strictness', () => {
   let w: World;
@@ -129,5 +129,34 @@ describe('RDS strictness', () => {
     await tag('k'.repeat(128), 'v'.repeat(256));
     await tag('empty', '');
     expect(w.sandbox.rds.getSnapshot(m.arn)?.tags).toMatchObject({ 'Équipe': 'données Ünïcode 123', empty: '' });
+  });
+
+  it('tagging requests carry aws:TagKeys (every key of the request), so ForAllValues:StringEquals on it limits the tag keys (Copy Tags and AddTagsToResource)', async () => {
+    w = newWorld();
+    w.sandbox.rds.createDbInstance({ accountId: SOURCE, region: R1, identifier: 'orders-db', engine: 'postgres', allocatedStorageGiB: 5, storageEncrypted: false });
+    const m = w.sandbox.rds.createManualSnapshot({ accountId: SOURCE, region: R1, dbIdentifier: 'orders-db', kind: 'instance', identifier: 'm1' });
+    const snaps = `arn:aws:rds:${R1}:${SOURCE}:snapshot:*`;
+    // Null aws:TagKeys=false: denied unless the sandbox sends aws:TagKeys; ForAllValues: only keys a and b.
+    const tagger = role(w, SOURCE, 'tagger', [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: ['rds:CopyDBSnapshot'], Resource: snaps },
+          {
+            Effect: 'Allow',
+            Action: ['rds:AddTagsToResource'],
+            Resource: snaps,
+            Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['a', 'b'] }, Null: { 'aws:TagKeys': 'false' } },
+          },
+        ],
+      },
+    ]);
+    const rds = w.rds(tagger);
+    await rds.send(new AddTagsToResourceCommand({ ResourceName: m.arn, Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+    await expectAwsError(rds.send(new AddTagsToResourceCommand({ ResourceName: m.arn, Tags: [{ Key: 'a', Value: '1' }, { Key: 'c', Value: '3' }] })), 'AccessDenied');
+    await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'm1', TargetDBSnapshotIdentifier: 'c1', Tags: [{ Key: 'b', Value: '2' }] }));
+    await expectAwsError(rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'm1', TargetDBSnapshotIdentifier: 'c2', Tags: [{ Key: 'c', Value: '3' }] })), 'AccessDenied');
+    expect(w.sandbox.rds.getSnapshot(m.arn)?.tags).toMatchObject({ a: '1', b: '2' });
+    expect(w.sandbox.rds.getSnapshot(m.arn)?.tags).not.toHaveProperty('c');
   });
 });

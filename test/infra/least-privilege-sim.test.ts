@@ -1,0 +1,175 @@
+/**
+ * Issue 8 item 3 (least privilege), simulated with the third-party evaluator
+ * (@cloud-copilot/iam-simulate through test/infra/iam-sim.ts) against the synthesized policies of
+ * config/example.json (cross-account, one DR Region):
+ *
+ * 1. create-copy tags only `rsv-*` DB (cluster) snapshots of its own account and Region, and only
+ *    with the project's tag keys (`TAGS`, `ForAllValues:StringEquals` on `aws:TagKeys`);
+ * 2. create-copy reaches the account's other KMS keys (aws/rds of the automated snapshot) only
+ *    through RDS of its Region (`kms:ViaService`);
+ * 3. the vault copy role tags only with the project's tag keys.
+ *
+ * Each allowed case has denied neighbours that differ in one thing (resource, tag key, caller
+ * service), so a wider grant fails here.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TAGS } from '../../functions/shared/contracts';
+import type { PolicyDocument } from '../../sandbox/aws';
+import { projectConfig } from './helpers';
+import { buildAppModel, mismatches, type AppModel, type SimCall } from './iam-sim';
+
+const PROJECT_KEYS: string[] = Object.values(TAGS);
+const DATE = '202611200300';
+
+/** Request context of a tagging request with these keys, as AWS sets it. */
+function tagging(keys: readonly string[]): Record<string, string | string[]> {
+  return { ...Object.fromEntries(keys.map((k) => [`aws:RequestTag/${k}`, 'v'])), 'aws:TagKeys': [...keys] };
+}
+
+let m: AppModel;
+let S: string;
+let R: string;
+let V: string;
+let VR: string;
+let DR: string;
+let createRole: string;
+let vaultRole: string;
+const policiesOf = (roleArn: string): readonly PolicyDocument[] => m.roles.find((r) => r.arn === roleArn)!.policies;
+const call = (what: string, principal: string, action: string, resource: string, extra: Partial<SimCall> = {}): SimCall => ({
+  what,
+  principal,
+  identityPolicies: policiesOf(principal),
+  action,
+  resource,
+  resourceAccount: /:(\d{12}):/.exec(resource)![1]!,
+  ...extra,
+});
+
+beforeAll(() => {
+  m = buildAppModel(projectConfig('example.json'));
+  const source = m.stacks.find((s) => s.stackName === `${m.config.deploymentName}-source`)!;
+  S = source.accountId;
+  R = source.region;
+  V = m.config.vault.accountId!;
+  VR = m.config.vault.region;
+  DR = m.config.vault.drRegions![0]!;
+  createRole = source.deployed.functions.find((f) => f.entry === 'create-copy')!.roleArn;
+  vaultRole = m.roles.find((r) => r.arn.endsWith(`:role/${m.config.deploymentName}-vault-copy`))!.arn;
+});
+
+describe('create-copy tags only its rsv- copies, only with the project tag keys', () => {
+  it('config: a cross-account example with distinct source and vault accounts', () => {
+    expect(S).not.toBe(V);
+    expect(createRole).toMatch(/^arn:aws:iam::\d{12}:role\//);
+  });
+
+  it('allowed: Copy* of the automated snapshot to an rsv- copy with the project keys, and AddTagsToResource on it', async () => {
+    const allowed = [
+      call('copy source', createRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${R}:${S}:snapshot:rds:orders-db-2026-11-20-03-00`),
+      call('copy target', createRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${R}:${S}:snapshot:rsv-orders-db-${DATE}`, { context: tagging(PROJECT_KEYS) }),
+      call('tag DB snapshot copy', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${R}:${S}:snapshot:rsv-orders-db-${DATE}`, { context: tagging(PROJECT_KEYS) }),
+      call('tag DB cluster snapshot copy', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${R}:${S}:cluster-snapshot:rsv-ledger-${DATE}`, {
+        context: tagging([TAGS.MANAGED, TAGS.RUN]),
+      }),
+      call('cluster copy target', createRole, 'rds:CopyDBClusterSnapshot', `arn:aws:rds:${R}:${S}:cluster-snapshot:rsv-ledger-${DATE}`, { context: tagging(PROJECT_KEYS) }),
+    ];
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+
+  it('denied: tagging a DB instance, a DB cluster, a non-rsv or automated snapshot, another Region, a foreign tag key, no tag keys', async () => {
+    const keys = tagging(PROJECT_KEYS);
+    const rsv = `arn:aws:rds:${R}:${S}:snapshot:rsv-orders-db-${DATE}`;
+    const denied = [
+      call('DB instance', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${R}:${S}:db:orders-db`, { context: keys }),
+      call('DB cluster', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${R}:${S}:cluster:ledger`, { context: keys }),
+      call('manual snapshot not ours', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${R}:${S}:snapshot:before-upgrade`, { context: keys }),
+      call('automated snapshot', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${R}:${S}:snapshot:rds:orders-db-2026-11-20-03-00`, { context: keys }),
+      call('cluster snapshot not ours', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${R}:${S}:cluster-snapshot:ledger-final`, { context: keys }),
+      call('rsv- copy in another Region', createRole, 'rds:AddTagsToResource', `arn:aws:rds:${DR}:${S}:snapshot:rsv-orders-db-${DATE}`, { context: keys }),
+      call('foreign tag key', createRole, 'rds:AddTagsToResource', rsv, { context: tagging([TAGS.MANAGED, 'owner']) }),
+      call('project-like but foreign key', createRole, 'rds:AddTagsToResource', rsv, { context: tagging(['rds-snapshot-vault:managed-by']) }),
+      call('no aws:TagKeys', createRole, 'rds:AddTagsToResource', rsv),
+      call('copy with a foreign tag key', createRole, 'rds:CopyDBSnapshot', rsv, { context: tagging([TAGS.MANAGED, 'owner']) }),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+});
+
+describe("create-copy uses the account's KMS keys only through RDS", () => {
+  // aws/rds (or the DB's own key): not the source key, whose own statement is separate.
+  const key = () => `arn:aws:kms:${R}:${S}:key/0b3e1c2d-1111-2222-3333-444455556666`;
+  // AWS's default key policy (aws/rds's policy also delegates to the account's principals through RDS).
+  const delegating = (): PolicyDocument => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${S}:root` }, Action: 'kms:*', Resource: '*' }] });
+  const ACTIONS = ['kms:Decrypt', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:ReEncryptFrom', 'kms:GenerateDataKey'];
+
+  it('allowed through rds.<region>.amazonaws.com', async () => {
+    const allowed = ACTIONS.map((a) => call(`via RDS ${a}`, createRole, a, key(), { resourcePolicy: delegating(), context: { 'kms:ViaService': `rds.${R}.amazonaws.com`, 'kms:CallerAccount': S } }));
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+
+  it('denied when called directly, through another service or through RDS of another Region', async () => {
+    const denied = ACTIONS.flatMap((a) => [
+      call(`direct ${a}`, createRole, a, key(), { resourcePolicy: delegating(), context: { 'kms:CallerAccount': S } }),
+      call(`via S3 ${a}`, createRole, a, key(), { resourcePolicy: delegating(), context: { 'kms:ViaService': `s3.${R}.amazonaws.com`, 'kms:CallerAccount': S } }),
+      call(`via RDS ${DR} ${a}`, createRole, a, key(), { resourcePolicy: delegating(), context: { 'kms:ViaService': `rds.${DR}.amazonaws.com`, 'kms:CallerAccount': S } }),
+    ]);
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+});
+
+describe('the vault copy role tags only with the project tag keys', () => {
+  it('allowed: Copy* target and AddTagsToResource on vault and DR copies with the project keys', async () => {
+    const allowed = [VR, DR].flatMap((region) => [
+      call(`copy target ${region}`, vaultRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${region}:${V}:snapshot:rsv-orders-db-${DATE}`, { context: tagging(PROJECT_KEYS) }),
+      call(`tag ${region}`, vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${region}:${V}:snapshot:rsv-orders-db-${DATE}`, { context: tagging(PROJECT_KEYS) }),
+      call(`tag cluster ${region}`, vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${region}:${V}:cluster-snapshot:rsv-ledger-${DATE}`, { context: tagging([TAGS.MANAGED]) }),
+    ]);
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+
+  it('denied: a foreign tag key, no tag keys, and a copy with a foreign tag key', async () => {
+    const copy = `arn:aws:rds:${VR}:${V}:snapshot:rsv-orders-db-${DATE}`;
+    const denied = [
+      call('foreign tag key', vaultRole, 'rds:AddTagsToResource', copy, { context: tagging([TAGS.MANAGED, 'owner']) }),
+      call('foreign tag key only', vaultRole, 'rds:AddTagsToResource', copy, { context: tagging(['rds-snapshot-vault:managed-by']) }),
+      call('no aws:TagKeys', vaultRole, 'rds:AddTagsToResource', copy),
+      call('copy with a foreign tag key', vaultRole, 'rds:CopyDBSnapshot', copy, { context: tagging([TAGS.MANAGED, 'owner']) }),
+      call('tag a vault DB instance', vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${VR}:${V}:db:restored`, { context: tagging(PROJECT_KEYS) }),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+});
+
+describe('same-account mode: cross-account-copy tags vault copies only with the project tag keys', () => {
+  let sa: AppModel;
+  let copier: string;
+  beforeAll(() => {
+    sa = buildAppModel(projectConfig('same-account.json'));
+    copier = sa.stacks.flatMap((s) => s.deployed.functions).find((f) => f.entry === 'cross-account-copy')!.roleArn;
+  });
+  const simCall = (what: string, action: string, resource: string, context?: Record<string, string | string[]>): SimCall => ({
+    what,
+    principal: copier,
+    identityPolicies: sa.roles.find((r) => r.arn === copier)!.policies,
+    action,
+    resource,
+    resourceAccount: /:(\d{12}):/.exec(resource)![1]!,
+    ...(context && { context }),
+  });
+
+  it('allowed with the project keys; denied with a foreign key or no tag keys', async () => {
+    const acct = /:(\d{12}):/.exec(copier)![1]!;
+    const copy = `arn:aws:rds:${sa.config.vault.region}:${acct}:snapshot:rsv-orders-db-${DATE}`;
+    expect(await mismatches([simCall('tag', 'rds:AddTagsToResource', copy, tagging(PROJECT_KEYS)), simCall('copy target', 'rds:CopyDBSnapshot', copy, tagging(PROJECT_KEYS))], 'Allowed')).toEqual([]);
+    expect(
+      await mismatches(
+        [
+          simCall('foreign key', 'rds:AddTagsToResource', copy, tagging([TAGS.MANAGED, 'owner'])),
+          simCall('no aws:TagKeys', 'rds:AddTagsToResource', copy),
+          simCall('copy with a foreign key', 'rds:CopyDBSnapshot', copy, tagging(['owner'])),
+        ],
+        'Denied',
+      ),
+    ).toEqual([]);
+  });
+});
