@@ -12,8 +12,8 @@
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { DatabaseRef } from '../shared/contracts.js';
-import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../shared/recovery-points.js';
+import type { DatabaseRef } from '../../functions/shared/contracts.js';
+import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../../functions/shared/recovery-points.js';
 
 /** Metric name (unit Seconds). */
 export const RECOVERY_POINT_AGE_METRIC = 'RecoveryPointAge';

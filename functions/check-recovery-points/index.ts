@@ -11,12 +11,12 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import { baseEnvShape, nonEmpty } from '../shared/env.js';
-import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { checkRecoveryPoints, type RecoveryPointStatus } from './check.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { checkRecoveryPoints, RECOVERY_POINT_AGE_METRIC } from './check.js';
 
 /** Environment of check-recovery-points. */

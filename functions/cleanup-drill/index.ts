@@ -7,13 +7,13 @@
  * Output {@link CleanupResult}. Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import { databaseRefSchema } from '../shared/drill.js';
-import { baseEnvShape, nonEmpty } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import { databaseRefSchema } from '../../functions/shared/drill.js';
+import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { deleteDrill, sweep, type CleanupResult } from './cleanup.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** Environment of cleanup-drill. */
 export const envSchema = z.object({ ...baseEnvShape });

@@ -9,7 +9,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { CreateCopyInput, CreateCopyOutput, DatabaseRef } from '../shared/contracts.js';
+import type { CreateCopyInput, CreateCopyOutput, DatabaseRef } from '../../functions/shared/contracts.js';
 import {
   DatabaseNotFound,
   InvalidInput,
@@ -18,7 +18,7 @@ import {
   SnapshotNotAvailable,
   SnapshotNotFound,
   UnencryptedClusterNotSupported,
-} from '../shared/errors.js';
+} from '../../functions/shared/errors.js';
 import {
   copyIdentifier,
   copySnapshotIdempotently,
@@ -31,7 +31,7 @@ import {
   snapshotNoun,
   toSnapshotRef,
   type SnapshotRecord,
-} from '../shared/snapshots.js';
+} from '../../functions/shared/snapshots.js';
 
 /** Settings of create-copy. */
 export interface CreateCopySettings {

@@ -9,14 +9,14 @@
  * SnapshotIdentifierConflict, SnapshotCopyFailed; AWS errors (e.g. ThrottlingException) keep their names.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { CreateCopyInput, CreateCopyOutput } from '../shared/contracts.js';
-import { baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { databaseRefSchema, runIdSchema, snapshotArnSchema } from '../shared/schemas.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { CreateCopyInput, CreateCopyOutput } from '../../functions/shared/contracts.js';
+import { baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { databaseRefSchema, runIdSchema, snapshotArnSchema } from '../../functions/shared/schemas.js';
 import { createCopy } from './copy.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 const envShape = z.object({ ...baseEnvShape, SOURCE_KMS_KEY_ARN: kmsKeyArnSchema });
 

@@ -16,15 +16,15 @@
  * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../shared/contracts.js';
-import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEmpty, regionSchema, roleArnSchema, vaultModeCheck } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../shared/schemas.js';
-import { assumeVaultRole } from '../shared/vault-role.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
+import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEmpty, regionSchema, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
+import { assumeVaultRole } from '../../functions/shared/vault-role.js';
 import { copyToVault } from './vault-copy.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { vaultKeyAliasArn } from './vault-copy.js';
 
 const envShape = z.object({

@@ -15,9 +15,9 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopyDBClusterSnapshot.CrossAccount.html
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../shared/contracts.js';
-import { InvalidInput, KmsKeyNotAccessible, OptionGroupRequired, UnencryptedClusterNotSupported } from '../shared/errors.js';
-import { copySnapshotIdempotently, managedTags, parseSnapshotArn, toSnapshotRef } from '../shared/snapshots.js';
+import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
+import { InvalidInput, KmsKeyNotAccessible, OptionGroupRequired, UnencryptedClusterNotSupported } from '../../functions/shared/errors.js';
+import { copySnapshotIdempotently, managedTags, parseSnapshotArn, toSnapshotRef } from '../../functions/shared/snapshots.js';
 
 /** Vault settings (from the environment). */
 export interface VaultSettings {

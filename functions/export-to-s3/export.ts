@@ -6,7 +6,7 @@
  * export tasks per account; bucket in the snapshot's Region; role trusted by export.rds.amazonaws.com).
  */
 import { StartExportTaskCommand, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
-import type { ExportTaskRef, ExportToS3Input, ExportToS3Output } from '../shared/contracts.js';
+import type { ExportTaskRef, ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
 import {
   ExportConfigurationInvalid,
   ExportTaskIdentifierConflict,
@@ -15,9 +15,9 @@ import {
   isAwsError,
   SnapshotNotAvailable,
   SnapshotNotFound,
-} from '../shared/errors.js';
-import { countRunningExportTasks, describeExportTask, exportPrefix, exportS3Uri, exportTaskIdentifier } from '../shared/exports.js';
-import { isSnapshotNotFound, snapshotNoun } from '../shared/snapshots.js';
+} from '../../functions/shared/errors.js';
+import { countRunningExportTasks, describeExportTask, exportPrefix, exportS3Uri, exportTaskIdentifier } from '../../functions/shared/exports.js';
+import { isSnapshotNotFound, snapshotNoun } from '../../functions/shared/snapshots.js';
 
 /** At most this many export tasks run at once per account (StartExportTask; not adjustable). */
 export const MAX_RUNNING_EXPORT_TASKS = 5;

@@ -14,15 +14,15 @@
  * ExportTaskIdentifierConflict, ExportTaskLimitReached (retry with long backoff), ExportConfigurationInvalid.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { ExportToS3Input, ExportToS3Output } from '../shared/contracts.js';
-import { baseEnvShape, bucketNameSchema, kmsKeyArnSchema, kmsKeyLocatedIn, roleArnSchema } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../shared/schemas.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
+import { baseEnvShape, bucketNameSchema, kmsKeyArnSchema, kmsKeyLocatedIn, roleArnSchema } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { exportToS3 } from './export.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
-export { exportTaskIdentifier } from '../shared/exports.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
+export { exportTaskIdentifier } from '../../functions/shared/exports.js';
 
 /**
  * S3 key prefix: 1-200 characters, no colon (RDS export rejects prefixes with `:`, see

@@ -11,14 +11,14 @@
  * Errors: InvalidEnvironment, InvalidInput; SNS errors keep their names (e.g. AuthorizationError).
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { NotifyInput, NotifyOutput } from '../shared/contracts.js';
-import { baseEnvShape } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { runIdSchema } from '../shared/schemas.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { NotifyInput, NotifyOutput } from '../../functions/shared/contracts.js';
+import { baseEnvShape } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { runIdSchema } from '../../functions/shared/schemas.js';
 import { notify } from './report.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** Environment of notify. */
 export const envSchema = z.object({

@@ -22,13 +22,13 @@
  */
 import * as z from 'zod/mini';
 import { listManagedDatabases } from '../retention-sweep/inventory.js';
-import { createClientFactory } from '../shared/clients.js';
-import type { DatabaseRef } from '../shared/contracts.js';
-import { drillDatabaseSchema, UnknownDrillDatabase, type DrillDatabase } from '../shared/drill.js';
-import { baseEnvShape, nonEmpty } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { DatabaseRef } from '../../functions/shared/contracts.js';
+import { drillDatabaseSchema, UnknownDrillDatabase, type DrillDatabase } from '../../functions/shared/drill.js';
+import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** Environment of plan-drill. */
 export const envSchema = z.object({ ...baseEnvShape });

@@ -24,17 +24,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { PlanRunEvent, PlanRunOutput } from '../shared/contracts.js';
-import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { InvalidEnvironment } from '../shared/errors.js';
-import { databaseKindSchema, runIdSchema } from '../shared/schemas.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { PlanRunEvent, PlanRunOutput } from '../../functions/shared/contracts.js';
+import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { InvalidEnvironment } from '../../functions/shared/errors.js';
+import { databaseKindSchema, runIdSchema } from '../../functions/shared/schemas.js';
 import { policySchema } from '../retention-sweep/index.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
 import { checkManualSnapshotQuotas, readManualSnapshotQuotas } from './quota.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** One `DATABASES` item; `export` absent = false (never export by accident). */
 const configuredDatabaseSchema = z.pipe(

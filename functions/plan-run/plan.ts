@@ -8,9 +8,9 @@
  * `sourceSnapshotArn`.
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrigger } from '../shared/contracts.js';
-import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../shared/errors.js';
-import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../shared/snapshots.js';
+import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrigger } from '../../functions/shared/contracts.js';
+import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../../functions/shared/errors.js';
+import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../../functions/shared/snapshots.js';
 import { discoverDatabases } from './discover.js';
 import { lockedOptionsOf } from './option-groups.js';
 

@@ -7,14 +7,14 @@
  * Errors: InvalidEnvironment, InvalidInput, ExportTaskNotFound, ExportTaskFailed, ExportTaskIdentifierConflict.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { ExportTaskRef, PollExportInput, PollExportOutput } from '../shared/contracts.js';
-import { baseEnvShape, nonEmpty, regionSchema } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { snapshotArnSchema } from '../shared/schemas.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { ExportTaskRef, PollExportInput, PollExportOutput } from '../../functions/shared/contracts.js';
+import { baseEnvShape, nonEmpty, regionSchema } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { snapshotArnSchema } from '../../functions/shared/schemas.js';
 import { pollExport } from './poll.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { MAX_EXPORT_POLL_SECONDS, MIN_EXPORT_POLL_SECONDS, nextExportPollSeconds } from './poll.js';
 
 /** Environment of poll-export. */

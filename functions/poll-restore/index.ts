@@ -6,13 +6,13 @@
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import { pollSchema, targetSchema, type RestorePoll } from '../shared/drill.js';
-import { baseEnvShape } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import { pollSchema, targetSchema, type RestorePoll } from '../../functions/shared/drill.js';
+import { baseEnvShape } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { pollRestore, type PollRestoreInput } from './poll.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** Environment of poll-restore. */
 export const envSchema = z.object({ ...baseEnvShape });

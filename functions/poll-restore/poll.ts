@@ -13,8 +13,8 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusters.html
  */
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type DBCluster, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
-import type { DrillTarget, RestorePoll } from '../shared/drill.js';
-import { isAwsError } from '../shared/errors.js';
+import type { DrillTarget, RestorePoll } from '../../functions/shared/drill.js';
+import { isAwsError } from '../../functions/shared/errors.js';
 
 /** Input of poll-restore. */
 export interface PollRestoreInput {

@@ -10,16 +10,16 @@
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotFound, SnapshotCopyFailed, VaultRoleNotAssumable.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { PollStatusInput, PollStatusOutput } from '../shared/contracts.js';
-import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, vaultModeCheck } from '../shared/env.js';
-import { InvalidInput } from '../shared/errors.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { snapshotRefSchema } from '../shared/schemas.js';
-import { assumeVaultRole } from '../shared/vault-role.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
+import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
+import { InvalidInput } from '../../functions/shared/errors.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { snapshotRefSchema } from '../../functions/shared/schemas.js';
+import { assumeVaultRole } from '../../functions/shared/vault-role.js';
 import { pollStatus } from './poll.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { nextPollSeconds } from './poll.js';
 
 const envShape = z.object({

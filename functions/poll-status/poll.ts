@@ -4,9 +4,9 @@
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html (Status, PercentProgress)
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { PollStatusInput, PollStatusOutput } from '../shared/contracts.js';
-import { InvalidInput, SnapshotCopyFailed, SnapshotNotFound } from '../shared/errors.js';
-import { describeSnapshot, snapshotNoun, toSnapshotRef } from '../shared/snapshots.js';
+import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
+import { InvalidInput, SnapshotCopyFailed, SnapshotNotFound } from '../../functions/shared/errors.js';
+import { describeSnapshot, snapshotNoun, toSnapshotRef } from '../../functions/shared/snapshots.js';
 
 /** Shortest wait between polls, seconds. */
 export const MIN_POLL_SECONDS = 30;

@@ -14,8 +14,8 @@
  * Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseRef } from '../shared/contracts.js';
-import type { CheckResult, DrillTarget, RestorePoll, ValidationResult } from '../shared/drill.js';
+import type { DatabaseRef } from '../../functions/shared/contracts.js';
+import type { CheckResult, DrillTarget, RestorePoll, ValidationResult } from '../../functions/shared/drill.js';
 
 /** A Step Functions error caught into the state (`{ Error, Cause }`). */
 export interface CaughtError {

@@ -7,13 +7,13 @@
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import { databaseRefSchema, pollSchema, targetSchema } from '../shared/drill.js';
-import { baseEnvShape, bucketNameSchema, nonEmpty } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import { databaseRefSchema, pollSchema, targetSchema } from '../../functions/shared/drill.js';
+import { baseEnvShape, bucketNameSchema, nonEmpty } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { recordEvidence, type EvidenceSummary, type RecordEvidenceInput } from './evidence.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** Environment of record-evidence. */
 export const envSchema = z.object({ ...baseEnvShape, EVIDENCE_BUCKET: bucketNameSchema, EVIDENCE_PREFIX: nonEmpty });

@@ -11,15 +11,15 @@
  * Errors: InvalidEnvironment, InvalidInput; AWS errors unchanged.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../shared/contracts.js';
-import { accountIdSchema, baseEnvShape, nonEmpty } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { databaseRefSchema } from '../shared/schemas.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../../functions/shared/contracts.js';
+import { accountIdSchema, baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { databaseRefSchema } from '../../functions/shared/schemas.js';
 import { listManagedDatabases } from './inventory.js';
 import { sweep } from './sweep.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { decideRetention } from './policy.js';
 
 /** Environment of retention-sweep. */

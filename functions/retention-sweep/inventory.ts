@@ -7,8 +7,8 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusterSnapshots.html
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { TAGS, type DatabaseKind, type DatabaseRef } from '../shared/contracts.js';
-import { isManaged, listSnapshots, snapshotTags, tagValue } from '../shared/snapshots.js';
+import { TAGS, type DatabaseKind, type DatabaseRef } from '../../functions/shared/contracts.js';
+import { isManaged, listSnapshots, snapshotTags, tagValue } from '../../functions/shared/snapshots.js';
 
 /**
  * The configured databases (in their order) followed by the other databases with managed manual

@@ -6,8 +6,8 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBClusterSnapshot.html
  */
 import { AddTagsToResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { TAGS, type RetentionDecision, type RetentionSweepInput, type RetentionSweepOutput } from '../shared/contracts.js';
-import { COPY_IDENTIFIER_PREFIX, deleteSnapshot, isManaged, listSnapshots, parseSnapshotArn, snapshotTags, tagValue, type SnapshotRecord } from '../shared/snapshots.js';
+import { TAGS, type RetentionDecision, type RetentionSweepInput, type RetentionSweepOutput } from '../../functions/shared/contracts.js';
+import { COPY_IDENTIFIER_PREFIX, deleteSnapshot, isManaged, listSnapshots, parseSnapshotArn, snapshotTags, tagValue, type SnapshotRecord } from '../../functions/shared/snapshots.js';
 import { decideRetention, type RetentionCandidate } from './policy.js';
 
 /** Whether RDS records `s` as copied from a snapshot of one of `accounts` (see RetentionSweepInput.provenanceAccounts). */

@@ -6,15 +6,15 @@
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotShareable, ShareLimitExceeded, SnapshotNotFound.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import type { ShareInput, ShareOutput } from '../shared/contracts.js';
-import { accountIdSchema, baseEnvShape } from '../shared/env.js';
-import { InvalidInput } from '../shared/errors.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
-import { snapshotRefSchema } from '../shared/schemas.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import type { ShareInput, ShareOutput } from '../../functions/shared/contracts.js';
+import { accountIdSchema, baseEnvShape } from '../../functions/shared/env.js';
+import { InvalidInput } from '../../functions/shared/errors.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { shareSnapshot } from './share.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** Environment of share. */
 export const envSchema = z.object({ ...baseEnvShape, VAULT_ACCOUNT_ID: accountIdSchema });

@@ -11,9 +11,9 @@ import {
   ModifyDBSnapshotAttributeCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import type { ShareInput, ShareOutput, SnapshotRef } from '../shared/contracts.js';
-import { isAwsError, ShareLimitExceeded, SnapshotNotFound, SnapshotNotShareable } from '../shared/errors.js';
-import { isSnapshotNotFound, snapshotNoun } from '../shared/snapshots.js';
+import type { ShareInput, ShareOutput, SnapshotRef } from '../../functions/shared/contracts.js';
+import { isAwsError, ShareLimitExceeded, SnapshotNotFound, SnapshotNotShareable } from '../../functions/shared/errors.js';
+import { isSnapshotNotFound, snapshotNoun } from '../../functions/shared/snapshots.js';
 
 /** The snapshot attribute that lists accounts allowed to copy or restore a manual snapshot. */
 export const RESTORE_ATTRIBUTE = 'restore';

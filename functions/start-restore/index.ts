@@ -11,13 +11,13 @@
  * Errors: InvalidEnvironment, InvalidInput, NoRecoveryPoint, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import { drillDatabaseSchema, settingsSchema, targetSchema, type DrillTarget } from '../shared/drill.js';
-import { baseEnvShape, nonEmpty } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import { drillDatabaseSchema, settingsSchema, targetSchema, type DrillTarget } from '../../functions/shared/drill.js';
+import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { createClusterInstance, setMasterPassword, startRestore } from './restore.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 
 /** Environment of start-restore. */
 export const envSchema = z.object({ ...baseEnvShape });

@@ -24,9 +24,9 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { DRILL_ID_TAG, DRILL_TAG, drillResourceNames, NoRecoveryPoint, type DrillDatabase, type DrillSettings, type DrillTarget } from '../shared/drill.js';
-import { isAwsError } from '../shared/errors.js';
-import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../shared/recovery-points.js';
+import { DRILL_ID_TAG, DRILL_TAG, drillResourceNames, NoRecoveryPoint, type DrillDatabase, type DrillSettings, type DrillTarget } from '../../functions/shared/drill.js';
+import { isAwsError } from '../../functions/shared/errors.js';
+import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../../functions/shared/recovery-points.js';
 
 const drillTags = (drillId: string, database: string): Tag[] => [
   { Key: DRILL_TAG, Value: 'true' },

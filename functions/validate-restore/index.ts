@@ -10,13 +10,13 @@
  * ResourceNotFoundException / AccessDeniedException (Secrets Manager), ECONNREFUSED / ETIMEDOUT.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../shared/clients.js';
-import { drillDatabaseSchema, pollSchema, targetSchema, type ValidationResult } from '../shared/drill.js';
-import { baseEnvShape } from '../shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../shared/handler.js';
+import { createClientFactory } from '../../functions/shared/clients.js';
+import { drillDatabaseSchema, pollSchema, targetSchema, type ValidationResult } from '../../functions/shared/drill.js';
+import { baseEnvShape } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { validateRestore, type SessionOpener, type ValidateRestoreInput } from './validate.js';
 
-export type { HandlerDeps } from '../shared/handler.js';
+export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { driverFor, evaluate } from './validate.js';
 
 /** Environment of validate-restore. */
