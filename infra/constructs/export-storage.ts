@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { partitionOf } from '../config/schema';
 import { stackAccountRegion } from './names';
 import { acknowledgeIam5 } from './nag';
+import { createAccessLogBucket } from './access-log-bucket';
 
 /** Lifecycle of the exported objects, in whole days after creation; each step optional. */
 export interface ExportLifecycle {
@@ -113,17 +114,7 @@ export class ExportStorage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
-    // Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
-    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-    });
+    this.accessLogBucket = createAccessLogBucket(this);
 
     const lifecycle = props.lifecycle ?? {};
     const transitions: s3.Transition[] = [];
