@@ -7,24 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsSandbox } from '../../sandbox/aws';
 import { VirtualClock } from '../../sandbox/clock';
-import type { DeployedStack, DeployedStateMachine } from '../../sandbox/deploy';
+import type { DeployedStateMachine } from '../../sandbox/deploy';
 import { eventExecutionName } from '../../sandbox/environment';
 import { EXECUTION_NAME, localDefinition, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/runner';
+import { machine, stack } from './helpers';
 
-const ACCOUNT = '111111111111';
 const START = '2026-01-01T00:00:00.000Z';
-const machine = (name: string, definition: Record<string, unknown>): DeployedStateMachine => ({
-  logicalId: name,
-  name,
-  arn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:${name}`,
-  kind: name,
-  roleArn: `arn:aws:iam::${ACCOUNT}:role/sfn`,
-  accountId: ACCOUNT,
-  region: 'us-east-1',
-  definition,
-});
-const stack = (...stateMachines: DeployedStateMachine[]): DeployedStack =>
-  ({ env: { accountId: ACCOUNT, region: 'us-east-1', stackName: 's' }, functions: [], stateMachines, topics: [], keys: [], roles: [], rules: [], alarms: [], physical: new Map() }) as DeployedStack;
 const runnerOf = (clock: VirtualClock, ...machines: DeployedStateMachine[]) => new WorkflowRunner({ sandbox: {} as AwsSandbox, clock, stacks: [stack(...machines)] });
 const SYNC = 'arn:aws:states:::states:startExecution.sync:2';
 const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }];

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsSandbox } from '../../sandbox/aws';
 import { VirtualClock } from '../../sandbox/clock';
-import type { DeployedStack, DeployedStateMachine } from '../../sandbox/deploy';
+import type { DeployedStateMachine } from '../../sandbox/deploy';
 import { WorkflowRunner } from '../../sandbox/runner';
+import { machine, stack } from './helpers';
 
-const ACCOUNT = '111111111111';
-const machine = (name: string, definition: Record<string, unknown>): DeployedStateMachine => ({
-  logicalId: name,
-  name,
-  arn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:${name}`,
-  kind: name,
-  roleArn: `arn:aws:iam::${ACCOUNT}:role/sfn`,
-  accountId: ACCOUNT,
-  region: 'us-east-1',
-  definition,
-});
-const stack = (...stateMachines: DeployedStateMachine[]): DeployedStack =>
-  ({ env: { accountId: ACCOUNT, region: 'us-east-1', stackName: 's' }, functions: [], stateMachines, topics: [], keys: [], roles: [], rules: [], alarms: [], physical: new Map() }) as DeployedStack;
 
 const waitMachine = machine('Waiter', {
   StartAt: 'WaitForCopy',
