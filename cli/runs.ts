@@ -9,6 +9,7 @@
 import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { type Backend, vaultAccountOf } from './backend';
+import { timeFromCopyIdentifier } from '../functions/shared/recovery-points';
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
@@ -226,12 +227,9 @@ export async function manualSnapshots(rds: RDSClient, dbIdentifier: string | und
   return rows;
 }
 
-/** The source snapshot time a copy identifier ends with (`-yyyymmddhhmm`), ISO-8601 UTC. */
+/** The source snapshot time a copy identifier ends with (`-yyyymmddhhmm`), ISO-8601 UTC (functions/shared/recovery-points.ts). */
 export function stampOf(identifier: string): string | undefined {
-  const m = /-(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(identifier);
-  if (!m) return undefined;
-  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00.000Z`);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  return timeFromCopyIdentifier(identifier)?.toISOString();
 }
 
 function parseJson(text: string | undefined): unknown {
