@@ -80,12 +80,13 @@ export async function runDemoDrill(env: LocalEnvironment, fleet: readonly DemoDa
     const run = await env.startRestoreDrill({ databases }, `restore-drill-${clock.now().toISOString().slice(0, 10)}`);
     const bucket = sandbox.s3.listBuckets().find((b) => /evidencebucket/i.test(b.name));
     const records = bucket ? sandbox.s3.listObjects(bucket.name, 'drills/').filter((o) => o.key.endsWith(`/${run.name}.json`)) : [];
-    line(`  ${run.status}; sweep of leftovers: ${JSON.stringify((run.output as { sweep?: unknown } | undefined)?.sweep ?? {})}`);
+    const sweep = (run.output as { sweep?: { deleted?: string[] } } | undefined)?.sweep;
+    line(`  ${run.status}; leftover drill resources swept first: ${sweep?.deleted?.length ? sweep.deleted.join(', ') : 'none'}`);
     line(`  ${'database'.padEnd(16)} ${'engine'.padEnd(18)} ${'outcome'.padEnd(8)} ${'RTO'.padStart(8)}  ${'RPO at drill'.padStart(12)}  checks`);
     for (const o of records) {
       const r = JSON.parse(o.body) as Record<string, any>;
       const checks = (r.checks as Array<{ name: string; passed: boolean }>).map((c) => `${c.name} ${c.passed ? 'ok' : 'FAILED'}`).join(', ') || r.dataChecks;
-      const rto = typeof r.rtoSeconds === 'number' ? `${Math.floor(r.rtoSeconds / 60)} min ${r.rtoSeconds % 60} s` : '-';
+      const rto = typeof r.rtoSeconds === 'number' ? `${Math.floor(r.rtoSeconds / 60)}m ${String(r.rtoSeconds % 60).padStart(2, '0')}s` : '-';
       line(`  ${String(r.database.identifier).padEnd(16)} ${String(r.engine).padEnd(18)} ${String(r.outcome).padEnd(8)} ${rto.padStart(8)}  ${`${r.rpoHoursAtDrill} h`.padStart(12)}  ${checks}`);
       if (r.outcome !== 'PASSED' || !r.cleanup.done) failures.push(`restore drill ${r.database.identifier}: ${r.failure?.error ?? 'cleanup not done'}: ${r.failure?.message ?? ''}`);
     }
@@ -93,11 +94,15 @@ export async function runDemoDrill(env: LocalEnvironment, fleet: readonly DemoDa
     line();
     line(bold(`Evidence records (s3://${bucket?.name ?? '?'}/drills/, Object Lock governance mode)`));
     mkdirSync(path.join(out.outDir, 'evidence'), { recursive: true });
-    for (const o of records) {
+    // One record in full (the one with the most data checks), the others by key (all in out/evidence/).
+    const checksOf = (body: string) => ((JSON.parse(body) as { checks?: unknown[] }).checks ?? []).length;
+    const shown = records.reduce((best, o) => (best === undefined || checksOf(o.body) > checksOf(best.body) ? o : best), undefined as (typeof records)[number] | undefined);
+    records.forEach((o) => {
       line(`  ${o.key}`);
-      line(o.body.split('\n').map((l) => `    ${l}`).join('\n'));
+      if (o === shown) line(o.body.split('\n').map((l) => `    ${l}`).join('\n'));
       writeFileSync(path.join(out.outDir, 'evidence', o.key.replace(/\//g, '_')), o.body);
-    }
+    });
+    if (records.length > 0) line(`  (all ${records.length} records in full in ${path.join(out.outDir, 'evidence')}/)`);
     // Every drill resource deleted: `deleting` now, gone once RDS finishes.
     await clock.sleep(600);
     const left = sandbox.rdsRestore.listRestored();
