@@ -207,7 +207,8 @@ export class SourceDashboard extends OperationsDashboard {
           new cloudwatch.MathExpression({
             // Every function counts `Failed` (handler.ts), transient errors that a Retry then cured included.
             expression: `SEARCH('{${METRICS_NAMESPACE},service} MetricName="Failed"', 'Sum', 3600)`,
-            label: 'Lambda failures (incl. retried)',
+            // A dynamic label: one line per function, named by its `service` dimension.
+            label: "Lambda failures (incl. retried): ${PROP('Dim.service')}",
             period: HOUR,
           }),
         ],

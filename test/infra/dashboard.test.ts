@@ -6,7 +6,7 @@
  * the cap, and stays inside CloudWatch's dashboard limits and our body budget for a fleet of 1,000
  * databases. Two synths (~5 s): the example config, and 1,000 listed databases.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -14,7 +14,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RECOVERY_POINT_AGE_METRIC } from '../../functions/check-recovery-points/check';
+import * as checkRecoveryPoints from '../../functions/check-recovery-points/check';
+import * as metricNames from '../../functions/shared/metric-names';
 import { COPY_IN_FLIGHT_SECONDS_METRIC } from '../../functions/shared/metric-names';
+import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
 import { createApp } from '../../infra/app';
 import { parseConfig, type VaultConfig } from '../../infra/config/schema';
 import { DASHBOARD_BODY_BUDGET_BYTES, DASHBOARD_LIMITS, DATABASES_PER_GRAPH, PER_DATABASE_DASHBOARD_LIMIT } from '../../infra/constructs/dashboard';
@@ -171,6 +174,19 @@ describe('dashboards of the example config', () => {
 
   it('stay within the limits', () => {
     for (const d of [source, vault, drVault]) expectWithinLimits(d);
+  });
+
+  it('every RdsSnapshotVault metric plotted is emitted by the function its service dimension names (by literal or by a shared constant)', () => {
+    const constants = Object.entries({ ...metricNames, ...checkRecoveryPoints }).filter((e): e is [string, string] => typeof e[1] === 'string');
+    const own = [source, vault, drVault].flatMap((d) => d.body.widgets.flatMap(metricsOf)).filter((m) => m[0] === 'RdsSnapshotVault');
+    expect(own.length).toBeGreaterThan(10);
+    for (const m of own) {
+      const [name, service] = [m[1]!, dim(m, 'service')!];
+      const dir = join(PROJECT_ROOT, 'functions', service);
+      const code = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+      const byConstant = constants.some(([k, v]) => v === name && new RegExp(`\\b${k}\\b`).test(code));
+      expect(code.includes(`'${name}'`) || byConstant, `${name} of ${service}`).toBe(true);
+    }
   });
 });
 
