@@ -113,7 +113,7 @@ describe('dashboards of the example config', () => {
   let drVault: Dashboard;
   beforeAll(() => {
     s = synth();
-    source = dashboardOf(s.source, s.config.source);
+    source = dashboardOf(s.source, { account: s.config.source.accountId, region: s.config.source.region });
     vault = dashboardOf(s.vault, { account: s.config.vault.accountId!, region: s.config.vault.region });
     drVault = dashboardOf(s.drVaults[0]!, { account: s.config.vault.accountId!, region: s.config.vault.drRegions[0]! });
   });
@@ -177,7 +177,7 @@ describe('dashboards of the example config', () => {
   });
 
   it('every RdsSnapshotVault metric plotted is emitted by the function its service dimension names (by literal or by a shared constant)', () => {
-    const constants = Object.entries({ ...metricNames, ...checkRecoveryPoints }).filter((e): e is [string, string] => typeof e[1] === 'string');
+    const constants = (Object.entries({ ...metricNames, ...checkRecoveryPoints }) as Array<[string, unknown]>).filter((e): e is [string, string] => typeof e[1] === 'string');
     const own = [source, vault, drVault].flatMap((d) => d.body.widgets.flatMap(metricsOf)).filter((m) => m[0] === 'RdsSnapshotVault');
     expect(own.length).toBeGreaterThan(10);
     for (const m of own) {
@@ -214,7 +214,7 @@ describe('a fleet of 1,000 databases', () => {
       evaluationPeriods: 1,
     });
     vaultTemplate = Template.fromStack(vaultStack);
-    source = dashboardOf(Template.fromStack(sourceStack), config.source);
+    source = dashboardOf(Template.fromStack(sourceStack), { account: config.source.accountId, region: config.source.region });
     vault = dashboardOf(vaultTemplate, { account: config.vault.accountId!, region: config.vault.region });
   }, 60_000);
 
