@@ -22,8 +22,9 @@
  * widget. AWS documents no byte limit of the dashboard body itself; the body is a property of the
  * stack's template, which CloudFormation caps at 1 MB, so we hold it to
  * {@link DASHBOARD_BODY_BUDGET_BYTES}. A fleet of any size stays within all of these: the
- * per-database widgets stop at {@link PER_DATABASE_DASHBOARD_LIMIT} databases (about 2 KB of body
- * and 2 metrics per database); the fleet widget covers every database.
+ * per-database lines stop at {@link PER_DATABASE_DASHBOARD_LIMIT} databases (about 300 bytes of body
+ * and one metric each; a vault body of ~35 KB at the cap, test/infra/dashboard.test.ts); the fleet
+ * widget covers every database.
  * Sources: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html,
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
