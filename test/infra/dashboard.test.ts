@@ -9,7 +9,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { COPY_IN_FLIGHT_SECONDS_METRIC } from '../../functions/shared/metric-nam
 import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
 import { createApp } from '../../infra/app';
 import { parseConfig, type VaultConfig } from '../../infra/config/schema';
-import { DASHBOARD_BODY_BUDGET_BYTES, DASHBOARD_LIMITS, DATABASES_PER_GRAPH, PER_DATABASE_DASHBOARD_LIMIT } from '../../infra/constructs/dashboard';
+import { DASHBOARD_BODY_BUDGET_BYTES, DASHBOARD_LIMITS, DATABASES_PER_GRAPH, OperationsDashboard, PER_DATABASE_DASHBOARD_LIMIT } from '../../infra/constructs/dashboard';
 import example from '../../config/example.json' with { type: 'json' };
 import { synth, type Synthesized } from './helpers';
 
@@ -243,5 +243,27 @@ describe('a fleet of 1,000 databases', () => {
     expectWithinLimits(vault);
     // Measured, for the report: the body does not grow with the fleet past the cap.
     expect(Buffer.byteLength(vault.bodyText)).toBeLessThan(DASHBOARD_BODY_BUDGET_BYTES / 2);
+  });
+});
+
+describe('OperationsDashboard', () => {
+  it('splits more than 100 alarms over alarm widgets of at most 100, each alarm once, alarms of other stacks left out', () => {
+    // CDK's built-in CloudFormation validation off, as in helpers.ts's synth (it costs seconds here, and nag.test.ts runs it).
+    const app = new App({ builtinCloudFormationValidation: false });
+    const env = { account: '111111111111', region: 'eu-west-1' };
+    const stack = new Stack(app, 'Many', { env });
+    const other = new Stack(app, 'Other', { env });
+    new OperationsDashboard(stack, 'Ops', { dashboardName: 'many', markdown: 'x' });
+    const alarm = (scope: Stack, i: number) =>
+      new cloudwatch.Alarm(scope, `A${i}`, { metric: new cloudwatch.Metric({ namespace: 'T', metricName: `m${i}`, period: Duration.minutes(5) }), threshold: 1, evaluationPeriods: 1 });
+    for (let i = 0; i < 130; i++) alarm(stack, i);
+    alarm(other, 0);
+    const template = Template.fromStack(stack);
+    const d = dashboardOf(template, env);
+    const widgets = d.body.widgets.filter((w) => w.type === 'alarm');
+    expect(widgets.map((w) => w.properties.alarms!.length)).toEqual([100, 30]);
+    expect(widgets[1]!.properties.title).toContain('101-130 of 130');
+    expect(alarmIdsOnDashboard(d)).toEqual(alarmIdsOf(template));
+    expectWithinLimits(d);
   });
 });
