@@ -9,14 +9,16 @@
  * Input {@link PollStatusInput}, output {@link PollStatusOutput}.
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotFound, SnapshotCopyFailed, VaultRoleNotAssumable.
  */
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { createClientFactory } from '../../functions/shared/clients.js';
 import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
 import { InvalidInput } from '../../functions/shared/errors.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole } from '../../functions/shared/vault-role.js';
+import { recordCopyInFlight } from './in-flight.js';
 import { pollStatus } from './poll.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -40,8 +42,13 @@ export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
   copyStartedAt: z.iso.datetime(),
 });
 
-/** Builds the poll-status handler; see {@link pollStatus}. */
+/**
+ * Builds the poll-status handler; see {@link pollStatus}. A copy not yet available also gets the
+ * copies-in-flight metric (in-flight.ts) from its own Powertools Metrics.
+ */
 export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput> {
+  const metricsDisabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
+  const inFlight = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'poll-status' });
   return makeHandler({
     name: 'poll-status',
     deps,
@@ -65,7 +72,9 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput
           `snapshot.accountId: ${accountId} is neither this account (${config.ACCOUNT_ID}) nor the vault account (${config.VAULT_ACCOUNT_ID})`,
         );
       }
-      return pollStatus(rds, input, now());
+      const out = await pollStatus(rds, input, now());
+      recordCopyInFlight(inFlight, out);
+      return out;
     },
   });
 }

@@ -6,11 +6,13 @@
  * Input {@link RecordEvidenceInput}, output {@link EvidenceSummary}.
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { createClientFactory } from '../../functions/shared/clients.js';
 import { databaseRefSchema, pollSchema, targetSchema } from '../../functions/shared/drill.js';
 import { baseEnvShape, bucketNameSchema, nonEmpty } from '../../functions/shared/env.js';
-import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { recordDrillMetrics } from './drill-metrics.js';
 import { recordEvidence, type EvidenceSummary, type RecordEvidenceInput } from './evidence.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -34,14 +36,20 @@ export const inputSchema = z.object({
   }),
 }) as unknown as z.ZodMiniType<RecordEvidenceInput>;
 
-/** Builds the record-evidence handler. */
+/** Builds the record-evidence handler; the drill metrics (drill-metrics.ts) come from its own Powertools Metrics. */
 export function createHandler(deps: HandlerDeps): LambdaHandler<EvidenceSummary> {
+  const metricsDisabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
+  const drillMetrics = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'record-evidence' });
   return makeHandler({
     name: 'record-evidence',
     deps,
     envSchema,
     inputSchema,
-    run: async (input, { clients, config, now }) => recordEvidence(clients.s3(), { bucket: config.EVIDENCE_BUCKET, prefix: config.EVIDENCE_PREFIX }, input, now()),
+    run: async (input, { clients, config, now }) => {
+      const summary = await recordEvidence(clients.s3(), { bucket: config.EVIDENCE_BUCKET, prefix: config.EVIDENCE_PREFIX }, input, now());
+      recordDrillMetrics(drillMetrics, summary);
+      return summary;
+    },
   });
 }
 

@@ -4,6 +4,7 @@ import { BackupRun, DatabaseBackup } from '../../statemachines';
 import { DEFAULT_MAX_POLLS, DISCOVERED_DATABASES_ALLOWANCE, EXPORT_MAX_POLLS, workflowTimeouts } from '../../statemachines/timeouts';
 import { exportsEnabled, type VaultConfig, vaultModeOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
+import { copyDestinationsOf, SourceDashboard } from '../constructs/dashboard';
 import { ExportStorage } from '../constructs/export-storage';
 import { SourceKey } from '../constructs/keys';
 import { deploymentNames } from '../constructs/names';
@@ -41,6 +42,8 @@ export class SourceStack extends Stack {
   readonly exportStorage?: ExportStorage;
   /** Present when `events.enabled`. */
   readonly snapshotEvents?: SnapshotEventTrigger;
+  /** Issue 10: runs, failures, copies in flight, and every alarm of this stack. */
+  readonly dashboard: SourceDashboard;
 
   constructor(scope: Construct, id: string, props: SourceStackProps) {
     const { config, ...stackProps } = props;
@@ -140,5 +143,13 @@ export class SourceStack extends Stack {
         ruleName: names.snapshotEventRule,
       });
     }
+
+    // Issue 10: the operations dashboard; it lists every alarm of this stack (collected at synth).
+    this.dashboard = new SourceDashboard(this, 'Dashboard', {
+      deploymentName: config.deploymentName,
+      backupRun: this.backupRun.stateMachine,
+      databaseBackup: this.databaseBackup.stateMachine,
+      copyDestinations: copyDestinationsOf(config),
+    });
   }
 }

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { VaultRetention } from '../../statemachines';
 import { type VaultConfig, vaultAccountIdOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
+import { VaultDashboard } from '../constructs/dashboard';
 import { grantRetentionSweep } from '../constructs/function-permissions';
 import { VaultKey } from '../constructs/keys';
 import { deploymentNames, roleArn } from '../constructs/names';
@@ -62,6 +63,8 @@ export class VaultStack extends Stack {
   private drillAvailabilityZones?: string[];
   /** Restore drills (issue 9): primary vault stack only, when `restoreDrill` is configured. */
   readonly restoreDrills?: RestoreDrills;
+  /** Issue 10: recovery point age, vault retention, drills, and every alarm of this stack. */
+  readonly dashboard: VaultDashboard;
 
   constructor(scope: Construct, id: string, props: VaultStackProps) {
     const { config, region: requested, ...stackProps } = props;
@@ -147,6 +150,15 @@ export class VaultStack extends Stack {
         subnetGroupName: names.drillSubnetGroup,
       });
     }
+
+    // Issue 10: the operations dashboard of this vault Region; it lists every alarm of this stack (collected at synth).
+    this.dashboard = new VaultDashboard(this, 'Dashboard', {
+      deploymentName: config.deploymentName,
+      region,
+      vaultRetention: this.vaultRetention.stateMachine,
+      objectives,
+      ...(this.restoreDrills ? { restoreDrill: this.restoreDrills.restoreDrill.stateMachine } : {}),
+    });
   }
 
   /**
