@@ -62,9 +62,10 @@ export interface WorkflowFigures {
 
 /**
  * Measured on the sandbox (test/cli/cost.test.ts measures it again and fails if it drifts): one
- * BackupRun of 3 instances (20-500 GiB), cross-account, one DR Region, two-hop, no export.
+ * BackupRun of 3 DB instances (20, 200 and 500 GiB), cross-account, one DR Region, two-hop, no export:
+ * 110 transitions and 34 Lambda invocations per database (2026-12-01). Larger databases poll longer.
  */
-export const SANDBOX_WORKFLOW: WorkflowFigures = { transitionsPerDatabase: 80, lambdaInvocationsPerDatabase: 26, basis: 'measured on the sandbox (no run in the period to measure)' };
+export const SANDBOX_WORKFLOW: WorkflowFigures = { transitionsPerDatabase: 110, lambdaInvocationsPerDatabase: 34, basis: 'measured on the sandbox (no run in the period to measure)' };
 
 /** Assumptions, each overridable where the command has an option. */
 export interface CostAssumptions {
@@ -119,7 +120,7 @@ export function estimateCost(config: VaultConfig, databases: readonly CostDataba
   const add = (id: string, priceId: PriceId, region: string, quantity: number, what: string, basis: string, perUnit = 1) => {
     if (quantity <= 0) return;
     const { usd, price } = priceOf(priceId, region);
-    lines.push({ id, what, region, quantity: round(quantity), unit: price.unit, usdPerUnit: usd, usd: round((quantity / perUnit) * usd, 2), source: price.source, basis });
+    lines.push({ id, what, region, quantity: round(quantity, 6), unit: price.unit, usdPerUnit: usd, usd: round((quantity / perUnit) * usd, 2), source: price.source, basis });
   };
   const src = config.source.region;
   const vaultRegion = config.vault.region;
