@@ -18,8 +18,8 @@
  *   (`drills/<database>/<yyyy-mm-dd>/<drill>.json`, functions/record-evidence/evidence.ts).
  *
  * Exit code: 0 when every database has a vault recovery point for each day since the first run of
- * the month seen (up to now) and every failure was followed by a success; 1 otherwise; 2 when the
- * vault account cannot be read (pass --vault-profile).
+ * the month seen (up to yesterday) and every failure was followed by a success; 1 otherwise, and
+ * for a month with no run (no evidence); 2 when the vault account cannot be read (pass --vault-profile).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -208,7 +208,7 @@ export async function buildEvidence(backend: Backend, m: { year: number; month: 
       drills: drillsOf.get(db.identifier) ?? [],
     });
   }
-  const ok = databases.every((d) => (d.regions[0]?.missingDays.length ?? 0) === 0 && d.failures.every((f) => f.recovered));
+  const ok = expectedDays.length > 0 && databases.every((d) => (d.regions[0]?.missingDays.length ?? 0) === 0 && d.failures.every((f) => f.recovered));
   return {
     month: label,
     generatedAt: now.toISOString(),
