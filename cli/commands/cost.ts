@@ -280,6 +280,15 @@ export async function costCommand(backend: Backend, o: CostOptions, output: Outp
     output.out(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
+  output.out(renderCost(report));
+  return 0;
+}
+
+/** The report as the command prints it. */
+export function renderCost(report: CostReport): string {
+  const { databases } = report;
+  let text = '';
+  const output = { out: (t: string) => void (text += t) };
   const money = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   const size = databases.reduce((s, d) => s + d.sizeGiB, 0);
   output.out(`Cost of ${report.days} days for ${databases.length} databases (${size} GiB allocated), one run a day; USD, on-demand list prices (docs/cost.md):\n\n`);
@@ -292,7 +301,7 @@ export async function costCommand(backend: Backend, o: CostOptions, output: Outp
   output.out(`\nTotal: ${money(report.totalUsd)} for ${report.days} days.\n\nHow each quantity was worked out:\n`);
   for (const l of report.lines) output.out(`  ${l.what} (${l.region}): ${l.basis}\n`);
   output.out(`\nPrices: ${[...new Set(report.lines.map((l) => l.source))].join(', ')} (cli/pricing.ts, docs/aws-behaviour.md §24).\nNot priced: restore drill instance hours, S3 storage of exports and evidence, free tiers.\n`);
-  return 0;
+  return text;
 }
 
 const quantityUnit = (unit: string) => unit.replace(/^(1,000|10,000|1M) /, '');
