@@ -96,7 +96,7 @@ export function helpText(): string {
     'Options for every command:',
     '  --config <file>          the deployment config (default $RSV_CONFIG or config/example.json)',
     '  --profile <name>         AWS profile of the source account (default: the SDK credential chain)',
-    '  --vault-profile <name>   AWS profile of the vault account (status, vault progress)',
+    '  --vault-profile <name>   AWS profile of the vault account (status, evidence, preflight vault checks)',
     '  --local                  run against the local sandbox deployment (no AWS), as npm run demo',
     '  --json                   machine-readable output',
     '',

@@ -61,7 +61,7 @@ export interface WorkflowFigures {
 }
 
 /**
- * Measured on the sandbox (test/cli/cost.test.ts measures it again and fails if it drifts): one
+ * Measured on the sandbox (test/cli/reports.test.ts measures a run again and fails if this is 25% off): one
  * BackupRun of 3 DB instances (20, 200 and 500 GiB), cross-account, one DR Region, two-hop, no export:
  * 110 transitions and 34 Lambda invocations per database (2026-12-01). Larger databases poll longer.
  */

@@ -1,17 +1,11 @@
 /**
- * `rsv cost`: the figures against hand calculations written here (50 databases x 500 GiB, and a
- * cluster fleet crossing Regions with exports), and end to end against one local deployment: sizes
- * from DescribeDBInstances, transitions measured from the run it made (or the sandbox figure before
- * any run), output and exit codes.
+ * `rsv cost`'s model: the figures against hand calculations written here (50 databases x 500 GiB,
+ * and a cluster fleet crossing Regions with exports). End to end against the local sandbox (sizes
+ * from RDS, transitions measured from a run, output and exit codes): reports.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backend, localBackend } from '../../cli/backend';
+import { describe, expect, it } from 'vitest';
 import { type CostReport, estimateCost, SANDBOX_WORKFLOW } from '../../cli/commands/cost';
-import { runCli } from '../../cli/main';
 import { PRICES } from '../../cli/pricing';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { createLocalEnvironment } from '../../sandbox/environment';
-import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
 import { configWith } from '../workflow/helpers';
 
 const line = (r: CostReport, id: string) => {
@@ -102,82 +96,5 @@ describe('estimateCost: hand calculations', () => {
       expect(p.unit.length).toBeGreaterThan(1);
       for (const r of ['us-east-1', 'us-east-2', 'us-west-2']) expect(p.usdByRegion[r]).toBeGreaterThan(0);
     }
-  });
-});
-
-const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports', 'orders-db'].includes(d.identifier));
-const config = configWith((c) => {
-  c.databases = FLEET.map((d) => ({ identifier: d.identifier, kind: d.kind }));
-  c.discovery = undefined;
-  c.export = undefined;
-});
-let env: LocalEnvironment;
-let backend: Backend;
-beforeAll(async () => {
-  env = await createLocalEnvironment({ config });
-  seedFleet(env, FLEET);
-  takeAutomatedSnapshots(env, FLEET, { hoursAgo: 2 });
-  backend = localBackend(env);
-});
-afterAll(() => env?.dispose());
-
-async function rsv(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { output: { out: (t) => void (out += t), err: (t) => void (err += t), tty: false }, config, local: async () => backend });
-  return { code, out, err };
-}
-
-describe('rsv cost --local', () => {
-  it('before any run: sizes from RDS, the sandbox transition figure, and a readable table with each price and page', async () => {
-    const { code, out, err } = await rsv('cost', '--local');
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    expect(out).toContain('Cost of 30 days for 3 databases (720 GiB allocated)'); // 20 + 200 + 500
-    expect(out).toMatch(/DB snapshots: vault copies \(full\)\s+us-east-1\s+25,920 GiB-month\s+\$0\.095 \/ GiB-month\s+\$2,462\.40/); // 720 x 36 x 0.095
-    expect(out).toContain(`${SANDBOX_WORKFLOW.transitionsPerDatabase} per database x 3 databases x 30 runs (measured on the sandbox`);
-    expect(out).toContain('https://aws.amazon.com/step-functions/pricing/');
-    expect(out).toMatch(/Total: \$[\d,]+\.\d\d for 30 days\./);
-  });
-
-  it('after a run: transitions and Lambda invocations measured from its execution histories; the sandbox figure has not drifted', async () => {
-    const run = await env.startBackupRun({}, 'cost-run');
-    expect(run.status).toBe('SUCCEEDED');
-    const { code, out } = await rsv('cost', '--local', '--json', '--days', '7', '--daily-change', '2');
-    expect(code).toBe(0);
-    const r = JSON.parse(out) as CostReport;
-    expect(r.workflow.basis).toBe('measured from cost-run (3 databases)');
-    // What the runner counted (states entered + retries), per database.
-    const all = [run, ...run.children];
-    const perDb = all.reduce((s, e) => s + e.transitions, 0) / run.children.length;
-    expect(Math.abs(r.workflow.transitionsPerDatabase - perDb)).toBeLessThanOrEqual(perDb * 0.1); // histories show no retries
-    // The fallback figure stays within 25% of what the workflow really takes (update SANDBOX_WORKFLOW if this fails).
-    expect(Math.abs(SANDBOX_WORKFLOW.transitionsPerDatabase - r.workflow.transitionsPerDatabase)).toBeLessThanOrEqual(r.workflow.transitionsPerDatabase * 0.25);
-    expect(Math.abs(SANDBOX_WORKFLOW.lambdaInvocationsPerDatabase - r.workflow.lambdaInvocationsPerDatabase)).toBeLessThanOrEqual(r.workflow.lambdaInvocationsPerDatabase * 0.25);
-    expect(r.assumptions).toMatchObject({ days: 7, dailyChange: 0.02 });
-    expect(line(r, 'sfn-transitions').quantity).toBe(r.workflow.transitionsPerDatabase * 3 * 7);
-  });
-
-  it('errors name what to do: a Region without a price, a database that does not exist, a bad option', async () => {
-    const eu = configWith((c) => {
-      c.databases = [{ identifier: 'billing-db', kind: 'instance' }];
-      c.vault.drRegions = ['eu-central-1'];
-    });
-    let err = '';
-    const code = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err += t), tty: false }, config: eu, local: async () => ({ ...backend, config: eu }) });
-    expect(code).toBe(2);
-    expect(err).toMatch(/no rds-backup-storage price for eu-central-1 in cli\/pricing\.ts: read it on https:\/\/aws\.amazon\.com\/rds\/postgresql\/pricing\/ and add "eu-central-1"/);
-
-    const ghost = configWith((c) => {
-      c.databases = [{ identifier: 'ghost-db', kind: 'instance' }];
-    });
-    let err2 = '';
-    const code2 = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err2 += t), tty: false }, config: ghost, local: async () => ({ ...backend, config: ghost }) });
-    expect(code2).toBe(2);
-    expect(err2).toMatch(/rsv cost: cannot size ghost-db: DBInstanceNotFound.*rsv preflight/);
-
-    const bad = await rsv('cost', '--local', '--daily-change', '150');
-    expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--daily-change is a percentage');
   });
 });

@@ -1,5 +1,6 @@
 /**
- * `rsv evidence` end to end against one local deployment over three days of November 2026: a
+ * `rsv evidence` and `rsv cost` end to end (one local world for both: the cost model's own figures
+ * are checked by hand in cost.test.ts). `rsv evidence` against one local deployment over three days of November 2026: a
  * database whose copy fails on day 2 (RDS refuses it; the next day's run recovers it), a restore drill, and the report read back as JSON, Markdown and files, with its exit
  * code; a month with no runs says so.
  */
@@ -8,9 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, localBackend } from '../../cli/backend';
+import { type CostReport, SANDBOX_WORKFLOW } from '../../cli/commands/cost';
 import type { EvidenceReport } from '../../cli/commands/evidence';
 import { runCli } from '../../cli/main';
 import type { LocalEnvironment } from '../../sandbox/environment';
+import type { ExecutionRecord } from '../../sandbox/runner';
 import { createLocalEnvironment } from '../../sandbox/environment';
 import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
 import { configWith } from '../workflow/helpers';
@@ -25,6 +28,7 @@ const config = configWith((c) => {
 
 let env: LocalEnvironment;
 let backend: Backend;
+let lastRun: ExecutionRecord;
 beforeAll(async () => {
   env = await createLocalEnvironment({ config, start: new Date('2026-11-20T03:00:00.000Z') });
   seedFleet(env, FLEET);
@@ -36,7 +40,7 @@ beforeAll(async () => {
     if (day === '2026-11-21') {
       env.sandbox.faults.inject({ service: 'rds', operation: 'CopyDBSnapshot', error: { name: 'KMSKeyNotAccessibleFault', message: 'The source key is disabled' }, times: Infinity, match: (input: { SourceDBSnapshotIdentifier?: string }) => (input.SourceDBSnapshotIdentifier ?? '').includes('legacy-reports') });
     }
-    await env.startBackupRun({}, `daily-${day}`);
+    lastRun = await env.startBackupRun({}, `daily-${day}`);
     env.sandbox.faults.clear();
   }
   await env.startRestoreDrill({ databases: ['billing-db'] }, 'restore-drill-2026-11-22');
@@ -116,5 +120,56 @@ describe('rsv evidence --local', () => {
     expect(bad.err).toContain('--month takes a calendar month as YYYY-MM (e.g. --month 2026-11)');
     const none = await rsv('evidence', '--local');
     expect(none.code).toBe(2);
+  });
+});
+
+describe('rsv cost --local (the same world)', () => {
+  it('sizes from RDS, transitions and Lambda invocations measured from the newest run, a readable table with each price and page', async () => {
+    const { code, out, err } = await rsv('cost', '--local');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('Cost of 30 days for 2 databases (220 GiB allocated)'); // 20 + 200
+    expect(out).toMatch(/DB snapshots: vault copies \(full\)\s+us-east-1\s+7,920 GiB-month\s+\$0\.095 \/ GiB-month\s+\$752\.40/); // 220 x 36 x 0.095
+    expect(out).toMatch(/\d+ per database x 2 databases x 30 runs \(measured from daily-2026-11-22 \(2 databases\)\)/);
+    expect(out).toContain('https://aws.amazon.com/step-functions/pricing/');
+    expect(out).toMatch(/Total: \$[\d,]+\.\d\d for 30 days\./);
+    const json = JSON.parse((await rsv('cost', '--local', '--json')).out) as CostReport;
+    // What the runner counted (states entered + retries) for that run, per database.
+    const perDb = [lastRun, ...lastRun.children].reduce((s, e) => s + e.transitions, 0) / lastRun.children.length;
+    expect(Math.abs(json.workflow.transitionsPerDatabase - perDb)).toBeLessThanOrEqual(perDb * 0.1); // histories show no retries
+    // The fallback figure (measured with a 500 GiB database too) stays within 25% of what the workflow really takes (update SANDBOX_WORKFLOW if this fails).
+    expect(Math.abs(SANDBOX_WORKFLOW.transitionsPerDatabase - json.workflow.transitionsPerDatabase)).toBeLessThanOrEqual(json.workflow.transitionsPerDatabase * 0.25);
+    expect(Math.abs(SANDBOX_WORKFLOW.lambdaInvocationsPerDatabase - json.workflow.lambdaInvocationsPerDatabase)).toBeLessThanOrEqual(json.workflow.lambdaInvocationsPerDatabase * 0.25);
+    expect(json.lines.find((l) => l.id === 'sfn-transitions')?.quantity).toBe(json.workflow.transitionsPerDatabase * 2 * 30);
+  });
+
+  it('with no run in the period: the sandbox figure, said so; --days and --daily-change', async () => {
+    // Now is 2026-11-23 01:00; the last run started 2026-11-22 05:00, outside the last 6 hours.
+    const { code, out } = await rsv('cost', '--local', '--json', '--days', '0.25', '--daily-change', '2');
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as CostReport;
+    expect(r.workflow).toEqual(SANDBOX_WORKFLOW);
+    expect(r.assumptions).toMatchObject({ days: 0.25, dailyChange: 0.02 });
+  });
+
+  it('errors name what to do: a Region without a price, a database that does not exist, a bad option', async () => {
+    const eu = configWith((c) => {
+      c.databases = [{ identifier: 'billing-db', kind: 'instance' }];
+      c.vault.drRegions = ['eu-central-1'];
+    });
+    let err = '';
+    const code = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err += t), tty: false }, config: eu, local: async () => ({ ...backend, config: eu }) });
+    expect(code).toBe(2);
+    expect(err).toMatch(/no rds-backup-storage price for eu-central-1 in cli\/pricing\.ts: read it on https:\/\/aws\.amazon\.com\/rds\/postgresql\/pricing\/ and add "eu-central-1"/);
+    const ghost = configWith((c) => {
+      c.databases = [{ identifier: 'ghost-db', kind: 'instance' }];
+    });
+    let err2 = '';
+    const code2 = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err2 += t), tty: false }, config: ghost, local: async () => ({ ...backend, config: ghost }) });
+    expect(code2).toBe(2);
+    expect(err2).toMatch(/rsv cost: cannot size ghost-db: DBInstanceNotFound.*rsv preflight/);
+    const bad = await rsv('cost', '--local', '--daily-change', '150');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--daily-change is a percentage');
   });
 });
