@@ -3,12 +3,15 @@
  * account and `--vault-profile` for the vault account) or a local deployment on the sandbox
  * (`--local`). Both give the same `SFNClient` and `RDSClient`s, so every command runs the same code.
  */
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { partitionOf, type VaultConfig } from '../infra/config/schema';
 import { deploymentNames } from '../infra/constructs/names';
 import type { LocalEnvironment } from '../sandbox/environment';
+import { localIamClient } from './local-iam';
 import { localStepFunctionsClient } from './local-sfn';
 
 export interface Backend {
@@ -23,6 +26,15 @@ export interface Backend {
   rds(accountId: string, region: string): RDSClient | undefined;
   /** KMS in an account and Region, or undefined without credentials for that account (as `rds`). */
   kms(accountId: string, region: string): KMSClient | undefined;
+  /** IAM of an account (global), or undefined without credentials for it (as `rds`). */
+  iam(accountId: string): IAMClient | undefined;
+  /** S3 in an account and Region (the evidence bucket), or undefined without credentials (as `rds`). */
+  s3(accountId: string, region: string): S3Client | undefined;
+  /**
+   * The vault's evidence bucket when the backend knows it without listing buckets (the local
+   * sandbox, which does not simulate ListBuckets); undefined: list the vault account's buckets.
+   */
+  readonly evidenceBucket?: () => string | undefined;
   /** Now (UTC). Virtual time with `--local`. */
   now(): Date;
   /** Waits `seconds` (virtual seconds with `--local`). */
@@ -54,8 +66,8 @@ export async function awsBackend(config: VaultConfig, options: AwsBackendOptions
   const { SFNClient: Client } = await import('@aws-sdk/client-sfn');
   // The SDK's own `profile` client setting: the shared config/credentials files, SSO, role_arn chains.
   const sfn = new Client({ region: config.source.region, ...(options.profile ? { profile: options.profile } : {}) });
-  const clients = new Map<string, RDSClient | KMSClient>();
-  const client = <T extends RDSClient | KMSClient>(make: (cfg: { region: string; profile?: string }) => T, service: string, accountId: string, region: string): T | undefined => {
+  const clients = new Map<string, RDSClient | KMSClient | S3Client | IAMClient>();
+  const client = <T extends RDSClient | KMSClient | S3Client | IAMClient>(make: (cfg: { region: string; profile?: string }) => T, service: string, accountId: string, region: string): T | undefined => {
     const isSource = accountId === config.source.accountId;
     if (!isSource && !options.vaultProfile) return undefined;
     const key = `${service}/${accountId}/${region}`;
@@ -73,6 +85,9 @@ export async function awsBackend(config: VaultConfig, options: AwsBackendOptions
     sfn,
     rds: (accountId, region) => client((cfg) => new RDSClient(cfg), 'rds', accountId, region),
     kms: (accountId, region) => client((cfg) => new KMSClient(cfg), 'kms', accountId, region),
+    s3: (accountId, region) => client((cfg) => new S3Client(cfg), 's3', accountId, region),
+    // IAM is global; its endpoint is the partition's (us-east-1 for aws).
+    iam: (accountId) => client((cfg) => new IAMClient(cfg), 'iam', accountId, config.source.region.startsWith('us-gov-') ? 'us-gov-west-1' : config.source.region.startsWith('cn-') ? 'cn-north-1' : 'us-east-1'),
     now: () => new Date(),
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
     arns: arnsOf(config),
@@ -91,6 +106,9 @@ export function localBackend(env: LocalEnvironment): Backend {
     sfn: local.client,
     rds: (accountId, region) => new RDSClient({ region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${accountId}:root`) }),
     kms: (accountId, region) => new KMSClient({ region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${accountId}:root`) }),
+    s3: (accountId, region) => new S3Client({ region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${accountId}:root`) }),
+    iam: (accountId) => localIamClient(env.sandbox, accountId),
+    evidenceBucket: () => env.sandbox.s3.listBuckets().find((b) => /evidencebucket/i.test(b.name))?.name,
     now: () => env.clock.now(),
     sleep: (seconds) => env.clock.sleep(seconds),
     arns: arnsOf(env.config),

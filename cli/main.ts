@@ -7,6 +7,8 @@
  *   rsv preflight                               what a first run depends on, each with its fix
  *   rsv status [--rpo-hours 26]                 newest recovery point per database and Region
  *   rsv restore <db> --dry-run [--at ...]       the copy to restore and the exact commands
+ *   rsv cost [--days 30] [--daily-change 5]     what the deployment costs, each price cited
+ *   rsv evidence --month 2026-11 [--out dir]    an auditor's report per database (Markdown and JSON)
  *
  * Global options: --config <file> (default $RSV_CONFIG or config/example.json), --profile <source
  * account profile>, --vault-profile <vault account profile>, --local (the local sandbox deployment
@@ -25,6 +27,8 @@ import { historyCommand, parseSince, startCommand, watchCommand } from './comman
 import { preflightCommand } from './commands/preflight';
 import { parseAt, restoreCommand } from './commands/restore';
 import { DEFAULT_RPO_HOURS, statusCommand } from './commands/status';
+import { costCommand } from './commands/cost';
+import { evidenceCommand, parseMonth } from './commands/evidence';
 import type { Output } from './render';
 
 const COMMANDS: Record<string, { summary: string; usage: string; options: readonly string[] }> = {
@@ -38,6 +42,12 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: readon
     options: ['dry-run', 'at', 'target-account', 'region'],
   },
   status: { summary: 'newest recovery point per database in the vault and DR Regions, against the RPO', usage: 'rsv status [--db <id>]... [--rpo-hours 26]', options: ['db', 'rpo-hours'] },
+  cost: { summary: 'what the deployment costs over --days (default 30), each price with its AWS pricing page (docs/cost.md)', usage: 'rsv cost [--days 30] [--daily-change <percent, default 5>]', options: ['days', 'daily-change'] },
+  evidence: {
+    summary: "an auditor's report of a month per database: recovery points, key, retention, drills, failures",
+    usage: 'rsv evidence --month <YYYY-MM> [--out <dir>] [--evidence-bucket <name>]',
+    options: ['month', 'out', 'evidence-bucket'],
+  },
 };
 
 const OPTIONS = {
@@ -57,6 +67,11 @@ const OPTIONS = {
   at: { type: 'string' },
   'target-account': { type: 'string' },
   region: { type: 'string' },
+  days: { type: 'string' },
+  'daily-change': { type: 'string' },
+  month: { type: 'string' },
+  out: { type: 'string' },
+  'evidence-bucket': { type: 'string' },
 } as const;
 const GLOBAL = ['config', 'profile', 'vault-profile', 'local', 'json', 'help'];
 
@@ -81,7 +96,7 @@ export function helpText(): string {
     'Options for every command:',
     '  --config <file>          the deployment config (default $RSV_CONFIG or config/example.json)',
     '  --profile <name>         AWS profile of the source account (default: the SDK credential chain)',
-    '  --vault-profile <name>   AWS profile of the vault account (status, vault progress)',
+    '  --vault-profile <name>   AWS profile of the vault account (status, evidence, preflight vault checks)',
     '  --local                  run against the local sandbox deployment (no AWS), as npm run demo',
     '  --json                   machine-readable output',
     '',
@@ -123,16 +138,21 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     output.err(`rsv ${command}: ${takesOne ? `give one ${command === 'watch' ? 'execution name or ARN' : 'database identifier'}` : `unexpected argument '${rest[0]}'`}. Usage: ${spec.usage}\n`);
     return 2;
   }
-  const number = (name: 'interval' | 'rpo-hours', fallback: number): number | undefined => {
+  const number = (name: 'interval' | 'rpo-hours' | 'days' | 'daily-change', fallback: number, zeroOk = false): number | undefined => {
     const v = values[name];
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) {
-      output.err(`rsv ${command}: --${name} must be a positive number, got '${v}'.\n`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroOk)) {
+      output.err(`rsv ${command}: --${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got '${v}'.\n`);
       return undefined;
     }
     return n;
   };
+
+  if (command === 'evidence' && (values.month === undefined || !parseMonth(values.month))) {
+    output.err(`rsv evidence: --month takes a calendar month as YYYY-MM (e.g. --month 2026-11), got '${values.month ?? ''}'. Usage: ${spec.usage}\n`);
+    return 2;
+  }
 
   let config: VaultConfig;
   const configPath = values.config ?? process.env.RSV_CONFIG ?? 'config/example.json';
@@ -201,6 +221,18 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
         if (rpo === undefined) return 2;
         return await statusCommand(backend, { rpoHours: rpo, databases: values.db ?? [], json }, output);
       }
+      case 'cost': {
+        const days = number('days', 30);
+        const change = number('daily-change', 5, true);
+        if (days === undefined || change === undefined) return 2;
+        if (change > 100) {
+          output.err(`rsv cost: --daily-change is a percentage of each database's size (0-100), got '${values['daily-change']}'.\n`);
+          return 2;
+        }
+        return await costCommand(backend, { json, days, dailyChange: change / 100 }, output);
+      }
+      case 'evidence':
+        return await evidenceCommand(backend, { json, month: parseMonth(values.month as string) as { year: number; month: number }, outDir: values.out, evidenceBucket: values['evidence-bucket'] }, output);
     }
     return 2;
   } catch (err) {

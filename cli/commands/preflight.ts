@@ -14,13 +14,19 @@
  *    `--vault-profile`);
  * 4. the manual snapshot quota has room for the retention (DescribeAccountAttributes), skipped where
  *    the API is not available (the local sandbox does not simulate it yet);
- * 5. the vault role and its external ID: skipped, with the reason (needs iam:GetRole in the vault account).
+ * 5. cross-account mode: the vault copy role exists in the vault account and its trust policy, as
+ *    deployed, trusts the source account's cross-account-copy and poll-status roles with the
+ *    configured `vault.externalId` (GetRole with `--vault-profile`, docs/aws-behaviour.md §24). Its
+ *    limit: it reads the trust policy and does not assume the role, so it cannot see an SCP, a
+ *    permissions boundary or the source roles' own sts:AssumeRole permission; those show as
+ *    VaultRoleNotAssumable at the first run's CopyToVault.
  */
+import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { copiesKeptPerDatabase } from '../../functions/plan-run/quota.js';
 import { DescribeAccountAttributesCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeOptionGroupsCommand } from '@aws-sdk/client-rds';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import type { VaultConfig } from '../../infra/config/schema';
+import { partitionOf, type VaultConfig } from '../../infra/config/schema';
 import { deploymentNames } from '../../infra/constructs/names';
 import { type LockedOptions, lockedOptionsOf } from '../../functions/plan-run/option-groups';
 import { type Backend, vaultAccountOf } from '../backend';
@@ -49,6 +55,8 @@ export interface PreflightOptions {
 /** Extra clients preflight needs: KMS per account and Region (undefined without credentials). */
 export interface PreflightClients {
   kms(accountId: string, region: string): KMSClient | undefined;
+  /** IAM of an account (undefined without credentials); without it the vault role check is skipped. */
+  iam?(accountId: string): IAMClient | undefined;
 }
 
 export async function preflightCommand(backend: Backend, clients: PreflightClients, o: PreflightOptions, output: Output): Promise<number> {
@@ -167,15 +175,69 @@ export async function runPreflight(backend: Backend, clients: PreflightClients, 
   checks.push(...(await quotaChecks(backend, config)));
 
   // 5. The vault role.
-  if (crossAccount) {
-    checks.push({
-      id: 'vault-role',
-      status: 'skip',
-      detail: `${names.vaultCopyRole} and its external ID are not checked by preflight yet`,
-      fix: `the first run's CopyToVault fails with VaultRoleNotAssumable if the role is missing or "vault.externalId" differs from the one the vault stack was deployed with; compare: aws iam get-role --role-name ${names.vaultCopyRole} --query Role.AssumeRolePolicyDocument (vault account)`,
-    });
-  }
+  if (crossAccount) checks.push(await vaultRoleCheck(config, clients, configPath));
   return checks;
+}
+
+/** `rsv-e…3f` style: enough to compare two external IDs without printing them whole. */
+export function maskExternalId(id: string): string {
+  return id.length <= 8 ? `${id.slice(0, 2)}…` : `${id.slice(0, 6)}…${id.slice(-2)} (${id.length} characters)`;
+}
+
+/**
+ * The vault copy role as deployed: GetRole in the vault account, then its trust policy's statements
+ * allowing sts:AssumeRole: the principals they name and the `sts:ExternalId` they require
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+ */
+async function vaultRoleCheck(config: VaultConfig, clients: PreflightClients, configPath: string): Promise<Check> {
+  const id = 'vault-role';
+  const names = deploymentNames(config.deploymentName);
+  const vaultAccount = vaultAccountOf(config);
+  const deploy = `AWS_PROFILE=<vault admin> npx cdk deploy ${names.vaultStack} -c config=${configPath}`;
+  const iam = clients.iam?.(vaultAccount);
+  if (!iam) {
+    return {
+      id,
+      status: 'skip',
+      detail: `no credentials for the vault account ${vaultAccount}`,
+      fix: `pass --vault-profile <vault account profile> to check ${names.vaultCopyRole} and its external ID (or compare by hand: aws iam get-role --role-name ${names.vaultCopyRole} --query Role.AssumeRolePolicyDocument)`,
+    };
+  }
+  let doc: PolicyDoc;
+  try {
+    const role = (await iam.send(new GetRoleCommand({ RoleName: names.vaultCopyRole }))).Role;
+    // IAM returns the trust policy URL-encoded (API_Role).
+    doc = JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? '%7B%7D')) as PolicyDoc;
+  } catch (err) {
+    const e = err as Error;
+    if (e.name === 'NoSuchEntityException' || e.name === 'NoSuchEntity') {
+      return { id, status: 'fail', detail: `no role ${names.vaultCopyRole} in the vault account ${vaultAccount}`, fix: `deploy the vault stack (it creates the role): ${deploy}` };
+    }
+    return { id, status: 'warn', detail: `cannot read ${names.vaultCopyRole}: ${e.name}`, fix: 'preflight needs iam:GetRole on the vault role (--vault-profile)' };
+  }
+  const statements = (Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : []).filter((s) => s.Effect === 'Allow' && asList(s.Action).some((a) => actionMatches(a, 'sts:AssumeRole')));
+  const externalIds = statements.flatMap((s) => asList(s.Condition?.StringEquals?.['sts:ExternalId']));
+  const principals = statements.flatMap((s) => asList((s.Principal as { AWS?: unknown } | undefined)?.AWS));
+  const src = config.source.accountId;
+  const expected = [names.crossAccountCopyRole, names.pollStatusRole].map((r) => `arn:${partitionOf(config.source.region)}:iam::${src}:role/${r}`);
+  const missing = expected.filter((p) => !principals.includes(p));
+  if (!externalIds.includes(config.vault.externalId ?? '')) {
+    return {
+      id,
+      status: 'fail',
+      detail: `${names.vaultCopyRole} requires external ID ${externalIds.map(maskExternalId).join(' or ') || '(none)'}; the config has ${maskExternalId(config.vault.externalId ?? '')}`,
+      fix: `"vault.externalId" in ${configPath} must be the value the vault stack was deployed with (every CopyToVault fails with VaultRoleNotAssumable until they match): put that value back in the config, or, to change it, redeploy the vault stack with this config: ${deploy}`,
+    };
+  }
+  if (missing.length > 0) {
+    return {
+      id,
+      status: 'fail',
+      detail: `${names.vaultCopyRole} does not trust ${missing.join(', ')}`,
+      fix: `the vault stack was deployed for another source account or deploymentName: redeploy it with this config: ${deploy}`,
+    };
+  }
+  return { id, status: 'pass', detail: `${names.vaultCopyRole} trusts the source roles with the configured external ID` };
 }
 
 async function sourceKeyCheck(identifier: string, kind: string, info: { encrypted: boolean; kmsKeyId?: string }, kms: KMSClient | undefined, config: VaultConfig): Promise<Check> {

@@ -188,7 +188,7 @@ describe('rsv restore --dry-run', () => {
 
 describe('errors say what to do (exit 2)', () => {
   it('usage errors', async () => {
-    expect((await rsv('frobnicate')).err).toContain("unknown command 'frobnicate'. Commands: start, watch, history, preflight, restore, status.");
+    expect((await rsv('frobnicate')).err).toContain("unknown command 'frobnicate'. Commands: start, watch, history, preflight, restore, status, cost, evidence.");
     const badOpt = await rsv('status', '--wait');
     expect(badOpt.code).toBe(2);
     expect(badOpt.err).toContain('--wait does not apply here. Usage: rsv status');

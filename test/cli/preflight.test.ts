@@ -110,14 +110,41 @@ describe('rsv preflight catches each misconfiguration, with its fix', () => {
     expect(missing.find((c) => c.id === 'source-stack')).toMatchObject({ status: 'fail', fix: 'deploy the source stack: AWS_PROFILE=<source admin> npx cdk deploy other-vault-source -c config=c.json' });
   });
 
-  it('checks the manual snapshot quotas against the retention, with the value to request, and says what it cannot check (the vault role)', () => {
+  it('checks the manual snapshot quotas against the retention, with the value to request', () => {
     // Source: keepLast 2, maxAgeDays 7 -> 8 copies per database (7 days + this run's), 5 DB instances -> 40.
     expect(check('snapshot-quota:source:instance')).toMatchObject({ status: 'pass', detail: 'ManualSnapshots: 0/100 used, retention needs up to 40 more' });
     // Vault: maxAgeDays 35 -> 36 per database, 5 DB instances -> 180 > 100 in each vault Region.
     for (const region of ['us-east-1', 'us-west-2']) {
       expect(check(`snapshot-quota:${region}:instance`)).toMatchObject({ status: 'fail', fix: `request "Manual DB instance snapshots" of at least 180 in ${region} (Service Quotas console, or lower retention)` });
     }
-    expect(check('vault-role')?.status).toBe('skip');
+  });
+
+  it('the vault role: trusted with the configured external ID passes; a wrong external ID, a missing role, no vault credentials', async () => {
+    expect(check('vault-role')).toMatchObject({ status: 'pass', detail: 'rds-snapshot-vault-vault-copy trusts the source roles with the configured external ID' });
+    // The config's external ID differs from the one the vault stack was deployed with (rsv-example-3f9c1b7e).
+    const wrong: VaultConfig = { ...config, vault: { ...config.vault, externalId: 'rsv-typo-3f9c1b7f' } };
+    const c = (await runPreflight({ ...backend, config: wrong }, backend, 'config/mine.json')).find((x) => x.id === 'vault-role');
+    expect(c?.status).toBe('fail');
+    expect(c?.detail).toBe('rds-snapshot-vault-vault-copy requires external ID rsv-ex…7e (20 characters); the config has rsv-ty…7f (17 characters)');
+    expect(c?.fix).toContain('"vault.externalId" in config/mine.json must be the value the vault stack was deployed with');
+    expect(c?.fix).toContain('npx cdk deploy rds-snapshot-vault-vault -c config=config/mine.json');
+    // A deployment whose vault stack is not there: the role to deploy.
+    const renamed = configWith((x) => void (x.deploymentName = 'other-vault'));
+    const gone = (await runPreflight({ ...backend, config: renamed }, backend, 'c.json')).find((x) => x.id === 'vault-role');
+    expect(gone).toMatchObject({ status: 'fail', detail: 'no role other-vault-vault-copy in the vault account 222222222222', fix: 'deploy the vault stack (it creates the role): AWS_PROFILE=<vault admin> npx cdk deploy other-vault-vault -c config=c.json' });
+    // Without vault credentials (no --vault-profile): skipped, saying how to check.
+    const noVault = (await runPreflight(backend, { kms: backend.kms, iam: () => undefined }, 'c.json')).find((x) => x.id === 'vault-role');
+    expect(noVault).toMatchObject({ status: 'skip', detail: 'no credentials for the vault account 222222222222' });
+    expect(noVault?.fix).toContain('--vault-profile');
+  });
+
+  it('the trust policy preflight reads is the one AWS checks: the wrong external ID cannot assume the role', async () => {
+    const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+    const caller = env.sandbox.credentialsFor(`arn:aws:iam::${SOURCE}:role/rds-snapshot-vault-cross-account-copy`);
+    const sts = new STSClient({ region: REGION, credentials: caller });
+    const assume = (ExternalId: string) => sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/rds-snapshot-vault-vault-copy', RoleSessionName: 'preflight-test', ExternalId }));
+    await expect(assume('rsv-typo-3f9c1b7f')).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(assume(config.vault.externalId ?? '')).resolves.toMatchObject({ Credentials: expect.anything() });
   });
 
   it('the command: a table, the fixes, exit 1 when a check fails; --json', async () => {

@@ -1,0 +1,353 @@
+/**
+ * `rsv evidence --month YYYY-MM [--out dir]`: an auditor's report of one calendar month (UTC), per
+ * configured database: the daily recovery points in the vault (and each DR Region), the KMS key
+ * that encrypts them, the retention policy, the restore drills and their RTO, and every failed
+ * backup with how it ended. Markdown on stdout (JSON with `--json`); `--out` writes both
+ * (`evidence-YYYY-MM.md`, `evidence-YYYY-MM.json`) and prints their paths.
+ *
+ * Where each part comes from (docs/operating.md, "Evidence for auditors"):
+ * - recovery points: the vault's manual snapshots of the database (`rsv-*` copies) in the vault
+ *   Region and each DR Region, by `OriginalSnapshotCreateTime` (the source snapshot's time, kept by
+ *   every copy, docs/aws-behaviour.md §13; DB cluster snapshots: the time in our copy identifier).
+ *   What retention has already deleted is not there: run the report early the next month.
+ * - runs and failures: the month's BackupRun executions and their DatabaseBackup children, read
+ *   from Step Functions (ListExecutions, GetExecutionHistory). The run ledger is not used yet (it is
+ *   not available); Step Functions keeps a closed execution 90 days (docs/aws-behaviour.md §24),
+ *   so a month older than that has no run data.
+ * - drills: the records restore drills write to the vault's evidence bucket
+ *   (`drills/<database>/<yyyy-mm-dd>/<drill>.json`, functions/record-evidence/evidence.ts).
+ *
+ * Exit code: 0 when every database has a vault recovery point for each day since the first run of
+ * the month seen (up to yesterday) and every failure was followed by a success; 1 otherwise, and
+ * for a month with no run (no evidence); 2 when the vault account cannot be read (pass --vault-profile).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { GetObjectCommand, ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { deploymentNames } from '../../infra/constructs/names';
+import { type Backend, vaultAccountOf } from '../backend';
+import type { Output } from '../render';
+import { manualSnapshots, readRun, type RunView, type SnapshotRow } from '../runs';
+
+/** `2026-11` as year and month (1-12), or undefined. */
+export function parseMonth(text: string): { year: number; month: number } | undefined {
+  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(text);
+  return m ? { year: Number(m[1]), month: Number(m[2]) } : undefined;
+}
+
+export interface DrillEvidence {
+  readonly drillId: string;
+  /** ISO-8601 UTC. */
+  readonly restoreStartedAt?: string;
+  readonly outcome: string;
+  /** Seconds from restore start to available. */
+  readonly rtoSeconds?: number;
+  /** Age of the restored recovery point at the drill, hours. */
+  readonly rpoHoursAtDrill?: number;
+  readonly checksPassed: number;
+  readonly checksTotal: number;
+  readonly failure?: string;
+  /** s3://bucket/key of the record. */
+  readonly record: string;
+}
+
+export interface FailureEvidence {
+  readonly run: string;
+  /** ISO-8601 UTC. */
+  readonly startDate: string;
+  readonly status: string;
+  readonly error: string;
+  readonly message: string;
+  /** `recovered by <run> at <time>` or `not recovered as of <now>`. */
+  readonly ended: string;
+  readonly recovered: boolean;
+}
+
+export interface DatabaseEvidence {
+  readonly identifier: string;
+  readonly kind: 'instance' | 'cluster';
+  /** Per Region (vault Region first): the UTC days of the month with a recovery point, and the copies. */
+  readonly regions: ReadonlyArray<{
+    readonly region: string;
+    readonly days: readonly string[];
+    readonly missingDays: readonly string[];
+    readonly copies: ReadonlyArray<{ identifier: string; recoveryPoint: string; kmsKeyId?: string }>;
+  }>;
+  /** Distinct KMS keys of the month's vault copies. */
+  readonly kmsKeys: readonly string[];
+  readonly runs: ReadonlyArray<{ run: string; startDate: string; status: string; copy?: string; error?: string }>;
+  readonly failures: readonly FailureEvidence[];
+  readonly drills: readonly DrillEvidence[];
+}
+
+export interface EvidenceReport {
+  readonly month: string;
+  /** ISO-8601 UTC. */
+  readonly generatedAt: string;
+  readonly deploymentName: string;
+  readonly vaultAccount: string;
+  readonly vaultRegions: readonly string[];
+  /** The vault key alias and the key it names in the vault Region. */
+  readonly vaultKey: { alias: string; arn?: string };
+  readonly retention: unknown;
+  /** Days expected to have a recovery point: from the first run seen in the month to the month's end or now. */
+  readonly expectedDays: readonly string[];
+  readonly sources: readonly string[];
+  readonly notes: readonly string[];
+  readonly databases: readonly DatabaseEvidence[];
+  readonly ok: boolean;
+}
+
+export interface EvidenceOptions {
+  readonly json: boolean;
+  readonly month: { year: number; month: number };
+  readonly outDir?: string;
+  /** The evidence bucket's name (else found by listing the vault account's buckets). */
+  readonly evidenceBucket?: string;
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+
+/** Builds the report (reads only). @throws VaultNotReadable when the CLI has no vault credentials */
+export async function buildEvidence(backend: Backend, m: { year: number; month: number }, evidenceBucket?: string): Promise<EvidenceReport> {
+  const { config } = backend;
+  const names = deploymentNames(config.deploymentName);
+  const label = `${m.year}-${String(m.month).padStart(2, '0')}`;
+  const start = new Date(Date.UTC(m.year, m.month - 1, 1));
+  const end = new Date(Date.UTC(m.year, m.month, 1));
+  const now = backend.now();
+  const vaultAccount = vaultAccountOf(config);
+  const vaultRegions = [config.vault.region, ...config.vault.drRegions];
+  const notes: string[] = [];
+  if (!backend.rds(vaultAccount, config.vault.region)) throw new VaultNotReadable(vaultAccount);
+
+  // Runs: every BackupRun from the month's start to now (later ones show how failures ended).
+  const runs: RunView[] = [];
+  let nextToken: string | undefined;
+  listing: do {
+    const page = await backend.sfn.send(new ListExecutionsCommand({ stateMachineArn: backend.arns.backupRun, maxResults: 100, nextToken }));
+    for (const e of page.executions ?? []) {
+      if ((e.startDate?.getTime() ?? 0) < start.getTime()) break listing;
+      runs.push(await readRun(backend, e.executionArn ?? ''));
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  runs.sort((a, b) => a.startDate.localeCompare(b.startDate));
+  const monthRuns = runs.filter((r) => Date.parse(r.startDate) < end.getTime());
+  if (now.getTime() - end.getTime() > 90 * 86_400_000) notes.push('Step Functions keeps closed executions for 90 days: this month\'s runs and failures may no longer be listed (docs/aws-behaviour.md §24).');
+  if (start.getTime() > now.getTime()) notes.push(`${label} has not started yet (now ${now.toISOString()}).`);
+
+  // Days expected: from the first run of the month (the deployment may be younger than the month)
+  // to the month's last day, or yesterday (UTC) while the month runs: today's copy may still be copying.
+  const firstRun = monthRuns[0]?.startDate;
+  const expectedDays: string[] = [];
+  if (firstRun) {
+    const last = Math.min(end.getTime() - 1, Date.parse(`${day(now.toISOString())}T00:00:00.000Z`) - 1);
+    for (let t = Date.parse(`${day(firstRun)}T00:00:00.000Z`); t <= last; t += 86_400_000) expectedDays.push(new Date(t).toISOString().slice(0, 10));
+  } else {
+    notes.push(`No BackupRun started in ${label} (${backend.mode === 'local' ? 'the local world replays the demo\'s runs of 2026-11-20 to 2026-11-22: try --month 2026-11' : 'deployed later, or older than the 90 days Step Functions keeps'}); recovery points are listed as found.`);
+  }
+
+  if (backend.mode === 'local' && config.restoreDrill) notes.push('Local world: the restore drill covers only the databases whose drill has no SQL checks (restore and RTO); npm run demo runs the SQL checks against real database servers.');
+
+  // Vault key alias.
+  let vaultKeyArn: string | undefined;
+  try {
+    vaultKeyArn = (await backend.kms(vaultAccount, config.vault.region)?.send(new DescribeKeyCommand({ KeyId: names.vaultKeyAlias })))?.KeyMetadata?.Arn;
+  } catch (err) {
+    notes.push(`vault key alias ${names.vaultKeyAlias}: ${(err as Error).name} (rsv preflight checks it)`);
+  }
+
+  // Drill records.
+  const drillsOf = await drillRecords(backend, label, notes, evidenceBucket);
+
+  const databases: DatabaseEvidence[] = [];
+  for (const db of config.databases) {
+    const regions: DatabaseEvidence['regions'][number][] = [];
+    for (const region of vaultRegions) {
+      const rds = backend.rds(vaultAccount, region);
+      if (!rds) continue;
+      const rows: SnapshotRow[] = (await manualSnapshots(rds, db.identifier, db.kind)).filter(
+        (s) => s.identifier.startsWith('rsv-') && s.status === 'available' && s.recoveryPoint && s.recoveryPoint >= start.toISOString() && s.recoveryPoint < end.toISOString(),
+      );
+      rows.sort((a, b) => (a.recoveryPoint ?? '').localeCompare(b.recoveryPoint ?? ''));
+      const days = [...new Set(rows.map((r) => day(r.recoveryPoint ?? '')))];
+      regions.push({
+        region,
+        days,
+        missingDays: expectedDays.filter((d) => !days.includes(d)),
+        copies: rows.map((r) => ({ identifier: r.identifier, recoveryPoint: r.recoveryPoint ?? '', ...(r.kmsKeyId ? { kmsKeyId: r.kmsKeyId } : {}) })),
+      });
+    }
+    const mine = monthRuns.flatMap((r) => r.databases.filter((d) => d.identifier === db.identifier).map((d) => ({ r, d })));
+    const failures: FailureEvidence[] = mine
+      .filter(({ d }) => ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(d.status))
+      .map(({ r, d }) => {
+        const next = runs
+          .filter((x) => x.startDate > d.startDate)
+          .flatMap((x) => x.databases.filter((y) => y.identifier === db.identifier && y.status === 'SUCCEEDED').map((y) => ({ x, y })))[0];
+        return {
+          run: r.name,
+          startDate: d.startDate,
+          status: d.status,
+          error: d.error ?? d.status,
+          message: d.cause ?? '',
+          ended: next ? `recovered by ${next.x.name} at ${next.y.stopDate ?? next.x.startDate} (${next.y.copy ?? 'copy'})` : `not recovered as of ${now.toISOString()}`,
+          recovered: next !== undefined,
+        };
+      });
+    databases.push({
+      identifier: db.identifier,
+      kind: db.kind,
+      regions,
+      kmsKeys: [...new Set((regions[0]?.copies ?? []).map((c) => c.kmsKeyId).filter((k): k is string => k !== undefined))],
+      runs: mine.map(({ r, d }) => ({ run: r.name, startDate: d.startDate, status: d.status, ...(d.copy ? { copy: d.copy } : {}), ...(d.error ? { error: d.error } : {}) })),
+      failures,
+      drills: drillsOf.get(db.identifier) ?? [],
+    });
+  }
+  const ok = expectedDays.length > 0 && databases.every((d) => (d.regions[0]?.missingDays.length ?? 0) === 0 && d.failures.every((f) => f.recovered));
+  return {
+    month: label,
+    generatedAt: now.toISOString(),
+    deploymentName: config.deploymentName,
+    vaultAccount,
+    vaultRegions,
+    vaultKey: { alias: names.vaultKeyAlias, ...(vaultKeyArn ? { arn: vaultKeyArn } : {}) },
+    retention: config.retention.vault,
+    expectedDays,
+    sources: [
+      `recovery points: manual snapshots rsv-* in account ${vaultAccount}, ${vaultRegions.join(', ')} (DescribeDBSnapshots / DescribeDBClusterSnapshots)`,
+      `runs and failures: Step Functions executions of ${names.backupRunStateMachine} and ${names.databaseBackupStateMachine} (the run ledger is not used: not available yet)`,
+      'drills: restore drill records in the vault evidence bucket (drills/<database>/<date>/<drill>.json)',
+    ],
+    notes,
+    databases,
+    ok,
+  };
+}
+
+/** Thrown when the vault account cannot be read. */
+export class VaultNotReadable extends Error {
+  constructor(account: string) {
+    super(`no credentials for the vault account ${account}: pass --vault-profile <profile of ${account}> (the report reads its snapshots and evidence bucket)`);
+    this.name = 'VaultNotReadable';
+  }
+}
+
+async function drillRecords(backend: Backend, label: string, notes: string[], given: string | undefined): Promise<Map<string, DrillEvidence[]>> {
+  const { config } = backend;
+  const out = new Map<string, DrillEvidence[]>();
+  if (!config.restoreDrill) {
+    notes.push('Restore drills are not configured ("restoreDrill" in the config): no drill evidence.');
+    return out;
+  }
+  const s3 = backend.s3(vaultAccountOf(config), config.vault.region);
+  if (!s3) return out;
+  // The bucket's name is generated by CloudFormation from the vault stack and the construct
+  // ("...evidencebucket..."): --evidence-bucket, what the backend knows, or ListBuckets.
+  let bucket = given ?? backend.evidenceBucket?.();
+  if (!bucket) {
+    const stack = deploymentNames(config.deploymentName).vaultStack.toLowerCase();
+    try {
+      const buckets = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name ?? '').filter((n) => /evidence/i.test(n) && !/accesslog/i.test(n));
+      bucket = buckets.find((n) => n.startsWith(stack)) ?? buckets[0];
+    } catch (err) {
+      notes.push(`Could not list the vault account's buckets (${(err as Error).name}): pass --evidence-bucket <name> (the vault stack's evidence bucket) to include drills.`);
+      return out;
+    }
+  }
+  if (!bucket) {
+    notes.push(`No evidence bucket found in the vault account (${config.vault.region}): deploy the vault stack with "restoreDrill", or pass --evidence-bucket <name>.`);
+    return out;
+  }
+  for (const db of config.databases) {
+    const list: DrillEvidence[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `drills/${db.identifier}/${label}-`, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) {
+        if (!o.Key?.endsWith('.json')) continue;
+        const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }))).Body?.transformToString();
+        const r = JSON.parse(body ?? '{}') as { drillId?: string; restoreStartedAt?: string; outcome?: string; rtoSeconds?: number; rpoHoursAtDrill?: number; checks?: Array<{ passed?: boolean }>; failure?: { error?: string; message?: string } };
+        list.push({
+          drillId: r.drillId ?? o.Key,
+          ...(r.restoreStartedAt ? { restoreStartedAt: r.restoreStartedAt } : {}),
+          outcome: r.outcome ?? 'UNKNOWN',
+          ...(typeof r.rtoSeconds === 'number' ? { rtoSeconds: r.rtoSeconds } : {}),
+          ...(typeof r.rpoHoursAtDrill === 'number' ? { rpoHoursAtDrill: r.rpoHoursAtDrill } : {}),
+          checksPassed: (r.checks ?? []).filter((c) => c.passed).length,
+          checksTotal: (r.checks ?? []).length,
+          ...(r.failure ? { failure: `${r.failure.error ?? ''}: ${r.failure.message ?? ''}` } : {}),
+          record: `s3://${bucket}/${o.Key}`,
+        });
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    out.set(db.identifier, list);
+  }
+  return out;
+}
+
+/** The report as Markdown. */
+export function evidenceMarkdown(r: EvidenceReport): string {
+  const md: string[] = [];
+  const dur = (s: number | undefined) => (s === undefined ? '-' : `${Math.floor(s / 60)}m ${String(Math.round(s % 60)).padStart(2, '0')}s`);
+  const ret = r.retention as { keepLast: number; maxAgeDays: number; minAgeDays: number; gfs?: Record<string, number> };
+  md.push(`# Backup evidence ${r.month}: ${r.deploymentName}`, '');
+  md.push(`Generated ${r.generatedAt}. Vault account ${r.vaultAccount}, Regions ${r.vaultRegions.join(', ')}.`, '');
+  md.push(`- Vault KMS key: ${r.vaultKey.alias}${r.vaultKey.arn ? ` (${r.vaultKey.arn})` : ''}`);
+  md.push(`- Vault retention: keep the newest ${ret.keepLast} copies and every copy younger than ${ret.maxAgeDays} days; none deleted before ${ret.minAgeDays} days${ret.gfs ? `; GFS ${JSON.stringify(ret.gfs)}` : ''}`);
+  md.push(`- Days expected to have a recovery point: ${r.expectedDays.length ? `${r.expectedDays[0]} to ${r.expectedDays.at(-1)} (${r.expectedDays.length} days, from the first run of the month)` : 'none'}`);
+  md.push(`- Result: ${r.ok ? 'every database has a vault recovery point for every expected day, and every failure was followed by a success' : 'GAPS or unrecovered failures: see below'}`, '');
+  md.push('Sources:', ...r.sources.map((s) => `- ${s}`), '');
+  if (r.notes.length) md.push('Notes:', ...r.notes.map((n) => `- ${n}`), '');
+  md.push('## Summary', '', '| database | days with a vault recovery point | missing days | runs | failures (unrecovered) | drills (passed) | last RTO |', '|---|---|---|---|---|---|---|');
+  for (const d of r.databases) {
+    const v = d.regions[0];
+    const last = d.drills.at(-1);
+    md.push(`| ${d.identifier} | ${v?.days.length ?? 0}/${r.expectedDays.length} | ${v?.missingDays.join(', ') || 'none'} | ${d.runs.length} | ${d.failures.length} (${d.failures.filter((f) => !f.recovered).length}) | ${d.drills.length} (${d.drills.filter((x) => x.outcome === 'PASSED').length}) | ${dur(last?.rtoSeconds)} |`);
+  }
+  for (const d of r.databases) {
+    md.push('', `## ${d.identifier} (${d.kind === 'cluster' ? 'Aurora DB cluster' : 'DB instance'})`, '');
+    md.push(`KMS key of the vault copies: ${d.kmsKeys.join(', ') || '-'}`, '');
+    md.push('| Region | days covered | missing days | copies |', '|---|---|---|---|');
+    for (const g of d.regions) md.push(`| ${g.region} | ${g.days.length} | ${g.missingDays.join(', ') || 'none'} | ${g.copies.map((c) => `${c.identifier} (${c.recoveryPoint})`).join('<br>') || '-'} |`);
+    md.push('', 'Runs:', '');
+    if (d.runs.length === 0) md.push('- none this month');
+    for (const x of d.runs) md.push(`- ${x.startDate} ${x.run}: ${x.status}${x.copy ? ` -> ${x.copy}` : ''}${x.error ? ` (${x.error})` : ''}`);
+    if (d.failures.length) {
+      md.push('', 'Failures and how they ended:', '');
+      for (const f of d.failures) md.push(`- ${f.startDate} ${f.run}: ${f.status} ${f.error}${f.message ? `: ${f.message}` : ''}. Ended: ${f.ended}`);
+    }
+    md.push('', 'Restore drills:', '');
+    if (d.drills.length === 0) md.push('- none this month');
+    for (const x of d.drills) md.push(`- ${x.restoreStartedAt ?? ''} ${x.drillId}: ${x.outcome}, RTO ${dur(x.rtoSeconds)}, recovery point ${x.rpoHoursAtDrill ?? '-'} h old, checks ${x.checksPassed}/${x.checksTotal}${x.failure ? `, ${x.failure}` : ''} (${x.record})`);
+  }
+  return `${md.join('\n')}\n`;
+}
+
+export async function evidenceCommand(backend: Backend, o: EvidenceOptions, output: Output): Promise<number> {
+  let report: EvidenceReport;
+  try {
+    report = await buildEvidence(backend, o.month, o.evidenceBucket);
+  } catch (err) {
+    if ((err as Error).name !== 'VaultNotReadable') throw err;
+    output.err(`rsv evidence: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const markdown = evidenceMarkdown(report);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (o.outDir) {
+    mkdirSync(o.outDir, { recursive: true });
+    const base = path.join(o.outDir, `evidence-${report.month}`);
+    writeFileSync(`${base}.md`, markdown);
+    writeFileSync(`${base}.json`, json);
+    output.out(o.json ? `${JSON.stringify({ markdown: `${base}.md`, json: `${base}.json`, ok: report.ok })}\n` : `Wrote ${base}.md and ${base}.json (${report.ok ? 'no gaps' : 'gaps or unrecovered failures: see the report'}).\n`);
+  } else {
+    output.out(o.json ? json : markdown);
+  }
+  return report.ok ? 0 : 1;
+}

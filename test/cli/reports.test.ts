@@ -1,0 +1,175 @@
+/**
+ * `rsv evidence` and `rsv cost` end to end (one local world for both: the cost model's own figures
+ * are checked by hand in cost.test.ts). `rsv evidence` against one local deployment over three days of November 2026: a
+ * database whose copy fails on day 2 (RDS refuses it; the next day's run recovers it), a restore drill, and the report read back as JSON, Markdown and files, with its exit
+ * code; a month with no runs says so.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, localBackend } from '../../cli/backend';
+import { type CostReport, SANDBOX_WORKFLOW } from '../../cli/commands/cost';
+import type { EvidenceReport } from '../../cli/commands/evidence';
+import { runCli } from '../../cli/main';
+import type { LocalEnvironment } from '../../sandbox/environment';
+import type { ExecutionRecord } from '../../sandbox/runner';
+import { createLocalEnvironment } from '../../sandbox/environment';
+import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import { configWith } from '../workflow/helpers';
+
+const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports'].includes(d.identifier));
+const config = configWith((c) => {
+  // No SQL checks: the drill restores and measures RTO without database servers.
+  c.databases = FLEET.map((d) => ({ identifier: d.identifier, kind: d.kind }));
+  c.discovery = undefined;
+  c.export = undefined;
+});
+
+let env: LocalEnvironment;
+let backend: Backend;
+let lastRun: ExecutionRecord;
+beforeAll(async () => {
+  env = await createLocalEnvironment({ config, start: new Date('2026-11-20T03:00:00.000Z') });
+  seedFleet(env, FLEET);
+  for (const day of ['2026-11-20', '2026-11-21', '2026-11-22']) {
+    await env.clock.sleepUntil(new Date(`${day}T03:00:00.000Z`));
+    takeAutomatedSnapshots(env, FLEET, { hoursAgo: 0 });
+    await env.clock.sleepUntil(new Date(`${day}T05:00:00.000Z`));
+    // Day 2: RDS refuses every copy of legacy-reports (its key is not usable): its backup fails.
+    if (day === '2026-11-21') {
+      env.sandbox.faults.inject({ service: 'rds', operation: 'CopyDBSnapshot', error: { name: 'KMSKeyNotAccessibleFault', message: 'The source key is disabled' }, times: Infinity, match: (input: { SourceDBSnapshotIdentifier?: string }) => (input.SourceDBSnapshotIdentifier ?? '').includes('legacy-reports') });
+    }
+    lastRun = await env.startBackupRun({}, `daily-${day}`);
+    env.sandbox.faults.clear();
+  }
+  await env.startRestoreDrill({ databases: ['billing-db'] }, 'restore-drill-2026-11-22');
+  await env.clock.sleepUntil(new Date('2026-11-23T01:00:00.000Z'));
+  backend = localBackend(env);
+});
+afterAll(() => env?.dispose());
+
+async function rsv(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { output: { out: (t) => void (out += t), err: (t) => void (err += t), tty: false }, config, local: async () => backend });
+  return { code, out, err };
+}
+
+describe('rsv evidence --local', () => {
+  it('--json: daily vault recovery points per Region, the key, runs, the failure and how it ended, the drill and its RTO; exit 1 for the gap', async () => {
+    const { code, out, err } = await rsv('evidence', '--local', '--month', '2026-11', '--json');
+    expect(err).toBe('');
+    expect(code).toBe(1); // legacy-reports has no recovery point for 2026-11-21
+    const r = JSON.parse(out) as EvidenceReport;
+    expect(r.month).toBe('2026-11');
+    expect(r.expectedDays).toEqual(['2026-11-20', '2026-11-21', '2026-11-22']); // first run to yesterday (now 2026-11-23 01:00)
+    expect(r.sources.join(' ')).toContain('the run ledger is not used');
+    const billing = r.databases.find((d) => d.identifier === 'billing-db');
+    const legacy = r.databases.find((d) => d.identifier === 'legacy-reports');
+    expect(billing?.regions.map((g) => [g.region, g.days, g.missingDays])).toEqual([
+      ['us-east-1', ['2026-11-20', '2026-11-21', '2026-11-22'], []],
+      ['us-west-2', ['2026-11-20', '2026-11-21', '2026-11-22'], []],
+    ]);
+    expect(legacy?.regions[0]?.days).toEqual(['2026-11-20', '2026-11-22']);
+    expect(legacy?.regions[0]?.missingDays).toEqual(['2026-11-21']);
+    // The vault copies are under the vault key the alias names.
+    expect(r.vaultKey.arn).toMatch(/^arn:aws:kms:us-east-1:222222222222:key\//);
+    expect(billing?.kmsKeys).toEqual([r.vaultKey.arn]);
+    // Runs and the failure, ended by the next day's success.
+    expect(legacy?.runs.map((x) => [x.run, x.status])).toEqual([
+      ['daily-2026-11-20', 'SUCCEEDED'],
+      ['daily-2026-11-21', 'FAILED'],
+      ['daily-2026-11-22', 'SUCCEEDED'],
+    ]);
+    expect(legacy?.failures).toEqual([
+      expect.objectContaining({ run: 'daily-2026-11-21', status: 'FAILED', error: expect.stringMatching(/^[A-Z]\w+$/), recovered: true, ended: expect.stringMatching(/^recovered by daily-2026-11-22 at 2026-11-22T.* \(rsv-legacy-reports-202611220300\)$/) }),
+    ]);
+    // The drill record of billing-db: passed, with its RTO; legacy-reports was not drilled.
+    expect(billing?.drills).toEqual([expect.objectContaining({ drillId: 'restore-drill-2026-11-22', outcome: 'PASSED', rtoSeconds: expect.any(Number), record: expect.stringMatching(/^s3:\/\/.*evidencebucket.*\/drills\/billing-db\/2026-11-2\d\/restore-drill-2026-11-22\.json$/) })]);
+    expect(billing?.drills[0]?.rtoSeconds).toBeGreaterThan(0);
+    expect(legacy?.drills).toEqual([]);
+    expect(r.ok).toBe(false);
+  });
+
+  it('Markdown on stdout, and --out writes the same report as .md and .json', async () => {
+    const md = await rsv('evidence', '--local', '--month', '2026-11');
+    expect(md.code).toBe(1);
+    expect(md.out).toMatch(/^# Backup evidence 2026-11: rds-snapshot-vault/);
+    expect(md.out).toContain('| legacy-reports | 2/3 | 2026-11-21 | 3 | 1 (0) | 0 (0) | - |');
+    expect(md.out).toMatch(/\| billing-db \| 3\/3 \| none \| 3 \| 0 \(0\) \| 1 \(1\) \| \d+m \d\ds \|/);
+    expect(md.out).toMatch(/daily-2026-11-21: FAILED \w+: .*Ended: recovered by daily-2026-11-22/);
+    expect(md.out).toContain('Vault retention: keep the newest 14 copies and every copy younger than 35 days; none deleted before 7 days');
+    const dir = mkdtempSync(path.join(tmpdir(), 'rsv-evidence-'));
+    const files = await rsv('evidence', '--local', '--month', '2026-11', '--out', dir);
+    expect(files.code).toBe(1);
+    expect(files.out).toContain(`Wrote ${path.join(dir, 'evidence-2026-11')}.md and ${path.join(dir, 'evidence-2026-11')}.json`);
+    expect(readFileSync(path.join(dir, 'evidence-2026-11.md'), 'utf8')).toBe(md.out);
+    expect((JSON.parse(readFileSync(path.join(dir, 'evidence-2026-11.json'), 'utf8')) as EvidenceReport).databases).toHaveLength(2);
+  });
+
+  it('a month without runs says so and exits 1; a malformed --month exits 2 with the format', async () => {
+    const empty = await rsv('evidence', '--local', '--month', '2026-10', '--json');
+    expect(empty.code).toBe(1);
+    const r = JSON.parse(empty.out) as EvidenceReport;
+    expect(r.expectedDays).toEqual([]);
+    expect(r.notes.join(' ')).toContain('No BackupRun started in 2026-10');
+    expect(r.databases.every((d) => d.regions.every((g) => g.days.length === 0))).toBe(true);
+    const bad = await rsv('evidence', '--local', '--month', '2026-13');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--month takes a calendar month as YYYY-MM (e.g. --month 2026-11)');
+    const none = await rsv('evidence', '--local');
+    expect(none.code).toBe(2);
+  });
+});
+
+describe('rsv cost --local (the same world)', () => {
+  it('sizes from RDS, transitions and Lambda invocations measured from the newest run, a readable table with each price and page', async () => {
+    const { code, out, err } = await rsv('cost', '--local');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('Cost of 30 days for 2 databases (220 GiB allocated)'); // 20 + 200
+    expect(out).toMatch(/DB snapshots: vault copies \(full\)\s+us-east-1\s+7,920 GiB-month\s+\$0\.095 \/ GiB-month\s+\$752\.40/); // 220 x 36 x 0.095
+    expect(out).toMatch(/\d+ per database x 2 databases x 30 runs \(measured from daily-2026-11-22 \(2 databases\)\)/);
+    expect(out).toContain('https://aws.amazon.com/step-functions/pricing/');
+    expect(out).toMatch(/Total: \$[\d,]+\.\d\d for 30 days\./);
+    const json = JSON.parse((await rsv('cost', '--local', '--json')).out) as CostReport;
+    // What the runner counted (states entered + retries) for that run, per database.
+    const perDb = [lastRun, ...lastRun.children].reduce((s, e) => s + e.transitions, 0) / lastRun.children.length;
+    expect(Math.abs(json.workflow.transitionsPerDatabase - perDb)).toBeLessThanOrEqual(perDb * 0.1); // histories show no retries
+    // The fallback figure (measured with a 500 GiB database too) stays within 25% of what the workflow really takes (update SANDBOX_WORKFLOW if this fails).
+    expect(Math.abs(SANDBOX_WORKFLOW.transitionsPerDatabase - json.workflow.transitionsPerDatabase)).toBeLessThanOrEqual(json.workflow.transitionsPerDatabase * 0.25);
+    expect(Math.abs(SANDBOX_WORKFLOW.lambdaInvocationsPerDatabase - json.workflow.lambdaInvocationsPerDatabase)).toBeLessThanOrEqual(json.workflow.lambdaInvocationsPerDatabase * 0.25);
+    expect(json.lines.find((l) => l.id === 'sfn-transitions')?.quantity).toBe(json.workflow.transitionsPerDatabase * 2 * 30);
+  });
+
+  it('with no run in the period: the sandbox figure, said so; --days and --daily-change', async () => {
+    // Now is 2026-11-23 01:00; the last run started 2026-11-22 05:00, outside the last 6 hours.
+    const { code, out } = await rsv('cost', '--local', '--json', '--days', '0.25', '--daily-change', '2');
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as CostReport;
+    expect(r.workflow).toEqual(SANDBOX_WORKFLOW);
+    expect(r.assumptions).toMatchObject({ days: 0.25, dailyChange: 0.02 });
+  });
+
+  it('errors name what to do: a Region without a price, a database that does not exist, a bad option', async () => {
+    const eu = configWith((c) => {
+      c.databases = [{ identifier: 'billing-db', kind: 'instance' }];
+      c.vault.drRegions = ['eu-central-1'];
+    });
+    let err = '';
+    const code = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err += t), tty: false }, config: eu, local: async () => ({ ...backend, config: eu }) });
+    expect(code).toBe(2);
+    expect(err).toMatch(/no rds-backup-storage price for eu-central-1 in cli\/pricing\.ts: read it on https:\/\/aws\.amazon\.com\/rds\/postgresql\/pricing\/ and add "eu-central-1"/);
+    const ghost = configWith((c) => {
+      c.databases = [{ identifier: 'ghost-db', kind: 'instance' }];
+    });
+    let err2 = '';
+    const code2 = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err2 += t), tty: false }, config: ghost, local: async () => ({ ...backend, config: ghost }) });
+    expect(code2).toBe(2);
+    expect(err2).toMatch(/rsv cost: cannot size ghost-db: DBInstanceNotFound.*rsv preflight/);
+    const bad = await rsv('cost', '--local', '--daily-change', '150');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--daily-change is a percentage');
+  });
+});
