@@ -6,8 +6,10 @@
  *    wall time, virtual time, state transitions (what Step Functions bills, $0.025 per 1,000),
  *    history events of the largest execution (cap: 25,000), largest state payload, heap used.
  * 2b. BackupRun's largest state for a fleet of 100 databases (budget 64 KiB, cap 256 KiB).
- * 3. Lambda bundle sizes: each functions/<name>/index.ts bundled as the stack does (esbuild, ESM,
- *    minified, SDK included), in KiB.
+ * 3. Lambda bundles: each functions/<name>/index.ts bundled as the stack deploys it (esbuild, ESM,
+ *    minified, SDK included, source map as deployed), its size in KB (1,000 bytes) and its cold
+ *    import in a fresh Node with the function's NODE_OPTIONS, in ms and as a ratio to a bundle of
+ *    the bare RDS client (issue 11 budgets: 450 KB, 1.2x). `--bundles`: only this part.
  *
  * With `--fleet N` (and optionally `--json`): only the fleet bench of bench/fleet.ts (issue 12) for N
  * databases and the polling table; `--json` prints the fleet figures as one JSON object instead.
@@ -16,9 +18,14 @@
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
  */
 import '../sandbox/polyfills';
-import { readdirSync } from 'node:fs';
-import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
 import { decideRetention, type RetentionCandidate } from '../functions/retention-sweep/policy';
+import { BUNDLING, FUNCTION_NODE_OPTIONS } from '../infra/constructs/vault-function';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
@@ -135,27 +142,86 @@ async function stateSizeBench(): Promise<void> {
   }
 }
 
+/** Budgets of issue 11: bundle size (KB, 1,000 bytes) and cold import relative to a bundle of the bare RDS client. */
+const BUNDLE_BUDGET_KB = 450;
+const COLD_IMPORT_BUDGET_RATIO = 1.2;
+/** Fresh processes per bundle; the median counts. Rounds interleave the bundles so machine noise hits all alike. */
+const COLD_IMPORT_ROUNDS = 9;
+
+/** esbuild options equal to the command line NodejsFunction runs for {@link BUNDLING} (runtime nodejs22.x). */
+function deployedBuildOptions(outfile: string, sourceMap: boolean): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    outfile,
+    minify: BUNDLING.minify,
+    mainFields: BUNDLING.mainFields,
+    external: BUNDLING.externalModules,
+    banner: { js: BUNDLING.banner },
+    ...(sourceMap && BUNDLING.sourceMap && { sourcemap: true, sourcesContent: BUNDLING.sourcesContent }),
+    logLevel: 'silent',
+  };
+}
+
+/** Milliseconds a fresh `node` (with `flags`) spends in `import()` of the file: the module part of a cold start. */
+function coldImportMs(file: string, flags: string[]): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  if (r.status !== 0) throw new Error(`cold import of ${file} failed: ${r.stderr}`);
+  return Number(r.stdout);
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+/**
+ * Each functions/<name>/index.ts bundled as the stack deploys it ({@link BUNDLING}: ESM, minified,
+ * SDK bundled, source map per BUNDLING) and its cold import timed in a fresh Node with the
+ * function's NODE_OPTIONS, against a bundle of the bare RDS client (`RDSClient` only, no map).
+ */
 async function bundleBench(): Promise<void> {
-  out('');
-  out('## Lambda bundles (esbuild, ESM, minified, AWS SDK bundled)');
-  out('function | KiB');
-  const names = readdirSync('functions', { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'shared')
-    .map((d) => d.name)
-    .sort();
-  for (const name of names) {
-    const r = await build({
-      entryPoints: [`functions/${name}/index.ts`],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
-      write: false,
-      mainFields: ['module', 'main'],
-      logLevel: 'silent',
-    });
-    out(`${name} | ${((r.outputFiles[0]?.contents.length ?? 0) / 1024).toFixed(0)}`);
+  const dir = mkdtempSync(join(tmpdir(), 'rsv-bundles-'));
+  try {
+    const names = readdirSync('functions', { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== 'shared')
+      .map((d) => d.name)
+      .sort();
+    const flags = FUNCTION_NODE_OPTIONS.split(/\s+/).filter(Boolean);
+    const bundles: Array<{ name: string; file: string; flags: string[] }> = [];
+    const baseline = join(dir, 'bare-rds', 'index.mjs');
+    await build({ ...deployedBuildOptions(baseline, false), stdin: { contents: "export { RDSClient } from '@aws-sdk/client-rds';", resolveDir: process.cwd(), loader: 'ts' } });
+    bundles.push({ name: 'bare RDS client', file: baseline, flags: [] });
+    for (const name of names) {
+      const file = join(dir, name, 'index.mjs');
+      await build({ ...deployedBuildOptions(file, true), entryPoints: [`functions/${name}/index.ts`] });
+      bundles.push({ name, file, flags });
+    }
+    const times = new Map<string, number[]>(bundles.map((b) => [b.name, []]));
+    for (let round = 0; round < COLD_IMPORT_ROUNDS; round++) {
+      for (const b of bundles) times.get(b.name)?.push(coldImportMs(b.file, b.flags));
+    }
+    const baseMs = median(times.get('bare RDS client') ?? []);
+    const kb = (file: string): number => (existsSync(file) ? statSync(file).size / 1000 : 0);
+    out('');
+    out(`## Lambda bundles as deployed (esbuild, ESM, minified, AWS SDK bundled; source map ${BUNDLING.sourceMap ? 'yes' : 'no'}; NODE_OPTIONS ${JSON.stringify(FUNCTION_NODE_OPTIONS)})`);
+    out(`cold import: median of ${COLD_IMPORT_ROUNDS} fresh \`node\` processes timing \`import()\`; budgets ${BUNDLE_BUDGET_KB} KB and ${COLD_IMPORT_BUDGET_RATIO}x the bare RDS client`);
+    out('function | bundle KB | map KB | cold import ms | ratio');
+    for (const b of bundles) {
+      const size = kb(b.file);
+      const ms = median(times.get(b.name) ?? []);
+      const ratio = ms / baseMs;
+      const over = b.name !== 'bare RDS client' && (size > BUNDLE_BUDGET_KB || ratio > COLD_IMPORT_BUDGET_RATIO) ? ' (over budget)' : '';
+      out(`${b.name} | ${size.toFixed(0)} | ${kb(`${b.file}.map`).toFixed(0)} | ${ms.toFixed(0)} | ${ratio.toFixed(2)}x${over}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -171,6 +237,8 @@ if (fleetAt >= 0) {
     out('');
     for (const line of pollingTable()) out(line);
   }
+} else if (args.includes('--bundles')) {
+  await bundleBench();
 } else {
   retentionBench();
   await fleetBench();

@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib'
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -168,6 +168,25 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   'record-evidence': 60,
 };
 
+/**
+ * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
+ * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: true,
+  // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
+  externalModules: [],
+  // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
+  banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
+} satisfies BundlingOptions;
+
+/** `NODE_OPTIONS` of every function ({@link CommonEnvironment}). */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+
 /** Props of {@link VaultFunction}. */
 export interface VaultFunctionProps<N extends FunctionName> {
   /** The `functions/<name>/` folder; also the Powertools service name and the metadata tag. */
@@ -264,7 +283,7 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       ACCOUNT_ID: stack.account,
       POWERTOOLS_SERVICE_NAME: props.name,
       POWERTOOLS_METRICS_NAMESPACE: 'RdsSnapshotVault',
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
     };
     // Optional variables left undefined (e.g. no vault role in same-account mode) are not set at all.
     const own: Record<string, string> = Object.fromEntries(
@@ -292,15 +311,8 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
-        format: OutputFormat.ESM,
+        ...BUNDLING,
         target: `node${nodeMajor}`,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
-        externalModules: [],
-        // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
-        banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
         ...(props.bundledFiles && { commandHooks: bundledFilesHooks(props.bundledFiles) }),
       },
     });
