@@ -10,7 +10,9 @@
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotFound, SnapshotCopyFailed, VaultRoleNotAssumable.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
+import { sts } from '../../functions/shared/clients/sts.js';
 import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
 import { InvalidInput } from '../../functions/shared/errors.js';
@@ -41,7 +43,7 @@ export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
 });
 
 /** Builds the poll-status handler; see {@link pollStatus}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<PollStatusOutput> {
   return makeHandler({
     name: 'poll-status',
     deps,
@@ -72,5 +74,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, sts }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

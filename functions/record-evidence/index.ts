@@ -7,7 +7,8 @@
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { s3 } from '../../functions/shared/clients/s3.js';
 import { databaseRefSchema, pollSchema, targetSchema } from '../../functions/shared/drill.js';
 import { baseEnvShape, bucketNameSchema, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -35,7 +36,7 @@ export const inputSchema = z.object({
 }) as unknown as z.ZodMiniType<RecordEvidenceInput>;
 
 /** Builds the record-evidence handler. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<EvidenceSummary> {
+export function createHandler(deps: HandlerDeps<'s3'>): LambdaHandler<EvidenceSummary> {
   return makeHandler({
     name: 'record-evidence',
     deps,
@@ -47,5 +48,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<EvidenceSummary>
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ s3 }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -15,7 +15,6 @@ import {
 } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { ClientFactory, ClientOptions } from '../../functions/shared/clients.js';
@@ -79,7 +78,6 @@ export function testClients(): TestClients {
   const vault = new RDSClient({ region: VAULT_REGION });
   const stsClient = new STSClient({ region: REGION });
   const snsClient = new SNSClient({ region: REGION });
-  const kmsClient = new KMSClient({ region: REGION });
   const rdsOptions: ClientOptions[] = [];
   const snsOptions: ClientOptions[] = [];
   const sts = mockClient(stsClient);
@@ -104,7 +102,6 @@ export function testClients(): TestClients {
       snsOptions.push(o ?? {});
       return snsClient;
     },
-    kms: () => kmsClient,
   };
   return { factory, sourceRds: mockClient(source), vaultRds: mockClient(vault), sts, sns: mockClient(snsClient), rdsOptions, snsOptions };
 }
