@@ -169,19 +169,33 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
 };
 
 /**
+ * Packages every bundle replaces (esbuild `--alias`), package -> file: the credential providers the
+ * SDK's default chain loads after the environment, which a Lambda function never reaches (its
+ * credentials are in the environment) and which carry ~80 KB of nested SDK clients; see
+ * functions/shared/clients/lambda-credentials.ts.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  ['sso', 'ini', 'process', 'web-identity'].map((p) => [`@aws-sdk/credential-provider-${p}`, join(PROJECT_ROOT, 'functions', 'shared', 'clients', 'lambda-credentials.ts')]),
+);
+
+/**
  * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
  * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed.
+ * Source maps without the sources' text: `--enable-source-maps` needs only the mappings to point
+ * stack traces at the TypeScript files and lines, and a map a third the size is parsed at cold start
+ * (issue 11: 2.4 MB with the sources cost ~0.3x the bare RDS client's import time).
  */
 export const BUNDLING = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
   minify: true,
   sourceMap: true,
-  sourcesContent: true,
+  sourcesContent: false,
   // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
   externalModules: [],
   // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
   banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
+  esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([pkg, file]) => `${pkg}=${file}`) },
 } satisfies BundlingOptions;
 
 /** `NODE_OPTIONS` of every function ({@link CommonEnvironment}). */
@@ -241,8 +255,8 @@ export interface VaultFunctionProps<N extends FunctionName> {
 
 /**
  * One rds-snapshot-vault Lambda function with the project's defaults: a `NodejsFunction` bundled
- * by the local esbuild (ESM, minified, source maps, SDK bundled so the runtime's SDK version does
- * not matter), arm64, X-Ray tracing active, its own log group, its own role with no managed
+ * by the local esbuild ({@link BUNDLING}: ESM, minified, source maps, SDK bundled so the runtime's SDK
+ * version does not matter), arm64, X-Ray tracing active, its own log group, its own role with no managed
  * policies (grants are added by the caller, see function-permissions.ts), and the metadata
  * `rds-snapshot-vault:function: <name>` on the `AWS::Lambda::Function` resource so the local
  * runner can map it to `functions/<name>/`.

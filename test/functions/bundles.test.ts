@@ -3,11 +3,18 @@
  * what an entry's import graph reaches, so this walks each functions/<name>/index.ts through its
  * relative value imports (type-only imports are erased) and collects the `@aws-sdk/client-*`
  * packages it reaches; a handler that imported the every-client factory (functions/shared/clients.ts)
- * would reach all of them. Sizes and cold import are measured by `npm run bench -- --bundles`.
+ * would reach all of them. Then the credential-provider stand-ins (functions/shared/clients/lambda-credentials.ts)
+ * are checked against the SDK's default chain. CDK's own bundling of a function: bundles.slow.test.ts.
+ * Sizes and cold import of all bundles: `npm run bench -- --bundles`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as standIns from '../../functions/shared/clients/lambda-credentials.js';
+import { BUNDLE_ALIASES } from '../../infra/constructs/vault-function';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -99,5 +106,46 @@ describe('Lambda bundles (issue 11)', () => {
   it('would catch a handler that imports the every-client factory', () => {
     // The module the sandbox and tests use reaches every client: importing it from an entry must fail the check above.
     expect(sdkClientsOf(join(ROOT, 'functions', 'shared', 'clients.ts')).clients).toEqual(['client-rds', 'client-s3', 'client-secrets-manager', 'client-sns', 'client-sts']);
+  });
+});
+
+describe('credential providers a Lambda bundle leaves out (issue 11)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'rsv-bundle-test-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('stand in for every provider the SDK default chain imports after the environment, by the names it imports', () => {
+    const chain = readFileSync(join(ROOT, 'node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js'), 'utf8');
+    const imported = [...chain.matchAll(/const \{ (\w+) \} = await import\("([^"]+)"\)/g)].map((m) => [m[2] ?? '', m[1] ?? ''] as const);
+    expect(imported.length).toBeGreaterThanOrEqual(4);
+    expect(Object.keys(BUNDLE_ALIASES).sort()).toEqual(imported.map(([pkg]) => pkg).sort());
+    for (const [, name] of imported) expect(typeof (standIns as Record<string, unknown>)[name]).toBe('function');
+  });
+
+  it('as bundled: the default chain still takes the execution role credentials from the environment, and passes over the stand-ins otherwise', async () => {
+    const file = join(tmp, 'chain.mjs');
+    const r = await build({
+      stdin: { contents: "export { defaultProvider } from '@aws-sdk/credential-provider-node';", resolveDir: ROOT, loader: 'ts' },
+      bundle: true, platform: 'node', format: 'esm', outfile: file, alias: { ...BUNDLE_ALIASES }, metafile: true, logLevel: 'silent',
+    });
+    const inputs = Object.keys(r.metafile.inputs);
+    expect(inputs.filter((i) => /nested-clients|credential-provider-(sso|ini|process|web-identity|login)\//.test(i))).toEqual([]);
+    const { defaultProvider } = (await import(pathToFileURL(file).href)) as typeof import('@aws-sdk/credential-provider-node');
+    const saved = { ...process.env };
+    try {
+      for (const k of Object.keys(process.env)) if (/^AWS_/.test(k)) delete process.env[k];
+      // What Lambda sets (reserved variables, https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-runtime.html).
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'ASIALAMBDAROLE', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' });
+      expect(await defaultProvider()()).toMatchObject({ accessKeyId: 'ASIALAMBDAROLE', sessionToken: 't' });
+      // No environment credentials, no metadata service: every link is passed over, the stand-ins included, to the SDK's final error.
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete process.env[k];
+      process.env.AWS_EC2_METADATA_DISABLED = 'true';
+      const err = await defaultProvider()().catch((e: unknown) => e as Error);
+      expect(err).toMatchObject({ name: 'CredentialsProviderError' });
+      expect((err as Error).message).toMatch(/Could not load credentials from any providers/);
+      await expect(standIns.fromIni()()).rejects.toMatchObject({ name: 'CredentialsProviderError', tryNextLink: true });
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 });
