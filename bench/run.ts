@@ -8,7 +8,7 @@
  * 2b. BackupRun's largest state for a fleet of 100 databases (budget 64 KiB, cap 256 KiB).
  * 3. Lambda bundles: each functions/<name>/index.ts bundled as the stack deploys it (esbuild, ESM,
  *    minified, SDK included, source map as deployed), its size in KB (1,000 bytes) and its cold
- *    import in a fresh Node with the function's NODE_OPTIONS, in ms and as a ratio to a bundle of
+ *    import in a fresh Node (with `--enable-source-maps` when BUNDLING makes maps), in ms and as a ratio to a bundle of
  *    the bare RDS client (issue 11 budgets: 450 KB, 1.2x). `--bundles`: only this part.
  *
  * With `--fleet N` (and optionally `--json`): only the fleet bench of bench/fleet.ts (issue 12) for N
@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { decideRetention, type RetentionCandidate } from '../functions/retention-sweep/policy';
-import { BUNDLE_ALIASES, BUNDLING, FUNCTION_NODE_OPTIONS } from '../infra/constructs/vault-function';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BUNDLE_ALIASES, BUNDLING } from '../infra/constructs/vault-function';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
@@ -150,6 +151,9 @@ const COLD_IMPORT_ROUNDS = 9;
 const BARE = 'bare RDS client';
 const BARE_ALIASED = 'bare RDS client, aliased';
 
+/** BUNDLING, read as any bundling options (its literal types would fix which branches below exist). */
+const DEPLOYED: BundlingOptions = BUNDLING;
+
 /** esbuild options equal to the command line NodejsFunction runs for {@link BUNDLING} (runtime nodejs22.x). */
 function deployedBuildOptions(outfile: string, sourceMap: boolean, aliases = true): BuildOptions {
   return {
@@ -163,7 +167,7 @@ function deployedBuildOptions(outfile: string, sourceMap: boolean, aliases = tru
     external: BUNDLING.externalModules,
     banner: { js: BUNDLING.banner },
     ...(aliases && { alias: { ...BUNDLE_ALIASES } }),
-    ...(sourceMap && BUNDLING.sourceMap && { sourcemap: true, sourcesContent: BUNDLING.sourcesContent }),
+    ...(sourceMap && DEPLOYED.sourceMap === true && { sourcemap: true, sourcesContent: DEPLOYED.sourcesContent ?? true }),
     logLevel: 'silent',
   };
 }
@@ -194,7 +198,7 @@ const median = (xs: number[]): number => {
 /**
  * Each functions/<name>/index.ts bundled as the stack deploys it ({@link BUNDLING}: ESM, minified,
  * SDK bundled, source map per BUNDLING) and its cold import timed in a fresh Node with the
- * function's NODE_OPTIONS, against a bundle of the bare RDS client (`RDSClient` only, no map; bundled
+ * --enable-source-maps when BUNDLING makes maps (as the functions were deployed until issue 11), against a bundle of the bare RDS client (`RDSClient` only, no map; bundled
  * plainly, and with BUNDLING's aliases).
  */
 async function bundleBench(): Promise<void> {
@@ -204,7 +208,7 @@ async function bundleBench(): Promise<void> {
       .filter((d) => d.isDirectory() && d.name !== 'shared')
       .map((d) => d.name)
       .sort();
-    const flags = FUNCTION_NODE_OPTIONS.split(/\s+/).filter(Boolean);
+    const flags = DEPLOYED.sourceMap === true ? ['--enable-source-maps'] : [];
     const bundles: Array<{ name: string; file: string; flags: string[] }> = [];
     const bareRds = { contents: "export { RDSClient } from '@aws-sdk/client-rds';", resolveDir: process.cwd(), loader: 'ts' as const };
     const baseline = join(dir, 'bare-rds', 'index.mjs');
@@ -230,7 +234,7 @@ async function bundleBench(): Promise<void> {
     const aliased = figures(BARE_ALIASED);
     const kb = (file: string): number => (existsSync(file) ? statSync(file).size / 1000 : 0);
     out('');
-    out(`## Lambda bundles as deployed (esbuild, ESM, minified, AWS SDK bundled; source map ${BUNDLING.sourceMap ? 'yes' : 'no'}; NODE_OPTIONS ${JSON.stringify(FUNCTION_NODE_OPTIONS)})`);
+    out(`## Lambda bundles as deployed (esbuild, ESM, minified, AWS SDK bundled; source map and --enable-source-maps: ${DEPLOYED.sourceMap === true ? 'yes' : 'no'})`);
     out(`cold import: ${COLD_IMPORT_ROUNDS} fresh \`node\` processes each, timing \`import()\`: fastest and median wall ms, median CPU ms; budgets ${BUNDLE_BUDGET_KB} KB and ${COLD_IMPORT_BUDGET_RATIO}x the bare RDS client`);
     out('ratio: fastest wall time over the bare RDS client\'s, bundled plainly (the budget\'s measure); cpu ratio: the same by median CPU; ratio*: fastest wall over the bare RDS client bundled with BUNDLING\'s aliases too');
     out('function | bundle KB | map KB | wall ms fastest | wall ms median | cpu ms median | ratio | cpu ratio | ratio*');

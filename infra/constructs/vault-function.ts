@@ -125,8 +125,6 @@ export interface CommonEnvironment {
   readonly POWERTOOLS_SERVICE_NAME: string;
   /** Powertools metrics namespace: `RdsSnapshotVault`. */
   readonly POWERTOOLS_METRICS_NAMESPACE: string;
-  /** `--enable-source-maps`: stack traces point at the TypeScript sources. */
-  readonly NODE_OPTIONS: string;
 }
 
 /** Metadata key on each function's CloudFormation resource naming its `functions/` folder. */
@@ -181,25 +179,24 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = Object.fromEntri
 /**
  * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
  * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed.
- * Source maps without the sources' text: `--enable-source-maps` needs only the mappings to point
- * stack traces at the TypeScript files and lines, and a map a third the size is parsed at cold start
- * (issue 11: 2.4 MB with the sources cost ~0.3x the bare RDS client's import time).
+ * No source map: with `--enable-source-maps` Node reads and parses the map at cold start, and the
+ * map of a minified bundle with the SDK inside (0.6 MB without the sources' text, 2.4 MB with)
+ * cost ~0.25x the bare RDS client's import time, over issue 11's budget of 1.2x. Failures are
+ * identified by their named errors and messages; a minified frame (`index.mjs:1:<column>`) can be
+ * mapped offline with the map esbuild makes for the same commit (`npm run bench -- --bundles`
+ * builds the bundles as deployed).
  */
 export const BUNDLING = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
   minify: true,
-  sourceMap: true,
-  sourcesContent: false,
+  sourceMap: false,
   // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
   externalModules: [],
   // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
   banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
   esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([pkg, file]) => `${pkg}=${file}`) },
 } satisfies BundlingOptions;
-
-/** `NODE_OPTIONS` of every function ({@link CommonEnvironment}). */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 /** Props of {@link VaultFunction}. */
 export interface VaultFunctionProps<N extends FunctionName> {
@@ -255,7 +252,7 @@ export interface VaultFunctionProps<N extends FunctionName> {
 
 /**
  * One rds-snapshot-vault Lambda function with the project's defaults: a `NodejsFunction` bundled
- * by the local esbuild ({@link BUNDLING}: ESM, minified, source maps, SDK bundled so the runtime's SDK
+ * by the local esbuild ({@link BUNDLING}: ESM, minified, SDK bundled so the runtime's SDK
  * version does not matter), arm64, X-Ray tracing active, its own log group, its own role with no managed
  * policies (grants are added by the caller, see function-permissions.ts), and the metadata
  * `rds-snapshot-vault:function: <name>` on the `AWS::Lambda::Function` resource so the local
@@ -297,7 +294,6 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       ACCOUNT_ID: stack.account,
       POWERTOOLS_SERVICE_NAME: props.name,
       POWERTOOLS_METRICS_NAMESPACE: 'RdsSnapshotVault',
-      NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
     };
     // Optional variables left undefined (e.g. no vault role in same-account mode) are not set at all.
     const own: Record<string, string> = Object.fromEntries(
