@@ -6,8 +6,10 @@
  *    wall time, virtual time, state transitions (what Step Functions bills, $0.025 per 1,000),
  *    history events of the largest execution (cap: 25,000), largest state payload, heap used.
  * 2b. BackupRun's largest state for a fleet of 100 databases (budget 64 KiB, cap 256 KiB).
- * 3. Lambda bundle sizes: each functions/<name>/index.ts bundled as the stack does (esbuild, ESM,
- *    minified, SDK included), in KiB.
+ * 3. Lambda bundles: each functions/<name>/index.ts bundled as the stack deploys it (esbuild, ESM,
+ *    minified, SDK included, source map as deployed), its size in KB (1,000 bytes) and its cold
+ *    import in a fresh Node (with `--enable-source-maps` when BUNDLING makes maps), in ms and as a ratio to a bundle of
+ *    the bare RDS client (issue 11 budgets: 450 KB, 1.2x). `--bundles`: only this part.
  *
  * With `--fleet N` (and optionally `--json`): only the fleet bench of bench/fleet.ts (issue 12) for N
  * databases and the polling table; `--json` prints the fleet figures as one JSON object instead.
@@ -16,9 +18,15 @@
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
  */
 import '../sandbox/polyfills';
-import { readdirSync } from 'node:fs';
-import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
 import { decideRetention, type RetentionCandidate } from '../functions/retention-sweep/policy';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BUNDLE_ALIASES, BUNDLING } from '../infra/constructs/vault-function';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
@@ -135,27 +143,113 @@ async function stateSizeBench(): Promise<void> {
   }
 }
 
+/** Budgets of issue 11: bundle size (KB, 1,000 bytes) and cold import relative to a bundle of the bare RDS client. */
+const BUNDLE_BUDGET_KB = 450;
+const COLD_IMPORT_BUDGET_RATIO = 1.2;
+/** Fresh processes per bundle; the median counts. Rounds interleave the bundles so machine noise hits all alike. */
+const COLD_IMPORT_ROUNDS = 9;
+const BARE = 'bare RDS client';
+const BARE_ALIASED = 'bare RDS client, aliased';
+
+/** BUNDLING, read as any bundling options (its literal types would fix which branches below exist). */
+const DEPLOYED: BundlingOptions = BUNDLING;
+
+/** esbuild options equal to the command line NodejsFunction runs for {@link BUNDLING} (runtime nodejs22.x). */
+function deployedBuildOptions(outfile: string, sourceMap: boolean, aliases = true): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    outfile,
+    minify: BUNDLING.minify,
+    mainFields: BUNDLING.mainFields,
+    external: BUNDLING.externalModules,
+    banner: { js: BUNDLING.banner },
+    ...(aliases && { alias: { ...BUNDLE_ALIASES } }),
+    ...(sourceMap && DEPLOYED.sourceMap === true && { sourcemap: true, sourcesContent: DEPLOYED.sourcesContent ?? true }),
+    logLevel: 'silent',
+  };
+}
+
+/**
+ * One cold import: a fresh `node` (with `flags`) timing `import()` of the file, the module part of a
+ * cold start. `wall` in ms; `cpu`: ms of CPU the process spent meanwhile (user + system, all threads),
+ * which waiting for a busy machine's cores does not inflate.
+ */
+function coldImport(file: string, flags: string[]): { wall: number; cpu: number } {
+  const script =
+    `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); ` +
+    'const w = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(`${w} ${(u.user + u.system) / 1000}`);';
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  if (r.status !== 0) throw new Error(`cold import of ${file} failed: ${r.stderr}`);
+  const [wall = Number.NaN, cpu = Number.NaN] = r.stdout.split(' ').map(Number);
+  return { wall, cpu };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+/**
+ * Each functions/<name>/index.ts bundled as the stack deploys it ({@link BUNDLING}: ESM, minified,
+ * SDK bundled, source map per BUNDLING) and its cold import timed in a fresh Node with the
+ * --enable-source-maps when BUNDLING makes maps (as the functions were deployed until issue 11), against a bundle of the bare RDS client (`RDSClient` only, no map; bundled
+ * plainly, and with BUNDLING's aliases).
+ */
 async function bundleBench(): Promise<void> {
-  out('');
-  out('## Lambda bundles (esbuild, ESM, minified, AWS SDK bundled)');
-  out('function | KiB');
-  const names = readdirSync('functions', { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'shared')
-    .map((d) => d.name)
-    .sort();
-  for (const name of names) {
-    const r = await build({
-      entryPoints: [`functions/${name}/index.ts`],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
-      write: false,
-      mainFields: ['module', 'main'],
-      logLevel: 'silent',
-    });
-    out(`${name} | ${((r.outputFiles[0]?.contents.length ?? 0) / 1024).toFixed(0)}`);
+  const dir = mkdtempSync(join(tmpdir(), 'rsv-bundles-'));
+  try {
+    const names = readdirSync('functions', { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== 'shared')
+      .map((d) => d.name)
+      .sort();
+    const flags = DEPLOYED.sourceMap === true ? ['--enable-source-maps'] : [];
+    const bundles: Array<{ name: string; file: string; flags: string[] }> = [];
+    const bareRds = { contents: "export { RDSClient } from '@aws-sdk/client-rds';", resolveDir: process.cwd(), loader: 'ts' as const };
+    const baseline = join(dir, 'bare-rds', 'index.mjs');
+    await build({ ...deployedBuildOptions(baseline, false, false), stdin: bareRds });
+    bundles.push({ name: BARE, file: baseline, flags: [] });
+    const aliasedFile = join(dir, 'bare-rds-aliased', 'index.mjs');
+    await build({ ...deployedBuildOptions(aliasedFile, false), stdin: bareRds });
+    bundles.push({ name: BARE_ALIASED, file: aliasedFile, flags: [] });
+    for (const name of names) {
+      const file = join(dir, name, 'index.mjs');
+      await build({ ...deployedBuildOptions(file, true), entryPoints: [`functions/${name}/index.ts`] });
+      bundles.push({ name, file, flags });
+    }
+    const times = new Map<string, Array<{ wall: number; cpu: number }>>(bundles.map((b) => [b.name, []]));
+    for (let round = 0; round < COLD_IMPORT_ROUNDS; round++) {
+      for (const b of bundles) times.get(b.name)?.push(coldImport(b.file, b.flags));
+    }
+    const figures = (name: string) => {
+      const t = times.get(name) ?? [];
+      return { min: Math.min(...t.map((x) => x.wall)), median: median(t.map((x) => x.wall)), cpu: median(t.map((x) => x.cpu)) };
+    };
+    const base = figures(BARE);
+    const aliased = figures(BARE_ALIASED);
+    const kb = (file: string): number => (existsSync(file) ? statSync(file).size / 1000 : 0);
+    out('');
+    out(`## Lambda bundles as deployed (esbuild, ESM, minified, AWS SDK bundled; source map and --enable-source-maps: ${DEPLOYED.sourceMap === true ? 'yes' : 'no'})`);
+    out(`cold import: ${COLD_IMPORT_ROUNDS} fresh \`node\` processes each, timing \`import()\`: fastest and median wall ms, median CPU ms; budgets ${BUNDLE_BUDGET_KB} KB and ${COLD_IMPORT_BUDGET_RATIO}x the bare RDS client`);
+    out('ratio: fastest wall time over the bare RDS client\'s, bundled plainly (the budget\'s measure); cpu ratio: the same by median CPU; ratio*: fastest wall over the bare RDS client bundled with BUNDLING\'s aliases too');
+    out('function | bundle KB | map KB | wall ms fastest | wall ms median | cpu ms median | ratio | cpu ratio | ratio*');
+    for (const b of bundles) {
+      const size = kb(b.file);
+      const f = figures(b.name);
+      const ratio = f.min / base.min;
+      const over = b.name !== BARE && b.name !== BARE_ALIASED && (size > BUNDLE_BUDGET_KB || ratio > COLD_IMPORT_BUDGET_RATIO) ? ' (over budget)' : '';
+      out(
+        `${b.name} | ${size.toFixed(0)} | ${kb(`${b.file}.map`).toFixed(0)} | ${f.min.toFixed(0)} | ${f.median.toFixed(0)} | ${f.cpu.toFixed(0)} | ` +
+          `${ratio.toFixed(2)}x${over} | ${(f.cpu / base.cpu).toFixed(2)}x | ${(f.min / aliased.min).toFixed(2)}x`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -171,6 +265,8 @@ if (fleetAt >= 0) {
     out('');
     for (const line of pollingTable()) out(line);
   }
+} else if (args.includes('--bundles')) {
+  await bundleBench();
 } else {
   retentionBench();
   await fleetBench();

@@ -72,7 +72,9 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * 5. `IsVaultCopyOk` - no vault copy: fail now, sweeping nothing.
  * 6. `SweepSourceRetention` - tags this run's copy `rds-snapshot-vault:vaulted=true` (unless a DR copy
  *    failed), then applies the source retention policy to copies so tagged, never this run's copy.
- * 7. `AreExtrasOk` - a failed DR copy or export fails the database after the sweep (the vault copy is kept).
+ * 7. `IsExportOk` (export configured; a failed export -> `ExportStepFailed`), then `CheckDrCopies` ->
+ *    `AreDrCopiesOk` (DR Regions configured; a failed DR copy -> `DrCopyFailed`): either fails the
+ *    database after the sweep, through `BackupFailed` (the vault copy is kept).
  * 8. `BackupSucceeded`.
  *
  * Waiting is done by Wait states (SecondsPath = the poll function's `waitSeconds`), never inside a

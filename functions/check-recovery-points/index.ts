@@ -11,7 +11,8 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { checkRecoveryPoints, type RecoveryPointStatus } from './check.js';
@@ -37,7 +38,7 @@ export interface CheckRecoveryPointsOutput {
 }
 
 /** Builds the handler. Its own Powertools Metrics (one EMF document per database, dimensions Database and Region). */
-export function createHandler(deps: HandlerDeps): LambdaHandler<CheckRecoveryPointsOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CheckRecoveryPointsOutput> {
   const disabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
   const metrics = disabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'check-recovery-points' });
   return makeHandler({
@@ -58,5 +59,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<CheckRecoveryPoi
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -7,7 +7,8 @@
  * Output {@link CleanupResult}. Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import { databaseRefSchema } from '../../functions/shared/drill.js';
 import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -22,7 +23,7 @@ export const envSchema = z.object({ ...baseEnvShape });
 export const inputSchema = z.union([z.object({ sweep: z.literal(true) }), z.object({ database: databaseRefSchema, drillId: nonEmpty })]);
 
 /** Builds the cleanup-drill handler. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<CleanupResult> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CleanupResult> {
   return makeHandler({
     name: 'cleanup-drill',
     deps,
@@ -34,5 +35,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<CleanupResult> {
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

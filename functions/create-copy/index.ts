@@ -9,7 +9,8 @@
  * SnapshotIdentifierConflict, SnapshotCopyFailed; AWS errors (e.g. ThrottlingException) keep their names.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import type { CreateCopyInput, CreateCopyOutput } from '../../functions/shared/contracts.js';
 import { baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -31,7 +32,7 @@ export const inputSchema: z.ZodMiniType<CreateCopyInput> = z.object({
 });
 
 /** Builds the create-copy handler; see {@link createCopy}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<CreateCopyOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CreateCopyOutput> {
   return makeHandler({
     name: 'create-copy',
     deps,
@@ -53,5 +54,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<CreateCopyOutput
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

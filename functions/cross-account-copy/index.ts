@@ -16,7 +16,9 @@
  * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
+import { sts } from '../../functions/shared/clients/sts.js';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEmpty, regionSchema, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -50,7 +52,7 @@ export const inputSchema: z.ZodMiniType<CrossAccountCopyInput> = z.object({
 });
 
 /** Builds the cross-account-copy handler; see {@link copyToVault}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<CrossAccountCopyOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<CrossAccountCopyOutput> {
   return makeHandler({
     name: 'cross-account-copy',
     deps,
@@ -83,5 +85,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<CrossAccountCopy
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, sts }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -14,7 +14,8 @@
  * ExportTaskIdentifierConflict, ExportTaskLimitReached (retry with long backoff), ExportConfigurationInvalid.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import type { ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
 import { baseEnvShape, bucketNameSchema, kmsKeyArnSchema, kmsKeyLocatedIn, roleArnSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -52,7 +53,7 @@ export const inputSchema: z.ZodMiniType<ExportToS3Input> = z.object({
 });
 
 /** Builds the export-to-s3 handler; see {@link exportToS3}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<ExportToS3Output> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<ExportToS3Output> {
   return makeHandler({
     name: 'export-to-s3',
     deps,
@@ -80,5 +81,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<ExportToS3Output
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

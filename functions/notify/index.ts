@@ -11,7 +11,8 @@
  * Errors: InvalidEnvironment, InvalidInput; SNS errors keep their names (e.g. AuthorizationError).
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { sns } from '../../functions/shared/clients/sns.js';
 import type { NotifyInput, NotifyOutput } from '../../functions/shared/contracts.js';
 import { baseEnvShape } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -46,7 +47,7 @@ export const inputSchema = z.object({
 });
 
 /** Builds the notify handler; see {@link notify}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<NotifyOutput> {
+export function createHandler(deps: HandlerDeps<'sns'>): LambdaHandler<NotifyOutput> {
   return makeHandler({
     name: 'notify',
     deps,
@@ -70,5 +71,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<NotifyOutput> {
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ sns }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

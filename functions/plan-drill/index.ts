@@ -22,7 +22,8 @@
  */
 import * as z from 'zod/mini';
 import { listManagedDatabases } from '../retention-sweep/inventory.js';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import type { DatabaseRef } from '../../functions/shared/contracts.js';
 import { drillDatabaseSchema, UnknownDrillDatabase, type DrillDatabase } from '../../functions/shared/drill.js';
 import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
@@ -97,7 +98,7 @@ export function needsVaultInventory(input: z.infer<typeof inputSchema>): boolean
 }
 
 /** Builds the plan-drill handler. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<DrillPlan> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<DrillPlan> {
   return makeHandler({
     name: 'plan-drill',
     deps,
@@ -112,5 +113,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<DrillPlan> {
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -24,7 +24,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import type { PlanRunEvent, PlanRunOutput } from '../../functions/shared/contracts.js';
 import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -130,7 +131,7 @@ export function resolveDatabasesFile(env: Record<string, string | undefined>): R
  * Builds the plan-run handler. See {@link planRun} for the rules.
  * @throws InvalidEnvironment (first invocation), InvalidInput, UnknownDatabase, SnapshotNotFound.
  */
-export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<PlanRunOutput> {
   // Read the file on the first invocation (not at import), so a missing file fails the invocation
   // with InvalidEnvironment like any other bad variable.
   let inner: LambdaHandler<PlanRunOutput> | undefined;
@@ -140,7 +141,7 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
   };
 }
 
-function createInnerHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
+function createInnerHandler(deps: HandlerDeps<'rds'>): LambdaHandler<PlanRunOutput> {
   return makeHandler({
     name: 'plan-run',
     deps,
@@ -187,5 +188,5 @@ function createInnerHandler(deps: HandlerDeps): LambdaHandler<PlanRunOutput> {
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

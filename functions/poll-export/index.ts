@@ -7,7 +7,8 @@
  * Errors: InvalidEnvironment, InvalidInput, ExportTaskNotFound, ExportTaskFailed, ExportTaskIdentifierConflict.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import type { ExportTaskRef, PollExportInput, PollExportOutput } from '../../functions/shared/contracts.js';
 import { baseEnvShape, nonEmpty, regionSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -38,7 +39,7 @@ export const inputSchema: z.ZodMiniType<PollExportInput> = z.object({
 });
 
 /** Builds the poll-export handler; see {@link pollExport}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<PollExportOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<PollExportOutput> {
   return makeHandler({
     name: 'poll-export',
     deps,
@@ -50,5 +51,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PollExportOutput
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -6,7 +6,8 @@
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import { pollSchema, targetSchema, type RestorePoll } from '../../functions/shared/drill.js';
 import { baseEnvShape } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -21,11 +22,11 @@ export const envSchema = z.object({ ...baseEnvShape });
 export const inputSchema: z.ZodMiniType<PollRestoreInput> = z.object({ target: targetSchema, previous: pollSchema, maxWaitSeconds: z.number().check(z.positive()) });
 
 /** Builds the poll-restore handler. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<RestorePoll> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RestorePoll> {
   return makeHandler({ name: 'poll-restore', deps, envSchema, inputSchema, run: async (input, { clients, now }) => pollRestore(clients.rds(), input, now()) });
 }
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

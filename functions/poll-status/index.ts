@@ -11,7 +11,9 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
+import { sts } from '../../functions/shared/clients/sts.js';
 import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
 import { InvalidInput } from '../../functions/shared/errors.js';
@@ -46,7 +48,7 @@ export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
  * Builds the poll-status handler; see {@link pollStatus}. A copy not yet available also gets the
  * copies-in-flight metric (in-flight.ts) from its own Powertools Metrics.
  */
-export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<PollStatusOutput> {
   const metricsDisabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
   const inFlight = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'poll-status' });
   return makeHandler({
@@ -81,5 +83,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, sts }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -8,7 +8,8 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { s3 } from '../../functions/shared/clients/s3.js';
 import { databaseRefSchema, pollSchema, targetSchema } from '../../functions/shared/drill.js';
 import { baseEnvShape, bucketNameSchema, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -37,7 +38,7 @@ export const inputSchema = z.object({
 }) as unknown as z.ZodMiniType<RecordEvidenceInput>;
 
 /** Builds the record-evidence handler; the drill metrics (drill-metrics.ts) come from its own Powertools Metrics. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<EvidenceSummary> {
+export function createHandler(deps: HandlerDeps<'s3'>): LambdaHandler<EvidenceSummary> {
   const metricsDisabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
   const drillMetrics = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'record-evidence' });
   return makeHandler({
@@ -55,5 +56,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<EvidenceSummary>
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ s3 }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

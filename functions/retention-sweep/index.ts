@@ -11,7 +11,8 @@
  * Errors: InvalidEnvironment, InvalidInput; AWS errors unchanged.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -81,7 +82,7 @@ export const inputSchema: z.ZodMiniType<RetentionEvent> = z.pipe(
 );
 
 /** Builds the retention-sweep handler; see {@link sweep} and {@link decideRetention}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput> {
   return makeHandler({
     name: 'retention-sweep',
     deps,
@@ -100,5 +101,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<RetentionSweepOu
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

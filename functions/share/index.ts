@@ -6,7 +6,8 @@
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotShareable, ShareLimitExceeded, SnapshotNotFound.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import type { ShareInput, ShareOutput } from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape } from '../../functions/shared/env.js';
 import { InvalidInput } from '../../functions/shared/errors.js';
@@ -23,7 +24,7 @@ export const envSchema = z.object({ ...baseEnvShape, VAULT_ACCOUNT_ID: accountId
 export const inputSchema: z.ZodMiniType<ShareInput> = z.object({ snapshot: snapshotRefSchema });
 
 /** Builds the share handler; see {@link shareSnapshot}. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<ShareOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<ShareOutput> {
   return makeHandler({
     name: 'share',
     deps,
@@ -41,5 +42,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<ShareOutput> {
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -13,7 +13,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import type { ClientFactory } from './clients.js';
+import type { ClientFactory, ClientName } from './clients/factory.js';
 import { parseEnv, parseInput } from './env.js';
 import { isTransientError } from './errors.js';
 
@@ -23,11 +23,11 @@ import { isTransientError } from './errors.js';
  * passes the CloudFormation environment, sandbox clients and a virtual clock. Domain code reads
  * environment and time only through these.
  */
-export interface HandlerDeps {
+export interface HandlerDeps<K extends ClientName = ClientName> {
   /** The Lambda environment variables. */
   env: Record<string, string | undefined>;
-  /** SDK client source. */
-  clients: ClientFactory;
+  /** SDK client source: `HandlerDeps<'rds'>` for a function that calls RDS only. */
+  clients: ClientFactory<K>;
   /** The current time (UTC). */
   now: () => Date;
 }
@@ -42,26 +42,26 @@ export interface MetricsRecorder {
 }
 
 /** What `run` receives besides the validated input. */
-export interface RunScope<C> {
+export interface RunScope<C, K extends ClientName = ClientName> {
   /** The parsed environment. */
   config: C;
-  clients: ClientFactory;
+  clients: ClientFactory<K>;
   now: () => Date;
   logger: Logger;
   metrics: MetricsRecorder;
 }
 
 /** Definition of one Lambda for {@link makeHandler}. */
-export interface HandlerSpec<I, C, O> {
+export interface HandlerSpec<I, C, O, K extends ClientName = ClientName> {
   /** Function name (kebab-case): Powertools service name and error-message prefix. */
   name: string;
-  deps: HandlerDeps;
+  deps: HandlerDeps<K>;
   /** Schema for `deps.env`; parsed once, on the first invocation. */
   envSchema: z.ZodMiniType<C>;
   /** Schema for the event (`Payload`). */
   inputSchema: z.ZodMiniType<I>;
   /** The domain call. Throws named errors; never returns a success-shaped value for a failure. */
-  run: (input: I, scope: RunScope<C>) => Promise<O>;
+  run: (input: I, scope: RunScope<C, K>) => Promise<O>;
 }
 
 /** CloudWatch metrics namespace of every function. */
@@ -139,12 +139,12 @@ function createObservability(name: string, env: HandlerDeps['env']): { logger: L
  * - Logger: Powertools `injectLambdaContext`; Metrics: `logMetrics` (EMF to stdout), namespace
  *   `RdsSnapshotVault`, service = `spec.name`. Logger and Metrics are created here, not at module scope.
  */
-export function makeHandler<I, C, O>(spec: HandlerSpec<I, C, O>): LambdaHandler<O> {
+export function makeHandler<I, C, O, K extends ClientName = ClientName>(spec: HandlerSpec<I, C, O, K>): LambdaHandler<O> {
   const { logger, metrics } = createObservability(spec.name, spec.deps.env);
   const recorder: MetricsRecorder = {
     count: (metricName, value = 1) => metrics?.addMetric(metricName, MetricUnit.Count, value),
   };
-  let scope: RunScope<C> | undefined;
+  let scope: RunScope<C, K> | undefined;
 
   const inner = async (event: unknown): Promise<O> => {
     try {

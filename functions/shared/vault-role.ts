@@ -5,7 +5,7 @@
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import type { ClientFactory } from './clients.js';
+import type { ClientFactory } from './clients/factory.js';
 import { isAwsError, VaultRoleNotAssumable } from './errors.js';
 
 /** Parameters of {@link assumeVaultRole}. */
@@ -33,7 +33,7 @@ export const VAULT_SESSION_SECONDS = 900;
  *   does not trust this account/role, or the external ID differs.
  * @throws the STS error unchanged otherwise (e.g. throttling, which the state machine retries).
  */
-export async function assumeVaultRole(clients: ClientFactory, params: VaultRoleParams): Promise<RDSClient> {
+export async function assumeVaultRole(clients: ClientFactory<'sts' | 'rds'>, params: VaultRoleParams): Promise<RDSClient> {
   const sts = clients.sts({ region: params.stsRegion ?? params.region });
   const sessionName = params.sessionName.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
   let out;

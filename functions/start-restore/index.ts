@@ -11,7 +11,8 @@
  * Errors: InvalidEnvironment, InvalidInput, NoRecoveryPoint, AWS errors by name.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import { drillDatabaseSchema, settingsSchema, targetSchema, type DrillTarget } from '../../functions/shared/drill.js';
 import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -33,7 +34,7 @@ export const inputSchema = z.discriminatedUnion('action', [
 export type StartRestoreOutput = DrillTarget | { created: boolean } | { secretArn?: string };
 
 /** Builds the start-restore handler. */
-export function createHandler(deps: HandlerDeps): LambdaHandler<StartRestoreOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<StartRestoreOutput> {
   return makeHandler({
     name: 'start-restore',
     deps,
@@ -50,5 +51,5 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<StartRestoreOutp
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

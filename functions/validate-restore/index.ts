@@ -10,7 +10,8 @@
  * ResourceNotFoundException / AccessDeniedException (Secrets Manager), ECONNREFUSED / ETIMEDOUT.
  */
 import * as z from 'zod/mini';
-import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { secretsManager } from '../../functions/shared/clients/secrets-manager.js';
 import { drillDatabaseSchema, pollSchema, targetSchema, type ValidationResult } from '../../functions/shared/drill.js';
 import { baseEnvShape } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -26,7 +27,7 @@ export const envSchema = z.object({ ...baseEnvShape, DB_TLS: z.enum(['verify', '
 export const inputSchema: z.ZodMiniType<ValidateRestoreInput> = z.object({ database: drillDatabaseSchema, target: targetSchema, poll: pollSchema });
 
 /** Builds the validate-restore handler; `open` replaces the real drivers in unit tests. */
-export function createHandler(deps: HandlerDeps, open?: SessionOpener): LambdaHandler<ValidationResult> {
+export function createHandler(deps: HandlerDeps<'secretsManager'>, open?: SessionOpener): LambdaHandler<ValidationResult> {
   return makeHandler({
     name: 'validate-restore',
     deps,
@@ -38,5 +39,5 @@ export function createHandler(deps: HandlerDeps, open?: SessionOpener): LambdaHa
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClientFactory({ region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ secretsManager }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

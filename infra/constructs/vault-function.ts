@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib'
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -125,8 +125,6 @@ export interface CommonEnvironment {
   readonly POWERTOOLS_SERVICE_NAME: string;
   /** Powertools metrics namespace: `RdsSnapshotVault`. */
   readonly POWERTOOLS_METRICS_NAMESPACE: string;
-  /** `--enable-source-maps`: stack traces point at the TypeScript sources. */
-  readonly NODE_OPTIONS: string;
 }
 
 /** Metadata key on each function's CloudFormation resource naming its `functions/` folder. */
@@ -167,6 +165,38 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   'cleanup-drill': 120,
   'record-evidence': 60,
 };
+
+/**
+ * Packages every bundle replaces (esbuild `--alias`), package -> file: the credential providers the
+ * SDK's default chain loads after the environment, which a Lambda function never reaches (its
+ * credentials are in the environment) and which carry ~80 KB of nested SDK clients; see
+ * functions/shared/clients/lambda-credentials.ts.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  ['sso', 'ini', 'process', 'web-identity'].map((p) => [`@aws-sdk/credential-provider-${p}`, join(PROJECT_ROOT, 'functions', 'shared', 'clients', 'lambda-credentials.ts')]),
+);
+
+/**
+ * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
+ * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed.
+ * No source map: with `--enable-source-maps` Node reads and parses the map at cold start, and the
+ * map of a minified bundle with the SDK inside (0.6 MB without the sources' text, 2.4 MB with)
+ * cost ~0.25x the bare RDS client's import time, over issue 11's budget of 1.2x. Failures are
+ * identified by their named errors and messages; a minified frame (`index.mjs:1:<column>`) can be
+ * mapped offline with the map esbuild makes for the same commit (`npm run bench -- --bundles`
+ * builds the bundles as deployed).
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: false,
+  // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
+  externalModules: [],
+  // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
+  banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
+  esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([pkg, file]) => `${pkg}=${file}`) },
+} satisfies BundlingOptions;
 
 /** Props of {@link VaultFunction}. */
 export interface VaultFunctionProps<N extends FunctionName> {
@@ -222,8 +252,8 @@ export interface VaultFunctionProps<N extends FunctionName> {
 
 /**
  * One rds-snapshot-vault Lambda function with the project's defaults: a `NodejsFunction` bundled
- * by the local esbuild (ESM, minified, source maps, SDK bundled so the runtime's SDK version does
- * not matter), arm64, X-Ray tracing active, its own log group, its own role with no managed
+ * by the local esbuild ({@link BUNDLING}: ESM, minified, SDK bundled so the runtime's SDK
+ * version does not matter), arm64, X-Ray tracing active, its own log group, its own role with no managed
  * policies (grants are added by the caller, see function-permissions.ts), and the metadata
  * `rds-snapshot-vault:function: <name>` on the `AWS::Lambda::Function` resource so the local
  * runner can map it to `functions/<name>/`.
@@ -264,7 +294,6 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       ACCOUNT_ID: stack.account,
       POWERTOOLS_SERVICE_NAME: props.name,
       POWERTOOLS_METRICS_NAMESPACE: 'RdsSnapshotVault',
-      NODE_OPTIONS: '--enable-source-maps',
     };
     // Optional variables left undefined (e.g. no vault role in same-account mode) are not set at all.
     const own: Record<string, string> = Object.fromEntries(
@@ -292,15 +321,8 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
-        format: OutputFormat.ESM,
+        ...BUNDLING,
         target: `node${nodeMajor}`,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
-        externalModules: [],
-        // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
-        banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
         ...(props.bundledFiles && { commandHooks: bundledFilesHooks(props.bundledFiles) }),
       },
     });

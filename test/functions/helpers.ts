@@ -15,7 +15,6 @@ import {
 } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { ClientFactory, ClientOptions } from '../../functions/shared/clients.js';
@@ -79,7 +78,6 @@ export function testClients(): TestClients {
   const vault = new RDSClient({ region: VAULT_REGION });
   const stsClient = new STSClient({ region: REGION });
   const snsClient = new SNSClient({ region: REGION });
-  const kmsClient = new KMSClient({ region: REGION });
   const rdsOptions: ClientOptions[] = [];
   const snsOptions: ClientOptions[] = [];
   const sts = mockClient(stsClient);
@@ -104,7 +102,6 @@ export function testClients(): TestClients {
       snsOptions.push(o ?? {});
       return snsClient;
     },
-    kms: () => kmsClient,
   };
   return { factory, sourceRds: mockClient(source), vaultRds: mockClient(vault), sts, sns: mockClient(snsClient), rdsOptions, snsOptions };
 }
@@ -119,8 +116,8 @@ export function managedTagList(database: string, sourceArn: string, runId = 'run
   ];
 }
 
-/** A DBSnapshot as RDS describes it. */
-export function dbSnapshot(p: {
+/** What a test says about a snapshot (DB or DB cluster); every other field defaults. */
+export interface SnapshotSpec {
   id: string;
   db?: string;
   account?: string;
@@ -132,54 +129,48 @@ export function dbSnapshot(p: {
   encrypted?: boolean;
   tags?: Array<{ Key: string; Value: string }>;
   percent?: number;
-}): DBSnapshot {
-  const region = p.region ?? REGION;
-  const account = p.account ?? SOURCE_ACCOUNT;
+}
+
+/** The fields DB and DB cluster snapshots share, and the ARN's Region and account. */
+function describedSnapshot(p: SnapshotSpec) {
   const encrypted = p.encrypted ?? p.kmsKeyId !== undefined;
+  return {
+    region: p.region ?? REGION,
+    account: p.account ?? SOURCE_ACCOUNT,
+    encrypted,
+    common: {
+      SnapshotCreateTime: new Date(p.created ?? '2026-11-20T04:00:00.000Z'),
+      Status: p.status ?? 'available',
+      SnapshotType: p.type ?? 'automated',
+      ...(encrypted && p.kmsKeyId !== undefined && { KmsKeyId: p.kmsKeyId }),
+      AllocatedStorage: 20,
+      PercentProgress: p.percent ?? 100,
+      TagList: p.tags ?? [],
+    },
+  };
+}
+
+/** A DBSnapshot as RDS describes it. */
+export function dbSnapshot(p: SnapshotSpec): DBSnapshot {
+  const { region, account, encrypted, common } = describedSnapshot(p);
   return {
     DBSnapshotIdentifier: p.id,
     DBSnapshotArn: `arn:aws:rds:${region}:${account}:snapshot:${p.id}`,
     DBInstanceIdentifier: p.db ?? 'orders-db',
-    SnapshotCreateTime: new Date(p.created ?? '2026-11-20T04:00:00.000Z'),
-    Status: p.status ?? 'available',
-    SnapshotType: p.type ?? 'automated',
     Encrypted: encrypted,
-    ...(encrypted && p.kmsKeyId !== undefined && { KmsKeyId: p.kmsKeyId }),
-    AllocatedStorage: 20,
-    PercentProgress: p.percent ?? 100,
-    TagList: p.tags ?? [],
+    ...common,
   };
 }
 
 /** A DBClusterSnapshot as RDS describes it. */
-export function dbClusterSnapshot(p: {
-  id: string;
-  db?: string;
-  account?: string;
-  region?: string;
-  created?: string;
-  status?: string;
-  type?: string;
-  kmsKeyId?: string;
-  encrypted?: boolean;
-  tags?: Array<{ Key: string; Value: string }>;
-  percent?: number;
-}): DBClusterSnapshot {
-  const region = p.region ?? REGION;
-  const account = p.account ?? SOURCE_ACCOUNT;
-  const encrypted = p.encrypted ?? p.kmsKeyId !== undefined;
+export function dbClusterSnapshot(p: SnapshotSpec): DBClusterSnapshot {
+  const { region, account, encrypted, common } = describedSnapshot(p);
   return {
     DBClusterSnapshotIdentifier: p.id,
     DBClusterSnapshotArn: `arn:aws:rds:${region}:${account}:cluster-snapshot:${p.id}`,
     DBClusterIdentifier: p.db ?? 'users-cluster',
-    SnapshotCreateTime: new Date(p.created ?? '2026-11-20T04:00:00.000Z'),
-    Status: p.status ?? 'available',
-    SnapshotType: p.type ?? 'automated',
     StorageEncrypted: encrypted,
-    ...(encrypted && p.kmsKeyId !== undefined && { KmsKeyId: p.kmsKeyId }),
-    AllocatedStorage: 20,
-    PercentProgress: p.percent ?? 100,
-    TagList: p.tags ?? [],
+    ...common,
   };
 }
 

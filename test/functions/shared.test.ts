@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import * as z from 'zod/mini';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClientFactory } from '../../functions/shared/clients.js';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { rds } from '../../functions/shared/clients/rds.js';
 import { InvalidInput, SnapshotNotFound, TRANSIENT_ERROR_NAMES } from '../../functions/shared/errors.js';
 import { makeHandler, MAX_ERROR_MESSAGE_CHARS, type HandlerDeps } from '../../functions/shared/handler.js';
 import { copyIdentifier, parseSnapshotArn } from '../../functions/shared/snapshots.js';
@@ -60,6 +62,16 @@ describe('createClientFactory', () => {
     expect(f.sts()).toBe(f.sts());
     expect(f.sts()).not.toBe(a);
     expect(await f.rds().config.retryStrategy()).toMatchObject({ mode: 'standard' });
+  });
+
+  it('createClients hands out only the clients it was given makers for (a Lambda bundle carries no others)', async () => {
+    const f = createClients({ rds }, { region: 'eu-west-1', maxAttempts: 5 });
+    expect(Object.keys(f)).toEqual(['rds']);
+    // @ts-expect-error an RDS-only factory has no STS client: a handler that needs one must say so in its HandlerDeps
+    expect(f.sts).toBeUndefined();
+    expect(f.rds()).toBeInstanceOf(RDSClient);
+    expect(f.rds({ region: 'eu-west-1' })).toBe(f.rds());
+    expect(await f.rds().config.maxAttempts()).toBe(5);
   });
 });
 

@@ -19,7 +19,7 @@ beforeAll(() => {
   s = synth();
 });
 
-const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'];
+const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
 const OWN_ENV: Record<string, string[]> = {
   'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE'],
   'create-copy': ['SOURCE_KMS_KEY_ARN'],
@@ -65,7 +65,6 @@ describe('SourceStack functions', () => {
       ACCOUNT_ID: '111111111111',
       POWERTOOLS_SERVICE_NAME: name,
       POWERTOOLS_METRICS_NAMESPACE: 'RdsSnapshotVault',
-      NODE_OPTIONS: '--enable-source-maps',
     });
     // Its own log group, kept one year.
     const logGroup = s.source.findResources('AWS::Logs::LogGroup')[fn.props.LoggingConfig.LogGroup.Ref];
