@@ -10,10 +10,13 @@
  *   and in every DR Region; the key used is `arn:<partition>:kms:<destinationRegion>:<VAULT_ACCOUNT_ID>:alias/<name>`;
  * - `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`: both set = cross-account mode (assume the vault role,
  *   whose account must be VAULT_ACCOUNT_ID != ACCOUNT_ID); both absent = same-account mode
- *   (VAULT_ACCOUNT_ID = ACCOUNT_ID; the function copies with its own credentials, no STS call).
+ *   (VAULT_ACCOUNT_ID = ACCOUNT_ID; the function copies with its own credentials, no STS call);
+ * - `COPY_SLOT_TABLE`, `COPY_SLOT_LIMITS`, `COPY_SLOT_LEASE_SECONDS`: the copy slot table of the source
+ *   account (functions/shared/copy-slots.ts; absent = none), written with the function's own role.
  * Input {@link CrossAccountCopyInput}, output {@link CrossAccountCopyOutput}.
  * Errors: InvalidEnvironment, InvalidInput, VaultRoleNotAssumable, UnencryptedClusterNotSupported,
- * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed.
+ * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed,
+ * CopySlotsBusy (slot table or RDS: every slot of the destination held).
  */
 import * as z from 'zod/mini';
 import { createClientFactory } from '../../functions/shared/clients.js';
@@ -22,6 +25,7 @@ import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEm
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole } from '../../functions/shared/vault-role.js';
+import { slotHooksFrom as slotsFor, slotEnvShape } from '../../functions/shared/copy-slots.js';
 import { copyToVault } from './vault-copy.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -34,6 +38,7 @@ const envShape = z.object({
   VAULT_KMS_KEY_ALIAS: kmsAliasNameSchema,
   VAULT_ROLE_ARN: z.optional(roleArnSchema),
   VAULT_EXTERNAL_ID: z.optional(nonEmpty),
+  ...slotEnvShape,
 });
 type Env = z.infer<typeof envShape>;
 
@@ -74,6 +79,8 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<CrossAccountCopy
         input,
         { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
         startedAt,
+        // The slot table is in this (the source) account: the function's own credentials, never the vault role.
+        slotsFor(config, clients, startedAt),
       );
       metrics.count(out.created ? 'VaultCopiesStarted' : 'VaultCopiesReused');
       return out;

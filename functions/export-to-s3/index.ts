@@ -6,7 +6,8 @@
  * - `EXPORT_BUCKET`: bucket name, in AWS_REGION (the snapshot's Region);
  * - `EXPORT_PREFIX`: key prefix, e.g. `exports` (no colon; leading/trailing slashes are dropped);
  * - `EXPORT_ROLE_ARN`: the role RDS assumes to write (trusted by export.rds.amazonaws.com);
- * - `EXPORT_KMS_KEY_ARN`: KMS key ARN in ACCOUNT_ID and AWS_REGION that encrypts the export.
+ * - `EXPORT_KMS_KEY_ARN`: KMS key ARN in ACCOUNT_ID and AWS_REGION that encrypts the export;
+ * - `COPY_SLOT_TABLE`, `COPY_SLOT_LIMITS`, `COPY_SLOT_LEASE_SECONDS`: the copy slot table (functions/shared/copy-slots.ts; absent = none).
  * AWS: rds:StartExportTask, rds:DescribeExportTasks, iam:PassRole on EXPORT_ROLE_ARN
  * (iam:PassedToService export.rds.amazonaws.com), kms:CreateGrant + kms:DescribeKey on the key.
  * Input {@link ExportToS3Input}, output {@link ExportToS3Output}.
@@ -19,6 +20,7 @@ import type { ExportToS3Input, ExportToS3Output } from '../../functions/shared/c
 import { baseEnvShape, bucketNameSchema, kmsKeyArnSchema, kmsKeyLocatedIn, roleArnSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
+import { slotHooksFrom as slotsFor, slotEnvShape } from '../../functions/shared/copy-slots.js';
 import { exportToS3 } from './export.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -39,6 +41,7 @@ const envShape = z.object({
   EXPORT_PREFIX: prefixSchema,
   EXPORT_ROLE_ARN: roleArnSchema,
   EXPORT_KMS_KEY_ARN: kmsKeyArnSchema,
+  ...slotEnvShape,
 });
 
 /** Environment of export-to-s3; the key must be in ACCOUNT_ID and AWS_REGION. */
@@ -59,6 +62,7 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<ExportToS3Output
     envSchema,
     inputSchema,
     run: async (input, { config, clients, now, metrics }) => {
+      const at = now();
       const out = await exportToS3(
         clients.rds({ region: config.AWS_REGION }),
         input,
@@ -70,7 +74,8 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<ExportToS3Output
           roleArn: config.EXPORT_ROLE_ARN,
           kmsKeyArn: config.EXPORT_KMS_KEY_ARN,
         },
-        now(),
+        at,
+        slotsFor(config, clients, at),
       );
       metrics.count(out.created ? 'ExportTasksStarted' : 'ExportTasksReused');
       return out;

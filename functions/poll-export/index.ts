@@ -2,7 +2,9 @@
  * poll-export Lambda: reports an export task's status and the next wait (300-3600 s) for the
  * ExportToS3 wait loop.
  *
- * Environment: AWS_REGION, ACCOUNT_ID. AWS: rds:DescribeExportTasks (in the task's Region).
+ * Environment: AWS_REGION, ACCOUNT_ID, `COPY_SLOT_TABLE` (optional: the copy slot table, whose export holder it
+ * releases once the task is complete, failed or gone). AWS: rds:DescribeExportTasks (in the task's Region),
+ * dynamodb:GetItem/UpdateItem on the table.
  * Input {@link PollExportInput}, output {@link PollExportOutput}.
  * Errors: InvalidEnvironment, InvalidInput, ExportTaskNotFound, ExportTaskFailed, ExportTaskIdentifierConflict.
  */
@@ -12,13 +14,14 @@ import type { ExportTaskRef, PollExportInput, PollExportOutput } from '../../fun
 import { baseEnvShape, nonEmpty, regionSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { snapshotArnSchema } from '../../functions/shared/schemas.js';
+import { releaseWhenFinished, slotReleaseFrom, slotTableEnv } from '../../functions/shared/copy-slots.js';
 import { pollExport } from './poll.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { MAX_EXPORT_POLL_SECONDS, MIN_EXPORT_POLL_SECONDS, nextExportPollSeconds } from './poll.js';
 
 /** Environment of poll-export. */
-export const envSchema = z.object({ ...baseEnvShape });
+export const envSchema = z.object({ ...baseEnvShape, COPY_SLOT_TABLE: z.optional(slotTableEnv) });
 
 /** {@link ExportTaskRef} (unknown keys stripped). */
 export const exportTaskRefSchema: z.ZodMiniType<ExportTaskRef> = z.object({
@@ -44,7 +47,12 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PollExportOutput
     deps,
     envSchema,
     inputSchema,
-    run: async (input, { clients, now }) => pollExport(clients.rds({ region: input.exportTask.region }), input, now()),
+    run: async (input, { config, clients, now }) => {
+      // Issue 12: a task seen complete, failed or gone gives its export slot back (functions/shared/copy-slots.ts).
+      const at = now();
+      const release = slotReleaseFrom(config, clients, { accountId: config.ACCOUNT_ID, region: input.exportTask.region, kind: 'export', holder: input.exportTask.identifier }, at);
+      return releaseWhenFinished(release, ['ExportTaskFailed', 'ExportTaskNotFound'], () => pollExport(clients.rds({ region: input.exportTask.region }), input, at));
+    },
   });
 }
 

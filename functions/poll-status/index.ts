@@ -5,7 +5,9 @@
  * account, and the vault in same-account mode) with the Lambda's own role.
  *
  * Environment: AWS_REGION, ACCOUNT_ID, VAULT_ACCOUNT_ID, and `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`
- * (both set in cross-account mode; both absent in same-account mode, where VAULT_ACCOUNT_ID = ACCOUNT_ID).
+ * (both set in cross-account mode; both absent in same-account mode, where VAULT_ACCOUNT_ID = ACCOUNT_ID);
+ * `COPY_SLOT_TABLE` (optional): the copy slot table, whose holder it releases once the copy is available,
+ * failed or gone (own credentials, dynamodb:GetItem/UpdateItem).
  * Input {@link PollStatusInput}, output {@link PollStatusOutput}.
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotFound, SnapshotCopyFailed, VaultRoleNotAssumable.
  */
@@ -17,6 +19,7 @@ import { InvalidInput } from '../../functions/shared/errors.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole } from '../../functions/shared/vault-role.js';
+import { releaseWhenFinished, slotReleaseFrom, slotTableEnv } from '../../functions/shared/copy-slots.js';
 import { pollStatus } from './poll.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -27,6 +30,7 @@ const envShape = z.object({
   VAULT_ACCOUNT_ID: accountIdSchema,
   VAULT_ROLE_ARN: z.optional(roleArnSchema),
   VAULT_EXTERNAL_ID: z.optional(nonEmpty),
+  COPY_SLOT_TABLE: z.optional(slotTableEnv),
 });
 type Env = z.infer<typeof envShape>;
 
@@ -65,7 +69,10 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<PollStatusOutput
           `snapshot.accountId: ${accountId} is neither this account (${config.ACCOUNT_ID}) nor the vault account (${config.VAULT_ACCOUNT_ID})`,
         );
       }
-      return pollStatus(rds, input, now());
+      // Issue 12: a copy seen available, failed or gone gives its copy slot back (functions/shared/copy-slots.ts).
+      const at = now();
+      const release = slotReleaseFrom(config, clients, { accountId, region, kind: input.snapshot.kind, holder: input.snapshot.identifier }, at);
+      return releaseWhenFinished(release, ['SnapshotCopyFailed', 'SnapshotNotFound'], () => pollStatus(rds, input, at));
     },
   });
 }

@@ -3,6 +3,7 @@
  * {@link ClientFactory}, which the Lambda entry point builds with the Lambda role's default
  * credentials and which the local runner (sandbox/) builds with sandbox credentials.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -40,12 +41,14 @@ export interface ClientFactory {
   secretsManager(o?: ClientOptions): SecretsManagerClient;
   /** S3 (restore drills write evidence records). */
   s3(o?: ClientOptions): S3Client;
+  /** DynamoDB (the copy slot table of the source account, functions/shared/copy-slots.ts). */
+  dynamodb(o?: ClientOptions): DynamoDBClient;
 }
 
 /** At most this many clients are cached; the least recently used is destroyed beyond it (assumed-role keys change per invocation). */
 const MAX_CACHED_CLIENTS = 32;
 
-type Service = 'rds' | 'sts' | 'sns' | 'kms' | 'secretsmanager' | 's3';
+type Service = 'rds' | 'sts' | 'sns' | 'kms' | 'secretsmanager' | 's3' | 'dynamodb';
 /** The configuration every client gets (a subset all four client configs accept). */
 interface CommonConfig {
   region?: string;
@@ -53,7 +56,7 @@ interface CommonConfig {
   retryMode: 'standard';
   maxAttempts?: number;
 }
-type AnyClient = RDSClient | STSClient | SNSClient | KMSClient | SecretsManagerClient | S3Client;
+type AnyClient = RDSClient | STSClient | SNSClient | KMSClient | SecretsManagerClient | S3Client | DynamoDBClient;
 
 /**
  * Creates a {@link ClientFactory}.
@@ -119,5 +122,6 @@ export function createClientFactory(defaults: ClientFactoryDefaults = {}): Clien
     kms: (o) => get('kms', o, (c) => new KMSClient(c)),
     secretsManager: (o) => get('secretsmanager', o, (c) => new SecretsManagerClient(c)),
     s3: (o) => get('s3', o, (c) => new S3Client(c)),
+    dynamodb: (o) => get('dynamodb', o, (c) => new DynamoDBClient(c)),
   };
 }
