@@ -85,6 +85,20 @@ export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], i
 /** Worst-case time one copy step spends retrying `CopySlotsBusy`, seconds. */
 export const COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS = retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY);
 
+/**
+ * Lease of a copy slot holder (functions/shared/copy-slots.ts), seconds: above the longest a copy
+ * (or export task) is waited for after its slot is taken (its wait loop's bound, which ends it in
+ * `SnapshotCopyTimedOut` / `ExportTimedOut`) plus a step allowance, so a live copy never loses its
+ * slot and the slot of a crashed execution frees itself after it. 51 h for `polling.maxWaitHours` 48.
+ * @param maxWaitSeconds `polling.maxWaitHours` x 3600
+ */
+export function copySlotLeaseSeconds(maxWaitSeconds: number): number {
+  return (
+    Math.max(waitBoundSeconds(maxWaitSeconds, DEFAULT_MAX_POLLS, MAX_SNAPSHOT_POLL_SECONDS), waitBoundSeconds(maxWaitSeconds, EXPORT_MAX_POLLS, MAX_EXPORT_POLL_SECONDS)) +
+    STEP_ALLOWANCE_SECONDS
+  );
+}
+
 /** What the timeouts depend on (plain numbers; the stack passes them from the config). */
 export interface TimeoutInputs {
   /** `polling.maxWaitHours` x 3600: the elapsed-time bound of one wait loop, seconds. */
