@@ -31,7 +31,7 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
  */
 import type { VirtualClock } from '../clock';
-import { requireIdentity, type CallContext } from './context';
+import { deniedMessage, requireIdentity, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore } from './identity';
 
@@ -181,10 +181,12 @@ export class DynamoDbStore {
   private table(name: string | undefined, ctx: CallContext, action: string): Table {
     if (!name) throw validation('1 validation error detected: Value null at \'tableName\' failed to satisfy constraint: Member must not be null');
     const arn = name.startsWith('arn:') ? name : `arn:aws:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`;
-    requireIdentity(this.iam, ctx, { action, resource: arn });
+    const req = { action, resource: arn };
+    requireIdentity(this.iam, ctx, req);
+    // A table of another account: no resource-based policy is modelled, so nothing allows it.
+    if (arn.split(':')[4] !== ctx.accountId) throw ddbError('AccessDeniedException', deniedMessage(ctx.principal.callerArn, req, 'resource'));
     const t = this.tables.get(arn);
-    // A table of another account (by ARN) answers like a missing one once IAM let the call through; resource policies are not modelled.
-    if (!t || t.accountId !== ctx.accountId || t.region !== ctx.region) throw ddbError('ResourceNotFoundException', 'Requested resource not found');
+    if (!t || t.region !== ctx.region) throw ddbError('ResourceNotFoundException', 'Requested resource not found');
     return t;
   }
 
