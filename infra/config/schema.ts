@@ -624,17 +624,6 @@ export const VaultConfigSchema = z
       if (drill && typeof drill.evidenceLockDays === 'number' && typeof drill.evidenceExpireDays === 'number' && drill.evidenceExpireDays <= drill.evidenceLockDays) {
         ctx.addIssue({ code: 'custom', path: ['restoreDrill', 'evidenceExpireDays'], message: `must be more than restoreDrill.evidenceLockDays (${drill.evidenceLockDays}): a locked record cannot expire` });
       }
-      const anyCluster = databases.some((d) => d?.kind === 'cluster');
-      const parallel = cfg?.concurrency?.maxDatabasesInParallel;
-      if ((anyCluster || discovery !== undefined) && typeof parallel === 'number' && parallel > 5) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['concurrency', 'maxDatabasesInParallel'],
-          message:
-            `must be at most 5 when a database is an Aurora DB cluster or discovery is on (found ${parallel}): RDS copies at most 5 DB cluster ` +
-            'snapshots at once per Region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html)',
-        });
-      }
     },
     { when: () => true },
   );
