@@ -489,9 +489,9 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
       throw new CopySlotsBusy(
         `RDS refused to start the ${snapshotNoun(p.kind)} copy ${p.targetIdentifier} in account ${p.destination.accountId} Region ${p.destination.region}: ` +
           `the destination already has its maximum of ${snapshotNoun(p.kind)} copies in progress (RDS: ${err.message}; default ${limit} per account and Region, ` +
-          'docs/aws-behaviour.md §11). The state machine retries this for hours as copies finish. If it persists, fewer copies must run at once into that ' +
-          'account and Region: lower concurrency.maxDatabasesInParallel, spread the schedule or the DR Regions, or ask AWS Support whether the copy limit ' +
-          'can be raised. This is not the manual snapshot quota.',
+          'docs/aws-behaviour.md §11). The state machine retries this for hours as copies finish. The copy slot table admitted it, so copies that ' +
+          'rds-snapshot-vault does not make (another tool, by hand) hold slots there: lower concurrency.copySlots for that kind to leave room for them, ' +
+          'or spread the schedules. This is not the manual snapshot quota.',
         { cause: err },
       );
     }

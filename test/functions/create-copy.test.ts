@@ -176,12 +176,12 @@ describe('create-copy', () => {
     expect(quota.message).toContain(REGION);
     expect(quota.message).toMatch(/raise|retention/i);
     // Same code, copy-limit message (docs/aws-behaviour.md §11): CopySlotsBusy, whose advice is about
-    // copies in flight and maxDatabasesInParallel, never the manual snapshot quota.
+    // copies in flight and the copy slot table's limits (concurrency.copySlots), never the manual snapshot quota.
     const busy = await caught(() => invoke({ database: instance, runId: 'r' }));
     expect(busy.name).toBe('CopySlotsBusy');
     expect(busy.message).toContain(`account ${SOURCE_ACCOUNT} Region ${REGION}`);
     expect(busy.message).toContain('Cannot copy more than 20 snapshots');
-    expect(busy.message).toContain('concurrency.maxDatabasesInParallel');
+    expect(busy.message).toContain('concurrency.copySlots');
     expect(busy.message).not.toMatch(/Service Quotas|keepLast/);
   });
 
