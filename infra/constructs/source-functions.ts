@@ -110,6 +110,10 @@ export interface SourceFunctionsProps {
  * | export-to-s3 | RDS StartExportTask/DescribeExportTasks, iam:PassRole of the export role to RDS (only with exports) |
  * | poll-export | RDS DescribeExportTasks (only with exports) |
  *
+ * With `copySlots`, create-copy, cross-account-copy and export-to-s3 also take a slot of the copy slot
+ * table before each copy (export task), and poll-status and poll-export give it back
+ * (dynamodb:GetItem/UpdateItem on that table only).
+ *
  * Cross-account mode: the cross-account-copy and poll-status roles get fixed names
  * (`<deploymentName>-cross-account-copy`, `<deploymentName>-poll-status`) because the vault role
  * trusts them by ARN. Same-account mode: no function gets an STS permission.
