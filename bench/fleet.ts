@@ -49,6 +49,8 @@ export interface FleetFigures {
   transitionsPerDatabase: number;
   priceUsd: number;
   failedDatabases: number;
+  /** BackupRun's Map MaxConcurrency (`concurrency.maxDatabasesInParallel`). */
+  mapConcurrency: number;
   /** BackupRun's error and the start of its cause when it did not succeed. */
   error?: string;
 }
@@ -89,7 +91,7 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
     ...example,
     databases: (listed ? specs : specs.slice(0, 1)).map((d) => ({ identifier: d.identifier, kind: d.kind })),
     discovery: { tags: { 'rds-snapshot-vault:backup': 'true' }, export: false },
-    concurrency: { maxDatabasesInParallel: 5 },
+    // The example's concurrency: the Map runs 50 children, the copy slot table holds the copy limits (issue 12).
   });
   const t0 = performance.now();
   const env = await createLocalEnvironment({ config });
@@ -148,6 +150,7 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
       transitionsPerDatabase: round(transitions / n, 1),
       priceUsd: round(transitions * PRICE_PER_TRANSITION_USD, 2),
       ...(run.status !== 'SUCCEEDED' && { error: `${run.error ?? ''}: ${(run.cause ?? '').slice(0, 400)}` }),
+      mapConcurrency: config.concurrency.maxDatabasesInParallel,
       failedDatabases: run.children.filter((c) => c.status !== 'SUCCEEDED').length + Math.max(0, n - run.children.length),
     };
   } finally {
@@ -211,7 +214,7 @@ export function pollingTable(): string[] {
 /** Markdown table of the fleet figures. */
 export function fleetTable(f: FleetFigures): string[] {
   return [
-    `## fleet of ${f.fleet} (20% DB clusters, 20 GiB-4 TiB, two-hop DR, 5 at a time, manual snapshot quotas raised)`,
+    `## fleet of ${f.fleet} (20% DB clusters, 20 GiB-4 TiB, two-hop DR, ${f.mapConcurrency} at a time, copy slot table, manual snapshot quotas raised)`,
     'measure | value',
     '---|---',
     `status | ${f.status} (${f.failedDatabases} databases not SUCCEEDED)${f.error ? ` ${f.error}` : ''}`,

@@ -1,7 +1,7 @@
 /**
  * "Deploys" a synthesized stack into the sandbox, the way CloudFormation would for the resources
  * the workflow touches: KMS keys (with their key policies and aliases), IAM roles (trust policy,
- * inline and attached policies, enforced by the sandbox), SNS topics, Lambda functions (role,
+ * inline and attached policies, enforced by the sandbox), SNS topics, DynamoDB tables, Lambda functions (role,
  * environment, which functions/ folder they run), state machines (definition as plain ASL) and
  * EventBridge rules with an event pattern (registered on the sandbox's bus with their targets).
  * Everything else gets a placeholder physical ID and ARN.
@@ -161,6 +161,17 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
       }
       case 'AWS::KMS::Alias': {
         physical.set(id, { ref: String(p.AliasName), attributes: {} });
+        break;
+      }
+      // Issue 12: the copy slot table (created in the sandbox's DynamoDB with its key and TTL attribute).
+      case 'AWS::DynamoDB::Table': {
+        const name = typeof p.TableName === 'string' ? p.TableName : placeholderName(id, 255);
+        const keys = (p.KeySchema as Array<{ AttributeName: string; KeyType: string }> | undefined) ?? [];
+        const hash = keys.find((k) => k.KeyType === 'HASH')?.AttributeName;
+        if (!hash || keys.length !== 1) throw new Error(`deployStack: ${id}: the sandbox models tables with one (string) partition key only`);
+        const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+        const arn = sandbox.dynamodb.createTable({ accountId, region, name, partitionKey: hash, ...(ttl?.Enabled && ttl.AttributeName ? { ttlAttribute: ttl.AttributeName } : {}) });
+        physical.set(id, { ref: name, attributes: { Arn: arn } });
         break;
       }
       default: {

@@ -41,11 +41,11 @@ export { STATE_MACHINE_METADATA } from './workflow';
 const JSON_NULL = "States.StringToJson('null')";
 
 /**
- * Retries `CopySlotsBusy` (the destination already has its maximum of snapshot copies in progress,
- * docs/aws-behaviour.md §11) for hours with long backoff, like `ExportTaskLimitReached`
- * ({@link COPY_SLOTS_BUSY_RETRY}: 5 min, x1.5, at most 30 min apart, 12 attempts, full jitter so
- * that runs refused together do not come back together; its budget is part of the execution
- * timeout). Past that, the error (whose message gives the advice) reaches the failure path.
+ * Retries `CopySlotsBusy` (every copy slot of the destination is held: the copy slot table,
+ * functions/shared/copy-slots.ts, or RDS's own limit, docs/aws-behaviour.md §11) for hours
+ * ({@link COPY_SLOTS_BUSY_RETRY}: first after 2 min, x1.5, at most 30 min apart, 60 attempts, full
+ * jitter so that runs refused together do not come back together; its budget is part of the
+ * execution timeout). Past that, the error (whose message gives the advice) reaches the failure path.
  */
 function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
   addRetryPolicy(task, COPY_SLOTS_BUSY_RETRY);

@@ -9,7 +9,13 @@
  * - DatabaseBackup: `CreateCopy` -> source wait -> `ShareWithVault` -> `CopyEverywhere` (the longest
  *   branch: vault copy + wait, then in two-hop mode a DR copy + wait; single-step DR copy + wait;
  *   export start + wait) -> `SweepSourceRetention`. Two-hop DR is three waits in a row.
- * - BackupRun: `PlanRun`, then the fleet in waves of `maxConcurrency` child executions, then `Notify`.
+ * - BackupRun: `PlanRun`, then the fleet's child executions, then `Notify`. The Map starts a child
+ *   whenever one of its `maxConcurrency` places frees, so the fleet ends at the latest after
+ *   ceil(fleet / maxConcurrency) children in a row, each within its own timeout ("waves": a bound,
+ *   not a schedule). Copies are no longer limited by the Map but by the copy slot table
+ *   (functions/shared/copy-slots.ts), so maxConcurrency is large (default 50) and a child's wait for
+ *   a slot is inside its own timeout (the CopySlotsBusy budget of each copy step); the run's real
+ *   makespan is near the quota-bound minimum, far below this bound (bench/fleet.ts measures it).
  *
  * Standard workflows run at most one year (docs/aws-behaviour.md §18): a configuration whose bounds
  * cannot fit fails at synth with {@link ExecutionTimeoutTooLong}, naming the config fields.
@@ -77,13 +83,32 @@ export function addRetryPolicy(task: sfn.TaskStateBase, p: RetryPolicy): void {
 export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitReached'], intervalSeconds: 300, backoffRate: 1.5, maxAttempts: 12, maxDelaySeconds: 1800 };
 
 /**
- * `CopySlotsBusy` (the per-Region copy limit, docs/aws-behaviour.md §11): each copy step (CreateCopy,
- * CopyToVault, CopyToDrRegion) may wait this long for a slot before it fails. The copy steps'
- * Retry on `CopySlotsBusy` must use this policy so the execution timeout below stays above it.
+ * `CopySlotsBusy` (every copy slot of the destination is held: the copy slot table, or RDS's own
+ * limit, docs/aws-behaviour.md §11): each copy step (CreateCopy, CopyToVault, CopyToDrRegion) waits
+ * for a slot this way before it fails. With the slot table the Map runs more children than there
+ * are slots, so a child may wait for a slot as long as the longest copy ahead of it (a 4 TiB
+ * cross-Region copy: ~15 h). First retry after 2 min (x1.5), so a freed slot is reused within
+ * minutes while copies of hours are running; at most 30 min apart (each retry is a billed state
+ * transition: ~2 per hour of waiting); 60 attempts, ~27.6 h of waiting in all, full jitter so that
+ * children refused together do not come back together. Its budget is part of the execution timeout.
  */
-export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], intervalSeconds: 300, backoffRate: 1.5, maxAttempts: 12, maxDelaySeconds: 1800 };
+export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], intervalSeconds: 120, backoffRate: 1.5, maxAttempts: 60, maxDelaySeconds: 1800 };
 /** Worst-case time one copy step spends retrying `CopySlotsBusy`, seconds. */
 export const COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS = retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY);
+
+/**
+ * Lease of a copy slot holder (functions/shared/copy-slots.ts), seconds: above the longest a copy
+ * (or export task) is waited for after its slot is taken (its wait loop's bound, which ends it in
+ * `SnapshotCopyTimedOut` / `ExportTimedOut`) plus a step allowance, so a live copy never loses its
+ * slot and the slot of a crashed execution frees itself after it. 51 h for `polling.maxWaitHours` 48.
+ * @param maxWaitSeconds `polling.maxWaitHours` x 3600
+ */
+export function copySlotLeaseSeconds(maxWaitSeconds: number): number {
+  return (
+    Math.max(waitBoundSeconds(maxWaitSeconds, DEFAULT_MAX_POLLS, MAX_SNAPSHOT_POLL_SECONDS), waitBoundSeconds(maxWaitSeconds, EXPORT_MAX_POLLS, MAX_EXPORT_POLL_SECONDS)) +
+    STEP_ALLOWANCE_SECONDS
+  );
+}
 
 /** What the timeouts depend on (plain numbers; the stack passes them from the config). */
 export interface TimeoutInputs {

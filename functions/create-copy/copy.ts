@@ -8,6 +8,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html ,
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
  */
+import type { SlotFor } from '../../functions/shared/copy-slots.js';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { CreateCopyInput, CreateCopyOutput, DatabaseRef } from '../../functions/shared/contracts.js';
 import {
@@ -101,12 +102,13 @@ export async function givenSnapshot(rds: RDSClient, database: DatabaseRef, arn: 
  * database, source-snapshot and run tags. Re-running returns the existing copy with `created=false`.
  *
  * @param now handler start time (`startedAt`).
+ * @param slotFor the copy slot table (functions/shared/copy-slots.ts). @default - none
  * @throws DatabaseNotFound, NoAutomatedSnapshot, SnapshotNotFound, SnapshotNotAvailable, InvalidInput
  * @throws UnencryptedClusterNotSupported for an unencrypted DB cluster snapshot
  * @throws KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotIdentifierConflict, SnapshotCopyFailed
  * @throws CopySlotsBusy when the account/Region already has its maximum of copies in progress (retried by the state machine)
  */
-export async function createCopy(rds: RDSClient, input: CreateCopyInput, settings: CreateCopySettings, now: Date): Promise<CreateCopyOutput> {
+export async function createCopy(rds: RDSClient, input: CreateCopyInput, settings: CreateCopySettings, now: Date, slotFor?: SlotFor): Promise<CreateCopyOutput> {
   const { database } = input;
   const source =
     input.sourceSnapshotArn !== undefined
@@ -133,6 +135,8 @@ export async function createCopy(rds: RDSClient, input: CreateCopyInput, setting
     tags: managedTags({ database: database.identifier, sourceSnapshotArn: source.arn, runId: input.runId }),
     destination: { accountId: settings.accountId, region: settings.region },
     requestedAt: now,
+    // This account and Region's copy slot (issue 12): one holder per copy, its target identifier.
+    ...(slotFor && { slot: slotFor({ accountId: settings.accountId, region: settings.region, kind: database.kind, holder: target }) }),
     kmsError: (err) =>
       new KmsKeyNotAccessible(
         `RDS could not use KMS key ${settings.kmsKeyArn}${source.kmsKeyId ? ` or the source key ${source.kmsKeyId}` : ''} to copy ` +

@@ -2,24 +2,28 @@
  * create-copy Lambda: copies the newest automated (or a given) DB snapshot / DB cluster snapshot
  * to a manual, customer-managed-key encrypted, tagged copy in the same account and Region.
  *
- * Environment: AWS_REGION, ACCOUNT_ID, SOURCE_KMS_KEY_ARN (KMS key ARN in ACCOUNT_ID/AWS_REGION).
+ * Environment: AWS_REGION, ACCOUNT_ID, SOURCE_KMS_KEY_ARN (KMS key ARN in ACCOUNT_ID/AWS_REGION), and the
+ * copy slot table `COPY_SLOT_TABLE`, `COPY_SLOT_LIMITS`, `COPY_SLOT_LEASE_SECONDS` (functions/shared/copy-slots.ts;
+ * absent = no slot table). AWS: dynamodb:GetItem/UpdateItem on that table.
  * Input {@link CreateCopyInput}, output {@link CreateCopyOutput}.
  * Errors: InvalidEnvironment, InvalidInput, DatabaseNotFound, NoAutomatedSnapshot, SnapshotNotFound,
  * SnapshotNotAvailable, UnencryptedClusterNotSupported, KmsKeyNotAccessible, SnapshotQuotaExceeded,
- * SnapshotIdentifierConflict, SnapshotCopyFailed; AWS errors (e.g. ThrottlingException) keep their names.
+ * SnapshotIdentifierConflict, SnapshotCopyFailed, CopySlotsBusy (slot table or RDS: every slot held); AWS errors (e.g. ThrottlingException) keep their names.
  */
 import * as z from 'zod/mini';
+import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import type { CreateCopyInput, CreateCopyOutput } from '../../functions/shared/contracts.js';
 import { baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotArnSchema } from '../../functions/shared/schemas.js';
+import { slotHooksFrom as slotsFor, slotEnvShape } from '../../functions/shared/copy-slots.js';
 import { createCopy } from './copy.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
 
-const envShape = z.object({ ...baseEnvShape, SOURCE_KMS_KEY_ARN: kmsKeyArnSchema });
+const envShape = z.object({ ...baseEnvShape, SOURCE_KMS_KEY_ARN: kmsKeyArnSchema, ...slotEnvShape });
 
 /** Environment of create-copy. */
 export const envSchema = envShape.check(kmsKeyLocatedIn<z.infer<typeof envShape>>('SOURCE_KMS_KEY_ARN', 'ACCOUNT_ID', 'AWS_REGION'));
@@ -32,7 +36,7 @@ export const inputSchema: z.ZodMiniType<CreateCopyInput> = z.object({
 });
 
 /** Builds the create-copy handler; see {@link createCopy}. */
-export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CreateCopyOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'dynamodb'>): LambdaHandler<CreateCopyOutput> {
   return makeHandler({
     name: 'create-copy',
     deps,
@@ -45,6 +49,7 @@ export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CreateCop
         input,
         { accountId: config.ACCOUNT_ID, region: config.AWS_REGION, kmsKeyArn: config.SOURCE_KMS_KEY_ARN },
         startedAt,
+        slotsFor(config, clients, startedAt),
       );
       metrics.count(out.created ? 'CopiesStarted' : 'CopiesReused');
       return out;
@@ -54,5 +59,5 @@ export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CreateCop
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, dynamodb }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

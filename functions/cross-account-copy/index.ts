@@ -10,12 +10,16 @@
  *   and in every DR Region; the key used is `arn:<partition>:kms:<destinationRegion>:<VAULT_ACCOUNT_ID>:alias/<name>`;
  * - `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`: both set = cross-account mode (assume the vault role,
  *   whose account must be VAULT_ACCOUNT_ID != ACCOUNT_ID); both absent = same-account mode
- *   (VAULT_ACCOUNT_ID = ACCOUNT_ID; the function copies with its own credentials, no STS call).
+ *   (VAULT_ACCOUNT_ID = ACCOUNT_ID; the function copies with its own credentials, no STS call);
+ * - `COPY_SLOT_TABLE`, `COPY_SLOT_LIMITS`, `COPY_SLOT_LEASE_SECONDS`: the copy slot table of the source
+ *   account (functions/shared/copy-slots.ts; absent = none), written with the function's own role.
  * Input {@link CrossAccountCopyInput}, output {@link CrossAccountCopyOutput}.
  * Errors: InvalidEnvironment, InvalidInput, VaultRoleNotAssumable, UnencryptedClusterNotSupported,
- * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed.
+ * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed,
+ * CopySlotsBusy (slot table or RDS: every slot of the destination held).
  */
 import * as z from 'zod/mini';
+import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { sts } from '../../functions/shared/clients/sts.js';
@@ -24,6 +28,7 @@ import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEm
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole } from '../../functions/shared/vault-role.js';
+import { slotHooksFrom as slotsFor, slotEnvShape } from '../../functions/shared/copy-slots.js';
 import { copyToVault } from './vault-copy.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -36,6 +41,7 @@ const envShape = z.object({
   VAULT_KMS_KEY_ALIAS: kmsAliasNameSchema,
   VAULT_ROLE_ARN: z.optional(roleArnSchema),
   VAULT_EXTERNAL_ID: z.optional(nonEmpty),
+  ...slotEnvShape,
 });
 type Env = z.infer<typeof envShape>;
 
@@ -52,7 +58,7 @@ export const inputSchema: z.ZodMiniType<CrossAccountCopyInput> = z.object({
 });
 
 /** Builds the cross-account-copy handler; see {@link copyToVault}. */
-export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<CrossAccountCopyOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<CrossAccountCopyOutput> {
   return makeHandler({
     name: 'cross-account-copy',
     deps,
@@ -76,6 +82,8 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<C
         input,
         { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
         startedAt,
+        // The slot table is in this (the source) account: the function's own credentials, never the vault role.
+        slotsFor(config, clients, startedAt),
       );
       metrics.count(out.created ? 'VaultCopiesStarted' : 'VaultCopiesReused');
       return out;
@@ -85,5 +93,5 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<C
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClients({ rds, sts }, { region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, sts, dynamodb }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

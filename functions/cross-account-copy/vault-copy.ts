@@ -14,6 +14,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html ,
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopyDBClusterSnapshot.CrossAccount.html
  */
+import type { SlotFor } from '../../functions/shared/copy-slots.js';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
 import { InvalidInput, KmsKeyNotAccessible, OptionGroupRequired, UnencryptedClusterNotSupported } from '../../functions/shared/errors.js';
@@ -90,6 +91,8 @@ export function crossAccountKmsError(err: Error, input: CrossAccountCopyInput, d
  *
  * @param rds client in the destination account (vault role or own credentials) and destination Region.
  * @param now handler start time (`startedAt`).
+ * @param slotFor the copy slot table (functions/shared/copy-slots.ts); a slot of the destination is
+ *   taken right before the copy call. @default - none
  * @throws InvalidInput (kind mismatch, bad ARN, snapshot already in the destination account and Region)
  * @throws UnencryptedClusterNotSupported for an unencrypted DB cluster snapshot
  * DB snapshots copied across Regions pass `OptionGroupName` = `input.optionGroups[destination Region]` when configured.
@@ -98,7 +101,7 @@ export function crossAccountKmsError(err: Error, input: CrossAccountCopyInput, d
  * @throws KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound (not shared / deleted),
  *   SnapshotIdentifierConflict, SnapshotCopyFailed
  */
-export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, v: VaultSettings, now: Date): Promise<CrossAccountCopyOutput> {
+export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, v: VaultSettings, now: Date, slotFor?: SlotFor): Promise<CrossAccountCopyOutput> {
   const s = input.snapshot;
   if (s.kind !== input.database.kind) throw new InvalidInput(`snapshot.kind: ${s.kind} does not match database.kind ${input.database.kind}`);
   const parts = parseSnapshotArn(s.arn);
@@ -135,6 +138,8 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
     tags: managedTags({ database: input.database.identifier, sourceSnapshotArn: s.arn, runId: input.runId }),
     destination: { accountId: destination.accountId, region: destination.region },
     requestedAt: now,
+    // The destination's copy slot (issue 12): one holder per copy, its target identifier.
+    ...(slotFor && { slot: slotFor({ accountId: destination.accountId, region, kind: s.kind, holder: s.identifier }) }),
     kmsError: (err) => crossAccountKmsError(err, input, destination),
     ...(optionGroupName !== undefined && { optionGroupName }),
     optionGroupError: (err, options) =>

@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html (5 running
  * export tasks per account; bucket in the snapshot's Region; role trusted by export.rds.amazonaws.com).
  */
+import type { SlotFor } from '../../functions/shared/copy-slots.js';
 import { StartExportTaskCommand, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
 import type { ExportTaskRef, ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
 import {
@@ -86,11 +87,13 @@ function toRef(task: ExportTask | undefined, fallback: ExportTaskRef): ExportTas
  * @throws SnapshotNotAvailable snapshot status is not `available` (input, or InvalidExportSourceStateFault).
  * @throws SnapshotNotFound DBSnapshotNotFound / DBClusterSnapshotNotFoundFault.
  * @throws ExportTaskIdentifierConflict the identifier is taken by an export of another snapshot.
- * @throws ExportTaskLimitReached 5 export tasks already run (retried by the state machine).
+ * @param slotFor the copy slot table (functions/shared/copy-slots.ts): an export slot of the account is
+ *   taken right before StartExportTask. @default - none
+ * @throws ExportTaskLimitReached 5 export tasks already run, or every export slot is held (retried by the state machine).
  * @throws ExportConfigurationInvalid InvalidS3BucketFault (EXPORT_BUCKET), IamRoleNotFoundFault /
  *   IamRoleMissingPermissionsFault (EXPORT_ROLE_ARN), KMSKeyNotAccessibleFault (EXPORT_KMS_KEY_ARN).
  */
-export async function exportToS3(rds: RDSClient, input: ExportToS3Input, s: ExportSettings, now: Date): Promise<ExportToS3Output> {
+export async function exportToS3(rds: RDSClient, input: ExportToS3Input, s: ExportSettings, now: Date, slotFor?: SlotFor): Promise<ExportToS3Output> {
   const snap = input.snapshot;
   const noun = snapshotNoun(snap.kind);
   if (snap.kind !== input.database.kind) throw new InvalidInput(`snapshot.kind: ${snap.kind} does not match database.kind ${input.database.kind}`);
@@ -137,6 +140,9 @@ export async function exportToS3(rds: RDSClient, input: ExportToS3Input, s: Expo
 
   const running = await countRunningExportTasks(rds);
   if (running >= MAX_RUNNING_EXPORT_TASKS) throw limitError(running);
+  // The account's export slot (issue 12): ExportTaskLimitReached when all are held.
+  const slot = slotFor?.({ accountId: s.accountId, region: s.region, kind: 'export', holder: identifier });
+  await slot?.acquire();
 
   try {
     const out = await rds.send(
@@ -151,6 +157,8 @@ export async function exportToS3(rds: RDSClient, input: ExportToS3Input, s: Expo
     );
     return { exportTask: toRef(out, ref), created: true, startedAt };
   } catch (err) {
+    // A concurrent start of the same task shares its holder; any other refusal gives the slot back.
+    if (!isAwsError(err, 'ExportTaskAlreadyExistsFault')) await slot?.release();
     if (isAwsError(err, 'ExportTaskAlreadyExistsFault')) {
       const raced = await describeExportTask(rds, identifier);
       if (raced) return adopt(raced);

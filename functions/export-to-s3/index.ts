@@ -6,7 +6,8 @@
  * - `EXPORT_BUCKET`: bucket name, in AWS_REGION (the snapshot's Region);
  * - `EXPORT_PREFIX`: key prefix, e.g. `exports` (no colon; leading/trailing slashes are dropped);
  * - `EXPORT_ROLE_ARN`: the role RDS assumes to write (trusted by export.rds.amazonaws.com);
- * - `EXPORT_KMS_KEY_ARN`: KMS key ARN in ACCOUNT_ID and AWS_REGION that encrypts the export.
+ * - `EXPORT_KMS_KEY_ARN`: KMS key ARN in ACCOUNT_ID and AWS_REGION that encrypts the export;
+ * - `COPY_SLOT_TABLE`, `COPY_SLOT_LIMITS`, `COPY_SLOT_LEASE_SECONDS`: the copy slot table (functions/shared/copy-slots.ts; absent = none).
  * AWS: rds:StartExportTask, rds:DescribeExportTasks, iam:PassRole on EXPORT_ROLE_ARN
  * (iam:PassedToService export.rds.amazonaws.com), kms:CreateGrant + kms:DescribeKey on the key.
  * Input {@link ExportToS3Input}, output {@link ExportToS3Output}.
@@ -14,12 +15,14 @@
  * ExportTaskIdentifierConflict, ExportTaskLimitReached (retry with long backoff), ExportConfigurationInvalid.
  */
 import * as z from 'zod/mini';
+import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import type { ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
 import { baseEnvShape, bucketNameSchema, kmsKeyArnSchema, kmsKeyLocatedIn, roleArnSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
+import { slotHooksFrom as slotsFor, slotEnvShape } from '../../functions/shared/copy-slots.js';
 import { exportToS3 } from './export.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -40,6 +43,7 @@ const envShape = z.object({
   EXPORT_PREFIX: prefixSchema,
   EXPORT_ROLE_ARN: roleArnSchema,
   EXPORT_KMS_KEY_ARN: kmsKeyArnSchema,
+  ...slotEnvShape,
 });
 
 /** Environment of export-to-s3; the key must be in ACCOUNT_ID and AWS_REGION. */
@@ -53,13 +57,14 @@ export const inputSchema: z.ZodMiniType<ExportToS3Input> = z.object({
 });
 
 /** Builds the export-to-s3 handler; see {@link exportToS3}. */
-export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<ExportToS3Output> {
+export function createHandler(deps: HandlerDeps<'rds' | 'dynamodb'>): LambdaHandler<ExportToS3Output> {
   return makeHandler({
     name: 'export-to-s3',
     deps,
     envSchema,
     inputSchema,
     run: async (input, { config, clients, now, metrics }) => {
+      const at = now();
       const out = await exportToS3(
         clients.rds({ region: config.AWS_REGION }),
         input,
@@ -71,7 +76,8 @@ export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<ExportToS
           roleArn: config.EXPORT_ROLE_ARN,
           kmsKeyArn: config.EXPORT_KMS_KEY_ARN,
         },
-        now(),
+        at,
+        slotsFor(config, clients, at),
       );
       metrics.count(out.created ? 'ExportTasksStarted' : 'ExportTasksReused');
       return out;
@@ -81,5 +87,5 @@ export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<ExportToS
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, dynamodb }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

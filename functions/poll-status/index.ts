@@ -5,12 +5,15 @@
  * account, and the vault in same-account mode) with the Lambda's own role.
  *
  * Environment: AWS_REGION, ACCOUNT_ID, VAULT_ACCOUNT_ID, and `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`
- * (both set in cross-account mode; both absent in same-account mode, where VAULT_ACCOUNT_ID = ACCOUNT_ID).
+ * (both set in cross-account mode; both absent in same-account mode, where VAULT_ACCOUNT_ID = ACCOUNT_ID);
+ * `COPY_SLOT_TABLE` (optional): the copy slot table, whose holder it releases once the copy is available,
+ * failed or gone (own credentials, dynamodb:GetItem/UpdateItem).
  * Input {@link PollStatusInput}, output {@link PollStatusOutput}.
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotFound, SnapshotCopyFailed, VaultRoleNotAssumable.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
+import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { sts } from '../../functions/shared/clients/sts.js';
@@ -21,6 +24,7 @@ import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type Lam
 import { snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole } from '../../functions/shared/vault-role.js';
 import { recordCopyInFlight } from './in-flight.js';
+import { releaseWhenFinished, slotReleaseFrom, slotTableEnv } from '../../functions/shared/copy-slots.js';
 import { pollStatus } from './poll.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -31,6 +35,7 @@ const envShape = z.object({
   VAULT_ACCOUNT_ID: accountIdSchema,
   VAULT_ROLE_ARN: z.optional(roleArnSchema),
   VAULT_EXTERNAL_ID: z.optional(nonEmpty),
+  COPY_SLOT_TABLE: z.optional(slotTableEnv),
 });
 type Env = z.infer<typeof envShape>;
 
@@ -48,7 +53,7 @@ export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
  * Builds the poll-status handler; see {@link pollStatus}. A copy not yet available also gets the
  * copies-in-flight metric (in-flight.ts) from its own Powertools Metrics.
  */
-export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<PollStatusOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<PollStatusOutput> {
   const metricsDisabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
   const inFlight = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'poll-status' });
   return makeHandler({
@@ -74,14 +79,19 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts'>): LambdaHandler<P
           `snapshot.accountId: ${accountId} is neither this account (${config.ACCOUNT_ID}) nor the vault account (${config.VAULT_ACCOUNT_ID})`,
         );
       }
-      const out = await pollStatus(rds, input, now());
-      recordCopyInFlight(inFlight, out);
-      return out;
+      // Issue 12: a copy seen available, failed or gone gives its copy slot back (functions/shared/copy-slots.ts).
+      const at = now();
+      const release = slotReleaseFrom(config, clients, { accountId, region, kind: input.snapshot.kind, holder: input.snapshot.identifier }, at);
+      return releaseWhenFinished(release, ['SnapshotCopyFailed', 'SnapshotNotFound'], async () => {
+        const out = await pollStatus(rds, input, at);
+        recordCopyInFlight(inFlight, out);
+        return out;
+      });
     },
   });
 }
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClients({ rds, sts }, { region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, sts, dynamodb }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

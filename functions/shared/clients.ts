@@ -5,6 +5,7 @@
  * those (test/functions/bundles.test.ts checks it).
  */
 import { createClients, type ClientFactory, type ClientFactoryDefaults, type ClientMakers, type ClientName } from './clients/factory.js';
+import { dynamodb } from './clients/dynamodb.js';
 import { rds } from './clients/rds.js';
 import { s3 } from './clients/s3.js';
 import { secretsManager } from './clients/secrets-manager.js';
@@ -22,7 +23,7 @@ export type {
 } from './clients/factory.js';
 
 /** The maker of every client of `SdkClients`. */
-export const ALL_CLIENTS: ClientMakers<ClientName> = { rds, sts, sns, secretsManager, s3 };
+export const ALL_CLIENTS: ClientMakers<ClientName> = { rds, sts, sns, secretsManager, s3, dynamodb };
 
 /** A {@link ClientFactory} handing out every client; see `createClients` for caching and retries. */
 export function createClientFactory(defaults: ClientFactoryDefaults = {}): ClientFactory {

@@ -386,6 +386,13 @@ export interface IdempotentCopyParams {
    * options: [...]" to a named error (`options` = the option names RDS listed). @default rethrow as is
    */
   readonly optionGroupError?: (err: Error, options: readonly string[]) => Error;
+  /**
+   * The copy slot of the destination (functions/shared/copy-slots.ts): `acquire` runs right before
+   * CopyDB(Cluster)Snapshot (never when an existing copy is adopted) and throws CopySlotsBusy when
+   * the destination's slots are all held; `release` runs when RDS refuses the copy (any error but a
+   * concurrent duplicate, whose holder is the same copy). @default - no slot table
+   */
+  readonly slot?: { acquire(): Promise<void>; release(): Promise<void> };
 }
 
 /**
@@ -441,6 +448,7 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
   if (existing) return adoptExisting(p, existing);
   const copyStartedAt = p.requestedAt.toISOString();
   const tags = [...p.tags, { Key: TAGS.COPY_REQUESTED_AT, Value: copyStartedAt }];
+  await p.slot?.acquire();
   try {
     if (p.kind === 'cluster') {
       const out = await p.rds.send(
@@ -466,6 +474,8 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
     if (!out.DBSnapshot) throw new Error('CopyDBSnapshot returned no DBSnapshot');
     return { record: fromDbSnapshot(out.DBSnapshot), created: true, copyStartedAt };
   } catch (err) {
+    // A release that fails is left to the lease: never hide the copy error behind it.
+    if (!isSnapshotAlreadyExists(err, p.kind)) await p.slot?.release().catch(() => undefined);
     if (isSnapshotAlreadyExists(err, p.kind)) {
       const raced = await describeSnapshot(p.rds, p.kind, p.targetIdentifier);
       if (raced) return adoptExisting(p, raced);
@@ -479,9 +489,9 @@ export async function copySnapshotIdempotently(p: IdempotentCopyParams): Promise
       throw new CopySlotsBusy(
         `RDS refused to start the ${snapshotNoun(p.kind)} copy ${p.targetIdentifier} in account ${p.destination.accountId} Region ${p.destination.region}: ` +
           `the destination already has its maximum of ${snapshotNoun(p.kind)} copies in progress (RDS: ${err.message}; default ${limit} per account and Region, ` +
-          'docs/aws-behaviour.md §11). The state machine retries this for hours as copies finish. If it persists, fewer copies must run at once into that ' +
-          'account and Region: lower concurrency.maxDatabasesInParallel, spread the schedule or the DR Regions, or ask AWS Support whether the copy limit ' +
-          'can be raised. This is not the manual snapshot quota.',
+          'docs/aws-behaviour.md §11). The state machine retries this for hours as copies finish. The copy slot table admitted it, so copies that ' +
+          'rds-snapshot-vault does not make (another tool, by hand) hold slots there: lower concurrency.copySlots for that kind to leave room for them, ' +
+          'or spread the schedules. This is not the manual snapshot quota.',
         { cause: err },
       );
     }

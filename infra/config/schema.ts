@@ -470,18 +470,53 @@ export const VaultConfigSchema = z
     concurrency: z
       .strictObject({
         /**
-         * Databases BackupRun processes at once. At most 20: RDS runs at most 20 DB snapshot copies
-         * (5 DB cluster snapshot copies) at once per account and Region; more only queue.
-         * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html
+         * DatabaseBackup child executions BackupRun runs at once (its Map MaxConcurrency). The copy
+         * slot table (`copySlots`), not this number, keeps copies within RDS's limits; this only
+         * needs to be large enough that a database's next copy can start as soon as its previous one
+         * is available while other databases fill the slots (50: two destinations' worth of the
+         * default slots, 2 x (20 + 5)). Higher values only add children that wait for a slot
+         * (`CopySlotsBusy` retries, billed as state transitions).
          */
         maxDatabasesInParallel: z
           .number({ error: 'must be a number' })
           .int({ error: 'must be a whole number' })
           .min(1, { error: 'must be at least 1' })
-          .max(20, { error: 'must be at most 20 (RDS copies at most 20 DB snapshots at once per Region)' })
-          .default(4),
+          .max(200, { error: 'must be at most 200 (more children only wait for copy slots)' })
+          .default(50),
+        /**
+         * Copies (export tasks) in progress at once across every execution (event runs, the schedule,
+         * manual runs), enforced by the copy slot table in the source account (issue 12). Defaults
+         * are AWS's limits; set lower to leave room for copies made outside the vault.
+         * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html,
+         * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html
+         */
+        copySlots: z
+          .strictObject({
+            /** DB snapshot copies per destination account and Region (AWS: 20). */
+            dbSnapshotCopies: z
+              .number({ error: 'must be a number' })
+              .int({ error: 'must be a whole number' })
+              .min(1, { error: 'must be at least 1' })
+              .max(20, { error: 'must be at most 20 (RDS copies at most 20 DB snapshots at once per destination account and Region)' })
+              .default(20),
+            /** DB cluster snapshot copies per destination account and Region (AWS: 5). */
+            dbClusterSnapshotCopies: z
+              .number({ error: 'must be a number' })
+              .int({ error: 'must be a whole number' })
+              .min(1, { error: 'must be at least 1' })
+              .max(5, { error: 'must be at most 5 (RDS copies at most 5 DB cluster snapshots at once per destination account and Region)' })
+              .default(5),
+            /** Export tasks per account (AWS: 5). */
+            exportTasks: z
+              .number({ error: 'must be a number' })
+              .int({ error: 'must be a whole number' })
+              .min(1, { error: 'must be at least 1' })
+              .max(5, { error: 'must be at most 5 (RDS runs at most 5 export tasks at once per account)' })
+              .default(5),
+          })
+          .default({ dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 }),
       })
-      .default({ maxDatabasesInParallel: 4 }),
+      .default({ maxDatabasesInParallel: 50, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } }),
     polling: z
       .strictObject({
         /**
@@ -588,17 +623,6 @@ export const VaultConfigSchema = z
       const drill = cfg?.restoreDrill;
       if (drill && typeof drill.evidenceLockDays === 'number' && typeof drill.evidenceExpireDays === 'number' && drill.evidenceExpireDays <= drill.evidenceLockDays) {
         ctx.addIssue({ code: 'custom', path: ['restoreDrill', 'evidenceExpireDays'], message: `must be more than restoreDrill.evidenceLockDays (${drill.evidenceLockDays}): a locked record cannot expire` });
-      }
-      const anyCluster = databases.some((d) => d?.kind === 'cluster');
-      const parallel = cfg?.concurrency?.maxDatabasesInParallel;
-      if ((anyCluster || discovery !== undefined) && typeof parallel === 'number' && parallel > 5) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['concurrency', 'maxDatabasesInParallel'],
-          message:
-            `must be at most 5 when a database is an Aurora DB cluster or discovery is on (found ${parallel}): RDS copies at most 5 DB cluster ` +
-            'snapshots at once per Region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html)',
-        });
       }
     },
     { when: () => true },

@@ -43,6 +43,8 @@ export interface DeploymentNames {
   readonly snapshotEventRule: string;
   /** Default break-glass role of the vault account (config `vault.breakGlassRoleName`): `<deploymentName>-break-glass`. */
   readonly breakGlassRole: string;
+  /** DynamoDB table of the copy slots in the source account (issue 12): `<deploymentName>-copy-slots`. */
+  readonly copySlotTable: string;
 }
 
 /** All names derived from `deploymentName` (validated by the config schema: <= 32 chars). */
@@ -65,6 +67,7 @@ export function deploymentNames(deploymentName: string): DeploymentNames {
     exportCrawler: `${deploymentName}-exports`,
     snapshotEventRule: `${deploymentName}-snapshot-events`,
     breakGlassRole: `${deploymentName}-break-glass`,
+    copySlotTable: `${deploymentName}-copy-slots`,
   };
 }
 

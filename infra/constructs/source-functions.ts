@@ -14,6 +14,7 @@ import {
   grantShare,
   type VaultAccess,
 } from './function-permissions';
+import type { CopySlotTable } from './copy-slot-table';
 import { deploymentNames, roleArn, stackAccountRegion } from './names';
 import type { NotificationTopic } from './notification-topic';
 import { VaultFunction, type VaultRoleEnvironment } from './vault-function';
@@ -85,6 +86,12 @@ export interface SourceFunctionsProps {
    * @default 26
    */
   readonly rpoHours?: number;
+  /**
+   * The copy slot table (issue 12): create-copy, cross-account-copy and export-to-s3 acquire a slot
+   * before each copy (export), poll-status and poll-export release it; each gets
+   * dynamodb:GetItem/UpdateItem on that table only. @default - no slot table (RDS's own limit only)
+   */
+  readonly copySlots?: CopySlotTable;
 }
 
 /**
@@ -102,6 +109,10 @@ export interface SourceFunctionsProps {
  * | notify | SNS publish to the topic |
  * | export-to-s3 | RDS StartExportTask/DescribeExportTasks, iam:PassRole of the export role to RDS (only with exports) |
  * | poll-export | RDS DescribeExportTasks (only with exports) |
+ *
+ * With `copySlots`, create-copy, cross-account-copy and export-to-s3 also take a slot of the copy slot
+ * table before each copy (export task), and poll-status and poll-export give it back
+ * (dynamodb:GetItem/UpdateItem on that table only).
  *
  * Cross-account mode: the cross-account-copy and poll-status roles get fixed names
  * (`<deploymentName>-cross-account-copy`, `<deploymentName>-poll-status`) because the vault role
@@ -134,6 +145,8 @@ export class SourceFunctions extends Construct {
     const access: VaultAccess = vaultRoleArn
       ? { mode: 'cross-account', vaultRoleArn }
       : { mode: 'same-account', vaultRegions, vaultKeyAlias: names.vaultKeyAlias };
+    const slots = props.copySlots;
+    const slotEnv = slots ? slots.environment() : {};
     const roleEnv: VaultRoleEnvironment = vaultRoleArn
       ? { VAULT_ROLE_ARN: vaultRoleArn, VAULT_EXTERNAL_ID: props.vault.externalId as string }
       : {};
@@ -167,14 +180,14 @@ export class SourceFunctions extends Construct {
 
     this.createCopy = new VaultFunction(this, 'CreateCopy', {
       name: 'create-copy',
-      environment: { SOURCE_KMS_KEY_ARN: props.sourceKey.keyArn },
+      environment: { SOURCE_KMS_KEY_ARN: props.sourceKey.keyArn, ...slotEnv },
     });
     grantCreateCopy(this.createCopy, props.sourceKey);
 
     this.pollStatus = new VaultFunction(this, 'PollStatus', {
       name: 'poll-status',
       roleName: crossAccount ? names.pollStatusRole : undefined,
-      environment: { VAULT_ACCOUNT_ID: vaultAccountId, ...roleEnv },
+      environment: { VAULT_ACCOUNT_ID: vaultAccountId, ...roleEnv, ...(slots && { COPY_SLOT_TABLE: slots.tableName }) },
     });
     grantPollStatus(this.pollStatus, access);
 
@@ -194,6 +207,7 @@ export class SourceFunctions extends Construct {
         VAULT_REGION: props.vault.region,
         VAULT_KMS_KEY_ALIAS: names.vaultKeyAlias,
         ...roleEnv,
+        ...slotEnv,
       },
     });
     grantCrossAccountCopy(this.crossAccountCopy, access, props.sourceKey);
@@ -216,11 +230,17 @@ export class SourceFunctions extends Construct {
           EXPORT_ROLE_ARN: storage.role.roleArn,
           EXPORT_KMS_KEY_ARN: storage.key.keyArn,
           EXPORT_PREFIX: storage.prefix,
+          ...slotEnv,
         },
       });
       grantExportToS3(this.exportToS3, storage);
-      this.pollExport = new VaultFunction(this, 'PollExport', { name: 'poll-export', environment: {} });
+      this.pollExport = new VaultFunction(this, 'PollExport', { name: 'poll-export', environment: slots ? { COPY_SLOT_TABLE: slots.tableName } : {} });
       grantPollExport(this.pollExport);
+    }
+
+    // Issue 12: every function that starts or watches a copy (export task) uses the slot table.
+    if (slots) {
+      for (const fn of [this.createCopy, this.crossAccountCopy, this.pollStatus, ...(this.exportToS3 ? [this.exportToS3] : []), ...(this.pollExport ? [this.pollExport] : [])]) slots.grantSlots(fn);
     }
 
     this.functions = {

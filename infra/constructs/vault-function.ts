@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { CopySlotEnvironment } from './copy-slot-table';
 
 /** The repository root (this file is `infra/constructs/vault-function.ts`). */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -69,9 +70,12 @@ export interface FunctionEnvironments {
    */
   readonly 'plan-run': { readonly DATABASES_FILE: string; readonly SOURCE_RETENTION?: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
   /** `SOURCE_KMS_KEY_ARN`: ARN of the source stack's customer-managed KMS key used for the manual copy. */
-  readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string };
-  /** `VAULT_ACCOUNT_ID` (the source account in same-account mode) and, cross-account, the vault role it assumes. */
-  readonly 'poll-status': { readonly VAULT_ACCOUNT_ID: string } & VaultRoleEnvironment;
+  readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string } & Partial<CopySlotEnvironment>;
+  /**
+   * `VAULT_ACCOUNT_ID` (the source account in same-account mode) and, cross-account, the vault role it
+   * assumes; `COPY_SLOT_TABLE`: the copy slot table whose holders it releases.
+   */
+  readonly 'poll-status': { readonly VAULT_ACCOUNT_ID: string; readonly COPY_SLOT_TABLE?: string } & VaultRoleEnvironment;
   /** `VAULT_ACCOUNT_ID`: the account added to the copy's `restore` attribute (cross-account mode only). */
   readonly share: { readonly VAULT_ACCOUNT_ID: string };
   /**
@@ -83,7 +87,8 @@ export interface FunctionEnvironments {
     readonly VAULT_ACCOUNT_ID: string;
     readonly VAULT_REGION: string;
     readonly VAULT_KMS_KEY_ALIAS: string;
-  } & VaultRoleEnvironment;
+  } & VaultRoleEnvironment &
+    Partial<CopySlotEnvironment>;
   /** Nothing beyond the common variables: it sweeps its own account and Region. */
   readonly 'retention-sweep': Record<string, never>;
   /** `TOPIC_ARN`: the SNS topic; `RPO_HOURS` (issue 9): recovery point objective, default 26. */
@@ -97,9 +102,9 @@ export interface FunctionEnvironments {
     readonly EXPORT_ROLE_ARN: string;
     readonly EXPORT_KMS_KEY_ARN: string;
     readonly EXPORT_PREFIX: string;
-  };
-  /** Nothing beyond the common variables: it describes export tasks of its own account and Region. */
-  readonly 'poll-export': Record<string, never>;
+  } & Partial<CopySlotEnvironment>;
+  /** `COPY_SLOT_TABLE`: the copy slot table whose export holders it releases. */
+  readonly 'poll-export': { readonly COPY_SLOT_TABLE?: string };
   /** Issue 9: nothing beyond the common variables (they work in their own account and Region). */
   readonly 'check-recovery-points': Record<string, never>;
   readonly 'plan-drill': Record<string, never>;

@@ -1,10 +1,11 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BackupRun, DatabaseBackup } from '../../statemachines';
-import { DEFAULT_MAX_POLLS, DISCOVERED_DATABASES_ALLOWANCE, EXPORT_MAX_POLLS, workflowTimeouts } from '../../statemachines/timeouts';
+import { copySlotLeaseSeconds, DEFAULT_MAX_POLLS, DISCOVERED_DATABASES_ALLOWANCE, EXPORT_MAX_POLLS, workflowTimeouts } from '../../statemachines/timeouts';
 import { exportsEnabled, type VaultConfig, vaultModeOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
 import { copyDestinationsOf, SourceDashboard } from '../constructs/dashboard';
+import { CopySlotTable } from '../constructs/copy-slot-table';
 import { ExportStorage } from '../constructs/export-storage';
 import { SourceKey } from '../constructs/keys';
 import { deploymentNames } from '../constructs/names';
@@ -22,6 +23,7 @@ export interface SourceStackProps extends Omit<StackProps, 'env'> {
 /**
  * The production ("source") account side: the source KMS key, the functions, the DatabaseBackup
  * (one database) and BackupRun (all databases) workflows, their alarms, the notification topic,
+ * the copy slot table (the one concurrency authority for copies and export tasks, issue 12),
  * the daily schedule, the EventBridge rule on automated snapshot events (`events.enabled`) and,
  * when some database (or discovery) exports, the S3 export storage (bucket, key, export role,
  * optional Glue catalog) with the export-to-s3 and poll-export functions.
@@ -38,6 +40,8 @@ export class SourceStack extends Stack {
   readonly databaseBackup: DatabaseBackup;
   readonly backupRun: BackupRun;
   readonly schedule: BackupSchedule;
+  /** The copy slot table (issue 12). */
+  readonly copySlots: CopySlotTable;
   /** Present when some database or discovery exports to S3. */
   readonly exportStorage?: ExportStorage;
   /** Present when `events.enabled`. */
@@ -73,6 +77,14 @@ export class SourceStack extends Stack {
       });
     }
 
+    // Issue 12: the one concurrency authority for copies and export tasks across every execution.
+    const slots = config.concurrency.copySlots;
+    this.copySlots = new CopySlotTable(this, 'CopySlots', {
+      tableName: names.copySlotTable,
+      limits: { instance: slots.dbSnapshotCopies, cluster: slots.dbClusterSnapshotCopies, export: slots.exportTasks },
+      leaseSeconds: copySlotLeaseSeconds(config.polling.maxWaitHours * 3600),
+    });
+
     this.functions = new SourceFunctions(this, 'Functions', {
       deploymentName: config.deploymentName,
       databases: config.databases,
@@ -83,6 +95,7 @@ export class SourceStack extends Stack {
       vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },
       exportStorage: this.exportStorage,
       rpoHours: config.rpoHours,
+      copySlots: this.copySlots,
     });
 
     // Execution timeouts from the waits and their bounds, checked against Step Functions' one-year

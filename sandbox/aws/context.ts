@@ -40,6 +40,7 @@ export function accessDeniedName(service: ServiceName): string {
       return 'AuthorizationErrorException';
     case 'kms':
     case 'secretsmanager':
+    case 'dynamodb':
       return 'AccessDeniedException';
     default:
       return 'AccessDenied';

@@ -18,9 +18,10 @@ import * as SNS from '@aws-sdk/client-sns';
 import * as KMS from '@aws-sdk/client-kms';
 import * as S3 from '@aws-sdk/client-s3';
 import * as SecretsManager from '@aws-sdk/client-secrets-manager';
+import * as DynamoDB from '@aws-sdk/client-dynamodb';
 
 /** The services the sandbox simulates. */
-export type ServiceName = 'rds' | 'sts' | 'kms' | 'sns' | 's3' | 'secretsmanager';
+export type ServiceName = 'rds' | 'sts' | 'kms' | 'sns' | 's3' | 'secretsmanager' | 'dynamodb';
 
 type ExceptionCtor = new (opts: { name?: string; message?: string; $fault: 'client' | 'server'; $metadata: object }) => Error;
 
@@ -32,6 +33,8 @@ const MODULES: Record<ServiceName, { mod: Record<string, unknown>; base: Excepti
   s3: { mod: S3 as unknown as Record<string, unknown>, base: S3.S3ServiceException as unknown as ExceptionCtor },
   // Issue 9: the RDS-managed master user secrets of restored databases (sandbox/aws/secrets.ts).
   secretsmanager: { mod: SecretsManager as unknown as Record<string, unknown>, base: SecretsManager.SecretsManagerServiceException as unknown as ExceptionCtor },
+  // Issue 12: the copy slot table (sandbox/aws/dynamodb.ts).
+  dynamodb: { mod: DynamoDB as unknown as Record<string, unknown>, base: DynamoDB.DynamoDBServiceException as unknown as ExceptionCtor },
 };
 
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded', 'KMSThrottlingException', 'SlowDown']);

@@ -162,7 +162,7 @@ export class IamStore {
   authenticate(service: ServiceName, accessKeyId: string | undefined): Principal {
     const session = accessKeyId === undefined ? undefined : this.sessions.get(accessKeyId);
     if (!session) {
-      if (service === 'kms') throw awsError('kms', 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+      if (service === 'kms' || service === 'dynamodb') throw awsError(service, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
       if (service === 's3') throw awsError('s3', 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
       throw awsError(service, 'InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
     }

@@ -3,7 +3,7 @@
  * Import from here (`sandbox/aws`) or from `sandbox/index.ts`, which re-exports this and adds createSandbox.
  */
 export { AwsSandbox } from './sandbox';
-export type { AwsSandboxOptions, SandboxEvents, SandboxFaults, SandboxIam, SandboxKms, SandboxRds, SandboxS3, SandboxSns } from './sandbox';
+export type { AwsSandboxOptions, SandboxDynamoDb, SandboxEvents, SandboxFaults, SandboxIam, SandboxKms, SandboxRds, SandboxS3, SandboxSns } from './sandbox';
 export { copyDurationSeconds, scheduleCopies, COPY_BASE_SECONDS, COPY_SECONDS_PER_GIB, CROSS_REGION_BASE_SECONDS, CROSS_REGION_SECONDS_PER_GIB } from './copy-model';
 export type { QueuedCopy } from './copy-model';
 export type { CallContext, CallRecord } from './context';
@@ -34,3 +34,5 @@ export {
 export type { ExportTaskStatus, ExportTaskView } from './rds-export';
 export { isValidBucketName, sdkStreamBody } from './s3';
 export type { CreateBucketInput, S3ObjectView } from './s3';
+export { MAX_ITEM_BYTES } from './dynamodb';
+export type { AttributeValue, CreateTableInput } from './dynamodb';

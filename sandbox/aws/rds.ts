@@ -1423,6 +1423,9 @@ export class RdsStore {
         EngineMode: 'provisioned',
         DBClusterMembers: this.clusterMembers(d).map((m, i) => ({ DBInstanceIdentifier: m.identifier, IsClusterWriter: i === 0, PromotionTier: 1 })),
         ...common(d),
+        // Aurora's storage is not fixed: DescribeDBClusters reports AllocatedStorage 1 for it
+        // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBCluster.html); its snapshots carry the size.
+        ...(d.engine.startsWith('aurora') && { AllocatedStorage: 1 }),
       })),
       ...(marker ? { Marker: marker } : {}),
     };

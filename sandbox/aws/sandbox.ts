@@ -55,9 +55,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { VirtualClock } from '../clock';
 import { checkServicePrincipal, identityDenial, type CallContext, type CallRecord } from './context';
 import { awsError, nextRequestId, type ServiceName } from './errors';
+import { DynamoDbStore, type CreateTableInput } from './dynamodb';
 import { EventsStore, type DeliveryRecord, type EventEnvelope, type PutEventInput, type PutRuleInput, type TargetHandler } from './events';
 import { FaultStore, type FaultSpec } from './faults';
 import { IamStore, type PutRoleInput, type RoleRecord, type SandboxCredentials } from './identity';
@@ -222,6 +224,16 @@ export interface SandboxSns {
   readonly alarmDeliveries: readonly AlarmDelivery[];
 }
 
+/** `sandbox.dynamodb` (issue 12: the copy slot table; sandbox/aws/dynamodb.ts). */
+export interface SandboxDynamoDb {
+  /** Creates a table with a string partition key and optional TTL attribute (no IAM checks). @returns its ARN */
+  createTable(t: CreateTableInput): string;
+  /** One item as stored (expired ones included: TTL deletes late), or undefined. */
+  peekItem(tableArn: string, key: string): ReturnType<DynamoDbStore['peekItem']>;
+  /** Time to Live's background deletion, now: deletes every expired item. @returns how many */
+  expireTtlItems(): number;
+}
+
 /** `sandbox.faults`. */
 export interface SandboxFaults {
   /** Next matching calls throw `error` instead of running (times defaults to 1; Infinity allowed). */
@@ -244,6 +256,7 @@ export class AwsSandbox {
   readonly sns: SandboxSns;
   readonly s3: SandboxS3;
   readonly events: SandboxEvents;
+  readonly dynamodb: SandboxDynamoDb;
   readonly faults: SandboxFaults;
   /** Every call seen, in call order (recorded when the call starts; errorName filled on failure). */
   readonly calls: CallRecord[] = [];
@@ -257,6 +270,7 @@ export class AwsSandbox {
   private readonly exportStore: ExportTaskStore;
   private readonly secretsStore: SecretsStore;
   private readonly restoreStore: RestoreStore;
+  private readonly dynamoStore: DynamoDbStore;
   private readonly faultStore = new FaultStore();
   private stubs: Array<{ restore(): void }> = [];
 
@@ -281,6 +295,9 @@ export class AwsSandbox {
       emit: (e) => this.eventsStore.putEvent(e),
     });
     this.secretsStore = new SecretsStore(this.clock, this.iamStore);
+    this.dynamoStore = new DynamoDbStore(this.clock, this.iamStore);
+    const ddb = this.dynamoStore;
+    this.dynamodb = { createTable: (t) => ddb.createTable(t), peekItem: (a, k) => ddb.peekItem(a, k), expireTtlItems: () => ddb.expireTtlItems() };
     this.restoreStore = new RestoreStore(this.clock, this.iamStore, this.kmsStore, this.rdsStore, this.secretsStore);
     const restore = this.restoreStore;
     this.rdsRestore = {
@@ -408,6 +425,10 @@ export class AwsSandbox {
     this.route('sts', STSClient, [
       [AssumeRoleCommand, 'AssumeRole', (i, c) => assumeRole(this.iamStore, i, c)],
       [GetCallerIdentityCommand, 'GetCallerIdentity', (_i, c) => getCallerIdentity(c)],
+    ]);
+    this.route('dynamodb', DynamoDBClient, [
+      [GetItemCommand, 'GetItem', (i, c) => this.dynamoStore.getItem(i, c)],
+      [UpdateItemCommand, 'UpdateItem', (i, c) => this.dynamoStore.updateItem(i, c)],
     ]);
     this.route('secretsmanager', SecretsManagerClient, [[GetSecretValueCommand, 'GetSecretValue', (i, c) => this.secretsStore.getSecretValue(i, c)]]);
     this.route('kms', KMSClient, [

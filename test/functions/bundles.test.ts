@@ -22,15 +22,15 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const EXPECTED: Record<string, string[]> = {
   'check-recovery-points': ['client-rds'],
   'cleanup-drill': ['client-rds'],
-  'create-copy': ['client-rds'],
-  'cross-account-copy': ['client-rds', 'client-sts'],
-  'export-to-s3': ['client-rds'],
+  'create-copy': ['client-dynamodb', 'client-rds'],
+  'cross-account-copy': ['client-dynamodb', 'client-rds', 'client-sts'],
+  'export-to-s3': ['client-dynamodb', 'client-rds'],
   notify: ['client-sns'],
   'plan-drill': ['client-rds'],
   'plan-run': ['client-rds'],
-  'poll-export': ['client-rds'],
+  'poll-export': ['client-dynamodb', 'client-rds'],
   'poll-restore': ['client-rds'],
-  'poll-status': ['client-rds', 'client-sts'],
+  'poll-status': ['client-dynamodb', 'client-rds', 'client-sts'],
   'record-evidence': ['client-s3'],
   'retention-sweep': ['client-rds'],
   share: ['client-rds'],
@@ -105,7 +105,7 @@ describe('Lambda bundles (issue 11)', () => {
 
   it('would catch a handler that imports the every-client factory', () => {
     // The module the sandbox and tests use reaches every client: importing it from an entry must fail the check above.
-    expect(sdkClientsOf(join(ROOT, 'functions', 'shared', 'clients.ts')).clients).toEqual(['client-rds', 'client-s3', 'client-secrets-manager', 'client-sns', 'client-sts']);
+    expect(sdkClientsOf(join(ROOT, 'functions', 'shared', 'clients.ts')).clients).toEqual(['client-dynamodb', 'client-rds', 'client-s3', 'client-secrets-manager', 'client-sns', 'client-sts']);
   });
 });
 

@@ -5,6 +5,8 @@ import {
   DescribeDBInstancesCommand,
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/create-copy/index.js';
 import { TAGS, type CreateCopyOutput } from '../../functions/shared/contracts.js';
@@ -176,12 +178,12 @@ describe('create-copy', () => {
     expect(quota.message).toContain(REGION);
     expect(quota.message).toMatch(/raise|retention/i);
     // Same code, copy-limit message (docs/aws-behaviour.md §11): CopySlotsBusy, whose advice is about
-    // copies in flight and maxDatabasesInParallel, never the manual snapshot quota.
+    // copies in flight and the copy slot table's limits (concurrency.copySlots), never the manual snapshot quota.
     const busy = await caught(() => invoke({ database: instance, runId: 'r' }));
     expect(busy.name).toBe('CopySlotsBusy');
     expect(busy.message).toContain(`account ${SOURCE_ACCOUNT} Region ${REGION}`);
     expect(busy.message).toContain('Cannot copy more than 20 snapshots');
-    expect(busy.message).toContain('concurrency.maxDatabasesInParallel');
+    expect(busy.message).toContain('concurrency.copySlots');
     expect(busy.message).not.toMatch(/Service Quotas|keepLast/);
   });
 
@@ -218,5 +220,58 @@ describe('create-copy', () => {
     );
     expect(otherRegionKey.name).toBe('InvalidEnvironment');
     expect(otherRegionKey.message).toMatch(/SOURCE_KMS_KEY_ARN.*Region/);
+  });
+});
+
+describe('create-copy with the copy slot table (issue 12)', () => {
+  const SLOT_ENV = { ...ENV, COPY_SLOT_TABLE: 'rsv-copy-slots', COPY_SLOT_LIMITS: '{"instance":2,"cluster":1,"export":1}', COPY_SLOT_LEASE_SECONDS: '7200' };
+  const newest = dbSnapshot({ id: 'rds:orders-db-2026-11-20-04-07', created: '2026-11-20T04:07:31Z', kmsKeyId: DEFAULT_KEY });
+  const nowS = Math.floor(NOW.getTime() / 1000);
+  /** UpdateItem writes of the holders, in order (holder -> expiry). */
+  const writes = (ddb: ReturnType<typeof mockClient>) =>
+    ddb.commandCalls(UpdateItemCommand).map((c) => Object.fromEntries(Object.entries(c.args[0].input.ExpressionAttributeValues?.[':holders']?.M ?? {}).map(([h, v]) => [h, Number((v as { N: string }).N)])));
+
+  it('takes a slot of this account and Region before CopyDBSnapshot, and refuses with CopySlotsBusy (no copy call) when the live holders reach the limit', async () => {
+    const ddb = mockClient(DynamoDBClient);
+    try {
+      routeDescribes(t.sourceRds, { instancePages: [[newest]] });
+      t.sourceRds.on(CopyDBSnapshotCommand).callsFake((i: { TargetDBSnapshotIdentifier: string }) => ({ DBSnapshot: copyOf(i.TargetDBSnapshotIdentifier, newest) }));
+      // One live holder and one whose lease lapsed (the item lingers: TTL deletes late).
+      ddb.on(GetItemCommand).resolves({ Item: { slot: { S: `copy#${SOURCE_ACCOUNT}#${REGION}#instance` }, version: { N: '7' }, holders: { M: { other: { N: String(nowS + 60) }, lapsed: { N: String(nowS - 1) } } } } });
+      ddb.on(UpdateItemCommand).resolves({});
+      await invoke({ database: instance, runId: 'r' }, SLOT_ENV);
+      expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'rsv-copy-slots', Key: { slot: { S: `copy#${SOURCE_ACCOUNT}#${REGION}#instance` } }, ConsistentRead: true });
+      expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, { ConditionExpression: '#version = :version' });
+      expect(writes(ddb)).toEqual([{ other: nowS + 60, 'rsv-orders-db-202611200407': nowS + 7200 }]);
+      expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
+
+      // Two live holders of two slots: refused before RDS is asked.
+      ddb.on(GetItemCommand).resolves({ Item: { slot: { S: 'x' }, version: { N: '8' }, holders: { M: { a: { N: String(nowS + 60) }, b: { N: String(nowS + 60) } } } } });
+      const busy = await caught(() => invoke({ database: instance, runId: 'r' }, SLOT_ENV));
+      expect(busy.name).toBe('CopySlotsBusy');
+      expect(busy.message).toContain(`All 2 slots of DB snapshot copies into account ${SOURCE_ACCOUNT} Region ${REGION}`);
+      expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
+    } finally {
+      ddb.restore();
+    }
+  });
+
+  it('gives the slot back when RDS refuses the copy, and still reports the RDS error', async () => {
+    const ddb = mockClient(DynamoDBClient);
+    try {
+      routeDescribes(t.sourceRds, { instancePages: [[newest]] });
+      t.sourceRds.on(CopyDBSnapshotCommand).rejects(awsError('KMSKeyNotAccessibleFault', 'The target KMS key does not exist'));
+      let item: Record<string, unknown> | undefined;
+      ddb.on(GetItemCommand).callsFake(() => ({ Item: item }));
+      ddb.on(UpdateItemCommand).callsFake((i: { ExpressionAttributeValues: Record<string, unknown> }) => {
+        item = { slot: { S: 'k' }, version: i.ExpressionAttributeValues[':next'], holders: i.ExpressionAttributeValues[':holders'] };
+        return {};
+      });
+      const err = await caught(() => invoke({ database: instance, runId: 'r' }, SLOT_ENV));
+      expect(err.name).toBe('KmsKeyNotAccessible');
+      expect(writes(ddb)).toEqual([{ 'rsv-orders-db-202611200407': nowS + 7200 }, {}]);
+    } finally {
+      ddb.restore();
+    }
   });
 });

@@ -4,6 +4,7 @@
  * the vault account (recognised by the access key the mocked STS AssumeRole hands out), so a test
  * can assert *which account* received a command.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -102,6 +103,7 @@ export function testClients(): TestClients {
       snsOptions.push(o ?? {});
       return snsClient;
     },
+    dynamodb: () => new DynamoDBClient({ region: REGION }),
   };
   return { factory, sourceRds: mockClient(source), vaultRds: mockClient(vault), sts, sns: mockClient(snsClient), rdsOptions, snsOptions };
 }

@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
@@ -78,7 +79,7 @@ function fleet(instancePages: DBInstance[][], clusterPages: DBCluster[][] = [[]]
 }
 
 describe('plan-run: configured databases', () => {
-  it('plans all configured databases by default, each with export (absent = false), no AWS call without discovery', async () => {
+  it('plans all configured databases by default, each with export (absent = false); without discovery only the size lookups call AWS', async () => {
     const out = await invoke({ runId: 'exec-1' });
     expect(out).toEqual({
       runId: 'exec-1',
@@ -89,7 +90,29 @@ describe('plan-run: configured databases', () => {
       discovered: [],
     });
     expect(out.databases.every((d) => !('sourceSnapshotArn' in d))).toBe(true);
-    expect(t.sourceRds).not.toHaveReceivedAnyCommand();
+    // The size lookups of the longest-first order (which fail here: no sizes, so the plan order stays), nothing else.
+    const ops = new Set(t.sourceRds.calls().map((c) => (c.args[0] as object).constructor.name));
+    expect(ops.size).toBeGreaterThan(0);
+    for (const op of ops) expect(['DescribeDBInstancesCommand', 'DescribeDBClustersCommand', 'DescribeDBClusterSnapshotsCommand']).toContain(op);
+  });
+
+  it('orders the whole fleet longest copy first: AllocatedStorage, an Aurora cluster by its newest automated snapshot, an unknown size first', async () => {
+    t.sourceRds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-db', AllocatedStorage: 100 }, { DBInstanceIdentifier: 'audit-db', AllocatedStorage: 900 }] });
+    t.sourceRds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'users-cluster', Engine: 'aurora-postgresql', AllocatedStorage: 1 }] });
+    t.sourceRds.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [
+        { DBClusterIdentifier: 'users-cluster', SnapshotCreateTime: new Date('2026-11-19T03:00:00Z'), AllocatedStorage: 2000 },
+        { DBClusterIdentifier: 'users-cluster', SnapshotCreateTime: new Date('2026-11-20T03:00:00Z'), AllocatedStorage: 500 },
+      ],
+    });
+    const out = await invoke({ runId: 'r' });
+    // audit-db 900 GiB, users-cluster 500 GiB (its newest automated snapshot, not the 1 Aurora reports), orders-db 100 GiB.
+    expect(out.databases.map((d) => d.database.identifier)).toEqual(['audit-db', 'users-cluster', 'orders-db']);
+    t.sourceRds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'audit-db', AllocatedStorage: 900 }] });
+    // orders-db's size is unknown now: it goes first.
+    expect((await invoke({ runId: 'r2' })).databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'audit-db', 'users-cluster']);
+    // A subset keeps the order the caller gave.
+    expect((await invoke({ runId: 'r3', databases: ['orders-db', 'audit-db'] })).databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'audit-db']);
   });
 
   it('passes the trigger through (schedule)', async () => {
@@ -217,7 +240,8 @@ describe('plan-run: tag discovery', () => {
     expect(out.discovered).toEqual(['alpha-db', 'analytics', 'zeta-db']);
     expect(out.count).toBe(6);
     // both listing APIs were paginated to the end
-    expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 2);
+    // Discovery's pages, then the size lookup's (longest copy first).
+    expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 4);
     expect(t.sourceRds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { Marker: '1' });
   });
 
@@ -344,7 +368,8 @@ describe('plan-run: option groups (docs/aws-behaviour.md §15a)', () => {
     for (const part of ['payroll', 'mssql-tde', '[TDE]', 'same-account mode']) expect(cause.errorMessage).toContain(part);
     // Still planned (so the failure is reported per database), never skipped.
     expect(out.count).toBe(3);
-    expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 1);
+    // The option group check, then the size lookup (longest copy first).
+    expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 2);
     expect(t.sourceRds).toHaveReceivedCommandTimes(DescribeOptionGroupsCommand, 2);
   });
 

@@ -94,7 +94,7 @@ describe('defaults', () => {
     expect(config.databases[0]!.export).toBe(false);
     expect(config.retention.vault.gfs).toBeUndefined();
     expect(config.notifications.emails).toEqual([]);
-    expect(config.concurrency.maxDatabasesInParallel).toBe(4);
+    expect(config.concurrency).toEqual({ maxDatabasesInParallel: 50, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } });
     expect(config.polling.maxWaitHours).toBe(48);
     expect(config.schedule.enabled).toBe(true);
     expect(config.schedule.timeZone).toBe('UTC');
@@ -177,21 +177,6 @@ const cases: Case[] = [
   ['gfs negative', (c) => (c.retention.vault.gfs = { daily: 7, weekly: -1 }), 'retention.vault.gfs.weekly', /0 or more/],
   ['gfs fractional', (c) => (c.retention.source.gfs = { monthly: 1.5 }), 'retention.source.gfs.monthly', /whole number/],
   ['gfs unknown generation', (c) => (c.retention.vault.gfs = { hourly: 24 }), 'retention.vault.gfs.hourly', /unknown field/],
-  [
-    'parallelism 6 with a cluster',
-    (c) => (c.concurrency.maxDatabasesInParallel = 6),
-    'concurrency.maxDatabasesInParallel',
-    /at most 5 when a database is an Aurora DB cluster or discovery is on \(found 6\)/,
-  ],
-  [
-    'parallelism 6 with discovery and no cluster',
-    (c) => {
-      c.databases = c.databases.filter((d: { kind: string }) => d.kind === 'instance');
-      c.concurrency.maxDatabasesInParallel = 6;
-    },
-    'concurrency.maxDatabasesInParallel',
-    /at most 5/,
-  ],
   ['no databases', (c) => (c.databases = []), 'databases', /at least one/],
   ['identifier starts with digit', (c) => (c.databases[2].identifier = '9db'), 'databases[2].identifier', /1-63 letters, digits or hyphens/],
   ['identifier with --', (c) => (c.databases[2].identifier = 'a--b'), 'databases[2].identifier', /"--"/],
@@ -213,7 +198,10 @@ const cases: Case[] = [
   ['minAgeDays > maxAgeDays', (c) => (c.retention.vault.minAgeDays = 40), 'retention.vault.minAgeDays', /<= maxAgeDays/],
   ['bad e-mail', (c) => (c.notifications.emails = ['ops@example.com', 'not-an-email']), 'notifications.emails[1]', /e-mail/],
   ['parallelism 0', (c) => (c.concurrency.maxDatabasesInParallel = 0), 'concurrency.maxDatabasesInParallel', /at least 1/],
-  ['parallelism 50', (c) => (c.concurrency.maxDatabasesInParallel = 50), 'concurrency.maxDatabasesInParallel', /at most 20/],
+  ['parallelism 201', (c) => (c.concurrency.maxDatabasesInParallel = 201), 'concurrency.maxDatabasesInParallel', /at most 200/],
+  ['21 DB snapshot copy slots', (c) => (c.concurrency.copySlots = { dbSnapshotCopies: 21 }), 'concurrency.copySlots.dbSnapshotCopies', /at most 20/],
+  ['6 DB cluster snapshot copy slots', (c) => (c.concurrency.copySlots = { dbClusterSnapshotCopies: 6 }), 'concurrency.copySlots.dbClusterSnapshotCopies', /at most 5/],
+  ['0 export slots', (c) => (c.concurrency.copySlots = { exportTasks: 0 }), 'concurrency.copySlots.exportTasks', /at least 1/],
   ['maxWaitHours 0', (c) => (c.polling.maxWaitHours = 0), 'polling.maxWaitHours', /more than 0/],
   ['maxWaitHours 100', (c) => (c.polling.maxWaitHours = 100), 'polling.maxWaitHours', /at most 72/],
   ['unknown top-level field', (c) => (c.dryRun = true), 'dryRun', /unknown field/],
@@ -231,12 +219,11 @@ describe('valid variants', () => {
     expect(parseConfig(c).databases[0]?.optionGroups).toEqual({ 'us-west-2': 'orders-dr-og', 'us-east-1': 'orders-og' });
   });
 
-  it('accepts parallelism above 5 when there is no cluster and no discovery', () => {
+  it('accepts parallelism above the copy limits with clusters and discovery (the copy slot table holds the limits, issue 12)', () => {
     const c = raw();
-    c.databases = c.databases.filter((d: { kind: string }) => d.kind === 'instance');
-    delete c.discovery;
-    c.concurrency.maxDatabasesInParallel = 20;
-    expect(parseConfig(c).concurrency.maxDatabasesInParallel).toBe(20);
+    c.concurrency.maxDatabasesInParallel = 120;
+    c.concurrency.copySlots = { dbClusterSnapshotCopies: 3 };
+    expect(parseConfig(c).concurrency).toEqual({ maxDatabasesInParallel: 120, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 3, exportTasks: 5 } });
   });
 
   it('accepts GFS counts, single-step DR copies and disabled events', () => {

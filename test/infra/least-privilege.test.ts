@@ -161,6 +161,9 @@ const LAMBDA_COMMON = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutL
  * helpers it uses), as IAM actions, plus what AWS checks on its behalf (KMS through RDS/SNS,
  * iam:PassRole for an export). A granted action outside its row fails the test.
  */
+/** functions/shared/copy-slots.ts (issue 12): read and conditional write of the copy slot table. */
+const SLOT_TABLE = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+
 const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   // plan-run (issue 3: tag discovery and event resolution): DescribeDBInstances/Clusters + ListTagsForResource,
   // DescribeDB(Cluster)Snapshots for an event's snapshot ARN. Issue 2's plan-run calls nothing.
@@ -170,17 +173,17 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   // copySnapshotIdempotently (Copy* with Tags => AddTagsToResource; adoptExisting => ListTagsForResource); KMS via RDS.
   'create-copy': [
     'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters',
-    'rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot', 'rds:AddTagsToResource', 'rds:ListTagsForResource', ...KMS_COPY,
+    'rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot', 'rds:AddTagsToResource', 'rds:ListTagsForResource', ...KMS_COPY, ...SLOT_TABLE,
   ],
-  // poll-status/poll.ts: describeSnapshot (source), assumeVaultRole + describeSnapshot (vault).
-  'poll-status': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'sts:AssumeRole'],
+  // poll-status/poll.ts: describeSnapshot (source), assumeVaultRole + describeSnapshot (vault); releases the copy slot (issue 12).
+  'poll-status': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'sts:AssumeRole', ...SLOT_TABLE],
   // share/share.ts: Describe*SnapshotAttributes, Modify*SnapshotAttribute.
   share: ['rds:DescribeDBSnapshotAttributes', 'rds:DescribeDBClusterSnapshotAttributes', 'rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute'],
   // cross-account-copy/vault-copy.ts: assumeVaultRole, then copySnapshotIdempotently under the vault role.
   // Same-account mode (issue 3) copies with its own credentials: the copy actions and KMS through RDS.
   'cross-account-copy': [
     'sts:AssumeRole', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot',
-    'rds:AddTagsToResource', 'rds:ListTagsForResource', ...KMS_COPY, 'kms:Encrypt',
+    'rds:AddTagsToResource', 'rds:ListTagsForResource', ...KMS_COPY, 'kms:Encrypt', ...SLOT_TABLE,
   ],
   // retention-sweep/sweep.ts: listSnapshots, snapshotTags, deleteSnapshot; AddTagsToResource (source only: markVaulted).
   'retention-sweep': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot', 'rds:AddTagsToResource'],
@@ -189,10 +192,10 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   // export-to-s3 (issue 3): StartExportTask/DescribeExportTasks, PassRole of the export role, the export key.
   'export-to-s3': [
     'rds:StartExportTask', 'rds:DescribeExportTasks', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'iam:PassRole',
-    'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:RetireGrant',
+    'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:RetireGrant', ...SLOT_TABLE,
   ],
-  // poll-export (issue 3): DescribeExportTasks only.
-  'poll-export': ['rds:DescribeExportTasks'],
+  // poll-export (issue 3): DescribeExportTasks; releases the export slot (issue 12).
+  'poll-export': ['rds:DescribeExportTasks', ...SLOT_TABLE],
   // check-recovery-points/check.ts + shared/recovery-points.ts (issue 9): Describe*Snapshots only.
   'check-recovery-points': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
   // Restore drills (issue 9). plan-drill: listManagedDatabases (retention-sweep/inventory.ts): listSnapshots, snapshotTags.

@@ -18,12 +18,11 @@ beforeAll(async () => {
   const config = parseConfig({
     ...example,
     databases: ids.map((identifier, i) => ({ identifier, kind: i % 5 === 4 ? 'cluster' : 'instance', export: i === 7 })),
-    // Without DR and discovery, and with 6 h copy bounds, BackupRun's wave-based timeout still fits a
-    // year at 1,000 databases (statemachines/timeouts.ts); the DR case needs the scheduler (item 3).
+    // Without DR and discovery, and with 6 h copy bounds (a small deployment to run); BackupRun's
+    // timeout fits a year at 1,000 databases with two-hop DR too (test/infra/timeouts.test.ts).
     vault: { ...example.vault, drRegions: [], drCopyMode: undefined },
     discovery: undefined,
     polling: { maxWaitHours: 6 },
-    concurrency: { maxDatabasesInParallel: 5 },
   });
   expect(config.databases).toHaveLength(N);
   env = await createLocalEnvironment({ config });

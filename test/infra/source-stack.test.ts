@@ -19,22 +19,27 @@ beforeAll(() => {
   s = synth();
 });
 
+/** The copy slot table (issue 12) of the functions that acquire slots. */
+const SLOT_ENV = ['COPY_SLOT_TABLE', 'COPY_SLOT_LIMITS', 'COPY_SLOT_LEASE_SECONDS'];
 const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
 const OWN_ENV: Record<string, string[]> = {
   'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE'],
-  'create-copy': ['SOURCE_KMS_KEY_ARN'],
-  'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID'],
+  'create-copy': ['SOURCE_KMS_KEY_ARN', ...SLOT_ENV],
+  'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'COPY_SLOT_TABLE'],
   share: ['VAULT_ACCOUNT_ID'],
-  'cross-account-copy': ['VAULT_ACCOUNT_ID', 'VAULT_REGION', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'VAULT_KMS_KEY_ALIAS'],
+  'cross-account-copy': ['VAULT_ACCOUNT_ID', 'VAULT_REGION', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'VAULT_KMS_KEY_ALIAS', ...SLOT_ENV],
   'retention-sweep': [],
   notify: ['TOPIC_ARN', 'RPO_HOURS'],
-  'export-to-s3': ['EXPORT_BUCKET', 'EXPORT_ROLE_ARN', 'EXPORT_KMS_KEY_ARN', 'EXPORT_PREFIX'],
-  'poll-export': [],
+  'export-to-s3': ['EXPORT_BUCKET', 'EXPORT_ROLE_ARN', 'EXPORT_KMS_KEY_ARN', 'EXPORT_PREFIX', ...SLOT_ENV],
+  'poll-export': ['COPY_SLOT_TABLE'],
 };
 const VAULT_ROLE_ARN = 'arn:aws:iam::222222222222:role/rds-snapshot-vault-vault-copy';
 
-/** Statements of a function's role other than the ones every function has (logs, X-Ray). */
+/** Statements of a function's role other than the ones every function has (logs, X-Ray) and the copy slot table's (tested on its own). */
 function ownStatements(name: string): Statement[] {
+  return allOwnStatements(name).filter((st) => st.Sid !== 'CopySlotTable');
+}
+function allOwnStatements(name: string): Statement[] {
   const fn = functionsByName(s.source).get(name);
   if (!fn) throw new Error(`no function ${name}`);
   return roleStatements(s.source, roleIdOfFunction(fn.props)).filter(
@@ -192,6 +197,28 @@ describe('SourceStack least privilege', () => {
     expect(st.flatMap(actionsOf).sort()).toEqual(
       ['iam:PassRole', 'kms:CreateGrant', 'kms:DescribeKey', 'rds:DescribeExportTasks', 'rds:StartExportTask'].sort(),
     );
+  });
+
+  it('the copy slot table (issue 12): on-demand, PITR, TTL on expiresAt; only the copy, export and poll functions may GetItem/UpdateItem it, nothing else', () => {
+    const tables = s.source.findResources('AWS::DynamoDB::Table');
+    const [tableId, table] = Object.entries(tables)[0]!;
+    expect(Object.keys(tables)).toHaveLength(1);
+    expect(table.Properties).toMatchObject({
+      TableName: `${s.config.deploymentName}-copy-slots`,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'slot', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    const users = ['create-copy', 'cross-account-copy', 'export-to-s3', 'poll-status', 'poll-export'];
+    for (const [name] of functionsByName(s.source)) {
+      const slot = allOwnStatements(name).filter((x) => actionsOf(x).some((a) => a.startsWith('dynamodb:')));
+      if (users.includes(name)) {
+        expect(slot, name).toEqual([{ Sid: 'CopySlotTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } }]);
+      } else expect(slot, name).toEqual([]);
+    }
+    const env = (name: string) => functionsByName(s.source).get(name)!.props.Environment.Variables as Record<string, string>;
+    expect(env('create-copy')).toMatchObject({ COPY_SLOT_TABLE: `${s.config.deploymentName}-copy-slots`, COPY_SLOT_LIMITS: '{"instance":20,"cluster":5,"export":5}', COPY_SLOT_LEASE_SECONDS: String(51 * 3600) });
   });
 
   it('poll-export only describes export tasks', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   COPY_SLOTS_BUSY_RETRY,
   COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS,
+  copySlotLeaseSeconds,
   MAX_EXECUTION_SECONDS,
   retryBudgetSeconds,
   workflowTimeouts,
@@ -40,10 +41,30 @@ describe('workflowTimeouts', () => {
     expect(five.backupRunSeconds - one.backupRunSeconds).toBe(4 * (one.databaseBackupSeconds + 3600));
   });
 
-  it('counts the CopySlotsBusy retry budget from its policy (5 min x1.5, at most 30 min apart, 12 tries)', () => {
+  it('counts the CopySlotsBusy retry budget from its policy (2 min x1.5, at most 30 min apart, 60 tries)', () => {
     expect(COPY_SLOTS_BUSY_RETRY.errors).toEqual(['CopySlotsBusy']);
-    // 300 + 450 + 675 + 1012.5 + 1518.75 + 7 x 1800
-    expect(retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY)).toBe(Math.round(300 + 450 + 675 + 1012.5 + 1518.75 + 7 * 1800));
+    // 120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 (7 tries below the cap), then 53 x 1800
+    expect(retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY)).toBe(Math.round(120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 + 53 * 1800));
+    // Longer than the longest copy a child may queue behind (4 TiB cross-Region: 300 s + 13.5 s/GiB, sandbox/aws/copy-model.ts).
+    expect(COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS).toBeGreaterThan(300 + 13.5 * 4096);
+  });
+
+  it('fits a listed fleet of 1,000 with two-hop DR and exports in one year at the default Map concurrency (the slot table limits the copies)', () => {
+    const t = workflowTimeouts({ ...base, fleetSize: 1000 + 100, maxConcurrency: 50 });
+    expect(t.backupRunSeconds).toBeLessThanOrEqual(MAX_EXECUTION_SECONDS);
+    // Even at the longest maxWaitHours.
+    expect(workflowTimeouts({ ...base, maxWaitSeconds: 72 * 3600, fleetSize: 1100, maxConcurrency: 50 }).backupRunSeconds).toBeLessThanOrEqual(MAX_EXECUTION_SECONDS);
+    // The old Map bound of 5 children at a time could not: 220 waves.
+    expect(() => workflowTimeouts({ ...base, fleetSize: 1100, maxConcurrency: 5 })).toThrow(expect.objectContaining({ name: 'ExecutionTimeoutTooLong' }));
+  });
+
+  it('leases a copy slot longer than the longest wait for a copy, so a live copy never loses its slot', () => {
+    for (const hours of [1, 48, 72]) {
+      const lease = copySlotLeaseSeconds(hours * 3600);
+      // A copy's wait loop ends by SnapshotCopyTimedOut after maxWaitHours + one poll (export: + one export poll).
+      expect(lease).toBeGreaterThan(hours * 3600 + 3600);
+      expect(lease).toBeLessThanOrEqual(7 * 86_400);
+    }
   });
 
   it('fails at synth, naming the config fields, when the bounds cannot fit one year', () => {

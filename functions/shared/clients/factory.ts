@@ -8,6 +8,7 @@
  * A new client: add it to {@link SdkClients}, add `functions/shared/clients/<name>.ts` exporting its
  * maker, and list the maker in `functions/shared/clients.ts`.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RDSClient, RDSClientConfig } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -23,6 +24,8 @@ export interface SdkClients {
   secretsManager: SecretsManagerClient;
   /** S3 (restore drills write evidence records). */
   s3: S3Client;
+  /** DynamoDB (the copy slot table of the source account, functions/shared/copy-slots.ts). */
+  dynamodb: DynamoDBClient;
 }
 
 /** A factory method name: `'rds' | 'sts' | ...`. */
