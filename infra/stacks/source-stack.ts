@@ -8,6 +8,7 @@ import { ExportStorage } from '../constructs/export-storage';
 import { SourceKey } from '../constructs/keys';
 import { deploymentNames } from '../constructs/names';
 import { NotificationTopic } from '../constructs/notification-topic';
+import { RunLedger } from '../constructs/run-ledger';
 import { SnapshotEventTrigger } from '../constructs/snapshot-event-trigger';
 import { SourceFunctions } from '../constructs/source-functions';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
@@ -33,6 +34,8 @@ export interface SourceStackProps extends Omit<StackProps, 'env'> {
 export class SourceStack extends Stack {
   readonly sourceKey: SourceKey;
   readonly topic: NotificationTopic;
+  /** Issue 12: one record per database per run (functions/shared/ledger.ts). */
+  readonly ledger: RunLedger;
   readonly functions: SourceFunctions;
   readonly databaseBackup: DatabaseBackup;
   readonly backupRun: BackupRun;
@@ -60,6 +63,7 @@ export class SourceStack extends Stack {
       rdsRegions: [config.source.region, vault.region, ...(vault.drCopyMode === 'single-step' ? vault.drRegions : [])],
     });
     this.topic = new NotificationTopic(this, 'Notifications', { emails: config.notifications.emails });
+    this.ledger = new RunLedger(this, 'RunLedger');
 
     if (exportsEnabled(config)) {
       const exportConfig = config.export ?? { prefix: 'exports', lifecycle: {}, glueCatalog: false };
@@ -77,6 +81,7 @@ export class SourceStack extends Stack {
       sourceRetention: config.retention.source,
       sourceKey: this.sourceKey.key,
       topic: this.topic,
+      ledger: this.ledger,
       vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },
       exportStorage: this.exportStorage,
       rpoHours: config.rpoHours,
