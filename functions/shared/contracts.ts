@@ -114,6 +114,11 @@ export interface PlannedDatabase {
    * fails at once with this error and cause (`{"errorType","errorMessage"}` JSON). Always present (null = fine).
    */
   readonly blocked: { readonly error: string; readonly cause: string } | null;
+  /**
+   * Issue 12: `event` for the database of an event-started run (absent otherwise): its run ledger
+   * record is also filed under the day for the daily digest (functions/shared/ledger.ts).
+   */
+  readonly trigger?: 'event';
 }
 export interface PlanRunOutput {
   readonly runId: string;

@@ -448,6 +448,16 @@ export function grantRecordResult(fn: VaultFunction<'record-result'>, ledger: s3
   });
 }
 
+/** send-digest (issue 12): publish to the topic; list and read the day's event-run records (`daily/`) of the run ledger. */
+export function grantSendDigest(fn: VaultFunction<'send-digest'>, topic: NotificationTopic, ledger: s3.IBucket): void {
+  topic.grantPublish(fn.role);
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({ sid: 'ListLedgerDays', actions: ['s3:ListBucket'], resources: [ledger.bucketArn], conditions: { StringLike: { 's3:prefix': [`${DAILY_PREFIX}*`] } } }),
+  );
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadLedgerDays', actions: ['s3:GetObject'], resources: [ledger.arnForObjects(`${DAILY_PREFIX}*`)] }));
+  acknowledgeIam5(fn.role, { resources: [`<${logicalIdOf(ledger)}.Arn>/${DAILY_PREFIX}*`], reason: 'Read-only: the event-run records of a day, keyed by day, run and database at run time, under the daily/ prefix of the one ledger bucket.' });
+}
+
 /** The CloudFormation logical id of a bucket (for cdk-nag finding ids). */
 function logicalIdOf(bucket: s3.IBucket): string {
   return Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);

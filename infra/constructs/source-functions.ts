@@ -11,6 +11,7 @@ import {
   grantPollExport,
   grantPollStatus,
   grantRecordResult,
+  grantSendDigest,
   grantRetentionSweep,
   grantShare,
   type VaultAccess,
@@ -89,6 +90,11 @@ export interface SourceFunctionsProps {
    * @default 26
    */
   readonly rpoHours?: number;
+  /**
+   * Issue 12: deploy send-digest (the daily digest of event-started runs; with `events.enabled`).
+   * @default false
+   */
+  readonly dailyDigest?: boolean;
 }
 
 /**
@@ -105,6 +111,7 @@ export interface SourceFunctionsProps {
  * | retention-sweep | RDS describe; delete of managed copies only |
  * | notify | SNS publish to the topic; list and read the run's records in the run ledger |
  * | record-result | S3 PutObject of run records (`runs/`, `daily/`) in the run ledger |
+ * | send-digest | list and read the day's event-run records (`daily/`) in the run ledger; SNS publish to the topic (only with `dailyDigest`) |
  * | export-to-s3 | RDS StartExportTask/DescribeExportTasks, iam:PassRole of the export role to RDS (only with exports) |
  * | poll-export | RDS DescribeExportTasks (only with exports) |
  *
@@ -124,6 +131,8 @@ export class SourceFunctions extends Construct {
   readonly retentionSweep: VaultFunction<'retention-sweep'>;
   readonly notify: VaultFunction<'notify'>;
   readonly recordResult: VaultFunction<'record-result'>;
+  /** Present with `dailyDigest`. */
+  readonly sendDigest?: VaultFunction<'send-digest'>;
   /** Present when `exportStorage` is given. */
   readonly exportToS3?: VaultFunction<'export-to-s3'>;
   readonly pollExport?: VaultFunction<'poll-export'>;
@@ -215,6 +224,14 @@ export class SourceFunctions extends Construct {
 
     this.recordResult = new VaultFunction(this, 'RecordResult', { name: 'record-result', environment: { LEDGER_BUCKET: props.ledger.bucket.bucketName } });
     grantRecordResult(this.recordResult, props.ledger.bucket);
+
+    if (props.dailyDigest === true) {
+      this.sendDigest = new VaultFunction(this, 'SendDigest', {
+        name: 'send-digest',
+        environment: { TOPIC_ARN: props.topic.topic.topicArn, RPO_HOURS: String(props.rpoHours ?? 26), LEDGER_BUCKET: props.ledger.bucket.bucketName },
+      });
+      grantSendDigest(this.sendDigest, props.topic, props.ledger.bucket);
+    }
 
     if (props.exportStorage) {
       const storage = props.exportStorage;

@@ -26,6 +26,7 @@ export const FUNCTION_NAMES = [
   'export-to-s3',
   'poll-export',
   'record-result',
+  'send-digest',
 ] as const;
 
 /**
@@ -94,6 +95,8 @@ export interface FunctionEnvironments {
   readonly notify: { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string; readonly LEDGER_BUCKET: string };
   /** `LEDGER_BUCKET` (issue 12): the run ledger bucket it writes each database's record to. */
   readonly 'record-result': { readonly LEDGER_BUCKET: string };
+  /** Issue 12, the daily digest of event runs: notify's `TOPIC_ARN` and `RPO_HOURS`, and the run ledger's `LEDGER_BUCKET`. */
+  readonly 'send-digest': { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string; readonly LEDGER_BUCKET: string };
   /**
    * `EXPORT_BUCKET` (bucket name), `EXPORT_ROLE_ARN` (role RDS assumes to write), `EXPORT_KMS_KEY_ARN`
    * (key the export is encrypted with), `EXPORT_PREFIX` (key prefix, e.g. `exports`).
@@ -162,6 +165,7 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   'retention-sweep': 300,
   notify: 60,
   'record-result': 60,
+  'send-digest': 60,
   'export-to-s3': 60,
   'poll-export': 60,
   'check-recovery-points': 120,

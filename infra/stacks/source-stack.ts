@@ -1,6 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { BackupRun, DatabaseBackup } from '../../statemachines';
+import { BackupRun, DailyDigest, DatabaseBackup } from '../../statemachines';
 import { DEFAULT_MAX_POLLS, DISCOVERED_DATABASES_ALLOWANCE, EXPORT_MAX_POLLS, workflowTimeouts } from '../../statemachines/timeouts';
 import { exportsEnabled, type VaultConfig, vaultModeOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
@@ -12,6 +12,9 @@ import { RunLedger } from '../constructs/run-ledger';
 import { SnapshotEventTrigger } from '../constructs/snapshot-event-trigger';
 import { SourceFunctions } from '../constructs/source-functions';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
+
+/** When the daily digest of event runs is sent (issue 12): 00:30 UTC, for the UTC day that just ended. */
+export const DAILY_DIGEST_SCHEDULE = 'cron(30 0 * * ? *)';
 
 /** Props of {@link SourceStack}. `env` is taken from `config.source`. */
 export interface SourceStackProps extends Omit<StackProps, 'env'> {
@@ -44,6 +47,9 @@ export class SourceStack extends Stack {
   readonly exportStorage?: ExportStorage;
   /** Present when `events.enabled`. */
   readonly snapshotEvents?: SnapshotEventTrigger;
+  /** Issue 12, present when `events.enabled`: the daily digest of event-started runs and its schedule. */
+  readonly dailyDigest?: DailyDigest;
+  readonly dailyDigestSchedule?: BackupSchedule;
 
   constructor(scope: Construct, id: string, props: SourceStackProps) {
     const { config, ...stackProps } = props;
@@ -85,6 +91,7 @@ export class SourceStack extends Stack {
       vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },
       exportStorage: this.exportStorage,
       rpoHours: config.rpoHours,
+      dailyDigest: config.events.enabled,
     });
 
     // Execution timeouts from the waits and their bounds, checked against Step Functions' one-year
@@ -143,6 +150,20 @@ export class SourceStack extends Stack {
       this.snapshotEvents = new SnapshotEventTrigger(this, 'SnapshotEvents', {
         stateMachine: this.backupRun.stateMachine,
         ruleName: names.snapshotEventRule,
+      });
+      // Issue 12: event runs publish only failures; the rest goes into one digest a day.
+      this.dailyDigest = new DailyDigest(this, 'DailyDigest', { sendDigest: this.functions.sendDigest!.lambdaFunction, stateMachineName: names.dailyDigestStateMachine });
+      new WorkflowAlarms(this, 'DailyDigestAlarms', {
+        stateMachine: this.dailyDigest.stateMachine,
+        topic: this.topic.topic,
+        alarmNamePrefix: names.dailyDigestStateMachine,
+      });
+      this.dailyDigestSchedule = new BackupSchedule(this, 'DailyDigestSchedule', {
+        stateMachine: this.dailyDigest.stateMachine,
+        // 00:30 UTC: the day just ended (send-digest's default day is the UTC day before the start).
+        expression: DAILY_DIGEST_SCHEDULE,
+        timeZone: 'UTC',
+        description: 'rds-snapshot-vault: the daily digest of backups started by RDS snapshot events',
       });
     }
   }
