@@ -27,7 +27,9 @@ export interface SourceStackProps extends Omit<StackProps, 'env'> {
  * (one database) and BackupRun (all databases) workflows, their alarms, the notification topic,
  * the daily schedule, the EventBridge rule on automated snapshot events (`events.enabled`) and,
  * when some database (or discovery) exports, the S3 export storage (bucket, key, export role,
- * optional Glue catalog) with the export-to-s3 and poll-export functions.
+ * optional Glue catalog) with the export-to-s3 and poll-export functions; the run ledger bucket
+ * (issue 12: one record per database per run, written by record-result, read by notify) and, with
+ * `events.enabled`, the DailyDigest workflow with its 00:30 UTC schedule and send-digest.
  *
  * Cross-account mode: deploy it before the vault stacks: the vault role trusts this stack's named
  * roles, and IAM rejects a trust policy naming a role that does not exist. Same-account mode: the
