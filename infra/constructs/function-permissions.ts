@@ -429,7 +429,8 @@ export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>, opts: 
 /** notify: publishes the run summary to its topic (sns:Publish plus the topic key's Decrypt/GenerateDataKey*). */
 export function grantNotify(fn: VaultFunction<'notify'>, topic: NotificationTopic, ledger: s3.IBucket): void {
   topic.grantPublish(fn.role);
-  // Issue 12: reads the run's records from the run ledger (list the run's prefix, get each record).
+  // Issue 12: reads the run's records from the run ledger (list the run's prefix, get each record);
+  // ListObjectsV2 is s3:ListBucket on the bucket, limited by s3:prefix (docs/aws-behaviour.md §27).
   fn.role.addToPolicy(
     new iam.PolicyStatement({ sid: 'ListLedgerRuns', actions: ['s3:ListBucket'], resources: [ledger.bucketArn], conditions: { StringLike: { 's3:prefix': [`${RUNS_PREFIX}*`] } } }),
   );
@@ -448,7 +449,7 @@ export function grantRecordResult(fn: VaultFunction<'record-result'>, ledger: s3
   });
 }
 
-/** send-digest (issue 12): publish to the topic; list and read the day's event-run records (`daily/`) of the run ledger. */
+/** send-digest (issue 12): publish to the topic; list (s3:ListBucket with s3:prefix, docs/aws-behaviour.md §27) and read the day's event-run records (`daily/`) of the run ledger. */
 export function grantSendDigest(fn: VaultFunction<'send-digest'>, topic: NotificationTopic, ledger: s3.IBucket): void {
   topic.grantPublish(fn.role);
   fn.role.addToPolicy(
