@@ -8,9 +8,9 @@
  * (`enforceSSL`), versioned, objects owned by the bucket owner, server access logs to its own
  * access-log bucket (access-log-bucket.ts), lifecycle expiry, retained when the stack is deleted.
  * Encryption is SSE-S3: the records hold snapshot ARNs, times and error messages, no database data,
- * and SSE-S3 needs no key policy or KMS grant for the three functions that touch it (docs/aws-behaviour.md
- * §27; the export and
- * evidence buckets, which hold data and audit records, use their own KMS keys).
+ * and SSE-S3 needs no key policy or KMS grant for the three functions that touch it
+ * (docs/aws-behaviour.md §27; the export and evidence buckets, which hold data and audit records,
+ * use their own KMS keys).
  * Sources: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html,
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html
  */
