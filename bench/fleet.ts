@@ -11,7 +11,8 @@
  *   the quota-bound minimum = max(for each destination and kind, the sum of copy durations / its
  *   copy slots; the longest single database chain);
  * - `largestStatePayloadBytes`, `largestHistoryEvents`: over every execution of the run (caps 262,144
- *   bytes and 25,000 events, docs/aws-behaviour.md §18, §18a);
+ *   bytes and 25,000 events, docs/aws-behaviour.md §18, §18a); `overStatePayloadBudget`: the
+ *   executions over the project's 64 KiB budget (issue 12), `[]` when within it;
  * - `maxCopiesInProgress`: per destination `account/Region/kind`, the most copies requested and not
  *   yet finished at once, beside the limit (rule 11);
  * - `transitions`, `transitionsPerDatabase`, `priceUsd` ($0.025 per 1,000 transitions, §18).
@@ -23,7 +24,7 @@ import { nextPollSeconds } from '../functions/poll-status/poll';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
-import type { ExecutionRecord } from '../sandbox/runner';
+import { type ExecutionRecord, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES } from '../sandbox/runner';
 import example from '../config/example.json' with { type: 'json' };
 
 const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
@@ -43,6 +44,8 @@ export interface FleetFigures {
   makespanOverMinimum: number;
   largestStatePayloadBytes: number;
   largestStatePayloadAt: string;
+  /** Issue 12: executions whose largest payload exceeds the project's 64 KiB budget (sandbox/runner.ts payloadBudgetFindings); [] = within it. */
+  overStatePayloadBudget: string[];
   largestHistoryEvents: number;
   maxCopiesInProgress: Record<string, { max: number; limit: number }>;
   transitions: number;
@@ -144,6 +147,7 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
       makespanOverMinimum: round(makespanHours / minimumHours, 2),
       largestStatePayloadBytes: biggest.maxPayloadBytes,
       largestStatePayloadAt: `${biggest.stateMachineName}: ${biggest.maxPayloadAt ?? ''}`,
+      overStatePayloadBudget: payloadBudgetFindings([run]),
       largestHistoryEvents: Math.max(...execs.map((e) => e.historyEvents)),
       maxCopiesInProgress,
       transitions,
@@ -220,7 +224,7 @@ export function fleetTable(f: FleetFigures): string[] {
     `status | ${f.status} (${f.failedDatabases} databases not SUCCEEDED)${f.error ? ` ${f.error}` : ''}`,
     `wall time / peak RSS | ${f.wallSeconds} s / ${f.peakRssMiB} MiB`,
     `makespan / quota-bound minimum | ${f.makespanHours} h / ${f.minimumHours} h = ${f.makespanOverMinimum}x`,
-    `largest state payload | ${f.largestStatePayloadBytes} bytes at ${f.largestStatePayloadAt} (cap 262,144)`,
+    `largest state payload | ${f.largestStatePayloadBytes} bytes at ${f.largestStatePayloadAt} (cap 262,144; budget ${STATE_PAYLOAD_BUDGET_BYTES}: ${f.overStatePayloadBudget.length === 0 ? 'within' : `${f.overStatePayloadBudget.length} executions over`})`,
     `largest history | ${f.largestHistoryEvents} events (cap 25,000)`,
     ...Object.entries(f.maxCopiesInProgress).map(([k, v]) => `most copies in progress ${k} | ${v.max} (limit ${v.limit})`),
     `state transitions | ${f.transitions} (${f.transitionsPerDatabase} per database, $${f.priceUsd})`,

@@ -106,6 +106,13 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
     if (backstop.status !== 'SUCCEEDED' && backstop.children.length === 0) failures.push(`${backstop.name}: ${backstop.error}: ${describeCause(backstop.cause)}`);
     const notes = sandbox.sns.messages.filter((m) => m.at.startsWith(date));
     line(`  SNS: ${notes.length} notifications that day, e.g. "${notes.at(-1)?.subject ?? ''}"`);
+    if (config.events.enabled) {
+      // Issue 12: event runs notify only failures; their results of the day arrive as one digest (DailyDigest, 00:30 UTC the next day).
+      const digest = await env.runner.startExecution(env.runner.stateMachine('DailyDigest', config.source.accountId).arn, { day: date }, { name: `digest-${date}` });
+      const sent = (digest.output as { published?: boolean; subject?: string } | undefined) ?? {};
+      line(`  daily digest of the event runs: ${digest.status}${sent.published ? `, "${sent.subject}"` : ', nothing to send'}`);
+      if (digest.status !== 'SUCCEEDED') failures.push(`${digest.name}: ${digest.error}: ${describeCause(digest.cause)}`);
+    }
   }
 
   const sweeps: ExecutionRecord[] = [];

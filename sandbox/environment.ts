@@ -68,6 +68,11 @@ export interface LocalEnvironmentOptions {
   readonly start?: Date;
   /** Environment added to every handler. @default silences Powertools logs and metrics */
   readonly handlerEnvironment?: Record<string, string>;
+  /**
+   * Fail any execution with a state payload above this many bytes (the runner's
+   * `payloadBudgetBytes`, e.g. STATE_PAYLOAD_BUDGET_BYTES = 64 KiB, issue 12). @default - AWS's 256 KiB only
+   */
+  readonly payloadBudgetBytes?: number;
 }
 
 export interface LocalEnvironment {
@@ -134,6 +139,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     stacks: [source, vault, ...drVaults],
     // DB_TLS=off: the sandbox's real database servers (sandbox/db-server.ts) do not speak TLS.
     extraEnvironment: { DB_TLS: 'off', ...(options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' }) },
+    ...(options.payloadBudgetBytes !== undefined && { payloadBudgetBytes: options.payloadBudgetBytes }),
   });
   // EventBridge -> Step Functions: a matching RDS event starts the rule's target state machine.
   const eventRuns: ExecutionRecord[] = [];

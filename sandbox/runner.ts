@@ -77,6 +77,35 @@ export interface StepFunctionsLimits {
 }
 export const STEP_FUNCTIONS_LIMITS: StepFunctionsLimits = { payloadBytes: 262_144, historyEvents: 25_000 };
 
+/**
+ * The project's own budget per state input/output (issue 12): 64 KiB, a quarter of the 256 KiB
+ * quota, so that no fleet size comes near `States.DataLimitExceeded`. Not an AWS limit: tests and
+ * the bench assert it with {@link WorkflowRunnerOptions.payloadBudgetBytes} (fails the execution) or
+ * {@link payloadBudgetFindings} (lists every execution over it).
+ */
+export const STATE_PAYLOAD_BUDGET_BYTES = 65_536;
+
+/** The name of the error a run over {@link WorkflowRunnerOptions.payloadBudgetBytes} fails with (a sandbox check, not an AWS error). */
+export const PAYLOAD_BUDGET_EXCEEDED = 'Sandbox.PayloadBudgetExceeded';
+
+/**
+ * Every execution (children included) whose largest state input/output, Task input or Task result
+ * was over `budgetBytes`: `<state machine> <execution name>: <bytes> bytes at <state> <input|output>`.
+ * Empty = every payload within the budget.
+ */
+export function payloadBudgetFindings(executions: readonly ExecutionRecord[], budgetBytes = STATE_PAYLOAD_BUDGET_BYTES): string[] {
+  const seen = new Set<ExecutionRecord>();
+  const out: string[] = [];
+  const visit = (e: ExecutionRecord) => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    if (e.maxPayloadBytes > budgetBytes) out.push(`${e.stateMachineName} ${e.name}: ${e.maxPayloadBytes} bytes at ${e.maxPayloadAt ?? '?'} (budget ${budgetBytes})`);
+    for (const c of e.children) visit(c);
+  };
+  for (const e of executions) visit(e);
+  return out;
+}
+
 /** Execution names: 1-80 letters, digits, `-`, `_` (docs/aws-behaviour.md §18a). */
 export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -126,6 +155,13 @@ export interface WorkflowRunnerOptions {
   readonly extraEnvironment?: Record<string, string>;
   /** Quotas to enforce. @default STEP_FUNCTIONS_LIMITS (AWS's); lower them only to test the runner itself. */
   readonly limits?: Partial<StepFunctionsLimits>;
+  /**
+   * The project's payload budget (e.g. {@link STATE_PAYLOAD_BUDGET_BYTES}): a state input/output,
+   * Task input or Task result above it fails the execution at once with the uncatchable
+   * {@link PAYLOAD_BUDGET_EXCEEDED}, naming the state (strict mode for tests and the bench).
+   * @default - no budget (only AWS's 256 KiB quota)
+   */
+  readonly payloadBudgetBytes?: number;
 }
 
 const LOCAL_WAIT = 'arn:aws:states:::sandbox:wait';
@@ -458,6 +494,10 @@ export class WorkflowRunner {
     }
     if (bytes > this.limits.payloadBytes && !live.fatal) {
       this.fatal(live, 'States.DataLimitExceeded', `The state/task '${where}' has ${bytes} bytes, more than the ${this.limits.payloadBytes}-byte quota (docs/aws-behaviour.md §18a).`);
+    }
+    const budget = this.options.payloadBudgetBytes;
+    if (budget !== undefined && bytes > budget && !live.fatal) {
+      this.fatal(live, PAYLOAD_BUDGET_EXCEEDED, `The state/task '${where}' has ${bytes} bytes, more than the project's ${budget}-byte budget per state (issue 12; AWS's quota is ${this.limits.payloadBytes}).`);
     }
   }
 

@@ -45,10 +45,13 @@ export interface BackupRunProps {
  * 2. `BackupDatabases` (Map, bounded concurrency) -> `BackupDatabase`: one `DatabaseBackup` child
  *    execution per database (`startExecution.sync:2`), so each database's polling history lives in
  *    its own execution and a run of many databases stays far below the 25,000-event history cap
- *    (docs/aws-behaviour.md §18). A failed child is caught into `DatabaseFailed`; the others go on.
+ *    (docs/aws-behaviour.md §18). Each child writes its result to the run ledger; the Map keeps only
+ *    `{ database, status, error? }` per database. A failed child is caught into `DatabaseFailed`; the others go on.
  * 3. `Summarise` -> `AnyFailures` -> `ListFailures`/`CountFailures` or `NoFailures`: the failed databases.
- * 4. `Notify` - one SNS message for the run. If publishing fails, the run still ends with its
- *    summary in the execution output and fails with `NotificationFailed` so the alarm fires.
+ * 4. `Notify` - reads the run's records from the run ledger (issue 12, functions/shared/ledger.ts) and
+ *    publishes one SNS message for the run; an event-started run publishes only when its database
+ *    failed (successes go into the daily digest, `DailyDigest`). If publishing fails, the run still
+ *    ends with its summary in the execution output and fails with `NotificationFailed` so the alarm fires.
  * 5. `AnyDatabaseFailed` -> `BackupRunFailed` (Fail, after notifying) or `BackupRunSucceeded`.
  */
 export class BackupRun extends Construct {
@@ -73,32 +76,35 @@ export class BackupRun extends Construct {
       stateMachine: props.databaseBackup,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       input: sfn.TaskInput.fromJsonPathAt('$'),
-      // Only the child's fixed-bound summary: the Map gathers one result per database into this
-      // execution's state, which Step Functions caps at 256 KiB (docs/aws-behaviour.md §18a).
-      resultSelector: { 'summary.$': '$.Output.summary' },
-      resultPath: '$.child',
+      // Nothing of the child's output: its result is in the run ledger (issue 12, functions/shared/ledger.ts);
+      // the Map gathers only a fixed-size status per database into this execution's state, which
+      // Step Functions caps at 256 KiB (docs/aws-behaviour.md §18a).
+      resultPath: sfn.JsonPath.DISCARD,
       comment: 'Run DatabaseBackup for this database as a child execution and wait for it.',
     });
     retryTransient(backupDatabase);
+    // Issue 12: one fixed-size item per database (DatabaseStatus in functions/shared/contracts.ts):
+    // identifier, status and, when failed, the error name (Step Functions bounds error names to 256
+    // characters). Copies, ARNs, times, causes and retention decisions are in the run ledger.
     const databaseSucceeded = new sfn.Pass(this, 'DatabaseSucceeded', {
-      parameters: { 'database.$': '$.database', status: 'SUCCEEDED', 'summary.$': '$.child.summary' },
+      parameters: { 'database.$': '$.database.identifier', status: 'SUCCEEDED' },
     });
-    // A failed child: keep its own error and cause (bounded by the functions, functions/shared/handler.ts),
-    // not the whole DescribeExecution JSON of the States.TaskFailed cause (input, ARNs, dates: ~1 KB more).
-    // The cause is parsed only when it is JSON, and read only where present, so no path can fail the run.
+    // A failed child: keep its own error name, not the whole DescribeExecution JSON of the
+    // States.TaskFailed cause. The cause is parsed only when it is JSON, and read only where present,
+    // so no path can fail the run.
     const databaseFailed = new sfn.Pass(this, 'DatabaseFailed', {
-      parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+      parameters: { 'database.$': '$.database.identifier', status: 'FAILED', 'error.$': '$.failure.Error' },
     });
-    const childFailed = (id: string, error: string, cause: string) =>
-      new sfn.Pass(this, id, { parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': `$.failureDetail.${error}`, 'cause.$': `$.failureDetail.${cause}` } });
+    const childFailed = (id: string, error: string) =>
+      new sfn.Pass(this, id, { parameters: { 'database.$': '$.database.identifier', status: 'FAILED', 'error.$': `$.failureDetail.${error}` } });
     const readChildFailure = new sfn.Pass(this, 'ReadChildFailure', {
       parameters: { 'detail.$': 'States.StringToJson($.failure.Cause)' },
       resultPath: '$.failureDetail',
     });
     readChildFailure.next(
       new sfn.Choice(this, 'ChildFailureShape')
-        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.Error'), sfn.Condition.isPresent('$.failureDetail.detail.Cause')), childFailed('ChildFailed', 'detail.Error', 'detail.Cause'))
-        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.error'), sfn.Condition.isPresent('$.failureDetail.detail.cause')), childFailed('ChildFailedLowerCase', 'detail.error', 'detail.cause'))
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.Error'), sfn.Condition.isPresent('$.failureDetail.detail.Cause')), childFailed('ChildFailed', 'detail.Error'))
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.error'), sfn.Condition.isPresent('$.failureDetail.detail.cause')), childFailed('ChildFailedLowerCase', 'detail.error'))
         .otherwise(databaseFailed),
     );
     const isChildFailure = new sfn.Choice(this, 'IsChildFailure')
@@ -127,7 +133,7 @@ export class BackupRun extends Construct {
       parameters: {
         'runId.$': '$.summary.runId',
         'total.$': '$.summary.total',
-        'failedDatabases.$': "$.results[?(@.status == 'FAILED')].database.identifier",
+        'failedDatabases.$': "$.results[?(@.status == 'FAILED')].database",
       },
       resultPath: '$.summary',
     });
@@ -147,12 +153,13 @@ export class BackupRun extends Construct {
 
     const notify = new tasks.LambdaInvoke(this, 'Notify', {
       lambdaFunction: f.notify,
-      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.plan.runId', 'results.$': '$.results' }),
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.plan.runId', 'trigger.$': '$.plan.trigger', 'results.$': '$.results' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      resultSelector: { published: true, 'subject.$': '$.subject', 'messageId.$': '$.messageId' },
+      // `published` false: an event run that succeeded goes into the daily digest instead (issue 12).
+      resultSelector: { 'published.$': '$.published', 'subject.$': '$.subject', 'messageId.$': '$.messageId' },
       resultPath: '$.notification',
-      comment: 'Publish one run summary to SNS.',
+      comment: 'Read the run records from the run ledger and publish one run summary to SNS (event runs: failures only).',
     });
     retryTransient(notify);
     const notificationFailed = new sfn.Pass(this, 'NotificationFailed', {
@@ -187,7 +194,7 @@ export class BackupRun extends Construct {
 
     const decide = new sfn.Choice(this, 'AnyDatabaseFailed')
       .when(sfn.Condition.numberGreaterThan('$.summary.failed', 0), describeFailure.next(runFailed))
-      .when(sfn.Condition.booleanEquals('$.notification.published', false), notifyFailed)
+      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.notification.published', false), sfn.Condition.isPresent('$.notification.error')), notifyFailed)
       .otherwise(succeeded);
 
     notify.next(decide);

@@ -75,7 +75,11 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * 7. `IsExportOk` (export configured; a failed export -> `ExportStepFailed`), then `CheckDrCopies` ->
  *    `AreDrCopiesOk` (DR Regions configured; a failed DR copy -> `DrCopyFailed`): either fails the
  *    database after the sweep, through `BackupFailed` (the vault copy is kept).
- * 8. `BackupSucceeded`.
+ * 8. `DescribeResult` -> `RecordSuccess` (record-result: the result to the run ledger,
+ *    functions/shared/ledger.ts) -> `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`).
+ *
+ * Every failure goes through `RecordFailure` (the error name and cause to the run ledger) to the
+ * one Fail state `BackupFailed`, which fails with the original error even when the record could not be written.
  *
  * Waiting is done by Wait states (SecondsPath = the poll function's `waitSeconds`), never inside a
  * Lambda. Each loop ends in `SnapshotCopyTimedOut` / `ExportTimedOut` after its bound. Every Task
@@ -102,11 +106,22 @@ export class DatabaseBackup extends Construct {
     if (mode === 'cross-account' && !f.share) throw new Error('DatabaseBackup: cross-account mode needs functions.share');
     const exports = f.exportToS3 && f.pollExport ? { start: f.exportToS3, poll: f.pollExport } : undefined;
 
-    const failed = new sfn.Fail(this, 'BackupFailed', {
+    const backupFailed = new sfn.Fail(this, 'BackupFailed', {
       comment: 'The one failure path: carries the error name and cause of the step that failed.',
       errorPath: '$.error.Error',
       causePath: '$.error.Cause',
     });
+    // Issue 12: the failure is recorded in the run ledger first; the child fails with the original
+    // error whether or not the record could be written (a ledger outage never hides a failure).
+    const failed = this.invoke(
+      'RecordFailure',
+      f.recordResult,
+      { outcome: 'FAILED', 'state.$': '$' },
+      '$.ledger',
+      "Write this database's failure (error name and cause) to the run ledger, then fail.",
+    );
+    failed.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.ledgerError' });
+    failed.next(backupFailed);
 
     // 1-2. Source copy.
     const createCopy = this.invoke('CreateCopy', f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
@@ -267,7 +282,19 @@ export class DatabaseBackup extends Construct {
     summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
     summary['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].summary` : JSON_NULL;
     output.summary = summary;
-    const succeeded = new sfn.Pass(this, 'BackupSucceeded', { parameters: output });
+    // Issue 12: the result goes to the run ledger (RecordSuccess); the execution output stays the
+    // same per-database result plus `ledger` ({ database, status, key }): BackupRun keeps only its status.
+    const succeeded = new sfn.Pass(this, 'DescribeResult', { parameters: output, resultPath: '$.result' });
+    const recordSuccess = this.invoke(
+      'RecordSuccess',
+      f.recordResult,
+      { outcome: 'SUCCEEDED', 'state.$': '$' },
+      '$.result.ledger',
+      "Write this database's result (copies, ARNs, times, retention decisions) to the run ledger.",
+    );
+    // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
+    recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    succeeded.next(recordSuccess).next(new sfn.Pass(this, 'BackupSucceeded', { outputPath: '$.result' }));
 
     let checks: sfn.IChainable = succeeded;
     if (drResultPath) {
@@ -341,7 +368,7 @@ export class DatabaseBackup extends Construct {
           }).databaseBackupSeconds,
         ),
     }));
-    const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, ...(f.share ? [f.share] : []), ...(exports ? [exports.start, exports.poll] : [])];
+    const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, f.recordResult, ...(f.share ? [f.share] : []), ...(exports ? [exports.start, exports.poll] : [])];
     acknowledgeStateMachineGrants(this.stateMachine, invoked, []);
   }
 

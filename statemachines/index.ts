@@ -4,3 +4,4 @@ export * from './backup-run';
 export * from './vault-retention';
 export * from './timeouts';
 export * from './restore-drill';
+export * from './daily-digest';

@@ -11,6 +11,8 @@ export interface BackupFunctions {
   readonly crossAccountCopy: IFunction;
   readonly retentionSweep: IFunction;
   readonly notify: IFunction;
+  /** Issue 12: writes each database's result to the run ledger (DatabaseBackup's last step on both paths). */
+  readonly recordResult: IFunction;
   /** Present when some database is exported to S3. */
   readonly exportToS3?: IFunction;
   readonly pollExport?: IFunction;

@@ -1,22 +1,26 @@
 /**
  * notify Lambda: publishes one SNS message summarising a BackupRun: per database the source copy,
  * the vault copy, every DR-Region copy (Region, ARN, duration) and the S3 export (URI, status,
- * duration), or the error of a failed database. BackupRun sends each database's fixed-bound
- * `summary` (DatabaseSummary); a full DatabaseBackup `output` is still read.
+ * duration), or the error of a failed database. BackupRun sends only a fixed-size status per
+ * database; the detail is read from the run's records in the run ledger (issue 12,
+ * functions/shared/ledger.ts, ledger-results.ts). An event-started run whose database succeeded
+ * publishes nothing (`published: false`): it goes into the daily digest (functions/send-digest).
  *
- * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN).
- * Input {@link NotifyInput}, output {@link NotifyOutput}. The event is read leniently below
- * `results[i].database`/`status` (a report with `n/a` beats no report); each SUCCEEDED `output`
- * and each FAILED `error`/`cause` is read defensively.
- * Errors: InvalidEnvironment, InvalidInput; SNS errors keep their names (e.g. AuthorizationError).
+ * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN), RPO_HOURS, LEDGER_BUCKET.
+ * AWS: s3:ListBucket (prefix `runs/`) and s3:GetObject on `runs/*` of the ledger; sns:Publish.
+ * Input {@link NotifyInput}, output {@link NotifyOutput}.
+ * Errors: InvalidEnvironment, InvalidInput, LedgerRecordInvalid; S3 and SNS errors keep their names (e.g. AuthorizationError).
  */
 import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
+import { s3 } from '../../functions/shared/clients/s3.js';
 import { sns } from '../../functions/shared/clients/sns.js';
 import type { NotifyInput, NotifyOutput } from '../../functions/shared/contracts.js';
-import { baseEnvShape } from '../../functions/shared/env.js';
+import { baseEnvShape, bucketNameSchema } from '../../functions/shared/env.js';
+import { readRun } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { runIdSchema } from '../../functions/shared/schemas.js';
+import { resultsFromLedger } from './ledger-results.js';
 import { notify } from './report.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -27,42 +31,43 @@ export const envSchema = z.object({
   TOPIC_ARN: z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN')),
   /** Issue 9: recovery point objective in hours (default 26); older recovery points are reported RecoveryPointStale. */
   RPO_HOURS: z.optional(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'must be a number of hours'))),
+  /** Issue 12: the run ledger bucket (functions/shared/ledger.ts). */
+  LEDGER_BUCKET: bucketNameSchema,
 });
 
-const asText = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
-
-/** Event schema. */
+/** Event schema ({@link NotifyInput}). */
 export const inputSchema = z.object({
   runId: runIdSchema,
+  trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
   results: z.array(
     z.object({
-      database: z.object({ identifier: z.string().check(z.minLength(1)), kind: z.string() }),
-      status: z.string(),
-      summary: z.optional(z.unknown()),
-      output: z.optional(z.unknown()),
-      error: z.optional(z.unknown()),
-      cause: z.optional(z.unknown()),
+      database: z.string().check(z.minLength(1)),
+      status: z.enum(['SUCCEEDED', 'FAILED']),
+      error: z.optional(z.string()),
     }),
   ),
-});
+}) as unknown as z.ZodMiniType<NotifyInput>;
 
 /** Builds the notify handler; see {@link notify}. */
-export function createHandler(deps: HandlerDeps<'sns'>): LambdaHandler<NotifyOutput> {
+export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<NotifyOutput> {
   return makeHandler({
     name: 'notify',
     deps,
     envSchema,
     inputSchema,
     run: async (input, { config, clients, metrics, now }) => {
-      const normalized = {
-        runId: input.runId,
-        results: input.results.map((r) => ({ ...r, error: asText(r.error), cause: asText(r.cause) })),
-      } as unknown as NotifyInput;
+      const records = await readRun(clients.s3(), config.LEDGER_BUCKET, input.runId);
+      const results = resultsFromLedger(input.results, records);
+      const failed = results.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.database.identifier);
+      metrics.count('DatabasesSucceeded', results.length - failed.length);
+      metrics.count('DatabasesFailed', failed.length);
+      // Issue 12: an event run (one database) that succeeded goes into the daily digest (send-digest), not its own message.
+      if (input.trigger === 'event' && failed.length === 0) {
+        return { published: false, subject: '', messageId: '', succeeded: results.length, failed: 0, failedDatabases: [] };
+      }
       const region = config.TOPIC_ARN.split(':')[3] ?? config.AWS_REGION;
       const source = { partition: config.TOPIC_ARN.split(':')[1] ?? 'aws', accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
-      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, normalized, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
-      metrics.count('DatabasesSucceeded', out.succeeded);
-      metrics.count('DatabasesFailed', out.failed);
+      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, { runId: input.runId, results }, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
       metrics.count('RecoveryPointsStale', out.staleDatabases?.length ?? 0);
       return out;
     },
@@ -71,5 +76,5 @@ export function createHandler(deps: HandlerDeps<'sns'>): LambdaHandler<NotifyOut
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClients({ sns }, { region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ s3, sns }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -4,7 +4,7 @@
  * breaks or control characters, fewer than 100 characters; Message: at most 256 KB).
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { DatabaseSummary, NotifyInput, NotifyOutput } from '../../functions/shared/contracts.js';
+import type { DatabaseSummary, NotifyOutput } from '../../functions/shared/contracts.js';
 
 export type { DatabaseSummary };
 
@@ -304,7 +304,7 @@ function failedLines(r: ResultLike): string[] {
 
 /** Subject, body and counts for a run. Results with a status other than SUCCEEDED count as failed. */
 export function buildReport(
-  input: NotifyInput | { runId: string; results: readonly ResultLike[] },
+  input: { runId: string; results: readonly ResultLike[] },
   source?: SourceLocation,
   policy?: RecoveryPointPolicy,
 ): {
@@ -343,7 +343,7 @@ export function buildReport(
 export async function notify(
   sns: SNSClient,
   topicArn: string,
-  input: NotifyInput,
+  input: { runId: string; results: readonly ResultLike[] },
   source?: SourceLocation,
   policy?: RecoveryPointPolicy,
 ): Promise<NotifyOutput & { staleDatabases?: string[] }> {
@@ -351,6 +351,7 @@ export async function notify(
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: report.subject, Message: report.body }));
   if (!out.MessageId) throw new Error('SNS Publish returned no MessageId');
   return {
+    published: true,
     subject: report.subject,
     succeeded: report.succeeded,
     failed: report.failedDatabases.length,

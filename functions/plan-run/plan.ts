@@ -155,7 +155,8 @@ function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[]
   return {
     runId,
     trigger,
-    databases,
+    // Issue 12: an event run's database carries the trigger, so its ledger record also goes into the daily digest.
+    databases: trigger === 'event' ? databases.map((d) => ({ ...d, trigger })) : databases,
     count: databases.length,
     skipped,
     discovered: databases.map((d) => d.database.identifier).filter((id) => known.discovered.has(id.toLowerCase())),

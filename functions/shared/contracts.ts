@@ -114,6 +114,11 @@ export interface PlannedDatabase {
    * fails at once with this error and cause (`{"errorType","errorMessage"}` JSON). Always present (null = fine).
    */
   readonly blocked: { readonly error: string; readonly cause: string } | null;
+  /**
+   * Issue 12: `event` for the database of an event-started run (absent otherwise): its run ledger
+   * record is also filed under the day for the daily digest (functions/shared/ledger.ts).
+   */
+  readonly trigger?: 'event';
 }
 export interface PlanRunOutput {
   readonly runId: string;
@@ -401,15 +406,35 @@ export type DatabaseResult =
       readonly cause: string;
     };
 
+/**
+ * Issue 12: one element of BackupRun's Map result: fixed size whatever the database did (its result
+ * is in the run ledger, functions/shared/ledger.ts). About 50 bytes plus the identifier (<= 63
+ * characters) and, when failed, the error name (<= 256 characters, Step Functions' bound).
+ */
+export interface DatabaseStatus {
+  /** DBInstanceIdentifier or DBClusterIdentifier. */
+  readonly database: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** FAILED: the child execution's error name (e.g. `SnapshotCopyTimedOut`), or a Step Functions name. */
+  readonly error?: string;
+}
+
+/** notify's input from BackupRun: the run, what started it, and each database's status. */
 export interface NotifyInput {
   readonly runId: string;
-  readonly results: readonly DatabaseResult[];
+  /** `event`: publish only when a database failed; successes go into the daily digest. @default 'manual' */
+  readonly trigger?: RunTrigger;
+  readonly results: readonly DatabaseStatus[];
 }
 export interface NotifyOutput {
+  /** false when nothing was published: an event run whose database succeeded (it goes into the daily digest). */
+  readonly published: boolean;
+  /** '' when not published. */
   readonly subject: string;
   readonly succeeded: number;
   readonly failed: number;
   /** Identifiers of the databases that failed. */
   readonly failedDatabases: readonly string[];
+  /** '' when not published. */
   readonly messageId: string;
 }

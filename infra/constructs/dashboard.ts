@@ -174,6 +174,8 @@ export interface SourceDashboardProps {
   readonly deploymentName: string;
   readonly backupRun: sfn.IStateMachine;
   readonly databaseBackup: sfn.IStateMachine;
+  /** The daily digest of event-started runs (present when `events.enabled`). */
+  readonly dailyDigest?: sfn.IStateMachine;
   /** Every account and Region a copy is made in: the source copy, the vault copy, each DR copy. */
   readonly copyDestinations: readonly CopyDestination[];
 }
@@ -192,6 +194,7 @@ export class SourceDashboard extends OperationsDashboard {
       ].join('\n\n'),
     });
     const sum = (period: Duration) => ({ statistic: cloudwatch.Stats.SUM, period });
+    if (props.dailyDigest) this.addRow(executionsWidget('DailyDigest executions (one a day: the digest of event-started runs)', props.dailyDigest, 8));
     this.addRow(
       executionsWidget('BackupRun executions (one per run)', props.backupRun, 8),
       executionsWidget('DatabaseBackup executions (one per database per run)', props.databaseBackup, 8),

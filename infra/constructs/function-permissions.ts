@@ -7,7 +7,10 @@
  * Tag conditions on DB snapshots (`rds:snapshot-tag/<key>`) and DB cluster snapshots
  * (`rds:cluster-snapshot-tag/<key>`): https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAM.SpecifyingCustomTags.html
  */
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { DAILY_PREFIX, RUNS_PREFIX } from '../../functions/shared/ledger';
 import { COPY_IDENTIFIER_PREFIX } from '../../functions/shared/snapshots';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { TAGS } from '../../functions/shared/contracts';
@@ -424,6 +427,39 @@ export function grantRetentionSweep(fn: VaultFunction<'retention-sweep'>, opts: 
 }
 
 /** notify: publishes the run summary to its topic (sns:Publish plus the topic key's Decrypt/GenerateDataKey*). */
-export function grantNotify(fn: VaultFunction<'notify'>, topic: NotificationTopic): void {
+export function grantNotify(fn: VaultFunction<'notify'>, topic: NotificationTopic, ledger: s3.IBucket): void {
   topic.grantPublish(fn.role);
+  // Issue 12: reads the run's records from the run ledger (list the run's prefix, get each record);
+  // ListObjectsV2 is s3:ListBucket on the bucket, limited by s3:prefix (docs/aws-behaviour.md §27).
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({ sid: 'ListLedgerRuns', actions: ['s3:ListBucket'], resources: [ledger.bucketArn], conditions: { StringLike: { 's3:prefix': [`${RUNS_PREFIX}*`] } } }),
+  );
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadLedgerRuns', actions: ['s3:GetObject'], resources: [ledger.arnForObjects(`${RUNS_PREFIX}*`)] }));
+  acknowledgeIam5(fn.role, { resources: [`<${logicalIdOf(ledger)}.Arn>/${RUNS_PREFIX}*`], reason: 'Read-only: the records of a run are keyed by run and database at run time, under the runs/ prefix of the one ledger bucket.' });
+}
+
+/** record-result (issue 12): write-only, the run records (`runs/`) and their daily copies (`daily/`) of the run ledger. */
+export function grantRecordResult(fn: VaultFunction<'record-result'>, ledger: s3.IBucket): void {
+  const resources = [ledger.arnForObjects(`${RUNS_PREFIX}*`), ledger.arnForObjects(`${DAILY_PREFIX}*`)];
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteLedgerRecords', actions: ['s3:PutObject'], resources }));
+  const id = logicalIdOf(ledger);
+  acknowledgeIam5(fn.role, {
+    resources: [`<${id}.Arn>/${RUNS_PREFIX}*`, `<${id}.Arn>/${DAILY_PREFIX}*`],
+    reason: 'Write-only: one record per database per run, keyed by run and database at run time, under the two prefixes of the one ledger bucket.',
+  });
+}
+
+/** send-digest (issue 12): publish to the topic; list (s3:ListBucket with s3:prefix, docs/aws-behaviour.md §27) and read the day's event-run records (`daily/`) of the run ledger. */
+export function grantSendDigest(fn: VaultFunction<'send-digest'>, topic: NotificationTopic, ledger: s3.IBucket): void {
+  topic.grantPublish(fn.role);
+  fn.role.addToPolicy(
+    new iam.PolicyStatement({ sid: 'ListLedgerDays', actions: ['s3:ListBucket'], resources: [ledger.bucketArn], conditions: { StringLike: { 's3:prefix': [`${DAILY_PREFIX}*`] } } }),
+  );
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadLedgerDays', actions: ['s3:GetObject'], resources: [ledger.arnForObjects(`${DAILY_PREFIX}*`)] }));
+  acknowledgeIam5(fn.role, { resources: [`<${logicalIdOf(ledger)}.Arn>/${DAILY_PREFIX}*`], reason: 'Read-only: the event-run records of a day, keyed by day, run and database at run time, under the daily/ prefix of the one ledger bucket.' });
+}
+
+/** The CloudFormation logical id of a bucket (for cdk-nag finding ids). */
+function logicalIdOf(bucket: s3.IBucket): string {
+  return Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
 }

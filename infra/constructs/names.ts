@@ -33,6 +33,8 @@ export interface DeploymentNames {
   readonly vaultRetentionStateMachine: string;
   /** `<deploymentName>-RestoreDrill` (issue 9). */
   readonly restoreDrillStateMachine: string;
+  /** `<deploymentName>-DailyDigest` (issue 12). */
+  readonly dailyDigestStateMachine: string;
   /** DB subnet group of the restore drills: `<deploymentName>-drill`. */
   readonly drillSubnetGroup: string;
   /** Glue database of the S3 exports: the deployment name with `_` for `-` (Glue names: lower-case, digits, `_`). */
@@ -62,6 +64,7 @@ export function deploymentNames(deploymentName: string): DeploymentNames {
     backupRunStateMachine: `${deploymentName}-BackupRun`,
     vaultRetentionStateMachine: `${deploymentName}-VaultRetention`,
     restoreDrillStateMachine: `${deploymentName}-RestoreDrill`,
+    dailyDigestStateMachine: `${deploymentName}-DailyDigest`,
     drillSubnetGroup: `${deploymentName}-drill`,
     glueDatabase: deploymentName.replace(/-/g, '_'),
     exportCrawler: `${deploymentName}-exports`,

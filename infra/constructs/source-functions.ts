@@ -10,6 +10,8 @@ import {
   grantPlanRun,
   grantPollExport,
   grantPollStatus,
+  grantRecordResult,
+  grantSendDigest,
   grantRetentionSweep,
   grantShare,
   type VaultAccess,
@@ -17,6 +19,7 @@ import {
 import type { CopySlotTable } from './copy-slot-table';
 import { deploymentNames, roleArn, stackAccountRegion } from './names';
 import type { NotificationTopic } from './notification-topic';
+import type { RunLedger } from './run-ledger';
 import { VaultFunction, type VaultRoleEnvironment } from './vault-function';
 
 /** The vault side, as the source account sees it (all from configuration; no cross-stack references). */
@@ -73,6 +76,8 @@ export interface SourceFunctionsProps {
   readonly sourceKey: kms.IKey;
   /** The topic notify publishes the run summary to. */
   readonly topic: NotificationTopic;
+  /** Issue 12: the run ledger record-result writes each database's result to and notify reads. */
+  readonly ledger: RunLedger;
   /** Where the copies go. */
   readonly vault: VaultEndpoint;
   /**
@@ -92,6 +97,11 @@ export interface SourceFunctionsProps {
    * dynamodb:GetItem/UpdateItem on that table only. @default - no slot table (RDS's own limit only)
    */
   readonly copySlots?: CopySlotTable;
+  /**
+   * Issue 12: deploy send-digest (the daily digest of event-started runs; with `events.enabled`).
+   * @default false
+   */
+  readonly dailyDigest?: boolean;
 }
 
 /**
@@ -106,7 +116,9 @@ export interface SourceFunctionsProps {
  * | share | RDS modify/describe snapshot attributes of managed copies (cross-account mode only) |
  * | cross-account-copy | assumes the vault role (cross-account), or copies into the vault Regions itself (same-account) |
  * | retention-sweep | RDS describe; delete of managed copies only |
- * | notify | SNS publish to the topic |
+ * | notify | SNS publish to the topic; list and read the run's records in the run ledger |
+ * | record-result | S3 PutObject of run records (`runs/`, `daily/`) in the run ledger |
+ * | send-digest | list and read the day's event-run records (`daily/`) in the run ledger; SNS publish to the topic (only with `dailyDigest`) |
  * | export-to-s3 | RDS StartExportTask/DescribeExportTasks, iam:PassRole of the export role to RDS (only with exports) |
  * | poll-export | RDS DescribeExportTasks (only with exports) |
  *
@@ -129,6 +141,9 @@ export class SourceFunctions extends Construct {
   readonly crossAccountCopy: VaultFunction<'cross-account-copy'>;
   readonly retentionSweep: VaultFunction<'retention-sweep'>;
   readonly notify: VaultFunction<'notify'>;
+  readonly recordResult: VaultFunction<'record-result'>;
+  /** Present with `dailyDigest`. */
+  readonly sendDigest?: VaultFunction<'send-digest'>;
   /** Present when `exportStorage` is given. */
   readonly exportToS3?: VaultFunction<'export-to-s3'>;
   readonly pollExport?: VaultFunction<'poll-export'>;
@@ -217,9 +232,20 @@ export class SourceFunctions extends Construct {
 
     this.notify = new VaultFunction(this, 'Notify', {
       name: 'notify',
-      environment: { TOPIC_ARN: props.topic.topic.topicArn, RPO_HOURS: String(props.rpoHours ?? 26) },
+      environment: { TOPIC_ARN: props.topic.topic.topicArn, RPO_HOURS: String(props.rpoHours ?? 26), LEDGER_BUCKET: props.ledger.bucket.bucketName },
     });
-    grantNotify(this.notify, props.topic);
+    grantNotify(this.notify, props.topic, props.ledger.bucket);
+
+    this.recordResult = new VaultFunction(this, 'RecordResult', { name: 'record-result', environment: { LEDGER_BUCKET: props.ledger.bucket.bucketName } });
+    grantRecordResult(this.recordResult, props.ledger.bucket);
+
+    if (props.dailyDigest === true) {
+      this.sendDigest = new VaultFunction(this, 'SendDigest', {
+        name: 'send-digest',
+        environment: { TOPIC_ARN: props.topic.topic.topicArn, RPO_HOURS: String(props.rpoHours ?? 26), LEDGER_BUCKET: props.ledger.bucket.bucketName },
+      });
+      grantSendDigest(this.sendDigest, props.topic, props.ledger.bucket);
+    }
 
     if (props.exportStorage) {
       const storage = props.exportStorage;
@@ -250,6 +276,7 @@ export class SourceFunctions extends Construct {
       crossAccountCopy: this.crossAccountCopy.lambdaFunction,
       retentionSweep: this.retentionSweep.lambdaFunction,
       notify: this.notify.lambdaFunction,
+      recordResult: this.recordResult.lambdaFunction,
       ...(this.share ? { share: this.share.lambdaFunction } : {}),
       ...(this.exportToS3 ? { exportToS3: this.exportToS3.lambdaFunction } : {}),
       ...(this.pollExport ? { pollExport: this.pollExport.lambdaFunction } : {}),

@@ -26,6 +26,8 @@ export const FUNCTION_NAMES = [
   'notify',
   'export-to-s3',
   'poll-export',
+  'record-result',
+  'send-digest',
 ] as const;
 
 /**
@@ -91,8 +93,15 @@ export interface FunctionEnvironments {
     Partial<CopySlotEnvironment>;
   /** Nothing beyond the common variables: it sweeps its own account and Region. */
   readonly 'retention-sweep': Record<string, never>;
-  /** `TOPIC_ARN`: the SNS topic; `RPO_HOURS` (issue 9): recovery point objective, default 26. */
-  readonly notify: { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string };
+  /**
+   * `TOPIC_ARN`: the SNS topic; `RPO_HOURS` (issue 9): recovery point objective, default 26;
+   * `LEDGER_BUCKET` (issue 12): the run ledger it reads each run's records from.
+   */
+  readonly notify: { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string; readonly LEDGER_BUCKET: string };
+  /** `LEDGER_BUCKET` (issue 12): the run ledger bucket it writes each database's record to. */
+  readonly 'record-result': { readonly LEDGER_BUCKET: string };
+  /** Issue 12, the daily digest of event runs: notify's `TOPIC_ARN` and `RPO_HOURS`, and the run ledger's `LEDGER_BUCKET`. */
+  readonly 'send-digest': { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string; readonly LEDGER_BUCKET: string };
   /**
    * `EXPORT_BUCKET` (bucket name), `EXPORT_ROLE_ARN` (role RDS assumes to write), `EXPORT_KMS_KEY_ARN`
    * (key the export is encrypted with), `EXPORT_PREFIX` (key prefix, e.g. `exports`).
@@ -158,6 +167,8 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
   // Lists and deletes many snapshots, one API call each; never waits for RDS (docs/aws-behaviour.md §19).
   'retention-sweep': 300,
   notify: 60,
+  'record-result': 60,
+  'send-digest': 60,
   'export-to-s3': 60,
   'poll-export': 60,
   'check-recovery-points': 120,

@@ -1,6 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { BackupRun, DatabaseBackup } from '../../statemachines';
+import { BackupRun, DailyDigest, DatabaseBackup } from '../../statemachines';
 import { copySlotLeaseSeconds, DEFAULT_MAX_POLLS, DISCOVERED_DATABASES_ALLOWANCE, EXPORT_MAX_POLLS, workflowTimeouts } from '../../statemachines/timeouts';
 import { exportsEnabled, type VaultConfig, vaultModeOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
@@ -10,9 +10,13 @@ import { ExportStorage } from '../constructs/export-storage';
 import { SourceKey } from '../constructs/keys';
 import { deploymentNames } from '../constructs/names';
 import { NotificationTopic } from '../constructs/notification-topic';
+import { RunLedger } from '../constructs/run-ledger';
 import { SnapshotEventTrigger } from '../constructs/snapshot-event-trigger';
 import { SourceFunctions } from '../constructs/source-functions';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
+
+/** When the daily digest of event runs is sent (issue 12): 00:30 UTC, for the UTC day that just ended. */
+export const DAILY_DIGEST_SCHEDULE = 'cron(30 0 * * ? *)';
 
 /** Props of {@link SourceStack}. `env` is taken from `config.source`. */
 export interface SourceStackProps extends Omit<StackProps, 'env'> {
@@ -26,7 +30,9 @@ export interface SourceStackProps extends Omit<StackProps, 'env'> {
  * the copy slot table (the one concurrency authority for copies and export tasks, issue 12),
  * the daily schedule, the EventBridge rule on automated snapshot events (`events.enabled`) and,
  * when some database (or discovery) exports, the S3 export storage (bucket, key, export role,
- * optional Glue catalog) with the export-to-s3 and poll-export functions.
+ * optional Glue catalog) with the export-to-s3 and poll-export functions; the run ledger bucket
+ * (issue 12: one record per database per run, written by record-result, read by notify) and, with
+ * `events.enabled`, the DailyDigest workflow with its 00:30 UTC schedule and send-digest.
  *
  * Cross-account mode: deploy it before the vault stacks: the vault role trusts this stack's named
  * roles, and IAM rejects a trust policy naming a role that does not exist. Same-account mode: the
@@ -36,6 +42,8 @@ export interface SourceStackProps extends Omit<StackProps, 'env'> {
 export class SourceStack extends Stack {
   readonly sourceKey: SourceKey;
   readonly topic: NotificationTopic;
+  /** Issue 12: one record per database per run (functions/shared/ledger.ts). */
+  readonly ledger: RunLedger;
   readonly functions: SourceFunctions;
   readonly databaseBackup: DatabaseBackup;
   readonly backupRun: BackupRun;
@@ -48,6 +56,9 @@ export class SourceStack extends Stack {
   readonly snapshotEvents?: SnapshotEventTrigger;
   /** Issue 10: runs, failures, copies in flight, and every alarm of this stack. */
   readonly dashboard: SourceDashboard;
+  /** Issue 12, present when `events.enabled`: the daily digest of event-started runs and its schedule. */
+  readonly dailyDigest?: DailyDigest;
+  readonly dailyDigestSchedule?: BackupSchedule;
 
   constructor(scope: Construct, id: string, props: SourceStackProps) {
     const { config, ...stackProps } = props;
@@ -67,6 +78,7 @@ export class SourceStack extends Stack {
       rdsRegions: [config.source.region, vault.region, ...(vault.drCopyMode === 'single-step' ? vault.drRegions : [])],
     });
     this.topic = new NotificationTopic(this, 'Notifications', { emails: config.notifications.emails });
+    this.ledger = new RunLedger(this, 'RunLedger');
 
     if (exportsEnabled(config)) {
       const exportConfig = config.export ?? { prefix: 'exports', lifecycle: {}, glueCatalog: false };
@@ -92,10 +104,12 @@ export class SourceStack extends Stack {
       sourceRetention: config.retention.source,
       sourceKey: this.sourceKey.key,
       topic: this.topic,
+      ledger: this.ledger,
       vault: { accountId: vault.accountId, region: vault.region, externalId: vault.externalId, drRegions: vault.drRegions },
       exportStorage: this.exportStorage,
       rpoHours: config.rpoHours,
       copySlots: this.copySlots,
+      dailyDigest: config.events.enabled,
     });
 
     // Execution timeouts from the waits and their bounds, checked against Step Functions' one-year
@@ -155,6 +169,20 @@ export class SourceStack extends Stack {
         stateMachine: this.backupRun.stateMachine,
         ruleName: names.snapshotEventRule,
       });
+      // Issue 12: event runs publish only failures; the rest goes into one digest a day.
+      this.dailyDigest = new DailyDigest(this, 'DailyDigest', { sendDigest: this.functions.sendDigest!.lambdaFunction, stateMachineName: names.dailyDigestStateMachine });
+      new WorkflowAlarms(this, 'DailyDigestAlarms', {
+        stateMachine: this.dailyDigest.stateMachine,
+        topic: this.topic.topic,
+        alarmNamePrefix: names.dailyDigestStateMachine,
+      });
+      this.dailyDigestSchedule = new BackupSchedule(this, 'DailyDigestSchedule', {
+        stateMachine: this.dailyDigest.stateMachine,
+        // 00:30 UTC: the day just ended (send-digest's default day is the UTC day before the start).
+        expression: DAILY_DIGEST_SCHEDULE,
+        timeZone: 'UTC',
+        description: 'rds-snapshot-vault: the daily digest of backups started by RDS snapshot events',
+      });
     }
 
     // Issue 10: the operations dashboard; it lists every alarm of this stack (collected at synth).
@@ -162,6 +190,7 @@ export class SourceStack extends Stack {
       deploymentName: config.deploymentName,
       backupRun: this.backupRun.stateMachine,
       databaseBackup: this.databaseBackup.stateMachine,
+      dailyDigest: this.dailyDigest?.stateMachine,
       copyDestinations: copyDestinationsOf(config),
     });
   }

@@ -1,5 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/notify/index.js';
@@ -8,7 +10,7 @@ import type { DatabaseBackupOutput, NotifyOutput } from '../../functions/shared/
 import { awsError, BASE_ENV, caught, fakeContext, NOW, testClients, type TestClients } from './helpers.js';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111111111111:rds-snapshot-vault';
-const ENV = { ...BASE_ENV, TOPIC_ARN };
+const ENV = { ...BASE_ENV, TOPIC_ARN, LEDGER_BUCKET: 'rsv-ledger' };
 const SRC_ARN = 'arn:aws:rds:eu-west-1:111111111111:snapshot:rsv-users-db-202611200400';
 const VAULT_ARN = 'arn:aws:rds:eu-central-1:222222222222:snapshot:rsv-users-db-202611200400';
 
@@ -71,7 +73,26 @@ const failed = (identifier: string) => ({
 });
 
 let t: TestClients;
-const invoke = (event: unknown) => createHandler({ env: ENV, clients: t.factory, now: () => NOW })(event, fakeContext('notify')) as Promise<NotifyOutput>;
+const s3 = mockClient(S3Client);
+type Legacy = { database: { identifier: string; kind: string }; status: string; summary?: unknown; output?: unknown; error?: string; cause?: string };
+/**
+ * Issue 12: BackupRun sends notify only `{ database, status, error? }` per database; the detail is in
+ * the run ledger. Each result given here becomes a ledger record (served by the mocked S3) and its status.
+ */
+const invoke = (event: { runId: string; trigger?: string; results: unknown[] }) => {
+  const records = new Map<string, string>();
+  const statuses = (event.results as Legacy[]).map((r) => {
+    if (!r.database) return r; // malformed on purpose
+    const key = `runs/${event.runId}/${r.database.identifier}.json`;
+    const failedRecord = { error: { name: r.error, cause: r.cause } };
+    records.set(key, JSON.stringify({ schemaVersion: 1, runId: event.runId, database: r.database, status: r.status, recordedAt: NOW.toISOString(), ...(r.status === 'SUCCEEDED' ? { summary: r.summary, output: r.output } : failedRecord) }));
+    return { database: r.database.identifier, status: r.status, ...(r.error !== undefined && { error: r.error }) };
+  });
+  s3.reset();
+  s3.on(ListObjectsV2Command).callsFake((i: { Prefix: string }) => ({ Contents: [...records.keys()].filter((k) => k.startsWith(i.Prefix)).map((Key) => ({ Key })), IsTruncated: false }));
+  s3.on(GetObjectCommand).callsFake((i: { Key: string }) => ({ Body: { transformToString: async () => records.get(i.Key) } }));
+  return createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ ...event, results: statuses }, fakeContext('notify')) as Promise<NotifyOutput>;
+};
 const published = () => t.sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
 
 beforeEach(() => {
@@ -97,7 +118,8 @@ describe('notify', () => {
     expect(body).toContain('error: KmsKeyNotAccessible');
     expect(body).toContain('The source key policy must allow account 222222222222');
     expect(body).not.toContain('"trace"');
-    expect(out).toEqual({ subject: msg?.Subject, succeeded: 3, failed: 1, failedDatabases: ['orders-db'], messageId: 'msg-1' });
+    expect(out).toEqual({ published: true, subject: msg?.Subject, succeeded: 3, failed: 1, failedDatabases: ['orders-db'], messageId: 'msg-1' });
+    expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'rsv-ledger', Prefix: 'runs/run-1/' });
     expect(t.snsOptions).toEqual([{ region: 'eu-west-2' }]);
   });
 
@@ -176,6 +198,15 @@ describe('notify', () => {
       const r = summarizeFailure(e ?? undefined, c ?? undefined);
       return typeof r.errorType === 'string' && typeof r.errorMessage === 'string';
     }), { numRuns: 1000 });
+  });
+
+  it('an event run (issue 12): a success publishes nothing (it goes into the daily digest); a failure publishes at once', async () => {
+    const quiet = await invoke({ runId: 'ev-1', trigger: 'event', results: [ok('a-db')] });
+    expect(quiet).toMatchObject({ published: false, succeeded: 1, failed: 0 });
+    expect(t.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    const loud = await invoke({ runId: 'ev-2', trigger: 'event', results: [failed('b-db')] });
+    expect(loud).toMatchObject({ published: true, failed: 1, failedDatabases: ['b-db'] });
+    expect(published()[0]?.Subject).toBe('rds-snapshot-vault: 0/1 databases backed up, 1 FAILED (b-db)');
   });
 
   it('a publish failure throws with the SNS error name', async () => {

@@ -280,7 +280,7 @@ describe('plan-run: event trigger', () => {
     expect(out).toEqual({
       runId: 'r',
       trigger: 'event',
-      databases: [{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: autoArn('orders-db'), optionGroups: {}, blocked: null }],
+      databases: [{ database: { identifier: 'orders-db', kind: 'instance' }, runId: 'r', export: false, sourceSnapshotArn: autoArn('orders-db'), optionGroups: {}, blocked: null, trigger: 'event' }],
       count: 1,
       skipped: [],
       discovered: [],
@@ -294,7 +294,7 @@ describe('plan-run: event trigger', () => {
       byId: { 'rds:users-cluster-2026-11-21-04-10': dbClusterSnapshot({ id: 'rds:users-cluster-2026-11-21-04-10', db: 'users-cluster' }) },
     });
     const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoClusterArn('users-cluster') });
-    expect(out.databases).toEqual([{ database: { identifier: 'users-cluster', kind: 'cluster' }, runId: 'r', export: true, sourceSnapshotArn: autoClusterArn('users-cluster'), optionGroups: {}, blocked: null }]);
+    expect(out.databases).toEqual([{ database: { identifier: 'users-cluster', kind: 'cluster' }, runId: 'r', export: true, sourceSnapshotArn: autoClusterArn('users-cluster'), optionGroups: {}, blocked: null, trigger: 'event' }]);
   });
 
   it('an event for a database that is neither configured nor discovered is SKIPPED with a reason, not an error', async () => {
@@ -312,7 +312,7 @@ describe('plan-run: event trigger', () => {
     fleet([[instance('zeta-db', { tags: tagged })]]);
     routeDescribes(t.sourceRds, { byId: { 'rds:zeta-db-2026-11-21-04-10': dbSnapshot({ id: 'rds:zeta-db-2026-11-21-04-10', db: 'zeta-db' }) } });
     const out = await invoke({ runId: 'r', trigger: 'event', sourceSnapshotArn: autoArn('zeta-db') }, DISCOVERY_ENV);
-    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true, sourceSnapshotArn: autoArn('zeta-db'), optionGroups: {}, blocked: null }]);
+    expect(out.databases).toEqual([{ database: { identifier: 'zeta-db', kind: 'instance' }, runId: 'r', export: true, sourceSnapshotArn: autoArn('zeta-db'), optionGroups: {}, blocked: null, trigger: 'event' }]);
     expect(out.discovered).toEqual(['zeta-db']);
   });
 

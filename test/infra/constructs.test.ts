@@ -81,7 +81,7 @@ describe('VaultFunction', () => {
       () =>
         new VaultFunction(s, 'Fn', {
           name: 'notify',
-          environment: { TOPIC_ARN: 'x', ACCOUNT_ID: '999999999999' } as { TOPIC_ARN: string },
+          environment: { TOPIC_ARN: 'x', LEDGER_BUCKET: 'b', ACCOUNT_ID: '999999999999' } as { TOPIC_ARN: string; LEDGER_BUCKET: string },
         }),
     ).toThrow(/ACCOUNT_ID is set by VaultFunction itself/);
   });
@@ -148,7 +148,7 @@ describe('snapshots (one per construct; asset hashes blanked)', () => {
       vaultKey: vaultKey.key,
     });
     const topic = new NotificationTopic(s, 'Topic', { emails: ['ops@example.com'] });
-    const fn = new VaultFunction(s, 'Notify', { name: 'notify', environment: { TOPIC_ARN: topic.topic.topicArn } });
+    const fn = new VaultFunction(s, 'Notify', { name: 'notify', environment: { TOPIC_ARN: topic.topic.topicArn, LEDGER_BUCKET: 'ledger-bucket' } });
     topic.grantPublish(fn.role);
     const sm = stateMachine(s);
     new WorkflowAlarms(s, 'Alarms', { stateMachine: sm, topic: topic.topic, alarmNamePrefix: 'dr-Sm' });

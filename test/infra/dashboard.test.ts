@@ -136,10 +136,10 @@ describe('dashboards of the example config', () => {
     expect(alarmIdsOf(s.vault).length).toBeGreaterThanOrEqual(3 + 1 + 1 + s.config.databases.length + 3);
   });
 
-  it('source: every execution outcome of BackupRun and DatabaseBackup by state machine ARN, and copies in flight to each destination', () => {
+  it('source: every execution outcome of every state machine of the stack (BackupRun, DatabaseBackup, DailyDigest) by state machine ARN, and copies in flight to each destination', () => {
     const states = source.body.widgets.flatMap(metricsOf).filter((m) => m[0] === 'AWS/States');
     const machines = Object.keys(s.source.findResources('AWS::StepFunctions::StateMachine'));
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(3); // the example config enables events, so DailyDigest is deployed
     for (const id of machines) {
       const names = states.filter((m) => dim(m, 'StateMachineArn') === `<Ref:${id}>`).map((m) => m[1]);
       expect(new Set(names)).toEqual(new Set(['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']));
@@ -204,7 +204,6 @@ describe('a fleet of 1,000 databases', () => {
       vault: { ...example.vault, drRegions: [], drCopyMode: undefined },
       discovery: undefined,
       polling: { maxWaitHours: 6 },
-      concurrency: { maxDatabasesInParallel: 5 },
     });
     const { sourceStack, vaultStack } = createApp(config, { bundling: false, nag: false, validation: false, outdir: mkdtempSync(join(tmpdir(), 'rsv-dash-')) });
     // An alarm some other construct adds after the dashboard exists: it must be on the dashboard too.

@@ -74,6 +74,9 @@ class Calls {
     if (!d) throw new Error(`no key policy for ${keyArn}`);
     return d.document;
   }
+  bucketPolicy(bucket: string): PolicyDocument | undefined {
+    return this.m.documents.find((x) => x.kind === 'bucket' && x.resourceArns.includes(`arn:aws:s3:::${bucket}`))?.document;
+  }
   topicPolicy(topicArn: string): PolicyDocument | undefined {
     return this.m.documents.find((x) => x.kind === 'topic' && x.resourceArns.includes(topicArn))?.document;
   }
@@ -97,7 +100,9 @@ const rds = (region: string, account: string) => `arn:aws:rds:${region}:${accoun
 
 /** A call as a role of its stack (identity policies; a resource policy where the resource has one). */
 function asRole(c: Calls, what: string, roleArn: string, action: string, resource: string, extra: Partial<SimCall> = {}): SimCall {
-  return { what, principal: roleArn, identityPolicies: c.policies(roleArn), action, resource, resourceAccount: resource === '*' ? acct(roleArn) : acct(resource), ...extra };
+  // S3 ARNs name no account: such calls pass `resourceAccount` in `extra`.
+  const resourceAccount = extra.resourceAccount ?? (resource === '*' ? acct(roleArn) : acct(resource));
+  return { what, principal: roleArn, identityPolicies: c.policies(roleArn), action, resource, ...extra, resourceAccount };
 }
 
 /** KMS calls RDS (or SNS) makes with the caller's credentials on `keyArn`. */
@@ -236,6 +241,29 @@ function allowedCalls(c: Calls): SimCall[] {
     if (key) out.push(...viaService(c, 'notify: encrypted topic', notify.roleArn, key, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']));
   }
 
+  // The run ledger (issue 12): record-result writes each record (and an event run's daily copy); notify
+  // lists and reads a run's records; send-digest lists and reads a day's. Requests over TLS (the bucket denies others).
+  const rec = c.fn(src, 'record-result')!;
+  const ledger = rec.environment.LEDGER_BUCKET!;
+  const onLedger = (extra: Record<string, string> = {}) => ({ resourceAccount: S, resourcePolicy: c.bucketPolicy(ledger), context: { 'aws:SecureTransport': 'true', ...extra } });
+  const runKey = `arn:aws:s3:::${ledger}/runs/backuprun-1/orders-db.json`;
+  const dayKey = `arn:aws:s3:::${ledger}/daily/2026-11-20/backuprun-1/orders-db.json`;
+  out.push(asRole(c, 'record-result: run record', rec.roleArn, 's3:PutObject', runKey, onLedger()));
+  out.push(asRole(c, 'record-result: daily copy (event run)', rec.roleArn, 's3:PutObject', dayKey, onLedger()));
+  const notifyFn = c.fn(src, 'notify')!;
+  out.push(asRole(c, "notify: list a run's records", notifyFn.roleArn, 's3:ListBucket', `arn:aws:s3:::${ledger}`, onLedger({ 's3:prefix': 'runs/backuprun-1/' })));
+  out.push(asRole(c, 'notify: read a record', notifyFn.roleArn, 's3:GetObject', runKey, onLedger()));
+  const digest = c.fn(src, 'send-digest');
+  if (digest) {
+    out.push(asRole(c, "send-digest: list a day's records", digest.roleArn, 's3:ListBucket', `arn:aws:s3:::${ledger}`, onLedger({ 's3:prefix': 'daily/2026-11-20/' })));
+    out.push(asRole(c, 'send-digest: read a record', digest.roleArn, 's3:GetObject', dayKey, onLedger()));
+    const topic = digest.environment.TOPIC_ARN!;
+    out.push(asRole(c, 'send-digest: publish', digest.roleArn, 'sns:Publish', topic, { resourcePolicy: c.topicPolicy(topic) }));
+    const t = src.deployed.topics.find((x) => x.arn === topic)!;
+    const key = c.topicKey(src, t.logicalId);
+    if (key) out.push(...viaService(c, 'send-digest: encrypted topic', digest.roleArn, key, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']));
+  }
+
   // export-to-s3, poll-export, the export role.
   const exp = c.fn(src, 'export-to-s3');
   if (exp) {
@@ -335,6 +363,27 @@ function allowedCalls(c: Calls): SimCall[] {
 function deniedCalls(c: Calls): SimCall[] {
   const cfg = c.m.config;
   const out: SimCall[] = [];
+  // The run ledger (issue 12): the writer cannot read, list or delete; the readers cannot write or
+  // delete, nor read outside their prefix; nobody reads it without TLS.
+  {
+    const rec = c.fn(c.source, 'record-result')!;
+    const ledger = rec.environment.LEDGER_BUCKET!;
+    const key = (k: string) => `arn:aws:s3:::${ledger}/${k}`;
+    const on = (extra: Record<string, string> = {}) => ({ resourceAccount: c.source.accountId, resourcePolicy: c.bucketPolicy(ledger), context: { 'aws:SecureTransport': 'true', ...extra } });
+    const notifyFn = c.fn(c.source, 'notify')!;
+    const digest = c.fn(c.source, 'send-digest');
+    out.push(asRole(c, 'record-result reading a record', rec.roleArn, 's3:GetObject', key('runs/r/orders-db.json'), on()));
+    out.push(asRole(c, 'record-result deleting a record', rec.roleArn, 's3:DeleteObject', key('runs/r/orders-db.json'), on()));
+    out.push(asRole(c, 'record-result writing outside runs/ and daily/', rec.roleArn, 's3:PutObject', key('other/x.json'), on()));
+    out.push(asRole(c, 'notify writing a record', notifyFn.roleArn, 's3:PutObject', key('runs/r/orders-db.json'), on()));
+    out.push(asRole(c, 'notify deleting a record', notifyFn.roleArn, 's3:DeleteObject', key('runs/r/orders-db.json'), on()));
+    out.push(asRole(c, 'notify listing outside runs/', notifyFn.roleArn, 's3:ListBucket', `arn:aws:s3:::${ledger}`, on({ 's3:prefix': '' })));
+    out.push(asRole(c, 'notify reading without TLS', notifyFn.roleArn, 's3:GetObject', key('runs/r/orders-db.json'), on({ 'aws:SecureTransport': 'false' })));
+    if (digest) {
+      out.push(asRole(c, 'send-digest writing a record', digest.roleArn, 's3:PutObject', key('daily/2026-11-20/r/orders-db.json'), on()));
+      out.push(asRole(c, 'send-digest reading a run record', digest.roleArn, 's3:GetObject', key('runs/r/orders-db.json'), on()));
+    }
+  }
   const S = c.source.accountId;
   const V = cfg.vault.accountId ?? S;
   const xcopy = c.fn(c.source, 'cross-account-copy')!;

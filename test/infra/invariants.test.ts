@@ -155,9 +155,10 @@ describe.each(variants)('%s configuration', (_name, make) => {
   it('every schedule has a time zone, a state machine target and a start-only role', () => {
     for (const [name, t] of templates) {
       const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
-      // One per stack, plus the RestoreDrill schedule where restore drills are deployed (issue 9).
-      const drills = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).filter((r) => r.Metadata?.[STATE_MACHINE_METADATA] === 'RestoreDrill');
-      expect(schedules, name).toHaveLength(1 + drills.length);
+      // One per stack, plus the RestoreDrill schedule where restore drills are deployed (issue 9) and
+      // the DailyDigest schedule where event runs are (issue 12).
+      const extra = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).filter((r) => ['RestoreDrill', 'DailyDigest'].includes(r.Metadata?.[STATE_MACHINE_METADATA]));
+      expect(schedules, name).toHaveLength(1 + extra.length);
       for (const sch of schedules) {
         expect(sch.ScheduleExpressionTimezone, name).toEqual(expect.any(String));
         expect(Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))).toContain(sch.Target.Arn.Ref);

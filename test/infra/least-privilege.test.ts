@@ -188,7 +188,13 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   // retention-sweep/sweep.ts: listSnapshots, snapshotTags, deleteSnapshot; AddTagsToResource (source only: markVaulted).
   'retention-sweep': ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot', 'rds:AddTagsToResource'],
   // notify/report.ts: sns:Publish to a KMS-encrypted topic (SNS uses the key on the caller's behalf).
-  notify: ['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*'],
+  // notify/report.ts: sns:Publish to a KMS-encrypted topic (SNS uses the key on the caller's behalf);
+  // shared/ledger.ts readRun (issue 12): ListObjectsV2 (s3:ListBucket) and GetObject of the run's records.
+  notify: ['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 's3:ListBucket', 's3:GetObject'],
+  // record-result/record.ts -> shared/ledger.ts writeRecord (issue 12): PutObject into the SSE-S3 run ledger.
+  'record-result': ['s3:PutObject'],
+  // send-digest/digest.ts (issue 12): shared/ledger.ts readDay (ListObjectsV2, GetObject), then sns:Publish like notify.
+  'send-digest': ['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 's3:ListBucket', 's3:GetObject'],
   // export-to-s3 (issue 3): StartExportTask/DescribeExportTasks, PassRole of the export role, the export key.
   'export-to-s3': [
     'rds:StartExportTask', 'rds:DescribeExportTasks', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'iam:PassRole',
@@ -216,6 +222,9 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   // record-evidence/evidence.ts: PutObject into the SSE-KMS evidence bucket.
   'record-evidence': ['s3:PutObject', 'kms:GenerateDataKey', 'kms:Decrypt'],
 };
+
+/** API operations authorised under an IAM action of another name. */
+const OPERATION_ACTIONS: Readonly<Record<string, string>> = { 's3:ListObjectsV2': 's3:ListBucket', 's3:HeadObject': 's3:GetObject' };
 
 /** The vault copy role (assumed by cross-account-copy and poll-status): copy, tag, describe, KMS for the copy. */
 const VAULT_COPY_ROLE_CALLS = [
@@ -598,7 +607,8 @@ describe('a demo-fleet BackupRun in the sandbox', () => {
       const seen = new Map<string, Set<string>>();
       for (const c of env.sandbox.calls) {
         if (!/:role\//.test(c.principalArn)) continue; // account root: the test's own setup calls
-        const action = `${c.service}:${c.operation}`;
+        // API operations whose IAM action has another name (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html: s3:ListBucket).
+        const action = OPERATION_ACTIONS[`${c.service}:${c.operation}`] ?? `${c.service}:${c.operation}`;
         if (!seen.has(c.principalArn)) seen.set(c.principalArn, new Set());
         seen.get(c.principalArn)!.add(action);
       }

@@ -51,7 +51,7 @@ describe('same-account mode', () => {
 
   it('deploys no share function and never modifies snapshot attributes', () => {
     expect([...functionsByName(s.source).keys()].sort()).toEqual(
-      ['create-copy', 'cross-account-copy', 'notify', 'plan-run', 'poll-status', 'retention-sweep'].sort(),
+      ['create-copy', 'cross-account-copy', 'notify', 'plan-run', 'poll-status', 'record-result', 'retention-sweep', 'send-digest'].sort(),
     );
     const all = Object.values(s.source.findResources('AWS::IAM::Policy')).flatMap((p) => asArray(p.Properties.PolicyDocument.Statement as Statement[]));
     expect(all.flatMap(actionsOf).filter((a) => a.startsWith('rds:Modify'))).toEqual([]);

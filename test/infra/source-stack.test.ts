@@ -29,7 +29,9 @@ const OWN_ENV: Record<string, string[]> = {
   share: ['VAULT_ACCOUNT_ID'],
   'cross-account-copy': ['VAULT_ACCOUNT_ID', 'VAULT_REGION', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'VAULT_KMS_KEY_ALIAS', ...SLOT_ENV],
   'retention-sweep': [],
-  notify: ['TOPIC_ARN', 'RPO_HOURS'],
+  notify: ['TOPIC_ARN', 'RPO_HOURS', 'LEDGER_BUCKET'],
+  'record-result': ['LEDGER_BUCKET'],
+  'send-digest': ['TOPIC_ARN', 'RPO_HOURS', 'LEDGER_BUCKET'],
   'export-to-s3': ['EXPORT_BUCKET', 'EXPORT_ROLE_ARN', 'EXPORT_KMS_KEY_ARN', 'EXPORT_PREFIX', ...SLOT_ENV],
   'poll-export': ['COPY_SLOT_TABLE'],
 };
@@ -48,9 +50,9 @@ function allOwnStatements(name: string): Statement[] {
 }
 
 describe('SourceStack functions', () => {
-  it('deploys the nine functions (export ones included), each tagged with its functions/ folder', () => {
+  it('deploys the eleven functions (export and daily digest ones included), each tagged with its functions/ folder', () => {
     expect([...functionsByName(s.source).keys()].sort()).toEqual([...FUNCTION_NAMES].sort());
-    s.source.resourceCountIs('AWS::Lambda::Function', 9);
+    s.source.resourceCountIs('AWS::Lambda::Function', 11);
   });
 
   it.each(FUNCTION_NAMES)('%s has the shared defaults and exactly its environment variables', (name) => {
@@ -104,7 +106,7 @@ describe('SourceStack functions', () => {
       VAULT_EXTERNAL_ID: 'rsv-example-3f9c1b7e',
       VAULT_KMS_KEY_ALIAS: 'alias/rds-snapshot-vault',
     });
-    const bucketId = logicalIdOf(s.source, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
+    const bucketId = logicalIdOf(s.source, 'AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'export-bucket/' } });
     const exportRoleId = exportRole();
     const exportKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('S3 exports') });
     expect(env('export-to-s3')).toMatchObject({
@@ -115,6 +117,9 @@ describe('SourceStack functions', () => {
     });
     const topicId = Object.keys(s.source.findResources('AWS::SNS::Topic'))[0];
     expect(env('notify').TOPIC_ARN).toEqual({ Ref: topicId });
+    const ledgerId = logicalIdOf(s.source, 'AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'run-ledger/' } });
+    for (const name of ['notify', 'record-result', 'send-digest']) expect(env(name).LEDGER_BUCKET, name).toEqual({ Ref: ledgerId });
+    expect(env('send-digest').TOPIC_ARN).toEqual({ Ref: topicId });
   });
 
   it('names the roles the vault trusts', () => {
@@ -369,8 +374,9 @@ describe('SourceStack workflows', () => {
 
   it('schedules BackupRun with the configured cron and time zone', () => {
     const smId = logicalIdOf(s.source, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-BackupRun' });
-    s.source.resourceCountIs('AWS::Scheduler::Schedule', 1);
-    const schedule = Object.values(s.source.findResources('AWS::Scheduler::Schedule'))[0]!.Properties;
+    // The other schedule is the DailyDigest's (issue 12, events enabled).
+    s.source.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    const schedule = Object.values(s.source.findResources('AWS::Scheduler::Schedule')).find((r) => r.Properties.Target.Arn.Ref === smId)!.Properties;
     expect(schedule).toMatchObject({
       ScheduleExpression: 'cron(0 5 * * ? *)',
       ScheduleExpressionTimezone: 'UTC',
@@ -399,7 +405,7 @@ describe('SourceStack workflows', () => {
 });
 
 describe('SourceStack export storage', () => {
-  const exportBucket = () => logicalIdOf(s.source, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
+  const exportBucket = () => logicalIdOf(s.source, 'AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'export-bucket/' } });
   const exportKey = () => logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('S3 exports') });
 
   it('encrypts the export bucket with the rotating export key (SSE-KMS, bucket key)', () => {
@@ -573,14 +579,15 @@ describe('SourceStack without exports and events', () => {
   });
 
   it('creates no bucket, export role, Glue resources or export functions when nothing exports', () => {
-    t.source.resourceCountIs('AWS::S3::Bucket', 0);
+    t.source.resourceCountIs('AWS::S3::Bucket', 2); // the run ledger and its access-log bucket (issue 12)
     t.source.resourceCountIs('AWS::Glue::Crawler', 0);
     t.source.resourceCountIs('AWS::Glue::Database', 0);
     expect(JSON.stringify(t.source.findResources('AWS::IAM::Role'))).not.toContain('export.rds.amazonaws.com');
     const names = [...functionsByName(t.source).keys()];
     expect(names).not.toContain('export-to-s3');
     expect(names).not.toContain('poll-export');
-    expect(names).toHaveLength(7);
+    expect(names).toHaveLength(8); // record-result included; no send-digest (events disabled)
+    expect(names).not.toContain('send-digest');
     expect(t.sourceStack.exportStorage).toBeUndefined();
   });
 

@@ -9,7 +9,7 @@ import type { AwsSandbox } from '../../sandbox/aws';
 import { VirtualClock } from '../../sandbox/clock';
 import type { DeployedStateMachine } from '../../sandbox/deploy';
 import { eventExecutionName } from '../../sandbox/environment';
-import { EXECUTION_NAME, localDefinition, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/runner';
+import { EXECUTION_NAME, localDefinition, PAYLOAD_BUDGET_EXCEEDED, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/runner';
 import { machine, stack } from './helpers';
 
 const START = '2026-01-01T00:00:00.000Z';
@@ -105,6 +105,44 @@ describe('256 KiB per state input and output (States.DataLimitExceeded, never ca
     expect(exec.error).toBe('States.DataLimitExceeded');
     expect(exec.cause).toContain("'Run task result'");
     expect(entered(exec, 'Caught')).toBe(false);
+  });
+});
+
+describe('the 64 KiB payload budget (issue 12: a quarter of the quota, the project\'s own strict check)', () => {
+  const gather = machine('GatherBudget', {
+    StartAt: 'Each',
+    States: {
+      Each: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'Echo', States: { Echo: { Type: 'Pass', End: true } } }, ResultPath: '$.results', Catch: catchAll, End: true },
+      ...caught,
+    },
+  });
+  const items = (n: number) => Array.from({ length: n }, () => blob(10 * KiB));
+
+  it('payloadBudgetFindings names each execution over the budget and where, children included', async () => {
+    const parentM = machine('ParentBudget', {
+      StartAt: 'Run',
+      States: { Run: { Type: 'Task', Resource: SYNC, Parameters: { StateMachineArn: gather.arn, 'Input.$': '$' }, ResultSelector: { 'status.$': '$.Status' }, End: true } },
+    });
+    const r = runnerOf(new VirtualClock(), parentM, gather);
+    const small = await r.startExecution(gather.arn, { items: items(3) }); // 60 KiB + brackets at Each output
+    expect(small.maxPayloadBytes).toBeLessThanOrEqual(STATE_PAYLOAD_BUDGET_BYTES);
+    expect(payloadBudgetFindings([small])).toEqual([]);
+    const parent = await r.startExecution(parentM.arn, { items: items(4) }); // the child's Each output: 80 KiB
+    expect(parent.status).toBe('SUCCEEDED'); // within AWS's 256 KiB
+    const findings = payloadBudgetFindings([parent]);
+    expect(findings.some((f) => f.startsWith('GatherBudget ') && f.includes('at Each output'))).toBe(true);
+    expect(findings.some((f) => f.startsWith('ParentBudget '))).toBe(true); // its task result carries the child's 80 KiB output
+  });
+
+  it('with payloadBudgetBytes the run fails at once, uncatchable, naming the state', async () => {
+    const r = new WorkflowRunner({ sandbox: {} as AwsSandbox, clock: new VirtualClock(), stacks: [stack(gather)], payloadBudgetBytes: STATE_PAYLOAD_BUDGET_BYTES });
+    const ok = await r.startExecution(gather.arn, { items: items(3) });
+    expect(ok.status).toBe('SUCCEEDED');
+    const over = await r.startExecution(gather.arn, { items: items(4) });
+    expect(over.status).toBe('FAILED');
+    expect(over.error).toBe(PAYLOAD_BUDGET_EXCEEDED);
+    expect(over.cause).toContain("'Each output'");
+    expect(entered(over, 'Caught')).toBe(false);
   });
 });
 

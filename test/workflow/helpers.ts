@@ -13,8 +13,8 @@ export function configWith(patch: (raw: Record<string, any>) => void): VaultConf
 }
 
 /** A fresh sandbox with both stacks deployed, the fleet seeded and one automated snapshot each. */
-export async function fleetEnvironment(opts: { config?: VaultConfig; fleet?: readonly DemoDatabaseSpec[] } = {}): Promise<LocalEnvironment> {
-  const env = await createLocalEnvironment({ config: opts.config ?? exampleConfig() });
+export async function fleetEnvironment(opts: { config?: VaultConfig; fleet?: readonly DemoDatabaseSpec[]; payloadBudgetBytes?: number } = {}): Promise<LocalEnvironment> {
+  const env = await createLocalEnvironment({ config: opts.config ?? exampleConfig(), ...(opts.payloadBudgetBytes !== undefined && { payloadBudgetBytes: opts.payloadBudgetBytes }) });
   seedFleet(env, opts.fleet ?? DEMO_FLEET);
   takeAutomatedSnapshots(env, opts.fleet ?? DEMO_FLEET);
   return env;

@@ -1,0 +1,32 @@
+/**
+ * Issue 12: turns BackupRun's fixed-size statuses plus the run's records in the run ledger
+ * (functions/shared/ledger.ts) into the per-database results the report is built from.
+ */
+import type { DatabaseStatus } from '../../functions/shared/contracts.js';
+import type { LedgerRecord } from '../../functions/shared/ledger.js';
+import type { ResultLike } from './report.js';
+
+/** Cause reported for a failed database that has no ledger record. */
+export const NO_RECORD_CAUSE =
+  'No run ledger record: the DatabaseBackup execution ended before it could record its result (timed out, aborted, or stopped by a Step Functions limit). See its execution history.';
+
+/**
+ * One result per status, in BackupRun's order: SUCCEEDED with the record's `summary` and `output`;
+ * FAILED with the record's error name and cause, or (no record) the status's error name and
+ * {@link NO_RECORD_CAUSE}. A SUCCEEDED status without a record is reported FAILED `LedgerRecordMissing`
+ * (the child records before it succeeds, so the record was lost): never an unexplained OK.
+ */
+export function resultsFromLedger(statuses: readonly DatabaseStatus[], records: readonly LedgerRecord[]): ResultLike[] {
+  const byDatabase = new Map(records.map((r) => [r.database.identifier, r]));
+  return statuses.map((s): ResultLike => {
+    const r = byDatabase.get(s.database);
+    const database = r?.database ?? { identifier: s.database, kind: 'n/a' };
+    if (!r) {
+      return s.status === 'SUCCEEDED'
+        ? { database, status: 'FAILED', error: 'LedgerRecordMissing', cause: 'The database succeeded but its run ledger record is missing (deleted or expired?).' }
+        : { database, status: 'FAILED', error: s.error ?? 'UnknownError', cause: NO_RECORD_CAUSE };
+    }
+    if (s.status === 'SUCCEEDED' && r.status === 'SUCCEEDED') return { database, status: 'SUCCEEDED', summary: r.summary, output: r.output };
+    return { database, status: 'FAILED', error: r.error?.name ?? s.error ?? 'UnknownError', cause: r.error?.cause ?? NO_RECORD_CAUSE };
+  });
+}

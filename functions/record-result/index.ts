@@ -1,0 +1,49 @@
+/**
+ * record-result Lambda (issue 12): one JSON record per database per run in the run ledger (see
+ * record.ts and functions/shared/ledger.ts).
+ *
+ * Environment: AWS_REGION, ACCOUNT_ID, `LEDGER_BUCKET` (bucket name).
+ * AWS: s3:PutObject on `<bucket>/runs/*` and `<bucket>/daily/*` (SSE-S3 bucket: no KMS permission).
+ * Input {@link RecordResultInput}, output {@link RecordResultOutput}.
+ * Errors: InvalidEnvironment, InvalidInput, S3 errors by name.
+ */
+import * as z from 'zod/mini';
+import { createClients } from '../../functions/shared/clients/factory.js';
+import { s3 } from '../../functions/shared/clients/s3.js';
+import { baseEnvShape, bucketNameSchema } from '../../functions/shared/env.js';
+import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { databaseRefSchema, runIdSchema } from '../../functions/shared/schemas.js';
+import { recordResult, type RecordResultInput, type RecordResultOutput } from './record.js';
+
+export type { HandlerDeps } from '../../functions/shared/handler.js';
+
+/** Environment of record-result. */
+export const envSchema = z.object({ ...baseEnvShape, LEDGER_BUCKET: bucketNameSchema });
+
+const stateBase = { database: databaseRefSchema, runId: runIdSchema, trigger: z.optional(z.enum(['schedule', 'event', 'manual'])) };
+
+/** Event schema: `{ outcome, state }` (the rest of the state is passed through unchecked into the record). */
+export const inputSchema = z.union([
+  z.object({ outcome: z.literal('SUCCEEDED'), state: z.looseObject({ ...stateBase, result: z.looseObject({ summary: z.looseObject({ copy: z.string() }) }) }) }),
+  z.object({ outcome: z.literal('FAILED'), state: z.looseObject({ ...stateBase, error: z.optional(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })) }) }),
+]) as unknown as z.ZodMiniType<RecordResultInput>;
+
+/** Builds the record-result handler. */
+export function createHandler(deps: HandlerDeps<'s3'>): LambdaHandler<RecordResultOutput> {
+  return makeHandler({
+    name: 'record-result',
+    deps,
+    envSchema,
+    inputSchema,
+    run: async (input, { clients, config, now, metrics }) => {
+      const out = await recordResult(clients.s3(), config.LEDGER_BUCKET, input, now());
+      metrics.count(out.status === 'SUCCEEDED' ? 'LedgerRecordsSucceeded' : 'LedgerRecordsFailed');
+      return out;
+    },
+  });
+}
+
+/** The Lambda entry point (built on first invocation; importing this module has no side effects). */
+export const handler = lazyHandler(() =>
+  createHandler({ env: process.env, clients: createClients({ s3 }, { region: process.env.AWS_REGION }), now: () => new Date() }),
+);
