@@ -8,9 +8,12 @@
  * 2b. BackupRun's largest state for a fleet of 100 databases (budget 64 KiB, cap 256 KiB).
  * 3. Lambda bundle sizes: each functions/<name>/index.ts bundled as the stack does (esbuild, ESM,
  *    minified, SDK included), in KiB.
+ * 4. Polling per copy time (bench/polling.ts): polls, transitions and detection latency of one
+ *    database whose copies take 5 min to 48 h, steady and queued-then-jump, vault-only and with a
+ *    DR Region, measured on the real DatabaseBackup, beside a fixed 60 s poll.
  *
  * With `--fleet N` (and optionally `--json`): only the fleet bench of bench/fleet.ts (issue 12) for N
- * databases and the polling table; `--json` prints the fleet figures as one JSON object instead.
+ * databases and the polling tables; `--json` prints the fleet figures as one JSON object instead.
  * `--discovered` makes all but one database tag-discovered instead of listed in the config.
  *
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
@@ -23,7 +26,8 @@ import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
 import type { ExecutionRecord } from '../sandbox/runner';
-import { fleetTable, pollingTable, runFleet } from './fleet';
+import { fleetTable, runFleet } from './fleet';
+import { pollingTables } from './polling';
 import example from '../config/example.json' with { type: 'json' };
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -168,12 +172,12 @@ if (fleetAt >= 0) {
   if (args.includes('--json')) out(JSON.stringify(figures));
   else {
     for (const line of fleetTable(figures)) out(line);
-    out('');
-    for (const line of pollingTable()) out(line);
+    for (const line of await pollingTables()) out(line);
   }
 } else {
   retentionBench();
   await fleetBench();
   await stateSizeBench();
   await bundleBench();
+  for (const line of await pollingTables()) out(line);
 }

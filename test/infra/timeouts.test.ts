@@ -23,8 +23,8 @@ describe('workflowTimeouts', () => {
       fc.property(fc.integer({ min: 1, max: 72 }), fc.constantFrom('two-hop' as const, 'single-step' as const), fc.integer({ min: 0, max: 3 }), fc.boolean(), (hours, drCopyMode, drRegions, exports) => {
         const t = workflowTimeouts({ ...base, maxWaitSeconds: hours * 3600, drCopyMode, drRegions, exports });
         const waits = 1 + (drRegions > 0 && drCopyMode === 'two-hop' ? 2 : 1); // source, vault, (two-hop) DR
-        // Each wait may run to its elapsed bound plus one poll interval (15 min), each copy may wait for a copy slot.
-        const longestCopyPath = waits * (hours * 3600 + 900 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
+        // Each wait may run to its elapsed bound plus one back-off poll interval (30 min), each copy may wait for a copy slot.
+        const longestCopyPath = waits * (hours * 3600 + 1800 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
         return t.databaseBackupSeconds > longestCopyPath && t.backupRunSeconds >= t.databaseBackupSeconds;
       }),
       { numRuns: 300 },
