@@ -1,6 +1,8 @@
 /**
  * poll-status domain logic: one look at a snapshot copy's progress, plus how long the state
  * machine should wait before the next look (the Wait -> Poll -> Choice loop; never wait in Lambda).
+ * Each look costs three state transitions and a wait of any length one (docs/aws-behaviour.md §28),
+ * so looks are aimed at when the copy should be available rather than spread (issue 12).
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html (Status, PercentProgress)
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
@@ -30,7 +32,10 @@ export interface PollTiming {
    * has no progress when requested). Absent, or not earlier, or with more progress than now: ignored.
    */
   readonly previous?: PollObservation;
-  /** The loop's elapsed bound (`polling.maxWaitHours` x 3600), seconds: no wait runs past it (+1 s). */
+  /**
+   * The loop's elapsed bound (`polling.maxWaitHours` x 3600), seconds: no wait runs past it (+1 s),
+   * so the loop ends at most 30 min after it (statemachines/timeouts.ts counts on that).
+   */
   readonly maxWaitSeconds?: number;
 }
 
@@ -69,13 +74,21 @@ export function finishWindow(t: number, p: number, prev: PollObservation): { lo:
  *
  * - progress >= 100: the status flips to `available` shortly; the minimum.
  * - no progress: the copy is queued or slow. Were it moving, 0% at t means it needs more than 100 t
- *   (rounded down), so wait 99 t, at least {@link FIRST_POLL_SECONDS}, at most 30 min (the back-off).
+ *   (rounded down), so wait 99 t, at least 60 s, at most 30 min (the back-off).
  * - progress: {@link finishWindow} gives (lo, hi]. When hi - lo is within the latency budget
  *   max(60 s, 3% of lo), poll at hi: the copy is available by then, seen at most hi - lo late.
  *   Otherwise poll at lo, where the copy cannot yet be done and progress is high enough to pin the
  *   end within the budget (from p >= 1 at t, lo > t (100 / (p + 1)) and the next p is >= 50).
- *   Steady progress then takes at most 4 polls per copy (one more when the first look at 60 s sees 0%).
- * Non-finite or negative inputs are treated as 0. Pure.
+ *   Steady progress then takes at most 4 polls per copy from 5 min to 48 h (the first look at 60 s,
+ *   a second after the back-off when that saw 0%, then lo and hi), seen at most 3% late.
+ * - first progress after 0% seen for longer than the last gap (a copy that sat queued): it began
+ *   somewhere in that gap, so look again one gap later (<= 30 min) and take the rate from two looks.
+ *   Weak spot: a queue that ends within the first back-off, with little progress at the second look,
+ *   looks exactly like a slow steady copy and is trusted as one; such a copy can be seen up to
+ *   {@link MAX_ESTIMATED_POLL_SECONDS} late. Telling them apart costs one more look for every steady
+ *   copy (3 transitions per stage), which the issue's transition target does not allow.
+ * Non-finite or negative inputs are treated as 0. Pure; whole seconds, as a Wait state's
+ * SecondsPath requires (docs/aws-behaviour.md §28).
  */
 export function nextPollSeconds(t: PollTiming): number {
   const clean = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) && v > 0 ? v : 0);
