@@ -81,6 +81,8 @@ export function finishWindow(t: number, p: number, prev: PollObservation): { lo:
  *   end within the budget (from p >= 1 at t, lo > t (100 / (p + 1)) and the next p is >= 50).
  *   Steady progress then takes at most 4 polls per copy from 5 min to 48 h (the first look at 60 s,
  *   a second after the back-off when that saw 0%, then lo and hi), seen at most 3% late.
+ * - progress as at the last look (p >= 1): the estimate failed (stall, slowdown); back off, doubling
+ *   the last gap, 60 s to 30 min.
  * - first progress after 0% seen for longer than the last gap (a copy that sat queued): it began
  *   somewhere in that gap, so look again one gap later (<= 30 min) and take the rate from two looks.
  *   Weak spot: a queue that ends within the first back-off, with little progress at the second look,
@@ -97,19 +99,23 @@ export function nextPollSeconds(t: PollTiming): number {
   const prevP = Math.floor(Math.min(clean(t.previous?.percentProgress), 100));
   const prevT = clean(t.previous?.elapsedSeconds);
   const prev: PollObservation = t.previous !== undefined && prevT < now && prevP <= p ? { elapsedSeconds: prevT, percentProgress: prevP } : { elapsedSeconds: 0, percentProgress: 0 };
+  const gap = now - prev.elapsedSeconds;
   let wait: number;
   if (p >= 100) wait = MIN_POLL_SECONDS;
   else if (p === 0) wait = Math.min(MAX_BACKOFF_POLL_SECONDS, Math.max(FIRST_POLL_SECONDS, 99 * now));
-  else {
+  else if (p === prev.percentProgress) {
+    // Moving before, not since the last look: the estimate failed (a stall, or a slowdown). Back
+    // off, doubling the last gap, 60 s to 30 min, rather than polling every 30 s toward the bounds.
+    wait = Math.min(MAX_BACKOFF_POLL_SECONDS, Math.max(FIRST_POLL_SECONDS, 2 * gap));
+  } else {
     const { lo, hi } = finishWindow(now, p, prev);
     wait = hi - lo <= latencyBudgetSeconds(lo) ? Math.ceil(hi - now) : Math.floor(lo - now);
     // First progress after a copy sat at 0% for longer than the last gap: it was queued and began
     // somewhere in that gap, so one point says little about its rate. Look again one gap later.
-    const gap = now - prev.elapsedSeconds;
     if (prev.percentProgress === 0 && prev.elapsedSeconds >= gap) wait = Math.min(wait, gap);
     wait = Math.min(MAX_ESTIMATED_POLL_SECONDS, wait);
   }
-  if (t.maxWaitSeconds !== undefined && Number.isFinite(t.maxWaitSeconds)) wait = Math.min(wait, Math.ceil(t.maxWaitSeconds - now) + 1);
+  if (t.maxWaitSeconds !== undefined && Number.isFinite(t.maxWaitSeconds)) wait = Math.min(wait, Math.floor(t.maxWaitSeconds - now) + 1);
   return Math.max(MIN_POLL_SECONDS, Math.round(wait));
 }
 

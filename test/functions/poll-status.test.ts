@@ -236,11 +236,16 @@ describe('nextPollSeconds', () => {
     );
   });
 
-  it('a copy reported at 0% is never waited on longer than 30 min, and a stalled copy waits no further than the elapsed bound', () => {
+  it('a copy at 0% is waited on at most 30 min; a copy whose progress stopped backs off; no wait runs past the elapsed bound', () => {
     // 0% at 60 s: steady progress would need > 6,000 s, so the back-off goes straight to 30 min.
     expect(nextPollSeconds({ percentProgress: 0, elapsedSeconds: 60, previous: { elapsedSeconds: 0, percentProgress: 0 } })).toBe(MAX_BACKOFF_POLL_SECONDS);
     expect(nextPollSeconds({ percentProgress: 0, elapsedSeconds: 0 })).toBe(FIRST_POLL_SECONDS);
-    // Stuck at 30% for a long time: the estimate grows, but never past the bound + 1 s.
-    expect(nextPollSeconds({ percentProgress: 30, elapsedSeconds: 100_000, previous: { elapsedSeconds: 50_000, percentProgress: 30 }, maxWaitSeconds: 150_000 })).toBe(50_001);
+    // Stuck at 30% since the last look: the estimate failed; back off, doubling the gap, at most 30 min
+    // (not 30-s polls toward the poll-count bound).
+    expect(nextPollSeconds({ percentProgress: 30, elapsedSeconds: 100_000, previous: { elapsedSeconds: 50_000, percentProgress: 30 } })).toBe(MAX_BACKOFF_POLL_SECONDS);
+    expect(nextPollSeconds({ percentProgress: 99, elapsedSeconds: 330, previous: { elapsedSeconds: 300, percentProgress: 99 } })).toBe(60);
+    expect(nextPollSeconds({ percentProgress: 99, elapsedSeconds: 400, previous: { elapsedSeconds: 330, percentProgress: 99 } })).toBe(140);
+    // A wait aimed by progress stops 1 s past the elapsed bound: 40% at 1,800 s aims at ~4,500 s.
+    expect(nextPollSeconds({ percentProgress: 40, elapsedSeconds: 1800, previous: { elapsedSeconds: 0, percentProgress: 0 }, maxWaitSeconds: 3000 })).toBe(1201);
   });
 });
