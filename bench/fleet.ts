@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --fleet N [--json]`: a fleet of N databases backed up by one BackupRun on the
- * sandbox (issue 12 item 7), and the cost of polling one copy per copy time.
+ * sandbox (issue 12 item 7).
  *
  * Fleet: N databases, every fifth an Aurora DB cluster, 20 GiB to 4 TiB, the example config's
  * cross-account vault with a two-hop DR Region, manual snapshot quotas raised in every account and
@@ -17,10 +17,8 @@
  *   yet finished at once, beside the limit (rule 11);
  * - `transitions`, `transitionsPerDatabase`, `priceUsd` ($0.025 per 1,000 transitions, §18).
  *
- * The polling table replays poll-status's real `nextPollSeconds` against the sandbox's copy
- * progress shapes for copies of 5 min to 48 h, beside a fixed 60-second poll.
+ * The polling table per copy time is bench/polling.ts.
  */
-import { nextPollSeconds } from '../functions/poll-status/poll';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
@@ -28,10 +26,6 @@ import { type ExecutionRecord, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES
 import example from '../config/example.json' with { type: 'json' };
 
 const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
-/** State transitions of one poll: `WaitFor<X>` -> `Poll<X>` -> `Is<X>Ready` (statemachines/database-backup.ts). */
-const TRANSITIONS_PER_POLL = 3;
-/** `Init<X>Poll`, once per copy stage. */
-const TRANSITIONS_PER_STAGE = 1;
 
 /** The fleet figures `--json` writes. */
 export interface FleetFigures {
@@ -165,54 +159,6 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
-}
-
-/** Progress shapes of a copy of `copySeconds` (the sandbox's models): PercentProgress at `t` seconds after the request. */
-export const PROGRESS_SHAPES = {
-  /** Linear from the request, floor, 99 at most until available (sandbox/aws/rds.ts). */
-  steady: (t: number, copySeconds: number): number => (t >= copySeconds ? 100 : Math.min(99, Math.floor((100 * t) / copySeconds))),
-  /** 0 while queued for 80% of the time, then linear over the last 20%. */
-  'queued-then-jump': (t: number, copySeconds: number): number => {
-    const q = 0.8 * copySeconds;
-    return t >= copySeconds ? 100 : t <= q ? 0 : Math.min(99, Math.floor((100 * (t - q)) / (copySeconds - q)));
-  },
-} as const;
-
-/** Polls, transitions and detection latency (seconds after the copy became available) of one copy stage. */
-export function simulatePolling(copySeconds: number, shape: (t: number, copySeconds: number) => number, policy: 'adaptive' | 'fixed60'): { polls: number; transitions: number; latencySeconds: number; longestGapSeconds: number } {
-  let t = 0;
-  let attempt = 0;
-  let longest = 0;
-  for (;;) {
-    const p = shape(t, copySeconds);
-    attempt++;
-    if (p >= 100) return { polls: attempt, transitions: TRANSITIONS_PER_STAGE + TRANSITIONS_PER_POLL * attempt, latencySeconds: t - copySeconds, longestGapSeconds: longest };
-    const wait = policy === 'fixed60' ? 60 : nextPollSeconds({ percentProgress: p, elapsedSeconds: t, attempt: attempt - 1 });
-    longest = Math.max(longest, wait);
-    t += wait;
-  }
-}
-
-export const COPY_TIMES: ReadonlyArray<readonly [string, number]> = [
-  ['5 min', 300],
-  ['30 min', 1800],
-  ['2 h', 7200],
-  ['10 h', 36_000],
-  ['24 h', 86_400],
-  ['48 h', 172_800],
-];
-
-/** The polling table as Markdown lines. */
-export function pollingTable(): string[] {
-  const lines = ['## polling one copy stage: poll-status policy beside a fixed 60 s poll', 'shape | copy time | polls | transitions | detection latency | longest gap | fixed 60 s: polls | transitions | latency', '---|---|---|---|---|---|---|---|---'];
-  for (const [shapeName, shape] of Object.entries(PROGRESS_SHAPES)) {
-    for (const [label, secs] of COPY_TIMES) {
-      const a = simulatePolling(secs, shape, 'adaptive');
-      const f = simulatePolling(secs, shape, 'fixed60');
-      lines.push(`${shapeName} | ${label} | ${a.polls} | ${a.transitions} | ${a.latencySeconds} s (${((100 * a.latencySeconds) / secs).toFixed(1)}%) | ${a.longestGapSeconds} s | ${f.polls} | ${f.transitions} | ${f.latencySeconds} s`);
-    }
-  }
-  return lines;
 }
 
 /** Markdown table of the fleet figures. */

@@ -10,9 +10,12 @@
  *    minified, SDK included, source map as deployed), its size in KB (1,000 bytes) and its cold
  *    import in a fresh Node (with `--enable-source-maps` when BUNDLING makes maps), in ms and as a ratio to a bundle of
  *    the bare RDS client (issue 11 budgets: 450 KB, 1.2x). `--bundles`: only this part.
+ * 4. Polling per copy time (bench/polling.ts): polls, transitions and detection latency of one
+ *    database whose copies take 5 min to 48 h, steady and queued-then-jump, vault-only and with a
+ *    DR Region, measured on the real DatabaseBackup, beside a fixed 60 s poll.
  *
  * With `--fleet N` (and optionally `--json`): only the fleet bench of bench/fleet.ts (issue 12) for N
- * databases and the polling table; `--json` prints the fleet figures as one JSON object instead.
+ * databases and the polling tables; `--json` prints the fleet figures as one JSON object instead.
  * `--discovered` makes all but one database tag-discovered instead of listed in the config.
  *
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
@@ -31,7 +34,8 @@ import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
 import type { ExecutionRecord } from '../sandbox/runner';
-import { fleetTable, pollingTable, runFleet } from './fleet';
+import { fleetTable, runFleet } from './fleet';
+import { pollingTables } from './polling';
 import example from '../config/example.json' with { type: 'json' };
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -262,8 +266,7 @@ if (fleetAt >= 0) {
   if (args.includes('--json')) out(JSON.stringify(figures));
   else {
     for (const line of fleetTable(figures)) out(line);
-    out('');
-    for (const line of pollingTable()) out(line);
+    for (const line of await pollingTables()) out(line);
   }
 } else if (args.includes('--bundles')) {
   await bundleBench();
@@ -272,4 +275,5 @@ if (fleetAt >= 0) {
   await fleetBench();
   await stateSizeBench();
   await bundleBench();
+  for (const line of await pollingTables()) out(line);
 }

@@ -4,6 +4,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { FIRST_POLL_SECONDS } from '../functions/shared/polling';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import { addRetryPolicy, COPY_SLOTS_BUSY_RETRY, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
@@ -449,9 +450,13 @@ export class DatabaseBackup extends Construct {
   }): { start: sfn.Pass; ready: sfn.Pass } {
     const { name, resultPath } = o;
     const maxPolls = o.maxPolls ?? this.maxPolls;
+    // Snapshot copies: the first look after FIRST_POLL_SECONDS (a fresh copy reports 0% at once), and
+    // the loop's state carries the last look (elapsedSeconds, percentProgress) so poll-status can
+    // estimate the end from the rise of PercentProgress; a copy has 0% when requested, at 0 s.
+    const snapshotLoop = o.startedPath !== undefined;
     const init = new sfn.Pass(this, `Init${name}Poll`, {
-      comment: 'First poll right away (a re-run may find it already done).',
-      parameters: { attempt: 0, waitSeconds: 0 },
+      comment: snapshotLoop ? `First poll after ${FIRST_POLL_SECONDS} s.` : 'First poll right away (a re-run may find it already done).',
+      parameters: snapshotLoop ? { attempt: 0, waitSeconds: FIRST_POLL_SECONDS, elapsedSeconds: 0, percentProgress: 0 } : { attempt: 0, waitSeconds: 0 },
       resultPath,
     });
     const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.secondsPath(`${resultPath}.waitSeconds`) });
@@ -460,7 +465,11 @@ export class DatabaseBackup extends Construct {
       payload: sfn.TaskInput.fromObject({
         [`${o.field}.$`]: o.sourcePath,
         'attempt.$': `${resultPath}.attempt`,
-        ...(o.startedPath !== undefined && { 'copyStartedAt.$': o.startedPath }),
+        ...(o.startedPath !== undefined && {
+          'copyStartedAt.$': o.startedPath,
+          previous: { 'elapsedSeconds.$': `${resultPath}.elapsedSeconds`, 'percentProgress.$': `${resultPath}.percentProgress` },
+          maxWaitSeconds: this.maxWaitSeconds,
+        }),
       }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,

@@ -22,12 +22,18 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS } from '../functions/shared/polling';
 
 /** Longest a Standard execution may run: one year, in seconds (docs/aws-behaviour.md §18). */
 export const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 
-/** Poll-count bound of one snapshot copy loop (keeps each execution's history far below 25,000 events). */
-export const DEFAULT_MAX_POLLS = 500;
+/**
+ * Poll-count bound of one snapshot copy loop. A copy with no progress is polled every 30 min
+ * (poll-status back-off), so the longest `polling.maxWaitHours` (72 h) takes 144 polls; 200 leaves
+ * room for the few polls a progress estimate adds, and keeps a two-hop execution (three loops of
+ * about 10 history events per poll) near 6,000 events, a quarter of the 25,000 cap (docs/aws-behaviour.md §18).
+ */
+export const DEFAULT_MAX_POLLS = 200;
 /** Poll-count bound of the export loop: exports restore the whole database first and take hours. */
 export const EXPORT_MAX_POLLS = 200;
 /**
@@ -36,8 +42,13 @@ export const EXPORT_MAX_POLLS = 200;
  */
 export const DISCOVERED_DATABASES_ALLOWANCE = 100;
 
-/** Longest wait between two polls of a snapshot copy (poll-status `MAX_POLL_SECONDS`), seconds. */
-export const MAX_SNAPSHOT_POLL_SECONDS = 900;
+/**
+ * Longest a snapshot copy loop's last poll lands past its elapsed bound, seconds: the 30-min back-off
+ * (poll-status `MAX_BACKOFF_POLL_SECONDS`); waits aimed by progress stop at the bound.
+ */
+export const MAX_SNAPSHOT_POLL_SECONDS = MAX_BACKOFF_POLL_SECONDS;
+/** Longest single wait of a snapshot copy loop (poll-status `MAX_ESTIMATED_POLL_SECONDS`, aimed by progress), seconds. */
+export const LONGEST_SNAPSHOT_WAIT_SECONDS = MAX_ESTIMATED_POLL_SECONDS;
 /** Longest wait between two polls of an export task (poll-export `MAX_EXPORT_POLL_SECONDS`), seconds. */
 export const MAX_EXPORT_POLL_SECONDS = 3600;
 
@@ -138,9 +149,14 @@ export class ExecutionTimeoutTooLong extends Error {
   }
 }
 
-/** Longest one wait loop can take before its own bound ends it, seconds: elapsed bound + one poll interval, or the poll-count bound. */
-export function waitBoundSeconds(maxWaitSeconds: number, maxPolls: number, maxPollSeconds: number): number {
-  return Math.min(maxWaitSeconds + maxPollSeconds, maxPolls * maxPollSeconds) + STEP_ALLOWANCE_SECONDS;
+/**
+ * Longest one wait loop can take before its own bound ends it, seconds: its elapsed bound plus the
+ * furthest its last poll lands past it (`overshootSeconds`), or the poll-count bound times the
+ * longest single wait, whichever is smaller; plus {@link STEP_ALLOWANCE_SECONDS}.
+ * @param overshootSeconds @default maxPollSeconds (loops whose every wait is at most maxPollSeconds)
+ */
+export function waitBoundSeconds(maxWaitSeconds: number, maxPolls: number, maxPollSeconds: number, overshootSeconds = maxPollSeconds): number {
+  return Math.min(maxWaitSeconds + overshootSeconds, maxPolls * maxPollSeconds) + STEP_ALLOWANCE_SECONDS;
 }
 
 /**
@@ -150,7 +166,7 @@ export function waitBoundSeconds(maxWaitSeconds: number, maxPolls: number, maxPo
  */
 export function workflowTimeouts(i: TimeoutInputs): { databaseBackupSeconds: number; backupRunSeconds: number; explain: string } {
   const copyStep = STEP_ALLOWANCE_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS;
-  const copyWait = waitBoundSeconds(i.maxWaitSeconds, i.maxPolls, MAX_SNAPSHOT_POLL_SECONDS);
+  const copyWait = waitBoundSeconds(i.maxWaitSeconds, i.maxPolls, LONGEST_SNAPSHOT_WAIT_SECONDS, MAX_SNAPSHOT_POLL_SECONDS);
   const hop = copyStep + copyWait;
   const vaultBranch = hop + (i.drRegions > 0 && i.drCopyMode === 'two-hop' ? hop : 0);
   const drBranch = i.drRegions > 0 && i.drCopyMode === 'single-step' ? hop : 0;
@@ -166,7 +182,7 @@ export function workflowTimeouts(i: TimeoutInputs): { databaseBackupSeconds: num
   const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
   const explain =
     `DatabaseBackup: ${sequentialWaits} copy waits in a row of up to ${days(copyWait)} each (polling.maxWaitHours ${i.maxWaitSeconds / 3600} h ` +
-    `+ one poll interval), ${days(COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS)} of CopySlotsBusy retries per copy${i.exports ? ', the export beside them' : ''}: ${days(databaseBackupSeconds)}. ` +
+    `+ at most 30 min to the last poll), ${days(COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS)} of CopySlotsBusy retries per copy${i.exports ? ', the export beside them' : ''}: ${days(databaseBackupSeconds)}. ` +
     `BackupRun: ${waves} waves (${i.fleetSize} databases, concurrency.maxDatabasesInParallel ${i.maxConcurrency}) of DatabaseBackup: ${days(backupRunSeconds)}.`;
   if (databaseBackupSeconds > MAX_EXECUTION_SECONDS || backupRunSeconds > MAX_EXECUTION_SECONDS) {
     throw new ExecutionTimeoutTooLong(

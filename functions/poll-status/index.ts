@@ -47,6 +47,8 @@ export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
   snapshot: snapshotRefSchema,
   attempt: z.number().check(z.int(), z.gte(0)),
   copyStartedAt: z.iso.datetime(),
+  previous: z.optional(z.object({ elapsedSeconds: z.number().check(z.gte(0)), percentProgress: z.number().check(z.gte(0), z.lte(100)) })),
+  maxWaitSeconds: z.optional(z.number().check(z.gt(0))),
 });
 
 /**

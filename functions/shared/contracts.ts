@@ -173,6 +173,14 @@ export interface PollStatusInput {
    * (docs/aws-behaviour.md §13).
    */
   readonly copyStartedAt: string;
+  /**
+   * The previous poll of this copy (its `elapsedSeconds` and `percentProgress`; the loop's Init gives
+   * 0 and 0): with it poll-status estimates the completion from the rise of PercentProgress.
+   * Absent: the estimate uses this poll alone.
+   */
+  readonly previous?: { readonly elapsedSeconds: number; readonly percentProgress: number };
+  /** The loop's elapsed bound (`polling.maxWaitHours` x 3600), seconds: no wait is aimed past it. */
+  readonly maxWaitSeconds?: number;
 }
 export interface PollStatusOutput {
   readonly status: SnapshotStatus;
@@ -180,7 +188,10 @@ export interface PollStatusOutput {
   readonly percentProgress: number;
   /** true when status is `available`. */
   readonly ready: boolean;
-  /** Seconds the state machine should wait before the next poll (bounded, see poll-status). */
+  /**
+   * Seconds the state machine should wait before the next poll, whole seconds >= 30: at most 1,800
+   * (30 min) unless a rising PercentProgress backs a longer one (functions/poll-status/poll.ts).
+   */
   readonly waitSeconds: number;
   /** attempt + 1. */
   readonly attempt: number;

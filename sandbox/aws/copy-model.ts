@@ -2,7 +2,8 @@
  * Timing model of RDS snapshot copies: how long a copy takes, and when a queued copy starts.
  * The sandbox queues only copies of the same source DB into the same destination (one after
  * another, `scheduleCopies` with limit 1); the per-destination limit of copies in progress is a
- * rejection at request time (rds.ts, docs/aws-behaviour.md §11), not a queue.
+ * rejection at request time (rds.ts, docs/aws-behaviour.md §11), not a queue. A copy may also be
+ * given the `queued-then-jump` shape ({@link CopyShape}): held with 0% before it starts.
  *
  * Nothing runs on timers: every status is computed from the virtual clock when asked.
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html
@@ -37,6 +38,39 @@ export function copyDurationSeconds(opts: { sizeGiB: number; kind: 'instance' | 
   const base = opts.crossRegion ? CROSS_REGION_BASE_SECONDS : COPY_BASE_SECONDS;
   const perGiB = opts.crossRegion ? CROSS_REGION_SECONDS_PER_GIB : COPY_SECONDS_PER_GIB;
   return Math.round(base + perGiB * opts.sizeGiB);
+}
+
+/**
+ * How a copy's PercentProgress moves; chosen per copy with `SandboxRds.setCopyShape` (default steady).
+ * - `steady`: it starts transferring when requested (or when the copy ahead of it, of the same source
+ *   DB into the same destination, ends) and progress rises linearly from 0.
+ * - `queued-then-jump`: RDS first holds it in a queue for `queuedSeconds` with 0% and no sign of
+ *   life, as AWS does with cross-Region copy requests ("No progress information is displayed about
+ *   copy requests while they are in the queue", docs/aws-behaviour.md §11), then it transfers like a
+ *   steady copy, so progress jumps from 0 late in the copy's life.
+ */
+export type CopyShape = { readonly kind: 'steady' } | { readonly kind: 'queued-then-jump'; readonly queuedSeconds: number };
+
+/**
+ * PercentProgress of a copy `transferredMs` after it started transferring, for a transfer of
+ * `durationMs`: the whole percent transferred, rounded down, at most 99 (100 only once available),
+ * 0 before it started. Rounding down is the stricter reading (AWS does not say how it rounds): a
+ * reader of 0% cannot tell a slow copy from one not yet started.
+ */
+export function transferPercent(transferredMs: number, durationMs: number): number {
+  if (!(transferredMs > 0)) return 0;
+  return Math.min(99, Math.floor((100 * transferredMs) / Math.max(1, durationMs)));
+}
+
+/**
+ * PercentProgress a reader sees `elapsedSeconds` after a copy of `shape` was requested, where the
+ * copy is available `copySeconds` after its request (queue included): 100 from then on. The same
+ * model as SandboxRds for a copy that waits behind no other copy (bench/polling.ts replays it).
+ */
+export function percentProgressAt(elapsedSeconds: number, copySeconds: number, shape: CopyShape = { kind: 'steady' }): number {
+  if (elapsedSeconds >= copySeconds) return 100;
+  const queued = shape.kind === 'queued-then-jump' ? Math.min(shape.queuedSeconds, copySeconds) : 0;
+  return transferPercent((elapsedSeconds - queued) * 1000, (copySeconds - queued) * 1000);
 }
 
 /** The facts of one copy that the queue needs; all times epoch ms of virtual time. */

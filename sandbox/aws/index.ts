@@ -4,8 +4,8 @@
  */
 export { AwsSandbox } from './sandbox';
 export type { AwsSandboxOptions, SandboxDynamoDb, SandboxEvents, SandboxFaults, SandboxIam, SandboxKms, SandboxRds, SandboxS3, SandboxSns } from './sandbox';
-export { copyDurationSeconds, scheduleCopies, COPY_BASE_SECONDS, COPY_SECONDS_PER_GIB, CROSS_REGION_BASE_SECONDS, CROSS_REGION_SECONDS_PER_GIB } from './copy-model';
-export type { QueuedCopy } from './copy-model';
+export { copyDurationSeconds, percentProgressAt, scheduleCopies, transferPercent, COPY_BASE_SECONDS, COPY_SECONDS_PER_GIB, CROSS_REGION_BASE_SECONDS, CROSS_REGION_SECONDS_PER_GIB } from './copy-model';
+export type { CopyShape, QueuedCopy } from './copy-model';
 export type { CallContext, CallRecord } from './context';
 export { awsError, SandboxUsageError } from './errors';
 export type { ServiceName } from './errors';
@@ -17,7 +17,7 @@ export type { AuthorizeInput, AuthzRequest, DenialReason, EvalCaller, PolicyDocu
 export { actionSupportsConditionKey, arnFitsFormat, catalogAction, conditionKeysFor, expandAction, isGlobalConditionKey, resourceTypesFor, wildcardMatch } from './iam-catalog';
 export type { CatalogAction, CatalogResourceType } from './iam-catalog';
 export { automatedSnapshotIdentifier, isValidSnapshotIdentifier, parseRdsArn } from './rds';
-export type { CreateDatabaseInput, RdsKind, RdsQuota, SnapshotRecordView } from './rds';
+export type { CopyShapeTarget, CreateDatabaseInput, RdsKind, RdsQuota, SnapshotRecordView } from './rds';
 export type { AlarmDelivery, CreateTopicInput, PublishedMessage } from './sns';
 export { applyInputTransformer, matchesEventPattern } from './events';
 export type { DeliveryRecord, EventDelivery, EventEnvelope, EventTargetInput, PutEventInput, PutRuleInput, TargetHandler } from './events';

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { VirtualClock } from '../clock';
 import { requireIdentity, type CallContext } from './context';
-import { copyDurationSeconds, scheduleCopies } from './copy-model';
+import { copyDurationSeconds, scheduleCopies, transferPercent, type CopyShape } from './copy-model';
 import { rdsError, SandboxUsageError } from './errors';
 import type { PutEventInput } from './events';
 import type { IamStore, Principal } from './identity';
@@ -171,6 +171,21 @@ interface CopyInfo {
   readonly sourceRegion: string;
   /** The source database (`<acct>/<region>/<kind>/<db id>`): copies of one source DB run one after another (rule 11). */
   readonly sourceDbKey: string;
+  /** Seconds RDS holds the copy in its queue (0%, no progress) before it may start (`queued-then-jump` shape; 0 for steady). */
+  readonly queuedSeconds: number;
+}
+
+/** Which copies a {@link SandboxRds.setCopyShape} rule applies to (the copy being requested). */
+export interface CopyShapeTarget {
+  /** Target identifier (lower-case). */
+  readonly identifier: string;
+  /** The source database's identifier. */
+  readonly dbIdentifier: string;
+  /** Destination account and Region. */
+  readonly accountId: string;
+  readonly region: string;
+  readonly kind: RdsKind;
+  readonly crossRegion: boolean;
 }
 
 interface SnapshotRecord {
@@ -288,6 +303,7 @@ export class RdsStore {
   /** Option groups by `<acct>/<region>/<name lower-case>` (rule 15a). */
   private readonly optionGroups = new Map<string, OptionGroupRecord>();
   private seq = 0;
+  private copyShapes: Array<{ readonly match: (c: CopyShapeTarget) => boolean; readonly shape: CopyShape; readonly durationSeconds?: number }> = [];
   private crossAccountCrossRegionClusterCopy = true;
   private emitEvent: (e: PutEventInput) => void = () => {};
 
@@ -471,6 +487,34 @@ export class RdsStore {
    */
   setCrossAccountCrossRegionClusterCopy(allowed: boolean): void {
     this.crossAccountCrossRegionClusterCopy = allowed;
+  }
+
+  /**
+   * Sandbox option: copies requested from now on that `match` (every copy when absent) progress in
+   * `shape` (copy-model.ts `CopyShape`), and, with `durationSeconds`, transfer for that long (whole
+   * seconds, queue not included) instead of the size-based {@link copyDurationSeconds}. The last
+   * matching rule wins; copies already requested keep their shape. Default: steady, size-based.
+   * @throws RangeError for a negative or non-finite queuedSeconds or durationSeconds
+   */
+  setCopyShape(rule: { readonly match?: (c: CopyShapeTarget) => boolean; readonly shape: CopyShape; readonly durationSeconds?: number }): void {
+    const bad = (v: number | undefined) => v !== undefined && !(Number.isFinite(v) && v >= 0);
+    if (bad(rule.durationSeconds) || (rule.shape.kind === 'queued-then-jump' && bad(rule.shape.queuedSeconds))) {
+      throw new RangeError(`setCopyShape: queuedSeconds and durationSeconds must be finite and >= 0`);
+    }
+    this.copyShapes.push({ match: rule.match ?? (() => true), shape: rule.shape, ...(rule.durationSeconds !== undefined && { durationSeconds: Math.round(rule.durationSeconds) }) });
+  }
+
+  /** Forgets every {@link setCopyShape} rule (later copies are steady and size-based again). */
+  clearCopyShapes(): void {
+    this.copyShapes = [];
+  }
+
+  private copyShapeOf(c: CopyShapeTarget): { shape: CopyShape; durationSeconds?: number } {
+    for (let i = this.copyShapes.length - 1; i >= 0; i--) {
+      const r = this.copyShapes[i]!;
+      if (r.match(c)) return r;
+    }
+    return { shape: { kind: 'steady' } };
   }
 
   /** Forces a snapshot to `failed` from now on (fault tests). @throws SandboxUsageError for an unknown ARN */
@@ -659,8 +703,9 @@ export class RdsStore {
    * Input: Source/Target identifiers, KmsKeyId, CopyTags, Tags, SourceRegion (accepted), PreSignedUrl (ignored).
    * OptionGroupName (DB snapshots, rule 15a). The copy starts `creating` with PercentProgress 0 and no
    * SnapshotCreateTime (rule 13), waits behind earlier copies of the same source DB into the same
-   * destination (rule 11), then progresses linearly for {@link copyDurationSeconds} and becomes
-   * `available` (SnapshotCreateTime = when it was requested).
+   * destination (rule 11) and, in the `queued-then-jump` shape ({@link setCopyShape}), in RDS's queue
+   * with 0%, then progresses linearly for {@link copyDurationSeconds} and becomes `available`
+   * (SnapshotCreateTime = when it was requested).
    * @throws `MissingParameter`; `InvalidParameterValue` (bad target identifier, rule 10; cross-Region
    *   encrypted copy without KmsKeyId; cluster copy with KmsKeyId of an unencrypted source, rule 7;
    *   cross-account cross-Region cluster copy when disabled, rule 9; reserved `aws:` tag keys);
@@ -781,6 +826,7 @@ export class RdsStore {
     }
 
     const now = this.clock.nowMs();
+    const shaped = this.copyShapeOf({ identifier: targetId, dbIdentifier: source.dbIdentifier, accountId: ctx.accountId, region: ctx.region, kind, crossRegion });
     const sourceTags = input.CopyTags === true && !crossAccount ? new Map(source.tags) : new Map<string, string>();
     for (const t of tags) if (t.Key) sourceTags.set(t.Key, t.Value ?? '');
     const rec: SnapshotRecord = {
@@ -806,12 +852,13 @@ export class RdsStore {
       options,
       copy: {
         requestedAtMs: now,
-        durationSeconds: copyDurationSeconds({ sizeGiB: source.sizeGiB, kind, crossRegion }),
+        durationSeconds: shaped.durationSeconds ?? copyDurationSeconds({ sizeGiB: source.sizeGiB, kind, crossRegion }),
         crossRegion,
         crossAccount,
         sourceArn: source.arn,
         sourceRegion: source.region,
         sourceDbKey: `${source.accountId}/${source.region}/${kind}/${source.dbIdentifier}`,
+        queuedSeconds: shaped.shape.kind === 'queued-then-jump' ? Math.max(0, shaped.shape.queuedSeconds) : 0,
       },
     };
     this.snapshots.set(rec.arn, rec);
@@ -1103,7 +1150,8 @@ export class RdsStore {
         const term = Math.min(c.failedAtMs ?? Number.POSITIVE_INFINITY, c.deletedAtMs ?? Number.POSITIVE_INFINITY);
         return {
           seq: c.seq,
-          requestedAtMs: c.copy!.requestedAtMs,
+          // A copy RDS holds in its queue (queued-then-jump) cannot start before its queue time is over.
+          requestedAtMs: c.copy!.requestedAtMs + c.copy!.queuedSeconds * 1000,
           durationMs: c.copy!.durationSeconds * 1000,
           ...(Number.isFinite(term) ? { terminatedAtMs: term } : {}),
           stalled: c.stalledAtMs !== undefined,
@@ -1116,8 +1164,7 @@ export class RdsStore {
     const progressAt = (t: number): number => {
       if (start === undefined || t <= start) return 0;
       const frozen = s.stalledAtMs !== undefined ? Math.min(t, s.stalledAtMs) : t;
-      if (frozen <= start) return 0;
-      return Math.min(99, Math.floor((100 * (frozen - start)) / Math.max(1, durationMs)));
+      return transferPercent(frozen - start, durationMs);
     };
     const withStart = start !== undefined && start <= now ? { startMs: start } : {};
     if (s.failedAtMs !== undefined && s.failedAtMs <= now) return { status: 'failed', percent: progressAt(s.failedAtMs), ...withStart };

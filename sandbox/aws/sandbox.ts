@@ -140,6 +140,13 @@ export interface SandboxRds {
   /** Forces a snapshot to stay `creating` forever. */
   stallSnapshot(arn: string): void;
   /**
+   * Copies requested from now on that `match` (all when absent) progress in `shape` (steady, the
+   * default, or queued-then-jump) and, with `durationSeconds`, transfer that long. See RdsStore.setCopyShape.
+   */
+  setCopyShape: RdsStore['setCopyShape'];
+  /** Forgets every setCopyShape rule. */
+  clearCopyShapes(): void;
+  /**
    * Forces an export task (STARTING/IN_PROGRESS) to FAILED from now on (emits RDS-EVENT-0159/0162).
    * @throws SandboxUsageError for an unknown identifier, one present in several accounts/Regions, or a task that ended
    */
@@ -337,6 +344,8 @@ export class AwsSandbox {
       setCrossAccountCrossRegionClusterCopy: (allowed) => rds.setCrossAccountCrossRegionClusterCopy(allowed),
       failSnapshot: (arn) => rds.failSnapshot(arn),
       stallSnapshot: (arn) => rds.stallSnapshot(arn),
+      setCopyShape: (rule) => rds.setCopyShape(rule),
+      clearCopyShapes: () => rds.clearCopyShapes(),
       failExportTask: (id, cause) => this.exportStore.failExportTask(id, cause),
       getExportTask: (id) => this.exportStore.getExportTask(id),
       listExportTasks: () => this.exportStore.listExportTasks(),

@@ -6,8 +6,11 @@
 import { STATE_MACHINE_METADATA } from '../../statemachines/workflow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FIRST_POLL_SECONDS, nextPollSeconds } from '../../functions/poll-status/poll';
 import {
   COPY_SLOTS_BUSY_RETRY,
+  DEFAULT_MAX_POLLS,
+  MAX_SNAPSHOT_POLL_SECONDS,
   COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS,
   copySlotLeaseSeconds,
   MAX_EXECUTION_SECONDS,
@@ -25,8 +28,8 @@ describe('workflowTimeouts', () => {
       fc.property(fc.integer({ min: 1, max: 72 }), fc.constantFrom('two-hop' as const, 'single-step' as const), fc.integer({ min: 0, max: 3 }), fc.boolean(), (hours, drCopyMode, drRegions, exports) => {
         const t = workflowTimeouts({ ...base, maxWaitSeconds: hours * 3600, drCopyMode, drRegions, exports });
         const waits = 1 + (drRegions > 0 && drCopyMode === 'two-hop' ? 2 : 1); // source, vault, (two-hop) DR
-        // Each wait may run to its elapsed bound plus one poll interval (15 min), each copy may wait for a copy slot.
-        const longestCopyPath = waits * (hours * 3600 + 900 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
+        // Each wait may run to its elapsed bound plus one back-off poll interval (30 min), each copy may wait for a copy slot.
+        const longestCopyPath = waits * (hours * 3600 + 1800 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
         return t.databaseBackupSeconds > longestCopyPath && t.backupRunSeconds >= t.databaseBackupSeconds;
       }),
       { numRuns: 300 },
@@ -34,6 +37,30 @@ describe('workflowTimeouts', () => {
     // The case of the issue: three waits of 72 h do not fit 7 days.
     expect(workflowTimeouts({ ...base, maxWaitSeconds: 72 * 3600 }).databaseBackupSeconds).toBeGreaterThan(3 * 72 * 3600);
     expect(3 * 72 * 3600).toBeGreaterThan(7 * 86_400);
+  });
+
+  it("poll-status's rule ends every copy loop by its elapsed bound, at most 30 min past it and before the poll-count bound, whatever the copy does", () => {
+    // A copy that stalls at p% after `stallAt` seconds of steady progress toward `copySeconds` (p = 0: queued for ever).
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 72 }), fc.integer({ min: 300, max: 400_000 }), fc.integer({ min: 0, max: 400_000 }), (hours, copySeconds, stallAt) => {
+        const maxWaitSeconds = hours * 3600;
+        const progressAt = (t: number) => Math.min(99, Math.floor((100 * Math.min(t, stallAt)) / copySeconds));
+        let t = FIRST_POLL_SECONDS;
+        let previous = { elapsedSeconds: 0, percentProgress: 0 };
+        let polls = 0;
+        for (;;) {
+          const p = progressAt(t);
+          polls++;
+          // The loop's Choice: the count bound, then the elapsed bound (database-backup.ts pollLoop).
+          if (polls >= DEFAULT_MAX_POLLS || t > maxWaitSeconds) break;
+          const wait = nextPollSeconds({ percentProgress: p, elapsedSeconds: t, previous, maxWaitSeconds });
+          previous = { elapsedSeconds: t, percentProgress: p };
+          t += wait;
+        }
+        return t > maxWaitSeconds && t <= maxWaitSeconds + MAX_SNAPSHOT_POLL_SECONDS && polls < DEFAULT_MAX_POLLS;
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("sizes BackupRun in waves of the fleet's concurrency", () => {

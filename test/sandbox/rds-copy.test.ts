@@ -112,6 +112,41 @@ describe('RDS snapshot copies', () => {
     expect(byId['will-stall']).toMatchObject({ status: 'creating', percentProgress: 25 });
   });
 
+  it('copy shapes (setCopyShape): steady by default; queued-then-jump shows 0% and no start while queued, then progress, holds a copy slot while queued; only matching copies, later ones', async () => {
+    w = newWorld();
+    const a = instanceDb({ id: 'steady-db' });
+    const b = instanceDb({ id: 'queued-db' });
+    const rds = w.rds(root(SOURCE));
+    w.sandbox.rds.setCopyShape({ match: (c) => c.dbIdentifier === 'queued-db', shape: { kind: 'queued-then-jump', queuedSeconds: 600 }, durationSeconds: 400 });
+    await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: a.identifier, TargetDBSnapshotIdentifier: 'steady-copy' }));
+    await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: b.identifier, TargetDBSnapshotIdentifier: 'queued-copy' }));
+    const seen = async () =>
+      Object.fromEntries(((await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? []).map((s) => [s.DBSnapshotIdentifier, `${s.Status}:${s.PercentProgress}`]));
+    const view = (id: string) => w.sandbox.rds.listSnapshots(SOURCE, R1).find((s) => s.identifier === id);
+    // The steady copy: 20 GiB, size-based 240 s, progress from its request.
+    w.clock.advance(120);
+    expect(await seen()).toEqual({ 'steady-copy': 'creating:50', 'queued-copy': 'creating:0' });
+    w.clock.advance(479); // 599 s: still queued, no sign of life (AWS shows no progress while queued, §11)
+    expect((await seen())['queued-copy']).toBe('creating:0');
+    expect(view('queued-copy')?.copyStartedAt).toBeUndefined();
+    // A queued copy is in progress for the per-destination limit (rule 11, stricter reading).
+    w.sandbox.rds.setQuota(SOURCE, R1, { concurrentDbSnapshotCopies: 1 });
+    const busy = await expectAwsError(rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: a.identifier, TargetDBSnapshotIdentifier: 'one-more' })), 'SnapshotQuotaExceededFault');
+    expect(busy.message).toMatch(/Cannot copy more than 1 snapshots/);
+    w.clock.advance(201); // 800 s: 200 of its 400 s transfer
+    expect((await seen())['queued-copy']).toBe('creating:50');
+    expect(view('queued-copy')?.copyStartedAt).toBe(new Date(Date.parse('2026-11-20T05:00:00Z') + 600_000).toISOString());
+    w.clock.advance(200); // 1000 s = 600 queued + 400 transfer
+    expect(await seen()).toEqual({ 'steady-copy': 'available:100', 'queued-copy': 'available:100' });
+    // clearCopyShapes: later copies are steady and size-based again.
+    w.sandbox.rds.clearCopyShapes();
+    w.sandbox.rds.setQuota(SOURCE, R1, { concurrentDbSnapshotCopies: 20 });
+    await rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: b.identifier, TargetDBSnapshotIdentifier: 'queued-db-again' }));
+    w.clock.advance(120);
+    expect((await seen())['queued-db-again']).toBe('creating:50');
+    expect(() => w.sandbox.rds.setCopyShape({ shape: { kind: 'queued-then-jump', queuedSeconds: -1 } })).toThrow(RangeError);
+  });
+
   it('same account and Region: an encrypted copy without KmsKeyId keeps the source key; with KmsKeyId it is re-encrypted', async () => {
     w = newWorld();
     const app = w.sandbox.kms.createKey({ accountId: SOURCE, region: R1, alias: 'alias/app' });

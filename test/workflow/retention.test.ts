@@ -137,4 +137,20 @@ describe('source retention after a vault outage', () => {
     // Vaulted copies: the policy's (newest 2 days + not older than 3 days), days 6-8.
     expect(days((t) => t['rds-snapshot-vault:vaulted'] === 'true')).toEqual(['2026-11-25', '2026-11-26', '2026-11-27']);
   });
+
+  // Reuses this vault-only deployment (runs after the retention checks above; it adds a day 9).
+  it('issue 12: a vault-only backup of a 24 h copy with steady progress takes at most 4 polls per copy and 40 state transitions', async () => {
+    env.sandbox.rds.setCopyShape({ match: (c) => c.dbIdentifier === 'billing-db', shape: { kind: 'steady' }, durationSeconds: 24 * 3600 });
+    takeAutomatedSnapshots(env, fleet);
+    const run = await env.startBackupRun({}, 'polling-day-9');
+    env.sandbox.rds.clearCopyShapes();
+    expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
+    const child = run.children[0]!;
+    const polls = (state: string) => child.events.filter((e) => e.type === 'StateEntered' && e.state === state).length;
+    expect(polls('PollSourceCopy')).toBeLessThanOrEqual(4);
+    expect(polls('PollVaultCopy')).toBeLessThanOrEqual(4);
+    // The copies really took a day each (the old rule: ~100 polls per copy, ~610 transitions).
+    expect(Date.parse(child.stopDate!) - Date.parse(child.startDate)).toBeGreaterThanOrEqual(2 * 24 * 3600 * 1000);
+    expect(child.transitions).toBeLessThanOrEqual(40);
+  });
 });
