@@ -11,13 +11,15 @@
  * 4. the vault copy role uses the source KMS key only through RDS, only to read a shared snapshot
  *    (no kms:Encrypt, CreateGrant only for RDS's own grants), and the source key policy admits the
  *    vault account only for that (issue 8 item 3, "the copy role uses only the source key");
- * 5. export-to-s3 starts export tasks only of `rsv-*` copies.
+ * 5. export-to-s3 starts export tasks only of `rsv-*` copies;
+ * 6. poll-status's vault session (the vault copy role with poll-status's session policy) can only describe.
  *
  * Each allowed case has denied neighbours that differ in one thing (resource, tag key, caller
  * service), so a wider grant fails here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TAGS } from '../../functions/shared/contracts';
+import { DESCRIBE_ONLY_SESSION_POLICY } from '../../functions/shared/vault-role';
 import type { PolicyDocument } from '../../sandbox/aws';
 import { projectConfig } from './helpers';
 import { buildAppModel, mismatches, type AppModel, type SimCall } from './iam-sim';
@@ -293,5 +295,44 @@ describe('export-to-s3 exports only rsv- copies', () => {
       call('a DB cluster', exportRole, 'rds:StartExportTask', `arn:aws:rds:${R}:${S}:cluster:ledger`),
     ];
     expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+});
+
+describe("poll-status's vault session can only describe", () => {
+  // The vault copy role's policies intersected with the session policy poll-status passes to AssumeRole.
+  const session = () => ({ sessionPolicy: DESCRIBE_ONLY_SESSION_POLICY as unknown as PolicyDocument });
+  const copy = (region: string) => `arn:aws:rds:${region}:${V}:snapshot:rsv-orders-db-${DATE}`;
+  const clusterCopy = (region: string) => `arn:aws:rds:${region}:${V}:cluster-snapshot:rsv-ledger-${DATE}`;
+
+  it('allowed: Describe* of vault and DR copies', async () => {
+    const allowed = [VR, DR].flatMap((region) => [
+      call(`describe ${region}`, vaultRole, 'rds:DescribeDBSnapshots', copy(region), session()),
+      call(`describe cluster ${region}`, vaultRole, 'rds:DescribeDBClusterSnapshots', clusterCopy(region), session()),
+    ]);
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+
+  it('denied: copy, tag, delete, share and any use of the vault key, which the role itself may partly do', async () => {
+    const delegating: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${V}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const denied = [
+      call('copy', vaultRole, 'rds:CopyDBSnapshot', copy(VR), { ...session(), context: tagging(PROJECT_KEYS) }),
+      call('cluster copy', vaultRole, 'rds:CopyDBClusterSnapshot', clusterCopy(DR), { ...session(), context: tagging(PROJECT_KEYS) }),
+      call('tag', vaultRole, 'rds:AddTagsToResource', copy(VR), { ...session(), context: tagging(PROJECT_KEYS) }),
+      call('delete', vaultRole, 'rds:DeleteDBSnapshot', copy(VR), session()),
+      call('delete cluster', vaultRole, 'rds:DeleteDBClusterSnapshot', clusterCopy(VR), session()),
+      call('share', vaultRole, 'rds:ModifyDBSnapshotAttribute', copy(VR), session()),
+      call('grant on the vault key via RDS', vaultRole, 'kms:CreateGrant', vaultKeyArn, {
+        ...session(),
+        resourcePolicy: delegating,
+        context: { 'kms:ViaService': `rds.${VR}.amazonaws.com`, 'kms:CallerAccount': V, 'kms:GrantIsForAWSResource': 'true' },
+      }),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+    // Without the session policy the role may copy, tag and use the key: the session policy is what denies them.
+    const roleAlone = [
+      call('copy (role alone)', vaultRole, 'rds:CopyDBSnapshot', copy(VR), { context: tagging(PROJECT_KEYS) }),
+      call('tag (role alone)', vaultRole, 'rds:AddTagsToResource', copy(VR), { context: tagging(PROJECT_KEYS) }),
+    ];
+    expect(await mismatches(roleAlone, 'Allowed')).toEqual([]);
   });
 });
