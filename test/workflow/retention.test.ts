@@ -72,8 +72,10 @@ describe('retention across eight daily runs', () => {
     const run = await env.startVaultRetention({ dryRun: true }, 'vault-dry-run');
     expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
     expect(env.sandbox.rds.listSnapshots(accountId, region)).toHaveLength(before);
-    const results = (run.output as { results: Array<{ deleted: unknown[] }> }).results;
+    const results = (run.output as { results: Array<{ deleted: unknown[]; foreignKeyCopies: unknown[] }> }).results;
     expect(results.map((r) => r.deleted.length)).toEqual([3, 3]);
+    // Every sweep reports the copies under a KMS key the vault does not own (none here) in the summary.
+    expect(results.map((r) => r.foreignKeyCopies)).toEqual([[], []]);
   });
 
   it('VaultRetention, run by the vault account, deletes only managed copies past the vault policy', async () => {
@@ -107,6 +109,19 @@ describe('source retention after a vault outage', () => {
     });
     env = await createLocalEnvironment({ config });
     seedFleet(env, fleet);
+    // A database removed from the configuration: its earlier managed source copies are swept by the
+    // source policy at the end of each run. The two newest never reached the vault (kept, and they
+    // hold the keepLast days), so the newest vaulted one (20 days) is kept only by the rule for
+    // removed databases; the older vaulted ones go.
+    const { accountId, region } = config.source;
+    env.sandbox.rds.createDbInstance({ accountId, region, identifier: 'gone-db', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+    for (const [daysAgo, vaulted] of [[30, true], [25, true], [20, true], [15, false], [10, false]] as const) {
+      const at = new Date(env.clock.nowMs() - daysAgo * 86_400_000);
+      env.sandbox.rds.createManualSnapshot({
+        accountId, region, dbIdentifier: 'gone-db', kind: 'instance', identifier: `rsv-gone-db-${daysAgo}`, at,
+        tags: { 'rds-snapshot-vault:managed': 'true', 'rds-snapshot-vault:database': 'gone-db', ...(vaulted && { 'rds-snapshot-vault:vaulted': 'true' }) },
+      });
+    }
     for (let day = 1; day <= 8; day++) {
       takeAutomatedSnapshots(env, fleet);
       const outage = day >= 3 && day <= 5;
@@ -120,13 +135,22 @@ describe('source retention after a vault outage', () => {
         });
       }
       const run = await env.startBackupRun({}, `outage-day-${day}`);
-      expect(run.status, `day ${day}`).toBe(outage ? 'FAILED' : 'SUCCEEDED');
+      expect(run.status, `day ${day}: ${run.error} ${run.cause}`).toBe(outage ? 'FAILED' : 'SUCCEEDED');
+      if (day === 1) firstRunOutput = run.output;
       env.sandbox.faults.clear();
       const next = Date.parse(run.startDate) + 86_400_000;
       if (env.clock.nowMs() < next) env.clock.advance((next - env.clock.nowMs()) / 1000);
     }
   });
   afterAll(() => env?.dispose());
+  let firstRunOutput: unknown;
+
+  it('sweeps a database removed from the config by the same policy: keeps its unvaulted copies and its newest vaulted copy, deletes the rest', () => {
+    const { accountId, region } = env.config.source;
+    const gone = env.sandbox.rds.listSnapshots(accountId, region).filter((s) => s.dbIdentifier === 'gone-db').map((s) => s.identifier).sort();
+    expect(gone).toEqual(['rsv-gone-db-10', 'rsv-gone-db-15', 'rsv-gone-db-20']);
+    expect(firstRunOutput).toMatchObject({ removedSweep: { failed: false, databases: [{ database: { identifier: 'gone-db', kind: 'instance' }, kept: 3, deleted: ['rsv-gone-db-30', 'rsv-gone-db-25'] }] } });
+  });
 
   it('keeps every source copy that never reached the vault, and only those beyond the policy', () => {
     const { accountId, region } = env.config.source;
