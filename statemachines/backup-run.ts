@@ -55,8 +55,8 @@ export interface BackupRunProps {
  * 3. `SweepRemovedDatabases` (with `removedDatabases`): source retention for the databases that have
  *    managed copies but are no longer configured, by the same policy and rules (a copy that never
  *    reached the vault is kept) plus one more: the newest vaulted copy of such a database is never
- *    deleted. A failure is recorded in `$.removedSweep` and fails the run after notifying
- *    (`RemovedDatabasesSweepFailed`); it never stops the summary.
+ *    deleted. A success adds nothing to the state; a failure is recorded in `$.removedSweep` and
+ *    fails the run after notifying (`RemovedDatabasesSweepFailed`); it never stops the summary.
  * 4. `Summarise` -> `AnyFailures` -> `ListFailures`/`CountFailures` or `NoFailures`: the failed databases.
  * 5. `Notify` - one SNS message for the run. If publishing fails, the run still ends with its
  *    summary in the execution output and fails with `NotificationFailed` so the alarm fires.
@@ -178,7 +178,6 @@ export class BackupRun extends Construct {
       'summary.$': '$.summary',
       'notification.$': '$.notification',
       'results.$': '$.results',
-      'removedSweep.$': '$.removedSweep',
     };
     const runFailed = new sfn.Fail(this, 'BackupRunFailed', {
       error: 'BackupRunFailed',
@@ -199,12 +198,13 @@ export class BackupRun extends Construct {
 
     const removedSweepFailed = new sfn.Fail(this, 'RemovedDatabasesSweepFailed', {
       error: 'RemovedDatabasesSweepFailed',
-      cause: 'Every database was backed up, but source retention of databases no longer configured failed; see removedSweep in the execution output.',
+      cause: 'Every database was backed up, but source retention of databases no longer configured failed; see the SweepRemovedDatabases step (removedSweep) in the execution history.',
     });
     const decide = new sfn.Choice(this, 'AnyDatabaseFailed')
       .when(sfn.Condition.numberGreaterThan('$.summary.failed', 0), describeFailure.next(runFailed))
       .when(sfn.Condition.booleanEquals('$.notification.published', false), notifyFailed)
-      .when(sfn.Condition.booleanEquals('$.removedSweep.failed', true), removedSweepFailed)
+      // Present only when the sweep failed (a successful sweep adds nothing to the state).
+      .when(sfn.Condition.isPresent('$.removedSweep'), removedSweepFailed)
       .otherwise(succeeded);
 
     notify.next(decide);
@@ -225,9 +225,9 @@ export class BackupRun extends Construct {
         }),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        // Bounded: per swept database a count and the deleted identifiers.
-        resultSelector: { failed: false, 'databases.$': '$.databases' },
-        resultPath: '$.removedSweep',
+        // Nothing of a successful sweep enters the run's state, which is sized per database
+        // (docs/aws-behaviour.md §18a); what it deleted is in the function's output and log.
+        resultPath: sfn.JsonPath.DISCARD,
         comment: 'Source retention for databases that have managed copies but are no longer configured; never deletes a copy not yet in the vault, nor the newest vaulted one.',
       });
       retryTransient(sweepRemoved);
@@ -241,9 +241,6 @@ export class BackupRun extends Construct {
       sweepRemoved.next(join);
       sweepRemovedFailed.next(join);
       afterMap = join;
-    } else {
-      afterMap = new sfn.Pass(this, 'RemovedDatabasesSwept', { result: sfn.Result.fromObject({ failed: false, databases: [] }), resultPath: '$.removedSweep' });
-      map.next(afterMap as sfn.Pass);
     }
     afterMap
       .next(summarise)

@@ -108,7 +108,7 @@ export function createHandler(deps: HandlerDeps): LambdaHandler<RetentionSweepOu
       }
       if ('sweepRemoved' in input) {
         const out = await sweepRemovedDatabases(clients.rds({ region: config.AWS_REGION }), input.sweepRemoved, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());
-        if (!out.dryRun) metrics.count('SnapshotsDeleted', out.databases.reduce((n, d) => n + d.deleted.length, 0));
+        if (!out.dryRun) metrics.count('SnapshotsDeleted', out.deletedCount);
         return out;
       }
       const out = await sweep(clients.rds({ region: config.AWS_REGION }), input, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());

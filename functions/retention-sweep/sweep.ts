@@ -53,7 +53,7 @@ export async function sweepRemovedDatabases(
     const out = await sweep(rds, { database, policy: input.policy, requireVaulted: true, dryRun }, where, now, { keepNewestVaulted: true });
     databases.push({ database, kept: out.kept.length, deleted: out.deleted.map((d) => d.identifier) });
   }
-  return { accountId: where.accountId, region: where.region, dryRun, databases };
+  return { accountId: where.accountId, region: where.region, dryRun, databases, deletedCount: databases.reduce((n, d) => n + d.deleted.length, 0) };
 }
 
 /**

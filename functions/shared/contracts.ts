@@ -362,6 +362,8 @@ export interface SweepRemovedDatabasesOutput {
   readonly region: string;
   readonly dryRun: boolean;
   readonly databases: ReadonlyArray<{ readonly database: DatabaseRef; readonly kept: number; readonly deleted: readonly string[] }>;
+  /** Copies deleted (or, in a dry run, that would be) over all swept databases: what BackupRun keeps in its state. */
+  readonly deletedCount: number;
 }
 
 // ---------------------------------------------------------------- notify

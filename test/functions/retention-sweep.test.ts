@@ -85,6 +85,7 @@ describe('retention-sweep sweepRemoved (BackupRun: source retention of databases
   it('sweeps only databases not configured: deletes old vaulted copies, keeps the newest vaulted one and every copy not in the vault', async () => {
     const out = (await invoke({ sweepRemoved: { configured: [database], policy: sweepPolicy } })) as unknown as SweepRemovedDatabasesOutput;
     expect(out.databases).toEqual([{ database: { identifier: 'gone-db', kind: 'instance' }, kept: 3, deleted: ['rsv-gone-60', 'rsv-gone-50'] }]);
+    expect(out.deletedCount).toBe(2);
     const deleted = t.sourceRds.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier);
     // rsv-gone-40 is past maxAgeDays and outside keepLast (the newest day is the unvaulted rsv-gone-2), yet kept: the newest vaulted copy.
     expect(deleted.sort()).toEqual(['rsv-gone-50', 'rsv-gone-60']);
