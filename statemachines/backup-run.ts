@@ -231,15 +231,11 @@ export class BackupRun extends Construct {
         comment: 'Source retention for databases that have managed copies but are no longer configured; never deletes a copy not yet in the vault, nor the newest vaulted one.',
       });
       retryTransient(sweepRemoved);
-      const sweepRemovedFailed = new sfn.Pass(this, 'RecordRemovedSweepFailure', {
-        parameters: { failed: true, 'error.$': '$.removedSweepError.Error', 'cause.$': '$.removedSweepError.Cause' },
-        resultPath: '$.removedSweep',
-      });
-      sweepRemoved.addCatch(sweepRemovedFailed, { errors: ['States.ALL'], resultPath: '$.removedSweepError' });
+      // A failure ({ Error, Cause }) is kept at $.removedSweep; the summary and notification go on.
       const join = new sfn.Pass(this, 'RemovedDatabasesSwept');
+      sweepRemoved.addCatch(join, { errors: ['States.ALL'], resultPath: '$.removedSweep' });
       map.next(sweepRemoved);
       sweepRemoved.next(join);
-      sweepRemovedFailed.next(join);
       afterMap = join;
     }
     afterMap

@@ -254,7 +254,6 @@ function run(caller: EvalCaller, identity: readonly PolicyDocument[], input: Aut
         contextVariables: context,
       },
       identityPolicies: identity.map((doc, i) => ({ name: `identity-${i}`, policy: prepare(doc, 'identity', `identity-${i}`, service, present, signature) })),
-
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(input.resourcePolicy ? { resourcePolicy: prepare(input.resourcePolicy, resourceKind, resourceKind, service, present, signature) } : {}),

@@ -165,3 +165,36 @@ describe('source retention after a vault outage', () => {
     expect(days((t) => t['rds-snapshot-vault:vaulted'] === 'true')).toEqual(['2026-11-25', '2026-11-26', '2026-11-27']);
   });
 });
+
+describe('a failed sweep of removed databases', () => {
+  it('fails the run after every database was backed up and the notification was sent, and deletes nothing', async () => {
+    const fleet: DemoDatabaseSpec[] = [{ identifier: 'billing-db', kind: 'instance', engine: 'mysql', allocatedStorageGiB: 20, encryption: 'default-key' }];
+    const config = configWith((c) => {
+      c.databases = fleet.map(({ identifier, kind }) => ({ identifier, kind }));
+      c.vault.drRegions = [];
+    });
+    const env = await createLocalEnvironment({ config });
+    try {
+      seedFleet(env, fleet);
+      takeAutomatedSnapshots(env, fleet);
+      const sweepRole = env.source.functions.find((f) => f.entry === 'retention-sweep')!.roleArn;
+      // Only the removed-database sweep lists every DB snapshot of the account (no DBInstanceIdentifier).
+      env.sandbox.faults.inject({
+        service: 'rds',
+        operation: 'DescribeDBSnapshots',
+        error: { name: 'AccessDenied', message: 'listing refused' },
+        times: 50,
+        match: (input, ctx) => ctx.principalArn === sweepRole && (input as { DBInstanceIdentifier?: string }).DBInstanceIdentifier === undefined,
+      });
+      const run = await env.startBackupRun({}, 'removed-sweep-fails');
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('RemovedDatabasesSweepFailed');
+      const child = env.runner.executions.find((e) => e.kind === 'DatabaseBackup');
+      expect(child?.status).toBe('SUCCEEDED');
+      expect(env.sandbox.sns.messages.some((m) => m.topicArn.includes(config.source.accountId))).toBe(true);
+      expect(env.sandbox.calls.filter((c) => /^Delete/.test(c.operation) && !c.errorName)).toHaveLength(0);
+    } finally {
+      env.dispose();
+    }
+  });
+});
