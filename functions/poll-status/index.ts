@@ -1,7 +1,8 @@
 /**
  * poll-status Lambda: reports a snapshot copy's status and the next wait. The snapshot is described
  * in its own Region (source, vault or DR Region). Snapshots of the vault account are described
- * through the vault role when the vault is another account; snapshots of this account (the source
+ * through the vault role, in a session limited to describing by a session policy
+ * ({@link DESCRIBE_ONLY_SESSION_POLICY}), when the vault is another account; snapshots of this account (the source
  * account, and the vault in same-account mode) with the Lambda's own role.
  *
  * Environment: AWS_REGION, ACCOUNT_ID, VAULT_ACCOUNT_ID, and `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`
@@ -22,7 +23,7 @@ import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, 
 import { InvalidInput } from '../../functions/shared/errors.js';
 import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { snapshotRefSchema } from '../../functions/shared/schemas.js';
-import { assumeVaultRole } from '../../functions/shared/vault-role.js';
+import { assumeVaultRole, DESCRIBE_ONLY_SESSION_POLICY } from '../../functions/shared/vault-role.js';
 import { recordCopyInFlight } from './in-flight.js';
 import { releaseWhenFinished, slotReleaseFrom, slotTableEnv } from '../../functions/shared/copy-slots.js';
 import { pollStatus } from './poll.js';
@@ -75,6 +76,8 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
           sessionName: 'rds-snapshot-vault-poll-status',
           region,
           stsRegion: config.AWS_REGION,
+          // Describe only: this session can never copy or tag in the vault (docs/security.md).
+          sessionPolicy: DESCRIBE_ONLY_SESSION_POLICY,
         });
       } else {
         throw new InvalidInput(

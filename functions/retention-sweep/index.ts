@@ -2,23 +2,33 @@
  * retention-sweep Lambda: applies the retention policy to one database's managed copies in the
  * account and Region it runs in (source account, or the vault account for vault retention); or,
  * given `{ listDatabases: { configured } }`, lists the databases a retention run covers there
- * (see inventory.ts).
+ * (see inventory.ts); or, given `{ sweepRemoved: { configured, policy } }` (source account, end of
+ * BackupRun), sweeps the databases with managed copies that are not configured ({@link sweepRemovedDatabases}).
  *
  * Environment: AWS_REGION, ACCOUNT_ID.
  * Input {@link RetentionSweepInput} (unknown top-level keys rejected: a misspelt `dryRun` must not
  * silently delete) -> {@link RetentionSweepOutput}, or {@link ListManagedDatabasesInput} ->
- * {@link ListManagedDatabasesOutput}.
+ * {@link ListManagedDatabasesOutput}, or {@link SweepRemovedDatabasesInput} -> {@link SweepRemovedDatabasesOutput}.
  * Errors: InvalidEnvironment, InvalidInput; AWS errors unchanged.
  */
 import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionPolicy, RetentionSweepInput, RetentionSweepOutput } from '../../functions/shared/contracts.js';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts.js';
+import type {
+  ListManagedDatabasesInput,
+  ListManagedDatabasesOutput,
+  RetentionPolicy,
+  RetentionSweepInput,
+  RetentionSweepOutput,
+  SweepRemovedDatabasesInput,
+  SweepRemovedDatabasesOutput,
+} from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema } from '../../functions/shared/schemas.js';
 import { listManagedDatabases } from './inventory.js';
-import { sweep } from './sweep.js';
+import { sweep, sweepRemovedDatabases } from './sweep.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { decideRetention } from './policy.js';
@@ -58,12 +68,17 @@ export const sweepInputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObje
   provenanceAccounts: z.optional(z.array(accountIdSchema).check(z.minLength(1))),
 });
 
+/** Removed-database sweep event schema: `{ sweepRemoved: { configured, policy, dryRun? } }` (BackupRun's last sweep). */
+export const sweepRemovedInputSchema: z.ZodMiniType<SweepRemovedDatabasesInput> = z.strictObject({
+  sweepRemoved: z.strictObject({ configured: z.array(databaseRefSchema), policy: policySchema, dryRun: z.optional(z.boolean()) }),
+});
+
 /** List event schema: `{ listDatabases: { configured: DatabaseRef[] } }` (VaultRetention's first step). */
 export const listInputSchema: z.ZodMiniType<ListManagedDatabasesInput> = z.strictObject({
   listDatabases: z.strictObject({ configured: z.array(databaseRefSchema) }),
 });
 
-type RetentionEvent = RetentionSweepInput | ListManagedDatabasesInput;
+type RetentionEvent = RetentionSweepInput | ListManagedDatabasesInput | SweepRemovedDatabasesInput;
 
 /**
  * Either event: a sweep of one database, or (with a `listDatabases` key) the list of databases to
@@ -72,8 +87,8 @@ type RetentionEvent = RetentionSweepInput | ListManagedDatabasesInput;
 export const inputSchema: z.ZodMiniType<RetentionEvent> = z.pipe(
   z.unknown(),
   z.transform((event: unknown, ctx) => {
-    const schema: z.ZodMiniType<RetentionEvent> =
-      event !== null && typeof event === 'object' && 'listDatabases' in event ? listInputSchema : sweepInputSchema;
+    const has = (key: string) => event !== null && typeof event === 'object' && key in event;
+    const schema: z.ZodMiniType<RetentionEvent> = has('listDatabases') ? listInputSchema : has('sweepRemoved') ? sweepRemovedInputSchema : sweepInputSchema;
     const parsed = schema.safeParse(event);
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: event } as never);
@@ -82,18 +97,25 @@ export const inputSchema: z.ZodMiniType<RetentionEvent> = z.pipe(
 );
 
 /** Builds the retention-sweep handler; see {@link sweep} and {@link decideRetention}. */
-export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput> {
+export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput | SweepRemovedDatabasesOutput> {
   return makeHandler({
     name: 'retention-sweep',
     deps,
     envSchema,
     inputSchema,
-    run: async (input, { config, clients, now, metrics }): Promise<RetentionSweepOutput | ListManagedDatabasesOutput> => {
+    run: async (input, { config, clients, now, metrics }): Promise<RetentionSweepOutput | ListManagedDatabasesOutput | SweepRemovedDatabasesOutput> => {
       if ('listDatabases' in input) {
         return { databases: await listManagedDatabases(clients.rds({ region: config.AWS_REGION }), input.listDatabases.configured) };
       }
+      if ('sweepRemoved' in input) {
+        const out = await sweepRemovedDatabases(clients.rds({ region: config.AWS_REGION }), input.sweepRemoved, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());
+        if (!out.dryRun) metrics.count('SnapshotsDeleted', out.deletedCount);
+        return out;
+      }
       const out = await sweep(clients.rds({ region: config.AWS_REGION }), input, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());
       if (!out.dryRun) metrics.count('SnapshotsDeleted', out.deleted.length);
+      // Vault retention: copies under a key the vault does not own (alarmed, infra/constructs/vault-guard.ts).
+      if (input.provenanceAccounts !== undefined) metrics.count(FOREIGN_KEY_COPIES_METRIC, out.foreignKeyCopies?.length ?? 0);
       return out;
     },
   });

@@ -65,6 +65,13 @@ export interface RetentionInput {
   readonly protectIdentifier?: string;
   /** Source retention: never delete a copy whose `vaulted` is not true (it never reached the vault). */
   readonly requireVaulted?: boolean;
+  /**
+   * Source retention of a database no longer configured: never delete its newest available copy
+   * whose `vaulted` is true (by recovery point time; every copy of that time), however old. Such a
+   * database gets no new copies, so without this the policy would in time delete every vaulted
+   * source copy while unvaulted ones stay.
+   */
+  readonly keepNewestVaulted?: boolean;
 }
 
 /** Output of {@link decideRetention}: every input snapshot appears exactly once, in keep or delete. */
@@ -165,7 +172,8 @@ const dayLabel = (day: number): string => new Date(day * DAY_MS).toISOString().s
  * 7. with `policy.gfs`, keeps every copy of the newest counted day of each of the last N UTC days,
  *    ISO weeks, calendar months and years ({@link gfsPeriod}; the current period counts as the
  *    first), even past `maxAgeDays`;
- * 8. with `requireVaulted`, never deletes a copy that is not marked `vaulted`;
+ * 8. with `requireVaulted`, never deletes a copy that is not marked `vaulted`; with
+ *    `keepNewestVaulted`, never deletes the newest available copy marked `vaulted`;
  * 9. deletes every other managed, available snapshot older than `maxAgeDays` (strictly);
  * 10. adding copies whose days are already counted, or copies that are not timely, never turns a
  *    kept copy into a deleted one (what a source-account principal can add, docs/security.md).
@@ -203,6 +211,7 @@ export function decideRetention(input: RetentionInput): RetentionResult {
   const keepCount = Math.max(1, Math.floor(policy.keepLast));
   const keptDays = new Set([...counted].sort((a, b) => b - a).slice(0, keepCount));
   const newestTime = candidates.reduce((m, s) => Math.max(m, timeOf(s) as number), Number.NEGATIVE_INFINITY);
+  const newestVaultedTime = candidates.filter((s) => s.vaulted === true).reduce((m, s) => Math.max(m, timeOf(s) as number), Number.NEGATIVE_INFINITY);
   const gfs = policy.gfs === undefined ? new Map<number, string>() : gfsKeepDays(counted, policy.gfs, nowMs);
   const keepReason = (day: number) =>
     policy.keepLast >= 1
@@ -223,6 +232,8 @@ export function decideRetention(input: RetentionInput): RetentionResult {
       keep.push(decision(s, 'not yet safe in the vault (no rds-snapshot-vault:vaulted tag); kept until its vault copy is available'));
     } else if (t === newestTime) {
       keep.push(decision(s, 'newest available copy is always kept'));
+    } else if (input.keepNewestVaulted && s.vaulted === true && t === newestVaultedTime) {
+      keep.push(decision(s, 'newest copy that reached the vault of a database no longer configured; always kept'));
     } else if (keptDays.has(dayOf(t))) {
       keep.push(decision(s, keepReason(dayOf(t))));
     } else if (gfs.has(dayOf(t))) {

@@ -6,14 +6,54 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBClusterSnapshot.html
  */
 import { AddTagsToResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { TAGS, type RetentionDecision, type RetentionSweepInput, type RetentionSweepOutput } from '../../functions/shared/contracts.js';
+import {
+  TAGS,
+  type RetentionDecision,
+  type RetentionSweepInput,
+  type RetentionSweepOutput,
+  type SweepRemovedDatabasesInput,
+  type SweepRemovedDatabasesOutput,
+} from '../../functions/shared/contracts.js';
 import { COPY_IDENTIFIER_PREFIX, deleteSnapshot, isManaged, listSnapshots, parseSnapshotArn, snapshotTags, tagValue, type SnapshotRecord } from '../../functions/shared/snapshots.js';
+import { listManagedDatabases } from './inventory.js';
 import { decideRetention, type RetentionCandidate } from './policy.js';
 
 /** Whether RDS records `s` as copied from a snapshot of one of `accounts` (see RetentionSweepInput.provenanceAccounts). */
 function copiedFrom(s: SnapshotRecord, accounts: readonly string[]): boolean {
   const source = s.sourceArn === undefined ? undefined : parseSnapshotArn(s.sourceArn);
   return source !== undefined && accounts.includes(source.accountId);
+}
+
+/** Options of {@link sweep} that only the domain code sets (not part of the Lambda event). */
+export interface SweepOptions {
+  /** Never delete the newest available copy tagged `vaulted` (decideRetention `keepNewestVaulted`). Used for databases no longer configured. */
+  readonly keepNewestVaulted?: boolean;
+}
+
+/**
+ * The databases with managed copies in this account and Region that are not in `configured`,
+ * each swept by `policy` with the source rules ({@link SweepRemovedDatabasesInput}): `requireVaulted`
+ * (a copy that never reached the vault is kept) and `keepNewestVaulted` (the newest vaulted copy is
+ * kept, however old: a removed database keeps at least that one source copy until somebody deletes
+ * it by hand). Databases are swept one after another; the first AWS error stops the sweep and
+ * propagates unchanged (what was deleted before it stays deleted, by the same rules).
+ * @returns per database: copies kept (count) and deleted (identifiers)
+ */
+export async function sweepRemovedDatabases(
+  rds: RDSClient,
+  input: SweepRemovedDatabasesInput['sweepRemoved'],
+  where: { accountId: string; region: string },
+  now: Date,
+): Promise<SweepRemovedDatabasesOutput> {
+  const all = await listManagedDatabases(rds, input.configured);
+  const removed = all.slice(input.configured.length);
+  const dryRun = input.dryRun ?? false;
+  const databases: Array<SweepRemovedDatabasesOutput['databases'][number]> = [];
+  for (const database of removed) {
+    const out = await sweep(rds, { database, policy: input.policy, requireVaulted: true, dryRun }, where, now, { keepNewestVaulted: true });
+    databases.push({ database, kept: out.kept.length, deleted: out.deleted.map((d) => d.identifier) });
+  }
+  return { accountId: where.accountId, region: where.region, dryRun, databases, deletedCount: databases.reduce((n, d) => n + d.deleted.length, 0) };
 }
 
 /**
@@ -41,6 +81,7 @@ export async function sweep(
   input: RetentionSweepInput,
   where: { accountId: string; region: string },
   now: Date,
+  opts: SweepOptions = {},
 ): Promise<RetentionSweepOutput> {
   const manual = await listSnapshots(rds, input.database, 'manual');
   if (input.markVaulted !== undefined && input.markVaulted.anyDrCopyFailed !== true) {
@@ -54,6 +95,7 @@ export async function sweep(
   }
   const iso = (d: Date | undefined) => (d !== undefined && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined);
   const candidates: RetentionCandidate[] = [];
+  const foreignKeyCopies: string[] = [];
   for (const s of manual) {
     // Ours: named like our copies (identifiers cannot be changed) and tagged managed=true.
     if (!s.identifier.startsWith(COPY_IDENTIFIER_PREFIX)) continue;
@@ -65,6 +107,7 @@ export async function sweep(
     // Vault: a copy under another account's KMS key is no recovery point the vault controls.
     const keyAccount = s.kmsKeyId?.startsWith('arn:') ? s.kmsKeyId.split(':')[4] : undefined;
     const foreignKey = input.provenanceAccounts !== undefined && keyAccount !== undefined && keyAccount !== where.accountId;
+    if (foreignKey) foreignKeyCopies.push(s.identifier);
     const copyTime = iso(s.createTime);
     candidates.push({
       identifier: s.identifier,
@@ -82,6 +125,7 @@ export async function sweep(
     policy: input.policy,
     now,
     ...(input.protectIdentifier !== undefined && { protectIdentifier: input.protectIdentifier }),
+    ...(opts.keepNewestVaulted === true && { keepNewestVaulted: true }),
     ...(input.requireVaulted === true || input.markVaulted !== undefined ? { requireVaulted: true } : {}),
   });
   const dryRun = input.dryRun ?? false;
@@ -94,5 +138,5 @@ export async function sweep(
     const existed = await deleteSnapshot(rds, input.database.kind, d.identifier);
     deleted.push(existed ? d : { ...d, reason: `${d.reason} (already deleted)` });
   }
-  return { accountId: where.accountId, region: where.region, kept: decision.keep, deleted, dryRun };
+  return { accountId: where.accountId, region: where.region, kept: decision.keep, deleted, dryRun, foreignKeyCopies };
 }

@@ -339,7 +339,17 @@ export interface RetentionSweepOutput {
   readonly kept: readonly RetentionDecision[];
   readonly deleted: readonly RetentionDecision[];
   readonly dryRun: boolean;
+  /**
+   * Vault retention (`provenanceAccounts` given): identifiers of this database's managed copies
+   * encrypted under a KMS key of another account, which the vault does not control (never counted
+   * for keepLast or GFS; also counted as the `ForeignKeyCopies` metric, alarmed to the vault topic).
+   * Empty for source retention; always set by retention-sweep (optional for older producers and fakes).
+   */
+  readonly foreignKeyCopies?: readonly string[];
 }
+
+/** CloudWatch metric (namespace `RdsSnapshotVault`, service `retention-sweep`) counting vault copies under a foreign KMS key, per sweep. */
+export const FOREIGN_KEY_COPIES_METRIC = 'ForeignKeyCopies';
 
 /**
  * VaultRetention's first step: the configured databases plus every database with managed copies
@@ -351,6 +361,25 @@ export interface ListManagedDatabasesInput {
 }
 export interface ListManagedDatabasesOutput {
   readonly databases: readonly DatabaseRef[];
+}
+
+/**
+ * retention-sweep input of BackupRun's `SweepRemovedDatabases` (source account): apply `policy` to
+ * the managed copies of every database that has some here but is not in `configured` (removed from
+ * the configuration, or discovered by tag and no longer tagged), with the source rules: a copy
+ * without the `vaulted` tag is never deleted, and neither is the newest vaulted copy of a database.
+ */
+export interface SweepRemovedDatabasesInput {
+  readonly sweepRemoved: { readonly configured: readonly DatabaseRef[]; readonly policy: RetentionPolicy; readonly dryRun?: boolean };
+}
+/** Output of {@link SweepRemovedDatabasesInput}: per swept database, how many copies it kept and which it deleted (bounded: identifiers only). */
+export interface SweepRemovedDatabasesOutput {
+  readonly accountId: string;
+  readonly region: string;
+  readonly dryRun: boolean;
+  readonly databases: ReadonlyArray<{ readonly database: DatabaseRef; readonly kept: number; readonly deleted: readonly string[] }>;
+  /** Copies deleted (or, in a dry run, that would be) over all swept databases: what BackupRun keeps in its state. */
+  readonly deletedCount: number;
 }
 
 // ---------------------------------------------------------------- notify

@@ -19,13 +19,37 @@ export interface VaultRoleParams {
   readonly region: string;
   /** Region of the STS endpoint; defaults to `region`. Pass the Lambda's own Region to stay local. */
   readonly stsRegion?: string;
+  /**
+   * Inline session policy (AssumeRole `Policy`): the session may do only what both the vault role
+   * and this policy allow, e.g. {@link DESCRIBE_ONLY_SESSION_POLICY}. Default: the role's full permissions.
+   */
+  readonly sessionPolicy?: SessionPolicy;
 }
+
+/** An IAM policy document passed as an AssumeRole session policy (JSON, at most 2,048 characters). */
+export interface SessionPolicy {
+  readonly Version: '2012-10-17';
+  readonly Statement: ReadonlyArray<{ readonly Sid?: string; readonly Effect: 'Allow' | 'Deny'; readonly Action: string | readonly string[]; readonly Resource: string | readonly string[] }>;
+}
+
+/**
+ * The session policy of poll-status's vault session: it may only describe DB snapshots and DB
+ * cluster snapshots, whatever the vault copy role itself may do (copy, tag). A leaked or misused
+ * poll-status session can then create or tag nothing in the vault. Resources stay `*`: the session
+ * can never exceed the role, whose own policy scopes them to the vault account.
+ * Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
+ */
+export const DESCRIBE_ONLY_SESSION_POLICY: SessionPolicy = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'DescribeOnly', Effect: 'Allow', Action: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'], Resource: '*' }],
+};
 
 /** Assumed-role sessions last this long (seconds; the STS minimum). A Lambda runs at most 900 s. */
 export const VAULT_SESSION_SECONDS = 900;
 
 /**
- * Assumes the vault role (`DurationSeconds` 900, `ExternalId`) and returns an RDS client in
+ * Assumes the vault role (`DurationSeconds` 900, `ExternalId`, and `Policy` when a session policy
+ * is given) and returns an RDS client in
  * `params.region` using the temporary credentials (`accessKeyId`, `secretAccessKey`,
  * `sessionToken`, `expiration`).
  *
@@ -44,6 +68,7 @@ export async function assumeVaultRole(clients: ClientFactory<'sts' | 'rds'>, par
         RoleSessionName: sessionName,
         ExternalId: params.externalId,
         DurationSeconds: VAULT_SESSION_SECONDS,
+        ...(params.sessionPolicy !== undefined && { Policy: JSON.stringify(params.sessionPolicy) }),
       }),
     );
   } catch (err) {

@@ -297,10 +297,15 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
     }),
   );
   fn.role.addToPolicy(
-    new iam.PolicyStatement({ sid: 'TagVaultCopiesWithProjectKeys', actions: ['rds:AddTagsToResource'], resources: vaultSnapshots, conditions: projectTagKeysCondition() }),
+    new iam.PolicyStatement({
+      sid: 'TagVaultCopiesWithProjectKeys',
+      actions: ['rds:AddTagsToResource'],
+      resources: vault.flatMap((v) => Object.values(ownCopyArns(v))),
+      conditions: projectTagKeysCondition(),
+    }),
   );
   acknowledgeIam5(fn.role, {
-    resources: [...vaultSnapshots, ...sourceSnapshots],
+    resources: [...vaultSnapshots, ...sourceSnapshots, ...vault.flatMap((v) => Object.values(ownCopyArns(v)))],
     reason:
       'Same-account mode: snapshot names are known only at run time. Copy targets are the vault Regions of this account, copy sources the source Region; ' +
       'the actions are copy, tag and describe only (no delete, share or restore).',
@@ -333,7 +338,8 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
  * export-to-s3: starts an export task of a manual copy and describes export tasks (to reuse an
  * existing one), passing the export role to RDS only. `rds:StartExportTask` is authorized against the
  * source DB snapshot / DB cluster snapshot (its resource types in the Service Authorization
- * Reference), so it is scoped to snapshots of this account and Region. `rds:DescribeExportTasks` by
+ * Reference), so it is scoped to this tool's copies (`rsv-*`) of this account and Region: the
+ * function exports only the manual copy create-copy made, never another snapshot. `rds:DescribeExportTasks` by
  * export task identifier names no snapshot, and which resource AWS authorizes it against is not
  * documented, so it stays on `*` (read-only). What an export can reach is bounded by the one role it
  * may pass: that role writes only under the export prefix of the export bucket, with the export key.
@@ -341,15 +347,15 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
  */
 export function grantExportToS3(fn: VaultFunction<'export-to-s3'>, storage: ExportStorage): void {
-  const arns = rdsArns(stackAccountRegion(fn));
+  const copies = ownCopyArns(rdsArns(stackAccountRegion(fn)));
   fn.role.addToPolicy(
-    new iam.PolicyStatement({ sid: 'StartExportTasksOfThisAccountsSnapshots', actions: ['rds:StartExportTask'], resources: [arns.snapshots, arns.clusterSnapshots] }),
+    new iam.PolicyStatement({ sid: 'StartExportTasksOfOwnCopies', actions: ['rds:StartExportTask'], resources: [copies.snapshots, copies.clusterSnapshots] }),
   );
   fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'DescribeExportTasks', actions: ['rds:DescribeExportTasks'], resources: ['*'] }));
   acknowledgeIam5(fn.role, {
-    resources: ['*', arns.snapshots, arns.clusterSnapshots],
+    resources: ['*', copies.snapshots, copies.clusterSnapshots],
     reason:
-      'rds:StartExportTask is limited to snapshots of this account and Region (their names are known only at run time); rds:DescribeExportTasks is a read-only ' +
+      'rds:StartExportTask is limited to this tool\'s rsv-* copies of this account and Region (their names are known only at run time); rds:DescribeExportTasks is a read-only ' +
       'describe by export task identifier whose authorization resource is not documented. An export can only go where the single role this function may pass ' +
       '(iam:PassRole to export.rds.amazonaws.com only) can write: the export prefix of the export bucket.',
   });

@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { type AccountRegion, kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
-import { PROJECT_TAG_KEYS, projectTagKeysCondition } from './function-permissions';
+import { ownCopyArns, PROJECT_TAG_KEYS, projectTagKeysCondition } from './function-permissions';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
 
 /** Props of {@link VaultCopyRole}. */
@@ -46,6 +46,21 @@ export const VAULT_ROLE_DENIED_ACTIONS = [
   'rds:ModifyDBClusterSnapshotAttribute',
   'rds:Restore*',
 ] as const;
+
+/**
+ * What the vault copy role may do with a vault key through RDS besides `kms:CreateGrant` (which it
+ * may only for RDS's own grants): describe it, and let RDS read a vault copy (the source of a
+ * two-hop DR copy) and re-encrypt under it. No `kms:Encrypt`: no copy needs it.
+ */
+export const VAULT_KEY_USE_ACTIONS = ['kms:DescribeKey', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
+
+/**
+ * What the vault copy role may do with the source key through RDS besides `kms:CreateGrant`:
+ * exactly what docs/aws-behaviour.md §4 says a cross-account copy needs from the target principal's
+ * IAM policy (`ReEncrypt*` and `GenerateDataKey*` included: that AWS needs less is not confirmed, so
+ * we take the stricter reading, §26). No `kms:Encrypt`.
+ */
+export const SOURCE_KEY_USE_ACTIONS = ['kms:DescribeKey', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
 
 /**
  * The copy-only role of the vault account. The source account's cross-account-copy and
@@ -92,12 +107,15 @@ export class VaultCopyRole extends Construct {
     });
 
     const vaultSnapshots = vaultArns.flatMap((a) => [a.snapshots, a.clusterSnapshots]);
-    const sourceSnapshots = [sourceArns.snapshots, sourceArns.clusterSnapshots];
+    // This tool's copies only (`rsv-*`): the copy targets in the vault and DR Regions, and the copy
+    // sources (the shared source copy, or the vault copy for a two-hop DR copy).
+    const vaultCopies = vaultArns.flatMap((a) => Object.values(ownCopyArns(a)));
+    const sourceCopies = Object.values(ownCopyArns(sourceArns));
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'CopySharedSnapshotsIntoVault',
         actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
-        resources: [...vaultSnapshots, ...sourceSnapshots],
+        resources: [...vaultCopies, ...sourceCopies],
         // Tags on the copy: the project's keys only (a source authorization carries no aws:TagKeys, so ForAllValues holds).
         conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] } },
       }),
@@ -113,40 +131,47 @@ export class VaultCopyRole extends Construct {
       new iam.PolicyStatement({
         sid: 'TagVaultCopiesWithProjectKeys',
         actions: ['rds:AddTagsToResource'],
-        resources: vaultSnapshots,
+        resources: vaultCopies,
         conditions: projectTagKeysCondition(),
       }),
     );
     acknowledgeIam5(this.role, {
-      resources: [...vaultSnapshots, ...sourceSnapshots],
+      resources: [...vaultSnapshots, ...vaultCopies, ...sourceCopies],
       reason:
-        'Snapshot names are known only at run time. Copy targets are limited to the vault account in the vault and DR Regions, copy sources to the ' +
-        'source account and Region and the vault account itself (two-hop DR copies); the actions are copy, tag (project tag keys only) and describe only, and delete/share/restore are explicitly denied.',
+        'Snapshot names are known only at run time. Copy and tag are limited to rsv-* copies of the vault account in the vault and DR Regions, copy sources to rsv-* copies of the ' +
+        'source account and Region and of the vault itself (two-hop DR copies); the actions are copy, tag (project tag keys only) and describe only, and delete/share/restore are explicitly denied.',
     });
 
-    const keyActions = ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
-    // Through RDS only: the role never needs the key directly, and a grant it made itself (CreateGrant
-    // called directly) would outlive the session of whoever assumed it.
+    // KMS, always through RDS (kms:ViaService): the role never needs a key directly, and a grant it
+    // made itself (CreateGrant called directly) would outlive the session of whoever assumed it.
+    // CreateGrant only for a grant RDS creates for its own use (kms:GrantIsForAWSResource, §17c).
+    // No kms:Encrypt on any key: no copy needs it (docs/aws-behaviour.md §4, §26).
+    const grantForRds = (viaService: string[]) => ({ StringEquals: { 'kms:ViaService': viaService }, Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+    // The vault key: copy target (first hop) and copy source (two-hop DR copies).
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'EncryptCopiesWithVaultKey',
-        actions: keyActions,
+        sid: 'UseVaultKeyThroughRds',
+        actions: [...VAULT_KEY_USE_ACTIONS],
         resources: [props.vaultKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': vaultRegions.map(rdsViaService) } },
       }),
     );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'GrantOnVaultKeyForRds', actions: ['kms:CreateGrant'], resources: [props.vaultKey.keyArn], conditions: grantForRds(vaultRegions.map(rdsViaService)) }),
+    );
     if (drRegions.length > 0) {
       const drKeys = drRegions.map((region) => kmsKeysArn({ accountId: vault.accountId, region }));
+      const aliases = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.vaultKeyAlias as string] } };
       this.role.addToPolicy(
         new iam.PolicyStatement({
-          sid: 'EncryptDrCopiesWithDrVaultKeysThroughRds',
-          actions: keyActions,
+          sid: 'UseDrVaultKeysThroughRds',
+          actions: [...VAULT_KEY_USE_ACTIONS],
           resources: drKeys,
-          conditions: {
-            StringEquals: { 'kms:ViaService': drRegions.map(rdsViaService) },
-            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.vaultKeyAlias as string] },
-          },
+          conditions: { StringEquals: { 'kms:ViaService': drRegions.map(rdsViaService) }, ...aliases },
         }),
+      );
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'GrantOnDrVaultKeysForRds', actions: ['kms:CreateGrant'], resources: drKeys, conditions: { ...grantForRds(drRegions.map(rdsViaService)), ...aliases } }),
       );
       acknowledgeIam5(this.role, {
         actions: KMS_WILDCARD_ACTIONS,
@@ -156,25 +181,27 @@ export class VaultCopyRole extends Construct {
           'of the vault account is allowed only through RDS (kms:ViaService) and only for keys with the vault alias (kms:ResourceAliases).',
       });
     }
+    // The source key: only what RDS needs to read a shared encrypted snapshot (docs/aws-behaviour.md §4, §26).
     const sourceKeys = kmsKeysArn(props.source);
-    const sourceKeyRegions = [props.source.region, vault.region, ...(props.drCopyMode === 'single-step' ? drRegions : [])];
+    const sourceKeyVia = [...new Set([props.source.region, vault.region, ...(props.drCopyMode === 'single-step' ? drRegions : [])])].map(rdsViaService);
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'DecryptSharedSnapshotsThroughRds',
-        actions: keyActions,
+        sid: 'ReadSharedSnapshotsWithSourceKeyThroughRds',
+        actions: [...SOURCE_KEY_USE_ACTIONS],
         resources: [sourceKeys],
-        conditions: {
-          StringEquals: { 'kms:ViaService': [...new Set(sourceKeyRegions)].map(rdsViaService) },
-        },
+        conditions: { StringEquals: { 'kms:ViaService': sourceKeyVia } },
       }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'GrantOnSourceKeyForRds', actions: ['kms:CreateGrant'], resources: [sourceKeys], conditions: grantForRds(sourceKeyVia) }),
     );
     acknowledgeIam5(this.role, {
       actions: KMS_WILDCARD_ACTIONS,
       resources: [sourceKeys],
       reason:
-        'RDS needs GenerateDataKey*/ReEncrypt* to re-encrypt a copy under the vault key (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html). ' +
+        'RDS needs GenerateDataKey*/ReEncrypt* on the source key of a cross-account copy (docs/aws-behaviour.md §4; https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html). ' +
         "The source key's ID lives in another account and is unknown at synth time, so key/* of the source account and Region is allowed, " +
-        "only through RDS (kms:ViaService); the source key's own policy admits this account only through RDS too.",
+        "only through RDS (kms:ViaService), CreateGrant only for RDS's own grants; the source key's own policy admits this account only through RDS too.",
     });
 
     this.role.addToPolicy(

@@ -11,6 +11,10 @@
  * - `VaultCopySharingRule`: `ModifyDBSnapshotAttribute` / `ModifyDBClusterSnapshotAttribute` of an
  *   `rsv-` copy by anyone (nothing of rds-snapshot-vault ever shares a vault copy).
  *
+ * - `ForeignKeyCopies` (CloudWatch alarm, not a rule): vault retention found `rsv-` copies encrypted
+ *   under a KMS key of another account (metric `ForeignKeyCopies`, namespace `RdsSnapshotVault`,
+ *   service `retention-sweep`, Maximum over a day above 0).
+ *
  * EventBridge receives these "AWS API Call via CloudTrail" events only while a CloudTrail trail
  * logs the account's management events (docs/aws-behaviour.md §17a). CloudTrail names the
  * request's snapshot identifier `dBSnapshotIdentifier` / `dBClusterSnapshotIdentifier` and the
@@ -28,6 +32,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts';
 import { COPY_IDENTIFIER_PREFIX } from '../../functions/shared/snapshots';
 import type { NotificationTopic } from './notification-topic';
 
@@ -85,6 +90,8 @@ export class VaultGuard extends Construct {
   readonly rules: readonly events.Rule[];
   /** Tripwire events that could not be delivered to the topic. */
   readonly deadLetterQueue: sqs.Queue;
+  /** Metric `ForeignKeyCopies` (retention-sweep, per vault sweep) above 0 in a day -> the vault topic. */
+  readonly foreignKeyCopiesAlarm: cloudwatch.Alarm;
   constructor(scope: Construct, id: string, props: VaultGuardProps) {
     super(scope, id);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -133,6 +140,26 @@ export class VaultGuard extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(new cloudwatchActions.SnsAction(props.topic.topic));
+    // Vault copies under a KMS key the vault does not own (IAM cannot prevent them, docs/aws-behaviour.md
+    // §26): vault retention counts them per sweep; any in a day -> the vault topic.
+    this.foreignKeyCopiesAlarm = new cloudwatch.Alarm(this, 'ForeignKeyCopies', {
+      alarmDescription:
+        'rds-snapshot-vault: vault retention found vault copies encrypted under a KMS key of another account (whoever controls that key can make them unusable). ' +
+        'They are named in the VaultRetention summary (foreignKeyCopies); see docs/security.md, "When a tripwire fires".',
+      metric: new cloudwatch.Metric({
+        namespace: 'RdsSnapshotVault',
+        metricName: FOREIGN_KEY_COPIES_METRIC,
+        dimensionsMap: { service: 'retention-sweep' },
+        statistic: 'Maximum',
+        period: Duration.days(1),
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // No sweep, no datapoint: the VaultRetention alarms cover a sweep that did not run.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.foreignKeyCopiesAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.topic.topic));
     props.topic.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeRulesOfThisAccount',

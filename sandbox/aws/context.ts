@@ -48,14 +48,18 @@ export function accessDeniedName(service: ServiceName): string {
 }
 
 /** AWS's message: `User: <caller> is not authorized to perform: <action> on resource: <arn> because ...`. */
-export function deniedMessage(callerArn: string, req: AuthzRequest, why: 'identity' | 'explicit' | 'resource'): string {
+export function deniedMessage(callerArn: string, req: AuthzRequest, why: DenialReason): string {
   const base = `User: ${callerArn} is not authorized to perform: ${req.action} on resource: ${req.resource}`;
   if (why === 'explicit') return `${base} with an explicit deny`;
+  if (why === 'session') return `${base} because no session policy allows the ${req.action} action`;
   if (why === 'resource') return `${base} because no resource-based policy allows the ${req.action} action`;
   return `${base} because no identity-based policy allows the ${req.action} action`;
 }
 
-/** The caller as the evaluator sees it: account root, or a role session with the role's identity policies (none once deleted). */
+/**
+ * The caller as the evaluator sees it: account root, or a role session with the role's identity
+ * policies (none once deleted) and its session policy, if AssumeRole was given one.
+ */
 export function callerFor(iam: IamStore, principal: Principal): EvalCaller {
   if (principal.kind === 'root') return { kind: 'root', accountId: principal.accountId };
   return { kind: 'role', principal, policies: iam.getRole(principal.arn)?.policies ?? [] };
@@ -79,7 +83,7 @@ export function identityDenial(iam: IamStore, principal: Principal, req: AuthzRe
 export function requireIdentity(iam: IamStore, ctx: CallContext, req: AuthzRequest): void {
   const why = identityDenial(iam, ctx.principal, req);
   if (why === undefined) return;
-  throw awsError(ctx.service, accessDeniedName(ctx.service), deniedMessage(ctx.principal.callerArn, req, why === 'explicit' ? 'explicit' : 'identity'));
+  throw awsError(ctx.service, accessDeniedName(ctx.service), deniedMessage(ctx.principal.callerArn, req, why === 'resource' ? 'identity' : why));
 }
 
 /**

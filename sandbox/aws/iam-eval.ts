@@ -66,6 +66,11 @@ export interface PolicyPrincipal {
   readonly arn: string;
   /** The session ARN for assumed roles (`arn:aws:sts::<acct>:assumed-role/<name>/<session>`). */
   readonly sessionArn?: string;
+  /**
+   * The inline session policy passed to AssumeRole (`Policy`), if any: the session may do only what
+   * both the role's identity policies and this policy allow (docs/aws-behaviour.md §26).
+   */
+  readonly sessionPolicy?: PolicyDocument;
 }
 
 /** Who makes a request: an account root, a role session, or an AWS service principal. */
@@ -74,8 +79,11 @@ export type EvalCaller =
   | { readonly kind: 'role'; readonly principal: PolicyPrincipal; readonly policies: readonly PolicyDocument[] }
   | { readonly kind: 'service'; readonly service: string };
 
-/** Why a request was denied: an explicit Deny, no resource-policy grant, or no identity-policy grant. */
-export type DenialReason = 'explicit' | 'resource' | 'identity';
+/**
+ * Why a request was denied: an explicit Deny, no resource-policy grant, no identity-policy grant, or
+ * the identity policies allow it but the session policy does not.
+ */
+export type DenialReason = 'explicit' | 'resource' | 'identity' | 'session';
 
 /** What kind of resource policy a document is (decides how it is validated). */
 export type ResourcePolicyKind = 'resource' | 'trust';
@@ -254,6 +262,8 @@ function run(caller: EvalCaller, identity: readonly PolicyDocument[], input: Aut
   );
 }
 
+const sessionPolicyOf = (caller: EvalCaller): PolicyDocument | undefined => (caller.kind === 'role' ? caller.principal.sessionPolicy : undefined);
+
 /**
  * Authorizes one request with the third-party evaluator.
  * @returns undefined when allowed, else why it was denied (for AWS's message wording)
@@ -276,7 +286,8 @@ export function authorize(input: AuthorizeInput): DenialReason | undefined {
 const NO_POLICY = {};
 const decisionMemo = new WeakMap<object, WeakMap<object, Map<string, DenialReason | null>>>();
 function memoFor(input: AuthorizeInput): Map<string, DenialReason | null> | undefined {
-  const idKey: object = input.caller.kind === 'role' ? input.caller.policies : NO_POLICY;
+  // A session policy is part of who calls: decisions of sessions with one are cached per session policy object.
+  const idKey: object = input.caller.kind === 'role' ? (input.caller.principal.sessionPolicy ?? input.caller.policies) : NO_POLICY;
   const rpKey: object = input.resourcePolicy ?? NO_POLICY;
   let byRp = decisionMemo.get(idKey);
   if (!byRp) {
@@ -293,7 +304,62 @@ function memoFor(input: AuthorizeInput): Map<string, DenialReason | null> | unde
 function decisionKey(input: AuthorizeInput): string {
   const ctx = input.request.context ?? {};
   const keys = Object.keys(ctx).sort();
-  return JSON.stringify([principalString(input.caller), input.caller.kind, input.request.action, input.request.resource, input.resourceAccountId, input.resourcePolicyKind ?? 'resource', input.explainDenial ?? true, keys.map((k) => [k, ctx[k]])]);
+  const policiesTag = input.caller.kind === 'role' && input.caller.principal.sessionPolicy ? policiesId(input.caller.policies) : 0;
+  return JSON.stringify([principalString(input.caller), input.caller.kind, policiesTag, input.request.action, input.request.resource, input.resourceAccountId, input.resourcePolicyKind ?? 'resource', input.explainDenial ?? true, keys.map((k) => [k, ctx[k]])]);
+}
+
+/**
+ * Whether the session policy of a role session allows the request on its own. The evaluator's
+ * unsafe entry point takes no session policy, so the sandbox intersects by evaluating twice: the
+ * request must pass the full evaluation (identity + resource policy) and this one. Here the session
+ * policy is the caller's only identity policy, in its own account and with no resource policy (for
+ * KMS, AWS's default key policy that delegates to IAM), so a resource policy that names the session
+ * can never stand in for it: stricter than AWS, where a resource-based grant naming the session
+ * itself is not limited by the session policy (docs/aws-behaviour.md §26).
+ */
+function runSessionPolicy(
+  caller: Extract<EvalCaller, { kind: 'role' }>,
+  session: PolicyDocument,
+  input: AuthorizeInput,
+  context: Record<string, string | string[]>,
+  service: string,
+  present: ReadonlySet<string>,
+  signature: string,
+) {
+  const account = caller.principal.accountId;
+  return runUnsafeSimulation(
+    {
+      request: { principal: principalString(caller), action: input.request.action, resource: { resource: input.request.resource, accountId: account }, contextVariables: context },
+      identityPolicies: [{ name: 'session', policy: prepare(session, 'identity', 'session', service, present, signature) }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(service === 'kms' ? { resourcePolicy: prepare(delegatingKeyPolicy(account), 'resource', 'resource', service, present, signature) } : {}),
+    },
+    {},
+  );
+}
+
+const delegatingPolicies = new Map<string, PolicyDocument>();
+/** AWS's default key policy for `account` (one object per account, so its prepared form is cached). */
+function delegatingKeyPolicy(account: string): PolicyDocument {
+  let doc = delegatingPolicies.get(account);
+  if (!doc) {
+    doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] };
+    delegatingPolicies.set(account, doc);
+  }
+  return doc;
+}
+
+/** A stable number per identity policy list object (decisions of a session policy are cached per role policy list too). */
+const policyIds = new WeakMap<object, number>();
+let nextPolicyId = 1;
+function policiesId(policies: object): number {
+  let id = policyIds.get(policies);
+  if (id === undefined) {
+    id = nextPolicyId++;
+    policyIds.set(policies, id);
+  }
+  return id;
 }
 
 function decide(input: AuthorizeInput): DenialReason | undefined {
@@ -304,6 +370,11 @@ function decide(input: AuthorizeInput): DenialReason | undefined {
   const signature = `${service}|${[...present].sort().join(',')}`;
   const identity = caller.kind === 'root' ? [ADMIN] : caller.kind === 'role' ? caller.policies : [];
   const result = run(caller, identity, input, context, service, present, signature);
+  const session = sessionPolicyOf(caller);
+  if (result === 'Allowed' && session && caller.kind === 'role') {
+    const bySession = runSessionPolicy(caller, session, input, context, service, present, signature);
+    return bySession === 'Allowed' ? undefined : bySession === 'ExplicitlyDenied' ? 'explicit' : 'session';
+  }
   if (result === 'Allowed') return undefined;
   if (result === 'ExplicitlyDenied') return 'explicit';
   // Implicit deny: no resource-policy grant, or (with an admin identity the request passes) no identity grant.

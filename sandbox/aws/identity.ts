@@ -139,10 +139,14 @@ export class IamStore {
     return creds;
   }
 
-  /** Issues AssumeRole session credentials for `role`, expiring `durationSeconds` after now. */
-  issueSession(role: RoleRecord, sessionName: string, durationSeconds: number, chained: boolean): { credentials: SandboxCredentials; principal: Principal } {
+  /**
+   * Issues AssumeRole session credentials for `role`, expiring `durationSeconds` after now. With a
+   * `sessionPolicy`, every call of the session is limited to what it and the role's policies both allow.
+   */
+  issueSession(role: RoleRecord, sessionName: string, durationSeconds: number, chained: boolean, sessionPolicy?: PolicyDocument): { credentials: SandboxCredentials; principal: Principal } {
     const expiresAtMs = this.clock.nowMs() + durationSeconds * 1000;
-    const principal = this.rolePrincipal(role, sessionName, chained);
+    const base = this.rolePrincipal(role, sessionName, chained);
+    const principal: Principal = sessionPolicy ? { ...base, sessionPolicy } : base;
     const credentials: SandboxCredentials = {
       accessKeyId: `ASIA${this.nextId(16)}`,
       secretAccessKey: `sandbox-secret-${this.nextId(24)}`,

@@ -10,7 +10,7 @@ import type { VirtualClock } from '../clock';
 import { checkWithResourcePolicy, deniedMessage, requireIdentity, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore, Principal } from './identity';
-import type { PolicyDocument } from './iam-eval';
+import type { DenialReason, PolicyDocument } from './iam-eval';
 
 /** One KMS key. */
 export interface KmsKeyRecord {
@@ -79,7 +79,7 @@ export function awsManagedKeyPolicy(accountId: string, region: string, service: 
 }
 
 /** Why a key cannot be used. */
-export type KeyAccessProblem = { readonly problem: 'disabled' } | { readonly problem: 'denied'; readonly action: string; readonly why: 'explicit' | 'resource' | 'identity' };
+export type KeyAccessProblem = { readonly problem: 'disabled' } | { readonly problem: 'denied'; readonly action: string; readonly why: DenialReason };
 
 /** All keys and aliases. */
 export class KmsStore {

@@ -28,7 +28,7 @@ import { checkWithResourcePolicy, deniedMessage, type CallContext } from './cont
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore, Principal } from './identity';
 import type { KmsStore } from './kms';
-import type { AuthzRequest, PolicyDocument } from './iam-eval';
+import type { AuthzRequest, DenialReason, PolicyDocument } from './iam-eval';
 
 /** Input of {@link S3Store.createBucket} (the sandbox's seed API). */
 export interface CreateBucketInput {
@@ -85,7 +85,7 @@ interface Bucket {
 }
 
 /** Why an S3 request was denied. */
-type S3Denial = 'explicit' | 'resource' | 'identity';
+type S3Denial = DenialReason;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 

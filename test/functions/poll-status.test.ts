@@ -84,6 +84,9 @@ describe('poll-status', () => {
     });
     const out = await invoke({ snapshot: ref(VAULT_ACCOUNT, VAULT_REGION), attempt: 0, copyStartedAt: STARTED });
     expect(t.sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: VAULT_ROLE_ARN, ExternalId: 'ext-123', DurationSeconds: 900 });
+    // The session is limited to describing by an inline session policy (issue 8).
+    const policy = JSON.parse(t.sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input.Policy ?? 'null');
+    expect(policy).toEqual({ Version: '2012-10-17', Statement: [{ Sid: 'DescribeOnly', Effect: 'Allow', Action: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'], Resource: '*' }] });
     expect(t.vaultRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'rsv-orders-db-202611200400' });
     expect(t.sourceRds).not.toHaveReceivedAnyCommand();
     expect(out.ready).toBe(true);

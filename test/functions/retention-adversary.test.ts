@@ -49,7 +49,7 @@ function copyRoleSnapshotActions(): { allowed: string[]; denied: string[] } {
     const props = (p as { Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } } }).Properties;
     if (props.Roles.some((r) => r.Ref === roleId)) statements.push(...props.PolicyDocument.Statement);
   }
-  const onVaultSnapshots = (s: Statement) => list(s.Resource as string | string[]).some((r) => JSON.stringify(r).match(/snapshot:\*|"\*"|^\*$/));
+  const onVaultSnapshots = (s: Statement) => list(s.Resource as string | string[]).some((r) => JSON.stringify(r).match(/snapshot:(rsv-)?\*|"\*"|^\*$/));
   const allowed = new Set<string>();
   const denied: string[] = [];
   for (const s of statements) {

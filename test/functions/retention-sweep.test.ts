@@ -1,10 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { AddTagsToResourceCommand, DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/retention-sweep/index.js';
 import { decideRetention, TIMELY_COPY_HOURS, type RetentionCandidate } from '../../functions/retention-sweep/policy.js';
-import type { RetentionPolicy, RetentionSweepOutput } from '../../functions/shared/contracts.js';
+import type { RetentionPolicy, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../functions/shared/contracts.js';
 import {
   awsError,
   BASE_ENV,
@@ -61,6 +61,49 @@ describe('retention-sweep listDatabases (VaultRetention\'s first step)', () => {
   });
 });
 
+describe('retention-sweep sweepRemoved (BackupRun: source retention of databases no longer configured)', () => {
+  const tagsOf = (db: string, id: string, vaulted: boolean) => [...managedTagList(db, `arn:src:${id}`), ...(vaulted ? [{ Key: 'rds-snapshot-vault:vaulted', Value: 'true' }] : [])];
+  const copy = (db: string, id: string, ageDays: number, vaulted: boolean) => dbSnapshot({ id, db, type: 'manual', created: daysAgo(ageDays), tags: tagsOf(db, id, vaulted) });
+  const all = [
+    copy('orders-db', 'rsv-orders-old', 90, true),
+    copy('gone-db', 'rsv-gone-70', 70, false),
+    copy('gone-db', 'rsv-gone-60', 60, true),
+    copy('gone-db', 'rsv-gone-50', 50, true),
+    copy('gone-db', 'rsv-gone-40', 40, true),
+    copy('gone-db', 'rsv-gone-2', 2, false),
+  ];
+  beforeEach(() => {
+    // RDS filters by DB identifier (DescribeDBSnapshots DBInstanceIdentifier).
+    t.sourceRds.on(DescribeDBSnapshotsCommand).callsFake((input: { DBInstanceIdentifier?: string }) => ({
+      DBSnapshots: all.filter((s) => input.DBInstanceIdentifier === undefined || s.DBInstanceIdentifier === input.DBInstanceIdentifier),
+    }));
+    t.sourceRds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+  });
+  const sweepPolicy: RetentionPolicy = { keepLast: 1, maxAgeDays: 35, minAgeDays: 1 };
+
+  it('sweeps only databases not configured: deletes old vaulted copies, keeps the newest vaulted one and every copy not in the vault', async () => {
+    const out = (await invoke({ sweepRemoved: { configured: [database], policy: sweepPolicy } })) as unknown as SweepRemovedDatabasesOutput;
+    expect(out.databases).toEqual([{ database: { identifier: 'gone-db', kind: 'instance' }, kept: 3, deleted: ['rsv-gone-60', 'rsv-gone-50'] }]);
+    expect(out.deletedCount).toBe(2);
+    const deleted = t.sourceRds.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier);
+    // rsv-gone-40 is past maxAgeDays and outside keepLast (the newest day is the unvaulted rsv-gone-2), yet kept: the newest vaulted copy.
+    expect(deleted.sort()).toEqual(['rsv-gone-50', 'rsv-gone-60']);
+    expect(deleted).not.toContain('rsv-orders-old');
+  });
+
+  it('dry run deletes nothing; an event with extra keys is rejected before any RDS call', async () => {
+    const out = (await invoke({ sweepRemoved: { configured: [database], policy: sweepPolicy, dryRun: true } })) as unknown as SweepRemovedDatabasesOutput;
+    expect(out.dryRun).toBe(true);
+    expect([...out.databases[0]!.deleted].sort()).toEqual(['rsv-gone-50', 'rsv-gone-60']);
+    expect(t.sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+    t.sourceRds.resetHistory();
+    const err = await caught(() => invoke({ sweepRemoved: { configured: [database], policy: sweepPolicy }, database }));
+    expect(err.name).toBe('InvalidInput');
+    expect(t.sourceRds).not.toHaveReceivedCommand(DescribeDBSnapshotsCommand);
+  });
+});
+
 describe('retention-sweep handler', () => {
   it('deletes only old managed copies across pages, never unmanaged ones, and reports account/Region', async () => {
     routeDescribes(t.sourceRds, {
@@ -114,9 +157,12 @@ describe('retention-sweep handler', () => {
     expect(out.deleted.map((d) => d.identifier)).toEqual(['rsv-old']);
     expect(out.kept.find((k) => k.identifier === 'rsv-mid')?.reason).toMatch(/among the newest 1 counted days/);
     expect([...out.kept, ...out.deleted].some((d) => d.identifier === 'rsv-hand-made')).toBe(false);
+    // The copy under the other account's key is reported (VaultRetention's summary, the ForeignKeyCopies alarm).
+    expect(out.foreignKeyCopies).toEqual(['rsv-new']);
     // Without the provenance check (source retention), the hand-made one is a candidate like any rsv- copy.
     const plain = await invoke({ database, policy: { keepLast: 1, maxAgeDays: 35, minAgeDays: 1 }, dryRun: true });
     expect(plain.deleted.map((d) => d.identifier)).toContain('rsv-hand-made');
+    expect(plain.foreignKeyCopies).toEqual([]);
   });
 
   it('source retention: marks this run\'s copy vaulted, never deletes a copy without the tag, and marks nothing when a DR copy failed', async () => {
@@ -501,6 +547,26 @@ describe.each(FAMILIES)(`decideRetention properties, %s policies (${PROPERTY_RUN
       const r = run(c);
       return c.snapshots.every((s) => s.status === 'available' || !r.deleted.has(s.identifier));
     }), RUNS);
+  });
+
+  it(`removed databases (requireVaulted + keepNewestVaulted): never deletes an unvaulted copy nor the newest available vaulted one; deletes only what the plain policy deletes (${PROPERTY_RUNS} runs)`, () => {
+    fc.assert(
+      fc.property(arb, fc.infiniteStream(fc.boolean()), (c, flags) => {
+        const snapshots = c.snapshots.map((s) => ({ ...s, vaulted: flags.next().value as boolean }));
+        const r = decideRetention({ snapshots, policy: c.policy, now: c.now, requireVaulted: true, keepNewestVaulted: true });
+        const plain = new Set(decideRetention({ snapshots, policy: c.policy, now: c.now }).delete.map((d) => d.identifier));
+        const deleted = new Set(r.delete.map((d) => d.identifier));
+        // Newest vaulted recovery point among available managed copies, computed here independently.
+        const vaultedTimes = availableManaged(snapshots).filter((s) => s.vaulted).map((s) => Date.parse(s.createTime as string));
+        const newestVaulted = vaultedTimes.length > 0 ? Math.max(...vaultedTimes) : undefined;
+        return snapshots.every(
+          (s) =>
+            !deleted.has(s.identifier) ||
+            (s.vaulted && plain.has(s.identifier) && !(s.managed && s.status === 'available' && s.createTime !== undefined && Date.parse(s.createTime) === newestVaulted)),
+        );
+      }),
+      RUNS,
+    );
   });
 
   it(`deletes nothing when the protected copy is not listed as available, and says why (${PROPERTY_RUNS} runs)`, () => {

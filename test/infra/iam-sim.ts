@@ -41,6 +41,8 @@ export interface SimCall {
   readonly resourceAccount: string;
   /** The resource's policy (key policy, trust policy, topic policy, bucket policy), if any. */
   readonly resourcePolicy?: PolicyDocument;
+  /** The session policy of the caller's role session (AssumeRole `Policy`), if any; the evaluator intersects it with the identity policies. */
+  readonly sessionPolicy?: PolicyDocument;
   /** Request context as AWS sets it for this call (aws:PrincipalArn etc. are added). */
   readonly context?: Readonly<Record<string, string | readonly string[]>>;
 }
@@ -87,6 +89,7 @@ export async function simulateCall(call: SimCall): Promise<SimOutcome> {
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(call.resourcePolicy ? { resourcePolicy: { Version: '2012-10-17', ...call.resourcePolicy } } : {}),
+      ...(call.sessionPolicy ? { sessionPolicy: { Version: '2012-10-17', ...call.sessionPolicy } } : {}),
     },
     {},
   );

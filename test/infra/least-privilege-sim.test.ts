@@ -7,13 +7,19 @@
  *    with the project's tag keys (`TAGS`, `ForAllValues:StringEquals` on `aws:TagKeys`);
  * 2. create-copy reaches the account's other KMS keys (aws/rds of the automated snapshot) only
  *    through RDS of its Region (`kms:ViaService`);
- * 3. the vault copy role tags only with the project's tag keys.
+ * 3. the vault copy role tags only with the project's tag keys, and copies and tags only `rsv-*` copies;
+ * 4. the vault copy role uses the source KMS key only through RDS, only to read a shared snapshot
+ *    (no kms:Encrypt, CreateGrant only for RDS's own grants), and the source key policy admits the
+ *    vault account only for that (issue 8 item 3, "the copy role uses only the source key");
+ * 5. export-to-s3 starts export tasks only of `rsv-*` copies;
+ * 6. poll-status's vault session (the vault copy role with poll-status's session policy) can only describe.
  *
  * Each allowed case has denied neighbours that differ in one thing (resource, tag key, caller
  * service), so a wider grant fails here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TAGS } from '../../functions/shared/contracts';
+import { DESCRIBE_ONLY_SESSION_POLICY } from '../../functions/shared/vault-role';
 import type { PolicyDocument } from '../../sandbox/aws';
 import { projectConfig } from './helpers';
 import { buildAppModel, mismatches, type AppModel, type SimCall } from './iam-sim';
@@ -33,7 +39,11 @@ let V: string;
 let VR: string;
 let DR: string;
 let createRole: string;
+let exportRole: string;
 let vaultRole: string;
+let sourceKeyArn: string;
+let sourceKeyPolicy: PolicyDocument;
+let vaultKeyArn: string;
 const policiesOf = (roleArn: string): readonly PolicyDocument[] => m.roles.find((r) => r.arn === roleArn)!.policies;
 const call = (what: string, principal: string, action: string, resource: string, extra: Partial<SimCall> = {}): SimCall => ({
   what,
@@ -54,7 +64,13 @@ beforeAll(() => {
   VR = m.config.vault.region;
   DR = m.config.vault.drRegions![0]!;
   createRole = source.deployed.functions.find((f) => f.entry === 'create-copy')!.roleArn;
+  exportRole = source.deployed.functions.find((f) => f.entry === 'export-to-s3')!.roleArn;
   vaultRole = m.roles.find((r) => r.arn.endsWith(`:role/${m.config.deploymentName}-vault-copy`))!.arn;
+  const sourceKey = source.deployed.keys.find((k) => k.aliases.includes(`alias/${m.config.deploymentName}-source`))!;
+  sourceKeyArn = sourceKey.arn;
+  sourceKeyPolicy = m.documents.find((d) => d.kind === 'key' && d.resourceArns.includes(sourceKeyArn))!.document;
+  const vaultStack = m.stacks.find((s) => s.accountId === V && s.region === VR && s.deployed.keys.length > 0)!;
+  vaultKeyArn = vaultStack.deployed.keys.find((k) => k.aliases.includes(`alias/${m.config.deploymentName}`))!.arn;
 });
 
 describe('create-copy tags only its rsv- copies, only with the project tag keys', () => {
@@ -171,5 +187,152 @@ describe('same-account mode: cross-account-copy tags vault copies only with the 
         'Denied',
       ),
     ).toEqual([]);
+  });
+});
+
+describe('the vault copy role copies and tags only rsv- copies', () => {
+  // A shared snapshot has no resource policy: RDS checks the share itself, IAM only the caller's
+  // identity policies, so the source snapshot is evaluated as if in the caller's account.
+  const shared = () => ({ resourceAccount: V });
+  it('denied: tagging or copying to a vault snapshot that is not an rsv- copy, and copying from a source snapshot that is not one', async () => {
+    const keys = tagging(PROJECT_KEYS);
+    const denied = [
+      call('tag a vault admin snapshot', vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${VR}:${V}:snapshot:before-upgrade`, { context: keys }),
+      call('tag a vault admin cluster snapshot', vaultRole, 'rds:AddTagsToResource', `arn:aws:rds:${DR}:${V}:cluster-snapshot:ledger-final`, { context: keys }),
+      call('copy to a non-rsv vault snapshot', vaultRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${VR}:${V}:snapshot:orders-db-by-hand`, { context: keys }),
+      call('copy from a source snapshot that is not an rsv- copy', vaultRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${R}:${S}:snapshot:before-upgrade`, shared()),
+      call('copy from a source automated snapshot', vaultRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${R}:${S}:snapshot:rds:orders-db-2026-11-20-03-00`, shared()),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+    const allowed = [
+      call('copy from the shared source copy', vaultRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${R}:${S}:snapshot:rsv-orders-db-${DATE}`, shared()),
+      call('copy from the shared source cluster copy', vaultRole, 'rds:CopyDBClusterSnapshot', `arn:aws:rds:${R}:${S}:cluster-snapshot:rsv-ledger-${DATE}`, shared()),
+      call('two-hop: copy from the vault copy', vaultRole, 'rds:CopyDBSnapshot', `arn:aws:rds:${VR}:${V}:snapshot:rsv-orders-db-${DATE}`),
+    ];
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+});
+
+describe('the vault copy role uses the source key only through RDS, only to read the shared snapshot', () => {
+  const viaRds = (region: string) => ({ 'kms:ViaService': `rds.${region}.amazonaws.com`, 'kms:CallerAccount': V });
+  // The calls RDS makes for the vault when it copies the shared snapshot (docs/aws-behaviour.md §4).
+  const READS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:ReEncryptFrom', 'kms:GenerateDataKeyWithoutPlaintext'];
+  const onSourceKey = (what: string, action: string, context: Record<string, string | string[]>, identityPolicies?: readonly PolicyDocument[]): SimCall =>
+    call(what, vaultRole, action, sourceKeyArn, { resourcePolicy: sourceKeyPolicy, context, ...(identityPolicies && { identityPolicies }) });
+
+  it('allowed: what a cross-account copy needs, through RDS of the source or vault Region; CreateGrant for RDS itself', async () => {
+    const allowed = [R, VR].flatMap((region) => [
+      ...READS.map((a) => onSourceKey(`${a} via RDS ${region}`, a, viaRds(region))),
+      onSourceKey(`CreateGrant for RDS via ${region}`, 'kms:CreateGrant', { ...viaRds(region), 'kms:GrantIsForAWSResource': 'true' }),
+    ]);
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+
+  it('denied: kms:Encrypt, a grant not for an AWS resource, any direct call, another service, RDS of a Region that does not copy', async () => {
+    const denied = [
+      onSourceKey('Encrypt via RDS', 'kms:Encrypt', viaRds(R)),
+      onSourceKey('CreateGrant via RDS, not for an AWS resource', 'kms:CreateGrant', { ...viaRds(R), 'kms:GrantIsForAWSResource': 'false' }),
+      onSourceKey('CreateGrant directly', 'kms:CreateGrant', { 'kms:CallerAccount': V, 'kms:GrantIsForAWSResource': 'false' }),
+      ...READS.map((a) => onSourceKey(`${a} directly`, a, { 'kms:CallerAccount': V })),
+      ...READS.map((a) => onSourceKey(`${a} via S3`, a, { 'kms:ViaService': `s3.${R}.amazonaws.com`, 'kms:CallerAccount': V })),
+      onSourceKey('Decrypt via RDS of an unrelated Region', 'kms:Decrypt', viaRds('ap-southeast-2')),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+
+  it("the source key policy alone (caller an admin of the vault account) admits only what the copy needs, through RDS", async () => {
+    const admin: PolicyDocument[] = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }];
+    const allowed = [
+      ...READS.map((a) => onSourceKey(`${a} via RDS`, a, viaRds(R), admin)),
+      onSourceKey('CreateGrant for RDS', 'kms:CreateGrant', { ...viaRds(R), 'kms:GrantIsForAWSResource': 'true' }, admin),
+    ];
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+    const denied = [
+      onSourceKey('Encrypt via RDS', 'kms:Encrypt', viaRds(R), admin),
+      onSourceKey('CreateGrant not for an AWS resource', 'kms:CreateGrant', { ...viaRds(R), 'kms:GrantIsForAWSResource': 'false' }, admin),
+      onSourceKey('Decrypt directly', 'kms:Decrypt', { 'kms:CallerAccount': V }, admin),
+      onSourceKey('ScheduleKeyDeletion', 'kms:ScheduleKeyDeletion', { 'kms:CallerAccount': V }, admin),
+      onSourceKey('PutKeyPolicy', 'kms:PutKeyPolicy', { 'kms:CallerAccount': V }, admin),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+
+  it('the vault key: no kms:Encrypt, CreateGrant only for RDS itself', async () => {
+    const delegating: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${V}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const onVaultKey = (what: string, action: string, context: Record<string, string>) => call(what, vaultRole, action, vaultKeyArn, { resourcePolicy: delegating, context: { 'kms:CallerAccount': V, ...context } });
+    const via = { 'kms:ViaService': `rds.${VR}.amazonaws.com` };
+    expect(
+      await mismatches(
+        [onVaultKey('DescribeKey via RDS', 'kms:DescribeKey', via), onVaultKey('CreateGrant for RDS', 'kms:CreateGrant', { ...via, 'kms:GrantIsForAWSResource': 'true' })],
+        'Allowed',
+      ),
+    ).toEqual([]);
+    expect(
+      await mismatches(
+        [
+          onVaultKey('Encrypt via RDS', 'kms:Encrypt', via),
+          onVaultKey('CreateGrant not for an AWS resource', 'kms:CreateGrant', { ...via, 'kms:GrantIsForAWSResource': 'false' }),
+          onVaultKey('Decrypt directly', 'kms:Decrypt', {}),
+        ],
+        'Denied',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('export-to-s3 exports only rsv- copies', () => {
+  it('allowed on rsv- DB (cluster) snapshot copies of its account and Region; denied on any other snapshot', async () => {
+    const allowed = [
+      call('rsv- DB snapshot copy', exportRole, 'rds:StartExportTask', `arn:aws:rds:${R}:${S}:snapshot:rsv-orders-db-${DATE}`),
+      call('rsv- DB cluster snapshot copy', exportRole, 'rds:StartExportTask', `arn:aws:rds:${R}:${S}:cluster-snapshot:rsv-ledger-${DATE}`),
+    ];
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+    const denied = [
+      call('manual snapshot not ours', exportRole, 'rds:StartExportTask', `arn:aws:rds:${R}:${S}:snapshot:before-upgrade`),
+      call('automated snapshot', exportRole, 'rds:StartExportTask', `arn:aws:rds:${R}:${S}:snapshot:rds:orders-db-2026-11-20-03-00`),
+      call('cluster snapshot not ours', exportRole, 'rds:StartExportTask', `arn:aws:rds:${R}:${S}:cluster-snapshot:ledger-final`),
+      call('rsv- copy of another Region', exportRole, 'rds:StartExportTask', `arn:aws:rds:${DR}:${S}:snapshot:rsv-orders-db-${DATE}`),
+      call('a DB cluster', exportRole, 'rds:StartExportTask', `arn:aws:rds:${R}:${S}:cluster:ledger`),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+  });
+});
+
+describe("poll-status's vault session can only describe", () => {
+  // The vault copy role's policies intersected with the session policy poll-status passes to AssumeRole.
+  const session = () => ({ sessionPolicy: DESCRIBE_ONLY_SESSION_POLICY as unknown as PolicyDocument });
+  const copy = (region: string) => `arn:aws:rds:${region}:${V}:snapshot:rsv-orders-db-${DATE}`;
+  const clusterCopy = (region: string) => `arn:aws:rds:${region}:${V}:cluster-snapshot:rsv-ledger-${DATE}`;
+
+  it('allowed: Describe* of vault and DR copies', async () => {
+    const allowed = [VR, DR].flatMap((region) => [
+      call(`describe ${region}`, vaultRole, 'rds:DescribeDBSnapshots', copy(region), session()),
+      call(`describe cluster ${region}`, vaultRole, 'rds:DescribeDBClusterSnapshots', clusterCopy(region), session()),
+    ]);
+    expect(await mismatches(allowed, 'Allowed')).toEqual([]);
+  });
+
+  it('denied: copy, tag, delete, share and any use of the vault key, which the role itself may partly do', async () => {
+    const delegating: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${V}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const denied = [
+      call('copy', vaultRole, 'rds:CopyDBSnapshot', copy(VR), { ...session(), context: tagging(PROJECT_KEYS) }),
+      call('cluster copy', vaultRole, 'rds:CopyDBClusterSnapshot', clusterCopy(DR), { ...session(), context: tagging(PROJECT_KEYS) }),
+      call('tag', vaultRole, 'rds:AddTagsToResource', copy(VR), { ...session(), context: tagging(PROJECT_KEYS) }),
+      call('delete', vaultRole, 'rds:DeleteDBSnapshot', copy(VR), session()),
+      call('delete cluster', vaultRole, 'rds:DeleteDBClusterSnapshot', clusterCopy(VR), session()),
+      call('share', vaultRole, 'rds:ModifyDBSnapshotAttribute', copy(VR), session()),
+      call('grant on the vault key via RDS', vaultRole, 'kms:CreateGrant', vaultKeyArn, {
+        ...session(),
+        resourcePolicy: delegating,
+        context: { 'kms:ViaService': `rds.${VR}.amazonaws.com`, 'kms:CallerAccount': V, 'kms:GrantIsForAWSResource': 'true' },
+      }),
+    ];
+    expect(await mismatches(denied, 'Denied')).toEqual([]);
+    // Without the session policy the role may copy, tag and use the key: the session policy is what denies them.
+    const roleAlone = [
+      call('copy (role alone)', vaultRole, 'rds:CopyDBSnapshot', copy(VR), { context: tagging(PROJECT_KEYS) }),
+      call('tag (role alone)', vaultRole, 'rds:AddTagsToResource', copy(VR), { context: tagging(PROJECT_KEYS) }),
+    ];
+    expect(await mismatches(roleAlone, 'Allowed')).toEqual([]);
   });
 });

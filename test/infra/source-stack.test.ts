@@ -177,14 +177,14 @@ describe('SourceStack least privilege', () => {
   it('export-to-s3 starts and describes exports, passes only the export role and only to RDS export', () => {
     const st = ownStatements('export-to-s3');
     const exportKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('S3 exports') });
-    // StartExportTask is authorized on the source snapshot: only this account's snapshots in this Region.
+    // StartExportTask is authorized on the source snapshot: only this tool's rsv- copies of this account in this Region.
     // DescribeExportTasks (by task identifier) stays on "*"; the passable role bounds the export.
     const { accountId, region } = s.config.source;
-    expect(st.find((x) => x.Sid === 'StartExportTasksOfThisAccountsSnapshots')).toEqual({
-      Sid: 'StartExportTasksOfThisAccountsSnapshots',
+    expect(st.find((x) => x.Sid === 'StartExportTasksOfOwnCopies')).toEqual({
+      Sid: 'StartExportTasksOfOwnCopies',
       Effect: 'Allow',
       Action: 'rds:StartExportTask',
-      Resource: [`arn:aws:rds:${region}:${accountId}:cluster-snapshot:*`, `arn:aws:rds:${region}:${accountId}:snapshot:*`],
+      Resource: [`arn:aws:rds:${region}:${accountId}:cluster-snapshot:rsv-*`, `arn:aws:rds:${region}:${accountId}:snapshot:rsv-*`],
     });
     expect(st.find((x) => x.Sid === 'DescribeExportTasks')).toEqual({ Sid: 'DescribeExportTasks', Effect: 'Allow', Action: 'rds:DescribeExportTasks', Resource: '*' });
     expect(st.filter((x) => ([] as string[]).concat(x.Action as string | string[]).includes('rds:StartExportTask'))).toHaveLength(1);

@@ -6,6 +6,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts';
+import { METRICS_NAMESPACE } from '../../functions/shared/handler';
 import { KEY_GUARD_ACTIONS } from '../../infra/constructs/keys';
 import { matchesEventPattern } from '../../sandbox/aws/events';
 import { configWith, synth, type Synthesized } from './helpers';
@@ -102,6 +104,16 @@ describe('tripwires (EventBridge rules on CloudTrail management events)', () => 
   it('fire on any change of an rsv- copy\'s restore attribute, even by the retention role', () => {
     expect(fires(cloudTrail('aws.rds', 'ModifyDBSnapshotAttribute', { dBSnapshotIdentifier: 'rsv-orders-db-202611200300', attributeName: 'restore', valuesToAdd: ['333333333333'] }, retention))).toHaveLength(1);
     expect(fires(cloudTrail('aws.rds', 'ModifyDBClusterSnapshotAttribute', { dBClusterSnapshotIdentifier: 'rsv-catalog-202611200300', attributeName: 'restore' }, admin))).toHaveLength(1);
+  });
+
+  it('vault copies under a foreign KMS key: an alarm on the metric retention-sweep emits, to the vault topic', () => {
+    const alarms = Object.values(s.vault.findResources('AWS::CloudWatch::Alarm')).map((a) => (a as { Properties: Record<string, unknown> }).Properties);
+    const alarm = alarms.find((a) => a.MetricName === FOREIGN_KEY_COPIES_METRIC);
+    expect(alarm).toBeDefined();
+    // The metric as retention-sweep's handler emits it: the shared namespace, Powertools' service dimension = the handler name.
+    expect(alarm).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [{ Name: 'service', Value: 'retention-sweep' }], Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const topic = Object.keys(s.vault.findResources('AWS::SNS::Topic'))[0];
+    expect(alarm!.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
   it('the topic key lets EventBridge encrypt (simulated end to end in iam-calls.test.ts)', () => {

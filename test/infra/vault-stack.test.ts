@@ -94,23 +94,24 @@ describe('VaultStack', () => {
     it('copies into the vault account in the vault and DR Regions only, from the source account or the vault itself', () => {
       const st = roleStatements(s.vault, vaultRoleId);
       const copy = st.find((x) => actionsOf(x).includes('rds:CopyDBSnapshot'))!;
+      // Only this tool's copies (rsv-*), as targets and as sources.
       expect(asArray(copy.Resource as string[]).sort()).toEqual(
         [
-          'arn:aws:rds:us-east-1:222222222222:snapshot:*',
-          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:*',
-          'arn:aws:rds:us-west-2:222222222222:snapshot:*',
-          'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:*',
-          'arn:aws:rds:us-east-1:111111111111:snapshot:*',
-          'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:*',
+          'arn:aws:rds:us-east-1:222222222222:snapshot:rsv-*',
+          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:rsv-*',
+          'arn:aws:rds:us-west-2:222222222222:snapshot:rsv-*',
+          'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:rsv-*',
+          'arn:aws:rds:us-east-1:111111111111:snapshot:rsv-*',
+          'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:rsv-*',
         ].sort(),
       );
       const tag = st.find((x) => actionsOf(x).includes('rds:AddTagsToResource'))!;
       expect(asArray(tag.Resource as string[]).sort()).toEqual(
         [
-          'arn:aws:rds:us-east-1:222222222222:snapshot:*',
-          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:*',
-          'arn:aws:rds:us-west-2:222222222222:snapshot:*',
-          'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:*',
+          'arn:aws:rds:us-east-1:222222222222:snapshot:rsv-*',
+          'arn:aws:rds:us-east-1:222222222222:cluster-snapshot:rsv-*',
+          'arn:aws:rds:us-west-2:222222222222:snapshot:rsv-*',
+          'arn:aws:rds:us-west-2:222222222222:cluster-snapshot:rsv-*',
         ].sort(),
       );
     });
@@ -118,22 +119,28 @@ describe('VaultStack', () => {
     it('uses the vault key and, only through RDS, the source account keys', () => {
       const st = roleStatements(s.vault, vaultRoleId).filter((x) => actionsOf(x).some((a) => a.startsWith('kms:')));
       const vaultKeyId = logicalIdOf(s.vault, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('copies kept in the vault') });
-      const onVaultKey = st.find((x) => JSON.stringify(x.Resource) === JSON.stringify({ 'Fn::GetAtt': [vaultKeyId, 'Arn'] }))!;
-      expect(actionsOf(onVaultKey).sort()).toEqual(
-        ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'].sort(),
-      );
+      const isGrant = (x: (typeof st)[number]) => actionsOf(x).includes('kms:CreateGrant');
+      const on = (resource: unknown, grant: boolean) => st.find((x) => JSON.stringify(x.Resource) === JSON.stringify(resource) && isGrant(x) === grant)!;
+      const vaultKey = { 'Fn::GetAtt': [vaultKeyId, 'Arn'] };
+      const onVaultKey = on(vaultKey, false);
+      // No kms:Encrypt on any key; CreateGrant in its own statement.
+      expect(actionsOf(onVaultKey).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'].sort());
       // Only through RDS (of the vault Regions): never callable directly, e.g. to CreateGrant for itself.
-      expect(onVaultKey.Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-east-1.amazonaws.com', 'rds.us-west-2.amazonaws.com'] } });
-      const onSource = st.find((x) => x.Resource === 'arn:aws:kms:us-east-1:111111111111:key/*')!;
-      expect(onSource.Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-east-1.amazonaws.com'] } });
+      const viaVault = { 'kms:ViaService': ['rds.us-east-1.amazonaws.com', 'rds.us-west-2.amazonaws.com'] };
+      expect(onVaultKey.Condition).toEqual({ StringEquals: viaVault });
+      // CreateGrant only through RDS and only for a grant RDS makes for itself.
+      expect(on(vaultKey, true)).toMatchObject({ Action: 'kms:CreateGrant', Condition: { StringEquals: viaVault, Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+      const sourceKeys = 'arn:aws:kms:us-east-1:111111111111:key/*';
+      expect(on(sourceKeys, false).Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-east-1.amazonaws.com'] } });
+      expect(actionsOf(on(sourceKeys, false)).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'].sort());
+      expect(on(sourceKeys, true).Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-east-1.amazonaws.com'] }, Bool: { 'kms:GrantIsForAWSResource': 'true' } });
       // The DR Region's key is created by the DR vault stack: key/* there, through RDS, with the vault alias only.
-      const onDr = st.find((x) => x.Resource === 'arn:aws:kms:us-west-2:222222222222:key/*')!;
-      expect(onDr.Condition).toEqual({
-        StringEquals: { 'kms:ViaService': ['rds.us-west-2.amazonaws.com'] },
-        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/rds-snapshot-vault'] },
-      });
-      expect(actionsOf(onDr).sort()).toEqual(actionsOf(onVaultKey).sort());
-      expect(st).toHaveLength(3);
+      const drKeys = 'arn:aws:kms:us-west-2:222222222222:key/*';
+      const aliases = { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ['alias/rds-snapshot-vault'] } };
+      expect(on(drKeys, false).Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-west-2.amazonaws.com'] }, ...aliases });
+      expect(on(drKeys, true).Condition).toEqual({ StringEquals: { 'kms:ViaService': ['rds.us-west-2.amazonaws.com'] }, Bool: { 'kms:GrantIsForAWSResource': 'true' }, ...aliases });
+      expect(actionsOf(on(drKeys, false)).sort()).toEqual(actionsOf(onVaultKey).sort());
+      expect(st).toHaveLength(6);
     });
   });
 
@@ -237,8 +244,8 @@ describe('DR vault stacks', () => {
     const smId = logicalIdOf(dr, 'AWS::StepFunctions::StateMachine', { StateMachineName: 'rds-snapshot-vault-VaultRetention' });
     dr.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 12 * * ? *)', Target: Match.objectLike({ Arn: { Ref: smId } }) });
     dr.resourceCountIs('AWS::SNS::Topic', 1);
-    // 3 workflow alarms + the tripwire dead-letter queue + one recovery point alarm per configured database (issue 9).
-    dr.resourceCountIs('AWS::CloudWatch::Alarm', 5 + s.config.databases.length); // + the fleet recovery point alarm
+    // 3 workflow alarms + the tripwire dead-letter queue + foreign-key copies (issue 8) + one recovery point alarm per configured database (issue 9).
+    dr.resourceCountIs('AWS::CloudWatch::Alarm', 6 + s.config.databases.length); // + the fleet recovery point alarm
   });
 
   it('creates one stack per DR Region in order, and single-step lets RDS in the DR Regions use the source key', () => {

@@ -2,7 +2,7 @@
  * STS AssumeRole (trust policy, external ID, identity policy, expiry), KMS DescribeKey, and the
  * IAM policy evaluation the sandbox enforces (the third-party evaluator behind sandbox/aws/iam-eval.ts).
  */
-import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,56 @@ describe('STS AssumeRole', () => {
     await expect(w.sts(orchestrator).send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: 'x1' }))).resolves.toBeDefined();
     // Role chaining is limited to one hour.
     await expectAwsError(w.sts(orchestrator).send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: 'x1', DurationSeconds: 7200 })), 'ValidationError');
+  });
+});
+
+describe('STS AssumeRole with a session policy (Policy)', () => {
+  let w: World;
+  afterEach(() => w.sandbox.uninstall());
+  const describeOnly = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'], Resource: '*' }] });
+
+  async function session(policy?: string) {
+    const roleArn = w.sandbox.iam.putRole({
+      accountId: VAULT,
+      roleName: 'vault-copier',
+      trustPolicy: trust(root(SOURCE), 'ext-id'),
+      // The role itself may describe, copy and delete.
+      policies: [{ Statement: [{ Effect: 'Allow', Action: ['rds:DescribeDBSnapshots', 'rds:CopyDBSnapshot', 'rds:DeleteDBSnapshot'], Resource: '*' }] }],
+    });
+    const out = await w.sts(root(SOURCE)).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'poll', ExternalId: 'ext-id', ...(policy !== undefined && { Policy: policy }) }));
+    const c = out.Credentials!;
+    return new RDSClient({ region: R1, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } });
+  }
+
+  it('the session may do only what both the role and the session policy allow', async () => {
+    w = newWorld();
+    w.sandbox.rds.createDbInstance({ accountId: VAULT, region: R1, identifier: 'a', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+    w.sandbox.rds.createManualSnapshot({ accountId: VAULT, region: R1, dbIdentifier: 'a', kind: 'instance', identifier: 'rsv-a-202611200300' });
+    const rds = await session(describeOnly);
+    await expect(rds.send(new DescribeDBSnapshotsCommand({}))).resolves.toBeDefined();
+    const copy = await expectAwsError(rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'rsv-a-202611200300', TargetDBSnapshotIdentifier: 'rsv-b-202611200300' })), 'AccessDenied');
+    expect(copy.message).toBe(
+      `User: arn:aws:sts::${VAULT}:assumed-role/vault-copier/poll is not authorized to perform: rds:CopyDBSnapshot on resource: arn:aws:rds:${R1}:${VAULT}:snapshot:rsv-a-202611200300 because no session policy allows the rds:CopyDBSnapshot action`,
+    );
+    await expectAwsError(rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'rsv-a-202611200300' })), 'AccessDenied');
+    // A session policy never adds to the role: the role may not describe cluster snapshots.
+    await expectAwsError(rds.send(new DescribeDBClusterSnapshotsCommand({})), 'AccessDenied');
+  });
+
+  it('without a session policy the session has the role\'s permissions', async () => {
+    w = newWorld();
+    w.sandbox.rds.createDbInstance({ accountId: VAULT, region: R1, identifier: 'a', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+    w.sandbox.rds.createManualSnapshot({ accountId: VAULT, region: R1, dbIdentifier: 'a', kind: 'instance', identifier: 'rsv-a-202611200300' });
+    const rds = await session();
+    await expect(rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: 'rsv-a-202611200300', TargetDBSnapshotIdentifier: 'rsv-b-202611200300' }))).resolves.toBeDefined();
+    await expect(rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'rsv-a-202611200300' }))).resolves.toBeDefined();
+  });
+
+  it('a malformed or too long session policy is rejected; managed session policies (PolicyArns) are not modelled', async () => {
+    w = newWorld();
+    await expectAwsError(session('{not json'), 'MalformedPolicyDocumentException');
+    await expectAwsError(session(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Permit', Action: 'rds:*', Resource: '*' }] })), 'MalformedPolicyDocumentException');
+    await expectAwsError(session(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds:DescribeDBSnapshots', Resource: '*', Sid: 'x'.repeat(2100) }] })), 'ValidationError');
   });
 });
 

@@ -72,8 +72,10 @@ describe('retention across eight daily runs', () => {
     const run = await env.startVaultRetention({ dryRun: true }, 'vault-dry-run');
     expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
     expect(env.sandbox.rds.listSnapshots(accountId, region)).toHaveLength(before);
-    const results = (run.output as { results: Array<{ deleted: unknown[] }> }).results;
+    const results = (run.output as { results: Array<{ deleted: unknown[]; foreignKeyCopies: unknown[] }> }).results;
     expect(results.map((r) => r.deleted.length)).toEqual([3, 3]);
+    // Every sweep reports the copies under a KMS key the vault does not own (none here) in the summary.
+    expect(results.map((r) => r.foreignKeyCopies)).toEqual([[], []]);
   });
 
   it('VaultRetention, run by the vault account, deletes only managed copies past the vault policy', async () => {
@@ -107,6 +109,19 @@ describe('source retention after a vault outage', () => {
     });
     env = await createLocalEnvironment({ config });
     seedFleet(env, fleet);
+    // A database removed from the configuration: its earlier managed source copies are swept by the
+    // source policy at the end of each run. The two newest never reached the vault (kept, and they
+    // hold the keepLast days), so the newest vaulted one (20 days) is kept only by the rule for
+    // removed databases; the older vaulted ones go.
+    const { accountId, region } = config.source;
+    env.sandbox.rds.createDbInstance({ accountId, region, identifier: 'gone-db', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+    for (const [daysAgo, vaulted] of [[30, true], [25, true], [20, true], [15, false], [10, false]] as const) {
+      const at = new Date(env.clock.nowMs() - daysAgo * 86_400_000);
+      env.sandbox.rds.createManualSnapshot({
+        accountId, region, dbIdentifier: 'gone-db', kind: 'instance', identifier: `rsv-gone-db-${daysAgo}`, at,
+        tags: { 'rds-snapshot-vault:managed': 'true', 'rds-snapshot-vault:database': 'gone-db', ...(vaulted && { 'rds-snapshot-vault:vaulted': 'true' }) },
+      });
+    }
     for (let day = 1; day <= 8; day++) {
       takeAutomatedSnapshots(env, fleet);
       const outage = day >= 3 && day <= 5;
@@ -120,13 +135,25 @@ describe('source retention after a vault outage', () => {
         });
       }
       const run = await env.startBackupRun({}, `outage-day-${day}`);
-      expect(run.status, `day ${day}`).toBe(outage ? 'FAILED' : 'SUCCEEDED');
+      expect(run.status, `day ${day}: ${run.error} ${run.cause}`).toBe(outage ? 'FAILED' : 'SUCCEEDED');
       env.sandbox.faults.clear();
       const next = Date.parse(run.startDate) + 86_400_000;
       if (env.clock.nowMs() < next) env.clock.advance((next - env.clock.nowMs()) / 1000);
     }
   });
   afterAll(() => env?.dispose());
+
+  it('sweeps a database removed from the config by the same policy: keeps its unvaulted copies and its newest vaulted copy, deletes the rest', () => {
+    const { accountId, region } = env.config.source;
+    const gone = env.sandbox.rds.listSnapshots(accountId, region).filter((s) => s.dbIdentifier === 'gone-db').map((s) => s.identifier).sort();
+    expect(gone).toEqual(['rsv-gone-db-10', 'rsv-gone-db-15', 'rsv-gone-db-20']);
+    // Deleted once each, by the source account's retention-sweep role.
+    const deletes = env.sandbox.calls.filter((c) => c.operation === 'DeleteDBSnapshot' && !c.errorName && /rsv-gone-db/.test(JSON.stringify(c.input)));
+    expect(deletes.map((c) => (c.input as { DBSnapshotIdentifier: string }).DBSnapshotIdentifier).sort()).toEqual(['rsv-gone-db-25', 'rsv-gone-db-30']);
+    for (const d of deletes) expect(d.accountId).toBe(accountId);
+    const sweepRole = env.source.functions.find((f) => f.entry === 'retention-sweep')!.roleArn;
+    for (const d of deletes) expect(d.principalArn).toBe(sweepRole);
+  });
 
   it('keeps every source copy that never reached the vault, and only those beyond the policy', () => {
     const { accountId, region } = env.config.source;
@@ -152,5 +179,38 @@ describe('source retention after a vault outage', () => {
     // The copies really took a day each (the old rule: ~100 polls per copy, ~610 transitions).
     expect(Date.parse(child.stopDate!) - Date.parse(child.startDate)).toBeGreaterThanOrEqual(2 * 24 * 3600 * 1000);
     expect(child.transitions).toBeLessThanOrEqual(40);
+  });
+});
+
+describe('a failed sweep of removed databases', () => {
+  it('fails the run after every database was backed up and the notification was sent, and deletes nothing', async () => {
+    const fleet: DemoDatabaseSpec[] = [{ identifier: 'billing-db', kind: 'instance', engine: 'mysql', allocatedStorageGiB: 20, encryption: 'default-key' }];
+    const config = configWith((c) => {
+      c.databases = fleet.map(({ identifier, kind }) => ({ identifier, kind }));
+      c.vault.drRegions = [];
+    });
+    const env = await createLocalEnvironment({ config });
+    try {
+      seedFleet(env, fleet);
+      takeAutomatedSnapshots(env, fleet);
+      const sweepRole = env.source.functions.find((f) => f.entry === 'retention-sweep')!.roleArn;
+      // Only the removed-database sweep lists every DB snapshot of the account (no DBInstanceIdentifier).
+      env.sandbox.faults.inject({
+        service: 'rds',
+        operation: 'DescribeDBSnapshots',
+        error: { name: 'AccessDenied', message: 'listing refused' },
+        times: 50,
+        match: (input, ctx) => ctx.principalArn === sweepRole && (input as { DBInstanceIdentifier?: string }).DBInstanceIdentifier === undefined,
+      });
+      const run = await env.startBackupRun({}, 'removed-sweep-fails');
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('RemovedDatabasesSweepFailed');
+      const child = env.runner.executions.find((e) => e.kind === 'DatabaseBackup');
+      expect(child?.status).toBe('SUCCEEDED');
+      expect(env.sandbox.sns.messages.some((m) => m.topicArn.includes(config.source.accountId))).toBe(true);
+      expect(env.sandbox.calls.filter((c) => /^Delete/.test(c.operation) && !c.errorName)).toHaveLength(0);
+    } finally {
+      env.dispose();
+    }
   });
 });
