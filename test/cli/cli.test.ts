@@ -134,7 +134,10 @@ describe('rsv start / watch / history / status --local', () => {
     ]);
     const healthy = await rsv('status', '--local', '--db', 'billing-db', '--db', 'orders-db');
     expect(healthy.code).toBe(0);
-    expect(healthy.out).toContain('All 2 databases are within the RPO of 26 h.');
+    expect(healthy.out).toContain('All 2 databases have a recovery point younger than 26 h in every Region.');
+    // Drills are configured but none has run in this world: each database says so (drills: test/cli/reports.test.ts).
+    expect(healthy.out).toMatch(/billing-db\s+2026-11-20 03:00Z \(\d+h \d+m ago\)\s+2026-11-20 03:00Z \(\d+h \d+m ago\)\s+never drilled\s+-\n/);
+    expect(healthy.out).toContain('Never drilled: orders-db, billing-db (');
     // Virtual now is hours after 03:00: an RPO of 1 h is missed.
     const strict = await rsv('status', '--local', '--db', 'billing-db', '--rpo-hours', '1');
     expect(strict.code).toBe(1);
