@@ -132,8 +132,8 @@ export async function statusCommand(backend: Backend, o: StatusOptions, output: 
   if (bad.length === 0) output.out(style(output, 'green', `All ${result.length} databases have a recovery point younger than ${o.rpoHours} h in every Region.\n`));
   else {
     const none = bad.filter((d) => d.locations.every((l) => l.state === 'none'));
-    output.out(`${style(output, 'red', `${bad.length} of ${result.length} databases miss the RPO objective`)}: ${bad.map((d) => d.identifier).join(', ')}${none.length ? ` (${none.map((d) => d.identifier).join(', ')}: no copy in the vault yet; a first copy of a large database can take hours)` : ''}.\n`);
-    output.out(`See their runs with: rsv history --db ${bad[0]?.identifier}\n`);
+    output.out(`${style(output, 'red', `${bad.length} of ${result.length} databases miss the RPO objective`)}: ${bad.map((d) => d.identifier).join(', ')}${none.length ? ` (${none.map((d) => d.identifier).join(', ')}: no copy at all yet)` : ''}.\n`);
+    output.out(`Their last runs (a first copy of a large database can still be running): rsv history --db ${bad[0]?.identifier}\n`);
   }
   const failed = result.filter((d) => d.lastDrill?.result === 'FAILED');
   if (failed.length) output.out(`${style(output, 'red', `Last restore drill FAILED`)}: ${failed.map((d) => `${d.identifier} (${d.lastDrill?.failure ?? 'see the record'})`).join('; ')}. Details: rsv evidence --month ${failed[0]?.lastDrill?.at.slice(0, 7)}\n`);
