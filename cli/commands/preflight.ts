@@ -390,10 +390,12 @@ async function quotaChecks(backend: Backend, config: VaultConfig): Promise<Check
         if (!q || dbs === 0) continue;
         const need = dbs * perDb;
         const free = (q.Max ?? 0) - (q.Used ?? 0);
+        const detail = `${name}: ${q.Used}/${q.Max} used; retention keeps up to ${need} more (${dbs} ${kind === 'instance' ? 'DB instance' : 'DB cluster'}${dbs === 1 ? '' : 's'} x ${perDb} copies)`;
+        const retention = `retention.${p.where === 'source' ? 'source' : 'vault'}`;
         checks.push(
           need <= free
-            ? { id: `${id}:${kind}`, status: 'pass', detail: `${name}: ${q.Used}/${q.Max} used, retention needs up to ${need} more` }
-            : { id: `${id}:${kind}`, status: 'fail', detail: `${name}: ${q.Used}/${q.Max} used, retention needs up to ${need} more`, fix: `request "${name === 'ManualSnapshots' ? 'Manual DB instance snapshots' : 'Manual DB cluster snapshots'}" of at least ${(q.Used ?? 0) + need} in ${p.region} (Service Quotas console, or lower retention)` },
+            ? { id: `${id}:${kind}`, status: 'pass', detail }
+            : { id: `${id}:${kind}`, status: 'fail', detail, fix: `request "${name === 'ManualSnapshots' ? 'Manual DB instance snapshots' : 'Manual DB cluster snapshots'}" of at least ${(q.Used ?? 0) + need} in ${p.region} (Service Quotas console), or keep fewer copies per database (${retention}: maxAgeDays, keepLast)` },
         );
       }
     } catch (err) {
