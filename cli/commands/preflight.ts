@@ -68,8 +68,12 @@ export async function preflightCommand(backend: Backend, clients: PreflightClien
   }
   const mark = (s: CheckStatus) => (s === 'pass' ? style(output, 'green', 'PASS') : s === 'fail' ? style(output, 'red', 'FAIL') : s === 'warn' ? style(output, 'yellow', 'WARN') : 'SKIP');
   output.out(`${table(['CHECK', 'RESULT', 'DETAIL'], checks.map((c) => [c.id, mark(c.status), c.detail]))}\n`);
-  for (const c of checks.filter((x) => x.fix && x.status !== 'pass')) output.out(`\n${mark(c.status)} ${c.id}: ${c.fix}\n`);
-  output.out(`\n${failed.length === 0 ? style(output, 'green', `Ready: ${checks.filter((c) => c.status === 'pass').length} checks passed.`) : style(output, 'red', `${failed.length} check(s) failed: fix them before the first run.`)}\n`);
+  const toFix = checks.filter((x) => x.fix && x.status !== 'pass');
+  if (toFix.length) output.out(`\nWhat to do:\n${toFix.map((c) => `- ${mark(c.status)} ${c.id}: ${c.fix}`).join('\n')}\n`);
+  const passed = checks.filter((c) => c.status === 'pass').length;
+  output.out(
+    `\n${failed.length === 0 ? style(output, 'green', `Ready: ${passed} of ${checks.length} checks passed.`) : style(output, 'red', `${failed.length} of ${checks.length} checks failed: fix ${failed.length === 1 ? 'it' : 'them'} before the first run (rsv preflight again to confirm).`)}\n`,
+  );
   return failed.length === 0 ? 0 : 1;
 }
 
