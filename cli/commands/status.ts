@@ -131,14 +131,19 @@ export async function statusCommand(backend: Backend, o: StatusOptions, output: 
   const bad = result.filter((d) => d.locations.some((l) => l.state !== 'ok'));
   if (bad.length === 0) output.out(style(output, 'green', `All ${result.length} databases have a recovery point younger than ${o.rpoHours} h in every Region.\n`));
   else {
-    const none = bad.filter((d) => d.locations.every((l) => l.state === 'none'));
-    output.out(`${style(output, 'red', `${bad.length} of ${result.length} databases miss the RPO objective`)}: ${bad.map((d) => d.identifier).join(', ')}${none.length ? ` (${none.map((d) => d.identifier).join(', ')}: no copy at all yet)` : ''}.\n`);
+    const why = (d: DatabaseStatus) => {
+      const none = d.locations.filter((l) => l.state === 'none').map((l) => l.region);
+      const late = d.locations.filter((l) => l.state === 'late').map((l) => l.region);
+      return [none.length ? `no copy in ${none.join(', ')}` : '', late.length ? `too old in ${late.join(', ')}` : ''].filter(Boolean).join(', ');
+    };
+    output.out(`${style(output, 'red', `${bad.length} of ${result.length} databases miss the RPO objective`)}: ${bad.map((d) => `${d.identifier} (${why(d)})`).join('; ')}.\n`);
     output.out(`Their last runs (a first copy of a large database can still be running): rsv history --db ${bad[0]?.identifier}\n`);
   }
   const failed = result.filter((d) => d.lastDrill?.result === 'FAILED');
   if (failed.length) output.out(`${style(output, 'red', `Last restore drill FAILED`)}: ${failed.map((d) => `${d.identifier} (${d.lastDrill?.failure ?? 'see the record'})`).join('; ')}. Details: rsv evidence --month ${failed[0]?.lastDrill?.at.slice(0, 7)}\n`);
   const never = result.filter((d) => d.lastDrill === null);
-  if (drills && never.length) output.out(`Never drilled: ${never.map((d) => d.identifier).join(', ')} (the RestoreDrill state machine restores each database on its schedule; docs/restore.md).\n`);
+  const schedule = backend.config.restoreDrill?.schedule;
+  if (drills && never.length) output.out(`Never drilled: ${never.map((d) => d.identifier).join(', ')} (RestoreDrill runs ${schedule?.enabled === false ? 'only when started: its schedule is disabled' : `on ${schedule?.cron} ${schedule?.timeZone ?? 'UTC'}`}; docs/restore.md).\n`);
   for (const n of drillNotes) output.out(`Note: ${n}\n`);
   return healthy ? 0 : 1;
 }
