@@ -82,7 +82,14 @@ export async function statusCommand(backend: Backend, o: StatusOptions, output: 
   for (const rows of byRegion.values()) for (const s of rows) if (!known.has(s.dbIdentifier)) known.set(s.dbIdentifier, s.kind);
   const drillNotes: string[] = [];
   const identifiers = [...known.keys()].filter((id) => o.databases.length === 0 || o.databases.includes(id));
-  const drills = await readDrillRecords(backend, { databases: identifiers, newestOnly: true, ...(o.evidenceBucket ? { bucket: o.evidenceBucket } : {}) }, drillNotes);
+  // The drill columns must not cost the RPO view: a reader without access to the evidence bucket gets a note.
+  let drills: Awaited<ReturnType<typeof readDrillRecords>>;
+  try {
+    drills = await readDrillRecords(backend, { databases: identifiers, newestOnly: true, ...(o.evidenceBucket ? { bucket: o.evidenceBucket } : {}) }, drillNotes);
+  } catch (err) {
+    drillNotes.push(`Could not read the drill records (${(err as Error).name}: ${(err as Error).message}): the profile needs s3:ListBucket and s3:GetObject on the evidence bucket and kms:Decrypt on its key (docs/operating.md), or pass --evidence-bucket <name>.`);
+    drills = undefined;
+  }
   const lastDrillOf = (id: string): LastDrill | null => {
     const d = drills?.get(id)?.at(-1);
     if (!d) return null;
