@@ -219,6 +219,17 @@ describe('rsv status --local: the last drill and its RTO (the same world; last: 
     expect(t.out).toContain('Never drilled: legacy-reports');
   });
 
+  it('a profile that cannot read the evidence bucket still gets the RPO table and exit code, with a note saying what to grant', async () => {
+    env.sandbox.faults.inject({ service: 's3', operation: 'ListObjectsV2', error: { name: 'AccessDenied', message: 'not allowed' }, times: Infinity });
+    const t = await rsv('status', '--local');
+    env.sandbox.faults.clear();
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/^billing-db\s+2026-11-22 03:00Z \(22h 00m ago\)\s+2026-11-22 03:00Z \(22h 00m ago\)\s+-\s+-$/m);
+    expect(t.out).toContain('Note: Could not read the drill records (AccessDenied: not allowed): the profile needs s3:ListBucket and s3:GetObject on the evidence bucket');
+    expect(t.out).not.toContain('Never drilled');
+  });
+
   it('the newest drill wins: a later drill of billing-db that fails shows FAILED, without an RTO, and why', async () => {
     env.sandbox.faults.inject({ service: 'rds', operation: 'RestoreDBInstanceFromDBSnapshot', error: { name: 'KMSKeyNotAccessibleFault', message: 'The vault key is disabled' }, times: Infinity });
     const failed = await env.startRestoreDrill({ databases: ['billing-db'] }, 'restore-drill-failing');
