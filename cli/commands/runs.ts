@@ -90,7 +90,7 @@ export async function follow(backend: Backend, executionArn: string, o: WatchOpt
           // Columns padded (database, status, step) so the lines of a run read as a table.
           const [db = '', status = '', step = '', copy = '-'] = row;
           const cells = [db.padEnd(nameWidth), status.padEnd(9), step.padEnd(STEP_WIDTH), copy === '-' ? '' : copy];
-          output.out(`[${shortTime(now.toISOString())} +${formatDuration(secondsBetween(view.startDate, now)).padEnd(7)}] ${cells.join('  ').trimEnd()}${eta}\n`);
+          output.out(`[${shortTime(now.toISOString())} ${`+${formatDuration(secondsBetween(view.startDate, now))}`.padStart(8)}] ${cells.join('  ').trimEnd()}${eta}\n`);
         }
       }
     }
