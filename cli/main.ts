@@ -5,7 +5,7 @@
  *   rsv watch <execution name or ARN>           follow a run until it ends
  *   rsv history [--db <db>] [--since 7d]        past runs and each database's result
  *   rsv preflight                               what a first run depends on, each with its fix
- *   rsv status [--rpo-hours 26]                 newest recovery point per database and Region
+ *   rsv status [--rpo-hours 26]                 newest recovery point per database and Region, last drill, RTO
  *   rsv restore <db> --dry-run [--at ...]       the copy to restore and the exact commands
  *   rsv cost [--days 30] [--daily-change 5]     what the deployment costs, each price cited
  *   rsv evidence --month 2026-11 [--out dir]    an auditor's report per database (Markdown and JSON)
@@ -41,7 +41,11 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: readon
     usage: 'rsv restore <db> --dry-run [--at <ISO time or date>] [--target-account <id>] [--region <vault or DR Region>]',
     options: ['dry-run', 'at', 'target-account', 'region'],
   },
-  status: { summary: 'newest recovery point per database in the vault and DR Regions, against the RPO', usage: 'rsv status [--db <id>]... [--rpo-hours 26]', options: ['db', 'rpo-hours'] },
+  status: {
+    summary: 'newest recovery point per database in the vault and DR Regions against the RPO, last restore drill and its RTO',
+    usage: 'rsv status [--db <id>]... [--rpo-hours 26] [--evidence-bucket <name>]',
+    options: ['db', 'rpo-hours', 'evidence-bucket'],
+  },
   cost: { summary: 'what the deployment costs over --days (default 30), each price with its AWS pricing page (docs/cost.md)', usage: 'rsv cost [--days 30] [--daily-change <percent, default 5>]', options: ['days', 'daily-change'] },
   evidence: {
     summary: "an auditor's report of a month per database: recovery points, key, retention, drills, failures",
@@ -219,7 +223,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       case 'status': {
         const rpo = number('rpo-hours', DEFAULT_RPO_HOURS);
         if (rpo === undefined) return 2;
-        return await statusCommand(backend, { rpoHours: rpo, databases: values.db ?? [], json }, output);
+        return await statusCommand(backend, { rpoHours: rpo, databases: values.db ?? [], json, ...(values['evidence-bucket'] ? { evidenceBucket: values['evidence-bucket'] } : {}) }, output);
       }
       case 'cost': {
         const days = number('days', 30);

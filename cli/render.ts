@@ -1,5 +1,5 @@
 /** Plain-text output helpers: durations, ages, aligned tables. */
-import { styleText } from 'node:util';
+import { stripVTControlCharacters, styleText } from 'node:util';
 
 /** Where a command writes (process streams, or strings in tests). */
 export interface Output {
@@ -9,13 +9,13 @@ export interface Output {
   readonly tty: boolean;
 }
 
-/** `1h 02m`, `4m 05s`, `12s`, `3d 4h` from seconds. */
+/** `1h 02m`, `4m 05s`, `12s`, `3d 04h` from seconds. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d ${String(Math.floor((s % 86_400) / 3600)).padStart(2, '0')}h`;
 }
 
 /** Seconds from ISO-8601 `from` to `to` (Date or ISO). */
@@ -23,12 +23,21 @@ export function secondsBetween(from: string, to: Date | string): number {
   return ((typeof to === 'string' ? Date.parse(to) : to.getTime()) - Date.parse(from)) / 1000;
 }
 
-/** Columns padded to the widest cell; the header underlined with dashes. */
+/**
+ * Columns padded to the widest cell; the header underlined with dashes. Cells may hold terminal
+ * colours (`style`): widths count the visible characters. The last column is not padded, and its
+ * rule stops at {@link LAST_RULE_MAX} characters so a long detail column does not wrap the rule.
+ */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const visible = (c: string) => stripVTControlCharacters(c).length;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visible(c))))).join('  ').trimEnd();
+  const rule = widths.map((w, i) => '-'.repeat(i === widths.length - 1 ? Math.max(header[i]?.length ?? 0, Math.min(w, LAST_RULE_MAX)) : w));
+  return [line(header), line(rule), ...rows.map(line)].join('\n');
 }
+
+/** Longest rule under a table's last column. */
+export const LAST_RULE_MAX = 40;
 
 /** Bold/coloured only on a terminal. */
 export function style(output: Output, format: 'bold' | 'red' | 'green' | 'yellow', text: string): string {

@@ -68,8 +68,12 @@ export async function preflightCommand(backend: Backend, clients: PreflightClien
   }
   const mark = (s: CheckStatus) => (s === 'pass' ? style(output, 'green', 'PASS') : s === 'fail' ? style(output, 'red', 'FAIL') : s === 'warn' ? style(output, 'yellow', 'WARN') : 'SKIP');
   output.out(`${table(['CHECK', 'RESULT', 'DETAIL'], checks.map((c) => [c.id, mark(c.status), c.detail]))}\n`);
-  for (const c of checks.filter((x) => x.fix && x.status !== 'pass')) output.out(`\n${mark(c.status)} ${c.id}: ${c.fix}\n`);
-  output.out(`\n${failed.length === 0 ? style(output, 'green', `Ready: ${checks.filter((c) => c.status === 'pass').length} checks passed.`) : style(output, 'red', `${failed.length} check(s) failed: fix them before the first run.`)}\n`);
+  const toFix = checks.filter((x) => x.fix && x.status !== 'pass');
+  if (toFix.length) output.out(`\nWhat to do:\n${toFix.map((c) => `- ${mark(c.status)} ${c.id}: ${c.fix}`).join('\n')}\n`);
+  const passed = checks.filter((c) => c.status === 'pass').length;
+  output.out(
+    `\n${failed.length === 0 ? style(output, 'green', `Ready: ${passed} of ${checks.length} checks passed.`) : style(output, 'red', `${failed.length} of ${checks.length} checks failed: fix ${failed.length === 1 ? 'it' : 'them'} before the first run (rsv preflight again to confirm).`)}\n`,
+  );
   return failed.length === 0 ? 0 : 1;
 }
 
@@ -390,10 +394,12 @@ async function quotaChecks(backend: Backend, config: VaultConfig): Promise<Check
         if (!q || dbs === 0) continue;
         const need = dbs * perDb;
         const free = (q.Max ?? 0) - (q.Used ?? 0);
+        const detail = `${name}: ${q.Used}/${q.Max} used; retention keeps up to ${need} more (${dbs} ${kind === 'instance' ? 'DB instance' : 'DB cluster'}${dbs === 1 ? '' : 's'} x ${perDb} copies)`;
+        const retention = `retention.${p.where === 'source' ? 'source' : 'vault'}`;
         checks.push(
           need <= free
-            ? { id: `${id}:${kind}`, status: 'pass', detail: `${name}: ${q.Used}/${q.Max} used, retention needs up to ${need} more` }
-            : { id: `${id}:${kind}`, status: 'fail', detail: `${name}: ${q.Used}/${q.Max} used, retention needs up to ${need} more`, fix: `request "${name === 'ManualSnapshots' ? 'Manual DB instance snapshots' : 'Manual DB cluster snapshots'}" of at least ${(q.Used ?? 0) + need} in ${p.region} (Service Quotas console, or lower retention)` },
+            ? { id: `${id}:${kind}`, status: 'pass', detail }
+            : { id: `${id}:${kind}`, status: 'fail', detail, fix: `request "${name === 'ManualSnapshots' ? 'Manual DB instance snapshots' : 'Manual DB cluster snapshots'}" of at least ${(q.Used ?? 0) + need} in ${p.region} (Service Quotas console), or keep fewer copies per database (${retention}: maxAgeDays, keepLast)` },
         );
       }
     } catch (err) {

@@ -73,6 +73,7 @@ export async function follow(backend: Backend, executionArn: string, o: WatchOpt
     const now = backend.now();
     if (!o.json) {
       const rows = view.databases.map((d) => progressRow(d, now, firstSeen));
+      const nameWidth = Math.max(0, ...view.databases.map((d) => d.identifier.length));
       if (output.tty) {
         const block = `${view.name}  ${view.status}  ${formatDuration(secondsBetween(view.startDate, view.stopDate ?? now))}\n${table(['DATABASE', 'STATUS', 'STEP', 'COPY', 'ELAPSED', 'ETA'], rows)}\n`;
         if (drawn > 0) output.out(`\x1b[${drawn}F\x1b[0J`);
@@ -86,7 +87,10 @@ export async function follow(backend: Backend, executionArn: string, o: WatchOpt
           if (seen.get(d.executionArn) === key) continue;
           seen.set(d.executionArn, key);
           const eta = row[5] && row[5] !== '-' ? `  ETA ${row[5]}` : '';
-          output.out(`[${shortTime(now.toISOString())} +${formatDuration(secondsBetween(view.startDate, now))}] ${row.slice(0, 4).join('  ')}${eta}\n`);
+          // Columns padded (database, status, step) so the lines of a run read as a table.
+          const [db = '', status = '', step = '', copy = '-'] = row;
+          const cells = [db.padEnd(nameWidth), status.padEnd(9), step.padEnd(STEP_WIDTH), copy === '-' ? '' : copy];
+          output.out(`[${shortTime(now.toISOString())} ${`+${formatDuration(secondsBetween(view.startDate, now))}`.padStart(8)}] ${cells.join('  ').trimEnd()}${eta}\n`);
         }
       }
     }
@@ -97,6 +101,9 @@ export async function follow(backend: Backend, executionArn: string, o: WatchOpt
   else output.out(`\n${resultText(view, output)}\n`);
   return view.status === 'SUCCEEDED' ? 0 : 1;
 }
+
+/** Width of the step column of the progress lines (the longest DatabaseBackup state names). */
+const STEP_WIDTH = 17;
 
 function progressRow(d: DatabaseRun, now: Date, firstSeen: Map<string, { atMs: number; percent: number }>): string[] {
   const copies = d.copies.map((c) => `${c.where} ${c.percent}%`).join(', ');

@@ -54,9 +54,13 @@ describe('rsv start / watch / history / status --local', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     // Live progress: the steps of DatabaseBackup as it passes them, with the copy's percentage.
-    expect(out).toMatch(/billing-db {2}RUNNING {2}(WaitFor|Poll)SourceCopy {2}source \d+%/);
-    expect(out).toMatch(/billing-db {2}RUNNING {2}(WaitFor|Poll)VaultCopy/);
-    expect(out).toMatch(/billing-db {2}SUCCEEDED {2}BackupSucceeded/);
+    expect(out).toMatch(/billing-db {2}RUNNING {4}(WaitFor|Poll)SourceCopy {2}source \d+%/);
+    expect(out).toMatch(/billing-db {2}RUNNING {4}(WaitFor|Poll)VaultCopy {3}vault \d+%/);
+    expect(out).toMatch(/billing-db {2}SUCCEEDED {2}BackupSucceeded\n/);
+    // The progress lines read as a table: elapsed, status and step start in the same columns.
+    const lines = out.split('\n').filter((l) => l.startsWith('[2026-'));
+    expect(lines.length).toBeGreaterThan(2);
+    for (const col of [/\] /, /(RUNNING|SUCCEEDED)/, /(WaitFor|Poll|Backup)\w+/]) expect(new Set(lines.map((l) => l.search(col))).size).toBe(1);
     // The result: the copy named after the automated snapshot's time (03:00 UTC).
     expect(out).toMatch(/cli-ok: SUCCEEDED in \d/);
     expect(out).toMatch(/billing-db\s+SUCCEEDED\s+\S+( \S+)?\s+rsv-billing-db-202611200300/);
@@ -91,7 +95,7 @@ describe('rsv start / watch / history / status --local', () => {
     expect(watched.code).toBe(0);
     expect(watched.out).toMatch(/orders-db {2}RUNNING/);
     // Once a copy has been seen twice, its ETA (linear from the progress between the two polls).
-    expect(watched.out).toMatch(/orders-db {2}RUNNING {2}\w+ {2}(source|vault|us-west-2) \d+% {2}ETA \d/);
+    expect(watched.out).toMatch(/orders-db {2}RUNNING {4}\w+ +(source|vault|us-west-2) \d+% {2}ETA \d/);
     expect(watched.out).toMatch(/orders-db\s+SUCCEEDED\s+.*rsv-orders-db-202611200300/);
     // Watching a finished failed run prints its result and exits 1.
     const failed = await rsv('watch', 'cli-fail', '--local');
@@ -134,7 +138,10 @@ describe('rsv start / watch / history / status --local', () => {
     ]);
     const healthy = await rsv('status', '--local', '--db', 'billing-db', '--db', 'orders-db');
     expect(healthy.code).toBe(0);
-    expect(healthy.out).toContain('All 2 databases are within the RPO of 26 h.');
+    expect(healthy.out).toContain('All 2 databases have a recovery point younger than 26 h in every Region.');
+    // Drills are configured but none has run in this world: each database says so (drills: test/cli/reports.test.ts).
+    expect(healthy.out).toMatch(/billing-db\s+2026-11-20 03:00Z \(\d+h \d+m ago\)\s+2026-11-20 03:00Z \(\d+h \d+m ago\)\s+never drilled\s+-\n/);
+    expect(healthy.out).toContain('Never drilled: orders-db, billing-db (');
     // Virtual now is hours after 03:00: an RPO of 1 h is missed.
     const strict = await rsv('status', '--local', '--db', 'billing-db', '--rpo-hours', '1');
     expect(strict.code).toBe(1);

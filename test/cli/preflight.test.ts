@@ -112,10 +112,10 @@ describe('rsv preflight catches each misconfiguration, with its fix', () => {
 
   it('checks the manual snapshot quotas against the retention, with the value to request', () => {
     // Source: keepLast 2, maxAgeDays 7 -> 8 copies per database (7 days + this run's), 5 DB instances -> 40.
-    expect(check('snapshot-quota:source:instance')).toMatchObject({ status: 'pass', detail: 'ManualSnapshots: 0/100 used, retention needs up to 40 more' });
+    expect(check('snapshot-quota:source:instance')).toMatchObject({ status: 'pass', detail: 'ManualSnapshots: 0/100 used; retention keeps up to 40 more (5 DB instances x 8 copies)' });
     // Vault: maxAgeDays 35 -> 36 per database, 5 DB instances -> 180 > 100 in each vault Region.
     for (const region of ['us-east-1', 'us-west-2']) {
-      expect(check(`snapshot-quota:${region}:instance`)).toMatchObject({ status: 'fail', fix: `request "Manual DB instance snapshots" of at least 180 in ${region} (Service Quotas console, or lower retention)` });
+      expect(check(`snapshot-quota:${region}:instance`)).toMatchObject({ status: 'fail', detail: 'ManualSnapshots: 0/100 used; retention keeps up to 180 more (5 DB instances x 36 copies)', fix: `request "Manual DB instance snapshots" of at least 180 in ${region} (Service Quotas console), or keep fewer copies per database (retention.vault: maxAgeDays, keepLast)` });
     }
   });
 

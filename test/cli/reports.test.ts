@@ -29,6 +29,7 @@ const config = configWith((c) => {
 let env: LocalEnvironment;
 let backend: Backend;
 let lastRun: ExecutionRecord;
+let drill: ExecutionRecord;
 beforeAll(async () => {
   env = await createLocalEnvironment({ config, start: new Date('2026-11-20T03:00:00.000Z') });
   seedFleet(env, FLEET);
@@ -43,7 +44,7 @@ beforeAll(async () => {
     lastRun = await env.startBackupRun({}, `daily-${day}`);
     env.sandbox.faults.clear();
   }
-  await env.startRestoreDrill({ databases: ['billing-db'] }, 'restore-drill-2026-11-22');
+  drill = await env.startRestoreDrill({ databases: ['billing-db'] }, 'restore-drill-2026-11-22');
   await env.clock.sleepUntil(new Date('2026-11-23T01:00:00.000Z'));
   backend = localBackend(env);
 });
@@ -171,5 +172,76 @@ describe('rsv cost --local (the same world)', () => {
     const bad = await rsv('cost', '--local', '--daily-change', '150');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--daily-change is a percentage');
+  });
+});
+
+/** The `rtoSeconds` the drill execution reported for a database (its own output, not the S3 record). */
+function rtoInOutput(value: unknown, database: string): number | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const o = value as Record<string, unknown>;
+  if (o.database === database && typeof o.rtoSeconds === 'number') return o.rtoSeconds;
+  for (const v of Object.values(o)) {
+    const found = rtoInOutput(v, database);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+describe('rsv status --local: the last drill and its RTO (the same world; last: it runs another drill)', () => {
+  interface StatusJson {
+    healthy: boolean;
+    databases: Array<{ identifier: string; locations: Array<{ state: string }>; lastDrill: null | { drillId: string; at: string; result: string; rtoSeconds?: number; rtoMinutes?: number; failure?: string; record: string } }>;
+  }
+
+  it('the drilled database shows the drill date, passed and its RTO in minutes; the other says never drilled; --json carries the same', async () => {
+    const rto = rtoInOutput(drill.output, 'billing-db');
+    expect(rto).toBeGreaterThan(60);
+    const j = await rsv('status', '--local', '--json');
+    expect(j.err).toBe('');
+    expect(j.code).toBe(0); // now 2026-11-23 01:00: both newest copies (2026-11-22 03:00) are 22 h old
+    const s = JSON.parse(j.out) as StatusJson;
+    const billing = s.databases.find((d) => d.identifier === 'billing-db');
+    expect(billing?.lastDrill).toEqual({
+      drillId: 'restore-drill-2026-11-22',
+      at: expect.stringMatching(/^2026-11-2[23]T/),
+      result: 'PASSED',
+      rtoSeconds: rto,
+      rtoMinutes: Math.round((rto ?? 0) / 6) / 10,
+      record: expect.stringMatching(/\/drills\/billing-db\/2026-11-2\d\/restore-drill-2026-11-22\.json$/),
+    });
+    expect(s.databases.find((d) => d.identifier === 'legacy-reports')?.lastDrill).toBeNull();
+    const t = await rsv('status', '--local');
+    expect(t.code).toBe(0);
+    const day = billing?.lastDrill?.at.slice(0, 10);
+    expect(t.out).toMatch(/^DATABASE\s+VAULT us-east-1\s+DR us-west-2\s+LAST DRILL\s+RTO$/m);
+    expect(t.out).toMatch(new RegExp(`^billing-db\\s+2026-11-22 03:00Z \\(22h 00m ago\\)\\s+2026-11-22 03:00Z \\(22h 00m ago\\)\\s+${day} passed\\s+${Math.round((rto ?? 0) / 60)} min$`, 'm'));
+    expect(t.out).toMatch(/^legacy-reports\s+.*\s+never drilled\s+-$/m);
+    expect(t.out).toContain('Never drilled: legacy-reports');
+  });
+
+  it('a profile that cannot read the evidence bucket still gets the RPO table and exit code, with a note saying what to grant', async () => {
+    env.sandbox.faults.inject({ service: 's3', operation: 'ListObjectsV2', error: { name: 'AccessDenied', message: 'not allowed' }, times: Infinity });
+    const t = await rsv('status', '--local');
+    env.sandbox.faults.clear();
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/^billing-db\s+2026-11-22 03:00Z \(22h 00m ago\)\s+2026-11-22 03:00Z \(22h 00m ago\)\s+-\s+-$/m);
+    expect(t.out).toContain('Note: Could not read the drill records (AccessDenied: not allowed): the profile needs s3:ListBucket and s3:GetObject on the evidence bucket');
+    expect(t.out).not.toContain('Never drilled');
+  });
+
+  it('the newest drill wins: a later drill of billing-db that fails shows FAILED, without an RTO, and why', async () => {
+    env.sandbox.faults.inject({ service: 'rds', operation: 'RestoreDBInstanceFromDBSnapshot', error: { name: 'KMSKeyNotAccessibleFault', message: 'The vault key is disabled' }, times: Infinity });
+    const failed = await env.startRestoreDrill({ databases: ['billing-db'] }, 'restore-drill-failing');
+    env.sandbox.faults.clear();
+    expect(failed.status).toBe('FAILED'); // the drill says so; the record says why
+    const j = await rsv('status', '--local', '--json', '--db', 'billing-db');
+    expect(j.code).toBe(0); // a failed drill is reported, the exit code is the RPO's
+    const last = (JSON.parse(j.out) as StatusJson).databases[0]?.lastDrill;
+    expect(last).toMatchObject({ drillId: 'restore-drill-failing', result: 'FAILED', failure: expect.stringContaining('KMSKeyNotAccessibleFault') });
+    expect(last?.rtoSeconds).toBeUndefined();
+    const t = await rsv('status', '--local', '--db', 'billing-db');
+    expect(t.out).toMatch(/^billing-db\s+.*\s+2026-11-23 FAILED\s+-$/m);
+    expect(t.out).toMatch(/Last restore drill FAILED: billing-db \(KMSKeyNotAccessibleFault: .*\)\. Details: rsv evidence --month 2026-11/);
   });
 });
