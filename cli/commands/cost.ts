@@ -63,9 +63,9 @@ export interface WorkflowFigures {
 /**
  * Measured on the sandbox (test/cli/reports.test.ts measures a run again and fails if this is 25% off): one
  * BackupRun of 3 DB instances (20, 200 and 500 GiB), cross-account, one DR Region, two-hop, no export:
- * 110 transitions and 34 Lambda invocations per database (2026-12-01). Larger databases poll longer.
+ * 55 transitions and 16 Lambda invocations per database (2026-12-01, after polling by progress estimate). Larger databases poll longer.
  */
-export const SANDBOX_WORKFLOW: WorkflowFigures = { transitionsPerDatabase: 110, lambdaInvocationsPerDatabase: 34, basis: 'measured on the sandbox (no run in the period to measure)' };
+export const SANDBOX_WORKFLOW: WorkflowFigures = { transitionsPerDatabase: 55, lambdaInvocationsPerDatabase: 16, basis: 'measured on the sandbox (no run in the period to measure)' };
 
 /** Assumptions, each overridable where the command has an option. */
 export interface CostAssumptions {
