@@ -80,17 +80,22 @@ describe('copy slot table', () => {
     await expect(broken(req('c')).acquire()).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
-  it('releaseWhenFinished releases on ready and on the final errors only, never on a transient error', async () => {
+  it('releaseWhenFinished releases on ready and on the final errors only, never on a transient error; an unfinished copy records its expected release', async () => {
     let released = 0;
-    const release = async () => void released++;
-    await releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => ({ ready: false }));
+    const expected: number[] = [];
+    const slot = { release: async () => void released++, expectRelease: async (at: number) => void expected.push(at) };
+    const poll = (ready: boolean) => async () => ({ ready, checkedAt: '2026-11-20T04:00:00Z', waitSeconds: 600, percentProgress: 0, elapsedSeconds: 120 });
+    const t0 = Date.parse('2026-11-20T04:00:00Z') / 1000;
+    await releaseWhenFinished(slot, ['SnapshotCopyFailed'], poll(false));
     expect(released).toBe(0);
-    await releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => ({ ready: true }));
+    expect(expected).toEqual([t0 + 600]);
+    await releaseWhenFinished(slot, ['SnapshotCopyFailed'], poll(true));
     expect(released).toBe(1);
+    expect(expected).toHaveLength(1);
     const named = (name: string) => Object.assign(new Error(name), { name });
-    await expect(releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => Promise.reject(named('SnapshotCopyFailed')))).rejects.toThrow('SnapshotCopyFailed');
+    await expect(releaseWhenFinished(slot, ['SnapshotCopyFailed'], async () => Promise.reject(named('SnapshotCopyFailed')))).rejects.toThrow('SnapshotCopyFailed');
     expect(released).toBe(2);
-    await expect(releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => Promise.reject(named('ThrottlingException')))).rejects.toThrow('ThrottlingException');
+    await expect(releaseWhenFinished(slot, ['SnapshotCopyFailed'], async () => Promise.reject(named('ThrottlingException')))).rejects.toThrow('ThrottlingException');
     expect(released).toBe(2);
     w = newWorld();
   });
