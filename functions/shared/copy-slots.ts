@@ -11,6 +11,10 @@
  * - `copy#<account>#<region>#instance` / `copy#<account>#<region>#cluster`, `export#<account>`;
  * - `holders` (Map): holder (the copy's target identifier, or the export task identifier) -> lease
  *   expiry, epoch seconds (Number);
+ * - `releases` (Map): holder -> expected release, epoch seconds (Number), kept by the polls
+ *   ({@link expectRelease}) for the waiters' aim;
+ * - `waiters` (Map): refused copy requester -> `{ at, seen, refusals }` (joined, last asked, epoch
+ *   seconds; times refused): the FIFO queue of {@link decideAcquire};
  * - `version` (Number): raised by every write (to at least the writer's time in ms); each write is conditional on the version it read
  *   (optimistic concurrency: a write that lost a race fails with ConditionalCheckFailedException
  *   and is redone from a fresh read);
