@@ -86,17 +86,17 @@ export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitR
  * Waiting for a copy slot (issue 12). The copy slot table (functions/shared/copy-slots.ts) refuses a
  * copy step with a normal output `{ acquired: false, retryAfterSeconds, waitedSeconds }`: the step's
  * place in a FIFO queue and a wait aimed at when the slot it needs is expected back (a holder's next
- * poll, or the completion its progress points to), 60-1,800 s plus 1-15 s of jitter. Each copy step
+ * poll, or the completion its progress points to), 60 s to 4 h (30 min when no poll recorded it) plus 1-15 s of jitter. Each copy step
  * (CreateCopy, CopyToVault, CopyToDrRegion) then runs `WaitFor<Step>Slot` (SecondsPath) and asks
  * again, until `waitedSeconds` reaches this bound: then `CopySlotsBusy` (with its advice) fails the
  * step. 24 h: longer than the longest copy ahead of a waiter (a 4 TiB cross-Region copy: ~15 h).
  */
 export const COPY_SLOT_WAIT_MAX_SECONDS = 24 * 3600;
 /**
- * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_RETRY_AFTER_SECONDS` (1,800)
- * + `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
+ * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_AIMED_RETRY_AFTER_SECONDS`
+ * (4 h) + `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
  */
-export const COPY_SLOT_LONGEST_WAIT_SECONDS = 1800 + 15;
+export const COPY_SLOT_LONGEST_WAIT_SECONDS = 4 * 3600 + 15;
 /**
  * Worst-case time one copy step spends waiting for a slot, seconds: `waitedSeconds` is the time since
  * the first refusal (Lambda runs and transient retries included), checked at each ask, so the loop

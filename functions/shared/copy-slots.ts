@@ -11,9 +11,9 @@
  * - `copy#<account>#<region>#instance` / `copy#<account>#<region>#cluster`, `export#<account>`;
  * - `holders` (Map): holder (the copy's target identifier, or the export task identifier) -> lease
  *   expiry, epoch seconds (Number);
- * - `releases` (Map): holder -> expected release, epoch seconds (Number), kept by the polls
- *   ({@link expectRelease}) for the waiters' aim;
- * - `waiters` (Map): refused copy requester -> `{ at, seen, refusals }` (joined, last asked, epoch
+ * - `releases` (Map): holder -> expected release, epoch seconds (Number), and `looks` (Map): holder ->
+ *   its poll's next look, epoch seconds, kept by the polls ({@link expectRelease}) for the waiters' aim;
+ * - `waiters` (Map): refused copy requester -> `{ at, due, refusals }` (joined, expected back, epoch
  *   seconds; times refused): the FIFO queue of {@link decideAcquire};
  * - `version` (Number): raised by every write (to at least the writer's time in ms); each write is conditional on the version it read
  *   (optimistic concurrency: a write that lost a race fails with ConditionalCheckFailedException
@@ -101,10 +101,10 @@ export function slotKey(r: Pick<SlotRequest, 'accountId' | 'region' | 'kind'>): 
   return r.kind === 'export' ? `export#${r.accountId}` : `copy#${r.accountId}#${r.region}#${r.kind}`;
 }
 
-/** A waiter of a slot group: when it joined the queue and when it last asked (epoch seconds), how often it was refused. */
+/** A waiter of a slot group: when it joined the queue and when it is expected back (epoch seconds), how often it was refused. */
 export interface SlotWaiter {
   readonly at: number;
-  readonly seen: number;
+  readonly due: number;
   readonly refusals: number;
 }
 
@@ -113,19 +113,30 @@ export interface SlotWaiter {
  * - `holders`: holder -> lease expiry, epoch seconds;
  * - `releases`: holder -> expected release, epoch seconds: when its poll (poll-status, poll-export)
  *   looks next (`checkedAt + waitSeconds`), the earliest the slot can come back; absent = unknown;
- * - `waiters`: refused requesters in FIFO order of `at` (then name), pruned when not seen for
- *   {@link WAITER_STALE_SECONDS}.
+ * - `waiters`: refused requesters in FIFO order of `at` (then name), pruned when not back
+ *   {@link WAITER_GRACE_SECONDS} after they were due.
  */
 export interface SlotState {
   readonly holders: ReadonlyMap<string, number>;
   readonly releases: ReadonlyMap<string, number>;
+  /** holder -> its poll's next look, epoch seconds (absent: unknown). */
+  readonly looks?: ReadonlyMap<string, number>;
   readonly waiters: ReadonlyMap<string, SlotWaiter>;
 }
 
 /** Shortest aimed wait of a refused acquire, seconds (a freed slot is reused within about this). */
 export const MIN_RETRY_AFTER_SECONDS = 60;
-/** Longest aimed wait of a refused acquire, seconds (so estimates that move are seen again). */
+/**
+ * Longest wait of a refused acquire when the holder's release is not known (lease, overdue), or the
+ * waiter needs a slot past the last expected release, seconds (so a new estimate is seen soon).
+ */
 export const MAX_RETRY_AFTER_SECONDS = 1800;
+/**
+ * Longest wait aimed at a release a poll recorded (its next look, or the completion its progress
+ * points to), seconds: 4 h. A 30-minute cap here cost a round (3 state transitions) per half hour of
+ * waiting behind long copies, more than the blind Retry it replaced (1 transition per 30 min).
+ */
+export const MAX_AIMED_RETRY_AFTER_SECONDS = 4 * 3600;
 /**
  * The shortest wait grows by {@link MIN_RETRY_AFTER_SECONDS} every this many refusals of one waiter
  * (60 s for the first 10, 120 s for the next 10, ...), so a waiter whose aims keep missing (holders
@@ -137,11 +148,12 @@ export const REFUSALS_PER_STEP = 10;
 /** Jitter added to an aimed wait: 1 to this many seconds, derived from the holder and the time. */
 export const RETRY_JITTER_SECONDS = 15;
 /**
- * A waiter not seen for this long is dropped from the queue (its execution ended, was aborted, or
- * gave up): above the longest aimed wait plus its jitter and the transient-error retries of the copy
- * step (statemachines/errors.ts, at most a few minutes), so a live waiter never loses its place.
+ * A waiter not back this long after it was due (`due` = when it was refused + its retryAfter) is
+ * dropped from the queue (its execution ended, was aborted, or gave up): above its jitter and the
+ * transient-error retries of the copy step (statemachines/errors.ts, a few minutes), so a live
+ * waiter never loses its place, and a dead one holds a free slot back for at most this long.
  */
-export const WAITER_STALE_SECONDS = 2700;
+export const WAITER_GRACE_SECONDS = 900;
 /**
  * An expected release this far in the past means the holder stopped polling (crashed, aborted): its
  * lease is then the only bound. Below it (a poll a little late), the release is expected now.
@@ -171,18 +183,18 @@ export function retryJitterSeconds(holder: string, nowSeconds: number): number {
 
 /**
  * The queue rule of a slot group (pure; {@link acquireSlot} stores its `next`):
- * 1. holders whose lease passed, their release estimates, and waiters not seen for
- *    {@link WAITER_STALE_SECONDS} are dropped;
+ * 1. holders whose lease passed, their release estimates, and waiters not back
+ *    {@link WAITER_GRACE_SECONDS} after they were due are dropped;
  * 2. a live holder asking again keeps its slot (lease renewed, estimate kept);
- * 3. with `queue`, the requester joins the waiters (or refreshes `seen`); waiters are ordered by
+ * 3. with `queue`, the requester joins the waiters (or keeps its place); waiters are ordered by
  *    `at` then name, and the free slots (limit - live holders) go to the first waiters in that order:
  *    position p is granted when p <= free (so a newcomer never overtakes an earlier waiter, whichever
  *    execution either belongs to). Without `queue` (exports, retried blindly), granted when a slot is free;
  * 4. refused at position p: it needs the (p - free)-th release; the live holders' expected releases
- *    (unknown or overdue by more than {@link OVERDUE_RELEASE_SECONDS}: the lease; a little overdue:
- *    now) sorted ascending give it (past the last holder: the last), and retryAfter is that minus now,
+ *    (passed: the holder's next look if still ahead, since the copy should be done by then; unknown
+ *    or overdue by more than {@link OVERDUE_RELEASE_SECONDS}: the lease; else now) sorted ascending give it (past the last holder: the last), and retryAfter is that minus now,
  *    clamped to [{@link MIN_RETRY_AFTER_SECONDS} (x the refusal step, see {@link REFUSALS_PER_STEP}),
- *    {@link MAX_RETRY_AFTER_SECONDS}], plus a jitter of 1..{@link RETRY_JITTER_SECONDS} s (so it
+ *    {@link MAX_AIMED_RETRY_AFTER_SECONDS} for a release a poll recorded, else {@link MAX_RETRY_AFTER_SECONDS}], plus a jitter of 1..{@link RETRY_JITTER_SECONDS} s (so it
  *    arrives after the releasing poll).
  * A granted holder's expected release starts at now (its wait loop polls at once and records the real one).
  * @param nowSeconds epoch seconds; `lease` the new holder's lease expiry, epoch seconds
@@ -190,16 +202,17 @@ export function retryJitterSeconds(holder: string, nowSeconds: number): number {
 export function decideAcquire(state: SlotState, holder: string, limit: number, nowSeconds: number, lease: number, queue: boolean): SlotDecision {
   const holders = new Map([...state.holders].filter(([, exp]) => exp > nowSeconds));
   const releases = new Map([...state.releases].filter(([h]) => holders.has(h)));
-  const waiters = new Map([...state.waiters].filter(([h, w]) => w.seen >= nowSeconds - WAITER_STALE_SECONDS && !holders.has(h)));
+  const looks = new Map([...(state.looks ?? [])].filter(([h]) => holders.has(h)));
+  const waiters = new Map([...state.waiters].filter(([h, w]) => w.due + WAITER_GRACE_SECONDS >= nowSeconds && !holders.has(h)));
   if (holders.has(holder)) {
     holders.set(holder, lease);
-    return { granted: true, next: { holders, releases, waiters } };
+    return { granted: true, next: { holders, releases, looks, waiters } };
   }
   const free = limit - holders.size;
   let position = 1;
   if (queue) {
     const mine = waiters.get(holder);
-    waiters.set(holder, { at: mine?.at ?? nowSeconds, seen: nowSeconds, refusals: mine?.refusals ?? 0 });
+    waiters.set(holder, { at: mine?.at ?? nowSeconds, due: nowSeconds, refusals: mine?.refusals ?? 0 });
     const order = [...waiters].sort(([a, x], [b, y]) => x.at - y.at || (a < b ? -1 : a > b ? 1 : 0)).map(([h]) => h);
     position = order.indexOf(holder) + 1;
   }
@@ -208,24 +221,30 @@ export function decideAcquire(state: SlotState, holder: string, limit: number, n
     holders.set(holder, lease);
     // Expected back now until its wait loop's first poll (at once) records the real estimate.
     releases.set(holder, nowSeconds);
-    return { granted: true, next: { holders, releases, waiters } };
+    looks.delete(holder);
+    return { granted: true, next: { holders, releases, looks, waiters } };
   }
   const expected = [...holders]
-    .map(([h, exp]) => {
+    .map(([h, exp]): { at: number; aimed: boolean } => {
       const r = releases.get(h);
-      if (r === undefined || r < nowSeconds - OVERDUE_RELEASE_SECONDS) return exp;
-      return Math.max(r, nowSeconds);
+      if (r !== undefined && r >= nowSeconds) return { at: r, aimed: true };
+      // Expected back already: its next look (recorded at its last poll) will see it finished.
+      const look = looks.get(h);
+      if (look !== undefined && look >= nowSeconds) return { at: look, aimed: true };
+      if (r === undefined || r < nowSeconds - OVERDUE_RELEASE_SECONDS) return { at: exp, aimed: false };
+      return { at: nowSeconds, aimed: false };
     })
-    .sort((a, b) => a - b);
+    .sort((a, b) => a.at - b.at);
   const k = Math.max(1, position - Math.max(0, free));
-  const at = expected.length === 0 ? nowSeconds : expected[Math.min(k, expected.length) - 1]!;
+  const target = expected.length === 0 ? { at: nowSeconds, aimed: false } : expected[Math.min(k, expected.length) - 1]!;
+  const cap = target.aimed && k <= expected.length ? MAX_AIMED_RETRY_AFTER_SECONDS : MAX_RETRY_AFTER_SECONDS;
   const me = waiters.get(holder);
   const refusals = me?.refusals ?? 0;
-  if (me) waiters.set(holder, { ...me, refusals: refusals + 1 });
   const floor = MIN_RETRY_AFTER_SECONDS * (1 + Math.floor(refusals / REFUSALS_PER_STEP));
-  const retryAfterSeconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(floor, at - nowSeconds)) + retryJitterSeconds(holder, nowSeconds);
+  const retryAfterSeconds = Math.min(cap, Math.max(floor, target.at - nowSeconds)) + retryJitterSeconds(holder, nowSeconds);
+  if (me) waiters.set(holder, { ...me, due: nowSeconds + retryAfterSeconds, refusals: refusals + 1 });
   const since = me?.at ?? nowSeconds;
-  return { granted: false, next: { holders, releases, waiters }, position, retryAfterSeconds, waitedSeconds: nowSeconds - since };
+  return { granted: false, next: { holders, releases, looks, waiters }, position, retryAfterSeconds, waitedSeconds: nowSeconds - since };
 }
 
 interface SlotItem extends SlotState {
@@ -248,31 +267,32 @@ async function read(ddb: DynamoDBClient, table: string, key: string): Promise<Sl
   for (const [h, x] of Object.entries((item?.waiters as { M?: Record<string, AttributeValue> } | undefined)?.M ?? {})) {
     const m = (x as { M?: Record<string, AttributeValue> }).M ?? {};
     const at = Number((m.at as { N?: string } | undefined)?.N);
-    const seen = Number((m.seen as { N?: string } | undefined)?.N);
+    const due = Number((m.due as { N?: string } | undefined)?.N);
     const refusals = Number((m.refusals as { N?: string } | undefined)?.N ?? 0);
-    if (Number.isFinite(at) && Number.isFinite(seen)) waiters.set(h, { at, seen, refusals: Number.isFinite(refusals) ? refusals : 0 });
+    if (Number.isFinite(at) && Number.isFinite(due)) waiters.set(h, { at, due, refusals: Number.isFinite(refusals) ? refusals : 0 });
   }
   const version = item?.version && 'N' in item.version && item.version.N !== undefined ? Number(item.version.N) : undefined;
-  return { holders: numberMap(item?.holders), releases: numberMap(item?.releases), waiters, version };
+  return { holders: numberMap(item?.holders), releases: numberMap(item?.releases), looks: numberMap(item?.looks), waiters, version };
 }
 
 const numbers = (m: ReadonlyMap<string, number>) => ({ M: Object.fromEntries([...m].map(([h, n]) => [h, { N: String(n) }])) });
 
 /** Writes the state if the item is still at `version` (absent item: version undefined). @returns false when another write came first */
 async function write(ddb: DynamoDBClient, table: string, key: string, version: number | undefined, state: SlotState, now: Date): Promise<boolean> {
-  const latest = Math.max(0, ...state.holders.values(), ...[...state.waiters.values()].map((w) => w.seen + WAITER_STALE_SECONDS));
+  const latest = Math.max(0, ...state.holders.values(), ...[...state.waiters.values()].map((w) => w.due + WAITER_GRACE_SECONDS));
   try {
     await ddb.send(
       new UpdateItemCommand({
         TableName: table,
         Key: { slot: { S: key } },
-        UpdateExpression: 'SET #holders = :holders, #releases = :releases, #waiters = :waiters, #version = :next, #expiresAt = :expiresAt',
+        UpdateExpression: 'SET #holders = :holders, #releases = :releases, #looks = :looks, #waiters = :waiters, #version = :next, #expiresAt = :expiresAt',
         ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
-        ExpressionAttributeNames: { '#holders': 'holders', '#releases': 'releases', '#waiters': 'waiters', '#version': 'version', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeNames: { '#holders': 'holders', '#releases': 'releases', '#looks': 'looks', '#waiters': 'waiters', '#version': 'version', '#expiresAt': 'expiresAt' },
         ExpressionAttributeValues: {
           ':holders': numbers(state.holders),
           ':releases': numbers(state.releases),
-          ':waiters': { M: Object.fromEntries([...state.waiters].map(([h, w]) => [h, { M: { at: { N: String(w.at) }, seen: { N: String(w.seen) }, refusals: { N: String(w.refusals) } } }])) },
+          ':looks': numbers(state.looks ?? new Map()),
+          ':waiters': { M: Object.fromEntries([...state.waiters].map(([h, w]) => [h, { M: { at: { N: String(w.at) }, due: { N: String(w.due) }, refusals: { N: String(w.refusals) } } }])) },
           // At least the time in ms: a version never comes back after TTL deleted the item and a new
           // one was written, so a write that read the old item cannot succeed against the new one.
           ':next': { N: String(Math.max((version ?? 0) + 1, now.getTime())) },
@@ -303,7 +323,7 @@ export interface Acquired {
 export interface SlotWait {
   /** 1-based place in the slot group's queue. */
   readonly position: number;
-  /** Seconds to wait before asking again: [60, 1,800] + 1-15 s of jitter. */
+  /** Seconds to wait before asking again: 60 s to 4 h (30 min without a recorded release) + 1-15 s of jitter. */
   readonly retryAfterSeconds: number;
   /** Seconds this requester has been waiting (since it joined the queue). */
   readonly waitedSeconds: number;
@@ -381,7 +401,8 @@ export async function releaseSlot(ddb: DynamoDBClient, settings: Pick<CopySlotSe
     const next: SlotState = {
       holders,
       releases: new Map([...item.releases].filter(([h]) => holders.has(h))),
-      waiters: new Map([...item.waiters].filter(([, w]) => w.seen >= nowSeconds - WAITER_STALE_SECONDS)),
+      looks: new Map([...(item.looks ?? [])].filter(([h]) => holders.has(h))),
+      waiters: new Map([...item.waiters].filter(([, w]) => w.due + WAITER_GRACE_SECONDS >= nowSeconds)),
     };
     if (await write(ddb, settings.table, key, item.version, next, now)) return true;
   }
@@ -390,23 +411,23 @@ export async function releaseSlot(ddb: DynamoDBClient, settings: Pick<CopySlotSe
 
 /**
  * Records when `r.holder`'s slot can come back at the earliest (its poll's next look), for the
- * waiters' aim: one conditional UpdateItem, no read (`SET releases.<holder>`, version raised so an
+ * waiters' aim: one conditional UpdateItem, no read (`SET releases.<holder>, looks.<holder>`, version raised so an
  * acquire that read before it redoes from a fresh read). Nothing is written when the holder holds
  * no slot (released, lapsed) or the item predates release estimates.
  * @param atSeconds expected release, epoch seconds
  * @returns true when recorded
  * @throws DynamoDB errors other than the condition failing
  */
-export async function expectRelease(ddb: DynamoDBClient, settings: Pick<CopySlotSettings, 'table'>, r: SlotRequest, atSeconds: number): Promise<boolean> {
+export async function expectRelease(ddb: DynamoDBClient, settings: Pick<CopySlotSettings, 'table'>, r: SlotRequest, atSeconds: number, lookSeconds: number = atSeconds): Promise<boolean> {
   try {
     await ddb.send(
       new UpdateItemCommand({
         TableName: settings.table,
         Key: { slot: { S: slotKey(r) } },
-        UpdateExpression: 'SET #releases.#h = :at, #version = #version + :one',
-        ConditionExpression: 'attribute_exists(#holders.#h) AND attribute_exists(#releases)',
-        ExpressionAttributeNames: { '#releases': 'releases', '#holders': 'holders', '#version': 'version', '#h': r.holder },
-        ExpressionAttributeValues: { ':at': { N: String(Math.floor(atSeconds)) }, ':one': { N: '1' } },
+        UpdateExpression: 'SET #releases.#h = :at, #looks.#h = :look, #version = #version + :one',
+        ConditionExpression: 'attribute_exists(#holders.#h) AND attribute_exists(#releases) AND attribute_exists(#looks)',
+        ExpressionAttributeNames: { '#releases': 'releases', '#looks': 'looks', '#holders': 'holders', '#version': 'version', '#h': r.holder },
+        ExpressionAttributeValues: { ':at': { N: String(Math.floor(atSeconds)) }, ':look': { N: String(Math.floor(lookSeconds)) }, ':one': { N: '1' } },
       }),
     );
     return true;
@@ -507,8 +528,8 @@ export function slotHooksFrom(
 /** What a poll function does with its holder's slot: give it back, or record when it may come back. */
 export interface SlotTracker {
   release(): Promise<void>;
-  /** @param atSeconds the poll's next look, epoch seconds */
-  expectRelease(atSeconds: number): Promise<void>;
+  /** @param atSeconds expected release, `lookSeconds` the poll's next look, epoch seconds */
+  expectRelease(atSeconds: number, lookSeconds: number): Promise<void>;
 }
 
 /**
@@ -529,8 +550,8 @@ export function slotReleaseFrom(
     release: async () => {
       await releaseSlot(ddb, { table }, r, now).catch(() => false);
     },
-    expectRelease: async (atSeconds) => {
-      await expectRelease(ddb, { table }, r, atSeconds).catch(() => false);
+    expectRelease: async (atSeconds, lookSeconds) => {
+      await expectRelease(ddb, { table }, r, atSeconds, lookSeconds).catch(() => false);
     },
   };
 }
@@ -556,7 +577,8 @@ export async function releaseWhenFinished<T extends { readonly ready: boolean; r
   if (out.ready) await slot?.release();
   else {
     const at = expectedReleaseSeconds(out);
-    if (at !== undefined) await slot?.expectRelease(at);
+    const look = Math.floor(Date.parse(out.checkedAt) / 1000) + Math.max(0, out.waitSeconds);
+    if (at !== undefined) await slot?.expectRelease(at, look);
   }
   return out;
 }

@@ -19,7 +19,8 @@ import {
   RETRY_JITTER_SECONDS,
   slotHooks,
   slotKey,
-  WAITER_STALE_SECONDS,
+  WAITER_GRACE_SECONDS,
+  MAX_AIMED_RETRY_AFTER_SECONDS,
   type CopySlotSettings,
   type SlotRequest,
   type SlotState,
@@ -125,7 +126,7 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
   const empty: SlotState = { holders: new Map(), releases: new Map(), waiters: new Map() };
   const earlier = (a: [string, { at: number }], b: [string, { at: number }]) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-  it('property: never more holders than the limit; a grant never takes a slot an earlier waiter still needs; every wait within [60 s, 1,800 s] + 1-15 s', () => {
+  it('property: never more holders than the limit; a grant never takes a slot an earlier waiter still needs; every wait within [60 s, 4 h] + 1-15 s', () => {
     type Op = { kind: 'ask'; who: number; dt: number } | { kind: 'release'; who: number; dt: number; estimate: number };
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('ask' as const), who: fc.integer({ min: 0, max: 11 }), dt: fc.integer({ min: 0, max: 4000 }) }),
@@ -162,7 +163,9 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
           }
           if (!d.granted) {
             const waited = d.retryAfterSeconds;
-            if (waited < MIN_RETRY_AFTER_SECONDS + 1 || waited > MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            if (waited < MIN_RETRY_AFTER_SECONDS + 1 || waited > MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            // Past every recorded release, or aimed at a lease: at most 30 min.
+            if (d.position - (limit - d.next.holders.size) > d.next.holders.size && waited > MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
             if (!d.next.waiters.has(who) || d.position < 1) return false;
           }
           state = d.next;
@@ -185,8 +188,8 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
       aims.push(d.retryAfterSeconds);
       state = d.next;
     }
-    // w1 -> b's release (300 s), w2 -> a's (900 s), w3 -> c's (5,000 s, clamped to 1,800 s), w4 -> past the last: 1,800 s.
-    const base = [300, 900, 1800, 1800];
+    // w1 -> b's release (300 s), w2 -> a's (900 s), w3 -> c's (5,000 s, a recorded release: up to 4 h), w4 -> past the last: 30 min.
+    const base = [300, 900, 5000, 1800];
     aims.forEach((a, i) => {
       expect(a - base[i]!).toBeGreaterThanOrEqual(1);
       expect(a - base[i]!).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
@@ -207,19 +210,22 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     expect([...w1.next.waiters.keys()].sort()).toEqual(['new', 'w2', 'w3', 'w4']);
   });
 
-  it('drops a waiter not seen for 45 min (its execution ended) so it holds no place, and lapsed leases, and aims at an overdue holder by its lease', () => {
+  it('drops a waiter not back 15 min after it was due (its execution ended) so it holds no place, and lapsed leases, and aims at an overdue holder by its lease', () => {
     const state: SlotState = {
       holders: new Map([['stuck', T0 + 7200], ['gone', T0 - 1]]),
       releases: new Map([['stuck', T0 - 901]]),
-      waiters: new Map([['dead', { at: T0 - 10_000, seen: T0 - WAITER_STALE_SECONDS - 1, refusals: 3 }], ['live', { at: T0 - 100, seen: T0 - 60, refusals: 1 }]]),
+      waiters: new Map([['dead', { at: T0 - 10_000, due: T0 - WAITER_GRACE_SECONDS - 1, refusals: 3 }], ['live', { at: T0 - 100, due: T0 + 60, refusals: 1 }]]),
     };
     const d = decideAcquire(state, 'me', 2, T0, T0 + 3600, true);
     // 'gone' lapsed: one slot free; 'dead' was dropped, 'live' is first, so 'me' (place 2) waits.
     expect(d).toMatchObject({ granted: false, position: 2 });
     expect([...d.next.waiters.keys()].sort()).toEqual(['live', 'me']);
     expect([...d.next.holders.keys()]).toEqual(['stuck']);
-    // 'stuck' stopped polling (expected back 901 s ago): the lease (2 h) is the aim, clamped to 30 min.
+    // 'stuck' stopped polling (expected back 901 s ago): the lease (2 h) is the aim, clamped to 30 min (not an estimate).
     if (!d.granted) expect(d.retryAfterSeconds).toBeGreaterThan(MAX_RETRY_AFTER_SECONDS);
+    if (!d.granted) expect(d.retryAfterSeconds).toBeLessThanOrEqual(MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS);
+    // And it is due back then: kept while it is not late.
+    expect(d.next.waiters.get('me')?.due).toBe(T0 + (d.granted ? 0 : d.retryAfterSeconds));
     // Exports do not queue: granted whenever a slot is free.
     expect(decideAcquire(state, 'export-1', 2, T0, T0 + 3600, false).granted).toBe(true);
   });
@@ -242,7 +248,7 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
       rounds++;
     }
     expect(rounds).toBeLessThanOrEqual(170);
-    expect(COPY_SLOT_LONGEST_WAIT_SECONDS).toBe(MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS);
+    expect(COPY_SLOT_LONGEST_WAIT_SECONDS).toBe(MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS);
   });
 
   it('expects a release at the next look, or later where progress points (copy poll outputs)', () => {

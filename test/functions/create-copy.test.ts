@@ -255,7 +255,7 @@ describe('create-copy with the copy slot table (issue 12)', () => {
       expect(busy.reason).toContain(`All 2 slots of DB snapshot copies into account ${SOURCE_ACCOUNT} Region ${REGION}`);
       // It joined the queue in the same conditional write.
       expect(ddb.commandCalls(UpdateItemCommand).at(-1)?.args[0].input.ExpressionAttributeValues?.[':waiters']).toEqual({
-        M: { 'rsv-orders-db-202611200407': { M: { at: { N: String(nowS) }, seen: { N: String(nowS) }, refusals: { N: '1' } } } },
+        M: { 'rsv-orders-db-202611200407': { M: { at: { N: String(nowS) }, due: { N: String(nowS + (busy.retryAfterSeconds as number)) }, refusals: { N: '1' } } } },
       });
       expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
     } finally {

@@ -27,8 +27,8 @@ describe('workflowTimeouts', () => {
         const t = workflowTimeouts({ ...base, maxWaitSeconds: hours * 3600, drCopyMode, drRegions, exports });
         const waits = 1 + (drRegions > 0 && drCopyMode === 'two-hop' ? 2 : 1); // source, vault, (two-hop) DR
         // Each wait may run to its elapsed bound plus one poll interval (15 min); each copy may wait for a
-        // slot of the table to its bound plus one aimed wait (30 min + jitter), and retry RDS's own refusal.
-        const longestCopyPath = waits * (hours * 3600 + 900 + COPY_SLOT_WAIT_MAX_SECONDS + 1815 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
+        // slot of the table to its bound plus one aimed wait (4 h + jitter), and retry RDS's own refusal.
+        const longestCopyPath = waits * (hours * 3600 + 900 + COPY_SLOT_WAIT_MAX_SECONDS + 4 * 3600 + 15 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
         return t.databaseBackupSeconds > longestCopyPath && t.backupRunSeconds >= t.databaseBackupSeconds;
       }),
       { numRuns: 300 },
@@ -48,7 +48,7 @@ describe('workflowTimeouts', () => {
     expect(COPY_SLOTS_BUSY_RETRY.errors).toEqual(['CopySlotsBusy']);
     // 120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 (7 tries below the cap), then 5 x 1800
     expect(retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY)).toBe(Math.round(120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 + 5 * 1800));
-    expect(COPY_SLOT_WAIT_BUDGET_SECONDS).toBe(24 * 3600 + 1815 + 3600);
+    expect(COPY_SLOT_WAIT_BUDGET_SECONDS).toBe(24 * 3600 + 4 * 3600 + 15 + 3600);
     // A waiter may queue behind the longest copy (4 TiB cross-Region: 300 s + 13.5 s/GiB, sandbox/aws/copy-model.ts).
     expect(COPY_SLOT_WAIT_MAX_SECONDS).toBeGreaterThan(300 + 13.5 * 4096);
   });
