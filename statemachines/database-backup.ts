@@ -43,7 +43,7 @@ const JSON_NULL = "States.StringToJson('null')";
 /**
  * Retries a thrown `CopySlotsBusy`: RDS's own limit of copies in progress (docs/aws-behaviour.md §11,
  * copies other tools make) or a slot table item that kept changing ({@link COPY_SLOTS_BUSY_RETRY}:
- * first after 2 min, x1.5, at most 30 min apart, 12 attempts, full jitter; a backstop, its budget is
+ * first after 2 min, x1.5, at most 30 min apart, 8 attempts, full jitter; a backstop, its budget is
  * part of the execution timeout). The slot table's own refusal is not an error but an output the
  * step's slot wait loop handles ({@link DatabaseBackup.awaitSlot}).
  */
@@ -62,7 +62,7 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`);
  *    when every copy slot is held (docs/aws-behaviour.md §11) the copy slot table answers `acquired:
  *    false`: `HasCreateCopySlot` -> `WaitForCreateCopySlot` (its aimed `retryAfterSeconds`) -> `CreateCopy`
- *    again, for up to 24 h (then `CopySlotsBusy`); the same loop guards `CopyToVault` and `CopyToDrRegion`.
+ *    again, for up to 20 h (then `CopySlotsBusy`); the same loop guards `CopyToVault` and `CopyToDrRegion`.
  * 2. `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until `available` (`$.sourceCopyReady`).
  * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode only).
  * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another:

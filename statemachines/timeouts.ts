@@ -89,9 +89,11 @@ export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitR
  * poll, or the completion its progress points to), 60 s to 4 h (30 min when no poll recorded it) plus 1-15 s of jitter. Each copy step
  * (CreateCopy, CopyToVault, CopyToDrRegion) then runs `WaitFor<Step>Slot` (SecondsPath) and asks
  * again, until `waitedSeconds` reaches this bound: then `CopySlotsBusy` (with its advice) fails the
- * step. 24 h: longer than the longest copy ahead of a waiter (a 4 TiB cross-Region copy: ~15 h).
+ * step. 20 h: longer than the longest copy ahead of a waiter (a 4 TiB cross-Region copy: ~15 h); with
+ * the backstop retry below, a copy step's slot budget (~26.6 h) stays below the ~27.6 h of the Retry
+ * it replaced, so the execution timeouts (and the fleets that fit a year) do not grow.
  */
-export const COPY_SLOT_WAIT_MAX_SECONDS = 24 * 3600;
+export const COPY_SLOT_WAIT_MAX_SECONDS = 20 * 3600;
 /**
  * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_AIMED_RETRY_AFTER_SECONDS`
  * (4 h) + `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
@@ -109,9 +111,9 @@ export const COPY_SLOT_WAIT_BUDGET_SECONDS = COPY_SLOT_WAIT_MAX_SECONDS + COPY_S
  * progress (docs/aws-behaviour.md §11), i.e. copies rds-snapshot-vault does not make (another tool,
  * by hand) hold the destination's slots; or the slot table item kept changing under 8 writes in a
  * row. The slot table does the real waiting, so this Retry is a backstop: first after 2 min (x1.5),
- * at most 30 min apart, 12 attempts (~3.6 h), full jitter. Its budget is part of the execution timeout.
+ * at most 30 min apart, 8 attempts (~1.6 h), full jitter. Its budget is part of the execution timeout.
  */
-export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], intervalSeconds: 120, backoffRate: 1.5, maxAttempts: 12, maxDelaySeconds: 1800 };
+export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], intervalSeconds: 120, backoffRate: 1.5, maxAttempts: 8, maxDelaySeconds: 1800 };
 /** Worst-case time one copy step spends retrying a thrown `CopySlotsBusy`, seconds. */
 export const COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS = retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY);
 

@@ -142,7 +142,7 @@ export const MAX_AIMED_RETRY_AFTER_SECONDS = 4 * 3600;
  * (60 s for the first 10, 120 s for the next 10, ...), so a waiter whose aims keep missing (holders
  * polling often, far from done) costs a bounded number of state transitions: 170 refusals already
  * take more than 24 h (60 s x 10 x (1 + 2 + ... + 17) = 91,800 s), so a wait bounded by
- * statemachines/timeouts.ts `COPY_SLOT_WAIT_MAX_SECONDS` (24 h) has at most ~170 rounds.
+ * statemachines/timeouts.ts `COPY_SLOT_WAIT_MAX_SECONDS` (20 h) has at most ~170 rounds.
  */
 export const REFUSALS_PER_STEP = 10;
 /** Jitter added to an aimed wait: 1 to this many seconds, derived from the holder and the time. */

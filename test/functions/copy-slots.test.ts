@@ -230,7 +230,7 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     expect(decideAcquire(state, 'export-1', 2, T0, T0 + 3600, false).granted).toBe(true);
   });
 
-  it('raises the shortest wait every 10 refusals, so a 24 h wait has at most ~170 rounds; the bounds agree with statemachines/timeouts.ts', () => {
+  it('raises the shortest wait every 10 refusals, so a 20 h wait has at most ~170 rounds; the bounds agree with statemachines/timeouts.ts', () => {
     let state: SlotState = { holders: new Map([['h', T0 + 10 * 86_400]]), releases: new Map([['h', T0]]), waiters: new Map() };
     let now = T0;
     let rounds = 0;
