@@ -6,7 +6,9 @@
  * Region, RDS never refuses a copy for its own limit, and every database still succeeds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slotKey } from '../../functions/shared/copy-slots';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { acquireSlot, slotKey } from '../../functions/shared/copy-slots';
+import { COPY_SLOT_WAIT_MAX_SECONDS } from '../../statemachines/timeouts';
 import type { LocalEnvironment } from '../../sandbox/environment';
 import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
 import type { ExecutionRecord } from '../../sandbox/runner';
@@ -124,3 +126,42 @@ function tableArn(env: LocalEnvironment): string {
   if (!arn) throw new Error('no DynamoDB table in the source stack');
   return arn;
 }
+
+describe('a slot that never frees: the wait is bounded', () => {
+  let env: LocalEnvironment;
+  afterAll(() => env?.dispose());
+
+  it('a copy step waits at most COPY_SLOT_WAIT_MAX_SECONDS for a slot held by another tool, then fails with CopySlotsBusy and its advice, never asking RDS', async () => {
+    const db: DemoDatabaseSpec = { identifier: 'stuck-db', kind: 'instance', engine: 'postgres', allocatedStorageGiB: 20, encryption: 'default-key' };
+    const config = configWith((c) => {
+      c.databases = [{ identifier: db.identifier, kind: db.kind }];
+      delete c.discovery;
+      delete c.restoreDrill;
+      c.vault.drRegions = [];
+      c.concurrency = { copySlots: { dbSnapshotCopies: 1 } };
+    });
+    env = await createLocalEnvironment({ config });
+    seedFleet(env, [db]);
+    takeAutomatedSnapshots(env, [db]);
+    // A holder that never releases (a crashed execution: its lease outlives the wait), so no release is ever recorded.
+    const arn = tableArn(env);
+    const ddb = new DynamoDBClient({ region: config.source.region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${config.source.accountId}:root`) });
+    await acquireSlot(ddb, { table: arn.split('/').pop()!, limits: { instance: 1, cluster: 1, export: 1 }, leaseSeconds: 3 * 86_400 }, { accountId: config.source.accountId, region: config.source.region, kind: 'instance', holder: 'someone-else' }, env.clock.now(), (m) => new Error(m));
+    const started = env.clock.nowMs();
+    const run = await env.startBackupRun({});
+    const child = run.children[0]!;
+    expect(child.status).toBe('FAILED');
+    expect(child.error).toBe('CopySlotsBusy');
+    expect(child.cause).toContain('No copy slot freed for');
+    expect(env.sandbox.calls.filter((c) => c.operation === 'CopyDBSnapshot')).toEqual([]);
+    // Bounded: past 20 h, by at most one wait of 30 min (the holder's release was never recorded).
+    const waitedHours = (env.clock.nowMs() - started) / 3_600_000;
+    expect(waitedHours).toBeGreaterThanOrEqual(COPY_SLOT_WAIT_MAX_SECONDS / 3600);
+    expect(waitedHours).toBeLessThan(COPY_SLOT_WAIT_MAX_SECONDS / 3600 + 1);
+    // Its release was expected at its grant: 60 s rounds for the 15 min until it counts as overdue, then
+    // the lease is the aim (30-minute cap): ~15 + 40 rounds, each Task + Choice + Wait.
+    const rounds = child.events.filter((e) => e.type === 'StateEntered' && e.state === 'WaitForCreateCopySlot').length;
+    expect(rounds).toBeGreaterThan(40);
+    expect(rounds).toBeLessThanOrEqual(60);
+  }, 120_000);
+});
