@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { FIRST_POLL_SECONDS } from '../functions/shared/polling';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
-import { addRetryPolicy, COPY_SLOTS_BUSY_RETRY, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
+import { addRetryPolicy, COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOTS_BUSY_RETRY, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
 import { createWorkflow } from './workflow';
 import type { BackupFunctions, DrCopyMode, PollingProps, RetentionPolicy, VaultMode } from './types';
 
@@ -42,11 +42,11 @@ export { STATE_MACHINE_METADATA } from './workflow';
 const JSON_NULL = "States.StringToJson('null')";
 
 /**
- * Retries `CopySlotsBusy` (every copy slot of the destination is held: the copy slot table,
- * functions/shared/copy-slots.ts, or RDS's own limit, docs/aws-behaviour.md §11) for hours
- * ({@link COPY_SLOTS_BUSY_RETRY}: first after 2 min, x1.5, at most 30 min apart, 60 attempts, full
- * jitter so that runs refused together do not come back together; its budget is part of the
- * execution timeout). Past that, the error (whose message gives the advice) reaches the failure path.
+ * Retries a thrown `CopySlotsBusy`: RDS's own limit of copies in progress (docs/aws-behaviour.md §11,
+ * copies other tools make) or a slot table item that kept changing ({@link COPY_SLOTS_BUSY_RETRY}:
+ * first after 2 min, x1.5, at most 30 min apart, 8 attempts, full jitter; a backstop, its budget is
+ * part of the execution timeout). The slot table's own refusal is not an error but an output the
+ * step's slot wait loop handles ({@link DatabaseBackup.awaitSlot}).
  */
 function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
   addRetryPolicy(task, COPY_SLOTS_BUSY_RETRY);
@@ -61,7 +61,9 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * Steps:
  * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at once (`PlanBlocked`).
  * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`);
- *    `CopySlotsBusy` (copies in progress at their limit, docs/aws-behaviour.md §11) is retried for hours.
+ *    when every copy slot is held (docs/aws-behaviour.md §11) the copy slot table answers `acquired:
+ *    false`: `HasCreateCopySlot` -> `WaitForCreateCopySlot` (its aimed `retryAfterSeconds`) -> `CreateCopy`
+ *    again, for up to 20 h (then `CopySlotsBusy`); the same loop guards `CopyToVault` and `CopyToDrRegion`.
  * 2. `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until `available` (`$.sourceCopyReady`).
  * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode only).
  * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another:
@@ -161,7 +163,8 @@ export class DatabaseBackup extends Construct {
     copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
-    const vaultBranch = sfn.Chain.start(copyToVault).next(vaultLoop.start);
+    copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', vaultBranchFailed, vaultLoop.start));
+    const vaultBranch = copyToVault;
     let vaultTail: sfn.INextable = vaultLoop.ready;
     let drResultPath: string | null = null;
     if (drRegions.length > 0 && drCopyMode === 'two-hop') {
@@ -340,7 +343,7 @@ export class DatabaseBackup extends Construct {
       .when(sfn.Condition.isNotPresent('$.optionGroups'), defaultOptionGroups)
       .otherwise(createCopy);
     const definition = sfn.Chain.start(checkPlan);
-    createCopy.next(sourceLoop.start);
+    createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
     sourceLoop.ready.next(afterSource);
     afterSource
       .next(parallel)
@@ -426,9 +429,45 @@ export class DatabaseBackup extends Construct {
         },
       }),
     );
-    map.itemProcessor(sfn.Chain.start(copy).next(loop.start));
+    copy.next(this.awaitSlot(copy, '$.copy', drFailed, loop.start));
+    map.itemProcessor(copy);
     list.next(map);
     return { start: list, end: map };
+  }
+
+  /**
+   * The slot wait loop after a copy step `<Step>` whose result is at `resultPath`:
+   * `Has<Step>Slot` (Choice) -> `next` when the copy was started (no `retryAfterSeconds`); when the
+   * copy slot table refused it (`{ acquired: false, retryAfterSeconds, waitedSeconds }`,
+   * functions/shared/copy-slots.ts) -> `WaitFor<Step>Slot` (SecondsPath: the aimed wait) -> `<Step>`
+   * again; once `waitedSeconds` reaches {@link COPY_SLOT_WAIT_MAX_SECONDS} ->
+   * `<Step>SlotWaitTooLong` -> `onError` with `$.error = { Error: 'CopySlotsBusy', Cause }`.
+   * Why a Wait loop and not the Retry it replaces: a Retry's delays are fixed at deploy time, blind to
+   * when a slot frees (a freed slot sat idle for up to 30 min, and each blind retry was a transition);
+   * the Wait takes the table's aim, so a waiter asks again right after the release it needs.
+   * A refusal round costs 3 transitions (Task, Choice, Wait), a granted copy 1 (the Choice).
+   * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html (SecondsPath)
+   * @returns the Choice (the step's next state)
+   */
+  private awaitSlot(step: tasks.LambdaInvoke, resultPath: string, onError: sfn.IChainable, next: sfn.IChainable): sfn.Choice {
+    const name = step.node.id;
+    const tooLong = new sfn.Pass(this, `${name}SlotWaitTooLong`, {
+      parameters: {
+        Error: 'CopySlotsBusy',
+        'Cause.$': `States.Format('No copy slot freed for {} s (bound: ${COPY_SLOT_WAIT_MAX_SECONDS} s). {} Copies in progress stayed at the limit (docs/aws-behaviour.md §11): back up fewer databases per run, or lower concurrency.copySlots if other tools copy into this destination, and re-run.', ${resultPath}.waitedSeconds, ${resultPath}.reason)`,
+      },
+      resultPath: '$.error',
+    });
+    tooLong.next(onError);
+    const wait = new sfn.Wait(this, `WaitFor${name}Slot`, { time: sfn.WaitTime.secondsPath(`${resultPath}.retryAfterSeconds`) });
+    wait.next(step);
+    return new sfn.Choice(this, `Has${name}Slot`, { comment: 'Started, or refused by the copy slot table with an aimed wait.' })
+      // Not(IsPresent) rather than IsPresent=false: the same on AWS, and the local runner
+      // (aws-local-stepfunctions) never matches IsPresent=false. Rules run in order, so the bound is
+      // only read from a refusal, which always carries waitedSeconds.
+      .when(sfn.Condition.not(sfn.Condition.isPresent(`${resultPath}.retryAfterSeconds`)), next)
+      .when(sfn.Condition.numberGreaterThanEquals(`${resultPath}.waitedSeconds`, COPY_SLOT_WAIT_MAX_SECONDS), tooLong)
+      .otherwise(wait);
   }
 
   /**

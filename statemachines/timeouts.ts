@@ -14,7 +14,7 @@
  *   ceil(fleet / maxConcurrency) children in a row, each within its own timeout ("waves": a bound,
  *   not a schedule). Copies are no longer limited by the Map but by the copy slot table
  *   (functions/shared/copy-slots.ts), so maxConcurrency is large (default 50) and a child's wait for
- *   a slot is inside its own timeout (the CopySlotsBusy budget of each copy step); the run's real
+ *   a slot is inside its own timeout (the slot wait budget of each copy step); the run's real
  *   makespan is near the quota-bound minimum, far below this bound (bench/fleet.ts measures it).
  *
  * Standard workflows run at most one year (docs/aws-behaviour.md §18): a configuration whose bounds
@@ -94,17 +94,38 @@ export function addRetryPolicy(task: sfn.TaskStateBase, p: RetryPolicy): void {
 export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitReached'], intervalSeconds: 300, backoffRate: 1.5, maxAttempts: 12, maxDelaySeconds: 1800 };
 
 /**
- * `CopySlotsBusy` (every copy slot of the destination is held: the copy slot table, or RDS's own
- * limit, docs/aws-behaviour.md §11): each copy step (CreateCopy, CopyToVault, CopyToDrRegion) waits
- * for a slot this way before it fails. With the slot table the Map runs more children than there
- * are slots, so a child may wait for a slot as long as the longest copy ahead of it (a 4 TiB
- * cross-Region copy: ~15 h). First retry after 2 min (x1.5), so a freed slot is reused within
- * minutes while copies of hours are running; at most 30 min apart (each retry is a billed state
- * transition: ~2 per hour of waiting); 60 attempts, ~27.6 h of waiting in all, full jitter so that
- * children refused together do not come back together. Its budget is part of the execution timeout.
+ * Waiting for a copy slot (issue 12). The copy slot table (functions/shared/copy-slots.ts) refuses a
+ * copy step with a normal output `{ acquired: false, retryAfterSeconds, waitedSeconds }`: the step's
+ * place in a FIFO queue and a wait aimed at when the slot it needs is expected back (a holder's next
+ * poll, or the completion its progress points to), 60 s to 4 h (30 min when no poll recorded it) plus 1-15 s of jitter. Each copy step
+ * (CreateCopy, CopyToVault, CopyToDrRegion) then runs `WaitFor<Step>Slot` (SecondsPath) and asks
+ * again, until `waitedSeconds` reaches this bound: then `CopySlotsBusy` (with its advice) fails the
+ * step. 20 h: longer than the longest copy ahead of a waiter (a 4 TiB cross-Region copy: ~15 h); with
+ * the backstop retry below, a copy step's slot budget (~26.6 h) stays below the ~27.6 h of the Retry
+ * it replaced, so the execution timeouts (and the fleets that fit a year) do not grow.
  */
-export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], intervalSeconds: 120, backoffRate: 1.5, maxAttempts: 60, maxDelaySeconds: 1800 };
-/** Worst-case time one copy step spends retrying `CopySlotsBusy`, seconds. */
+export const COPY_SLOT_WAIT_MAX_SECONDS = 20 * 3600;
+/**
+ * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_AIMED_RETRY_AFTER_SECONDS`
+ * (4 h) + `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
+ */
+export const COPY_SLOT_LONGEST_WAIT_SECONDS = 4 * 3600 + 15;
+/**
+ * Worst-case time one copy step spends waiting for a slot, seconds: `waitedSeconds` is the time since
+ * the first refusal (Lambda runs and transient retries included), checked at each ask, so the loop
+ * ends at most one aimed wait past the bound, plus the last ask.
+ */
+export const COPY_SLOT_WAIT_BUDGET_SECONDS = COPY_SLOT_WAIT_MAX_SECONDS + COPY_SLOT_LONGEST_WAIT_SECONDS + STEP_ALLOWANCE_SECONDS;
+
+/**
+ * `CopySlotsBusy` thrown (not returned): RDS itself refused the copy for its limit of copies in
+ * progress (docs/aws-behaviour.md §11), i.e. copies rds-snapshot-vault does not make (another tool,
+ * by hand) hold the destination's slots; or the slot table item kept changing under 8 writes in a
+ * row. The slot table does the real waiting, so this Retry is a backstop: first after 2 min (x1.5),
+ * at most 30 min apart, 8 attempts (~1.6 h), full jitter. Its budget is part of the execution timeout.
+ */
+export const COPY_SLOTS_BUSY_RETRY: RetryPolicy = { errors: ['CopySlotsBusy'], intervalSeconds: 120, backoffRate: 1.5, maxAttempts: 8, maxDelaySeconds: 1800 };
+/** Worst-case time one copy step spends retrying a thrown `CopySlotsBusy`, seconds. */
 export const COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS = retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY);
 
 /**
@@ -165,7 +186,7 @@ export function waitBoundSeconds(maxWaitSeconds: number, maxPolls: number, maxPo
  * @throws ExecutionTimeoutTooLong naming the config fields when either exceeds {@link MAX_EXECUTION_SECONDS}.
  */
 export function workflowTimeouts(i: TimeoutInputs): { databaseBackupSeconds: number; backupRunSeconds: number; explain: string } {
-  const copyStep = STEP_ALLOWANCE_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS;
+  const copyStep = STEP_ALLOWANCE_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS + COPY_SLOT_WAIT_BUDGET_SECONDS;
   const copyWait = waitBoundSeconds(i.maxWaitSeconds, i.maxPolls, LONGEST_SNAPSHOT_WAIT_SECONDS, MAX_SNAPSHOT_POLL_SECONDS);
   const hop = copyStep + copyWait;
   const vaultBranch = hop + (i.drRegions > 0 && i.drCopyMode === 'two-hop' ? hop : 0);
@@ -182,7 +203,7 @@ export function workflowTimeouts(i: TimeoutInputs): { databaseBackupSeconds: num
   const days = (s: number) => `${(s / 86_400).toFixed(1)} days`;
   const explain =
     `DatabaseBackup: ${sequentialWaits} copy waits in a row of up to ${days(copyWait)} each (polling.maxWaitHours ${i.maxWaitSeconds / 3600} h ` +
-    `+ at most 30 min to the last poll), ${days(COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS)} of CopySlotsBusy retries per copy${i.exports ? ', the export beside them' : ''}: ${days(databaseBackupSeconds)}. ` +
+    `+ at most 30 min to the last poll), ${days(COPY_SLOT_WAIT_BUDGET_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS)} of waiting for a copy slot per copy${i.exports ? ', the export beside them' : ''}: ${days(databaseBackupSeconds)}. ` +
     `BackupRun: ${waves} waves (${i.fleetSize} databases, concurrency.maxDatabasesInParallel ${i.maxConcurrency}) of DatabaseBackup: ${days(backupRunSeconds)}.`;
   if (databaseBackupSeconds > MAX_EXECUTION_SECONDS || backupRunSeconds > MAX_EXECUTION_SECONDS) {
     throw new ExecutionTimeoutTooLong(

@@ -11,6 +11,10 @@
  * - `copy#<account>#<region>#instance` / `copy#<account>#<region>#cluster`, `export#<account>`;
  * - `holders` (Map): holder (the copy's target identifier, or the export task identifier) -> lease
  *   expiry, epoch seconds (Number);
+ * - `releases` (Map): holder -> expected release, epoch seconds (Number), and `looks` (Map): holder ->
+ *   its poll's next look, epoch seconds, kept by the polls ({@link expectRelease}) for the waiters' aim;
+ * - `waiters` (Map): refused copy requester -> `{ at, due, refusals }` (joined, expected back, epoch
+ *   seconds; times refused): the FIFO queue of {@link decideAcquire};
  * - `version` (Number): raised by every write (to at least the writer's time in ms); each write is conditional on the version it read
  *   (optimistic concurrency: a write that lost a race fails with ConditionalCheckFailedException
  *   and is redone from a fresh read);
@@ -97,36 +101,198 @@ export function slotKey(r: Pick<SlotRequest, 'accountId' | 'region' | 'kind'>): 
   return r.kind === 'export' ? `export#${r.accountId}` : `copy#${r.accountId}#${r.region}#${r.kind}`;
 }
 
-interface SlotItem {
-  readonly holders: Map<string, number>;
+/** A waiter of a slot group: when it joined the queue and when it is expected back (epoch seconds), how often it was refused. */
+export interface SlotWaiter {
+  readonly at: number;
+  readonly due: number;
+  readonly refusals: number;
+}
+
+/**
+ * One slot group's state as stored (and as the queue rule {@link decideAcquire} sees it).
+ * - `holders`: holder -> lease expiry, epoch seconds;
+ * - `releases`: holder -> expected release, epoch seconds: when its poll (poll-status, poll-export)
+ *   looks next (`checkedAt + waitSeconds`), the earliest the slot can come back; absent = unknown;
+ * - `waiters`: refused requesters in FIFO order of `at` (then name), pruned when not back
+ *   {@link WAITER_GRACE_SECONDS} after they were due.
+ */
+export interface SlotState {
+  readonly holders: ReadonlyMap<string, number>;
+  readonly releases: ReadonlyMap<string, number>;
+  /** holder -> its poll's next look, epoch seconds (absent: unknown). */
+  readonly looks?: ReadonlyMap<string, number>;
+  readonly waiters: ReadonlyMap<string, SlotWaiter>;
+}
+
+/** Shortest aimed wait of a refused acquire, seconds (a freed slot is reused within about this). */
+export const MIN_RETRY_AFTER_SECONDS = 60;
+/**
+ * Longest wait of a refused acquire when the holder's release is not known (lease, overdue), or the
+ * waiter needs a slot past the last expected release, seconds (so a new estimate is seen soon).
+ */
+export const MAX_RETRY_AFTER_SECONDS = 1800;
+/**
+ * Longest wait aimed at a release a poll recorded (its next look, or the completion its progress
+ * points to), seconds: 4 h. A 30-minute cap here cost a round (3 state transitions) per half hour of
+ * waiting behind long copies, more than the blind Retry it replaced (1 transition per 30 min).
+ */
+export const MAX_AIMED_RETRY_AFTER_SECONDS = 4 * 3600;
+/**
+ * The shortest wait grows by {@link MIN_RETRY_AFTER_SECONDS} every this many refusals of one waiter
+ * (60 s for the first 10, 120 s for the next 10, ...), so a waiter whose aims keep missing (holders
+ * polling often, far from done) costs a bounded number of state transitions: 170 refusals already
+ * take more than 24 h (60 s x 10 x (1 + 2 + ... + 17) = 91,800 s), so a wait bounded by
+ * statemachines/timeouts.ts `COPY_SLOT_WAIT_MAX_SECONDS` (20 h) has at most ~170 rounds.
+ */
+export const REFUSALS_PER_STEP = 10;
+/** Jitter added to an aimed wait: 1 to this many seconds, derived from the holder and the time. */
+export const RETRY_JITTER_SECONDS = 15;
+/**
+ * A waiter not back this long after it was due (`due` = when it was refused + its retryAfter) is
+ * dropped from the queue (its execution ended, was aborted, or gave up): above its jitter and the
+ * transient-error retries of the copy step (statemachines/errors.ts, a few minutes), so a live
+ * waiter never loses its place, and a dead one holds a free slot back for at most this long.
+ */
+export const WAITER_GRACE_SECONDS = 900;
+/**
+ * An expected release this far in the past means the holder stopped polling (crashed, aborted): its
+ * lease is then the only bound. Below it (a poll a little late), the release is expected now.
+ */
+export const OVERDUE_RELEASE_SECONDS = 900;
+
+/** The outcome of the queue rule for one request. */
+export type SlotDecision =
+  | { readonly granted: true; readonly next: SlotState }
+  | {
+      readonly granted: false;
+      readonly next: SlotState;
+      /** 1-based place in the queue (exports: 1, they do not queue). */
+      readonly position: number;
+      /** Aimed wait before asking again, seconds, within [MIN, MAX] + jitter. */
+      readonly retryAfterSeconds: number;
+      /** Since when this requester waits (its `at`), seconds before now. */
+      readonly waitedSeconds: number;
+    };
+
+/** 1..RETRY_JITTER_SECONDS, a stable hash of holder and time (spreads waiters aimed at the same release). */
+export function retryJitterSeconds(holder: string, nowSeconds: number): number {
+  let h = 2166136261 ^ nowSeconds;
+  for (let i = 0; i < holder.length; i++) h = Math.imul(h ^ holder.charCodeAt(i), 16777619);
+  return 1 + ((h >>> 0) % RETRY_JITTER_SECONDS);
+}
+
+/**
+ * The queue rule of a slot group (pure; {@link acquireSlot} stores its `next`):
+ * 1. holders whose lease passed, their release estimates, and waiters not back
+ *    {@link WAITER_GRACE_SECONDS} after they were due are dropped;
+ * 2. a live holder asking again keeps its slot (lease renewed, estimate kept);
+ * 3. with `queue`, the requester joins the waiters (or keeps its place); waiters are ordered by
+ *    `at` then name, and the free slots (limit - live holders) go to the first waiters in that order:
+ *    position p is granted when p <= free (so a newcomer never overtakes an earlier waiter, whichever
+ *    execution either belongs to). Without `queue` (exports, retried blindly), granted when a slot is free;
+ * 4. refused at position p: it needs the (p - free)-th release; the live holders' expected releases
+ *    (passed: the holder's next look if still ahead, since the copy should be done by then; unknown
+ *    or overdue by more than {@link OVERDUE_RELEASE_SECONDS}: the lease; else now) sorted ascending give it (past the last holder: the last), and retryAfter is that minus now,
+ *    clamped to [{@link MIN_RETRY_AFTER_SECONDS} (x the refusal step, see {@link REFUSALS_PER_STEP}),
+ *    {@link MAX_AIMED_RETRY_AFTER_SECONDS} for a release a poll recorded, else {@link MAX_RETRY_AFTER_SECONDS}], plus a jitter of 1..{@link RETRY_JITTER_SECONDS} s (so it
+ *    arrives after the releasing poll).
+ * A granted holder's expected release starts at now (its wait loop polls at once and records the real one).
+ * @param nowSeconds epoch seconds; `lease` the new holder's lease expiry, epoch seconds
+ */
+export function decideAcquire(state: SlotState, holder: string, limit: number, nowSeconds: number, lease: number, queue: boolean): SlotDecision {
+  const holders = new Map([...state.holders].filter(([, exp]) => exp > nowSeconds));
+  const releases = new Map([...state.releases].filter(([h]) => holders.has(h)));
+  const looks = new Map([...(state.looks ?? [])].filter(([h]) => holders.has(h)));
+  const waiters = new Map([...state.waiters].filter(([h, w]) => w.due + WAITER_GRACE_SECONDS >= nowSeconds && !holders.has(h)));
+  if (holders.has(holder)) {
+    holders.set(holder, lease);
+    return { granted: true, next: { holders, releases, looks, waiters } };
+  }
+  const free = limit - holders.size;
+  let position = 1;
+  if (queue) {
+    const mine = waiters.get(holder);
+    waiters.set(holder, { at: mine?.at ?? nowSeconds, due: nowSeconds, refusals: mine?.refusals ?? 0 });
+    const order = [...waiters].sort(([a, x], [b, y]) => x.at - y.at || (a < b ? -1 : a > b ? 1 : 0)).map(([h]) => h);
+    position = order.indexOf(holder) + 1;
+  }
+  if ((queue && position <= free) || (!queue && free > 0)) {
+    waiters.delete(holder);
+    holders.set(holder, lease);
+    // Expected back now until its wait loop's first poll (at once) records the real estimate.
+    releases.set(holder, nowSeconds);
+    looks.delete(holder);
+    return { granted: true, next: { holders, releases, looks, waiters } };
+  }
+  const expected = [...holders]
+    .map(([h, exp]): { at: number; aimed: boolean } => {
+      const r = releases.get(h);
+      if (r !== undefined && r >= nowSeconds) return { at: r, aimed: true };
+      // Expected back already: its next look (recorded at its last poll) will see it finished.
+      const look = looks.get(h);
+      if (look !== undefined && look >= nowSeconds) return { at: look, aimed: true };
+      if (r === undefined || r < nowSeconds - OVERDUE_RELEASE_SECONDS) return { at: exp, aimed: false };
+      return { at: nowSeconds, aimed: false };
+    })
+    .sort((a, b) => a.at - b.at);
+  const k = Math.max(1, position - Math.max(0, free));
+  const target = expected.length === 0 ? { at: nowSeconds, aimed: false } : expected[Math.min(k, expected.length) - 1]!;
+  const cap = target.aimed && k <= expected.length ? MAX_AIMED_RETRY_AFTER_SECONDS : MAX_RETRY_AFTER_SECONDS;
+  const me = waiters.get(holder);
+  const refusals = me?.refusals ?? 0;
+  const floor = MIN_RETRY_AFTER_SECONDS * (1 + Math.floor(refusals / REFUSALS_PER_STEP));
+  const retryAfterSeconds = Math.min(cap, Math.max(floor, target.at - nowSeconds)) + retryJitterSeconds(holder, nowSeconds);
+  if (me) waiters.set(holder, { ...me, due: nowSeconds + retryAfterSeconds, refusals: refusals + 1 });
+  const since = me?.at ?? nowSeconds;
+  return { granted: false, next: { holders, releases, looks, waiters }, position, retryAfterSeconds, waitedSeconds: nowSeconds - since };
+}
+
+interface SlotItem extends SlotState {
   readonly version: number | undefined;
+}
+
+function numberMap(v: AttributeValue | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [h, x] of Object.entries((v as { M?: Record<string, AttributeValue> } | undefined)?.M ?? {})) {
+    const n = Number((x as { N?: string }).N);
+    if (Number.isFinite(n)) out.set(h, n);
+  }
+  return out;
 }
 
 async function read(ddb: DynamoDBClient, table: string, key: string): Promise<SlotItem> {
   const out = await ddb.send(new GetItemCommand({ TableName: table, Key: { slot: { S: key } }, ConsistentRead: true }));
   const item = out.Item;
-  const holders = new Map<string, number>();
-  for (const [h, v] of Object.entries((item?.holders as { M?: Record<string, AttributeValue> } | undefined)?.M ?? {})) {
-    const n = Number((v as { N?: string }).N);
-    if (Number.isFinite(n)) holders.set(h, n);
+  const waiters = new Map<string, SlotWaiter>();
+  for (const [h, x] of Object.entries((item?.waiters as { M?: Record<string, AttributeValue> } | undefined)?.M ?? {})) {
+    const m = (x as { M?: Record<string, AttributeValue> }).M ?? {};
+    const at = Number((m.at as { N?: string } | undefined)?.N);
+    const due = Number((m.due as { N?: string } | undefined)?.N);
+    const refusals = Number((m.refusals as { N?: string } | undefined)?.N ?? 0);
+    if (Number.isFinite(at) && Number.isFinite(due)) waiters.set(h, { at, due, refusals: Number.isFinite(refusals) ? refusals : 0 });
   }
   const version = item?.version && 'N' in item.version && item.version.N !== undefined ? Number(item.version.N) : undefined;
-  return { holders, version };
+  return { holders: numberMap(item?.holders), releases: numberMap(item?.releases), looks: numberMap(item?.looks), waiters, version };
 }
 
-/** Writes `holders` if the item is still at `version` (absent item: version undefined). @returns false when another write came first */
-async function write(ddb: DynamoDBClient, table: string, key: string, version: number | undefined, holders: Map<string, number>, now: Date): Promise<boolean> {
-  const latest = Math.max(0, ...holders.values());
+const numbers = (m: ReadonlyMap<string, number>) => ({ M: Object.fromEntries([...m].map(([h, n]) => [h, { N: String(n) }])) });
+
+/** Writes the state if the item is still at `version` (absent item: version undefined). @returns false when another write came first */
+async function write(ddb: DynamoDBClient, table: string, key: string, version: number | undefined, state: SlotState, now: Date): Promise<boolean> {
+  const latest = Math.max(0, ...state.holders.values(), ...[...state.waiters.values()].map((w) => w.due + WAITER_GRACE_SECONDS));
   try {
     await ddb.send(
       new UpdateItemCommand({
         TableName: table,
         Key: { slot: { S: key } },
-        UpdateExpression: 'SET #holders = :holders, #version = :next, #expiresAt = :expiresAt',
+        UpdateExpression: 'SET #holders = :holders, #releases = :releases, #looks = :looks, #waiters = :waiters, #version = :next, #expiresAt = :expiresAt',
         ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
-        ExpressionAttributeNames: { '#holders': 'holders', '#version': 'version', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeNames: { '#holders': 'holders', '#releases': 'releases', '#looks': 'looks', '#waiters': 'waiters', '#version': 'version', '#expiresAt': 'expiresAt' },
         ExpressionAttributeValues: {
-          ':holders': { M: Object.fromEntries([...holders].map(([h, exp]) => [h, { N: String(exp) }])) },
+          ':holders': numbers(state.holders),
+          ':releases': numbers(state.releases),
+          ':looks': numbers(state.looks ?? new Map()),
+          ':waiters': { M: Object.fromEntries([...state.waiters].map(([h, w]) => [h, { M: { at: { N: String(w.at) }, due: { N: String(w.due) }, refusals: { N: String(w.refusals) } } }])) },
           // At least the time in ms: a version never comes back after TTL deleted the item and a new
           // one was written, so a write that read the old item cannot succeed against the new one.
           ':next': { N: String(Math.max((version ?? 0) + 1, now.getTime())) },
@@ -137,9 +303,13 @@ async function write(ddb: DynamoDBClient, table: string, key: string, version: n
     );
     return true;
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailed(err)) return false;
     throw err;
   }
+}
+
+function isConditionFailed(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 }
 
 /** The outcome of an acquire: the holders (live, this one included) when it was granted. */
@@ -149,38 +319,75 @@ export interface Acquired {
   readonly limit: number;
 }
 
+/** What a refused acquire tells its caller: when to ask again (see {@link decideAcquire}). */
+export interface SlotWait {
+  /** 1-based place in the slot group's queue. */
+  readonly position: number;
+  /** Seconds to wait before asking again: 60 s to 4 h (30 min without a recorded release) + 1-15 s of jitter. */
+  readonly retryAfterSeconds: number;
+  /** Seconds this requester has been waiting (since it joined the queue). */
+  readonly waitedSeconds: number;
+}
+
+/**
+ * Every slot of the destination is held (or reserved for earlier waiters): `CopySlotsBusy` with the
+ * aimed wait. The copy functions return `wait` as a normal output (`{ acquired: false, ... }`) for
+ * the state machine's Wait; thrown as is (no `wait`: RDS's own refusal) it is retried by name.
+ */
+export class CopySlotsWait extends CopySlotsBusy {
+  constructor(
+    message: string,
+    readonly wait: SlotWait,
+  ) {
+    super(message);
+    this.name = 'CopySlotsBusy';
+  }
+}
+
 /**
  * Takes a slot for `r.holder` (or renews it when the holder already has one: a retried Lambda, or
- * an event run and the scheduled run asking for the same copy, count once). Holders whose lease
- * has passed are dropped in the same write.
+ * an event run and the scheduled run asking for the same copy, count once) by the queue rule
+ * {@link decideAcquire}; lapsed leases and stale waiters are dropped in the same write. A refused
+ * copy request joins the queue (written too); export requests do not queue.
  * @param now the handler's clock; leases are `now + settings.leaseSeconds`.
- * @param busy builds the error to throw when every slot is taken (CopySlotsBusy for copies,
- *   ExportTaskLimitReached for exports: each retried by name with long backoff by the state machine).
- * @throws what `busy` returns, when the live holders already reach the limit or the write kept losing races
+ * @param busy builds the error to throw when refused (CopySlotsBusy for copies, ExportTaskLimitReached
+ *   for exports); it gets the {@link SlotWait} of the refusal.
+ * @throws what `busy` returns, when refused or when the write kept losing races
  * @throws DynamoDB errors (AccessDeniedException, ResourceNotFoundException, throttling) as they come
  */
-export async function acquireSlot(ddb: DynamoDBClient, settings: CopySlotSettings, r: SlotRequest, now: Date, busy: (message: string) => Error): Promise<Acquired> {
+export async function acquireSlot(
+  ddb: DynamoDBClient,
+  settings: CopySlotSettings,
+  r: SlotRequest,
+  now: Date,
+  busy: (message: string, wait: SlotWait) => Error,
+): Promise<Acquired> {
   const key = slotKey(r);
   const limit = settings.limits[r.kind];
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const lease = nowSeconds + settings.leaseSeconds;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const item = await read(ddb, settings.table, key);
-    const live = new Map([...item.holders].filter(([, exp]) => exp > nowSeconds));
-    if (!live.has(r.holder) && live.size >= limit) {
-      throw busy(
-        `All ${limit} slots of ${describeSlot(r)} are held (copy slot table ${settings.table}, item ${key}: ${[...live.keys()].slice(0, 5).join(', ')}${live.size > 5 ? ', ...' : ''}).`,
-      );
-    }
-    live.set(r.holder, lease);
-    if (await write(ddb, settings.table, key, item.version, live, now)) return { key, inUse: live.size, limit };
+    const d = decideAcquire(item, r.holder, limit, nowSeconds, lease, r.kind !== 'export');
+    if (!(await write(ddb, settings.table, key, item.version, d.next, now))) continue;
+    if (d.granted) return { key, inUse: d.next.holders.size, limit };
+    const held = [...d.next.holders.keys()];
+    throw busy(
+      `All ${limit} slots of ${describeSlot(r)} are held or reserved for earlier waiters (copy slot table ${settings.table}, item ${key}: ` +
+        `${held.slice(0, 5).join(', ')}${held.length > 5 ? ', ...' : ''}; place ${d.position} of ${d.next.waiters.size || 1} waiting, for ${d.waitedSeconds} s).`,
+      { position: d.position, retryAfterSeconds: d.retryAfterSeconds, waitedSeconds: d.waitedSeconds },
+    );
   }
-  throw busy(`The copy slot table ${settings.table} item ${key} changed under ${MAX_WRITE_ATTEMPTS} writes in a row (many executions at once); retrying later.`);
+  throw busy(`The copy slot table ${settings.table} item ${key} changed under ${MAX_WRITE_ATTEMPTS} writes in a row (many executions at once); retrying later.`, {
+    position: 0,
+    retryAfterSeconds: MIN_RETRY_AFTER_SECONDS + retryJitterSeconds(r.holder, nowSeconds),
+    waitedSeconds: 0,
+  });
 }
 
 /**
- * Gives back `r.holder`'s slot (and drops lapsed leases). Idempotent: nothing to do when the holder
- * holds none (released before, or its lease lapsed and another write dropped it).
+ * Gives back `r.holder`'s slot (and drops lapsed leases and stale waiters). Idempotent: nothing to do
+ * when the holder holds none (released before, or its lease lapsed and another write dropped it).
  * @returns true when a slot was released, false when there was none
  * @throws DynamoDB errors as they come; a write that keeps losing races is given up (false): the lease frees it.
  */
@@ -190,15 +397,102 @@ export async function releaseSlot(ddb: DynamoDBClient, settings: Pick<CopySlotSe
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const item = await read(ddb, settings.table, key);
     if (!item.holders.has(r.holder)) return false;
-    const kept = new Map([...item.holders].filter(([h, exp]) => h !== r.holder && exp > nowSeconds));
-    if (await write(ddb, settings.table, key, item.version, kept, now)) return true;
+    const holders = new Map([...item.holders].filter(([h, exp]) => h !== r.holder && exp > nowSeconds));
+    const next: SlotState = {
+      holders,
+      releases: new Map([...item.releases].filter(([h]) => holders.has(h))),
+      looks: new Map([...(item.looks ?? [])].filter(([h]) => holders.has(h))),
+      waiters: new Map([...item.waiters].filter(([, w]) => w.due + WAITER_GRACE_SECONDS >= nowSeconds)),
+    };
+    if (await write(ddb, settings.table, key, item.version, next, now)) return true;
   }
   return false;
+}
+
+/**
+ * Records when `r.holder`'s slot can come back at the earliest (its poll's next look), for the
+ * waiters' aim: one conditional UpdateItem, no read (`SET releases.<holder>, looks.<holder>`, version raised so an
+ * acquire that read before it redoes from a fresh read). Nothing is written when the holder holds
+ * no slot (released, lapsed) or the item predates release estimates.
+ * @param atSeconds expected release, epoch seconds
+ * @returns true when recorded
+ * @throws DynamoDB errors other than the condition failing
+ */
+export async function expectRelease(ddb: DynamoDBClient, settings: Pick<CopySlotSettings, 'table'>, r: SlotRequest, atSeconds: number, lookSeconds: number = atSeconds): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: settings.table,
+        Key: { slot: { S: slotKey(r) } },
+        UpdateExpression: 'SET #releases.#h = :at, #looks.#h = :look, #version = #version + :one',
+        ConditionExpression: 'attribute_exists(#holders.#h) AND attribute_exists(#releases) AND attribute_exists(#looks)',
+        ExpressionAttributeNames: { '#releases': 'releases', '#looks': 'looks', '#holders': 'holders', '#version': 'version', '#h': r.holder },
+        ExpressionAttributeValues: { ':at': { N: String(Math.floor(atSeconds)) }, ':look': { N: String(Math.floor(lookSeconds)) }, ':one': { N: '1' } },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw err;
+  }
 }
 
 function describeSlot(r: SlotRequest): string {
   if (r.kind === 'export') return `export tasks of account ${r.accountId}`;
   return `${r.kind === 'cluster' ? 'DB cluster snapshot' : 'DB snapshot'} copies into account ${r.accountId} Region ${r.region}`;
+}
+
+/** Acquire/release of one copy's slot, as copySnapshotIdempotently takes them. */
+export interface SlotHooks {
+  acquire(): Promise<void>;
+  release(): Promise<void>;
+}
+/** Builds the {@link SlotHooks} of one request. */
+export type SlotFor = (r: SlotRequest) => SlotHooks;
+
+/**
+ * Slot hooks of the copy functions: a refused acquire throws {@link CopySlotsWait} (a `CopySlotsBusy`
+ * carrying the aimed wait; the copy handlers return it as `{ acquired: false, ... }`, see
+ * {@link slotWaitOutput}) for copies, `ExportTaskLimitReached` for exports (retried by name with long
+ * backoff); a release that fails is swallowed (the lease frees the slot later).
+ */
+export function slotHooks(ddb: DynamoDBClient, settings: CopySlotSettings, now: Date): SlotFor {
+  return (r) => ({
+    acquire: async () => {
+      await acquireSlot(ddb, settings, r, now, (message, wait) =>
+        r.kind === 'export'
+          ? new ExportTaskLimitReached(`${message} The state machine retries for hours as export tasks finish.`)
+          : new CopySlotsWait(`${message} The state machine waits for a slot as copies finish (docs/aws-behaviour.md §11).`, wait),
+      );
+    },
+    release: async () => {
+      await releaseSlot(ddb, settings, r, now).catch(() => false);
+    },
+  });
+}
+
+/**
+ * The normal output of a copy step refused by the slot table: the state machine waits
+ * `retryAfterSeconds` (Wait, SecondsPath) and calls the step again, until `waitedSeconds` reaches its
+ * bound (statemachines/timeouts.ts `COPY_SLOT_WAIT_MAX_SECONDS`, then `CopySlotsBusy`).
+ */
+export interface CopySlotWaitOutput extends SlotWait {
+  readonly acquired: false;
+  /** Why (the refusal's message: destination, holders, place in the queue). */
+  readonly reason: string;
+}
+
+/**
+ * Runs a copy step and turns a slot-table refusal ({@link CopySlotsWait}) into its normal output
+ * {@link CopySlotWaitOutput}; every other error (RDS's own `CopySlotsBusy` included) is thrown as is.
+ */
+export async function slotWaitOutput<T>(step: () => Promise<T>): Promise<T | CopySlotWaitOutput> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof CopySlotsWait) return { acquired: false, ...err.wait, reason: err.message };
+    throw err;
+  }
 }
 
 /**
@@ -217,34 +511,6 @@ export const slotEnvShape = {
   COPY_SLOT_LEASE_SECONDS: z.optional(slotLeaseEnv),
 };
 
-/** Acquire/release of one copy's slot, as copySnapshotIdempotently takes them. */
-export interface SlotHooks {
-  acquire(): Promise<void>;
-  release(): Promise<void>;
-}
-/** Builds the {@link SlotHooks} of one request. */
-export type SlotFor = (r: SlotRequest) => SlotHooks;
-
-/**
- * Slot hooks of the copy functions: a refused acquire throws `CopySlotsBusy` (copies) or
- * `ExportTaskLimitReached` (exports), the named errors the state machine retries with long backoff;
- * a release that fails is swallowed (the lease frees the slot later).
- */
-export function slotHooks(ddb: DynamoDBClient, settings: CopySlotSettings, now: Date): SlotFor {
-  return (r) => ({
-    acquire: async () => {
-      await acquireSlot(ddb, settings, r, now, (message) =>
-        r.kind === 'export'
-          ? new ExportTaskLimitReached(`${message} The state machine retries for hours as export tasks finish.`)
-          : new CopySlotsBusy(`${message} The state machine retries for hours as copies finish (docs/aws-behaviour.md §11).`),
-      );
-    },
-    release: async () => {
-      await releaseSlot(ddb, settings, r, now).catch(() => false);
-    },
-  });
-}
-
 /**
  * The slot hooks of a handler from its parsed environment (see {@link slotEnvShape}), or undefined
  * when no slot table is configured. The DynamoDB client uses the function's own credentials in its
@@ -259,37 +525,78 @@ export function slotHooksFrom(
   return settings ? slotHooks(clients.dynamodb({ region: env.AWS_REGION }), settings, now) : undefined;
 }
 
+/** What a poll function does with its holder's slot: give it back, or record when it may come back. */
+export interface SlotTracker {
+  release(): Promise<void>;
+  /** @param atSeconds expected release, `lookSeconds` the poll's next look, epoch seconds */
+  expectRelease(atSeconds: number, lookSeconds: number): Promise<void>;
+}
+
 /**
- * The release of one holder's slot from a poll function's environment (only `COPY_SLOT_TABLE` is
- * needed), or undefined without a slot table. Never throws: a failed release is left to the lease.
+ * The slot tracker of one holder from a poll function's environment (only `COPY_SLOT_TABLE` is
+ * needed), or undefined without a slot table. Never throws: a failed release is left to the lease,
+ * a failed estimate to the waiters' next look.
  */
 export function slotReleaseFrom(
   env: { AWS_REGION: string; COPY_SLOT_TABLE?: string | undefined },
   clients: { dynamodb(o?: { region?: string }): DynamoDBClient },
   r: SlotRequest,
   now: Date,
-): (() => Promise<void>) | undefined {
+): SlotTracker | undefined {
   if (env.COPY_SLOT_TABLE === undefined) return undefined;
   const ddb = clients.dynamodb({ region: env.AWS_REGION });
   const table = env.COPY_SLOT_TABLE;
-  return async () => {
-    await releaseSlot(ddb, { table }, r, now).catch(() => false);
+  return {
+    release: async () => {
+      await releaseSlot(ddb, { table }, r, now).catch(() => false);
+    },
+    expectRelease: async (atSeconds, lookSeconds) => {
+      await expectRelease(ddb, { table }, r, atSeconds, lookSeconds).catch(() => false);
+    },
   };
 }
 
 /**
  * Runs one poll and releases the slot when the copy (export task) is seen finished: the poll
  * reports `ready`, or throws one of `finalErrors` (the copy failed, or is gone). Transient errors
- * (throttling, Lambda faults) keep the slot: the copy may still be running.
+ * (throttling, Lambda faults) keep the slot: the copy may still be running. A copy not yet finished
+ * records its next look (`checkedAt` + `waitSeconds`) as its expected release, for the waiters' aim.
  */
-export async function releaseWhenFinished<T extends { readonly ready: boolean }>(release: (() => Promise<void>) | undefined, finalErrors: readonly string[], poll: () => Promise<T>): Promise<T> {
+export async function releaseWhenFinished<T extends { readonly ready: boolean; readonly checkedAt: string; readonly waitSeconds: number }>(
+  slot: SlotTracker | undefined,
+  finalErrors: readonly string[],
+  poll: () => Promise<T>,
+): Promise<T> {
   let out: T;
   try {
     out = await poll();
   } catch (err) {
-    if (finalErrors.includes((err as Error)?.name)) await release?.();
+    if (finalErrors.includes((err as Error)?.name)) await slot?.release();
     throw err;
   }
-  if (out.ready) await release?.();
+  if (out.ready) await slot?.release();
+  else {
+    const at = expectedReleaseSeconds(out);
+    const look = Math.floor(Date.parse(out.checkedAt) / 1000) + Math.max(0, out.waitSeconds);
+    if (at !== undefined) await slot?.expectRelease(at, look);
+  }
   return out;
+}
+
+/**
+ * When a copy (export task) not yet finished is expected to give its slot back, epoch seconds: the
+ * first poll at or after its completion. At the earliest the poll's next look (`checkedAt` +
+ * `waitSeconds`); when `percentProgress` rose (0 < p < 100), not before the completion it
+ * extrapolates (`elapsedSeconds` x (100 - p) / p after `checkedAt`): waiters aimed at a next look far
+ * from completion would only be refused again. undefined when `checkedAt` is not a time.
+ */
+export function expectedReleaseSeconds(out: { readonly checkedAt: string; readonly waitSeconds: number; readonly percentProgress?: number; readonly elapsedSeconds?: number }): number | undefined {
+  const checked = Date.parse(out.checkedAt);
+  if (!Number.isFinite(checked)) return undefined;
+  const at = Math.floor(checked / 1000);
+  const next = at + Math.max(0, out.waitSeconds);
+  const p = out.percentProgress ?? 0;
+  const elapsed = out.elapsedSeconds ?? 0;
+  if (!(p > 0 && p < 100 && elapsed > 0)) return next;
+  return Math.max(next, at + Math.ceil((elapsed * (100 - p)) / p));
 }

@@ -4,8 +4,28 @@
  * lapsed leases free slots whether or not TTL has deleted the item.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireSlot, releaseSlot, releaseWhenFinished, slotHooks, slotKey, type CopySlotSettings, type SlotRequest } from '../../functions/shared/copy-slots.js';
+import {
+  acquireSlot,
+  decideAcquire,
+  expectedReleaseSeconds,
+  expectRelease,
+  MAX_RETRY_AFTER_SECONDS,
+  MIN_RETRY_AFTER_SECONDS,
+  REFUSALS_PER_STEP,
+  releaseSlot,
+  releaseWhenFinished,
+  RETRY_JITTER_SECONDS,
+  slotHooks,
+  slotKey,
+  WAITER_GRACE_SECONDS,
+  MAX_AIMED_RETRY_AFTER_SECONDS,
+  type CopySlotSettings,
+  type SlotRequest,
+  type SlotState,
+} from '../../functions/shared/copy-slots.js';
+import { COPY_SLOT_LONGEST_WAIT_SECONDS, COPY_SLOT_WAIT_MAX_SECONDS } from '../../statemachines/timeouts';
 import { CopySlotsBusy, ExportTaskLimitReached } from '../../functions/shared/errors.js';
 import { newWorld, R1, root, SOURCE, VAULT, type World } from '../sandbox/helpers';
 
@@ -14,6 +34,7 @@ afterEach(() => w.sandbox.uninstall());
 
 const settings: CopySlotSettings = { table: 'rsv-copy-slots', limits: { instance: 5, cluster: 2, export: 1 }, leaseSeconds: 3600 };
 const busy = (m: string) => new CopySlotsBusy(m);
+const T0 = 1_795_000_000;
 const req = (holder: string, kind: SlotRequest['kind'] = 'instance'): SlotRequest => ({ accountId: VAULT, region: 'us-west-2', kind, holder });
 
 function setup(): { ddb: DynamoDBClient; arn: string } {
@@ -80,18 +101,182 @@ describe('copy slot table', () => {
     await expect(broken(req('c')).acquire()).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
-  it('releaseWhenFinished releases on ready and on the final errors only, never on a transient error', async () => {
+  it('releaseWhenFinished releases on ready and on the final errors only, never on a transient error; an unfinished copy records its expected release', async () => {
     let released = 0;
-    const release = async () => void released++;
-    await releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => ({ ready: false }));
+    const expected: number[] = [];
+    const slot = { release: async () => void released++, expectRelease: async (at: number) => void expected.push(at) };
+    const poll = (ready: boolean) => async () => ({ ready, checkedAt: '2026-11-20T04:00:00Z', waitSeconds: 600, percentProgress: 0, elapsedSeconds: 120 });
+    const t0 = Date.parse('2026-11-20T04:00:00Z') / 1000;
+    await releaseWhenFinished(slot, ['SnapshotCopyFailed'], poll(false));
     expect(released).toBe(0);
-    await releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => ({ ready: true }));
+    expect(expected).toEqual([t0 + 600]);
+    await releaseWhenFinished(slot, ['SnapshotCopyFailed'], poll(true));
     expect(released).toBe(1);
+    expect(expected).toHaveLength(1);
     const named = (name: string) => Object.assign(new Error(name), { name });
-    await expect(releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => Promise.reject(named('SnapshotCopyFailed')))).rejects.toThrow('SnapshotCopyFailed');
+    await expect(releaseWhenFinished(slot, ['SnapshotCopyFailed'], async () => Promise.reject(named('SnapshotCopyFailed')))).rejects.toThrow('SnapshotCopyFailed');
     expect(released).toBe(2);
-    await expect(releaseWhenFinished(release, ['SnapshotCopyFailed'], async () => Promise.reject(named('ThrottlingException')))).rejects.toThrow('ThrottlingException');
+    await expect(releaseWhenFinished(slot, ['SnapshotCopyFailed'], async () => Promise.reject(named('ThrottlingException')))).rejects.toThrow('ThrottlingException');
     expect(released).toBe(2);
     w = newWorld();
+  });
+});
+
+describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', () => {
+  const empty: SlotState = { holders: new Map(), releases: new Map(), waiters: new Map() };
+  const earlier = (a: [string, { at: number }], b: [string, { at: number }]) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+  it('property: never more holders than the limit; a grant never takes a slot an earlier waiter still needs; every wait within [60 s, 4 h] + 1-15 s', () => {
+    type Op = { kind: 'ask'; who: number; dt: number } | { kind: 'release'; who: number; dt: number; estimate: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('ask' as const), who: fc.integer({ min: 0, max: 11 }), dt: fc.integer({ min: 0, max: 4000 }) }),
+      fc.record({ kind: fc.constant('release' as const), who: fc.integer({ min: 0, max: 11 }), dt: fc.integer({ min: 0, max: 4000 }), estimate: fc.integer({ min: -2000, max: 20_000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { minLength: 1, maxLength: 80 }), (limit, ops) => {
+        let state = empty;
+        let now = T0;
+        const lease = 50 * 3600;
+        for (const o of ops) {
+          now += o.dt;
+          const who = `copy-${o.who}`;
+          if (o.kind === 'release') {
+            // A holder's poll: finished (released) or not (a new expected release).
+            if (!state.holders.has(who)) continue;
+            if (o.estimate % 3 === 0) {
+              const holders = new Map(state.holders);
+              holders.delete(who);
+              const releases = new Map(state.releases);
+              releases.delete(who);
+              state = { ...state, holders, releases };
+            } else state = { ...state, releases: new Map(state.releases).set(who, now + o.estimate) };
+            continue;
+          }
+          const wasHolder = state.holders.has(who) && state.holders.get(who)! > now;
+          const d = decideAcquire(state, who, limit, now, now + lease, true);
+          if (d.next.holders.size > limit) return false;
+          if (d.granted && !wasHolder) {
+            // FIFO: the free slots left cover every waiter that queued before this one.
+            const mine = state.waiters.get(who);
+            const queuedBefore = [...d.next.waiters].filter(([h, w]) => mine === undefined || earlier([h, w], [who, mine]) < 0).length;
+            if (limit - d.next.holders.size < queuedBefore) return false;
+          }
+          if (!d.granted) {
+            const waited = d.retryAfterSeconds;
+            if (waited < MIN_RETRY_AFTER_SECONDS + 1 || waited > MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            // Past every recorded release, or aimed at a lease: at most 30 min.
+            if (d.position - (limit - d.next.holders.size) > d.next.holders.size && waited > MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            if (!d.next.waiters.has(who) || d.position < 1) return false;
+          }
+          state = d.next;
+        }
+        return true;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('aims the p-th waiter at the p-th expected release (after jitter), counts its wait from when it queued, and keeps its place', () => {
+    const holders = new Map([['a', T0 + 90_000], ['b', T0 + 90_000], ['c', T0 + 90_000]]);
+    const releases = new Map([['a', T0 + 900], ['b', T0 + 300], ['c', T0 + 5000]]);
+    let state: SlotState = { holders, releases, waiters: new Map() };
+    const aims: number[] = [];
+    for (const who of ['w1', 'w2', 'w3', 'w4']) {
+      const d = decideAcquire(state, who, 3, T0, T0 + 3600, true);
+      expect(d.granted).toBe(false);
+      if (d.granted) return;
+      aims.push(d.retryAfterSeconds);
+      state = d.next;
+    }
+    // w1 -> b's release (300 s), w2 -> a's (900 s), w3 -> c's (5,000 s, a recorded release: up to 4 h), w4 -> past the last: 30 min.
+    const base = [300, 900, 5000, 1800];
+    aims.forEach((a, i) => {
+      expect(a - base[i]!).toBeGreaterThanOrEqual(1);
+      expect(a - base[i]!).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
+    });
+    // b released; w2 comes back first: the free slot is w1's (place 1), so w2 waits, aimed at a's release.
+    state = { ...state, holders: new Map([...state.holders].filter(([h]) => h !== 'b')), releases: new Map([...state.releases].filter(([h]) => h !== 'b')) };
+    const w2 = decideAcquire(state, 'w2', 3, T0 + 310, T0 + 3600, true);
+    expect(w2).toMatchObject({ granted: false, position: 2, waitedSeconds: 310 });
+    if (w2.granted) return;
+    expect(w2.retryAfterSeconds - (900 - 310)).toBeGreaterThanOrEqual(1);
+    // A newcomer from another execution does not overtake: place 5.
+    const late = decideAcquire(w2.next, 'new', 3, T0 + 311, T0 + 3600, true);
+    expect(late).toMatchObject({ granted: false, position: 5 });
+    // w1 takes the free slot.
+    const w1 = decideAcquire(late.next, 'w1', 3, T0 + 312, T0 + 3600, true);
+    expect(w1.granted).toBe(true);
+    expect(w1.next.waiters.has('w1')).toBe(false);
+    expect([...w1.next.waiters.keys()].sort()).toEqual(['new', 'w2', 'w3', 'w4']);
+  });
+
+  it('drops a waiter not back 15 min after it was due (its execution ended) so it holds no place, and lapsed leases, and aims at an overdue holder by its lease', () => {
+    const state: SlotState = {
+      holders: new Map([['stuck', T0 + 7200], ['gone', T0 - 1]]),
+      releases: new Map([['stuck', T0 - 901]]),
+      waiters: new Map([['dead', { at: T0 - 10_000, due: T0 - WAITER_GRACE_SECONDS - 1, refusals: 3 }], ['live', { at: T0 - 100, due: T0 + 60, refusals: 1 }]]),
+    };
+    const d = decideAcquire(state, 'me', 2, T0, T0 + 3600, true);
+    // 'gone' lapsed: one slot free; 'dead' was dropped, 'live' is first, so 'me' (place 2) waits.
+    expect(d).toMatchObject({ granted: false, position: 2 });
+    expect([...d.next.waiters.keys()].sort()).toEqual(['live', 'me']);
+    expect([...d.next.holders.keys()]).toEqual(['stuck']);
+    // 'stuck' stopped polling (expected back 901 s ago): the lease (2 h) is the aim, clamped to 30 min (not an estimate).
+    if (!d.granted) expect(d.retryAfterSeconds).toBeGreaterThan(MAX_RETRY_AFTER_SECONDS);
+    if (!d.granted) expect(d.retryAfterSeconds).toBeLessThanOrEqual(MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS);
+    // And it is due back then: kept while it is not late.
+    expect(d.next.waiters.get('me')?.due).toBe(T0 + (d.granted ? 0 : d.retryAfterSeconds));
+    // Exports do not queue: granted whenever a slot is free.
+    expect(decideAcquire(state, 'export-1', 2, T0, T0 + 3600, false).granted).toBe(true);
+  });
+
+  it('raises the shortest wait every 10 refusals, so a 20 h wait has at most ~170 rounds; the bounds agree with statemachines/timeouts.ts', () => {
+    let state: SlotState = { holders: new Map([['h', T0 + 10 * 86_400]]), releases: new Map([['h', T0]]), waiters: new Map() };
+    let now = T0;
+    let rounds = 0;
+    let waited = 0;
+    while (waited < COPY_SLOT_WAIT_MAX_SECONDS) {
+      // The holder keeps polling "not yet, next look in 10 s": the aim keeps missing.
+      state = { ...state, releases: new Map([['h', now + 10]]) };
+      const d = decideAcquire(state, 'w', 1, now, now + 3600, true);
+      if (d.granted) throw new Error('granted');
+      const floor = MIN_RETRY_AFTER_SECONDS * (1 + Math.floor(rounds / REFUSALS_PER_STEP));
+      expect(d.retryAfterSeconds).toBeGreaterThanOrEqual(Math.min(floor, MAX_RETRY_AFTER_SECONDS) + 1);
+      waited = d.waitedSeconds;
+      now += d.retryAfterSeconds;
+      state = d.next;
+      rounds++;
+    }
+    expect(rounds).toBeLessThanOrEqual(170);
+    expect(COPY_SLOT_LONGEST_WAIT_SECONDS).toBe(MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS);
+  });
+
+  it('expects a release at the next look, or later where progress points (copy poll outputs)', () => {
+    const checkedAt = new Date(T0 * 1000).toISOString();
+    expect(expectedReleaseSeconds({ checkedAt, waitSeconds: 300, percentProgress: 0, elapsedSeconds: 600 })).toBe(T0 + 300);
+    // 25% after 1,000 s: 3,000 s to go.
+    expect(expectedReleaseSeconds({ checkedAt, waitSeconds: 300, percentProgress: 25, elapsedSeconds: 1000 })).toBe(T0 + 3000);
+    expect(expectedReleaseSeconds({ checkedAt, waitSeconds: 300, percentProgress: 99, elapsedSeconds: 1000 })).toBe(T0 + 300);
+    expect(expectedReleaseSeconds({ checkedAt: 'not a time', waitSeconds: 300 })).toBeUndefined();
+  });
+
+  it('expectRelease: one conditional UpdateItem (no read) on a live holder, nothing for a holder without a slot', async () => {
+    const { ddb, arn } = setup();
+    const now = w.clock.now();
+    await acquireSlot(ddb, settings, req('copy-1'), now, busy);
+    const before = w.sandbox.calls.length;
+    const at = Math.floor(now.getTime() / 1000) + 600;
+    expect(await expectRelease(ddb, settings, req('copy-1'), at)).toBe(true);
+    expect(await expectRelease(ddb, settings, req('copy-2'), at)).toBe(false);
+    const calls = w.sandbox.calls.slice(before);
+    expect(calls.map((c) => c.operation)).toEqual(['UpdateItem', 'UpdateItem']);
+    expect(calls[1]!.errorName).toBe('ConditionalCheckFailedException');
+    expect(w.sandbox.dynamodb.peekItem(arn, slotKey(req('x')))?.releases).toEqual({ M: { 'copy-1': { N: String(at) } } });
+    // A waiter refused now is aimed at that release.
+    for (let i = 2; i <= 5; i++) await acquireSlot(ddb, settings, req(`copy-${i}`), now, busy);
+    for (let i = 2; i <= 5; i++) await expectRelease(ddb, settings, req(`copy-${i}`), at + 3000);
+    const err = await acquireSlot(ddb, settings, req('copy-6'), now, (m, wait) => Object.assign(new CopySlotsBusy(m), { wait })).catch((e: CopySlotsBusy & { wait: { retryAfterSeconds: number } }) => e);
+    expect((err as { wait: { retryAfterSeconds: number } }).wait.retryAfterSeconds - 600).toBeGreaterThanOrEqual(1);
+    expect((err as { wait: { retryAfterSeconds: number } }).wait.retryAfterSeconds - 600).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
   });
 });

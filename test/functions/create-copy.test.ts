@@ -231,7 +231,7 @@ describe('create-copy with the copy slot table (issue 12)', () => {
   const writes = (ddb: ReturnType<typeof mockClient>) =>
     ddb.commandCalls(UpdateItemCommand).map((c) => Object.fromEntries(Object.entries(c.args[0].input.ExpressionAttributeValues?.[':holders']?.M ?? {}).map(([h, v]) => [h, Number((v as { N: string }).N)])));
 
-  it('takes a slot of this account and Region before CopyDBSnapshot, and refuses with CopySlotsBusy (no copy call) when the live holders reach the limit', async () => {
+  it('takes a slot of this account and Region before CopyDBSnapshot, and answers acquired: false with an aimed wait (no copy call) when the live holders reach the limit', async () => {
     const ddb = mockClient(DynamoDBClient);
     try {
       routeDescribes(t.sourceRds, { instancePages: [[newest]] });
@@ -247,9 +247,16 @@ describe('create-copy with the copy slot table (issue 12)', () => {
 
       // Two live holders of two slots: refused before RDS is asked.
       ddb.on(GetItemCommand).resolves({ Item: { slot: { S: 'x' }, version: { N: '8' }, holders: { M: { a: { N: String(nowS + 60) }, b: { N: String(nowS + 60) } } } } });
-      const busy = await caught(() => invoke({ database: instance, runId: 'r' }, SLOT_ENV));
-      expect(busy.name).toBe('CopySlotsBusy');
-      expect(busy.message).toContain(`All 2 slots of DB snapshot copies into account ${SOURCE_ACCOUNT} Region ${REGION}`);
+      // Refused: a normal output with the aimed wait (both leases end in 60 s: the shortest wait, plus jitter), not an error.
+      const busy = (await invoke({ database: instance, runId: 'r' }, SLOT_ENV)) as unknown as Record<string, unknown>;
+      expect(busy).toMatchObject({ acquired: false, position: 1, waitedSeconds: 0 });
+      expect(busy.retryAfterSeconds).toBeGreaterThanOrEqual(61);
+      expect(busy.retryAfterSeconds).toBeLessThanOrEqual(75);
+      expect(busy.reason).toContain(`All 2 slots of DB snapshot copies into account ${SOURCE_ACCOUNT} Region ${REGION}`);
+      // It joined the queue in the same conditional write.
+      expect(ddb.commandCalls(UpdateItemCommand).at(-1)?.args[0].input.ExpressionAttributeValues?.[':waiters']).toEqual({
+        M: { 'rsv-orders-db-202611200407': { M: { at: { N: String(nowS) }, due: { N: String(nowS + (busy.retryAfterSeconds as number)) }, refusals: { N: '1' } } } },
+      });
       expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
     } finally {
       ddb.restore();

@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIRST_POLL_SECONDS, nextPollSeconds } from '../../functions/poll-status/poll';
 import {
+  COPY_SLOT_WAIT_BUDGET_SECONDS,
+  COPY_SLOT_WAIT_MAX_SECONDS,
   COPY_SLOTS_BUSY_RETRY,
   DEFAULT_MAX_POLLS,
   MAX_SNAPSHOT_POLL_SECONDS,
@@ -28,8 +30,9 @@ describe('workflowTimeouts', () => {
       fc.property(fc.integer({ min: 1, max: 72 }), fc.constantFrom('two-hop' as const, 'single-step' as const), fc.integer({ min: 0, max: 3 }), fc.boolean(), (hours, drCopyMode, drRegions, exports) => {
         const t = workflowTimeouts({ ...base, maxWaitSeconds: hours * 3600, drCopyMode, drRegions, exports });
         const waits = 1 + (drRegions > 0 && drCopyMode === 'two-hop' ? 2 : 1); // source, vault, (two-hop) DR
-        // Each wait may run to its elapsed bound plus one back-off poll interval (30 min), each copy may wait for a copy slot.
-        const longestCopyPath = waits * (hours * 3600 + 1800 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
+        // Each wait may run to its elapsed bound plus one back-off poll interval (30 min); each copy may wait for a
+        // slot of the table to its bound plus one aimed wait (4 h + jitter), and retry RDS's own refusal.
+        const longestCopyPath = waits * (hours * 3600 + 1800 + COPY_SLOT_WAIT_MAX_SECONDS + 4 * 3600 + 15 + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS);
         return t.databaseBackupSeconds > longestCopyPath && t.backupRunSeconds >= t.databaseBackupSeconds;
       }),
       { numRuns: 300 },
@@ -69,12 +72,15 @@ describe('workflowTimeouts', () => {
     expect(five.backupRunSeconds - one.backupRunSeconds).toBe(4 * (one.databaseBackupSeconds + 3600));
   });
 
-  it('counts the CopySlotsBusy retry budget from its policy (2 min x1.5, at most 30 min apart, 60 tries)', () => {
+  it('counts the slot wait (20 h + one aimed wait) and the backstop CopySlotsBusy retry of RDS refusals (2 min x1.5, at most 30 min apart, 8 tries), below the old 60-try Retry', () => {
     expect(COPY_SLOTS_BUSY_RETRY.errors).toEqual(['CopySlotsBusy']);
-    // 120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 (7 tries below the cap), then 53 x 1800
-    expect(retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY)).toBe(Math.round(120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 + 53 * 1800));
-    // Longer than the longest copy a child may queue behind (4 TiB cross-Region: 300 s + 13.5 s/GiB, sandbox/aws/copy-model.ts).
-    expect(COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS).toBeGreaterThan(300 + 13.5 * 4096);
+    // 120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 (7 tries below the cap), then 5 x 1800
+    expect(retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY)).toBe(Math.round(120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 + 1 * 1800));
+    // Not above the 60-try Retry it replaced (~27.6 h), so the timeouts of big fleets do not grow.
+    expect(COPY_SLOT_WAIT_BUDGET_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS).toBeLessThanOrEqual(99_261);
+    expect(COPY_SLOT_WAIT_BUDGET_SECONDS).toBe(20 * 3600 + 4 * 3600 + 15 + 3600);
+    // A waiter may queue behind the longest copy (4 TiB cross-Region: 300 s + 13.5 s/GiB, sandbox/aws/copy-model.ts).
+    expect(COPY_SLOT_WAIT_MAX_SECONDS).toBeGreaterThan(300 + 13.5 * 4096);
   });
 
   it('fits a listed fleet of 1,000 with two-hop DR and exports in one year at the default Map concurrency (the slot table limits the copies)', () => {

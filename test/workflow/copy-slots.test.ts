@@ -6,7 +6,9 @@
  * Region, RDS never refuses a copy for its own limit, and every database still succeeds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slotKey } from '../../functions/shared/copy-slots';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { acquireSlot, slotKey } from '../../functions/shared/copy-slots';
+import { COPY_SLOT_WAIT_MAX_SECONDS } from '../../statemachines/timeouts';
 import type { LocalEnvironment } from '../../sandbox/environment';
 import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
 import type { ExecutionRecord } from '../../sandbox/runner';
@@ -74,9 +76,9 @@ describe('copy slot table across 16 event-started runs at once', () => {
     }
   });
 
-  it('holds the limit itself: runs waited with CopySlotsBusy, RDS never refused a copy, and every slot was given back', () => {
+  it('holds the limit itself: runs waited for a slot, RDS never refused a copy, and every slot was given back', () => {
     const children = runs.flatMap((r) => r.children);
-    expect(children.flatMap((c) => c.events).filter((e) => e.error === 'CopySlotsBusy').length).toBeGreaterThan(0);
+    expect(children.flatMap((c) => c.events).filter((e) => e.type === 'StateEntered' && /^WaitFor.*Slot$/.test(e.state ?? '')).length).toBeGreaterThan(0);
     expect(env.sandbox.calls.filter((c) => c.operation.startsWith('CopyDB') && c.errorName === 'SnapshotQuotaExceededFault')).toEqual([]);
     const table = tableArn(env);
     for (const dest of [
@@ -88,6 +90,39 @@ describe('copy slot table across 16 event-started runs at once', () => {
       expect(item?.holders).toEqual({ M: {} });
     }
   });
+  it('waits are aimed: a slot freed while copies were queued is taken again within 60 s + jitter (median; 5 min at most), and waiting costs few transitions', () => {
+    // The table's full writes (acquire, release), in call order: holders and waiters of each slot group.
+    const byKey = new Map<string, Array<{ atMs: number; holders: Set<string>; waiters: number }>>();
+    for (const c of env.sandbox.calls) {
+      if (c.service !== 'dynamodb' || c.operation !== 'UpdateItem' || c.errorName !== undefined) continue;
+      const input = c.input as { Key: { slot: { S: string } }; ExpressionAttributeValues: Record<string, { M?: Record<string, unknown> }> };
+      const v = input.ExpressionAttributeValues;
+      if (v[':holders'] === undefined) continue; // an expected-release update (SET releases.<holder>)
+      const key = input.Key.slot.S;
+      byKey.set(key, [...(byKey.get(key) ?? []), { atMs: Date.parse(c.at), holders: new Set(Object.keys(v[':holders'].M ?? {})), waiters: Object.keys(v[':waiters']?.M ?? {}).length }]);
+    }
+    const latencies: number[] = [];
+    for (const states of byKey.values()) {
+      for (let i = 1; i < states.length; i++) {
+        const freed = [...states[i - 1]!.holders].some((h) => !states[i]!.holders.has(h));
+        if (!freed || states[i]!.waiters === 0) continue;
+        // A release while copies were queued: the next write that adds a holder takes a slot again.
+        const j = states.findIndex((s, k) => k > i && [...s.holders].some((h) => !states[k - 1]!.holders.has(h)));
+        if (j > 0) latencies.push((states[j]!.atMs - states[i]!.atMs) / 1000);
+      }
+    }
+    expect(latencies.length).toBeGreaterThan(5);
+    // Most waiters come back when the holder's poll (aimed at the copy's end, poll-status) frees the slot:
+    // the median within 60 s (the shortest aimed wait) + up to 15 s of jitter + Lambda time. A waiter that
+    // arrives just before that poll is turned back for at least 60 s more, and the poll itself may see the end
+    // up to max(60 s, 3% of the copy) late: measured at most 262 s on these 4-20 minute copies.
+    const sorted = [...latencies].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]!).toBeLessThanOrEqual(60 + 15 + 5);
+    expect(sorted.at(-1)!).toBeLessThanOrEqual(300);
+    // Slot waiting per database: each refusal is one round (Task + Choice + Wait).
+    const rounds = runs.flatMap((r) => r.children).flatMap((c) => c.events).filter((e) => e.type === 'StateEntered' && /^WaitFor.*Slot$/.test(e.state ?? '')).length;
+    expect(rounds / fleet.length).toBeLessThanOrEqual(6);
+  });
 });
 
 /** The copy slot table's ARN, as deployed from the source stack. */
@@ -96,3 +131,42 @@ function tableArn(env: LocalEnvironment): string {
   if (!arn) throw new Error('no DynamoDB table in the source stack');
   return arn;
 }
+
+describe('a slot that never frees: the wait is bounded', () => {
+  let env: LocalEnvironment;
+  afterAll(() => env?.dispose());
+
+  it('a copy step waits at most COPY_SLOT_WAIT_MAX_SECONDS for a slot held by another tool, then fails with CopySlotsBusy and its advice, never asking RDS', async () => {
+    const db: DemoDatabaseSpec = { identifier: 'stuck-db', kind: 'instance', engine: 'postgres', allocatedStorageGiB: 20, encryption: 'default-key' };
+    const config = configWith((c) => {
+      c.databases = [{ identifier: db.identifier, kind: db.kind }];
+      delete c.discovery;
+      delete c.restoreDrill;
+      c.vault.drRegions = [];
+      c.concurrency = { copySlots: { dbSnapshotCopies: 1 } };
+    });
+    env = await createLocalEnvironment({ config });
+    seedFleet(env, [db]);
+    takeAutomatedSnapshots(env, [db]);
+    // A holder that never releases (a crashed execution: its lease outlives the wait), so no release is ever recorded.
+    const arn = tableArn(env);
+    const ddb = new DynamoDBClient({ region: config.source.region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${config.source.accountId}:root`) });
+    await acquireSlot(ddb, { table: arn.split('/').pop()!, limits: { instance: 1, cluster: 1, export: 1 }, leaseSeconds: 3 * 86_400 }, { accountId: config.source.accountId, region: config.source.region, kind: 'instance', holder: 'someone-else' }, env.clock.now(), (m) => new Error(m));
+    const started = env.clock.nowMs();
+    const run = await env.startBackupRun({});
+    const child = run.children[0]!;
+    expect(child.status).toBe('FAILED');
+    expect(child.error).toBe('CopySlotsBusy');
+    expect(child.cause).toContain('No copy slot freed for');
+    expect(env.sandbox.calls.filter((c) => c.operation === 'CopyDBSnapshot')).toEqual([]);
+    // Bounded: past 20 h, by at most one wait of 30 min (the holder's release was never recorded).
+    const waitedHours = (env.clock.nowMs() - started) / 3_600_000;
+    expect(waitedHours).toBeGreaterThanOrEqual(COPY_SLOT_WAIT_MAX_SECONDS / 3600);
+    expect(waitedHours).toBeLessThan(COPY_SLOT_WAIT_MAX_SECONDS / 3600 + 1);
+    // Its release was expected at its grant: 60 s rounds for the 15 min until it counts as overdue, then
+    // the lease is the aim (30-minute cap): ~15 + 40 rounds, each Task + Choice + Wait.
+    const rounds = child.events.filter((e) => e.type === 'StateEntered' && e.state === 'WaitForCreateCopySlot').length;
+    expect(rounds).toBeGreaterThan(40);
+    expect(rounds).toBeLessThanOrEqual(60);
+  }, 120_000);
+});

@@ -238,11 +238,12 @@ describe('RDS copy limits per destination Region (docs/aws-behaviour.md §11)', 
     }
   });
 
-  it('6 at a time: the copy slot table refuses the sixth copy before RDS sees it (CopySlotsBusy waits for a slot), RDS never refuses, every database succeeds', async () => {
+  it('6 at a time: the copy slot table refuses the sixth copy before RDS sees it (the step waits for a slot, aimed), RDS never refuses, every database succeeds', async () => {
     env = await fleetEnvironment({ config: clusterConfig(6), fleet: clusters });
     const run = await env.startBackupRun({});
     expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
     expect(refused(env, env.config.source.accountId, env.config.source.region)).toEqual([]);
-    expect(run.children.flatMap((c) => c.events).some((e) => e.error === 'CopySlotsBusy')).toBe(true);
+    // Refused copies waited for a slot in their aimed Wait (WaitFor<Step>Slot), not by failing.
+    expect(run.children.flatMap((c) => c.events).some((e) => e.type === 'StateEntered' && /^WaitFor.*Slot$/.test(e.state ?? ''))).toBe(true);
   });
 });
