@@ -151,6 +151,17 @@ describe('plan-run: configured databases', () => {
     expect((await invoke({ runId: 'r3', databases: ['orders-db', 'audit-db'] })).databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'audit-db']);
   });
 
+  it('item mode (issue 12): an index outside the plan is PlanItemNotFound; plan and item mode at once, or a negative index, is InvalidInput', async () => {
+    const out = await invoke({ runId: 'r' });
+    expect(out.databases).toHaveLength(3);
+    const handler = createHandler({ env: { LEDGER_BUCKET: LEDGER, ...ENV }, clients: t.factory, now: () => NOW });
+    expect(await handler({ runId: 'r', index: 1 }, fakeContext('plan-run'))).toEqual(out.databases[1]);
+    expect((await caught(() => handler({ runId: 'r', index: 3 }, fakeContext('plan-run')))).name).toBe('PlanItemNotFound');
+    expect((await caught(() => handler({ runId: 'r', index: 100 }, fakeContext('plan-run')))).name).toBe('NoSuchKey'); // chunk 1 was never written
+    expect((await caught(() => handler({ runId: 'r', index: -1 }, fakeContext('plan-run')))).name).toBe('InvalidInput');
+    expect((await caught(() => handler({ runId: 'r', index: 0, input: {} }, fakeContext('plan-run')))).name).toBe('InvalidInput');
+  });
+
   it('passes the trigger through (schedule)', async () => {
     expect((await invoke({ runId: 'r', trigger: 'schedule' })).trigger).toBe('schedule');
   });
