@@ -40,19 +40,33 @@ export interface BackupRunProps {
  * Steps:
  * 1. `PlanRun` - validates the input against the configured databases; a bad input fails the
  *    execution at once with a named error (`InvalidInput`, `UnknownDatabase`) and backs up nothing.
+ *    Writes the plan to the run ledger (`plans/<runId>/`, functions/shared/ledger.ts) and keeps in
+ *    `$.plan` only `{ runId, trigger, count, chunks, items }`, `items` = `[0..count-1]` (issue 12).
  *    `AnythingToBackUp` ends in `NothingToBackUp` when the trigger names no database (an RDS event for
  *    a database that is not configured or discovered).
- * 2. `BackupDatabases` (Map, bounded concurrency) -> `BackupDatabase`: one `DatabaseBackup` child
- *    execution per database (`startExecution.sync:2`), so each database's polling history lives in
- *    its own execution and a run of many databases stays far below the 25,000-event history cap
- *    (docs/aws-behaviour.md §18). Each child writes its result to the run ledger; the Map keeps only
- *    `{ database, status, error? }` per database. A failed child is caught into `DatabaseFailed`; the others go on.
- * 3. `Summarise` -> `AnyFailures` -> `ListFailures`/`CountFailures` or `NoFailures`: the failed databases.
- * 4. `Notify` - reads the run's records from the run ledger (issue 12, functions/shared/ledger.ts) and
- *    publishes one SNS message for the run; an event-started run publishes only when its database
- *    failed (successes go into the daily digest, `DailyDigest`). If publishing fails, the run still
- *    ends with its summary in the execution output and fails with `NotificationFailed` so the alarm fires.
- * 5. `AnyDatabaseFailed` -> `BackupRunFailed` (Fail, after notifying) or `BackupRunSucceeded`.
+ * 2. `BackupDatabases` (Map over `$.plan.items`, bounded concurrency), per database:
+ *    `ReadPlanItem` (plan-run's item mode: the plan item from the ledger) -> `BackupDatabase`: one
+ *    `DatabaseBackup` child execution whose input is the plan item (`startExecution.sync:2`), so each
+ *    database's polling history lives in its own execution and a run of many databases stays far
+ *    below the 25,000-event history cap (docs/aws-behaviour.md §18). A failure of either is caught into
+ *    `DatabaseFailed`; the others go on. The Map gathers nothing (`ResultPath: null`): each child
+ *    writes its result to the run ledger.
+ * 3. `Notify` - reads the run's plan and records from the run ledger and publishes one SNS message
+ *    for the run; a planned database without a record (child timed out, aborted, never started) is
+ *    reported FAILED `LedgerRecordMissing`. An event-started run publishes only when its database
+ *    failed (successes go into the daily digest, `DailyDigest`). Returns the counts and at most 20
+ *    failed identifiers.
+ * 4. `Summarise` - the counts from Notify's output into `$.summary` (`{ runId, total, failed,
+ *    failedDatabases }`) and `$.notification`; the execution input is dropped.
+ * 5. `AnyDatabaseFailed` -> `DescribeFailure` -> `BackupRunFailed` (Fail, after notifying) or
+ *    `BackupRunSucceeded` (output `{ runId, summary, notification }`).
+ *    If Notify fails (ledger unreadable, SNS unreachable, after retries), the counts are unknown to
+ *    this execution: `NotificationFailed` -> `NotificationNotDelivered` fails it with `NotificationFailed`
+ *    so the alarm fires; each database's result is in the run ledger and its child execution.
+ *
+ * State size (issue 12): fixed but for `$.plan.items`, a few bytes per database, so the largest
+ * state stays within the project's 64 KiB budget (a quarter of the 256 KiB quota, docs/aws-behaviour.md
+ * §18a) past 10,000 databases (test/workflow/state-size.test.ts).
  */
 export class BackupRun extends Construct {
   readonly stateMachine: sfn.StateMachine;
