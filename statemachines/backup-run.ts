@@ -57,7 +57,7 @@ export interface BackupRunProps {
  *    failed (successes go into the daily digest, `DailyDigest`). Returns the counts and at most 20
  *    failed identifiers.
  * 4. `Summarise` - the counts from Notify's output into `$.summary` (`{ runId, total, failed,
- *    failedDatabases }`) and `$.notification`; the execution input is dropped.
+ *    failedDatabases }`) and `$.notification`.
  * 5. `AnyDatabaseFailed` -> `DescribeFailure` -> `BackupRunFailed` (Fail, after notifying) or
  *    `BackupRunSucceeded` (output `{ runId, summary, notification }`).
  *    If Notify fails (ledger unreadable, SNS unreachable, after retries), the counts are unknown to
@@ -78,14 +78,14 @@ export class BackupRun extends Construct {
 
     // Issue 12: BackupRun's state is O(1) in the fleet but for `items` (the plan indices, a few bytes
     // per database): PlanRun writes the plan to the run ledger (plans/<runId>/) and the state keeps
-    // only indices and counts (beside the execution input, until Summarise drops it).
+    // only indices and counts.
     const planRun = new tasks.LambdaInvoke(this, 'PlanRun', {
       lambdaFunction: f.planRun,
       payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'runId.$': '$$.Execution.Name' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      resultSelector: { 'runId.$': '$.runId', 'trigger.$': '$.trigger', 'count.$': '$.count', 'chunks.$': '$.chunks', 'items.$': '$.items' },
-      resultPath: '$.plan',
+      // ResultPath left out: `{ plan }` replaces the execution input (a subset list, say) in the state.
+      resultSelector: { plan: { 'runId.$': '$.runId', 'trigger.$': '$.trigger', 'count.$': '$.count', 'chunks.$': '$.chunks', 'items.$': '$.items' } },
       comment: 'Validate the execution input, write the plan to the run ledger and return the indices of its databases.',
     });
     retryTransient(planRun);
