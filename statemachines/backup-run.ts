@@ -48,24 +48,38 @@ export interface BackupRunProps {
  * Steps:
  * 1. `PlanRun` - validates the input against the configured databases; a bad input fails the
  *    execution at once with a named error (`InvalidInput`, `UnknownDatabase`) and backs up nothing.
+ *    Writes the plan to the run ledger (`plans/<runId>/`, functions/shared/ledger.ts) and keeps in
+ *    `$.plan` only `{ runId, trigger, count, chunks, items }`, `items` = `[0..count-1]` (issue 12).
  *    `AnythingToBackUp` ends in `NothingToBackUp` when the trigger names no database (an RDS event for
  *    a database that is not configured or discovered).
- * 2. `BackupDatabases` (Map, bounded concurrency) -> `BackupDatabase`: one `DatabaseBackup` child
- *    execution per database (`startExecution.sync:2`), so each database's polling history lives in
- *    its own execution and a run of many databases stays far below the 25,000-event history cap
- *    (docs/aws-behaviour.md §18). Each child writes its result to the run ledger; the Map keeps only
- *    `{ database, status, error? }` per database. A failed child is caught into `DatabaseFailed`; the others go on.
+ * 2. `BackupDatabases` (Map over `$.plan.items`, bounded concurrency), per database:
+ *    `ReadPlanItem` (plan-run's item mode: the plan item from the ledger) -> `BackupDatabase`: one
+ *    `DatabaseBackup` child execution whose input is the plan item (`startExecution.sync:2`), so each
+ *    database's polling history lives in its own execution and a run of many databases stays far
+ *    below the 25,000-event history cap (docs/aws-behaviour.md §18). A failure of either is caught into
+ *    `DatabaseFailed`; the others go on. The Map gathers nothing (`ResultPath: null`): each child
+ *    writes its result to the run ledger.
  * 3. `SweepRemovedDatabases` (with `removedDatabases`): source retention for the databases that have
  *    managed copies but are no longer configured, by the same policy and rules (a copy that never
  *    reached the vault is kept) plus one more: the newest vaulted copy of such a database is never
- *    deleted. A success adds nothing to the state; a failure is recorded in `$.removedSweep` and
- *    fails the run after notifying (`RemovedDatabasesSweepFailed`); it never stops the summary.
- * 4. `Summarise` -> `AnyFailures` -> `ListFailures`/`CountFailures` or `NoFailures`: the failed databases.
- * 5. `Notify` - reads the run's records from the run ledger (issue 12, functions/shared/ledger.ts) and
- *    publishes one SNS message for the run; an event-started run publishes only when its database
- *    failed (successes go into the daily digest, `DailyDigest`). If publishing fails, the run still
- *    ends with its summary in the execution output and fails with `NotificationFailed` so the alarm fires.
- * 6. `AnyDatabaseFailed` -> `BackupRunFailed` (Fail, after notifying) or `BackupRunSucceeded`.
+ *    deleted. Only `{ ok }` enters the state (`RemovedDatabasesSweepError` records a failure), which
+ *    fails the run after notifying (`RemovedDatabasesSweepFailed`); it never stops the notification.
+ * 4. `Notify` - reads the run's plan and records from the run ledger and publishes one SNS message
+ *    for the run; a planned database without a record (child timed out, aborted, never started) is
+ *    reported FAILED `LedgerRecordMissing`. An event-started run publishes only when its database
+ *    failed (successes go into the daily digest, `DailyDigest`). Returns the counts and at most 20
+ *    failed identifiers.
+ * 5. `Summarise` - the counts from Notify's output into `$.summary` (`{ runId, total, failed,
+ *    failedDatabases }`) and `$.notification`.
+ * 6. `AnyDatabaseFailed` -> `DescribeFailure` -> `BackupRunFailed` (Fail, after notifying) or
+ *    `BackupRunSucceeded` (output `{ runId, summary, notification }`).
+ *    If Notify fails (ledger unreadable, SNS unreachable, after retries), the counts are unknown to
+ *    this execution: `NotificationFailed` -> `NotificationNotDelivered` fails it with `NotificationFailed`
+ *    so the alarm fires; each database's result is in the run ledger and its child execution.
+ *
+ * State size (issue 12): fixed but for `$.plan.items`, a few bytes per database, so the largest
+ * state stays within the project's 64 KiB budget (a quarter of the 256 KiB quota, docs/aws-behaviour.md
+ * §18a) past 10,000 databases (test/workflow/state-size.test.ts).
  */
 export class BackupRun extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -75,108 +89,92 @@ export class BackupRun extends Construct {
     super(scope, id);
     const f = props.functions;
 
+    // Issue 12: BackupRun's state is O(1) in the fleet but for `items` (the plan indices, a few bytes
+    // per database): PlanRun writes the plan to the run ledger (plans/<runId>/) and the state keeps
+    // only indices and counts.
     const planRun = new tasks.LambdaInvoke(this, 'PlanRun', {
       lambdaFunction: f.planRun,
       payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'runId.$': '$$.Execution.Name' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      resultPath: '$.plan',
-      comment: 'Validate the execution input and list the databases to back up.',
+      // ResultPath left out: `{ plan }` replaces the execution input (a subset list, say) in the state.
+      resultSelector: { plan: { 'runId.$': '$.runId', 'trigger.$': '$.trigger', 'count.$': '$.count', 'chunks.$': '$.chunks', 'items.$': '$.items' } },
+      comment: 'Validate the execution input, write the plan to the run ledger and return the indices of its databases.',
     });
     retryTransient(planRun);
 
+    // Each iteration reads its own plan item (plan-run's item mode: one chunk object of the ledger):
+    // the DatabaseBackup child's input is the full plan item, as before.
+    const readPlanItem = new tasks.LambdaInvoke(this, 'ReadPlanItem', {
+      lambdaFunction: f.planRun,
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'index.$': '$.index' }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      // ResultPath left out: the plan item replaces the iteration's input.
+      comment: "Read this database's plan item from the run ledger.",
+    });
+    retryTransient(readPlanItem);
     const backupDatabase = new tasks.StepFunctionsStartExecution(this, 'BackupDatabase', {
       stateMachine: props.databaseBackup,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       input: sfn.TaskInput.fromJsonPathAt('$'),
-      // Nothing of the child's output: its result is in the run ledger (issue 12, functions/shared/ledger.ts);
-      // the Map gathers only a fixed-size status per database into this execution's state, which
-      // Step Functions caps at 256 KiB (docs/aws-behaviour.md §18a).
+      // Nothing of the child's output: its result is in the run ledger (issue 12, functions/shared/ledger.ts).
       resultPath: sfn.JsonPath.DISCARD,
       comment: 'Run DatabaseBackup for this database as a child execution and wait for it.',
     });
     retryTransient(backupDatabase);
-    // Issue 12: one fixed-size item per database (DatabaseStatus in functions/shared/contracts.ts):
-    // identifier, status and, when failed, the error name (Step Functions bounds error names to 256
-    // characters). Copies, ARNs, times, causes and retention decisions are in the run ledger.
-    const databaseSucceeded = new sfn.Pass(this, 'DatabaseSucceeded', {
-      parameters: { 'database.$': '$.database.identifier', status: 'SUCCEEDED' },
-    });
-    // A failed child: keep its own error name, not the whole DescribeExecution JSON of the
-    // States.TaskFailed cause. The cause is parsed only when it is JSON, and read only where present,
-    // so no path can fail the run.
-    const databaseFailed = new sfn.Pass(this, 'DatabaseFailed', {
-      parameters: { 'database.$': '$.database.identifier', status: 'FAILED', 'error.$': '$.failure.Error' },
-    });
-    const childFailed = (id: string, error: string) =>
-      new sfn.Pass(this, id, { parameters: { 'database.$': '$.database.identifier', status: 'FAILED', 'error.$': `$.failureDetail.${error}` } });
-    const readChildFailure = new sfn.Pass(this, 'ReadChildFailure', {
-      parameters: { 'detail.$': 'States.StringToJson($.failure.Cause)' },
-      resultPath: '$.failureDetail',
-    });
-    readChildFailure.next(
-      new sfn.Choice(this, 'ChildFailureShape')
-        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.Error'), sfn.Condition.isPresent('$.failureDetail.detail.Cause')), childFailed('ChildFailed', 'detail.Error'))
-        .when(sfn.Condition.and(sfn.Condition.isPresent('$.failureDetail.detail.error'), sfn.Condition.isPresent('$.failureDetail.detail.cause')), childFailed('ChildFailedLowerCase', 'detail.error'))
-        .otherwise(databaseFailed),
-    );
-    const isChildFailure = new sfn.Choice(this, 'IsChildFailure')
-      .when(sfn.Condition.and(sfn.Condition.stringEquals('$.failure.Error', 'States.TaskFailed'), sfn.Condition.stringMatches('$.failure.Cause', '{*')), readChildFailure)
-      .otherwise(databaseFailed);
-    backupDatabase.addCatch(isChildFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // A failed iteration (the child failed, timed out or was aborted, or its plan item could not be
+    // read) ends here without failing the Map: the child recorded its failure in the run ledger, and
+    // a database without a record is reported FAILED LedgerRecordMissing by Notify, which reads the plan.
+    const databaseFailed = new sfn.Pass(this, 'DatabaseFailed', { parameters: {} });
+    readPlanItem.addCatch(databaseFailed, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+    backupDatabase.addCatch(databaseFailed, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
 
     const map = new sfn.Map(this, 'BackupDatabases', {
-      itemsPath: '$.plan.databases',
+      itemsPath: '$.plan.items',
+      itemSelector: { 'runId.$': '$.plan.runId', 'index.$': '$$.Map.Item.Value' },
       maxConcurrency: props.maxConcurrency ?? 50,
-      resultPath: '$.results',
+      // Issue 12: nothing gathered into this execution's state, which Step Functions caps at 256 KiB
+      // (docs/aws-behaviour.md §18a); every result is in the run ledger.
+      resultPath: sfn.JsonPath.DISCARD,
       comment: 'One child execution per database; a failure is recorded, never stops the others.',
     });
-    map.itemProcessor(backupDatabase.next(databaseSucceeded));
-
-    // A JSONPath filter that matches nothing is an error, so filter only when something failed.
-    const summarise = new sfn.Pass(this, 'Summarise', {
-      parameters: {
-        'runId.$': '$.plan.runId',
-        'total.$': 'States.ArrayLength($.results)',
-        'anyFailed.$': "States.ArrayContains($.results[*].status, 'FAILED')",
-      },
-      resultPath: '$.summary',
-    });
-    const listFailures = new sfn.Pass(this, 'ListFailures', {
-      parameters: {
-        'runId.$': '$.summary.runId',
-        'total.$': '$.summary.total',
-        'failedDatabases.$': "$.results[?(@.status == 'FAILED')].database",
-      },
-      resultPath: '$.summary',
-    });
-    const count = new sfn.Pass(this, 'CountFailures', {
-      parameters: {
-        'runId.$': '$.summary.runId',
-        'total.$': '$.summary.total',
-        'failedDatabases.$': '$.summary.failedDatabases',
-        'failed.$': 'States.ArrayLength($.summary.failedDatabases)',
-      },
-      resultPath: '$.summary',
-    });
-    const noFailures = new sfn.Pass(this, 'NoFailures', {
-      parameters: { 'runId.$': '$.summary.runId', 'total.$': '$.summary.total', failedDatabases: [], failed: 0 },
-      resultPath: '$.summary',
-    });
+    map.itemProcessor(readPlanItem.next(backupDatabase));
 
     const notify = new tasks.LambdaInvoke(this, 'Notify', {
       lambdaFunction: f.notify,
-      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.plan.runId', 'trigger.$': '$.plan.trigger', 'results.$': '$.results' }),
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.plan.runId', 'trigger.$': '$.plan.trigger', 'chunks.$': '$.plan.chunks' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       // `published` false: an event run that succeeded goes into the daily digest instead (issue 12).
-      resultSelector: { 'published.$': '$.published', 'subject.$': '$.subject', 'messageId.$': '$.messageId' },
-      resultPath: '$.notification',
-      comment: 'Read the run records from the run ledger and publish one run summary to SNS (event runs: failures only).',
+      // The counts come from the ledger (notify reads the plan and the records); `failedDatabases` holds at most 20.
+      resultSelector: {
+        'published.$': '$.published',
+        'subject.$': '$.subject',
+        'messageId.$': '$.messageId',
+        'succeeded.$': '$.succeeded',
+        'failed.$': '$.failed',
+        'failedDatabases.$': '$.failedDatabases',
+      },
+      resultPath: '$.notified',
+      comment: 'Read the plan and the run records from the run ledger and publish one run summary to SNS (event runs: failures only).',
     });
     retryTransient(notify);
+    const summarise = new sfn.Pass(this, 'Summarise', {
+      parameters: {
+        'plan.$': '$.plan',
+        summary: {
+          'runId.$': '$.plan.runId',
+          'total.$': '$.plan.count',
+          'failed.$': '$.notified.failed',
+          'failedDatabases.$': '$.notified.failedDatabases',
+        },
+        notification: { 'published.$': '$.notified.published', 'subject.$': '$.notified.subject', 'messageId.$': '$.notified.messageId' },
+        ...(props.removedDatabases && { 'removedSweep.$': '$.removedSweep' }),
+      },
+    });
     const notificationFailed = new sfn.Pass(this, 'NotificationFailed', {
-      comment: 'SNS could not be reached: keep the run result in the execution output and fail after the decision below.',
+      comment: 'The run ledger could not be read or SNS could not be reached: the counts are unknown to this execution; fail so the alarm fires.',
       parameters: { published: false, 'error.$': '$.notificationError.Error', 'cause.$': '$.notificationError.Cause' },
       resultPath: '$.notification',
     });
@@ -186,7 +184,6 @@ export class BackupRun extends Construct {
       'runId.$': '$.plan.runId',
       'summary.$': '$.summary',
       'notification.$': '$.notification',
-      'results.$': '$.results',
     };
     const runFailed = new sfn.Fail(this, 'BackupRunFailed', {
       error: 'BackupRunFailed',
@@ -195,13 +192,14 @@ export class BackupRun extends Construct {
     const describeFailure = new sfn.Pass(this, 'DescribeFailure', {
       parameters: {
         'message.$':
-          "States.Format('{} of {} databases failed: {}. See the notification and the DatabaseBackup child executions.', $.summary.failed, $.summary.total, States.JsonToString($.summary.failedDatabases))",
+          "States.Format('{} of {} databases failed: {}. See the notification, the run ledger (runs/{}/) and the DatabaseBackup child executions.', $.summary.failed, $.summary.total, States.JsonToString($.summary.failedDatabases), $.summary.runId)",
       },
       resultPath: '$.failure',
     });
     const notifyFailed = new sfn.Fail(this, 'NotificationNotDelivered', {
       error: 'NotificationFailed',
-      cause: 'Every database was backed up, but the SNS notification could not be published; the run summary is in the execution output of the Notify step.',
+      cause:
+        "The run summary could not be read from the run ledger or the SNS notification could not be published (see the Notify step's error); each database's result is in the run ledger (runs/<runId>/) and in its DatabaseBackup child execution.",
     });
     const succeeded = new sfn.Pass(this, 'BackupRunSucceeded', { parameters: output });
 
@@ -211,21 +209,16 @@ export class BackupRun extends Construct {
     });
     const decide = new sfn.Choice(this, 'AnyDatabaseFailed')
       .when(sfn.Condition.numberGreaterThan('$.summary.failed', 0), describeFailure.next(runFailed))
-      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.notification.published', false), sfn.Condition.isPresent('$.notification.error')), notifyFailed)
-      // Present only when the sweep failed (a successful sweep adds nothing to the state).
-      .when(sfn.Condition.isPresent('$.removedSweep'), removedSweepFailed)
+      .when(sfn.Condition.booleanEquals('$.removedSweep.ok', false), removedSweepFailed)
       .otherwise(succeeded);
 
-    notify.next(decide);
-    notificationFailed.next(decide);
-    listFailures.next(count).next(notify);
-    noFailures.next(notify);
+    notify.next(summarise).next(decide);
+    notificationFailed.next(notifyFailed);
     const nothingToDo = new sfn.Succeed(this, 'NothingToBackUp', {
       comment: 'The trigger named no database to back up (e.g. an RDS event for a database that is not configured).',
     });
     const definition = planRun
       .next(new sfn.Choice(this, 'AnythingToBackUp').when(sfn.Condition.numberEquals('$.plan.count', 0), nothingToDo).otherwise(map));
-    let afterMap: sfn.INextable = map;
     if (props.removedDatabases) {
       const sweepRemoved = new tasks.LambdaInvoke(this, 'SweepRemovedDatabases', {
         lambdaFunction: f.retentionSweep,
@@ -234,22 +227,25 @@ export class BackupRun extends Construct {
         }),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        // Nothing of a successful sweep enters the run's state, which is sized per database
-        // (docs/aws-behaviour.md §18a); what it deleted is in the function's output and log.
-        resultPath: sfn.JsonPath.DISCARD,
+        // Only { ok } of a sweep enters the run's state, which stays fixed-size (docs/aws-behaviour.md §18a);
+        // what it deleted is in the function's output and log.
+        resultSelector: { ok: true },
+        resultPath: '$.removedSweep',
         comment: 'Source retention for databases that have managed copies but are no longer configured; never deletes a copy not yet in the vault, nor the newest vaulted one.',
       });
       retryTransient(sweepRemoved);
-      // A failure ({ Error, Cause }) is kept at $.removedSweep; the summary and notification go on.
-      const join = new sfn.Pass(this, 'RemovedDatabasesSwept');
-      sweepRemoved.addCatch(join, { errors: ['States.ALL'], resultPath: '$.removedSweep' });
+      // A failure is kept at $.removedSweep ({ ok: false, error, cause }); the notification goes on.
+      const sweepError = new sfn.Pass(this, 'RemovedDatabasesSweepError', {
+        parameters: { ok: false, 'error.$': '$.removedSweepError.Error', 'cause.$': '$.removedSweepError.Cause' },
+        resultPath: '$.removedSweep',
+      });
+      sweepRemoved.addCatch(sweepError, { errors: ['States.ALL'], resultPath: '$.removedSweepError' });
       map.next(sweepRemoved);
-      sweepRemoved.next(join);
-      afterMap = join;
+      sweepRemoved.next(notify);
+      sweepError.next(notify);
+    } else {
+      map.next(notify);
     }
-    afterMap
-      .next(summarise)
-      .next(new sfn.Choice(this, 'AnyFailures').when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailures).otherwise(noFailures));
 
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
       kind: 'BackupRun',

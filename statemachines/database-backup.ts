@@ -56,7 +56,7 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * `DatabaseBackup`: one database, source account -> vault account (Step Functions Standard).
  *
  * Input: `{ database: { identifier, kind }, runId, export, sourceSnapshotArn? }` (one item of
- * PlanRun's output). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
+ * the run's plan, read from the run ledger by BackupRun's `ReadPlanItem`). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
  *
  * Steps:
  * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at once (`PlanBlocked`).

@@ -7,7 +7,8 @@
  * publishes nothing (`published: false`): it goes into the daily digest (functions/send-digest).
  *
  * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN), RPO_HOURS, LEDGER_BUCKET.
- * AWS: s3:ListBucket (prefix `runs/`) and s3:GetObject on `runs/*` of the ledger; sns:Publish.
+ * AWS: s3:ListBucket (prefix `runs/`) and s3:GetObject on `runs/*` and `plans/*` of the ledger; sns:Publish.
+ * Output lists at most MAX_LISTED_DATABASES identifiers (failed, stale): bounded whatever the fleet size.
  * Input {@link NotifyInput}, output {@link NotifyOutput}.
  * Errors: InvalidEnvironment, InvalidInput, LedgerRecordInvalid; S3 and SNS errors keep their names (e.g. AuthorizationError).
  */
@@ -15,12 +16,12 @@ import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { sns } from '../../functions/shared/clients/sns.js';
-import type { NotifyInput, NotifyOutput } from '../../functions/shared/contracts.js';
+import { MAX_LISTED_DATABASES, type NotifyInput, type NotifyOutput } from '../../functions/shared/contracts.js';
 import { baseEnvShape, bucketNameSchema } from '../../functions/shared/env.js';
-import { readRun } from '../../functions/shared/ledger.js';
+import { readPlan, readRun } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { runIdSchema } from '../../functions/shared/schemas.js';
-import { resultsFromLedger } from './ledger-results.js';
+import { resultsFromLedger, resultsFromPlan } from './ledger-results.js';
 import { notify } from './report.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -35,18 +36,23 @@ export const envSchema = z.object({
   LEDGER_BUCKET: bucketNameSchema,
 });
 
-/** Event schema ({@link NotifyInput}). */
-export const inputSchema = z.object({
-  runId: runIdSchema,
-  trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
-  results: z.array(
-    z.object({
-      database: z.string().check(z.minLength(1)),
-      status: z.enum(['SUCCEEDED', 'FAILED']),
-      error: z.optional(z.string()),
-    }),
-  ),
-}) as unknown as z.ZodMiniType<NotifyInput>;
+/** Event schema ({@link NotifyInput}): exactly one of `results` and `chunks`. */
+export const inputSchema = z
+  .object({
+    runId: runIdSchema,
+    trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
+    results: z.optional(
+      z.array(
+        z.object({
+          database: z.string().check(z.minLength(1)),
+          status: z.enum(['SUCCEEDED', 'FAILED']),
+          error: z.optional(z.string()),
+        }),
+      ),
+    ),
+    chunks: z.optional(z.number().check(z.int(), z.gte(0))),
+  })
+  .check(z.refine((e: { results?: unknown; chunks?: unknown }) => (e.results === undefined) !== (e.chunks === undefined), 'exactly one of results and chunks')) as unknown as z.ZodMiniType<NotifyInput>;
 
 /** Builds the notify handler; see {@link notify}. */
 export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<NotifyOutput> {
@@ -57,7 +63,10 @@ export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<No
     inputSchema,
     run: async (input, { config, clients, metrics, now }) => {
       const records = await readRun(clients.s3(), config.LEDGER_BUCKET, input.runId);
-      const results = resultsFromLedger(input.results, records);
+      const results =
+        input.chunks !== undefined
+          ? resultsFromPlan(await readPlan(clients.s3(), config.LEDGER_BUCKET, input.runId, input.chunks), records)
+          : resultsFromLedger(input.results ?? [], records);
       const failed = results.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.database.identifier);
       metrics.count('DatabasesSucceeded', results.length - failed.length);
       metrics.count('DatabasesFailed', failed.length);
@@ -69,7 +78,12 @@ export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<No
       const source = { partition: config.TOPIC_ARN.split(':')[1] ?? 'aws', accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
       const out = await notify(clients.sns({ region }), config.TOPIC_ARN, { runId: input.runId, results }, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
       metrics.count('RecoveryPointsStale', out.staleDatabases?.length ?? 0);
-      return out;
+      // Issue 12: the output goes into BackupRun's state: lists bounded (the message names them all).
+      return {
+        ...out,
+        failedDatabases: out.failedDatabases.slice(0, MAX_LISTED_DATABASES),
+        ...(out.staleDatabases !== undefined && { staleDatabases: out.staleDatabases.slice(0, MAX_LISTED_DATABASES) }),
+      };
     },
   });
 }

@@ -2,7 +2,7 @@
  * Issue 12: turns BackupRun's fixed-size statuses plus the run's records in the run ledger
  * (functions/shared/ledger.ts) into the per-database results the report is built from.
  */
-import type { DatabaseStatus } from '../../functions/shared/contracts.js';
+import type { DatabaseStatus, PlannedDatabase } from '../../functions/shared/contracts.js';
 import type { LedgerRecord } from '../../functions/shared/ledger.js';
 import type { ResultLike } from './report.js';
 
@@ -29,4 +29,20 @@ export function resultsFromLedger(statuses: readonly DatabaseStatus[], records: 
     if (s.status === 'SUCCEEDED' && r.status === 'SUCCEEDED') return { database, status: 'SUCCEEDED', summary: r.summary, output: r.output };
     return { database, status: 'FAILED', error: r.error?.name ?? s.error ?? 'UnknownError', cause: r.error?.cause ?? NO_RECORD_CAUSE };
   });
+}
+
+/**
+ * Issue 12: one result per planned database, in plan order, from the run's records alone. A planned
+ * database without a record (its iteration failed to start the child, or the child ended before it
+ * could record: timed out, aborted) is FAILED `LedgerRecordMissing` with {@link NO_RECORD_CAUSE}:
+ * every database of the plan is reported, recorded or not.
+ */
+export function resultsFromPlan(planned: readonly PlannedDatabase[], records: readonly LedgerRecord[]): ResultLike[] {
+  const byDatabase = new Map(records.map((r) => [r.database.identifier, r]));
+  const statuses = planned.map((p): DatabaseStatus => {
+    const r = byDatabase.get(p.database.identifier);
+    if (!r) return { database: p.database.identifier, status: 'FAILED', error: 'LedgerRecordMissing' };
+    return { database: p.database.identifier, status: r.status, ...(r.error && { error: r.error.name }) };
+  });
+  return resultsFromLedger(statuses, records).map((r, i) => (r.database.kind === 'n/a' ? { ...r, database: planned[i]!.database } : r));
 }

@@ -1,6 +1,11 @@
 /**
- * plan-run Lambda: validates a BackupRun execution input against the configured and (optionally)
- * tag-discovered databases and returns the list the Map state iterates over.
+ * plan-run Lambda, two modes:
+ * - plan (`{ input, runId }`): validates a BackupRun execution input against the configured and
+ *   (optionally) tag-discovered databases, writes the plan to the run ledger (issue 12,
+ *   `plans/<runId>/`, functions/shared/ledger.ts `writePlan`) and returns {@link PlanRunResult}: the
+ *   indices the Map iterates over and counts, a few bytes per database in BackupRun's state.
+ * - item (`{ runId, index }`): reads item `index` of that plan (one chunk object) and returns it,
+ *   the {@link PlannedDatabase} that is the DatabaseBackup child's input.
  *
  * Environment: AWS_REGION, ACCOUNT_ID,
  * - `DATABASES_FILE`: name of a file at the root of the function's bundle (`$LAMBDA_TASK_ROOT/<name>`,
@@ -15,19 +20,22 @@
  *   ({@link checkManualSnapshotQuotas}: rds:DescribeAccountAttributes) and fails fast with
  *   ManualSnapshotQuotaTooLow. Absent = no check.
  * - `DISCOVERY_EXPORT` (optional): `'true'` | `'false'` (default false), `export` of discovered databases.
- * Input {@link PlanRunEvent} (unknown keys rejected), output {@link PlanRunOutput}.
+ * - `LEDGER_BUCKET`: the run ledger bucket (infra/constructs/run-ledger.ts).
+ * Input {@link PlanRunEvent} or {@link PlanItemEvent} (unknown keys rejected), output {@link PlanRunResult} or {@link PlannedDatabase}.
  * AWS (source account/Region): rds:DescribeDBInstances, rds:DescribeDBClusters,
  * rds:ListTagsForResource (discovery), rds:DescribeDBSnapshots, rds:DescribeDBClusterSnapshots
- * (database of a `sourceSnapshotArn`).
- * Errors: ManualSnapshotQuotaTooLow, InvalidEnvironment (also: DATABASES_FILE unreadable, both or neither variable), InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
+ * (database of a `sourceSnapshotArn`); s3:PutObject and s3:GetObject on `<ledger>/plans/*`.
+ * Errors: PlanItemNotFound (item mode), S3 errors by name, ManualSnapshotQuotaTooLow, InvalidEnvironment (also: DATABASES_FILE unreadable, both or neither variable), InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { PlanRunEvent, PlanRunOutput } from '../../functions/shared/contracts.js';
-import { baseEnvShape, booleanFlagEnv, dbIdentifierSchema, jsonEnv, regionSchema } from '../../functions/shared/env.js';
+import { s3 } from '../../functions/shared/clients/s3.js';
+import type { PlanItemEvent, PlannedDatabase, PlanRunEvent, PlanRunResult } from '../../functions/shared/contracts.js';
+import { baseEnvShape, booleanFlagEnv, bucketNameSchema, dbIdentifierSchema, jsonEnv, regionSchema } from '../../functions/shared/env.js';
+import { readPlanItem, writePlan } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { InvalidEnvironment } from '../../functions/shared/errors.js';
 import { databaseKindSchema, runIdSchema } from '../../functions/shared/schemas.js';
@@ -75,6 +83,8 @@ const envShape = z.object({
   DISCOVERY_EXPORT: booleanFlagEnv,
   CHECK_SHAREABLE: booleanFlagEnv,
   SOURCE_RETENTION: z.optional(jsonEnv(policySchema)),
+  /** Issue 12: the run ledger bucket the plan is written to and read from. */
+  LEDGER_BUCKET: bucketNameSchema,
 });
 
 /** Environment of plan-run; DATABASES may be empty only with DISCOVERY_TAGS. */
@@ -91,14 +101,22 @@ export const envSchema = envShape.check(
  * PlanRun state passes them (Step Functions cannot merge the two into one object). The execution
  * input is strict, so a misspelt key (`database`) fails instead of silently backing up everything.
  */
-export const inputSchema: z.ZodMiniType<PlanRunEvent> = z.strictObject({
-  input: z.strictObject({
-    trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
-    databases: z.optional(z.array(z.string().check(z.minLength(1, 'must not be empty')))),
-    sourceSnapshotArn: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
-  }),
-  runId: runIdSchema,
-});
+export const inputSchema = z
+  .strictObject({
+    input: z.optional(
+      z.strictObject({
+        trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
+        databases: z.optional(z.array(z.string().check(z.minLength(1, 'must not be empty')))),
+        sourceSnapshotArn: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+      }),
+    ),
+    runId: runIdSchema,
+    /** Item mode (issue 12): the 0-based index of the plan item to read. */
+    index: z.optional(z.number().check(z.int(), z.gte(0))),
+  })
+  .check(
+    z.refine((e: { input?: unknown; index?: unknown }) => (e.input === undefined) !== (e.index === undefined), 'give exactly one of input (plan a run) and index (read a plan item)'),
+  ) as unknown as z.ZodMiniType<PlanRunEvent | PlanItemEvent>;
 
 /**
  * The environment with `DATABASES` filled from `DATABASES_FILE` (a plain file name, read from
@@ -131,23 +149,25 @@ export function resolveDatabasesFile(env: Record<string, string | undefined>): R
  * Builds the plan-run handler. See {@link planRun} for the rules.
  * @throws InvalidEnvironment (first invocation), InvalidInput, UnknownDatabase, SnapshotNotFound.
  */
-export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<PlanRunOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 's3'>): LambdaHandler<PlanRunResult | PlannedDatabase> {
   // Read the file on the first invocation (not at import), so a missing file fails the invocation
   // with InvalidEnvironment like any other bad variable.
-  let inner: LambdaHandler<PlanRunOutput> | undefined;
+  let inner: LambdaHandler<PlanRunResult | PlannedDatabase> | undefined;
   return (event, context) => {
     inner ??= createInnerHandler({ ...deps, env: resolveDatabasesFile(deps.env) });
     return inner(event, context);
   };
 }
 
-function createInnerHandler(deps: HandlerDeps<'rds'>): LambdaHandler<PlanRunOutput> {
+function createInnerHandler(deps: HandlerDeps<'rds' | 's3'>): LambdaHandler<PlanRunResult | PlannedDatabase> {
   return makeHandler({
     name: 'plan-run',
     deps,
     envSchema,
     inputSchema,
-    run: async (input, { config, clients, logger, metrics }) => {
+    run: async (event, { config, clients, logger, metrics }): Promise<PlanRunResult | PlannedDatabase> => {
+      if (!('input' in event)) return readPlanItem(clients.s3(), config.LEDGER_BUCKET, event.runId, event.index);
+      const input = event;
       const rds = clients.rds({ region: config.AWS_REGION });
       const out = await planRun(
         { ...input.input, runId: input.runId },
@@ -181,12 +201,22 @@ function createInnerHandler(deps: HandlerDeps<'rds'>): LambdaHandler<PlanRunOutp
       metrics.count('DatabasesDiscovered', out.discovered.length);
       metrics.count('DatabasesSkipped', out.skipped.length);
       for (const s of out.skipped) logger.info('skipped', { identifier: s.identifier, reason: s.reason });
-      return out;
+      // Issue 12: the plan goes to the run ledger; BackupRun's state gets indices and counts only.
+      const chunks = await writePlan(clients.s3(), config.LEDGER_BUCKET, out);
+      return {
+        runId: out.runId,
+        trigger: out.trigger,
+        count: out.count,
+        chunks,
+        items: Array.from({ length: out.count }, (_, i) => i),
+        skipped: out.skipped.length,
+        discovered: out.discovered.length,
+      };
     },
   });
 }
 
 /** The Lambda entry point (built on first invocation; importing this module has no side effects). */
 export const handler = lazyHandler(() =>
-  createHandler({ env: process.env, clients: createClients({ rds }, { region: process.env.AWS_REGION }), now: () => new Date() }),
+  createHandler({ env: process.env, clients: createClients({ rds, s3 }, { region: process.env.AWS_REGION }), now: () => new Date() }),
 );

@@ -132,6 +132,32 @@ export interface PlanRunOutput {
   readonly discovered: readonly string[];
 }
 
+/**
+ * What the plan-run Lambda returns to BackupRun (issue 12): fixed size but for `items`, a few bytes per
+ * database. The plan itself ({@link PlanRunOutput}'s databases, skipped and discovered) is in the run
+ * ledger (`plans/<runId>/`, functions/shared/ledger.ts `writePlan`).
+ */
+export interface PlanRunResult {
+  readonly runId: string;
+  readonly trigger: RunTrigger;
+  /** Planned databases (the state machine skips the fleet Map when 0). */
+  readonly count: number;
+  /** Plan chunk objects in the run ledger (count / 100 rounded up). */
+  readonly chunks: number;
+  /** `[0, 1, ..., count - 1]`: what BackupRun's Map iterates over (each iteration reads its item). */
+  readonly items: readonly number[];
+  /** How many databases the trigger named but the plan skipped (listed in the plan head and the log). */
+  readonly skipped: number;
+  /** How many databases tag discovery found (listed in the plan head). */
+  readonly discovered: number;
+}
+
+/** plan-run's second mode (issue 12): read item `index` of a run's plan; returns its {@link PlannedDatabase}. */
+export interface PlanItemEvent {
+  readonly runId: string;
+  readonly index: number;
+}
+
 // ---------------------------------------------------------------- create-copy
 
 export interface CreateCopyInput {
@@ -459,13 +485,22 @@ export interface DatabaseStatus {
   readonly error?: string;
 }
 
-/** notify's input from BackupRun: the run, what started it, and each database's status. */
+/**
+ * notify's input from BackupRun: the run, what started it, and either `chunks` (issue 12: BackupRun
+ * passes the number of plan chunks; notify reads the planned databases from the run ledger, and a
+ * planned database without a record is reported FAILED `LedgerRecordMissing`) or `results` (each
+ * database's status; exactly one of the two).
+ */
 export interface NotifyInput {
   readonly runId: string;
   /** `event`: publish only when a database failed; successes go into the daily digest. @default 'manual' */
   readonly trigger?: RunTrigger;
-  readonly results: readonly DatabaseStatus[];
+  readonly results?: readonly DatabaseStatus[];
+  /** Plan chunk objects of the run (`PlanRunResult.chunks`). */
+  readonly chunks?: number;
 }
+/** Most database identifiers notify returns in a list (the notification itself names them all). */
+export const MAX_LISTED_DATABASES = 20;
 export interface NotifyOutput {
   /** false when nothing was published: an event run whose database succeeded (it goes into the daily digest). */
   readonly published: boolean;
@@ -473,7 +508,7 @@ export interface NotifyOutput {
   readonly subject: string;
   readonly succeeded: number;
   readonly failed: number;
-  /** Identifiers of the databases that failed. */
+  /** Identifiers of the databases that failed: the first {@link MAX_LISTED_DATABASES} (issue 12: bounded output); `failed` counts them all. */
   readonly failedDatabases: readonly string[];
   /** '' when not published. */
   readonly messageId: string;

@@ -12,6 +12,13 @@
  *   backup ended). The daily digest (functions/send-digest) reads one day's prefix, so an event run
  *   still running at midnight is reported in the next day's digest, never lost.
  *
+ * - `plans/<runId>/plan.json` and `plans/<runId>/items-<chunk>.json` (issue 12): the run's plan,
+ *   written by plan-run ({@link writePlan}): the head (counts, skipped and discovered databases) and
+ *   the plan items (DatabaseBackup inputs) in chunks of {@link PLAN_CHUNK_SIZE}, so BackupRun's Map
+ *   iterates over indices only and each iteration reads its own item ({@link readPlanItem}); notify
+ *   reads the whole plan ({@link readPlan}) to report every planned database, recorded or not.
+ *   Under its own prefix, so a run's records (`runs/<runId>/`) list only records.
+ *
  * This module is the one reader/writer of those keys: the record-result, notify and send-digest
  * Lambdas use it, and so can the CLI (read functions take an S3 client and a bucket name only).
  * Sources: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html,
@@ -19,13 +26,17 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, RunTrigger } from './contracts.js';
+import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, RunTrigger } from './contracts.js';
 
 /** Version of {@link LedgerRecord}'s shape; bump on an incompatible change. */
 export const LEDGER_SCHEMA_VERSION = 1;
 
 /** Prefix of every run's records. */
 export const RUNS_PREFIX = 'runs/';
+/** Prefix of the runs' plans (plan-run writes, BackupRun's iterations and notify read). */
+export const PLANS_PREFIX = 'plans/';
+/** Plan items per chunk object: an iteration reads one chunk (~14 KB at ~140 B per item). */
+export const PLAN_CHUNK_SIZE = 100;
 /** Prefix of the event-run records by day (the daily digest). */
 export const DAILY_PREFIX = 'daily/';
 
@@ -73,6 +84,13 @@ function segment(what: string, v: string): string {
 export const runPrefix = (runId: string): string => `${RUNS_PREFIX}${segment('runId', runId)}/`;
 /** `runs/<runId>/<database>.json` */
 export const recordKey = (runId: string, database: string): string => `${runPrefix(runId)}${segment('database', database)}.json`;
+/** `plans/<runId>/plan.json` */
+export const planHeadKey = (runId: string): string => `${PLANS_PREFIX}${segment('runId', runId)}/plan.json`;
+/** `plans/<runId>/items-<chunk, 5 digits>.json` */
+export const planChunkKey = (runId: string, chunk: number): string => {
+  if (!Number.isInteger(chunk) || chunk < 0 || chunk > 99_999) throw new Error(`ledger key: plan chunk ${chunk} must be a whole number 0-99999`);
+  return `${PLANS_PREFIX}${segment('runId', runId)}/items-${String(chunk).padStart(5, '0')}.json`;
+};
 /** `daily/<yyyy-mm-dd>/` */
 export const dailyPrefix = (day: string): string => {
   if (!/^\d{4}-\d\d-\d\d$/.test(day)) throw new Error(`ledger key: day "${day}" must be yyyy-mm-dd`);
@@ -153,4 +171,125 @@ export async function readRun(s3: S3Client, bucket: string, runId: string): Prom
  */
 export async function readDay(s3: S3Client, bucket: string, day: string): Promise<LedgerRecord[]> {
   return readAll(s3, bucket, await listKeys(s3, bucket, dailyPrefix(day)));
+}
+
+/** The head of a run's plan (`plans/<runId>/plan.json`). */
+export interface PlanHead {
+  readonly schemaVersion: number;
+  readonly runId: string;
+  readonly trigger: RunTrigger;
+  /** Planned databases (items). */
+  readonly count: number;
+  /** Chunk objects `items-00000.json` .. (count / PLAN_CHUNK_SIZE rounded up). */
+  readonly chunks: number;
+  readonly chunkSize: number;
+  readonly skipped: ReadonlyArray<{ readonly identifier: string; readonly reason: string }>;
+  readonly discovered: readonly string[];
+}
+/** One chunk of a run's plan: items `first` .. `first + items.length - 1`. */
+export interface PlanChunk {
+  readonly schemaVersion: number;
+  readonly runId: string;
+  readonly first: number;
+  readonly items: readonly PlannedDatabase[];
+}
+
+/** Thrown when a plan object is missing an item or is not a plan (corrupted, or the index is out of range). */
+export class PlanItemNotFound extends Error {
+  constructor(key: string, why: string) {
+    super(`Run plan object ${key}: ${why}`);
+    this.name = 'PlanItemNotFound';
+  }
+}
+
+async function getJson(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const text = (await out.Body?.transformToString('utf8')) ?? '';
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PlanItemNotFound(key, 'not JSON');
+  }
+}
+
+/**
+ * Writes a run's plan: its head and its items in chunks of {@link PLAN_CHUNK_SIZE} (chunks first,
+ * the head last, 8 PutObject calls at a time).
+ * @returns the number of chunks
+ * @throws S3 errors by name (AccessDenied, NoSuchBucket, SlowDown, ...)
+ */
+export async function writePlan(
+  s3: S3Client,
+  bucket: string,
+  plan: { readonly runId: string; readonly trigger: RunTrigger; readonly databases: readonly PlannedDatabase[]; readonly skipped: PlanHead['skipped']; readonly discovered: readonly string[] },
+): Promise<number> {
+  const chunks = Math.ceil(plan.databases.length / PLAN_CHUNK_SIZE);
+  const put = (Key: string, body: unknown) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(body), ContentType: 'application/json' }));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks) {
+      const c = next++;
+      const first = c * PLAN_CHUNK_SIZE;
+      const chunk: PlanChunk = { schemaVersion: LEDGER_SCHEMA_VERSION, runId: plan.runId, first, items: plan.databases.slice(first, first + PLAN_CHUNK_SIZE) };
+      await put(planChunkKey(plan.runId, c), chunk);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, chunks) }, worker));
+  const head: PlanHead = {
+    schemaVersion: LEDGER_SCHEMA_VERSION,
+    runId: plan.runId,
+    trigger: plan.trigger,
+    count: plan.databases.length,
+    chunks,
+    chunkSize: PLAN_CHUNK_SIZE,
+    skipped: plan.skipped,
+    discovered: plan.discovered,
+  };
+  await put(planHeadKey(plan.runId), head);
+  return chunks;
+}
+
+async function readChunk(s3: S3Client, bucket: string, runId: string, chunk: number): Promise<PlanChunk> {
+  const key = planChunkKey(runId, chunk);
+  const c = (await getJson(s3, bucket, key)) as Partial<PlanChunk>;
+  if (!c || typeof c !== 'object' || c.runId !== runId || !Array.isArray(c.items) || c.first !== chunk * PLAN_CHUNK_SIZE) throw new PlanItemNotFound(key, `not chunk ${chunk} of run ${runId}`);
+  return c as PlanChunk;
+}
+
+/**
+ * Item `index` (0-based) of a run's plan: one GetObject of its chunk.
+ * @throws PlanItemNotFound (index out of range, chunk not a plan), S3 errors by name (NoSuchKey, AccessDenied)
+ */
+export async function readPlanItem(s3: S3Client, bucket: string, runId: string, index: number): Promise<PlannedDatabase> {
+  if (!Number.isInteger(index) || index < 0) throw new PlanItemNotFound(planHeadKey(runId), `index ${index} must be a whole number >= 0`);
+  const chunk = Math.floor(index / PLAN_CHUNK_SIZE);
+  const c = await readChunk(s3, bucket, runId, chunk);
+  const item = c.items[index - c.first];
+  if (!item) throw new PlanItemNotFound(planChunkKey(runId, chunk), `no item ${index}`);
+  return item;
+}
+
+/**
+ * Every item of a run's plan, in plan order (`chunks` GetObject calls, 16 at a time).
+ * @throws PlanItemNotFound, S3 errors by name
+ */
+export async function readPlan(s3: S3Client, bucket: string, runId: string, chunks: number): Promise<PlannedDatabase[]> {
+  const out: PlanChunk[] = new Array(chunks);
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks) {
+      const i = next++;
+      out[i] = await readChunk(s3, bucket, runId, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, chunks) }, worker));
+  return out.flatMap((c) => c.items);
+}
+
+/** The head of a run's plan. @throws PlanItemNotFound, S3 errors by name */
+export async function readPlanHead(s3: S3Client, bucket: string, runId: string): Promise<PlanHead> {
+  const key = planHeadKey(runId);
+  const h = (await getJson(s3, bucket, key)) as Partial<PlanHead>;
+  if (!h || typeof h !== 'object' || h.runId !== runId || typeof h.chunks !== 'number') throw new PlanItemNotFound(key, `not the plan of run ${runId}`);
+  return h as PlanHead;
 }

@@ -10,7 +10,7 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { DAILY_PREFIX, RUNS_PREFIX } from '../../functions/shared/ledger';
+import { DAILY_PREFIX, PLANS_PREFIX, RUNS_PREFIX } from '../../functions/shared/ledger';
 import { COPY_IDENTIFIER_PREFIX } from '../../functions/shared/snapshots';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { TAGS } from '../../functions/shared/contracts';
@@ -40,7 +40,11 @@ export type VaultAccess =
  * tag discovery, lists DB instances and DB clusters and reads their tags. Read-only, scoped to the
  * source account and Region.
  */
-export function grantPlanRun(fn: VaultFunction<'plan-run'>): void {
+export function grantPlanRun(fn: VaultFunction<'plan-run'>, ledger: s3.IBucket): void {
+  // Issue 12: writes the run's plan to the run ledger and reads one item back per database (its
+  // second mode), under the plans/ prefix only: no list, no records.
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteAndReadLedgerPlans', actions: ['s3:PutObject', 's3:GetObject'], resources: [ledger.arnForObjects(`${PLANS_PREFIX}*`)] }));
+  acknowledgeIam5(fn.role, { resources: [`<${logicalIdOf(ledger)}.Arn>/${PLANS_PREFIX}*`], reason: 'The plan of a run is keyed by run at run time, under the plans/ prefix of the one ledger bucket.' });
   const at = stackAccountRegion(fn);
   const arns = rdsArns(at);
   // Option groups of DB instances (plan-time check for permanent/persistent options, docs/aws-behaviour.md §15a).
@@ -440,8 +444,13 @@ export function grantNotify(fn: VaultFunction<'notify'>, topic: NotificationTopi
   fn.role.addToPolicy(
     new iam.PolicyStatement({ sid: 'ListLedgerRuns', actions: ['s3:ListBucket'], resources: [ledger.bucketArn], conditions: { StringLike: { 's3:prefix': [`${RUNS_PREFIX}*`] } } }),
   );
-  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadLedgerRuns', actions: ['s3:GetObject'], resources: [ledger.arnForObjects(`${RUNS_PREFIX}*`)] }));
-  acknowledgeIam5(fn.role, { resources: [`<${logicalIdOf(ledger)}.Arn>/${RUNS_PREFIX}*`], reason: 'Read-only: the records of a run are keyed by run and database at run time, under the runs/ prefix of the one ledger bucket.' });
+  // The run's plan too (plans/, issue 12), to report every planned database, recorded or not.
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadLedgerRuns', actions: ['s3:GetObject'], resources: [ledger.arnForObjects(`${RUNS_PREFIX}*`), ledger.arnForObjects(`${PLANS_PREFIX}*`)] }));
+  const id = logicalIdOf(ledger);
+  acknowledgeIam5(fn.role, {
+    resources: [`<${id}.Arn>/${RUNS_PREFIX}*`, `<${id}.Arn>/${PLANS_PREFIX}*`],
+    reason: 'Read-only: the records and the plan of a run are keyed by run (and database) at run time, under the runs/ and plans/ prefixes of the one ledger bucket.',
+  });
 }
 
 /** record-result (issue 12): write-only, the run records (`runs/`) and their daily copies (`daily/`) of the run ledger. */

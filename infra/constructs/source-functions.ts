@@ -110,13 +110,13 @@ export interface SourceFunctionsProps {
  *
  * | function | calls |
  * |---|---|
- * | plan-run | RDS describe/list tags in the source account (event snapshots, tag discovery) |
+ * | plan-run | RDS describe/list tags in the source account (event snapshots, tag discovery); write and read the run's plan (`plans/`) in the run ledger |
  * | create-copy | RDS describe/copy/tag in the source account; KMS on the source key and, via RDS, the account's keys |
  * | poll-status | RDS describe in the source account; the vault copies via the vault role (cross-account) or directly (same-account) |
  * | share | RDS modify/describe snapshot attributes of managed copies (cross-account mode only) |
  * | cross-account-copy | assumes the vault role (cross-account), or copies into the vault Regions itself (same-account) |
  * | retention-sweep | RDS describe; delete of managed copies only |
- * | notify | SNS publish to the topic; list and read the run's records in the run ledger |
+ * | notify | SNS publish to the topic; list and read the run's records, read its plan, in the run ledger |
  * | record-result | S3 PutObject of run records (`runs/`, `daily/`) in the run ledger |
  * | send-digest | list and read the day's event-run records (`daily/`) in the run ledger; SNS publish to the topic (only with `dailyDigest`) |
  * | export-to-s3 | RDS StartExportTask/DescribeExportTasks, iam:PassRole of the export role to RDS (only with exports) |
@@ -172,6 +172,8 @@ export class SourceFunctions extends Construct {
         // The configured databases travel in the bundle, not in the 4 KB environment (issue 12: a
         // listed fleet of any size).
         DATABASES_FILE: PLAN_RUN_DATABASES_FILE,
+        // Issue 12: the run's plan goes to the run ledger (plans/<runId>/), not into BackupRun's state.
+        LEDGER_BUCKET: props.ledger.bucket.bucketName,
         // Manual snapshot quota planned before it bites (issue 12): what retention.source keeps.
         ...(props.sourceRetention !== undefined && { SOURCE_RETENTION: JSON.stringify(props.sourceRetention) }),
         // Cross-account mode shares every copy: plan-run refuses databases whose snapshots cannot be shared.
@@ -191,7 +193,7 @@ export class SourceFunctions extends Construct {
         ),
       },
     });
-    grantPlanRun(this.planRun);
+    grantPlanRun(this.planRun, props.ledger.bucket);
 
     this.createCopy = new VaultFunction(this, 'CreateCopy', {
       name: 'create-copy',

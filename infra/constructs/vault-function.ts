@@ -70,7 +70,7 @@ export interface FunctionEnvironments {
    * `SOURCE_RETENTION`: JSON retention policy of the source copies; plan-run checks the manual
    * snapshot quotas of its account and Region against it (rds:DescribeAccountAttributes).
    */
-  readonly 'plan-run': { readonly DATABASES_FILE: string; readonly SOURCE_RETENTION?: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
+  readonly 'plan-run': { readonly DATABASES_FILE: string; readonly LEDGER_BUCKET: string; readonly SOURCE_RETENTION?: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
   /** `SOURCE_KMS_KEY_ARN`: ARN of the source stack's customer-managed KMS key used for the manual copy. */
   readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string } & Partial<CopySlotEnvironment>;
   /**

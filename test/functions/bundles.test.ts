@@ -27,7 +27,7 @@ const EXPECTED: Record<string, string[]> = {
   'export-to-s3': ['client-dynamodb', 'client-rds'],
   notify: ['client-s3', 'client-sns'],
   'plan-drill': ['client-rds'],
-  'plan-run': ['client-rds'],
+  'plan-run': ['client-rds', 'client-s3'],
   'poll-export': ['client-dynamodb', 'client-rds'],
   'poll-restore': ['client-rds'],
   'poll-status': ['client-dynamodb', 'client-rds', 'client-sts'],

@@ -5,7 +5,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseBackupOutput } from '../../functions/shared/contracts.js';
-import { dailyKey, LedgerRecordInvalid, MAX_CAUSE_CHARS, readDay, readRun, recordKey, writeRecord, type LedgerRecord } from '../../functions/shared/ledger.js';
+import { dailyKey, LedgerRecordInvalid, MAX_CAUSE_CHARS, PLAN_CHUNK_SIZE, readDay, readPlan, readPlanHead, readPlanItem, readRun, recordKey, writePlan, writeRecord, type LedgerRecord } from '../../functions/shared/ledger.js';
 import { buildRecord, recordResult } from '../../functions/record-result/record.js';
 import { NO_RECORD_CAUSE, resultsFromLedger } from '../../functions/notify/ledger-results.js';
 import { buildDigest, previousUtcDay } from '../../functions/send-digest/digest.js';
@@ -83,6 +83,34 @@ describe('run ledger keys and records', () => {
     const s3 = fakeS3();
     s3.objects.set('runs/r/x.json', '{"hello":1}');
     await expect(readRun(s3.client, 'b', 'r')).rejects.toBeInstanceOf(LedgerRecordInvalid);
+  });
+});
+
+describe('run plans in the ledger (issue 12)', () => {
+  const item = (i: number) => ({ database: { identifier: `db-${i}`, kind: 'instance' as const }, runId: 'run-9', export: false, optionGroups: {}, blocked: null });
+  it('writes 250 items in chunks of 100 under plans/<runId>/, the head last; every item reads back by index; the run records list stays records only', async () => {
+    const s3 = fakeS3();
+    const databases = Array.from({ length: 250 }, (_, i) => item(i));
+    expect(PLAN_CHUNK_SIZE).toBe(100);
+    const chunks = await writePlan(s3.client, 'b', { runId: 'run-9', trigger: 'schedule', databases, skipped: [], discovered: ['db-3'] });
+    expect(chunks).toBe(3);
+    expect(s3.puts.slice(0, 3).sort()).toEqual(['plans/run-9/items-00000.json', 'plans/run-9/items-00001.json', 'plans/run-9/items-00002.json']);
+    expect(s3.puts.at(-1)).toBe('plans/run-9/plan.json');
+    for (const i of [0, 99, 100, 249]) expect(await readPlanItem(s3.client, 'b', 'run-9', i)).toEqual(item(i));
+    expect(await readPlan(s3.client, 'b', 'run-9', chunks)).toEqual(databases);
+    expect(await readPlanHead(s3.client, 'b', 'run-9')).toMatchObject({ count: 250, chunks: 3, chunkSize: 100, discovered: ['db-3'] });
+    expect(await readRun(s3.client, 'b', 'run-9')).toEqual([]);
+    await expect(readPlanItem(s3.client, 'b', 'run-9', 250)).rejects.toMatchObject({ name: 'PlanItemNotFound' });
+    await expect(readPlanItem(s3.client, 'b', 'run-9', 300)).rejects.toMatchObject({ name: 'NoSuchKey' });
+    // A chunk of another run (copied, or a wrong key) is not taken for this run's.
+    s3.objects.set('plans/run-8/items-00000.json', s3.objects.get('plans/run-9/items-00000.json')!);
+    await expect(readPlanItem(s3.client, 'b', 'run-8', 0)).rejects.toMatchObject({ name: 'PlanItemNotFound' });
+  });
+  it('an empty plan writes only its head (no chunk)', async () => {
+    const s3 = fakeS3();
+    expect(await writePlan(s3.client, 'b', { runId: 'run-0', trigger: 'event', databases: [], skipped: [{ identifier: 'x', reason: 'not managed' }], discovered: [] })).toBe(0);
+    expect(s3.puts).toEqual(['plans/run-0/plan.json']);
+    expect(await readPlan(s3.client, 'b', 'run-0', 0)).toEqual([]);
   });
 });
 

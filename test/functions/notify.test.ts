@@ -209,6 +209,37 @@ describe('notify', () => {
     expect(published()[0]?.Subject).toBe('rds-snapshot-vault: 0/1 databases backed up, 1 FAILED (b-db)');
   });
 
+  it("plan mode (issue 12): reads the planned databases from the run ledger; one without a record is FAILED LedgerRecordMissing; lists at most 20", async () => {
+    const planned = (id: string, kind = 'instance') => ({ database: { identifier: id, kind }, runId: 'run-p', export: false, optionGroups: {}, blocked: null });
+    // 25 planned: users-db recorded OK, orders-db recorded FAILED, timed-out-db (a cluster) and 22 others never recorded.
+    const others = Array.from({ length: 22 }, (_, i) => planned(`gone-${String(i).padStart(2, '0')}`));
+    const items = [planned('users-db'), planned('orders-db'), planned('timed-out-db', 'cluster'), ...others];
+    const objects = new Map<string, string>([
+      ['plans/run-p/items-00000.json', JSON.stringify({ schemaVersion: 1, runId: 'run-p', first: 0, items })],
+      ['runs/run-p/users-db.json', JSON.stringify({ schemaVersion: 1, runId: 'run-p', database: { identifier: 'users-db', kind: 'instance' }, status: 'SUCCEEDED', recordedAt: NOW.toISOString(), summary: undefined, output: ok('users-db').output })],
+      ['runs/run-p/orders-db.json', JSON.stringify({ schemaVersion: 1, runId: 'run-p', database: { identifier: 'orders-db', kind: 'instance' }, status: 'FAILED', recordedAt: NOW.toISOString(), error: { name: 'KmsKeyNotAccessible', cause: 'add account 222222222222' } })],
+    ]);
+    s3.reset();
+    s3.on(ListObjectsV2Command).callsFake((i: { Prefix: string }) => ({ Contents: [...objects.keys()].filter((k) => k.startsWith(i.Prefix)).map((Key) => ({ Key })), IsTruncated: false }));
+    s3.on(GetObjectCommand).callsFake((i: { Key: string }) => {
+      const body = objects.get(i.Key);
+      if (body === undefined) throw Object.assign(new Error('no such key'), { name: 'NoSuchKey' });
+      return { Body: { transformToString: async () => body } };
+    });
+    const out = await createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ runId: 'run-p', trigger: 'schedule', chunks: 1 }, fakeContext('notify')) as NotifyOutput;
+    expect(out).toMatchObject({ published: true, succeeded: 1, failed: 24 });
+    expect(out.failedDatabases).toEqual(['orders-db', 'timed-out-db', ...others.slice(0, 18).map((o) => o.database.identifier)]);
+    const body = published()[0]?.Message ?? '';
+    expect(body).toContain('[OK] users-db');
+    expect(body).toContain('[FAILED] orders-db');
+    expect(body).toMatch(/\[FAILED\] timed-out-db[\s\S]*LedgerRecordMissing[\s\S]*No run ledger record/);
+    expect(body).toContain('[FAILED] gone-21'); // the message names them all
+    expect(s3).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'rsv-ledger', Key: 'plans/run-p/items-00000.json' });
+    // Exactly one of results and chunks.
+    const both = await caught(() => createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ runId: 'run-p', chunks: 1, results: [] }, fakeContext('notify')));
+    expect(both.name).toBe('InvalidInput');
+  });
+
   it('a publish failure throws with the SNS error name', async () => {
     t.sns.on(PublishCommand).rejects(awsError('AuthorizationError', 'not authorized to publish'));
     const err = await caught(() => invoke({ runId: 'r', results: [ok('a-db')] }));

@@ -9,12 +9,15 @@ import {
   type DBCluster,
   type DBInstance,
 } from '@aws-sdk/client-rds';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/plan-run/index.js';
-import type { PlanRunOutput } from '../../functions/shared/contracts.js';
+import type { PlannedDatabase, PlanRunOutput, PlanRunResult } from '../../functions/shared/contracts.js';
+import type { PlanChunk, PlanHead } from '../../functions/shared/ledger.js';
 import { BASE_ENV, caught, dbClusterSnapshot, dbSnapshot, fakeContext, NOW, REGION, routeDescribes, SOURCE_ACCOUNT, testClients, type TestClients } from './helpers.js';
 
 const DATABASES = [
@@ -36,8 +39,41 @@ let t: TestClients;
 beforeEach(() => {
   t = testClients();
 });
-const invokeRaw = (event: unknown, env: Record<string, string | undefined> = ENV) =>
-  createHandler({ env, clients: t.factory, now: () => NOW })(event, fakeContext('plan-run')) as Promise<PlanRunOutput>;
+/** The run ledger bucket, served by the mocked S3 (issue 12: plan-run writes the plan there). */
+const LEDGER = 'rsv-ledger';
+const s3 = mockClient(S3Client);
+let objects = new Map<string, string>();
+beforeEach(() => {
+  objects = new Map();
+  s3.reset();
+  s3.on(PutObjectCommand).callsFake((i: { Bucket: string; Key: string; Body: string }) => {
+    objects.set(`${i.Bucket}/${i.Key}`, i.Body);
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((i: { Bucket: string; Key: string }) => {
+    const body = objects.get(`${i.Bucket}/${i.Key}`);
+    if (body === undefined) throw Object.assign(new Error('no such key'), { name: 'NoSuchKey' });
+    return { Body: { transformToString: async () => body } };
+  });
+});
+/**
+ * Calls the handler (plan mode), checks what it returns to BackupRun (indices and counts only), and
+ * returns the plan as the run ledger holds it (issue 12), in the shape of PlanRunOutput.
+ */
+const invokeRaw = async (event: unknown, env: Record<string, string | undefined> = ENV): Promise<PlanRunOutput> => {
+  const handler = createHandler({ env: { LEDGER_BUCKET: LEDGER, ...env }, clients: t.factory, now: () => NOW });
+  const out = (await handler(event, fakeContext('plan-run'))) as PlanRunResult;
+  expect(Object.keys(out).sort()).toEqual(['chunks', 'count', 'discovered', 'items', 'runId', 'skipped', 'trigger']);
+  expect(out.items).toEqual(Array.from({ length: out.count }, (_, i) => i));
+  const head = JSON.parse(objects.get(`${LEDGER}/plans/${out.runId}/plan.json`)!) as PlanHead;
+  expect(head).toMatchObject({ runId: out.runId, trigger: out.trigger, count: out.count, chunks: out.chunks });
+  expect([head.skipped.length, head.discovered.length]).toEqual([out.skipped, out.discovered]);
+  const databases: PlannedDatabase[] = [];
+  for (let c = 0; c < out.chunks; c++) databases.push(...(JSON.parse(objects.get(`${LEDGER}/plans/${out.runId}/items-${String(c).padStart(5, '0')}.json`)!) as PlanChunk).items);
+  // Each item also comes back through the item mode, as BackupRun's iterations read it.
+  for (const i of out.count > 0 ? [0, out.count - 1] : []) expect(await handler({ runId: out.runId, index: i }, fakeContext('plan-run'))).toEqual(databases[i]);
+  return { runId: out.runId, trigger: out.trigger, count: out.count, databases, skipped: head.skipped, discovered: head.discovered };
+};
 /** Sends `{ input: <execution input>, runId }` as the PlanRun state does, from a flat test event. */
 const invoke = (event: Record<string, unknown>, env?: Record<string, string | undefined>) => {
   const { runId, ...input } = event;
@@ -113,6 +149,17 @@ describe('plan-run: configured databases', () => {
     expect((await invoke({ runId: 'r2' })).databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'audit-db', 'users-cluster']);
     // A subset keeps the order the caller gave.
     expect((await invoke({ runId: 'r3', databases: ['orders-db', 'audit-db'] })).databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'audit-db']);
+  });
+
+  it('item mode (issue 12): an index outside the plan is PlanItemNotFound; plan and item mode at once, or a negative index, is InvalidInput', async () => {
+    const out = await invoke({ runId: 'r' });
+    expect(out.databases).toHaveLength(3);
+    const handler = createHandler({ env: { LEDGER_BUCKET: LEDGER, ...ENV }, clients: t.factory, now: () => NOW });
+    expect(await handler({ runId: 'r', index: 1 }, fakeContext('plan-run'))).toEqual(out.databases[1]);
+    expect((await caught(() => handler({ runId: 'r', index: 3 }, fakeContext('plan-run')))).name).toBe('PlanItemNotFound');
+    expect((await caught(() => handler({ runId: 'r', index: 100 }, fakeContext('plan-run')))).name).toBe('NoSuchKey'); // chunk 1 was never written
+    expect((await caught(() => handler({ runId: 'r', index: -1 }, fakeContext('plan-run')))).name).toBe('InvalidInput');
+    expect((await caught(() => handler({ runId: 'r', index: 0, input: {} }, fakeContext('plan-run')))).name).toBe('InvalidInput');
   });
 
   it('passes the trigger through (schedule)', async () => {

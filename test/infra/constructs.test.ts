@@ -88,7 +88,7 @@ describe('VaultFunction', () => {
 
   it('fails synthesis when the environment exceeds 4 KB', () => {
     const s = stack();
-    new VaultFunction(s, 'Fn', { name: 'plan-run', environment: { DATABASES_FILE: 'x'.repeat(4100) } });
+    new VaultFunction(s, 'Fn', { name: 'plan-run', environment: { DATABASES_FILE: 'x'.repeat(4100), LEDGER_BUCKET: 'b' } });
     expect(() => Template.fromStack(s)).toThrow(/Lambda allows 4096/);
   });
 

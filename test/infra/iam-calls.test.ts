@@ -11,6 +11,7 @@
  * | plan-run | rds:DescribeDBInstances / rds:DescribeDBClusters | each configured DB (cluster) ARN | |
  * | plan-run | rds:ListTagsForResource | each DB (cluster) ARN (tag discovery) | |
  * | plan-run | rds:DescribeDBSnapshots / rds:DescribeDBClusterSnapshots | the event's automated snapshot ARN | |
+ * | plan-run | s3:PutObject / s3:GetObject | the run's plan in the run ledger (`plans/<runId>/`, issue 12) | |
  * | create-copy | rds:DescribeDB(Cluster)Snapshots | the DB (list by DBInstanceIdentifier) and the rsv- copy | |
  * | create-copy | rds:CopyDB(Cluster)Snapshot | source automated snapshot, then the rsv- target | aws:RequestTag/*, aws:TagKeys on the target |
  * | create-copy | rds:AddTagsToResource, rds:ListTagsForResource | the rsv- copy | request tags |
@@ -253,6 +254,13 @@ function allowedCalls(c: Calls): SimCall[] {
   const notifyFn = c.fn(src, 'notify')!;
   out.push(asRole(c, "notify: list a run's records", notifyFn.roleArn, 's3:ListBucket', `arn:aws:s3:::${ledger}`, onLedger({ 's3:prefix': 'runs/backuprun-1/' })));
   out.push(asRole(c, 'notify: read a record', notifyFn.roleArn, 's3:GetObject', runKey, onLedger()));
+  // The run's plan (issue 12): plan-run writes it and reads one item per database; notify reads it.
+  const planKey = `arn:aws:s3:::${ledger}/plans/backuprun-1/items-00000.json`;
+  const planFn = c.fn(src, 'plan-run')!;
+  out.push(asRole(c, 'plan-run: write the plan', planFn.roleArn, 's3:PutObject', planKey, onLedger()));
+  out.push(asRole(c, 'plan-run: write the plan head', planFn.roleArn, 's3:PutObject', `arn:aws:s3:::${ledger}/plans/backuprun-1/plan.json`, onLedger()));
+  out.push(asRole(c, 'plan-run: read a plan item', planFn.roleArn, 's3:GetObject', planKey, onLedger()));
+  out.push(asRole(c, 'notify: read the plan', notifyFn.roleArn, 's3:GetObject', planKey, onLedger()));
   const digest = c.fn(src, 'send-digest');
   if (digest) {
     out.push(asRole(c, "send-digest: list a day's records", digest.roleArn, 's3:ListBucket', `arn:aws:s3:::${ledger}`, onLedger({ 's3:prefix': 'daily/2026-11-20/' })));
@@ -379,7 +387,16 @@ function deniedCalls(c: Calls): SimCall[] {
     out.push(asRole(c, 'notify deleting a record', notifyFn.roleArn, 's3:DeleteObject', key('runs/r/orders-db.json'), on()));
     out.push(asRole(c, 'notify listing outside runs/', notifyFn.roleArn, 's3:ListBucket', `arn:aws:s3:::${ledger}`, on({ 's3:prefix': '' })));
     out.push(asRole(c, 'notify reading without TLS', notifyFn.roleArn, 's3:GetObject', key('runs/r/orders-db.json'), on({ 'aws:SecureTransport': 'false' })));
+    // plan-run (issue 12): its plan only, never a record; nothing listed or deleted.
+    const planFn = c.fn(c.source, 'plan-run')!;
+    out.push(asRole(c, 'plan-run writing a record', planFn.roleArn, 's3:PutObject', key('runs/r/orders-db.json'), on()));
+    out.push(asRole(c, 'plan-run reading a record', planFn.roleArn, 's3:GetObject', key('runs/r/orders-db.json'), on()));
+    out.push(asRole(c, 'plan-run deleting a plan', planFn.roleArn, 's3:DeleteObject', key('plans/r/plan.json'), on()));
+    out.push(asRole(c, 'plan-run listing the ledger', planFn.roleArn, 's3:ListBucket', `arn:aws:s3:::${ledger}`, on({ 's3:prefix': 'plans/' })));
+    out.push(asRole(c, 'notify writing a plan', notifyFn.roleArn, 's3:PutObject', key('plans/r/plan.json'), on()));
+    out.push(asRole(c, 'record-result writing a plan', rec.roleArn, 's3:PutObject', key('plans/r/plan.json'), on()));
     if (digest) {
+      out.push(asRole(c, 'send-digest reading a plan', digest.roleArn, 's3:GetObject', key('plans/r/plan.json'), on()));
       out.push(asRole(c, 'send-digest writing a record', digest.roleArn, 's3:PutObject', key('daily/2026-11-20/r/orders-db.json'), on()));
       out.push(asRole(c, 'send-digest reading a run record', digest.roleArn, 's3:GetObject', key('runs/r/orders-db.json'), on()));
     }

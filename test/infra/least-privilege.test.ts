@@ -168,7 +168,8 @@ const CODE_CALLS: Readonly<Record<string, readonly string[]>> = {
   // plan-run (issue 3: tag discovery and event resolution): DescribeDBInstances/Clusters + ListTagsForResource,
   // DescribeDB(Cluster)Snapshots for an event's snapshot ARN. Issue 2's plan-run calls nothing.
   // Issue 7: DescribeDBInstances + DescribeOptionGroups for the plan-time TDE check (CHECK_SHAREABLE).
-  'plan-run': ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DescribeOptionGroups', 'rds:DescribeAccountAttributes'],
+  // Issue 12: shared/ledger.ts writePlan (PutObject) and readPlanItem (GetObject) on plans/ of the run ledger.
+  'plan-run': ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource', 'rds:DescribeOptionGroups', 'rds:DescribeAccountAttributes', 's3:PutObject', 's3:GetObject'],
   // create-copy/copy.ts + shared/snapshots.ts: listSnapshots, describeSnapshot, databaseExists,
   // copySnapshotIdempotently (Copy* with Tags => AddTagsToResource; adoptExisting => ListTagsForResource); KMS via RDS.
   'create-copy': [

@@ -4,7 +4,8 @@
  * One synth + deploy of 1,000 listed databases (~4 s).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlanRunOutput } from '../../functions/shared/contracts';
+import type { PlanRunResult } from '../../functions/shared/contracts';
+import type { PlanChunk } from '../../functions/shared/ledger';
 import { parseConfig } from '../../infra/config/schema';
 import { MAX_ENVIRONMENT_BYTES } from '../../infra/constructs/vault-function';
 import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/environment';
@@ -56,12 +57,21 @@ describe('a listed fleet of 1,000 databases', () => {
     expect(planRun.environment.DATABASES).toBeUndefined();
     const { accountId, region } = env.config.source;
     env.sandbox.rds.setQuota(accountId, region, { manualDbSnapshots: 6400, manualDbClusterSnapshots: 1600 });
-    const out = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual' }, runId: 'listed' })) as PlanRunOutput;
+    const out = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual' }, runId: 'listed' })) as PlanRunResult;
     expect(out.count).toBe(N);
-    expect(out.databases.map((d) => d.database.identifier)).toEqual(ids);
-    expect(out.databases.filter((d) => d.export).map((d) => d.database.identifier)).toEqual(['listed-db-0007']);
-    expect(out.databases[4]!.database.kind).toBe('cluster');
-    const subset = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual', databases: ['listed-db-0999'] }, runId: 'one' })) as PlanRunOutput;
-    expect(subset.databases.map((d) => d.database.identifier)).toEqual(['listed-db-0999']);
+    // Issue 12: the plan is in the run ledger (10 chunks of 100); BackupRun gets the indices only.
+    expect(out.chunks).toBe(10);
+    expect(out.items).toEqual(ids.map((_, i) => i));
+    const ledger = env.source.functions.find((f) => f.entry === 'plan-run')!.environment.LEDGER_BUCKET!;
+    const chunks = env.sandbox.s3.listObjects(ledger, 'plans/listed/items-').sort((a, b) => a.key.localeCompare(b.key));
+    expect(chunks).toHaveLength(10);
+    const databases = chunks.flatMap((c) => (JSON.parse(c.body) as PlanChunk).items);
+    expect(databases.map((d) => d.database.identifier)).toEqual(ids);
+    expect(databases.filter((d) => d.export).map((d) => d.database.identifier)).toEqual(['listed-db-0007']);
+    expect(databases[4]!.database.kind).toBe('cluster');
+    expect(await env.runner.invokeLambda(planRun.arn, { runId: 'listed', index: 999 })).toEqual(databases[999]);
+    const subset = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual', databases: ['listed-db-0999'] }, runId: 'one' })) as PlanRunResult;
+    expect(subset).toMatchObject({ count: 1, chunks: 1, items: [0] });
+    expect(await env.runner.invokeLambda(planRun.arn, { runId: 'one', index: 0 })).toMatchObject({ database: { identifier: 'listed-db-0999' } });
   });
 });

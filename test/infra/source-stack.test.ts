@@ -23,7 +23,7 @@ beforeAll(() => {
 const SLOT_ENV = ['COPY_SLOT_TABLE', 'COPY_SLOT_LIMITS', 'COPY_SLOT_LEASE_SECONDS'];
 const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
 const OWN_ENV: Record<string, string[]> = {
-  'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE'],
+  'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE', 'LEDGER_BUCKET'],
   'create-copy': ['SOURCE_KMS_KEY_ARN', ...SLOT_ENV],
   'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'COPY_SLOT_TABLE'],
   share: ['VAULT_ACCOUNT_ID'],
@@ -149,7 +149,11 @@ function exportRole(): string {
 
 describe('SourceStack least privilege', () => {
   it('plan-run only describes databases, snapshots, option groups and the account\'s RDS quotas and lists tags, in the source account and Region', () => {
-    expect(ownStatements('plan-run')).toEqual([
+    const [plans, ...rest] = ownStatements('plan-run');
+    // Issue 12: the run's plan in the run ledger, plans/ only (write it, read one item back).
+    expect(plans).toMatchObject({ Sid: 'WriteAndReadLedgerPlans', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'] });
+    expect(JSON.stringify(plans!.Resource)).toMatch(/^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["RunLedgerBucket[A-Z0-9]+","Arn"\]\},"\/plans\/\*"\]\]\}$/);
+    expect(rest).toEqual([
       // Plan-time check for permanent/persistent options (TDE), docs/aws-behaviour.md §15a.
       { Sid: 'DescribeOptionGroups', Effect: 'Allow', Action: 'rds:DescribeOptionGroups', Resource: 'arn:aws:rds:us-east-1:111111111111:og:*' },
       {

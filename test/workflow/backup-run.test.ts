@@ -132,6 +132,24 @@ describe('BackupRun when a database fails', () => {
     expect(note.message).toContain('UnencryptedClusterNotSupported');
   });
 
+  it('an iteration that ends without a ledger record (its plan item unreadable, no child) is still reported FAILED by Notify, which reads the plan (issue 12)', async () => {
+    env = await fleetEnvironment();
+    // The first read of the plan chunk fails with a non-transient error: that iteration starts no child and records nothing.
+    env.sandbox.faults.inject({ service: 's3', operation: 'GetObject', error: { name: 'AccessDenied', message: 'denied' }, times: 1, match: (i: { Key?: string }) => /^plans\/.*items-00000\.json$/.test(i.Key ?? '') });
+    const run = await env.startBackupRun({ databases: ['orders-db', 'billing-db'] });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('BackupRunFailed');
+    expect(run.children).toHaveLength(1);
+    const started = (run.children[0]!.input as { database: { identifier: string } }).database.identifier;
+    const missing = started === 'orders-db' ? 'billing-db' : 'orders-db';
+    expect(run.children[0]!.status).toBe('SUCCEEDED');
+    expect(run.cause).toBe(`1 of 2 databases failed: ["${missing}"]. See the notification, the run ledger (runs/${run.name}/) and the DatabaseBackup child executions.`);
+    const note = env.sandbox.sns.messages.at(-1)!;
+    expect(note.subject).toContain(`1 FAILED (${missing})`);
+    expect(note.message).toMatch(new RegExp(`\\[FAILED\\] ${missing}[\\s\\S]*LedgerRecordMissing[\\s\\S]*No run ledger record`));
+    expect(note.message).toContain(`[OK] ${started}`);
+  });
+
   it('a source key policy missing the vault account fails the vault copy with KmsKeyNotAccessible, keeps the source copies, and says which account to add', async () => {
     env = await fleetEnvironment();
     const { config, sandbox } = env;

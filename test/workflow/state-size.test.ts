@@ -1,17 +1,20 @@
 /**
  * BackupRun's state stays small whatever the fleet size (docs/aws-behaviour.md §18a: 256 KiB per
- * state input/output; issue 12: the project's budget is 64 KiB, a quarter of it). Each database's
- * result lives in the run ledger (functions/shared/ledger.ts); BackupRun's state holds, per
- * database, only its plan item (the child's input) and a fixed-size status `{ database, status, error? }`.
+ * state input/output; issue 12: the project's budget is 64 KiB, a quarter of it). The plan is in the
+ * run ledger (`plans/<runId>/`), each database's result too (`runs/<runId>/`, functions/shared/ledger.ts);
+ * BackupRun's state holds, per database, only its index in `$.plan.items` (a few bytes), and the Map
+ * gathers nothing.
  *
  * The real machines run a 20-database fleet (2 failing) under the strict runner's 64 KiB budget
- * (any larger state fails the run with Sandbox.PayloadBudgetExceeded). A 100- or 1,000-database run
- * takes too long for `npm test` (the bench measures 100 and 500), so the bound for N databases is
- * computed from this run: its largest state plus, per further database, the largest plan item and
- * the largest status item seen (each with its comma). Both items are fixed-size per database (no
- * lists, no causes), so the bound is linear in N and exact up to the identifiers' lengths.
+ * (any larger state fails the run with Sandbox.PayloadBudgetExceeded). A 1,000-database run takes
+ * too long for `npm test`, so the bound for N databases is computed from this run: every BackupRun
+ * payload (state and task input/output) is captured, checked to hold no list longer than notify's
+ * bounded one (MAX_LISTED_DATABASES) but `$.plan.items`, and its size for N databases is its size
+ * here plus what `items` grows by (the JSON of [0..N-1] against [0..19]) plus, for the bounded
+ * lists and identifiers, their worst case (63-character identifiers).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LISTED_DATABASES } from '../../functions/shared/contracts';
 import type { LocalEnvironment } from '../../sandbox/environment';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE } from '../../sandbox/fleet';
 import { type ExecutionRecord, payloadBudgetFindings, payloadBytes, STATE_PAYLOAD_BUDGET_BYTES } from '../../sandbox/runner';
@@ -24,61 +27,101 @@ const extra = (n: number): DemoDatabaseSpec[] =>
 const failing = (n: number): DemoDatabaseSpec[] =>
   Array.from({ length: n }, (_, i) => ({ ...DISCOVERED_DATABASE, identifier: `plain-aurora-${i + 1}`, kind: 'cluster', engine: 'aurora-mysql', encryption: 'unencrypted' }));
 
+/** Bytes of `$.plan.items` for n databases: `[0,1,...,n-1]`. */
+const itemsBytes = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => i)).length;
+/** The longest DB instance identifier (63 characters) and DB cluster identifier (63). */
+const MAX_ID = 63;
+
+/** Longest array and widest object in a JSON value, `$.plan.items` left out. */
+function shape(v: unknown, path = '$'): { longestArray: number; widestObject: number; at: string } {
+  let out = { longestArray: 0, widestObject: 0, at: '' };
+  const visit = (x: unknown, p: string) => {
+    if (Array.isArray(x)) {
+      if (p.endsWith('.plan.items')) return;
+      if (x.length > out.longestArray) out = { ...out, longestArray: x.length, at: p };
+      x.forEach((y, i) => visit(y, `${p}[${i}]`));
+    } else if (x !== null && typeof x === 'object') {
+      const keys = Object.keys(x);
+      if (keys.length > out.widestObject) out = { ...out, widestObject: keys.length };
+      for (const k of keys) visit((x as Record<string, unknown>)[k], `${p}.${k}`);
+    }
+  };
+  visit(v, path);
+  return out;
+}
+
 describe('BackupRun state size (run ledger, issue 12)', () => {
   let env: LocalEnvironment;
   let run: ExecutionRecord;
-  /** BackupRun's `$.results` as its Notify step received it (a failed run has no execution output). */
-  let results: Array<Record<string, unknown>> = [];
+  /** Every payload of the BackupRun execution (not its children): where and what. */
+  const payloads: Array<{ where: string; value: unknown; bytes: number }> = [];
+  let notifyInput: Record<string, unknown> | undefined;
   const fleet = [...DEMO_FLEET, ...extra(14), ...failing(2)];
 
   beforeAll(async () => {
     env = await fleetEnvironment({ fleet, payloadBudgetBytes: STATE_PAYLOAD_BUDGET_BYTES });
     // 20 databases keep more manual snapshots than AWS's default 100 (plan-run checks it): raised, as the quota would be.
     env.sandbox.rds.setQuota(env.config.source.accountId, env.config.source.region, { manualDbSnapshots: 1000, manualDbClusterSnapshots: 1000 });
+    const runner = env.runner as unknown as { checkPayload: (live: { record: ExecutionRecord }, value: unknown, where: string) => void };
+    const check = runner.checkPayload.bind(runner);
+    runner.checkPayload = (live, value, where) => {
+      if (live.record.stateMachineName.includes('BackupRun')) payloads.push({ where, value: structuredClone(value), bytes: payloadBytes(value) });
+      check(live, value, where);
+    };
     const invoke = env.runner.invokeLambda.bind(env.runner);
     env.runner.invokeLambda = async (fn: string, payload: unknown) => {
-      if (/Notify/.test(fn)) results = (payload as { results: Array<Record<string, unknown>> }).results;
+      if (/Notify/.test(fn)) notifyInput = payload as Record<string, unknown>;
       return invoke(fn, payload);
     };
     run = await env.startBackupRun({});
   });
   afterAll(() => env?.dispose());
 
-  /** Bytes BackupRun's state grows by per database: the largest plan item (child input) and status item, each with a comma. */
-  const perDatabase = () => {
-    const plan = Math.max(...run.children.map((c) => payloadBytes(c.input)));
-    const status = Math.max(...results.map((r) => payloadBytes(r)));
-    return { plan: plan + 1, status: status + 1 };
+  /**
+   * Upper bound of BackupRun's largest payload for n databases: each payload here, plus what
+   * `$.plan.items` grows by where it holds it, plus the worst case of the bounded parts (identifiers
+   * up to 63 characters: the at most MAX_LISTED_DATABASES failed ones notify returns, and one plan item).
+   */
+  const boundFor = (n: number) => {
+    const worstIds = (MAX_LISTED_DATABASES + 1) * (MAX_ID + 3);
+    return Math.max(...payloads.map((p) => p.bytes + (JSON.stringify(p.value).includes('"items":[') ? itemsBytes(n) - itemsBytes(fleet.length) : 0))) + worstIds;
   };
-  const boundFor = (n: number) => run.maxPayloadBytes + (n - fleet.length) * (perDatabase().plan + perDatabase().status);
 
   it('runs the fleet under the strict 64 KiB budget, every execution (children included) within it', () => {
     expect(run.children).toHaveLength(fleet.length);
     expect(run.children.filter((c) => c.status === 'FAILED')).toHaveLength(2);
     expect(run.error).toBe('BackupRunFailed'); // failed after notifying, not with Sandbox.PayloadBudgetExceeded
+    expect(run.cause).toMatch(/^2 of 20 databases failed: \["plain-aurora-1","plain-aurora-2"\]/);
     expect(payloadBudgetFindings([run])).toEqual([]);
+    expect(payloads.length).toBeGreaterThan(fleet.length * 3); // every state of every iteration was seen
   });
 
-  it('keeps per database only a fixed-size status: no copies, ARNs, causes or retention decisions', () => {
-    expect(results).toHaveLength(fleet.length);
-    for (const r of results) {
-      expect(Object.keys(r).sort()).toEqual(r.status === 'FAILED' ? ['database', 'error', 'status'] : ['database', 'status']);
-      expect(typeof r.database).toBe('string');
+  it('keeps no per-database list in the state but the plan indices: the Map gathers nothing, Notify gets the run and its plan size only', () => {
+    for (const p of payloads) {
+      const s = shape(p.value);
+      expect(s.longestArray, `${p.where}: array at ${s.at}`).toBeLessThanOrEqual(MAX_LISTED_DATABASES);
+      expect(s.widestObject, p.where).toBeLessThanOrEqual(MAX_LISTED_DATABASES);
     }
-    expect(results.find((r) => r.database === 'plain-aurora-1')).toEqual({ database: 'plain-aurora-1', status: 'FAILED', error: 'UnencryptedClusterNotSupported' });
-    // The status item is ~50 bytes plus the identifier and error name; the rest is the plan item.
-    expect(perDatabase().status).toBeLessThanOrEqual(120);
+    // The plan indices are the only list, exactly [0..19], and the child inputs are the full plan items, read from the ledger.
+    const items = payloads.map((p) => (p.value as { plan?: { items?: unknown } } | null)?.plan?.items).find(Array.isArray);
+    expect(items).toEqual(Array.from({ length: fleet.length }, (_, i) => i));
+    expect(run.children.map((c) => (c.input as { database: { identifier: string } }).database.identifier).sort()).toEqual(fleet.map((d) => d.identifier).sort());
+    expect(notifyInput).toEqual({ runId: run.name, trigger: 'manual', chunks: 1 });
+    // The children start in plan order (longest copy first, issue 12) although each iteration reads its item first.
+    const ledger = env.sandbox.s3.listBuckets().find((b) => env.sandbox.s3.listObjects(b.name, `plans/${run.name}/`).length > 0)!;
+    const plan = (JSON.parse(env.sandbox.s3.listObjects(ledger.name, `plans/${run.name}/items-00000.json`)[0]!.body) as { items: Array<{ database: { identifier: string } }> }).items;
+    expect(run.children.map((c) => (c.input as { database: { identifier: string } }).database.identifier)).toEqual(plan.map((p) => p.database.identifier));
+    expect(payloads.some((p) => JSON.stringify(p.value).includes('"results"'))).toBe(false);
   });
 
-  it(`bounds the state for 100 databases within the budget (${STATE_PAYLOAD_BUDGET_BYTES} bytes), and says where 1,000 lands`, () => {
-    const { plan, status } = perDatabase();
-    const b100 = boundFor(100);
+  it(`bounds the state for 1,000 and 10,000 databases within the budget (${STATE_PAYLOAD_BUDGET_BYTES} bytes)`, () => {
     const b1000 = boundFor(1000);
-    const maxFleet = fleet.length + Math.floor((STATE_PAYLOAD_BUDGET_BYTES - run.maxPayloadBytes) / (plan + status));
-    // Printed so the numbers are in the test log: the plan items are what is left of O(N) in the state.
-    console.info(`BackupRun state: largest ${run.maxPayloadBytes} B at ${run.maxPayloadAt} for ${fleet.length} databases; per database ${plan} B plan item + ${status} B status; bound 100: ${b100} B, 1,000: ${b1000} B; budget holds ${maxFleet} databases`);
-    expect(b100).toBeLessThanOrEqual(STATE_PAYLOAD_BUDGET_BYTES);
-    expect(maxFleet).toBeGreaterThanOrEqual(250);
+    const b10000 = boundFor(10_000);
+    // Printed so the numbers are in the test log.
+    console.info(`BackupRun state: largest ${run.maxPayloadBytes} B at ${run.maxPayloadAt} for ${fleet.length} databases; bound 1,000: ${b1000} B, 10,000: ${b10000} B (budget ${STATE_PAYLOAD_BUDGET_BYTES})`);
+    expect(boundFor(fleet.length)).toBeGreaterThanOrEqual(run.maxPayloadBytes);
+    expect(b1000).toBeLessThanOrEqual(STATE_PAYLOAD_BUDGET_BYTES);
+    expect(b10000).toBeLessThanOrEqual(STATE_PAYLOAD_BUDGET_BYTES);
   });
 
   it('still names every failed database and why, and what the vault, DR copies and export did (read from the run ledger)', () => {
