@@ -46,19 +46,20 @@ export function databaseTimeline(exec: ExecutionRecord): TimelineEntry[] {
   const last = (state: string) => [...ev].reverse().find((e) => e.state === state);
   const steps: Array<[string, string]> = [
     ['CreateCopy', 'copy newest automated snapshot under the source KMS key'],
-    ['SourceCopyAvailable', `source copy available after ${polls('PollSourceCopy')} polls`],
+    ['IsSourceCopyReady', `source copy available after ${polls('PollSourceCopy')} polls`],
     ['ShareWithVault', 'share with the vault account'],
     ['CopyToVault', 'copy into the vault Region under the vault KMS key'],
     ['ExportToS3', 'export to S3 started (Parquet)'],
-    ['VaultCopyAvailable', `vault copy available after ${polls('PollVaultCopy')} polls`],
+    ['IsVaultCopyReady', `vault copy available after ${polls('PollVaultCopy')} polls`],
     ['CopyToDrRegion', 'copy into the DR Region(s)'],
-    ['DrCopyAvailable', `DR copies available after ${polls('PollDrCopy')} polls`],
-    ['ExportAvailable', `export complete after ${polls('PollExport')} polls`],
+    ['IsDrCopyReady', `DR copies available after ${polls('PollDrCopy')} polls`],
+    ['IsExportReady', `export complete after ${polls('PollExport')} polls`],
     ['SweepSourceRetention', 'source retention sweep'],
     ['BackupSucceeded', 'done'],
   ];
   for (const [state, note] of steps) {
-    const e = state.endsWith('Available') ? last(state) : first(state);
+    // A wait loop's last `Is<X>Ready` is the look that saw it ready.
+    const e = state.startsWith('Is') && state.endsWith('Ready') ? last(state) : first(state);
     if (e) out.push({ at: e.at, state, note });
   }
   out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));

@@ -78,7 +78,7 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * 7. `IsExportOk` (export configured; a failed export -> `ExportStepFailed`), then `CheckDrCopies` ->
  *    `AreDrCopiesOk` (DR Regions configured; a failed DR copy -> `DrCopyFailed`): either fails the
  *    database after the sweep, through `BackupFailed` (the vault copy is kept).
- * 8. `DescribeResult` -> `RecordSuccess` (record-result: the result to the run ledger,
+ * 8. `RecordSuccess` (record-result: the result, built in its Parameters, to the run ledger,
  *    functions/shared/ledger.ts) -> `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`).
  *
  * Every failure goes through `RecordFailure` (the error name and cause to the run ledger) to the
@@ -165,16 +165,16 @@ export class DatabaseBackup extends Construct {
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
     copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', vaultBranchFailed, vaultLoop.start));
     const vaultBranch = copyToVault;
-    let vaultTail: sfn.INextable = vaultLoop.ready;
     let drResultPath: string | null = null;
     if (drRegions.length > 0 && drCopyMode === 'two-hop') {
       const dr = this.drCopies(f, drRegions, '$.vaultCopyReady.snapshot');
-      vaultTail.next(dr.start);
-      vaultTail = dr.end;
+      vaultLoop.then(dr.start);
       vaultOk['drCopies.$'] = '$.drCopies';
       drResultPath = '$.branches[0].drCopies';
+      dr.end.next(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
+    } else {
+      vaultLoop.then(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
     }
-    vaultTail.next(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
     branches.push(vaultBranch);
 
     if (drRegions.length > 0 && drCopyMode === 'single-step') {
@@ -209,7 +209,7 @@ export class DatabaseBackup extends Construct {
         maxPolls: EXPORT_MAX_POLLS,
         timeoutError: 'ExportTimedOut',
       });
-      loop.ready.next(
+      loop.then(
         new sfn.Pass(this, 'ExportSucceeded', {
           parameters: {
             status: 'SUCCEEDED',
@@ -288,19 +288,20 @@ export class DatabaseBackup extends Construct {
     output.summary = summary;
     // Issue 12: the result goes to the run ledger (RecordSuccess); the execution output stays the
     // same per-database result plus `ledger` ({ database, status, key }): BackupRun keeps only its status.
-    const succeeded = new sfn.Pass(this, 'DescribeResult', { parameters: output, resultPath: '$.result' });
+    // The result is built twice from the same `output` (RecordSuccess's payload, BackupSucceeded's
+    // output) rather than by a Pass of its own: one state transition less per database.
     const recordSuccess = this.invoke(
       'RecordSuccess',
       f.recordResult,
-      { outcome: 'SUCCEEDED', 'state.$': '$' },
-      '$.result.ledger',
+      { outcome: 'SUCCEEDED', 'state.$': '$', result: output },
+      '$.ledger',
       "Write this database's result (copies, ARNs, times, retention decisions) to the run ledger.",
     );
     // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
     recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    succeeded.next(recordSuccess).next(new sfn.Pass(this, 'BackupSucceeded', { outputPath: '$.result' }));
+    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...output, 'ledger.$': '$.ledger' } }));
 
-    let checks: sfn.IChainable = succeeded;
+    let checks: sfn.IChainable = recordSuccess;
     if (drResultPath) {
       const drFailed = new sfn.Pass(this, 'DrCopyFailed', {
         parameters: {
@@ -344,7 +345,7 @@ export class DatabaseBackup extends Construct {
       .otherwise(createCopy);
     const definition = sfn.Chain.start(checkPlan);
     createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
-    sourceLoop.ready.next(afterSource);
+    sourceLoop.then(afterSource);
     afterSource
       .next(parallel)
       .next(new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals('$.branches[0].status', 'FAILED'), vaultCopyFailed).otherwise(sweep));
@@ -417,7 +418,7 @@ export class DatabaseBackup extends Construct {
     retryCopySlotsBusy(copy);
     copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: drFailed });
-    loop.ready.next(
+    loop.then(
       new sfn.Pass(this, 'DrRegionSucceeded', {
         parameters: {
           'region.$': '$.region',
@@ -472,7 +473,7 @@ export class DatabaseBackup extends Construct {
 
   /**
    * Builds `Init<Name>Poll` -> `WaitFor<Name>` -> `Poll<Name>` -> `Is<Name>Ready` (Choice) with a
-   * bound; returns the first state and the Pass to continue from when the snapshot/task is ready.
+   * bound; returns the first state and `then(next)`, which makes `Is<X>Ready` go on to `next` when the snapshot/task is ready (call it once).
    * Errors and the timeout go to `onError` with `$.error = { Error, Cause }`.
    */
   private pollLoop(o: {
@@ -486,7 +487,7 @@ export class DatabaseBackup extends Construct {
     onError: sfn.IChainable;
     maxPolls?: number;
     timeoutError?: string;
-  }): { start: sfn.Pass; ready: sfn.Pass } {
+  }): { start: sfn.Pass; then: (next: sfn.IChainable) => void } {
     const { name, resultPath } = o;
     const maxPolls = o.maxPolls ?? this.maxPolls;
     // Snapshot copies: the first look after FIRST_POLL_SECONDS (a fresh copy reports 0% at once), and
@@ -530,18 +531,21 @@ export class DatabaseBackup extends Construct {
       resultPath: '$.error',
     });
     timedOut.next(o.onError);
-    const ready = new sfn.Pass(this, `${name}Available`, { comment: 'Done.' });
-    const choice = new sfn.Choice(this, `Is${name}Ready`)
-      .when(sfn.Condition.booleanEquals(`${resultPath}.ready`, true), ready)
-      .when(
-        sfn.Condition.or(
-          sfn.Condition.numberGreaterThanEquals(`${resultPath}.attempt`, maxPolls),
-          sfn.Condition.numberGreaterThan(`${resultPath}.elapsedSeconds`, this.maxWaitSeconds),
-        ),
-        timedOut,
-      )
-      .otherwise(wait);
-    init.next(wait).next(poll).next(choice);
-    return { start: init, ready };
+    // `Is<X>Ready` leads straight to the step after the loop (no Pass of its own: one transition less per loop, issue 12).
+    init.next(wait).next(poll);
+    const then = (next: sfn.IChainable): void => {
+      const choice = new sfn.Choice(this, `Is${name}Ready`)
+        .when(sfn.Condition.booleanEquals(`${resultPath}.ready`, true), next)
+        .when(
+          sfn.Condition.or(
+            sfn.Condition.numberGreaterThanEquals(`${resultPath}.attempt`, maxPolls),
+            sfn.Condition.numberGreaterThan(`${resultPath}.elapsedSeconds`, this.maxWaitSeconds),
+          ),
+          timedOut,
+        )
+        .otherwise(wait);
+      poll.next(choice);
+    };
+    return { start: init, then };
   }
 }

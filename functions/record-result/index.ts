@@ -22,9 +22,12 @@ export const envSchema = z.object({ ...baseEnvShape, LEDGER_BUCKET: bucketNameSc
 
 const stateBase = { database: databaseRefSchema, runId: runIdSchema, trigger: z.optional(z.enum(['schedule', 'event', 'manual'])) };
 
-/** Event schema: `{ outcome, state }` (the rest of the state is passed through unchecked into the record). */
+const resultSchema = z.looseObject({ summary: z.looseObject({ copy: z.string() }) });
+
+/** Event schema: `{ outcome, state }` or `{ outcome: 'SUCCEEDED', state, result }` (the rest is passed through unchecked into the record). */
 export const inputSchema = z.union([
-  z.object({ outcome: z.literal('SUCCEEDED'), state: z.looseObject({ ...stateBase, result: z.looseObject({ summary: z.looseObject({ copy: z.string() }) }) }) }),
+  z.object({ outcome: z.literal('SUCCEEDED'), state: z.looseObject(stateBase), result: resultSchema }),
+  z.object({ outcome: z.literal('SUCCEEDED'), state: z.looseObject({ ...stateBase, result: resultSchema }) }),
   z.object({ outcome: z.literal('FAILED'), state: z.looseObject({ ...stateBase, error: z.optional(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })) }) }),
 ]) as unknown as z.ZodMiniType<RecordResultInput>;
 

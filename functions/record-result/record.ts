@@ -15,8 +15,14 @@ import { LEDGER_SCHEMA_VERSION, MAX_CAUSE_CHARS, writeRecord, type LedgerRecord 
 export type RecordResultInput =
   | {
       readonly outcome: 'SUCCEEDED';
-      /** `result` = the DatabaseBackup output (DescribeResult). */
+      /** The DatabaseBackup state; `result` = the DatabaseBackup output (RecordSuccess passes it beside the state instead). */
       readonly state: { readonly database: DatabaseRef; readonly runId: string; readonly trigger?: RunTrigger; readonly result: DatabaseBackupOutput };
+    }
+  | {
+      readonly outcome: 'SUCCEEDED';
+      readonly state: { readonly database: DatabaseRef; readonly runId: string; readonly trigger?: RunTrigger };
+      /** The DatabaseBackup output, built by RecordSuccess's Parameters. */
+      readonly result: DatabaseBackupOutput;
     }
   | {
       readonly outcome: 'FAILED';
@@ -44,7 +50,10 @@ export function buildRecord(input: RecordResultInput, now: Date): LedgerRecord {
     database: { identifier: state.database.identifier, kind: state.database.kind },
     recordedAt: now.toISOString(),
   };
-  if (input.outcome === 'SUCCEEDED') return { ...base, status: 'SUCCEEDED', summary: input.state.result.summary, output: input.state.result };
+  if (input.outcome === 'SUCCEEDED') {
+    const result = 'result' in input ? input.result : input.state.result;
+    return { ...base, status: 'SUCCEEDED', summary: result.summary, output: result };
+  }
   const name = (input.state.error?.Error ?? '').slice(0, 256) || 'UnknownError';
   return { ...base, status: 'FAILED', error: { name, cause: (input.state.error?.Cause ?? '').slice(0, MAX_CAUSE_CHARS) } };
 }
