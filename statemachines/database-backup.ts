@@ -38,6 +38,9 @@ export interface DatabaseBackupProps {
 
 export { STATE_MACHINE_METADATA } from './workflow';
 
+/** The first poll state of a snapshot copy's wait loop: first look after FIRST_POLL_SECONDS; 0% at 0 s. */
+const SNAPSHOT_POLL_START = { attempt: 0, waitSeconds: FIRST_POLL_SECONDS, elapsedSeconds: 0, percentProgress: 0 } as const;
+
 /** A JSON null in Parameters (CDK drops literal `null` values when it renders Parameters). */
 const JSON_NULL = "States.StringToJson('null')";
 
@@ -400,7 +403,8 @@ export class DatabaseBackup extends Construct {
     const list = new sfn.Pass(this, 'ListDrRegions', { parameters: { regions: [...regions] }, resultPath: '$.dr' });
     const map = new sfn.Map(this, 'CopyToDrRegions', {
       itemsPath: '$.dr.regions',
-      itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath, 'optionGroups.$': '$.optionGroups' },
+      // `ready`: the DR wait loop's first poll state (its loop has no Init Pass).
+      itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath, 'optionGroups.$': '$.optionGroups', ready: { ...SNAPSHOT_POLL_START } },
       maxConcurrency: regions.length,
       resultPath: '$.drCopies',
       comment: 'One copy per DR Region of the vault account, each with its own wait loop.',
@@ -417,7 +421,7 @@ export class DatabaseBackup extends Construct {
     );
     retryCopySlotsBusy(copy);
     copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: drFailed });
+    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: drFailed, preset: true });
     loop.then(
       new sfn.Pass(this, 'DrRegionSucceeded', {
         parameters: {
@@ -487,18 +491,24 @@ export class DatabaseBackup extends Construct {
     onError: sfn.IChainable;
     maxPolls?: number;
     timeoutError?: string;
-  }): { start: sfn.Pass; then: (next: sfn.IChainable) => void } {
+    /** Snapshot loops only: SNAPSHOT_POLL_START is already at `resultPath`; the loop starts at its Wait. */
+    preset?: boolean;
+  }): { start: sfn.State; then: (next: sfn.IChainable) => void } {
     const { name, resultPath } = o;
     const maxPolls = o.maxPolls ?? this.maxPolls;
     // Snapshot copies: the first look after FIRST_POLL_SECONDS (a fresh copy reports 0% at once), and
     // the loop's state carries the last look (elapsedSeconds, percentProgress) so poll-status can
     // estimate the end from the rise of PercentProgress; a copy has 0% when requested, at 0 s.
     const snapshotLoop = o.startedPath !== undefined;
-    const init = new sfn.Pass(this, `Init${name}Poll`, {
-      comment: snapshotLoop ? `First poll after ${FIRST_POLL_SECONDS} s.` : 'First poll right away (a re-run may find it already done).',
-      parameters: snapshotLoop ? { attempt: 0, waitSeconds: FIRST_POLL_SECONDS, elapsedSeconds: 0, percentProgress: 0 } : { attempt: 0, waitSeconds: 0 },
-      resultPath,
-    });
+    // `preset`: the caller already put SNAPSHOT_POLL_START at resultPath (the DR Map's ItemSelector), so
+    // the loop starts at its Wait: one state transition less per DR Region (issue 12).
+    const init = o.preset
+      ? undefined
+      : new sfn.Pass(this, `Init${name}Poll`, {
+          comment: snapshotLoop ? `First poll after ${FIRST_POLL_SECONDS} s.` : 'First poll right away (a re-run may find it already done).',
+          parameters: snapshotLoop ? SNAPSHOT_POLL_START : { attempt: 0, waitSeconds: 0 },
+          resultPath,
+        });
     const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.secondsPath(`${resultPath}.waitSeconds`) });
     const poll = new tasks.LambdaInvoke(this, `Poll${name}`, {
       lambdaFunction: o.fn,
@@ -532,7 +542,8 @@ export class DatabaseBackup extends Construct {
     });
     timedOut.next(o.onError);
     // `Is<X>Ready` leads straight to the step after the loop (no Pass of its own: one transition less per loop, issue 12).
-    init.next(wait).next(poll);
+    init?.next(wait);
+    wait.next(poll);
     const then = (next: sfn.IChainable): void => {
       const choice = new sfn.Choice(this, `Is${name}Ready`)
         .when(sfn.Condition.booleanEquals(`${resultPath}.ready`, true), next)
@@ -546,6 +557,6 @@ export class DatabaseBackup extends Construct {
         .otherwise(wait);
       poll.next(choice);
     };
-    return { start: init, then };
+    return { start: init ?? wait, then };
   }
 }
