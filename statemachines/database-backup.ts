@@ -78,8 +78,8 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * 5. `IsVaultCopyOk` - no vault copy: fail now, sweeping nothing.
  * 6. `SweepSourceRetention` - tags this run's copy `rds-snapshot-vault:vaulted=true` (unless a DR copy
  *    failed), then applies the source retention policy to copies so tagged, never this run's copy.
- * 7. `IsExportOk` (export configured; a failed export -> `ExportStepFailed`), then `CheckDrCopies` ->
- *    `AreDrCopiesOk` (DR Regions configured; a failed DR copy -> `DrCopyFailed`): either fails the
+ * 7. `IsExportOk` (export configured; a failed export -> `ExportStepFailed`), then
+ *    `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict; a failed DR copy -> `DrCopyFailed`): either fails the
  *    database after the sweep, through `BackupFailed` (the vault copy is kept).
  * 8. `RecordSuccess` (record-result: the result, built in its Parameters, to the run ledger,
  *    functions/shared/ledger.ts) -> `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`).
@@ -169,11 +169,15 @@ export class DatabaseBackup extends Construct {
     copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', vaultBranchFailed, vaultLoop.start));
     const vaultBranch = copyToVault;
     let drResultPath: string | null = null;
+    /** Where the DR Map's own verdict lands (true when a DR copy failed): AreDrCopiesOk reads it, no Pass of its own. */
+    let drFailedPath: string | null = null;
     if (drRegions.length > 0 && drCopyMode === 'two-hop') {
       const dr = this.drCopies(f, drRegions, '$.vaultCopyReady.snapshot');
       vaultLoop.then(dr.start);
-      vaultOk['drCopies.$'] = '$.drCopies';
+      vaultOk['drCopies.$'] = '$.drCopies.copies';
+      vaultOk['drFailed.$'] = '$.drCopies.anyFailed';
       drResultPath = '$.branches[0].drCopies';
+      drFailedPath = '$.branches[0].drFailed';
       dr.end.next(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
     } else {
       vaultLoop.then(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
@@ -182,9 +186,10 @@ export class DatabaseBackup extends Construct {
 
     if (drRegions.length > 0 && drCopyMode === 'single-step') {
       const dr = this.drCopies(f, drRegions, '$.sourceCopyReady.snapshot');
-      dr.end.next(new sfn.Pass(this, 'DrBranchDone', { parameters: { status: 'SUCCEEDED', 'drCopies.$': '$.drCopies' } }));
+      dr.end.next(new sfn.Pass(this, 'DrBranchDone', { parameters: { status: 'SUCCEEDED', 'drCopies.$': '$.drCopies.copies', 'drFailed.$': '$.drCopies.anyFailed' } }));
       branches.push(dr.start);
       drResultPath = `$.branches[${branches.length - 1}].drCopies`;
+      drFailedPath = `$.branches[${branches.length - 1}].drFailed`;
     }
 
     let exportIndex: number | null = null;
@@ -315,11 +320,7 @@ export class DatabaseBackup extends Construct {
         resultPath: '$.error',
       });
       drFailed.next(failed);
-      const drCheck = new sfn.Pass(this, 'CheckDrCopies', {
-        parameters: { 'anyFailed.$': `States.ArrayContains(${drResultPath}[*].status, 'FAILED')` },
-        resultPath: '$.drCheck',
-      });
-      checks = drCheck.next(new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals('$.drCheck.anyFailed', true), drFailed).otherwise(checks));
+      checks = new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals(drFailedPath!, true), drFailed).otherwise(checks);
     }
     if (exportIndex !== null) {
       const exportError = new sfn.Pass(this, 'ExportStepFailed', {
@@ -406,6 +407,8 @@ export class DatabaseBackup extends Construct {
       // `ready`: the DR wait loop's first poll state (its loop has no Init Pass).
       itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath, 'optionGroups.$': '$.optionGroups', ready: { ...SNAPSHOT_POLL_START } },
       maxConcurrency: regions.length,
+      // The copies, and whether any failed (read by AreDrCopiesOk through the branch's `drFailed`).
+      resultSelector: { 'copies.$': '$', 'anyFailed.$': "States.ArrayContains($[*].status, 'FAILED')" },
       resultPath: '$.drCopies',
       comment: 'One copy per DR Region of the vault account, each with its own wait loop.',
     });
