@@ -92,7 +92,12 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
     line(bold(`Day ${day} (${date}): ${byEvent.length} runs started by RDS snapshot events at ${shortTime(byEvent[0]?.startDate ?? backstop.startDate).slice(11)}, schedule backstop at ${shortTime(backstop.startDate).slice(11)}`));
     for (const run of byEvent) {
       if (run.children.length === 0) {
-        const skipped = (run.output as { plan?: { skipped?: Array<{ identifier: string; reason: string }> } } | undefined)?.plan?.skipped?.[0];
+        // The plan head in the run ledger (`plans/<runId>/plan.json`) names what the trigger skipped, and why.
+        const head = sandbox.s3
+          .listBuckets()
+          .map((b) => sandbox.s3.listObjects(b.name, `plans/${run.name}/plan.json`)[0])
+          .find((o) => o !== undefined);
+        const skipped = head ? (JSON.parse(head.body) as { skipped?: Array<{ identifier: string; reason: string }> }).skipped?.[0] : undefined;
         line(`  ${(skipped?.identifier ?? '-').padEnd(16)} event ignored: ${skipped?.reason ?? `${run.error}: ${describeCause(run.cause)}`}`);
         if (run.status !== 'SUCCEEDED') failures.push(`${run.name}: ${run.error}: ${describeCause(run.cause)}`);
         continue;
