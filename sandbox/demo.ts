@@ -110,7 +110,11 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
     for (const child of backstop.children) if (child.status !== 'SUCCEEDED') printDatabase(child, true, `scheduled run ${backstop.name}`, failures);
     if (backstop.status !== 'SUCCEEDED' && backstop.children.length === 0) failures.push(`${backstop.name}: ${backstop.error}: ${describeCause(backstop.cause)}`);
     const notes = sandbox.sns.messages.filter((m) => m.at.startsWith(date));
-    line(`  SNS: ${notes.length} notifications that day, e.g. "${notes.at(-1)?.subject ?? ''}"`);
+    line(
+      notes.length === 0
+        ? '  SNS: no run notification that day (event runs publish only failures; the backstop run publishes when it ends)'
+        : `  SNS: ${notes.length} run notification${notes.length === 1 ? '' : 's'} that day, the last: "${notes.at(-1)!.subject}"`,
+    );
     if (config.events.enabled) {
       // Issue 12: event runs notify only failures; their results of the day arrive as one digest (DailyDigest, 00:30 UTC the next day).
       const digest = await env.runner.startExecution(env.runner.stateMachine('DailyDigest', config.source.accountId).arn, { day: date }, { name: `digest-${date}` });
