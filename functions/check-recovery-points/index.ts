@@ -9,12 +9,11 @@
  * `{ recoveryPoints: RecoveryPointStatus[], stale: string[], missing: string[] }`.
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
-import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { checkRecoveryPoints, type RecoveryPointStatus } from './check.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -39,8 +38,7 @@ export interface CheckRecoveryPointsOutput {
 
 /** Builds the handler. Its own Powertools Metrics (one EMF document per database, dimensions Database and Region). */
 export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CheckRecoveryPointsOutput> {
-  const disabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
-  const metrics = disabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'check-recovery-points' });
+  const metrics = createMetrics('check-recovery-points', deps.env);
   return makeHandler({
     name: 'check-recovery-points',
     deps,

@@ -12,7 +12,6 @@
  * Input {@link PollStatusInput}, output {@link PollStatusOutput}.
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotFound, SnapshotCopyFailed, VaultRoleNotAssumable.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
@@ -21,7 +20,7 @@ import { sts } from '../../functions/shared/clients/sts.js';
 import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
 import { accountIdSchema, baseEnvShape, bothOrNeither, nonEmpty, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
 import { InvalidInput } from '../../functions/shared/errors.js';
-import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole, DESCRIBE_ONLY_SESSION_POLICY } from '../../functions/shared/vault-role.js';
 import { recordCopyInFlight } from './in-flight.js';
@@ -57,8 +56,7 @@ export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
  * copies-in-flight metric (in-flight.ts) from its own Powertools Metrics.
  */
 export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<PollStatusOutput> {
-  const metricsDisabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
-  const inFlight = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'poll-status' });
+  const inFlight = createMetrics('poll-status', deps.env);
   return makeHandler({
     name: 'poll-status',
     deps,

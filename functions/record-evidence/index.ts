@@ -6,13 +6,12 @@
  * Input {@link RecordEvidenceInput}, output {@link EvidenceSummary}.
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { databaseRefSchema, pollSchema, targetSchema } from '../../functions/shared/drill.js';
 import { baseEnvShape, bucketNameSchema, nonEmpty } from '../../functions/shared/env.js';
-import { lazyHandler, makeHandler, METRICS_NAMESPACE, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { recordDrillMetrics } from './drill-metrics.js';
 import { recordEvidence, type EvidenceSummary, type RecordEvidenceInput } from './evidence.js';
 
@@ -39,8 +38,7 @@ export const inputSchema = z.object({
 
 /** Builds the record-evidence handler; the drill metrics (drill-metrics.ts) come from its own Powertools Metrics. */
 export function createHandler(deps: HandlerDeps<'s3'>): LambdaHandler<EvidenceSummary> {
-  const metricsDisabled = /^(1|true|yes|on)$/i.test(deps.env.POWERTOOLS_METRICS_DISABLED ?? '');
-  const drillMetrics = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'record-evidence' });
+  const drillMetrics = createMetrics('record-evidence', deps.env);
   return makeHandler({
     name: 'record-evidence',
     deps,

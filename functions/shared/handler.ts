@@ -121,9 +121,18 @@ function createObservability(name: string, env: HandlerDeps['env']): { logger: L
   const wanted = env.POWERTOOLS_LOG_LEVEL ?? env.LOG_LEVEL;
   const level = isLevel(wanted) && LogLevelThreshold[wanted.toUpperCase() as Level] > fromProcess ? (wanted.toUpperCase() as Level) : undefined;
   const logger = new Logger({ serviceName: name, ...(level !== undefined && { logLevel: level }) });
-  const metricsDisabled = /^(1|true|yes|on)$/i.test(env.POWERTOOLS_METRICS_DISABLED ?? '');
-  const metrics = metricsDisabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName: name });
-  return { logger, metrics };
+  return { logger, metrics: createMetrics(name, env) };
+}
+
+/**
+ * A Powertools Metrics of namespace {@link METRICS_NAMESPACE} with the `service` dimension `serviceName`,
+ * or undefined when `POWERTOOLS_METRICS_DISABLED` is `1`/`true`/`yes`/`on` (tests, the sandbox).
+ * For functions that emit metrics with their own dimensions (single metrics) beside the handler's counts.
+ * Source: https://docs.powertools.aws.dev/lambda/typescript/latest/core/metrics/
+ */
+export function createMetrics(serviceName: string, env: HandlerDeps['env']): Metrics | undefined {
+  const disabled = /^(1|true|yes|on)$/i.test(env.POWERTOOLS_METRICS_DISABLED ?? '');
+  return disabled ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 }
 
 /**
