@@ -6,10 +6,11 @@
  * `TaskSubmitted` event whose output holds the child's `ExecutionArn`
  * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
  */
-import { DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, type RDSClient } from '@aws-sdk/client-rds';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { type Backend, vaultAccountOf } from './backend';
 import { timeFromCopyIdentifier } from '../functions/shared/recovery-points';
+import { listSnapshots } from '../functions/shared/snapshots';
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
@@ -185,46 +186,20 @@ export interface SnapshotRow {
  * functions/shared/snapshots.ts `copyIdentifier`), and is unknown for other snapshots.
  */
 export async function manualSnapshots(rds: RDSClient, dbIdentifier: string | undefined, kind: string): Promise<SnapshotRow[]> {
-  const rows: SnapshotRow[] = [];
-  let marker: string | undefined;
-  do {
-    if (kind === 'cluster') {
-      const page = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual', ...(dbIdentifier ? { DBClusterIdentifier: dbIdentifier } : {}), Marker: marker, MaxRecords: 100 }));
-      for (const s of page.DBClusterSnapshots ?? []) {
-        rows.push({
-          identifier: s.DBClusterSnapshotIdentifier ?? '',
-          arn: s.DBClusterSnapshotArn ?? '',
-          dbIdentifier: s.DBClusterIdentifier ?? '',
-          kind: 'cluster',
-          status: s.Status ?? '',
-          percent: s.PercentProgress ?? 0,
-          recoveryPoint: stampOf(s.DBClusterSnapshotIdentifier ?? ''),
-          ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
-          ...(s.Engine ? { engine: s.Engine } : {}),
-          tags: s.TagList ?? [],
-        });
-      }
-      marker = page.Marker;
-    } else {
-      const page = await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual', ...(dbIdentifier ? { DBInstanceIdentifier: dbIdentifier } : {}), Marker: marker, MaxRecords: 100 }));
-      for (const s of page.DBSnapshots ?? []) {
-        rows.push({
-          identifier: s.DBSnapshotIdentifier ?? '',
-          arn: s.DBSnapshotArn ?? '',
-          dbIdentifier: s.DBInstanceIdentifier ?? '',
-          kind: 'instance',
-          status: s.Status ?? '',
-          percent: s.PercentProgress ?? 0,
-          recoveryPoint: iso(s.OriginalSnapshotCreateTime) ?? stampOf(s.DBSnapshotIdentifier ?? ''),
-          ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
-          ...(s.Engine ? { engine: s.Engine } : {}),
-          tags: s.TagList ?? [],
-        });
-      }
-      marker = page.Marker;
-    }
-  } while (marker);
-  return rows;
+  const dbKind = kind === 'cluster' ? 'cluster' : 'instance';
+  const records = await listSnapshots(rds, dbIdentifier ? { kind: dbKind, identifier: dbIdentifier } : { kind: dbKind }, 'manual');
+  return records.map((r) => ({
+    identifier: r.identifier,
+    arn: r.arn,
+    dbIdentifier: r.dbIdentifier ?? '',
+    kind: r.kind,
+    status: r.status,
+    percent: r.percentProgress ?? 0,
+    recoveryPoint: r.originalCreateTime?.toISOString() ?? stampOf(r.identifier),
+    ...(r.kmsKeyId ? { kmsKeyId: r.kmsKeyId } : {}),
+    ...(r.engine ? { engine: r.engine } : {}),
+    tags: r.tags ?? [],
+  }));
 }
 
 /** The source snapshot time a copy identifier ends with (`-yyyymmddhhmm`), ISO-8601 UTC (functions/shared/recovery-points.ts). */
