@@ -21,7 +21,7 @@
  */
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
-import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
+import { type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
 import { type ExecutionRecord, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES } from '../sandbox/runner';
 import example from '../config/example.json' with { type: 'json' };
 
@@ -66,15 +66,6 @@ export function benchFleet(n: number): DemoDatabaseSpec[] {
       tags: { 'rds-snapshot-vault:backup': 'true' },
     };
   });
-}
-
-/** Most intervals [start, end) overlapping at once. */
-function maxOverlap(intervals: ReadonlyArray<readonly [number, number]>): number {
-  const points = intervals.flatMap(([s, e]) => [[s, 1] as const, [e, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let cur = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (cur += d));
-  return max;
 }
 
 /**

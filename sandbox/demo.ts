@@ -18,6 +18,7 @@ import './polyfills';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../infra/config/schema';
+import { type PlanHead, planHeadKey } from '../functions/shared/ledger';
 import { runDemoDrill, setDemoFixtures } from './demo-drill';
 import { type LocalEnvironment, createLocalEnvironment } from './environment';
 import { type DemoDatabase, fleetForConfig, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
@@ -95,9 +96,9 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
         // The plan head in the run ledger (`plans/<runId>/plan.json`) names what the trigger skipped, and why.
         const head = sandbox.s3
           .listBuckets()
-          .map((b) => sandbox.s3.listObjects(b.name, `plans/${run.name}/plan.json`)[0])
+          .map((b) => sandbox.s3.listObjects(b.name, planHeadKey(run.name))[0])
           .find((o) => o !== undefined);
-        const skipped = head ? (JSON.parse(head.body) as { skipped?: Array<{ identifier: string; reason: string }> }).skipped?.[0] : undefined;
+        const skipped = head ? (JSON.parse(head.body) as PlanHead).skipped[0] : undefined;
         line(`  ${(skipped?.identifier ?? '-').padEnd(16)} event ignored: ${skipped?.reason ?? `${run.error}: ${describeCause(run.cause)}`}`);
         if (run.status !== 'SUCCEEDED') failures.push(`${run.name}: ${run.error}: ${describeCause(run.cause)}`);
         continue;

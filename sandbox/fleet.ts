@@ -133,3 +133,15 @@ export function fleetForConfig(config: VaultConfig): DemoDatabaseSpec[] {
   if (discovered && !fleet.some((f) => f.identifier === DISCOVERED_DATABASE.identifier)) fleet.push(DISCOVERED_DATABASE);
   return fleet;
 }
+
+/**
+ * The most intervals `[start, end)` open at once (an end and a start at the same instant do not
+ * overlap), e.g. copies in progress per destination from their start and end times (epoch ms).
+ */
+export function maxOverlap(intervals: ReadonlyArray<readonly [number, number]>): number {
+  const points = intervals.flatMap(([s, e]) => [[s, 1] as const, [e, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of points) max = Math.max(max, (cur += d));
+  return max;
+}

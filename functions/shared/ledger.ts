@@ -26,7 +26,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, RunTrigger } from './contracts.js';
+import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, PlanRunOutput, RunTrigger } from './contracts.js';
 
 /** Version of {@link LedgerRecord}'s shape; bump on an incompatible change. */
 export const LEDGER_SCHEMA_VERSION = 1;
@@ -173,18 +173,15 @@ export async function readDay(s3: S3Client, bucket: string, day: string): Promis
   return readAll(s3, bucket, await listKeys(s3, bucket, dailyPrefix(day)));
 }
 
-/** The head of a run's plan (`plans/<runId>/plan.json`). */
-export interface PlanHead {
+/**
+ * The head of a run's plan (`plans/<runId>/plan.json`): the plan's runId, trigger, count (planned
+ * databases), skipped and discovered ({@link PlanRunOutput}), beside its chunks.
+ */
+export interface PlanHead extends Pick<PlanRunOutput, 'runId' | 'trigger' | 'count' | 'skipped' | 'discovered'> {
   readonly schemaVersion: number;
-  readonly runId: string;
-  readonly trigger: RunTrigger;
-  /** Planned databases (items). */
-  readonly count: number;
   /** Chunk objects `items-00000.json` .. (count / PLAN_CHUNK_SIZE rounded up). */
   readonly chunks: number;
   readonly chunkSize: number;
-  readonly skipped: ReadonlyArray<{ readonly identifier: string; readonly reason: string }>;
-  readonly discovered: readonly string[];
 }
 /** One chunk of a run's plan: items `first` .. `first + items.length - 1`. */
 export interface PlanChunk {

@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { acquireSlot, slotKey } from '../../functions/shared/copy-slots';
 import { COPY_SLOT_WAIT_MAX_SECONDS } from '../../statemachines/timeouts';
 import type { LocalEnvironment } from '../../sandbox/environment';
-import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import { type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
 import type { ExecutionRecord } from '../../sandbox/runner';
 import { createLocalEnvironment } from '../../sandbox/environment';
 import { configWith } from './helpers';
@@ -23,15 +23,6 @@ const fleet: DemoDatabaseSpec[] = Array.from({ length: 16 }, (_, i) => ({
   allocatedStorageGiB: 20 + 10 * i,
   encryption: 'default-key',
 }));
-
-/** Most intervals [start, end) open at once. */
-function maxOverlap(intervals: ReadonlyArray<readonly [number, number]>): number {
-  const points = intervals.flatMap(([s, e]) => [[s, 1] as const, [e, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let cur = 0;
-  let max = 0;
-  for (const [, d] of points) max = Math.max(max, (cur += d));
-  return max;
-}
 
 describe('copy slot table across 16 event-started runs at once', () => {
   let env: LocalEnvironment;
