@@ -90,6 +90,7 @@ export interface CliDeps {
   readonly config?: VaultConfig;
 }
 
+/** The `rsv --help` text: one line per command. */
 export function helpText(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [

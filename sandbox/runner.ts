@@ -295,6 +295,11 @@ hookEngine();
 /** Largest TimeoutSeconds the engine's real-time `setTimeout` accepts (2^31-1 ms): the engine's own Task timeout is set to it, i.e. never. */
 const ENGINE_TIMEOUT_NEVER = 2_147_483;
 
+/**
+ * Runs synthesized state machines locally (aws-local-stepfunctions) on the virtual clock, with Task
+ * states routed to the real handlers, at least as strict as Step Functions on payload size (256 KiB),
+ * history (25,000 events), timeouts and execution names (see the module comment and docs/sandbox.md).
+ */
 export class WorkflowRunner {
   readonly executions: ExecutionRecord[] = [];
   readonly lambdaFaults: LambdaFault[] = [];

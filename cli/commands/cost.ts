@@ -257,6 +257,12 @@ export interface CostOptions {
   readonly dailyChange: number;
 }
 
+/**
+ * `rsv cost`: prices `o.days` days (storage prorated over a 30-day month) of the configured fleet at
+ * its RDS sizes (GiB) and prints the priced lines (or, with `--json`, the {@link CostReport}).
+ * Prices and their pages: cli/pricing.ts, docs/aws-behaviour.md §24.
+ * @returns exit code: 0 priced; 2 when a database cannot be sized (`DatabaseNotSized`) or a Region has no price (`PriceNotKnown`), with what to do
+ */
 export async function costCommand(backend: Backend, o: CostOptions, output: Output): Promise<number> {
   let databases: CostDatabase[];
   try {

@@ -261,6 +261,12 @@ export function evidenceMarkdown(r: EvidenceReport): string {
   return `${md.join('\n')}\n`;
 }
 
+/**
+ * `rsv evidence --month YYYY-MM`: the auditor's report of one UTC month per configured database
+ * (Markdown, or JSON with `--json`; both files with `--out`). Runs come from Step Functions history
+ * (kept 90 days after an execution closes, docs/aws-behaviour.md §24), drills from the evidence bucket.
+ * @returns exit code: 0 every expected day has a vault recovery point and every failure recovered; 1 a gap, an unrecovered failure or a month without runs; 2 bad `--month` or an unreadable vault (`VaultNotReadable`)
+ */
 export async function evidenceCommand(backend: Backend, o: EvidenceOptions, output: Output): Promise<number> {
   let report: EvidenceReport;
   try {

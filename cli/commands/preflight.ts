@@ -59,6 +59,12 @@ export interface PreflightClients {
   iam?(accountId: string): IAMClient | undefined;
 }
 
+/**
+ * `rsv preflight`: every check a first run depends on (stacks, databases and their KMS key policies,
+ * manual snapshot quotas against the retention, vault keys per Region, the vault copy role's trust
+ * policy and external ID, shareable snapshots), each PASS/FAIL/SKIP with the exact fix.
+ * @returns exit code: 0 no check failed; 1 at least one failed
+ */
 export async function preflightCommand(backend: Backend, clients: PreflightClients, o: PreflightOptions, output: Output): Promise<number> {
   const checks = await runPreflight(backend, clients, o.configPath);
   const failed = checks.filter((c) => c.status === 'fail');

@@ -32,6 +32,12 @@ export function parseAt(text: string): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
+/**
+ * `rsv restore <db> [--at <time>]`: picks the vault copy for the recovery point asked (the newest at
+ * or before `--at`, ISO-8601 UTC) and prints the restore steps with their exact commands and KMS
+ * steps (docs/restore.md); `--dry-run` only plans.
+ * @returns exit code: 0 planned (or done); 1 no vault copy fits; 2 bad input (unknown database, bad time, unreadable vault)
+ */
 export async function restoreCommand(backend: Backend, o: RestoreOptions, output: Output): Promise<number> {
   const { config } = backend;
   const vault = vaultAccountOf(config);

@@ -22,6 +22,11 @@ export function cliExecutionName(now: Date): string {
   return `rsv-${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}`;
 }
 
+/**
+ * `rsv start [--db ...] [--wait]`: starts BackupRun (named `rsv-<yyyymmddThhmmss>`, UTC) for every
+ * database or the ones named; with `--wait`, live progress per database until it ends.
+ * @returns exit code: 0 started (or, waiting, succeeded); 1 the run did not succeed; 2 it could not be started
+ */
 export async function startCommand(backend: Backend, o: StartOptions, output: Output): Promise<number> {
   const unknown = o.databases.filter((d) => !backend.config.databases.some((c) => c.identifier === d));
   if (unknown.length > 0) {
@@ -54,6 +59,11 @@ export function executionArnOf(backend: Backend, nameOrArn: string): string {
   return backend.arns.backupRun.replace(':stateMachine:', ':execution:') + `:${nameOrArn}`;
 }
 
+/**
+ * `rsv watch <execution>`: live progress of a BackupRun execution (name or ARN) until it ends, then
+ * the result per database.
+ * @returns exit code: 0 succeeded; 1 any other end
+ */
 export async function watchCommand(backend: Backend, execution: string, o: WatchOptions, output: Output): Promise<number> {
   return follow(backend, executionArnOf(backend, execution), o, output);
 }

@@ -63,6 +63,11 @@ export interface DatabaseStatus {
   readonly lastDrill: LastDrill | null;
 }
 
+/**
+ * `rsv status`: per database, the newest recovery point in the vault and each DR Region and its age
+ * (hours) against the RPO objective, the last drill and its RTO (minutes).
+ * @returns exit code: 0 every database within its objective; 1 any outside it; 2 the vault cannot be read
+ */
 export async function statusCommand(backend: Backend, o: StatusOptions, output: Output): Promise<number> {
   const { config } = backend;
   const account = vaultAccountOf(config);
