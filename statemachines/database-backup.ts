@@ -479,7 +479,7 @@ export class DatabaseBackup extends Construct {
   }
 
   /**
-   * Builds `Init<Name>Poll` -> `WaitFor<Name>` -> `Poll<Name>` -> `Is<Name>Ready` (Choice) with a
+   * Builds `Init<Name>Poll` (not with `preset`) -> `WaitFor<Name>` -> `Poll<Name>` -> `Is<Name>Ready` (Choice) with a
    * bound; returns the first state and `then(next)`, which makes `Is<X>Ready` go on to `next` when the snapshot/task is ready (call it once).
    * Errors and the timeout go to `onError` with `$.error = { Error, Cause }`.
    */
