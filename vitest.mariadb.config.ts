@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/mariadb/**/*.test.ts'],
-    setupFiles: ['sandbox/polyfills.ts'],
+    setupFiles: ['sandbox/harness/setup/index.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -20,9 +20,9 @@
  * The polling table per copy time is bench/polling.ts.
  */
 import { parseConfig } from '../infra/config/schema';
-import { createLocalEnvironment } from '../sandbox/environment';
-import { type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
-import { type ExecutionRecord, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES } from '../sandbox/runner';
+import { createLocalEnvironment } from '../sandbox/harness/index';
+import { type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
+import { type ExecutionRecord, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES } from '../sandbox/harness/index';
 import example from '../config/example.json' with { type: 'json' };
 
 const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
@@ -38,7 +38,7 @@ export interface FleetFigures {
   makespanOverMinimum: number;
   largestStatePayloadBytes: number;
   largestStatePayloadAt: string;
-  /** Issue 12: executions whose largest payload exceeds the project's 64 KiB budget (sandbox/runner.ts payloadBudgetFindings); [] = within it. */
+  /** Issue 12: executions whose largest payload exceeds the project's 64 KiB budget (sandbox/harness/runner.ts payloadBudgetFindings); [] = within it. */
   overStatePayloadBudget: string[];
   largestHistoryEvents: number;
   maxCopiesInProgress: Record<string, { max: number; limit: number }>;

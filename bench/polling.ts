@@ -10,16 +10,16 @@
  *   when that copy became available (the worst of its stages); longest gap = the longest wait
  *   between two polls of a stage.
  * - fixed 60 s poll, computed: the same copy replayed against the sandbox's progress model
- *   (sandbox/aws/copy-model.ts `percentProgressAt`) with a poll every 60 s from the request;
+ *   (sandbox/simulator/copy-model.ts `percentProgressAt`) with a poll every 60 s from the request;
  *   transitions = the measured transitions of the same database with the poll-status rule, plus 3
  *   (`WaitFor<X>` -> `Poll<X>` -> `Is<X>Ready`) per extra poll in each stage. (Running it for real
  *   would take 2,880 polls per stage for 48 h: more history events than one execution may hold.)
  */
 import { parseConfig, type VaultConfig } from '../infra/config/schema';
-import { percentProgressAt, type CopyShape } from '../sandbox/aws/copy-model';
-import { createLocalEnvironment } from '../sandbox/environment';
-import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../sandbox/fleet';
-import type { ExecutionRecord } from '../sandbox/runner';
+import { percentProgressAt, type CopyShape } from '../sandbox/simulator/index';
+import { createLocalEnvironment } from '../sandbox/harness/index';
+import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../sandbox/harness/index';
+import type { ExecutionRecord } from '../sandbox/harness/index';
 import example from '../config/example.json' with { type: 'json' };
 
 /** Copy times of the table, label and seconds (request to available, queue included). */

@@ -20,7 +20,7 @@
  *
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
  */
-import '../sandbox/polyfills';
+import '../sandbox/harness/setup/index';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +31,9 @@ import { decideRetention, type RetentionCandidate } from '../functions/retention
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { BUNDLE_ALIASES, BUNDLING } from '../infra/constructs/vault-function';
 import { parseConfig } from '../infra/config/schema';
-import { createLocalEnvironment } from '../sandbox/environment';
-import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
-import type { ExecutionRecord } from '../sandbox/runner';
+import { createLocalEnvironment } from '../sandbox/harness/index';
+import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
+import type { ExecutionRecord } from '../sandbox/harness/index';
 import { fleetTable, runFleet } from './fleet';
 import { pollingTables } from './polling';
 import example from '../config/example.json' with { type: 'json' };

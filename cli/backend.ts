@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { partitionOf, type VaultConfig } from '../infra/config/schema';
 import { deploymentNames } from '../infra/constructs/names';
-import type { LocalEnvironment } from '../sandbox/environment';
+import type { LocalEnvironment } from '../sandbox/harness/index';
 import { localIamClient } from './local-iam';
 import { localStepFunctionsClient } from './local-sfn';
 
@@ -95,7 +95,7 @@ export async function awsBackend(config: VaultConfig, options: AwsBackendOptions
 }
 
 /**
- * A local deployment (sandbox/environment.ts). RDS reads use each account's root credentials of the
+ * A local deployment (sandbox/harness/environment.ts). RDS reads use each account's root credentials of the
  * sandbox (an administrator, as the operator's profile would be).
  */
 export function localBackend(env: LocalEnvironment): Backend {

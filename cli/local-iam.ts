@@ -11,7 +11,7 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html
  */
 import { IAMClient, IAMServiceException, NoSuchEntityException } from '@aws-sdk/client-iam';
-import type { AwsSandbox } from '../sandbox/aws/sandbox';
+import type { AwsSandbox } from '../sandbox/simulator/index';
 
 const META = { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 };
 

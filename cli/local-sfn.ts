@@ -1,5 +1,5 @@
 /**
- * An in-process Step Functions API over the local runner (sandbox/runner.ts), so `rsv --local` makes
+ * An in-process Step Functions API over the local runner (sandbox/harness/runner.ts), so `rsv --local` makes
  * the same `@aws-sdk/client-sfn` calls as against AWS: a middleware at the `initialize` step of one
  * `SFNClient` answers StartExecution, DescribeExecution, ListExecutions and GetExecutionHistory from
  * the runner and never reaches the network (nor resolves credentials). Other commands throw
@@ -23,8 +23,8 @@ import {
   SFNServiceException,
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
-import type { LocalEnvironment } from '../sandbox/environment';
-import type { ExecutionRecord, HistoryEvent } from '../sandbox/runner';
+import type { LocalEnvironment } from '../sandbox/harness/index';
+import type { ExecutionRecord, HistoryEvent } from '../sandbox/harness/index';
 
 const META = { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 };
 

@@ -12,10 +12,10 @@
  * the SQL checks need the demo's database servers), and looks at the end of the last day.
  * Whatever still runs when the command ends is stopped (`ABORTED`) with the sandbox.
  */
-import '../sandbox/polyfills';
+import '../sandbox/harness/setup/index';
 import type { VaultConfig } from '../infra/config/schema';
-import { createLocalEnvironment, type LocalEnvironment } from '../sandbox/environment';
-import { fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
+import { createLocalEnvironment, type LocalEnvironment } from '../sandbox/harness/index';
+import { fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
 import { type Backend, localBackend } from './backend';
 
 /** Virtual time of the local world: the day's automated snapshots at 03:00, the run at 05:00. */

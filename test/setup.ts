@@ -1,11 +1,11 @@
 /**
- * vitest setup for every test file: the Node 20 polyfills, and the network guard (sandbox/network-guard.ts).
+ * vitest setup for every test file: the Node 20 polyfills, and the network guard (sandbox/harness/setup/network-guard.ts).
  * A test after which a real network connection was attempted fails, naming the hosts, even when the
  * code under test swallowed the guard's error.
  */
-import '../sandbox/polyfills';
+import '../sandbox/harness/setup/index';
 import { afterEach } from 'vitest';
-import { takeBlockedConnections } from '../sandbox/network-guard';
+import { takeBlockedConnections } from '../sandbox/harness/setup/index';
 
 afterEach(() => {
   const attempts = takeBlockedConnections();

@@ -1,5 +1,5 @@
 /**
- * Every SDK client, for the local runner (sandbox/runner.ts, which `rsv --local` runs too) and the tests. Lambda
+ * Every SDK client, for the local runner (sandbox/harness/runner.ts, which `rsv --local` runs too) and the tests. Lambda
  * entry points do NOT import this module's values: they build their factory with `createClients`
  * (./clients/factory.ts) from the makers of the clients they call, so each bundle carries only
  * those (test/functions/bundles.test.ts checks it).

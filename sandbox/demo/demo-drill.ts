@@ -8,9 +8,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MariaDbNotInstalled, serverFamilyOf, startPrivateMariaDb, stopDatabaseServers, useMariaDb, type PrivateMariaDb } from './db-server';
-import type { LocalEnvironment } from './environment';
-import type { DemoDatabase } from './fleet';
+import { MariaDbNotInstalled, serverFamilyOf, startPrivateMariaDb, stopDatabaseServers, useMariaDb, type PrivateMariaDb } from '../simulator/index';
+import type { DemoDatabase, LocalEnvironment } from '../harness/index';
 
 const sqlTime = (d: Date, mysql: boolean) => (mysql ? d.toISOString().slice(0, 19).replace('T', ' ') : d.toISOString());
 

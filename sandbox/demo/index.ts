@@ -14,16 +14,14 @@
  * Options (environment): RSV_CONFIG=path (default config/example.json), RSV_DEMO_DAYS=n (default 3),
  * RSV_OUT=dir (default out).
  */
-import './polyfills';
+import '../harness/setup/index';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../infra/config/schema';
-import { type PlanHead, planHeadKey } from '../functions/shared/ledger';
+import { loadConfig } from '../../infra/config/schema';
+import { type PlanHead, planHeadKey } from '../../functions/shared/ledger';
 import { runDemoDrill, setDemoFixtures } from './demo-drill';
-import { type LocalEnvironment, createLocalEnvironment } from './environment';
-import { type DemoDatabase, fleetForConfig, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
+import { type DemoDatabase, type ExecutionRecord, type LocalEnvironment, createLocalEnvironment, fleetForConfig, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from '../harness/index';
 import { type InventoryRow, databaseTimeline, describeCause, formatDuration, inventoryTable, mermaidPath, secondsBetween, shortTime } from './report';
-import type { ExecutionRecord } from './runner';
 
 const configPath = process.env.RSV_CONFIG ?? 'config/example.json';
 const days = Number(process.env.RSV_DEMO_DAYS ?? 3);

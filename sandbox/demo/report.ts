@@ -2,7 +2,7 @@
  * Human-readable views of local executions: a timeline per database (virtual times), the path a
  * state machine took as a Mermaid flowchart, and the snapshot inventory of an account.
  */
-import type { ExecutionRecord, HistoryEvent } from './runner';
+import type { ExecutionRecord, HistoryEvent } from '../harness/index';
 
 /** Seconds between two ISO-8601 instants. */
 export function secondsBetween(fromIso: string, toIso: string): number {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AwsSandbox, PolicyDocument } from './aws';
+import type { AwsSandbox, PolicyDocument } from '../simulator/index';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -23,8 +23,8 @@ import {
   resourcesOfType,
 } from './template';
 
-import { BUNDLED_FILES_METADATA_KEY, FUNCTION_METADATA_KEY as FUNCTION_METADATA } from '../infra/constructs/vault-function';
-import { STATE_MACHINE_METADATA } from '../statemachines/workflow';
+import { BUNDLED_FILES_METADATA_KEY, FUNCTION_METADATA_KEY as FUNCTION_METADATA } from '../../infra/constructs/vault-function';
+import { STATE_MACHINE_METADATA } from '../../statemachines/workflow';
 
 /** Metadata keys set by the CDK constructs (infra/constructs, statemachines/). */
 export { FUNCTION_METADATA, STATE_MACHINE_METADATA };

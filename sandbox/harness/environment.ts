@@ -9,10 +9,9 @@
  *   env.dispose();
  */
 import aslValidator from 'asl-validator';
-import { createApp } from '../infra/app';
-import type { VaultConfig } from '../infra/config/schema';
-import { AwsSandbox } from './aws';
-import { VirtualClock } from './clock';
+import { createApp } from '../../infra/app';
+import type { VaultConfig } from '../../infra/config/schema';
+import { AwsSandbox, VirtualClock } from '../simulator/index';
 import { type DeployedStack, deployStack } from './deploy';
 import { type ExecutionRecord, WorkflowRunner } from './runner';
 import type { CfnTemplate } from './template';
@@ -137,7 +136,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     sandbox,
     clock,
     stacks: [source, vault, ...drVaults],
-    // DB_TLS=off: the sandbox's real database servers (sandbox/db-server.ts) do not speak TLS.
+    // DB_TLS=off: the sandbox's real database servers (sandbox/simulator/db-server.ts) do not speak TLS.
     extraEnvironment: { DB_TLS: 'off', ...(options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' }) },
     ...(options.payloadBudgetBytes !== undefined && { payloadBudgetBytes: options.payloadBudgetBytes }),
   });

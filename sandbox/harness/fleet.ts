@@ -2,8 +2,8 @@
  * The example fleet of the demo and the workflow tests: the four encryption situations a
  * production account really has. Its identifiers match config/example.json.
  */
-import type { DatabaseKind } from '../functions/shared/contracts';
-import type { VaultConfig } from '../infra/config/schema';
+import type { DatabaseKind } from '../../functions/shared/contracts';
+import type { VaultConfig } from '../../infra/config/schema';
 import type { LocalEnvironment } from './environment';
 
 export type DemoEncryption = 'customer-key' | 'default-key' | 'unencrypted';

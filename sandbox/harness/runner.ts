@@ -44,12 +44,11 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
-import './network-guard';
+import './setup/network-guard';
 
 /** One event of the engine's eventLogs (the type is not exported by aws-local-stepfunctions). */
 type EventLog = { type: string; timestamp: number; state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
-import type { AwsSandbox } from './aws';
-import type { VirtualClock } from './clock';
+import type { AwsSandbox, VirtualClock } from '../simulator/index';
 import type { DeployedFunction, DeployedStack, DeployedStateMachine } from './deploy';
 
 /** One entry of an execution's history, stamped with virtual time. */
@@ -165,7 +164,7 @@ export interface WorkflowRunnerOptions {
 }
 
 const LOCAL_WAIT = 'arn:aws:states:::sandbox:wait';
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 interface HandlerModule {

@@ -1,5 +1,5 @@
 /**
- * Public API of the local AWS sandbox (implementation in sandbox/aws/).
+ * createSandbox: a VirtualClock and an installed AwsSandbox on it (exported by sandbox/simulator/index.ts).
  *
  * ```ts
  * const { clock, sandbox } = createSandbox({ start: new Date('2026-11-20T05:00:00Z') });
@@ -8,10 +8,7 @@
  * ```
  */
 import { VirtualClock } from './clock';
-import { AwsSandbox } from './aws/sandbox';
-
-export * from './aws';
-export { VirtualClock } from './clock';
+import { AwsSandbox } from './sandbox';
 
 /**
  * Creates a VirtualClock and an installed AwsSandbox on it. Call `sandbox.uninstall()` when done

@@ -1,7 +1,7 @@
 /**
  * Real database servers behind the sandbox's restored DB instances and DB clusters (issue 9).
  *
- * A restore in the sandbox (sandbox/aws/rds-restore.ts) creates a fresh database from the
+ * A restore in the sandbox (sandbox/simulator/rds-restore.ts) creates a fresh database from the
  * snapshot's SQL fixture in a REAL server and reports that server's `127.0.0.1:<port>` as the
  * endpoint, so `validate-restore` runs real SQL over TCP with its real driver:
  *

@@ -30,7 +30,7 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html,
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
  */
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { deniedMessage, requireIdentity, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore } from './identity';

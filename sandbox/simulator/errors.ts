@@ -31,9 +31,9 @@ const MODULES: Record<ServiceName, { mod: Record<string, unknown>; base: Excepti
   sns: { mod: SNS as unknown as Record<string, unknown>, base: SNS.SNSServiceException as unknown as ExceptionCtor },
   kms: { mod: KMS as unknown as Record<string, unknown>, base: KMS.KMSServiceException as unknown as ExceptionCtor },
   s3: { mod: S3 as unknown as Record<string, unknown>, base: S3.S3ServiceException as unknown as ExceptionCtor },
-  // Issue 9: the RDS-managed master user secrets of restored databases (sandbox/aws/secrets.ts).
+  // Issue 9: the RDS-managed master user secrets of restored databases (sandbox/simulator/secrets.ts).
   secretsmanager: { mod: SecretsManager as unknown as Record<string, unknown>, base: SecretsManager.SecretsManagerServiceException as unknown as ExceptionCtor },
-  // Issue 12: the copy slot table (sandbox/aws/dynamodb.ts).
+  // Issue 12: the copy slot table (sandbox/simulator/dynamodb.ts).
   dynamodb: { mod: DynamoDB as unknown as Record<string, unknown>, base: DynamoDB.DynamoDBServiceException as unknown as ExceptionCtor },
 };
 

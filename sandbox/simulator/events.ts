@@ -13,7 +13,7 @@
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html,
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
  */
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { SandboxUsageError } from './errors';
 
 /** One target of a rule (PutTargets shape, camel-cased). */

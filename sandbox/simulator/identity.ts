@@ -8,7 +8,7 @@
  * name as requested, expiring at `Expiration`).
  * Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html
  */
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { awsError, SandboxUsageError, type ServiceName } from './errors';
 import type { PolicyDocument, PolicyPrincipal } from './iam-eval';
 

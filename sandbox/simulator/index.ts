@@ -1,7 +1,21 @@
 /**
- * The simulated AWS (RDS with export tasks, KMS, STS, SNS, S3, EventBridge) used by every local test and the demo.
- * Import from here (`sandbox/aws`) or from `sandbox/index.ts`, which re-exports this and adds createSandbox.
+ * Public API of the AWS simulator: an in-process AWS for several accounts and Regions (RDS with
+ * export tasks and restores, KMS, STS, IAM policy evaluation, SNS, S3, EventBridge, DynamoDB,
+ * Secrets Manager) plugged into the SDK v3 clients, on a {@link VirtualClock}. Used by every local
+ * test, the harness (sandbox/harness/) and the demo.
+ *
+ * Everything outside sandbox/simulator/ imports from this file only; the other files of this folder
+ * are internal. The simulator knows nothing of the Step Functions harness or the demo
+ * (test/sandbox/boundaries.test.ts).
+ *
+ * ```ts
+ * const { clock, sandbox } = createSandbox({ start: new Date('2026-11-20T05:00:00Z') });
+ * const rds = new RDSClient({ region: 'eu-west-1', credentials: sandbox.credentialsFor('arn:aws:iam::111111111111:root') });
+ * // ... afterEach: sandbox.uninstall()
+ * ```
  */
+export { createSandbox } from './create-sandbox';
+export { VirtualClock } from './clock';
 export { AwsSandbox } from './sandbox';
 export type { AwsSandboxOptions, SandboxDynamoDb, SandboxEvents, SandboxFaults, SandboxIam, SandboxKms, SandboxRds, SandboxS3, SandboxSns } from './sandbox';
 export { copyDurationSeconds, percentProgressAt, scheduleCopies, transferPercent, COPY_BASE_SECONDS, COPY_SECONDS_PER_GIB, CROSS_REGION_BASE_SECONDS, CROSS_REGION_SECONDS_PER_GIB } from './copy-model';
@@ -36,3 +50,7 @@ export { isValidBucketName, sdkStreamBody } from './s3';
 export type { CreateBucketInput, S3ObjectView } from './s3';
 export { MAX_ITEM_BYTES } from './dynamodb';
 export type { AttributeValue, CreateTableInput } from './dynamodb';
+export { restoreDurationSeconds } from './rds-restore';
+/** Real databases behind restored DB instances and clusters (embedded PostgreSQL, a MariaDB server). */
+export { listPostgresDatabases, MariaDbNotInstalled, serverFamilyOf, startPrivateMariaDb, stopDatabaseServers, useMariaDb } from './db-server';
+export type { MariaDbConnection, PrivateMariaDb, ServerFamily } from './db-server';

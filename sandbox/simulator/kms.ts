@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
  */
 import { randomUUID } from 'node:crypto';
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { checkWithResourcePolicy, deniedMessage, requireIdentity, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore, Principal } from './identity';

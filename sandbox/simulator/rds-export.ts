@@ -19,7 +19,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html
  */
 import { createHash } from 'node:crypto';
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { checkServicePrincipal, deniedMessage, identityDenial, requireIdentity, type CallContext } from './context';
 import { rdsError, SandboxUsageError } from './errors';
 import type { PutEventInput } from './events';

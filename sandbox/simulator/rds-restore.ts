@@ -5,7 +5,7 @@
  * owns the source databases and the snapshots; this store reads snapshots through
  * `RdsStore.restoreSource` only.
  *
- * Every restored database is backed by a REAL database (sandbox/db-server.ts): a restore creates a
+ * Every restored database is backed by a REAL database (sandbox/simulator/db-server.ts): a restore creates a
  * fresh database from the snapshot's SQL fixture (the fixture of the source database as of the
  * snapshot's OriginalSnapshotCreateTime, see {@link RestoreStore.setSqlFixture}) and reports its
  * `127.0.0.1:<port>` as the Endpoint once `available`.
@@ -23,8 +23,8 @@
  * API reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/Welcome.html
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { VirtualClock } from '../clock';
-import { createRestoredDatabase, dropRestoredDatabase, setPassword, type RestoredDatabaseEndpoint } from '../db-server';
+import type { VirtualClock } from './clock';
+import { createRestoredDatabase, dropRestoredDatabase, setPassword, type RestoredDatabaseEndpoint } from './db-server';
 import { requireIdentity, type CallContext } from './context';
 import { rdsError, SandboxUsageError } from './errors';
 import type { IamStore } from './identity';

@@ -7,7 +7,7 @@
  * API reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/Welcome.html
  */
 import { randomUUID } from 'node:crypto';
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { requireIdentity, type CallContext } from './context';
 import { copyDurationSeconds, scheduleCopies, transferPercent, type CopyShape } from './copy-model';
 import { rdsError, SandboxUsageError } from './errors';

@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { checkWithResourcePolicy, deniedMessage, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore, Principal } from './identity';

@@ -56,7 +56,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { checkServicePrincipal, identityDenial, type CallContext, type CallRecord } from './context';
 import { awsError, nextRequestId, type ServiceName } from './errors';
 import { DynamoDbStore, type CreateTableInput } from './dynamodb';
@@ -159,7 +159,7 @@ export interface SandboxRds {
 
 /**
  * `sandbox.rdsRestore` (issue 9): set-up and inspection of restored DB instances / DB clusters.
- * See sandbox/aws/rds-restore.ts.
+ * See sandbox/simulator/rds-restore.ts.
  */
 export interface SandboxRdsRestore {
   /** SQL fixture of a source database from clock now on; snapshots carry the one in effect at their OriginalSnapshotCreateTime. */
@@ -231,7 +231,7 @@ export interface SandboxSns {
   readonly alarmDeliveries: readonly AlarmDelivery[];
 }
 
-/** `sandbox.dynamodb` (issue 12: the copy slot table; sandbox/aws/dynamodb.ts). */
+/** `sandbox.dynamodb` (issue 12: the copy slot table; sandbox/simulator/dynamodb.ts). */
 export interface SandboxDynamoDb {
   /** Creates a table with a string partition key and optional TTL attribute (no IAM checks). @returns its ARN */
   createTable(t: CreateTableInput): string;
@@ -402,7 +402,7 @@ export class AwsSandbox {
     const rds = this.rdsStore;
     const restore = this.restoreStore;
     this.route('rds', RDSClient, [
-      // Issue 9: restored databases answer beside the source ones (sandbox/aws/rds-restore.ts).
+      // Issue 9: restored databases answer beside the source ones (sandbox/simulator/rds-restore.ts).
       [DescribeDBInstancesCommand, 'DescribeDBInstances', (i, c) => restore.describe('instance', i, c, () => rds.describeDbInstances(i, c))],
       [DescribeDBClustersCommand, 'DescribeDBClusters', (i, c) => restore.describe('cluster', i, c, () => rds.describeDbClusters(i, c))],
       [RestoreDBInstanceFromDBSnapshotCommand, 'RestoreDBInstanceFromDBSnapshot', (i, c) => restore.restoreDbInstanceFromDbSnapshot(i, c)],

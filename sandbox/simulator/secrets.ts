@@ -12,7 +12,7 @@
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
  */
 import { randomBytes } from 'node:crypto';
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { requireIdentity, type CallContext } from './context';
 import { awsError } from './errors';
 import type { IamStore } from './identity';

@@ -2,7 +2,7 @@
  * The simulated Amazon SNS: topics and Publish; published messages are kept for assertions.
  * Source: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
  */
-import type { VirtualClock } from '../clock';
+import type { VirtualClock } from './clock';
 import { checkServicePrincipal, checkWithResourcePolicy, deniedMessage, type CallContext } from './context';
 import { awsError, SandboxUsageError } from './errors';
 import type { IamStore } from './identity';

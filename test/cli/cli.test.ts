@@ -11,9 +11,9 @@ import { runCli } from '../../cli/main';
 import { parseSince } from '../../cli/commands/runs';
 import { stampOf } from '../../cli/runs';
 import { restoreSteps } from '../../cli/commands/restore';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { createLocalEnvironment } from '../../sandbox/environment';
-import { DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { createLocalEnvironment } from '../../sandbox/harness/index';
+import { DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
 import { configWith, exampleConfig } from '../workflow/helpers';
 
 const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports', 'orders-db'].includes(d.identifier));

@@ -8,9 +8,9 @@ import { type Backend, localBackend } from '../../cli/backend';
 import { type Check, keyPolicyDelegates, runPreflight } from '../../cli/commands/preflight';
 import { runCli } from '../../cli/main';
 import type { VaultConfig } from '../../infra/config/schema';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { createLocalEnvironment } from '../../sandbox/environment';
-import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { createLocalEnvironment } from '../../sandbox/harness/index';
+import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
 import { configWith } from '../workflow/helpers';
 
 const SOURCE = '111111111111';

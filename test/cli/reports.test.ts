@@ -12,10 +12,10 @@ import { type Backend, localBackend } from '../../cli/backend';
 import { type CostReport, SANDBOX_WORKFLOW } from '../../cli/commands/cost';
 import type { EvidenceReport } from '../../cli/commands/evidence';
 import { runCli } from '../../cli/main';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import type { ExecutionRecord } from '../../sandbox/runner';
-import { createLocalEnvironment } from '../../sandbox/environment';
-import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import type { ExecutionRecord } from '../../sandbox/harness/index';
+import { createLocalEnvironment } from '../../sandbox/harness/index';
+import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
 import { configWith } from '../workflow/helpers';
 
 const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports'].includes(d.identifier));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { exportTaskIdentifier } from '../../functions/shared/exports.js';
 import { fitIdentifier, sanitizeTagValue, shortHash } from '../../functions/shared/identifiers.js';
 import { COPY_IDENTIFIER_PREFIX, copyIdentifier, isCopyLimitMessage } from '../../functions/shared/snapshots.js';
-import { isValidSnapshotIdentifier } from '../../sandbox/aws/rds';
+import { isValidSnapshotIdentifier } from '../../sandbox/simulator/index';
 
 const WHEN = new Date('2026-11-20T04:07:00Z');
 const dbOf = (n: number, seed = 'a') => `${seed}${'b'.repeat(n - 2)}${seed}`;

@@ -12,7 +12,7 @@ import {
   nextPollSeconds,
   type PollObservation,
 } from '../../functions/poll-status/poll.js';
-import { percentProgressAt, type CopyShape } from '../../sandbox/aws/copy-model.js';
+import { percentProgressAt, type CopyShape } from '../../sandbox/simulator/index';
 import type { PollStatusOutput, SnapshotRef } from '../../functions/shared/contracts.js';
 import {
   BASE_ENV,

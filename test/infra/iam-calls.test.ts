@@ -42,8 +42,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
 import { TAGS } from '../../functions/shared/contracts';
-import type { PolicyDocument } from '../../sandbox/aws';
-import { resolveIntrinsics } from '../../sandbox/template';
+import type { PolicyDocument } from '../../sandbox/simulator/index';
+import { resolveIntrinsics } from '../../sandbox/harness/index';
 import { projectConfig } from './helpers';
 import { buildAppModel, mismatches, type AppModel, type ModelStack, type SimCall } from './iam-sim';
 

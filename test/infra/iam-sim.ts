@@ -8,7 +8,7 @@
  *   and any context key the evaluator ignored (not applicable to the action) are failures, never
  *   "allowed". Reusable for further allow/deny cases: describe the call as a {@link SimCall}.
  * - {@link identityDecision} / {@link admits}: synchronous checks through the sandbox's adapter
- *   (sandbox/aws/iam-eval.ts, the same evaluator) for walkers that make thousands of checks.
+ *   (sandbox/simulator/iam-eval.ts, the same evaluator) for walkers that make thousands of checks.
  *
  * Sources: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html,
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { createApp } from '../../infra/app';
 import type { VaultConfig } from '../../infra/config/schema';
-import { authorize, AwsSandbox, statementsOf, wildcardMatch, type AuthzRequest, type PolicyDocument, type PolicyStatement, type ResourcePolicyKind } from '../../sandbox/aws';
-import { VirtualClock } from '../../sandbox/clock';
-import { type DeployedStack, deployStack } from '../../sandbox/deploy';
-import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/template';
+import { authorize, AwsSandbox, statementsOf, wildcardMatch, type AuthzRequest, type PolicyDocument, type PolicyStatement, type ResourcePolicyKind } from '../../sandbox/simulator/index';
+import { VirtualClock } from '../../sandbox/simulator/index';
+import { type DeployedStack, deployStack } from '../../sandbox/harness/index';
+import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/harness/index';
 
 /** One AWS call to simulate. */
 export interface SimCall {

@@ -25,7 +25,7 @@ import {
   statementsOf,
   type CatalogAction,
   type PolicyStatement,
-} from '../../sandbox/aws';
+} from '../../sandbox/simulator/index';
 import { projectConfig } from './helpers';
 import { buildAppModel, type AppModel, type PolicyDoc } from './iam-sim';
 

@@ -20,7 +20,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TAGS } from '../../functions/shared/contracts';
 import { DESCRIBE_ONLY_SESSION_POLICY } from '../../functions/shared/vault-role';
-import type { PolicyDocument } from '../../sandbox/aws';
+import type { PolicyDocument } from '../../sandbox/simulator/index';
 import { projectConfig } from './helpers';
 import { buildAppModel, mismatches, type AppModel, type SimCall } from './iam-sim';
 

@@ -28,11 +28,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app';
 import type { VaultConfig } from '../../infra/config/schema';
 import { TAGS } from '../../functions/shared/contracts';
-import { AwsSandbox } from '../../sandbox/aws';
-import { type AuthzRequest, type PolicyDocument, type PolicyPrincipal, type PolicyStatement, statementsOf, wildcardMatch as globMatch } from '../../sandbox/aws';
-import { VirtualClock } from '../../sandbox/clock';
-import { type DeployedStack, deployStack } from '../../sandbox/deploy';
-import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/template';
+import { AwsSandbox } from '../../sandbox/simulator/index';
+import { type AuthzRequest, type PolicyDocument, type PolicyPrincipal, type PolicyStatement, statementsOf, wildcardMatch as globMatch } from '../../sandbox/simulator/index';
+import { VirtualClock } from '../../sandbox/simulator/index';
+import { type DeployedStack, deployStack } from '../../sandbox/harness/index';
+import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/harness/index';
 import { exampleConfig } from './helpers';
 import { admits, identityDecision } from './iam-sim';
 

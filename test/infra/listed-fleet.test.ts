@@ -8,7 +8,7 @@ import type { PlanRunResult } from '../../functions/shared/contracts';
 import type { PlanChunk } from '../../functions/shared/ledger';
 import { parseConfig } from '../../infra/config/schema';
 import { MAX_ENVIRONMENT_BYTES } from '../../infra/constructs/vault-function';
-import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/environment';
+import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/harness/index';
 import example from '../../config/example.json' with { type: 'json' };
 
 const N = 1000;

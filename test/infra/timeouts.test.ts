@@ -79,7 +79,7 @@ describe('workflowTimeouts', () => {
     // Not above the 60-try Retry it replaced (~27.6 h), so the timeouts of big fleets do not grow.
     expect(COPY_SLOT_WAIT_BUDGET_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS).toBeLessThanOrEqual(99_261);
     expect(COPY_SLOT_WAIT_BUDGET_SECONDS).toBe(20 * 3600 + 4 * 3600 + 15 + 3600);
-    // A waiter may queue behind the longest copy (4 TiB cross-Region: 300 s + 13.5 s/GiB, sandbox/aws/copy-model.ts).
+    // A waiter may queue behind the longest copy (4 TiB cross-Region: 300 s + 13.5 s/GiB, sandbox/simulator/copy-model.ts).
     expect(COPY_SLOT_WAIT_MAX_SECONDS).toBeGreaterThan(300 + 13.5 * 4096);
   });
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts';
 import { METRICS_NAMESPACE } from '../../functions/shared/handler';
 import { KEY_GUARD_ACTIONS } from '../../infra/constructs/keys';
-import { matchesEventPattern } from '../../sandbox/aws/events';
+import { matchesEventPattern } from '../../sandbox/simulator/index';
 import { configWith, synth, type Synthesized } from './helpers';
 
 let s: Synthesized;

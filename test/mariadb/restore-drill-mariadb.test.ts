@@ -6,9 +6,9 @@
  * installed: it is never skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivateMariaDb, stopDatabaseServers, useMariaDb, type PrivateMariaDb } from '../../sandbox/db-server';
-import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/environment';
-import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../../sandbox/fleet';
+import { startPrivateMariaDb, stopDatabaseServers, useMariaDb, type PrivateMariaDb } from '../../sandbox/simulator/index';
+import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/harness/index';
+import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../../sandbox/harness/index';
 import { configWith } from '../workflow/helpers';
 
 const FLEET: DemoDatabaseSpec[] = [

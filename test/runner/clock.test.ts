@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../sandbox/clock';
+import { VirtualClock } from '../../sandbox/simulator/index';
 
 describe('VirtualClock', () => {
   it('wakes a sleeper when virtual time reaches its instant, without waiting in wall time', async () => {
@@ -60,7 +60,7 @@ describe('VirtualClock', () => {
 
 describe('VirtualClock: cancelled sleepers', () => {
   it('keeps a valid time when the only sleeper is aborted while the clock settles', async () => {
-    const { VirtualClock } = await import('../../sandbox/clock');
+    const { VirtualClock } = await import('../../sandbox/simulator/index');
     const clock = new VirtualClock(new Date('2026-11-20T00:00:00.000Z'));
     const ac = new AbortController();
     const p = clock.sleep(3600, ac.signal).catch(() => 'aborted');

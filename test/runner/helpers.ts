@@ -1,5 +1,5 @@
 /** Shared fixtures of the runner tests: a state machine and a stack as the deployer would record them. */
-import type { DeployedStack, DeployedStateMachine } from '../../sandbox/deploy';
+import type { DeployedStack, DeployedStateMachine } from '../../sandbox/harness/index';
 
 export const ACCOUNT = '111111111111';
 

@@ -5,11 +5,11 @@
  * execution names, and nothing of a stopped execution running afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import type { AwsSandbox } from '../../sandbox/aws';
-import { VirtualClock } from '../../sandbox/clock';
-import type { DeployedStateMachine } from '../../sandbox/deploy';
-import { eventExecutionName } from '../../sandbox/environment';
-import { EXECUTION_NAME, localDefinition, PAYLOAD_BUDGET_EXCEEDED, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/runner';
+import type { AwsSandbox } from '../../sandbox/simulator/index';
+import { VirtualClock } from '../../sandbox/simulator/index';
+import type { DeployedStateMachine } from '../../sandbox/harness/index';
+import { eventExecutionName } from '../../sandbox/harness/index';
+import { EXECUTION_NAME, localDefinition, PAYLOAD_BUDGET_EXCEEDED, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/harness/index';
 import { machine, stack } from './helpers';
 
 const START = '2026-01-01T00:00:00.000Z';

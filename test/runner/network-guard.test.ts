@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { isLoopback, takeBlockedConnections } from '../../sandbox/network-guard';
+import { isLoopback, takeBlockedConnections } from '../../sandbox/harness/setup/index';
 
 describe('network guard (vitest setup, runner, demo)', () => {
   it('refuses a real SDK call to RDS with an error naming the host, not a network error', async () => {

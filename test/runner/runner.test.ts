@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AwsSandbox } from '../../sandbox/aws';
-import { VirtualClock } from '../../sandbox/clock';
-import type { DeployedStateMachine } from '../../sandbox/deploy';
-import { WorkflowRunner } from '../../sandbox/runner';
+import type { AwsSandbox } from '../../sandbox/simulator/index';
+import { VirtualClock } from '../../sandbox/simulator/index';
+import type { DeployedStateMachine } from '../../sandbox/harness/index';
+import { WorkflowRunner } from '../../sandbox/harness/index';
 import { machine, stack } from './helpers';
 
 

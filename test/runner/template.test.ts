@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveIntrinsics, TemplateResolutionError } from '../../sandbox/template';
+import { resolveIntrinsics, TemplateResolutionError } from '../../sandbox/harness/index';
 
 const env = { accountId: '111111111111', region: 'eu-west-1', stackName: 'rsv-source' };
 const physical = new Map([

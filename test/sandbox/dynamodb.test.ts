@@ -1,5 +1,5 @@
 /**
- * The sandbox's DynamoDB (sandbox/aws/dynamodb.ts, docs/aws-behaviour.md §23): conditional writes,
+ * The sandbox's DynamoDB (sandbox/simulator/dynamodb.ts, docs/aws-behaviour.md §23): conditional writes,
  * update expressions, validation, Time to Live that deletes late, and IAM.
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';

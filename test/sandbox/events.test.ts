@@ -3,7 +3,7 @@
  * virtual time, and the events RDS emits for automated snapshots (docs/aws-behaviour.md §17).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyInputTransformer, matchesEventPattern, type EventDelivery, type EventEnvelope } from '../../sandbox/index';
+import { applyInputTransformer, matchesEventPattern, type EventDelivery, type EventEnvelope } from '../../sandbox/simulator/index';
 import { newWorld, OTHER, R1, R2, SOURCE, VAULT, type World } from './helpers';
 
 /** The rule SourceStack deploys (team brief, "Stacks"). */

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { expect } from 'vitest';
-import { createSandbox, type AwsSandbox, type PolicyDocument, type VirtualClock } from '../../sandbox/index';
+import { createSandbox, type AwsSandbox, type PolicyDocument, type VirtualClock } from '../../sandbox/simulator/index';
 
 export const SOURCE = '111111111111';
 export const VAULT = '222222222222';

@@ -1,12 +1,12 @@
 /**
  * STS AssumeRole (trust policy, external ID, identity policy, expiry), KMS DescribeKey, and the
- * IAM policy evaluation the sandbox enforces (the third-party evaluator behind sandbox/aws/iam-eval.ts).
+ * IAM policy evaluation the sandbox enforces (the third-party evaluator behind sandbox/simulator/iam-eval.ts).
  */
 import { CopyDBSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { authorize, type AuthzRequest, type PolicyDocument } from '../../sandbox/index';
+import { authorize, type AuthzRequest, type PolicyDocument } from '../../sandbox/simulator/index';
 import { expectAwsError, newWorld, OTHER, R1, R2, root, SOURCE, VAULT, type World } from './helpers';
 
 const trust = (principal: string | string[], externalId?: string): PolicyDocument => ({

@@ -8,7 +8,7 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsSandbox, VirtualClock } from '../../sandbox/index';
+import { AwsSandbox, VirtualClock } from '../../sandbox/simulator/index';
 import { expectAwsError, newWorld, R1, R2, root, SOURCE, VAULT, type World } from './helpers';
 
 // Created at module scope, before any sandbox exists: must still be routed once installed.
@@ -74,8 +74,8 @@ describe('sandbox plumbing', () => {
 
 describe('issued credentials', () => {
   it('never reuses an access key: 2,000 sessions keep mapping to their own principals', async () => {
-    const { AwsSandbox } = await import('../../sandbox/aws');
-    const { VirtualClock } = await import('../../sandbox/clock');
+    const { AwsSandbox } = await import('../../sandbox/simulator/index');
+    const { VirtualClock } = await import('../../sandbox/simulator/index');
     const { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
     const sandbox = new AwsSandbox({ clock: new VirtualClock() });
     sandbox.install();

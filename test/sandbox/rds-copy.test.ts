@@ -12,7 +12,7 @@ import {
   ModifyDBClusterSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyDurationSeconds, type PolicyDocument } from '../../sandbox/index';
+import { copyDurationSeconds, type PolicyDocument } from '../../sandbox/simulator/index';
 import { expectAwsError, newWorld, R1, R2, root, sharedEncryptedSnapshot, sharedKeyPolicy, SOURCE, VAULT, type World } from './helpers';
 
 const allow = (actions: string[], resource: string | string[] = '*'): PolicyDocument => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: resource }] });

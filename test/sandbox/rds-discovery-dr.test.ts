@@ -13,7 +13,7 @@ import {
   ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyDurationSeconds } from '../../sandbox/index';
+import { copyDurationSeconds } from '../../sandbox/simulator/index';
 import { expectAwsError, newWorld, R1, R2, root, sharedEncryptedSnapshot, sharedKeyPolicy, SOURCE, VAULT, type World } from './helpers';
 
 describe('RDS tag discovery inputs', () => {

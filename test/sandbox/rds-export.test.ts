@@ -5,7 +5,7 @@
 import { CancelExportTaskCommand, CopyDBSnapshotCommand, DescribeExportTasksCommand, StartExportTaskCommand, type StartExportTaskCommandInput } from '@aws-sdk/client-rds';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXPORT_STARTING_SECONDS, exportDurationSeconds, type PolicyDocument } from '../../sandbox/index';
+import { EXPORT_STARTING_SECONDS, exportDurationSeconds, type PolicyDocument } from '../../sandbox/simulator/index';
 import { allow, expectAwsError, newWorld, R1, R2, role, root, SOURCE, VAULT, type World } from './helpers';
 
 const BUCKET = 'rsv-exports-111111111111';

@@ -17,8 +17,8 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listPostgresDatabases, stopDatabaseServers } from '../../sandbox/db-server';
-import { restoreDurationSeconds } from '../../sandbox/aws/rds-restore';
+import { listPostgresDatabases, stopDatabaseServers } from '../../sandbox/simulator/index';
+import { restoreDurationSeconds } from '../../sandbox/simulator/index';
 import { allow, expectAwsError, newWorld, R1, role, root, sharedEncryptedSnapshot, sharedKeyPolicy, SOURCE, VAULT, type World } from './helpers';
 
 const SG = 'sg-0123456789abcdef0';

@@ -6,7 +6,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyDurationSeconds, scheduleCopies } from '../../sandbox/index';
+import { copyDurationSeconds, scheduleCopies } from '../../sandbox/simulator/index';
 import { expectAwsError, newWorld, R1, R2, root, SOURCE, VAULT, type World } from './helpers';
 
 describe('SNS Publish', () => {

@@ -3,9 +3,9 @@
  * §10, 11, 13, 15, 15b). Each test failed before its fix (see the issue note).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DemoDatabaseSpec } from '../../sandbox/fleet';
-import type { ExecutionRecord } from '../../sandbox/runner';
-import type { LocalEnvironment } from '../../sandbox/environment';
+import type { DemoDatabaseSpec } from '../../sandbox/harness/index';
+import type { ExecutionRecord } from '../../sandbox/harness/index';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
 import { childFor, configWith, entered, fleetEnvironment, managed } from './helpers';
 
 let env: LocalEnvironment | undefined;

@@ -2,8 +2,8 @@
  * The real synthesized state machines, run locally with the real handlers against the sandbox.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { DEMO_FLEET } from '../../sandbox/fleet';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { DEMO_FLEET } from '../../sandbox/harness/index';
 import { childFor, configWith, entered, fleetEnvironment, managed } from './helpers';
 
 let env: LocalEnvironment | undefined;

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { acquireSlot, slotKey } from '../../functions/shared/copy-slots';
 import { COPY_SLOT_WAIT_MAX_SECONDS } from '../../statemachines/timeouts';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
-import type { ExecutionRecord } from '../../sandbox/runner';
-import { createLocalEnvironment } from '../../sandbox/environment';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import type { ExecutionRecord } from '../../sandbox/harness/index';
+import { createLocalEnvironment } from '../../sandbox/harness/index';
 import { configWith } from './helpers';
 
 const LIMIT = 4;

@@ -5,9 +5,9 @@
  * read from the run ledger (functions/shared/ledger.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
-import type { ExecutionRecord } from '../../sandbox/runner';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import type { ExecutionRecord } from '../../sandbox/harness/index';
 import { fleetEnvironment } from './helpers';
 
 /** A tag-discovered, unencrypted Aurora cluster: RDS cannot encrypt a cluster snapshot on copy, so its backup fails by name. */

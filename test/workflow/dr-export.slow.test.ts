@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config/schema';
-import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/environment';
-import { DEMO_FLEET, DISCOVERED_DATABASE, type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from '../../sandbox/fleet';
+import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/harness/index';
+import { DEMO_FLEET, DISCOVERED_DATABASE, type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from '../../sandbox/harness/index';
 import { childFor, configWith, entered, fleetEnvironment, managed } from './helpers';
 
 let env: LocalEnvironment | undefined;

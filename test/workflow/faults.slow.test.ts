@@ -14,11 +14,11 @@
 import { RDSClient, DeleteDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VaultConfig } from '../../infra/config/schema';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import type { DemoDatabaseSpec } from '../../sandbox/fleet';
-import { takeAutomatedSnapshots } from '../../sandbox/fleet';
-import type { ExecutionRecord } from '../../sandbox/runner';
-import type { SnapshotRecordView } from '../../sandbox/aws/rds';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import type { DemoDatabaseSpec } from '../../sandbox/harness/index';
+import { takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import type { ExecutionRecord } from '../../sandbox/harness/index';
+import type { SnapshotRecordView } from '../../sandbox/simulator/index';
 import { childFor, configWith, entered, fleetEnvironment, managed } from './helpers';
 
 /** The example fleet, shrunk to 20-100 GiB. */
@@ -382,7 +382,7 @@ describe('fault matrix: databases that changed', () => {
   it('a database with no automated snapshot yet -> NoAutomatedSnapshot, saying to enable backups or wait', async () => {
     const fresh: DemoDatabaseSpec = { identifier: 'orders-db', kind: 'instance', engine: 'postgres', allocatedStorageGiB: 30, encryption: 'customer-key' };
     const e = await start({ fleet: [] });
-    const { seedFleet } = await import('../../sandbox/fleet');
+    const { seedFleet } = await import('../../sandbox/harness/index');
     seedFleet(e, [fresh, SMALL_FLEET[1]!]);
     takeAutomatedSnapshots(e, [SMALL_FLEET[1]!]);
     const run = await e.startBackupRun({ databases: ['orders-db', 'billing-db'] });
@@ -471,7 +471,7 @@ describe('fault matrix: notification and concurrency', () => {
     const e = await start({ config, fleet: [] });
     // 20 databases keep more manual snapshots than AWS's default 100 (plan-run checks it): raised, as the quota would be.
     e.sandbox.rds.setQuota(e.config.source.accountId, e.config.source.region, { manualDbSnapshots: 1000, manualDbClusterSnapshots: 1000 });
-    const { seedFleet } = await import('../../sandbox/fleet');
+    const { seedFleet } = await import('../../sandbox/harness/index');
     seedFleet(e, fleet);
     takeAutomatedSnapshots(e, fleet.filter((d) => d.identifier !== 'fleet-db-07'));
     const run = await e.startBackupRun({});

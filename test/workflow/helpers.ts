@@ -1,7 +1,7 @@
 import { loadConfig, parseConfig, type VaultConfig } from '../../infra/config/schema';
-import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/environment';
-import { type DemoDatabaseSpec, DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
-import type { ExecutionRecord } from '../../sandbox/runner';
+import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/harness/index';
+import { type DemoDatabaseSpec, DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import type { ExecutionRecord } from '../../sandbox/harness/index';
 
 export const exampleConfig = (): VaultConfig => loadConfig('config/example.json');
 

@@ -5,8 +5,8 @@
  * transition bound is checked cheaply in test/workflow/retention.test.ts on a deployment it already has.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import type { ExecutionRecord } from '../../sandbox/runner';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import type { ExecutionRecord } from '../../sandbox/harness/index';
 import { childFor, fleetEnvironment } from './helpers';
 
 let env: LocalEnvironment | undefined;

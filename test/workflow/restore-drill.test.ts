@@ -9,10 +9,10 @@ import { createHandler as createCheckHandler } from '../../functions/check-recov
 import { createClientFactory } from '../../functions/shared/clients';
 import { TAGS } from '../../functions/shared/contracts';
 import { DRILL_TAG } from '../../functions/shared/drill';
-import { listPostgresDatabases, stopDatabaseServers } from '../../sandbox/db-server';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../../sandbox/fleet';
-import { createLocalEnvironment } from '../../sandbox/environment';
+import { listPostgresDatabases, stopDatabaseServers } from '../../sandbox/simulator/index';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../../sandbox/harness/index';
+import { createLocalEnvironment } from '../../sandbox/harness/index';
 import { configWith } from './helpers';
 
 const FLEET: DemoDatabaseSpec[] = [

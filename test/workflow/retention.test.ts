@@ -1,8 +1,8 @@
 import { CopyDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../../sandbox/fleet';
-import { createLocalEnvironment } from '../../sandbox/environment';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import { createLocalEnvironment } from '../../sandbox/harness/index';
 import { configWith, managed } from './helpers';
 
 const FLEET: DemoDatabaseSpec[] = [

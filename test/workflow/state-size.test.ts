@@ -15,9 +15,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LISTED_DATABASES } from '../../functions/shared/contracts';
-import type { LocalEnvironment } from '../../sandbox/environment';
-import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE } from '../../sandbox/fleet';
-import { type ExecutionRecord, payloadBudgetFindings, payloadBytes, STATE_PAYLOAD_BUDGET_BYTES } from '../../sandbox/runner';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE } from '../../sandbox/harness/index';
+import { type ExecutionRecord, payloadBudgetFindings, payloadBytes, STATE_PAYLOAD_BUDGET_BYTES } from '../../sandbox/harness/index';
 import { fleetEnvironment } from './helpers';
 
 /** Small tag-discovered DB instances (20 GiB, default key) beside the example fleet. */

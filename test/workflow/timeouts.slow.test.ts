@@ -5,9 +5,9 @@
  * execution (docs/aws-behaviour.md §18a: TIMED_OUT runs no Catch, so only the alarm would say it).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalEnvironment, synthesize } from '../../sandbox/environment';
-import { DEMO_FLEET } from '../../sandbox/fleet';
-import { takeBlockedConnections } from '../../sandbox/network-guard';
+import { type LocalEnvironment, synthesize } from '../../sandbox/harness/index';
+import { DEMO_FLEET } from '../../sandbox/harness/index';
+import { takeBlockedConnections } from '../../sandbox/harness/setup/index';
 import { childFor, configWith, exampleConfig, fleetEnvironment } from './helpers';
 
 let env: LocalEnvironment | undefined;

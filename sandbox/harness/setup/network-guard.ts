@@ -1,6 +1,6 @@
 /**
  * No test, demo or bench run may reach anything but the sandbox. The sandbox answers SDK calls in
- * process (aws-sdk-client-mock on the client classes, sandbox/aws/sandbox.ts); an SDK client used
+ * process (aws-sdk-client-mock on the client classes, sandbox/simulator/sandbox.ts); an SDK client used
  * while it is not installed (after `dispose()`, a client class the sandbox does not mock, a child
  * execution outliving its parent) would otherwise open a real TLS connection to AWS.
  *
