@@ -36,8 +36,6 @@ export interface DatabaseBackupProps {
   readonly timeout?: Duration;
 }
 
-export { STATE_MACHINE_METADATA } from './workflow';
-
 /** The first poll state of a snapshot copy's wait loop: first look after FIRST_POLL_SECONDS; 0% at 0 s. */
 const SNAPSHOT_POLL_START = { attempt: 0, waitSeconds: FIRST_POLL_SECONDS, elapsedSeconds: 0, percentProgress: 0 } as const;
 

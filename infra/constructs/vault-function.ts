@@ -141,16 +141,6 @@ export interface CommonEnvironment {
   readonly POWERTOOLS_METRICS_NAMESPACE: string;
 }
 
-/** Metadata key on each function's CloudFormation resource naming its `functions/` folder. */
-export const FUNCTION_METADATA_KEY = 'rds-snapshot-vault:function';
-
-/**
- * Metadata key on a function's CloudFormation resource holding the files its bundle carries beside
- * the code (`{ "<file name>": "<content>" }`, see {@link VaultFunctionProps.bundledFiles}); the
- * sandbox deploys them into the function's task root.
- */
-export const BUNDLED_FILES_METADATA_KEY = 'rds-snapshot-vault:bundled-files';
-
 /**
  * The total size of a function's environment variables (keys and values) may not exceed 4 KB.
  * Source: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -216,7 +206,7 @@ export const BUNDLING = {
 
 /** Props of {@link VaultFunction}. */
 export interface VaultFunctionProps<N extends FunctionName> {
-  /** The `functions/<name>/` folder; also the Powertools service name and the metadata tag. */
+  /** The `functions/<name>/` folder; also the Powertools service name. */
   readonly name: N;
   /** The function's own environment variables (see {@link FunctionEnvironments}). */
   readonly environment: FunctionEnvironments[N];
@@ -270,9 +260,9 @@ export interface VaultFunctionProps<N extends FunctionName> {
  * One rds-snapshot-vault Lambda function with the project's defaults: a `NodejsFunction` bundled
  * by the local esbuild ({@link BUNDLING}: ESM, minified, SDK bundled so the runtime's SDK
  * version does not matter), arm64, X-Ray tracing active, its own log group, its own role with no managed
- * policies (grants are added by the caller, see function-permissions.ts), and the metadata
- * `rds-snapshot-vault:function: <name>` on the `AWS::Lambda::Function` resource so the local
- * runner can map it to `functions/<name>/`.
+ * policies (grants are added by the caller, see function-permissions.ts). The template carries
+ * nothing for the local sandbox: the harness reads {@link name} and {@link bundledFiles} from the
+ * construct tree at synth time (sandbox/harness/bindings.ts).
  *
  * Sources: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda_nodejs-readme.html,
  * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html (custom log group).
@@ -286,10 +276,13 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
   readonly logGroup: logs.LogGroup;
   /** The `functions/<name>/` folder name. */
   readonly name: N;
+  /** The files the bundle carries beside the code ({@link VaultFunctionProps.bundledFiles}); undefined when none. */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: VaultFunctionProps<N>) {
     super(scope, id);
     this.name = props.name;
+    if (props.bundledFiles) this.bundledFiles = props.bundledFiles;
     const stack = Stack.of(this);
     const runtime = props.runtime ?? lambda.Runtime.NODEJS_22_X;
 
@@ -342,8 +335,6 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
         ...(props.bundledFiles && { commandHooks: bundledFilesHooks(props.bundledFiles) }),
       },
     });
-    (this.lambdaFunction.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_METADATA_KEY, props.name);
-    if (props.bundledFiles) (this.lambdaFunction.node.defaultChild as lambda.CfnFunction).addMetadata(BUNDLED_FILES_METADATA_KEY, props.bundledFiles);
 
     this.node.addValidation({
       validate: () => {

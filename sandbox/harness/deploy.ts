@@ -2,7 +2,8 @@
  * "Deploys" a synthesized stack into the sandbox, the way CloudFormation would for the resources
  * the workflow touches: KMS keys (with their key policies and aliases), IAM roles (trust policy,
  * inline and attached policies, enforced by the sandbox), SNS topics, DynamoDB tables, Lambda functions (role,
- * environment, which functions/ folder they run), state machines (definition as plain ASL) and
+ * environment; which functions/ folder they run from the stack's {@link StackBindings}, not from the
+ * template), state machines (definition as plain ASL, kind from the bindings) and
  * EventBridge rules with an event pattern (registered on the sandbox's bus with their targets).
  * Everything else gets a placeholder physical ID and ARN.
  *
@@ -22,12 +23,7 @@ import {
   resolveIntrinsics,
   resourcesOfType,
 } from './template';
-
-import { BUNDLED_FILES_METADATA_KEY, FUNCTION_METADATA_KEY as FUNCTION_METADATA } from '../../infra/constructs/vault-function';
-import { STATE_MACHINE_METADATA } from '../../statemachines/workflow';
-
-/** Metadata keys set by the CDK constructs (infra/constructs, statemachines/). */
-export { FUNCTION_METADATA, STATE_MACHINE_METADATA };
+import type { StackBindings } from './bindings';
 
 /** A Lambda function as deployed: which code it runs, as whom, with which environment. */
 export interface DeployedFunction {
@@ -54,7 +50,7 @@ export interface DeployedStateMachine {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
-  /** `DatabaseBackup`, `BackupRun` or `VaultRetention` (metadata), or the logical ID. */
+  /** `DatabaseBackup`, `BackupRun`, `VaultRetention`, ... (from the bindings), or the logical ID. */
   readonly kind: string;
   readonly roleArn: string;
   readonly accountId: string;
@@ -79,10 +75,13 @@ export interface DeployedStack {
 const truncate = (s: string, n: number) => (s.length <= n ? s : s.slice(0, n));
 
 /**
- * Creates the stack's resources in the sandbox and returns what was deployed.
+ * Creates the stack's resources in the sandbox and returns what was deployed. `bindings`
+ * (sandbox/harness/bindings.ts, read from the construct tree at synth time) say which functions are
+ * the project's (with their `functions/` folder and bundled files) and which workflow each state
+ * machine is; a Lambda function absent from them (CDK's own helpers) is not deployed.
  * @throws TemplateResolutionError for an intrinsic the sandbox cannot resolve.
  */
-export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: StackEnvironment): DeployedStack {
+export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: StackEnvironment, bindings: StackBindings): DeployedStack {
   const { accountId, region, stackName } = env;
   const partition = env.partition ?? 'aws';
   const physical = new Map<string, PhysicalResource>();
@@ -240,12 +239,12 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
 
   const functions: DeployedFunction[] = [];
   for (const [id, r] of resourcesOfType(template, 'AWS::Lambda::Function')) {
-    const entry = r.Metadata?.[FUNCTION_METADATA];
-    if (typeof entry !== 'string') continue; // CDK's own helper functions (log retention, custom resources)
+    const binding = bindings.functions.get(id);
+    if (!binding) continue; // CDK's own helper functions (log retention, custom resources)
+    const { entry } = binding;
     const p = props(r);
     const environment = resolve<Record<string, string>>((p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {});
-    const files = r.Metadata?.[BUNDLED_FILES_METADATA_KEY] as Record<string, string> | undefined;
-    const taskRoot = files ? writeBundledFiles(files) : undefined;
+    const taskRoot = binding.bundledFiles ? writeBundledFiles(binding.bundledFiles) : undefined;
     functions.push({
       logicalId: id,
       functionName: physical.get(id)!.ref,
@@ -266,7 +265,7 @@ export function deployStack(sandbox: AwsSandbox, template: CfnTemplate, env: Sta
     const raw = p.DefinitionString ?? p.Definition;
     const resolved = resolve<unknown>(raw);
     const definition = (typeof resolved === 'string' ? JSON.parse(resolved) : resolved) as Record<string, unknown>;
-    const kind = r.Metadata?.[STATE_MACHINE_METADATA];
+    const kind = bindings.stateMachines.get(id);
     stateMachines.push({
       logicalId: id,
       name: physical.get(id)!.attributes.Name as string,
@@ -327,7 +326,7 @@ function managedPolicy(arn: string): PolicyDocument {
  * folder named by their content hash, so identical deployments share one folder and nothing grows
  * per test. @returns the folder (the function's LAMBDA_TASK_ROOT)
  */
-function writeBundledFiles(files: Record<string, string>): string {
+function writeBundledFiles(files: Readonly<Record<string, string>>): string {
   const hash = createHash('sha256').update(JSON.stringify(Object.entries(files).sort())).digest('hex').slice(0, 32);
   const dir = join(tmpdir(), 'rsv-sandbox-task-roots', hash);
   mkdirSync(dir, { recursive: true });

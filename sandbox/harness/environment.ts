@@ -10,10 +10,12 @@
  */
 import aslValidator from 'asl-validator';
 import { createApp } from '../../infra/app';
+import { appBindings, type StackBindings } from './bindings';
 import type { VaultConfig } from '../../infra/config/schema';
 import { AwsSandbox, VirtualClock } from '../simulator/index';
 import { type DeployedStack, deployStack } from './deploy';
-import { type ExecutionRecord, WorkflowRunner } from './runner';
+import { projectHandlers } from './project-handlers';
+import { type ExecutionRecord, type HandlerResolver, WorkflowRunner } from './runner';
 import type { CfnTemplate } from './template';
 
 export interface SynthesizedStack {
@@ -21,6 +23,8 @@ export interface SynthesizedStack {
   readonly accountId: string;
   readonly region: string;
   readonly template: CfnTemplate;
+  /** What the harness knows of the stack beyond its template (functions' folders, workflow kinds), from the construct tree. */
+  readonly bindings: StackBindings;
 }
 export interface SynthesizedApp {
   readonly source: SynthesizedStack;
@@ -30,7 +34,22 @@ export interface SynthesizedApp {
   readonly drVaults: readonly SynthesizedStack[];
 }
 
+/**
+ * The harness's one module-level cache: synthesized apps by config JSON. Synthesis is a pure
+ * function of the config (~1 s), and tests build many environments from the same config; every
+ * cached result is deep-frozen, so nothing of one environment can leak into the next through it.
+ * All other state lives in the objects `createLocalEnvironment` returns.
+ */
 const synthCache = new Map<string, SynthesizedApp>();
+
+/** Freezes plain objects and arrays, deeply (Maps are typed read-only instead). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !(value instanceof Map) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
 
 /** Thrown when a synthesized state machine definition fails asl-validator. */
 export class InvalidStateMachineDefinition extends Error {
@@ -42,7 +61,7 @@ export class InvalidStateMachineDefinition extends Error {
 
 /**
  * Synthesizes the app for `config` (bundling and cdk-nag off, ~1 s) and returns both templates.
- * Memoised per config within a process.
+ * Memoised per config within a process; the result is deep-frozen.
  */
 export function synthesize(config: VaultConfig): SynthesizedApp {
   const key = JSON.stringify(config);
@@ -50,14 +69,16 @@ export function synthesize(config: VaultConfig): SynthesizedApp {
   if (cached) return cached;
   const { app, sourceStack, vaultStack, drVaultStacks } = createApp(config, { bundling: false, nag: false, validation: false });
   const assembly = app.synth();
+  const bindings = appBindings(app);
   const read = (stack: { stackName: string; artifactId: string; account: string; region: string }): SynthesizedStack => ({
     stackName: stack.stackName,
     accountId: stack.account,
     region: stack.region,
     template: assembly.getStackArtifact(stack.artifactId).template as CfnTemplate,
+    bindings: bindings.get(stack.stackName) ?? { functions: new Map(), stateMachines: new Map() },
   });
   const result: SynthesizedApp = { source: read(sourceStack), vault: read(vaultStack), drVaults: (drVaultStacks ?? []).map(read) };
-  synthCache.set(key, result);
+  synthCache.set(key, deepFreeze(result));
   return result;
 }
 
@@ -72,6 +93,11 @@ export interface LocalEnvironmentOptions {
    * `payloadBudgetBytes`, e.g. STATE_PAYLOAD_BUDGET_BYTES = 64 KiB, issue 12). @default - AWS's 256 KiB only
    */
   readonly payloadBudgetBytes?: number;
+  /**
+   * Resolves each deployed Lambda function to its handler (the runner's `resolveHandler`).
+   * @default projectHandlers - the real `createHandler` of `functions/<entry>/index.ts`
+   */
+  readonly resolveHandler?: HandlerResolver;
 }
 
 export interface LocalEnvironment {
@@ -127,7 +153,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
   const clock = new VirtualClock(options.start);
   const sandbox = new AwsSandbox({ clock });
   sandbox.install();
-  const deploy = (st: SynthesizedStack) => deployStack(sandbox, st.template, { accountId: st.accountId, region: st.region, stackName: st.stackName });
+  const deploy = (st: SynthesizedStack) => deployStack(sandbox, st.template, { accountId: st.accountId, region: st.region, stackName: st.stackName }, st.bindings);
   const source = deploy(synth.source);
   const vault = deploy(synth.vault);
   const drVaults = synth.drVaults.map(deploy);
@@ -136,6 +162,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
     sandbox,
     clock,
     stacks: [source, vault, ...drVaults],
+    resolveHandler: options.resolveHandler ?? projectHandlers,
     // DB_TLS=off: the sandbox's real database servers (sandbox/simulator/db-server.ts) do not speak TLS.
     extraEnvironment: { DB_TLS: 'off', ...(options.handlerEnvironment ?? { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' }) },
     ...(options.payloadBudgetBytes !== undefined && { payloadBudgetBytes: options.payloadBudgetBytes }),

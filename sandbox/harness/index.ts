@@ -25,7 +25,10 @@ export {
   validateDefinitions,
 } from './environment';
 export type { LocalEnvironment, LocalEnvironmentOptions, SynthesizedApp, SynthesizedStack } from './environment';
+export { appBindings, stackBindings } from './bindings';
+export type { FunctionBinding, StackBindings } from './bindings';
 export { deployStack } from './deploy';
+export { projectHandlers } from './project-handlers';
 export type { DeployedFunction, DeployedStack, DeployedStateMachine } from './deploy';
 export { resolveIntrinsics, resourcesOfType, TemplateResolutionError } from './template';
 export type { CfnResource, CfnTemplate, PhysicalResource, StackEnvironment } from './template';
@@ -35,6 +38,7 @@ export {
   forEachState,
   InvalidName,
   localDefinition,
+  NoHandlerResolver,
   PAYLOAD_BUDGET_EXCEEDED,
   payloadBudgetFindings,
   payloadBytes,
@@ -43,6 +47,6 @@ export {
   UnsupportedTaskResource,
   WorkflowRunner,
 } from './runner';
-export type { AslState, ExecutionRecord, ExecutionStatus, HistoryEvent, LambdaFault, StepFunctionsLimits, WorkflowRunnerOptions } from './runner';
+export type { AslState, ExecutionRecord, ExecutionStatus, HandlerRequest, HandlerResolver, HistoryEvent, LambdaFault, LambdaHandler, StepFunctionsLimits, WorkflowRunnerOptions } from './runner';
 export { DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig, maxOverlap, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
 export type { DemoDatabase, DemoDatabaseSpec, DemoEncryption } from './fleet';

@@ -39,16 +39,13 @@
  *   children (`ABORTED`), cancels its pending Waits and retry back-offs, and starts no further Task.
  *   A Map iteration or Parallel branch that the engine aborts (a sibling failed) stops its Task too.
  */
-import { pathToFileURL } from 'node:url';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
 import './setup/network-guard';
 
 /** One event of the engine's eventLogs (the type is not exported by aws-local-stepfunctions). */
 type EventLog = { type: string; timestamp: number; state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
-import type { AwsSandbox, VirtualClock } from '../simulator/index';
+import type { AwsSandbox, SandboxCredentials, VirtualClock } from '../simulator/index';
 import type { DeployedFunction, DeployedStack, DeployedStateMachine } from './deploy';
 
 /** One entry of an execution's history, stamped with virtual time. */
@@ -146,6 +143,39 @@ export interface LambdaFault {
   times?: number;
 }
 
+/** A Lambda handler as the Lambda service calls it: the event (`Payload`) and a context in, the result out. */
+export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/** What a {@link HandlerResolver} gets for a deployed function, on its first invocation. */
+export interface HandlerRequest {
+  /** The function as deployed (logical ID, `functions/<entry>/`, name, role, Region, timeout). */
+  readonly fn: DeployedFunction;
+  /**
+   * Its environment: the template's variables, the runner's `extraEnvironment`, `AWS_REGION`,
+   * `AWS_DEFAULT_REGION`, `AWS_LAMBDA_FUNCTION_NAME` and, when it bundles files, `LAMBDA_TASK_ROOT`.
+   */
+  readonly env: Record<string, string>;
+  /** The function role's sandbox credentials (what Lambda gives the function in AWS). */
+  readonly credentials: SandboxCredentials;
+  /** The virtual clock's time (UTC). */
+  readonly now: () => Date;
+}
+
+/**
+ * Turns a deployed function into its handler; injected by whoever deploys the stacks into the
+ * sandbox (`createLocalEnvironment` passes the project's, sandbox/harness/project-handlers.ts).
+ * Called once per function (per runner); its rejection fails that invocation.
+ */
+export type HandlerResolver = (request: HandlerRequest) => Promise<LambdaHandler>;
+
+/** Thrown when a Lambda Task runs on a runner that was given no {@link HandlerResolver}. */
+export class NoHandlerResolver extends Error {
+  constructor(fn: DeployedFunction) {
+    super(`No handler resolver: the runner was created without resolveHandler, so functions/${fn.entry} (${fn.logicalId}) cannot run`);
+    this.name = 'NoHandlerResolver';
+  }
+}
+
 export interface WorkflowRunnerOptions {
   readonly sandbox: AwsSandbox;
   readonly clock: VirtualClock;
@@ -161,18 +191,14 @@ export interface WorkflowRunnerOptions {
    * @default - no budget (only AWS's 256 KiB quota)
    */
   readonly payloadBudgetBytes?: number;
+  /**
+   * Resolves each deployed function to its handler (see {@link HandlerResolver}).
+   * @default - none: a Lambda Task fails with {@link NoHandlerResolver} (for runs without Lambda Tasks)
+   */
+  readonly resolveHandler?: HandlerResolver;
 }
 
 const LOCAL_WAIT = 'arn:aws:states:::sandbox:wait';
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-interface HandlerModule {
-  createHandler(deps: { env: Record<string, string | undefined>; clients: unknown; now: () => Date }): Handler;
-}
-interface ClientsModule {
-  createClientFactory(defaults: { region?: string; credentials?: unknown }): unknown;
-}
 
 /** Thrown for a Task resource the local runner does not know how to run. */
 export class UnsupportedTaskResource extends Error {
@@ -247,22 +273,23 @@ interface CompiledMachine {
   timeoutSeconds?: number;
 }
 
-/** Item processors and branches of the definitions given to the engine, to tell a Map iteration from a Parallel branch. */
-const mapProcessors = new WeakSet<object>();
-const parallelBranches = new WeakSet<object>();
-/** Bytes of payload objects already measured (the engine does not mutate a state's result once passed on). */
-const measured = new WeakMap<object, number>();
-/** Engine events already observed (forwarded copies of nested events are new objects of other types, weighing 0). */
-const observedEvents = new WeakSet<object>();
 /** Key in the engine's run options under which the runner's observer travels to nested runs. */
 const OBSERVER = '__rsvObserver';
-type Observer = (event: EventLog & { state?: { name: string; type: string; input?: unknown; output?: unknown } }, scope: Scope) => void;
+/** What the engine hook calls back into: the runner that started the run (all its state lives there). */
+interface Observer {
+  /** Whether a definition the engine runs is a Map item processor, a Parallel branch or a root definition. */
+  scopeKind(definition: object): ScopeKind;
+  /** Called synchronously for every event of every run (root, Map iteration, Parallel branch), possibly more than once for a forwarded event. */
+  observe(event: EventLog & { state?: { name: string; type: string; input?: unknown; output?: unknown } }, scope: Scope): void;
+}
 
 /**
- * Hooks the engine's event dispatch (once per process) so the runner sees every state's input and
- * output synchronously, before the next state starts, in root runs and in Map/Parallel runs alike.
+ * Hooks the engine's event dispatch so the runner sees every state's input and output
+ * synchronously, before the next state starts, in root runs and in Map/Parallel runs alike.
  * aws-local-stepfunctions 3.0 exposes no such hook; `StateMachine.prototype.execute` receives the
- * run's event logger and run options (which carry the observer into nested runs).
+ * run's event logger and run options (which carry the observer into nested runs). The patch is the
+ * harness's one process-wide effect: idempotent, and stateless (a run without an observer in its
+ * options runs untouched; everything else is the observing runner's).
  */
 function hookEngine(): void {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -274,14 +301,9 @@ function hookEngine(): void {
     if (observer) {
       const logger = options.eventLogger;
       const dispatch = logger.dispatch.bind(logger);
-      const kind: ScopeKind = mapProcessors.has(this.definition) ? 'map' : parallelBranches.has(this.definition) ? 'branch' : 'root';
-      const scope: Scope = { kind, controller: new AbortController(), ended: false };
+      const scope: Scope = { kind: observer.scopeKind(this.definition), controller: new AbortController(), ended: false };
       logger.dispatch = (event: unknown) => {
-        // Nested runs' events are forwarded to the root logger too (asynchronously): each is observed once, in its own run.
-        if (!observedEvents.has(event as object)) {
-          observedEvents.add(event as object);
-          observer(event as never, scope);
-        }
+        observer.observe(event as never, scope);
         dispatch(event);
       };
     }
@@ -289,7 +311,6 @@ function hookEngine(): void {
   };
   proto.__rsvHooked = true;
 }
-hookEngine();
 
 /** Largest TimeoutSeconds the engine's real-time `setTimeout` accepts (2^31-1 ms): the engine's own Task timeout is set to it, i.e. never. */
 const ENGINE_TIMEOUT_NEVER = 2_147_483;
@@ -306,15 +327,23 @@ export class WorkflowRunner {
   readonly invocations: Array<{ entry: string; functionName: string; at: string; error?: string }> = [];
   private readonly functions = new Map<string, DeployedFunction>();
   private readonly machines = new Map<string, DeployedStateMachine>();
-  private readonly handlers = new Map<string, Promise<Handler>>();
+  private readonly handlers = new Map<string, Promise<LambdaHandler>>();
   private readonly retryAttempts = new Map<string, number>();
   private executionSeq = 0;
   private readonly machinesCompiled = new Map<string, CompiledMachine>();
   private readonly live = new Map<string, LiveExecution>();
   private readonly names = new Map<string, Set<string>>();
   private readonly limits: StepFunctionsLimits;
+  /** Item processors and branches of the definitions given to the engine, to tell a Map iteration from a Parallel branch. */
+  private readonly mapProcessors = new WeakSet<object>();
+  private readonly parallelBranches = new WeakSet<object>();
+  /** Bytes of payload objects already measured (the engine does not mutate a state's result once passed on). */
+  private readonly measured = new WeakMap<object, number>();
+  /** Engine events already observed (nested runs' events are forwarded to the root logger too: each counts once, in its own run). */
+  private readonly observedEvents = new WeakSet<object>();
 
   constructor(private readonly options: WorkflowRunnerOptions) {
+    hookEngine();
     this.limits = { ...STEP_FUNCTIONS_LIMITS, ...options.limits };
     for (const stack of options.stacks) {
       for (const fn of stack.functions) {
@@ -391,11 +420,18 @@ export class WorkflowRunner {
     const run = compiled.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: localHandlers as never, retryIntervalOverrides: compiled.retryOverrides },
       context: { Execution: { Id: executionArn, Name: name, RoleArn: sm.roleArn }, StateMachine: { Id: stateMachineArn, Name: sm.name } } as never,
-      [OBSERVER]: ((ev, scope) => this.observe(live, ev, scope)) satisfies Observer,
+      [OBSERVER]: {
+        scopeKind: (definition) => (this.mapProcessors.has(definition) ? 'map' : this.parallelBranches.has(definition) ? 'branch' : 'root'),
+        observe: (ev, scope) => {
+          if (this.observedEvents.has(ev)) return;
+          this.observedEvents.add(ev);
+          this.observe(live, ev, scope);
+        },
+      } satisfies Observer,
     } as never);
     live.abortEngine = run.abort;
     const consume = (async () => {
-      for await (const ev of run.eventLogs) this.record(record, ev);
+      for await (const ev of run.eventLogs) this.record(record, compiled, ev);
     })();
     try {
       const output = await run.result;
@@ -487,9 +523,9 @@ export class WorkflowRunner {
     // A state's output is the next state's input (the same object): measure each object once.
     let bytes: number;
     if (value !== null && typeof value === 'object') {
-      const known = measured.get(value);
+      const known = this.measured.get(value);
       bytes = known ?? payloadBytes(value);
-      if (known === undefined) measured.set(value, bytes);
+      if (known === undefined) this.measured.set(value, bytes);
     } else bytes = payloadBytes(value);
     const { record } = live;
     if (bytes > record.maxPayloadBytes) {
@@ -527,9 +563,9 @@ export class WorkflowRunner {
         if (state.Type === 'Task') states.set(stateName, state);
         if (state.Resource === LOCAL_WAIT) waitStates.add(stateName);
         if (/\.sync(:2)?$/.test(String(state.Resource ?? ''))) syncTasks.add(stateName);
-        if (state.ItemProcessor) mapProcessors.add(state.ItemProcessor);
-        if (state.Iterator) mapProcessors.add(state.Iterator);
-        for (const b of state.Branches ?? []) parallelBranches.add(b);
+        if (state.ItemProcessor) this.mapProcessors.add(state.ItemProcessor);
+        if (state.Iterator) this.mapProcessors.add(state.Iterator);
+        for (const b of state.Branches ?? []) this.parallelBranches.add(b);
       });
       const timeoutSeconds = typeof definition.TimeoutSeconds === 'number' ? definition.TimeoutSeconds : undefined;
       delete definition.TimeoutSeconds;
@@ -540,11 +576,11 @@ export class WorkflowRunner {
     return c;
   }
 
-  private record(record: ExecutionRecord, ev: EventLog): void {
+  private record(record: ExecutionRecord, compiled: CompiledMachine, ev: EventLog): void {
     if (record.status !== 'RUNNING' && (ev.type === 'ExecutionAborted' || ev.type === 'ExecutionTimeout')) return;
     const base = { seq: record.events.length + 1, at: this.options.clock.iso(), type: ev.type };
     const e = ev as EventLog & { state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
-    const stateType = e.state?.type === 'Task' && localWaitStates.has(e.state.name) ? 'Wait' : e.state?.type;
+    const stateType = e.state?.type === 'Task' && compiled.waitStates.has(e.state.name) ? 'Wait' : e.state?.type;
     record.events.push({
       ...base,
       ...(e.state ? { state: e.state.name, stateType } : {}),
@@ -708,12 +744,12 @@ export class WorkflowRunner {
     }
   }
 
-  private handlerFor(fn: DeployedFunction): Promise<Handler> {
+  private handlerFor(fn: DeployedFunction): Promise<LambdaHandler> {
     let h = this.handlers.get(fn.arn);
     if (!h) {
       h = (async () => {
-        const mod = (await import(pathToFileURL(path.join(REPO_ROOT, 'functions', fn.entry, 'index.ts')).href)) as HandlerModule;
-        const clients = (await import(pathToFileURL(path.join(REPO_ROOT, 'functions', 'shared', 'clients.ts')).href)) as ClientsModule;
+        const resolve = this.options.resolveHandler;
+        if (!resolve) throw new NoHandlerResolver(fn);
         const env: Record<string, string> = {
           ...fn.environment,
           ...this.options.extraEnvironment,
@@ -722,11 +758,7 @@ export class WorkflowRunner {
           AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
           ...(fn.taskRoot !== undefined && { LAMBDA_TASK_ROOT: fn.taskRoot }),
         };
-        return mod.createHandler({
-          env,
-          clients: clients.createClientFactory({ region: fn.region, credentials: this.options.sandbox.credentialsFor(fn.roleArn) }),
-          now: () => this.options.clock.now(),
-        });
+        return resolve({ fn, env, credentials: this.options.sandbox.credentialsFor(fn.roleArn), now: () => this.options.clock.now() });
       })();
       this.handlers.set(fn.arn, h);
     }
@@ -752,8 +784,6 @@ export interface AslState {
   Branches?: Array<{ States: Record<string, AslState> }>;
   [k: string]: unknown;
 }
-
-const localWaitStates = new Set<string>();
 
 /** Calls `fn` for every state, including those inside Map item processors and Parallel branches. */
 export function forEachState(definition: { States: Record<string, AslState> }, fn: (name: string, state: AslState) => void): void {
@@ -833,7 +863,6 @@ export function localDefinition(definition: Record<string, unknown>): Record<str
       return;
     }
     if (state.Type !== 'Wait') return;
-    localWaitStates.add(name);
     const { Seconds, SecondsPath, Timestamp, TimestampPath } = state;
     for (const k of Object.keys(state)) if (!['Type', 'Next', 'End', 'InputPath', 'OutputPath', 'Comment'].includes(k)) delete state[k];
     state.Type = 'Task';

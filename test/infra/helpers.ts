@@ -97,12 +97,15 @@ export function logicalIdOf(template: Template, type: string, match: Record<stri
   return ids[0] as string;
 }
 
-/** The Lambda functions of a template keyed by their `rds-snapshot-vault:function` metadata. */
-export function functionsByName(template: Template): Map<string, { id: string; props: Record<string, any>; metadata: Record<string, any> }> {
-  const out = new Map<string, { id: string; props: Record<string, any>; metadata: Record<string, any> }>();
+/**
+ * The Lambda functions of a template keyed by their `functions/<name>/` folder, read from the
+ * `POWERTOOLS_SERVICE_NAME` VaultFunction sets to it (the template carries no sandbox metadata).
+ */
+export function functionsByName(template: Template): Map<string, { id: string; props: Record<string, any> }> {
+  const out = new Map<string, { id: string; props: Record<string, any> }>();
   for (const [id, r] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
-    const name = r.Metadata?.['rds-snapshot-vault:function'];
-    if (typeof name === 'string') out.set(name, { id, props: r.Properties, metadata: r.Metadata ?? {} });
+    const name = r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
+    if (typeof name === 'string') out.set(name, { id, props: r.Properties });
   }
   return out;
 }

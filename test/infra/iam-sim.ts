@@ -21,8 +21,7 @@ import { createApp } from '../../infra/app';
 import type { VaultConfig } from '../../infra/config/schema';
 import { authorize, AwsSandbox, statementsOf, wildcardMatch, type AuthzRequest, type PolicyDocument, type PolicyStatement, type ResourcePolicyKind } from '../../sandbox/simulator/index';
 import { VirtualClock } from '../../sandbox/simulator/index';
-import { type DeployedStack, deployStack } from '../../sandbox/harness/index';
-import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/harness/index';
+import { appBindings, type CfnTemplate, type DeployedStack, deployStack, resolveIntrinsics } from '../../sandbox/harness/index';
 
 /** One AWS call to simulate. */
 export interface SimCall {
@@ -201,11 +200,12 @@ export interface AppModel {
 export function buildAppModel(config: VaultConfig): AppModel {
   const { app } = createApp(config, { bundling: false, nag: false, validation: false, outdir: mkdtempSync(join(tmpdir(), 'rsv-iam-')) });
   const assembly = app.synth();
+  const bindings = appBindings(app);
   const sandbox = new AwsSandbox({ clock: new VirtualClock() });
   const stacks: ModelStack[] = assembly.stacks.map((a) => {
     const env = { accountId: a.environment.account, region: a.environment.region, stackName: a.stackName };
     const template = a.template as CfnTemplate;
-    return { stackName: a.stackName, accountId: env.accountId, region: env.region, template, deployed: deployStack(sandbox, template, env) };
+    return { stackName: a.stackName, accountId: env.accountId, region: env.region, template, deployed: deployStack(sandbox, template, env, bindings.get(a.stackName)!) };
   });
   const roles: AppModel['roles'][number][] = [];
   const documents: PolicyDoc[] = [];

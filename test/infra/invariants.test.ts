@@ -4,8 +4,8 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DRILL_FUNCTION_NAMES, FUNCTION_METADATA_KEY, FUNCTION_NAMES } from '../../infra/constructs/vault-function';
-import { STATE_MACHINE_METADATA } from '../../statemachines/workflow';
+import { DRILL_FUNCTION_NAMES, FUNCTION_NAMES } from '../../infra/constructs/vault-function';
+import { type StackBindings, stackBindings } from '../../sandbox/harness/index';
 import { WORKFLOW_ALARMS } from '../../infra/constructs/workflow-alarms';
 import { type Statement, type Synthesized, actionsOf, asArray, configWith, projectConfig, roleStatements, synth } from './helpers';
 
@@ -35,6 +35,8 @@ const variants: Array<[string, () => Synthesized]> = [
 describe.each(variants)('%s configuration', (_name, make) => {
   let s: Synthesized;
   let templates: Array<[string, Template]>;
+  /** The harness's bindings of each stack (read from the construct tree), by the names of `templates`. */
+  let bindings: Map<string, StackBindings>;
   beforeAll(() => {
     s = make();
     templates = [
@@ -42,6 +44,35 @@ describe.each(variants)('%s configuration', (_name, make) => {
       ['vault', s.vault],
       ...s.drVaults.map((t, i): [string, Template] => [`vault ${s.config.vault.drRegions[i]}`, t]),
     ];
+    bindings = new Map([
+      ['source', stackBindings(s.sourceStack)],
+      ['vault', stackBindings(s.vaultStack)],
+      ...s.drVaultStacks.map((st, i): [string, StackBindings] => [`vault ${s.config.vault.drRegions[i]}`, stackBindings(st)]),
+    ]);
+  });
+
+  it('ships nothing for the local sandbox: no resource carries rds-snapshot-vault metadata, no template holds bundled files (issue 11)', () => {
+    for (const [name, t] of templates) {
+      const text = JSON.stringify(t.toJSON());
+      for (const [id, r] of Object.entries(t.toJSON().Resources as Record<string, { Metadata?: Record<string, unknown> }>)) {
+        expect(Object.keys(r.Metadata ?? {}).filter((k) => k.startsWith('rds-snapshot-vault')), `${name} ${id}`).toEqual([]);
+      }
+      for (const fn of bindings.get(name)!.functions.values()) {
+        for (const content of Object.values(fn.bundledFiles ?? {})) expect(text.includes(JSON.stringify(content).slice(1, -1)), `${name}: ${fn.entry}'s bundled file in the template`).toBe(false);
+      }
+    }
+    // The source stack does bundle files (plan-run's databases.json): the check above is not vacuous.
+    expect([...bindings.get('source')!.functions.values()].some((f) => f.bundledFiles !== undefined)).toBe(true);
+  });
+
+  it('the harness finds every Lambda function and state machine of the template from the construct tree', () => {
+    for (const [name, t] of templates) {
+      const b = bindings.get(name)!;
+      const fns = t.findResources('AWS::Lambda::Function');
+      expect([...b.functions.keys()].sort(), name).toEqual(Object.keys(fns).sort());
+      for (const [id, fn] of b.functions) expect(fns[id]!.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME, `${name} ${id}`).toBe(fn.entry);
+      expect([...b.stateMachines.keys()].sort(), name).toEqual(Object.keys(t.findResources('AWS::StepFunctions::StateMachine')).sort());
+    }
   });
 
   it('every S3 bucket blocks public access, enforces TLS, is versioned and encrypted', () => {
@@ -112,10 +143,10 @@ describe.each(variants)('%s configuration', (_name, make) => {
     }
   });
 
-  it('every Lambda function carries the function metadata, the common variables and an explicit runtime', () => {
+  it('every Lambda function is a project function with the common variables and an explicit runtime', () => {
     for (const [name, t] of templates) {
       for (const [id, fn] of Object.entries(t.findResources('AWS::Lambda::Function'))) {
-        expect([...FUNCTION_NAMES, ...DRILL_FUNCTION_NAMES], `${name} ${id}`).toContain(fn.Metadata?.[FUNCTION_METADATA_KEY]);
+        expect([...FUNCTION_NAMES, ...DRILL_FUNCTION_NAMES], `${name} ${id}`).toContain(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
         expect(Object.keys(fn.Properties.Environment.Variables), `${name} ${id}`).toEqual(
           expect.arrayContaining(['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE']),
         );
@@ -157,7 +188,7 @@ describe.each(variants)('%s configuration', (_name, make) => {
       const schedules = Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
       // One per stack, plus the RestoreDrill schedule where restore drills are deployed (issue 9) and
       // the DailyDigest schedule where event runs are (issue 12).
-      const extra = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).filter((r) => ['RestoreDrill', 'DailyDigest'].includes(r.Metadata?.[STATE_MACHINE_METADATA]));
+      const extra = [...bindings.get(name)!.stateMachines.values()].filter((kind) => ['RestoreDrill', 'DailyDigest'].includes(kind));
       expect(schedules, name).toHaveLength(1 + extra.length);
       for (const sch of schedules) {
         expect(sch.ScheduleExpressionTimezone, name).toEqual(expect.any(String));
@@ -207,7 +238,7 @@ describe('cross-Region specifics', () => {
 
   it('points the source functions at the vault Region and names everything after the deployment', () => {
     const fns = Object.values(s.source.findResources('AWS::Lambda::Function'));
-    const copy = fns.find((f) => f.Metadata?.[FUNCTION_METADATA_KEY] === 'cross-account-copy')!;
+    const copy = fns.find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === 'cross-account-copy')!;
     expect(copy.Properties.Environment.Variables).toMatchObject({
       VAULT_REGION: 'eu-west-1',
       VAULT_KMS_KEY_ALIAS: 'alias/dr-vault',

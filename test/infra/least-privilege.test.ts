@@ -31,8 +31,7 @@ import { TAGS } from '../../functions/shared/contracts';
 import { AwsSandbox } from '../../sandbox/simulator/index';
 import { type AuthzRequest, type PolicyDocument, type PolicyPrincipal, type PolicyStatement, statementsOf, wildcardMatch as globMatch } from '../../sandbox/simulator/index';
 import { VirtualClock } from '../../sandbox/simulator/index';
-import { type DeployedStack, deployStack } from '../../sandbox/harness/index';
-import { resolveIntrinsics, type CfnTemplate } from '../../sandbox/harness/index';
+import { appBindings, type CfnTemplate, type DeployedStack, deployStack, resolveIntrinsics } from '../../sandbox/harness/index';
 import { exampleConfig } from './helpers';
 import { admits, identityDecision } from './iam-sim';
 
@@ -83,12 +82,13 @@ const asArray = <T>(v: T | readonly T[] | undefined): readonly T[] => (v === und
 function modelOf(config: VaultConfig): AppModel {
   const { app } = createApp(config, { bundling: false, nag: false, validation: false, outdir: mkdtempSync(join(tmpdir(), 'rsv-lp-')) });
   const assembly = app.synth();
+  const bindings = appBindings(app);
   const sandbox = new AwsSandbox({ clock: new VirtualClock() });
   const vaultStackRe = new RegExp(`^${config.deploymentName}-vault(-[a-z0-9-]+)?$`);
   const stacks: StackModel[] = assembly.stacks.map((a) => {
     const env = { accountId: a.environment.account, region: a.environment.region, stackName: a.stackName };
     const template = a.template as CfnTemplate;
-    return { stackName: a.stackName, accountId: env.accountId, region: env.region, template, deployed: deployStack(sandbox, template, env), isVault: vaultStackRe.test(a.stackName) };
+    return { stackName: a.stackName, accountId: env.accountId, region: env.region, template, deployed: deployStack(sandbox, template, env, bindings.get(a.stackName)!), isVault: vaultStackRe.test(a.stackName) };
   });
   const resolve = <T>(s: StackModel, v: unknown) =>
     resolveIntrinsics(v, { accountId: s.accountId, region: s.region, stackName: s.stackName }, s.deployed.physical) as T;

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_FILES_METADATA_KEY, FUNCTION_NAMES } from '../../infra/constructs/vault-function';
+import { FUNCTION_NAMES } from '../../infra/constructs/vault-function';
+import { stackBindings } from '../../sandbox/harness/index';
 import {
   type Statement,
   type Synthesized,
@@ -80,10 +81,11 @@ describe('SourceStack functions', () => {
 
   it('sets the values the handlers read', () => {
     const env = (name: string) => functionsByName(s.source).get(name)!.props.Environment.Variables;
-    // The configured databases travel in plan-run's bundle (no 4 KB environment limit), named by DATABASES_FILE.
-    const planRun = functionsByName(s.source).get('plan-run')!;
+    // The configured databases travel in plan-run's bundle (no 4 KB environment limit), named by
+    // DATABASES_FILE; the bundle's files as the VaultFunction holds them (and the sandbox deploys them).
+    const planRun = stackBindings(s.sourceStack).functions.get(functionsByName(s.source).get('plan-run')!.id)!;
     expect(env('plan-run').DATABASES_FILE).toBe('databases.json');
-    expect(JSON.parse(planRun.metadata[BUNDLED_FILES_METADATA_KEY]['databases.json'])).toEqual([
+    expect(JSON.parse(planRun.bundledFiles!['databases.json']!)).toEqual([
       { identifier: 'orders-db', kind: 'instance', export: true },
       { identifier: 'billing-db', kind: 'instance', export: false },
       { identifier: 'legacy-reports', kind: 'instance', export: false },

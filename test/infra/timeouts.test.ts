@@ -3,9 +3,9 @@
  * longest path the loops' own named bounds allow, and a config that cannot fit Step Functions'
  * one-year maximum fails at synth with a clear error naming the config fields.
  */
-import { STATE_MACHINE_METADATA } from '../../statemachines/workflow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stackBindings } from '../../sandbox/harness/index';
 import { FIRST_POLL_SECONDS, nextPollSeconds } from '../../functions/poll-status/poll';
 import {
   COPY_SLOT_WAIT_BUDGET_SECONDS,
@@ -110,7 +110,7 @@ describe('workflowTimeouts', () => {
   });
 
   it('renders the computed timeouts into the synthesized state machines, each within one year', () => {
-    const { config, source } = synth();
+    const { config, source, sourceStack } = synth();
     const expected = workflowTimeouts({
       ...base,
       maxWaitSeconds: config.polling.maxWaitHours * 3600,
@@ -120,7 +120,8 @@ describe('workflowTimeouts', () => {
       maxConcurrency: config.concurrency.maxDatabasesInParallel,
     });
     // The DailyDigest workflow (issue 12) has its own fixed 15-minute timeout, not computed from the waits.
-    const computed = Object.values(source.findResources('AWS::StepFunctions::StateMachine')).filter((r) => r.Metadata?.[STATE_MACHINE_METADATA] !== 'DailyDigest');
+    const kinds = stackBindings(sourceStack).stateMachines;
+    const computed = Object.entries(source.findResources('AWS::StepFunctions::StateMachine')).filter(([id]) => kinds.get(id) !== 'DailyDigest').map(([, r]) => r);
     const timeouts = computed.map((r) => {
       const def = (r as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString;
       const text = JSON.stringify(def);
