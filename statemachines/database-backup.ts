@@ -55,6 +55,12 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
   addRetryPolicy(task, COPY_SLOTS_BUSY_RETRY);
 }
 
+/** One branch of `CopyEverywhere`: its name in the Parallel's result and its first state. */
+interface CopyBranch {
+  readonly name: 'vault' | 'dr' | 'export';
+  readonly start: sfn.IChainable;
+}
+
 /**
  * `DatabaseBackup`: one database, source account -> vault account (Step Functions Standard).
  *
@@ -100,260 +106,44 @@ export class DatabaseBackup extends Construct {
   readonly logGroup: logs.LogGroup;
   private readonly maxWaitSeconds: number;
   private readonly maxPolls: number;
+  private readonly props: DatabaseBackupProps;
+  private readonly f: BackupFunctions;
+  private readonly mode: VaultMode;
+  private readonly drRegions: string[];
+  private readonly drCopyMode: DrCopyMode;
+  /** The export functions, when some database is exported (else no export branch). */
+  private readonly exports: { start: IFunction; poll: IFunction } | undefined;
+  /** The branches of `CopyEverywhere`, in the order {@link DatabaseBackup.copyEverywhere} adds them. */
+  private readonly branches: CopyBranch[] = [];
 
+  /**
+   * The workflow, stage by stage (each stage method's JSDoc names the states it adds):
+   * {@link failurePath} -> {@link checkPlan} -> {@link sourceCopy} -> {@link share} ->
+   * {@link copyEverywhere} ({@link vaultCopy}, {@link drCopies}, {@link exportToS3}) ->
+   * {@link requireVaultCopy} -> {@link sweep} -> {@link sideCopyChecks} -> {@link record}.
+   */
   constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
     super(scope, id);
-    const f = props.functions;
-    const mode = props.mode ?? 'cross-account';
-    const drRegions = [...(props.drRegions ?? [])];
-    const drCopyMode = props.drCopyMode ?? 'two-hop';
+    this.props = props;
+    this.f = props.functions;
+    this.mode = props.mode ?? 'cross-account';
+    this.drRegions = [...(props.drRegions ?? [])];
+    this.drCopyMode = props.drCopyMode ?? 'two-hop';
     this.maxWaitSeconds = props.polling?.maxWaitSeconds ?? 48 * 3600;
     this.maxPolls = props.polling?.maxPolls ?? DEFAULT_MAX_POLLS;
-    if (mode === 'cross-account' && !f.share) throw new Error('DatabaseBackup: cross-account mode needs functions.share');
-    const exports = f.exportToS3 && f.pollExport ? { start: f.exportToS3, poll: f.pollExport } : undefined;
+    if (this.mode === 'cross-account' && !this.f.share) throw new Error('DatabaseBackup: cross-account mode needs functions.share');
+    this.exports = this.f.exportToS3 && this.f.pollExport ? { start: this.f.exportToS3, poll: this.f.pollExport } : undefined;
 
-    const backupFailed = new sfn.Fail(this, 'BackupFailed', {
-      comment: 'The one failure path: carries the error name and cause of the step that failed.',
-      errorPath: '$.error.Error',
-      causePath: '$.error.Cause',
-    });
-    // Issue 12: the failure is recorded in the run ledger first; the child fails with the original
-    // error whether or not the record could be written (a ledger outage never hides a failure).
-    const failed = this.invoke(
-      'RecordFailure',
-      f.recordResult,
-      { outcome: 'FAILED', 'state.$': '$' },
-      '$.ledger',
-      "Write this database's failure (error name and cause) to the run ledger, then fail.",
-    );
-    failed.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.ledgerError' });
-    failed.next(backupFailed);
-
-    // 1-2. Source copy.
-    const createCopy = this.invoke('CreateCopy', f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
-    retryCopySlotsBusy(createCopy);
-    createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.copyStartedAt', resultPath: '$.sourceCopyReady', onError: failed });
-
-    // 3. Share (cross-account only).
-    let afterSource: sfn.IChainable & sfn.INextable;
-    let shareOutput: string | null;
-    if (mode === 'cross-account' && f.share) {
-      const share = this.invoke('ShareWithVault', f.share, { 'snapshot.$': '$.sourceCopyReady.snapshot' }, '$.share', "Add the vault account to the manual copy's restore attribute.");
-      share.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-      afterSource = share;
-      shareOutput = '$.share';
-    } else {
-      afterSource = new sfn.Pass(this, 'SameAccountNoShare', { comment: 'Same-account mode: the copies stay in this account, nothing to share.' });
-      shareOutput = null;
-    }
-
-    // 4. The Parallel branches.
-    const branches: sfn.IChainable[] = [];
-    const vaultBranchFailed = new sfn.Pass(this, 'VaultBranchFailed', {
-      parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
-    });
-    const copyToVault = this.invoke(
-      'CopyToVault',
-      f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: props.vaultRegion, 'optionGroups.$': '$.optionGroups' },
-      '$.vaultCopy',
-      mode === 'cross-account'
-        ? 'Assume the vault copy role and copy the shared snapshot by ARN under the vault KMS key.'
-        : 'Copy the snapshot into the vault Region under that Region\'s vault KMS key.',
-    );
-    retryCopySlotsBusy(copyToVault);
-    copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
-    const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
-    copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', vaultBranchFailed, vaultLoop.start));
-    const vaultBranch = copyToVault;
-    let drResultPath: string | null = null;
-    /** Where the DR Map's own verdict lands (true when a DR copy failed): AreDrCopiesOk reads it, no Pass of its own. */
-    let drFailedPath: string | null = null;
-    if (drRegions.length > 0 && drCopyMode === 'two-hop') {
-      const dr = this.drCopies(f, drRegions, '$.vaultCopyReady.snapshot');
-      vaultLoop.then(dr.start);
-      vaultOk['drCopies.$'] = '$.drCopies.copies';
-      vaultOk['drFailed.$'] = '$.drCopies.anyFailed';
-      drResultPath = '$.branches[0].drCopies';
-      drFailedPath = '$.branches[0].drFailed';
-      dr.end.next(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
-    } else {
-      vaultLoop.then(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
-    }
-    branches.push(vaultBranch);
-
-    if (drRegions.length > 0 && drCopyMode === 'single-step') {
-      const dr = this.drCopies(f, drRegions, '$.sourceCopyReady.snapshot');
-      dr.end.next(new sfn.Pass(this, 'DrBranchDone', { parameters: { status: 'SUCCEEDED', 'drCopies.$': '$.drCopies.copies', 'drFailed.$': '$.drCopies.anyFailed' } }));
-      branches.push(dr.start);
-      drResultPath = `$.branches[${branches.length - 1}].drCopies`;
-      drFailedPath = `$.branches[${branches.length - 1}].drFailed`;
-    }
-
-    let exportIndex: number | null = null;
-    if (exports) {
-      const exportFailed = new sfn.Pass(this, 'ExportFailed', {
-        parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
-      });
-      const start = this.invoke(
-        'ExportToS3',
-        exports.start,
-        { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot' },
-        '$.exportTask',
-        'Start an export task of the manual copy to the export bucket (Apache Parquet).',
-      );
-      // At most 5 export tasks run at once per account (docs/aws-behaviour.md §16): wait for a slot, for hours if need be.
-      addRetryPolicy(start, EXPORT_TASK_LIMIT_RETRY);
-      start.addCatch(exportFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-      const loop = this.pollLoop({
-        name: 'Export',
-        fn: exports.poll,
-        field: 'exportTask',
-        sourcePath: '$.exportTask.exportTask',
-        resultPath: '$.exportReady',
-        onError: exportFailed,
-        maxPolls: EXPORT_MAX_POLLS,
-        timeoutError: 'ExportTimedOut',
-      });
-      loop.then(
-        new sfn.Pass(this, 'ExportSucceeded', {
-          parameters: {
-            status: 'SUCCEEDED',
-            export: { 'task.$': '$.exportTask', 'ready.$': '$.exportReady' },
-            // What BackupRun keeps of the export (DatabaseSummary.export).
-            summary: { 's3Uri.$': '$.exportReady.exportTask.s3Uri', 'status.$': '$.exportReady.status', 'created.$': '$.exportTask.created', 'seconds.$': '$.exportReady.elapsedSeconds' },
-          },
-        }),
-      );
-      const noExport = new sfn.Pass(this, 'NoExport', { parameters: { status: 'SUCCEEDED', 'export.$': JSON_NULL, 'summary.$': JSON_NULL } });
-      branches.push(
-        new sfn.Choice(this, 'IsExportRequested').when(sfn.Condition.booleanEquals('$.export', true), start.next(loop.start)).otherwise(noExport),
-      );
-      exportIndex = branches.length - 1;
-    }
-
-    const parallel = new sfn.Parallel(this, 'CopyEverywhere', {
-      comment: 'Vault copy, DR copies and export side by side; each branch records its own failure.',
-      resultPath: '$.branches',
-    });
-    for (const b of branches) parallel.branch(b);
-    parallel.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-
-    // 5. No vault copy: fail before any sweep.
-    const vaultCopyFailed = new sfn.Pass(this, 'VaultCopyFailed', {
-      parameters: { 'Error.$': '$.branches[0].error', 'Cause.$': '$.branches[0].cause' },
-      resultPath: '$.error',
-    });
-    vaultCopyFailed.next(failed);
-
-    // 6. Source retention.
-    const sweep = this.invoke(
-      'SweepSourceRetention',
-      f.retentionSweep,
-      {
-        'database.$': '$.database',
-        policy: { ...props.sourceRetention },
-        'protectIdentifier.$': '$.sourceCopyReady.snapshot.identifier',
-        // This run's copy is safe in the vault (and, unless one failed, in every DR Region): record
-        // it, and never delete a source copy that has not reached the vault.
-        markVaulted: {
-          'identifier.$': '$.sourceCopyReady.snapshot.identifier',
-          ...(drResultPath ? { 'anyDrCopyFailed.$': `States.ArrayContains(${drResultPath}[*].status, 'FAILED')` } : {}),
-        },
-      },
-      '$.sourceRetention',
-      "Mark this run's copy as vaulted, then apply the source retention policy to managed copies that reached the vault; never deletes this run's copy.",
-    );
-    sweep.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-
-    // 7. DR copies and export: recorded failures fail the database after the sweep.
-    const output: Record<string, unknown> = {
-      'database.$': '$.database',
-      'runId.$': '$.runId',
-      'sourceCopy.$': '$.sourceCopy',
-      'sourceCopyReady.$': '$.sourceCopyReady',
-      'vaultCopy.$': '$.branches[0].vaultCopy',
-      'vaultCopyReady.$': '$.branches[0].vaultCopyReady',
-      'sourceRetention.$': '$.sourceRetention',
-    };
-    output['share.$'] = shareOutput ?? JSON_NULL;
-    output[drResultPath ? 'drCopies.$' : 'drCopies'] = drResultPath ?? [];
-    output['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].export` : JSON_NULL;
-    // The fixed-bound part BackupRun keeps per database (DatabaseSummary): BackupRun's state must stay
-    // far below 256 KiB for a whole fleet (docs/aws-behaviour.md §18a), so no ARNs it can derive, no lists.
-    const summary: Record<string, unknown> = {
-      'copy.$': '$.sourceCopyReady.snapshot.identifier',
-      source: { 'created.$': '$.sourceCopy.created', 'seconds.$': '$.sourceCopyReady.elapsedSeconds' },
-      vault: { 'arn.$': '$.branches[0].vaultCopyReady.snapshot.arn', 'created.$': '$.branches[0].vaultCopy.created', 'seconds.$': '$.branches[0].vaultCopyReady.elapsedSeconds' },
-      retention: { 'kept.$': 'States.ArrayLength($.sourceRetention.kept)', 'deleted.$': 'States.ArrayLength($.sourceRetention.deleted)' },
-      // How old the recovery point was when the backup picked it (notify's RecoveryPointStale).
-      'recoveryPointAgeSeconds.$': '$.sourceCopy.recoveryPointAgeSeconds',
-    };
-    summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
-    summary['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].summary` : JSON_NULL;
-    output.summary = summary;
-    // Issue 12: the result goes to the run ledger (RecordSuccess); the execution output stays the
-    // same per-database result plus `ledger` ({ database, status, key }): BackupRun keeps only its status.
-    // The result is built twice from the same `output` (RecordSuccess's payload, BackupSucceeded's
-    // output) rather than by a Pass of its own: one state transition less per database.
-    const recordSuccess = this.invoke(
-      'RecordSuccess',
-      f.recordResult,
-      { outcome: 'SUCCEEDED', 'state.$': '$', result: output },
-      '$.ledger',
-      "Write this database's result (copies, ARNs, times, retention decisions) to the run ledger.",
-    );
-    // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
-    recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...output, 'ledger.$': '$.ledger' } }));
-
-    let checks: sfn.IChainable = recordSuccess;
-    if (drResultPath) {
-      const drFailed = new sfn.Pass(this, 'DrCopyFailed', {
-        parameters: {
-          'Error.$': `States.ArrayGetItem(${drResultPath}[?(@.status == 'FAILED')].error, 0)`,
-          // The original cause (JSON from the Lambda), so the notification can read it; its message names the Region.
-          'Cause.$': `States.ArrayGetItem(${drResultPath}[?(@.status == 'FAILED')].cause, 0)`,
-        },
-        resultPath: '$.error',
-      });
-      drFailed.next(failed);
-      checks = new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals(drFailedPath!, true), drFailed).otherwise(checks);
-    }
-    if (exportIndex !== null) {
-      const exportError = new sfn.Pass(this, 'ExportStepFailed', {
-        parameters: { 'Error.$': `$.branches[${exportIndex}].error`, 'Cause.$': `$.branches[${exportIndex}].cause` },
-        resultPath: '$.error',
-      });
-      exportError.next(failed);
-      checks = new sfn.Choice(this, 'IsExportOk')
-        .when(sfn.Condition.stringEquals(`$.branches[${exportIndex}].status`, 'FAILED'), exportError)
-        .otherwise(checks);
-    }
-
-    // 0. Plan-time verdicts (PlanRun's `blocked`, e.g. SnapshotNotShareable) fail at once; an input
-    // without `optionGroups` (started by hand) gets `{}`, since a missing JSONPath is an uncatchable States.Runtime.
-    const planBlocked = new sfn.Pass(this, 'PlanBlocked', {
-      comment: 'PlanRun found at plan time that this database cannot be backed up.',
-      parameters: { 'Error.$': '$.blocked.error', 'Cause.$': '$.blocked.cause' },
-      resultPath: '$.error',
-    });
-    planBlocked.next(failed);
-    const defaultOptionGroups = new sfn.Pass(this, 'DefaultOptionGroups', { result: sfn.Result.fromObject({}), resultPath: '$.optionGroups' });
-    defaultOptionGroups.next(createCopy);
-    const checkPlan = new sfn.Choice(this, 'CheckPlan')
-      .when(sfn.Condition.isPresent('$.blocked.error'), planBlocked)
-      .when(sfn.Condition.isNotPresent('$.optionGroups'), defaultOptionGroups)
-      .otherwise(createCopy);
-    const definition = sfn.Chain.start(checkPlan);
-    createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
-    sourceLoop.then(afterSource);
-    afterSource
-      .next(parallel)
-      .next(new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals('$.branches[0].status', 'FAILED'), vaultCopyFailed).otherwise(sweep));
-    sweep.next(checks);
+    const failed = this.failurePath();
+    const source = this.sourceCopy(failed);
+    const share = this.share(failed);
+    const copies = this.copyEverywhere(failed);
+    const sweep = this.sweep(failed);
+    const record = this.record(failed);
+    const definition = sfn.Chain.start(this.checkPlan(failed, source.start));
+    source.then(share);
+    share.next(copies).next(this.requireVaultCopy(failed, sweep));
+    sweep.next(this.sideCopyChecks(failed, record));
 
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
       kind: 'DatabaseBackup',
@@ -369,16 +159,361 @@ export class DatabaseBackup extends Construct {
             maxWaitSeconds: this.maxWaitSeconds,
             maxPolls: this.maxPolls,
             maxExportPolls: EXPORT_MAX_POLLS,
-            drRegions: drRegions.length,
-            drCopyMode,
-            exports: exports !== undefined,
+            drRegions: this.drRegions.length,
+            drCopyMode: this.drCopyMode,
+            exports: this.exports !== undefined,
             fleetSize: 1,
             maxConcurrency: 1,
           }).databaseBackupSeconds,
         ),
     }));
-    const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, f.recordResult, ...(f.share ? [f.share] : []), ...(exports ? [exports.start, exports.poll] : [])];
+    const f = this.f;
+    const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, f.recordResult, ...(f.share ? [f.share] : []), ...(this.exports ? [this.exports.start, this.exports.poll] : [])];
     acknowledgeStateMachineGrants(this.stateMachine, invoked, []);
+  }
+
+  /**
+   * The one failure path: `RecordFailure` (record-result: the error name and cause to the run ledger)
+   * -> `BackupFailed` (Fail, with `$.error`'s name and cause).
+   * @returns `RecordFailure`, the state every failure goes to with `$.error = { Error, Cause }`
+   */
+  private failurePath(): tasks.LambdaInvoke {
+    const backupFailed = new sfn.Fail(this, 'BackupFailed', {
+      comment: 'The one failure path: carries the error name and cause of the step that failed.',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    // Issue 12: the failure is recorded in the run ledger first; the child fails with the original
+    // error whether or not the record could be written (a ledger outage never hides a failure).
+    const failed = this.invoke(
+      'RecordFailure',
+      this.f.recordResult,
+      { outcome: 'FAILED', 'state.$': '$' },
+      '$.ledger',
+      "Write this database's failure (error name and cause) to the run ledger, then fail.",
+    );
+    failed.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.ledgerError' });
+    failed.next(backupFailed);
+    return failed;
+  }
+
+  /**
+   * Step 0, plan-time verdicts: `CheckPlan` (Choice) -> `PlanBlocked` (PlanRun's `blocked`, e.g.
+   * SnapshotNotShareable, to the failure path) | `DefaultOptionGroups` (an input without
+   * `optionGroups`, started by hand, gets `{}`: a missing JSONPath is an uncatchable States.Runtime) | `next`.
+   * @returns `CheckPlan`, the first state
+   */
+  private checkPlan(failed: sfn.IChainable, next: sfn.IChainable): sfn.Choice {
+    const planBlocked = new sfn.Pass(this, 'PlanBlocked', {
+      comment: 'PlanRun found at plan time that this database cannot be backed up.',
+      parameters: { 'Error.$': '$.blocked.error', 'Cause.$': '$.blocked.cause' },
+      resultPath: '$.error',
+    });
+    planBlocked.next(failed);
+    const defaultOptionGroups = new sfn.Pass(this, 'DefaultOptionGroups', { result: sfn.Result.fromObject({}), resultPath: '$.optionGroups' });
+    defaultOptionGroups.next(next);
+    return new sfn.Choice(this, 'CheckPlan')
+      .when(sfn.Condition.isPresent('$.blocked.error'), planBlocked)
+      .when(sfn.Condition.isNotPresent('$.optionGroups'), defaultOptionGroups)
+      .otherwise(next);
+  }
+
+  /**
+   * Steps 1-2, the source copy: `CreateCopy` (`$.sourceCopy`) -> its slot wait loop
+   * (`HasCreateCopySlot`, `WaitForCreateCopySlot`, `CreateCopySlotWaitTooLong`) -> `InitSourceCopyPoll`
+   * -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` (`$.sourceCopyReady`), or
+   * `SourceCopyTimedOut`.
+   * @returns `CreateCopy` and `then(next)`, the state after the copy is `available`
+   */
+  private sourceCopy(failed: sfn.IChainable): { start: tasks.LambdaInvoke; then: (next: sfn.IChainable) => void } {
+    const createCopy = this.invoke('CreateCopy', this.f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
+    retryCopySlotsBusy(createCopy);
+    createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.copyStartedAt', resultPath: '$.sourceCopyReady', onError: failed });
+    createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
+    return { start: createCopy, then: sourceLoop.then };
+  }
+
+  /**
+   * Step 3: `ShareWithVault` (cross-account mode: adds the vault account to the copy's `restore`
+   * attribute, `$.share`) or `SameAccountNoShare` (same-account mode: nothing to share).
+   */
+  private share(failed: sfn.IChainable): sfn.INextable & sfn.IChainable {
+    if (this.mode === 'cross-account' && this.f.share) {
+      const share = this.invoke('ShareWithVault', this.f.share, { 'snapshot.$': '$.sourceCopyReady.snapshot' }, '$.share', "Add the vault account to the manual copy's restore attribute.");
+      share.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+      return share;
+    }
+    return new sfn.Pass(this, 'SameAccountNoShare', { comment: 'Same-account mode: the copies stay in this account, nothing to share.' });
+  }
+
+  /**
+   * Step 4: `CopyEverywhere` (Parallel, result at `$.branches`), one branch per entry of
+   * {@link branches}: {@link vaultCopy} (always), the single-step {@link drCopies} (ending in
+   * `DrBranchDone`), {@link exportToS3}. Each branch records its own failure, so one never cancels another.
+   */
+  private copyEverywhere(failed: sfn.IChainable): sfn.Parallel {
+    this.branches.push({ name: 'vault', start: this.vaultCopy() });
+    if (this.drRegions.length > 0 && this.drCopyMode === 'single-step') {
+      const dr = this.drCopies('$.sourceCopyReady.snapshot');
+      dr.end.next(new sfn.Pass(this, 'DrBranchDone', { parameters: { status: 'SUCCEEDED', 'drCopies.$': '$.drCopies.copies', 'drFailed.$': '$.drCopies.anyFailed' } }));
+      this.branches.push({ name: 'dr', start: dr.start });
+    }
+    if (this.exports) this.branches.push({ name: 'export', start: this.exportToS3(this.exports) });
+
+    const parallel = new sfn.Parallel(this, 'CopyEverywhere', {
+      comment: 'Vault copy, DR copies and export side by side; each branch records its own failure.',
+      resultPath: '$.branches',
+    });
+    for (const b of this.branches) parallel.branch(b.start);
+    parallel.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    return parallel;
+  }
+
+  /**
+   * The vault branch: `CopyToVault` (`$.vaultCopy`) -> its slot wait loop (`HasCopyToVaultSlot`,
+   * `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`) -> `InitVaultCopyPoll` -> `WaitForVaultCopy`
+   * -> `PollVaultCopy` -> `IsVaultCopyReady` (or `VaultCopyTimedOut`) -> (two-hop) {@link drCopies}
+   * -> `VaultBranchSucceeded`; any error -> `VaultBranchFailed` (`{ status: 'FAILED', error, cause }`,
+   * the branch's result; the branch ends there).
+   * @returns `CopyToVault`
+   */
+  private vaultCopy(): tasks.LambdaInvoke {
+    const vaultBranchFailed = new sfn.Pass(this, 'VaultBranchFailed', {
+      parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
+    });
+    const copyToVault = this.invoke(
+      'CopyToVault',
+      this.f.crossAccountCopy,
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: this.props.vaultRegion, 'optionGroups.$': '$.optionGroups' },
+      '$.vaultCopy',
+      this.mode === 'cross-account'
+        ? 'Assume the vault copy role and copy the shared snapshot by ARN under the vault KMS key.'
+        : 'Copy the snapshot into the vault Region under that Region\'s vault KMS key.',
+    );
+    retryCopySlotsBusy(copyToVault);
+    copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
+    const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
+    copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', vaultBranchFailed, vaultLoop.start));
+    if (this.drRegions.length > 0 && this.drCopyMode === 'two-hop') {
+      const dr = this.drCopies('$.vaultCopyReady.snapshot');
+      vaultLoop.then(dr.start);
+      vaultOk['drCopies.$'] = '$.drCopies.copies';
+      vaultOk['drFailed.$'] = '$.drCopies.anyFailed';
+      dr.end.next(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
+    } else {
+      vaultLoop.then(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
+    }
+    return copyToVault;
+  }
+
+  /**
+   * The export branch: `IsExportRequested` (Choice on the input's `export`) -> `NoExport`, or
+   * `ExportToS3` (`$.exportTask`; `ExportTaskLimitReached` retried for hours) -> `InitExportPoll` ->
+   * `WaitForExport` -> `PollExport` -> `IsExportReady` (or `ExportTimedOut`) -> `ExportSucceeded`;
+   * any error -> `ExportFailed` (`{ status: 'FAILED', error, cause }`, the branch's result).
+   * @returns `IsExportRequested`
+   */
+  private exportToS3(exports: { start: IFunction; poll: IFunction }): sfn.Choice {
+    const exportFailed = new sfn.Pass(this, 'ExportFailed', {
+      parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
+    });
+    const start = this.invoke(
+      'ExportToS3',
+      exports.start,
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot' },
+      '$.exportTask',
+      'Start an export task of the manual copy to the export bucket (Apache Parquet).',
+    );
+    // At most 5 export tasks run at once per account (docs/aws-behaviour.md §16): wait for a slot, for hours if need be.
+    addRetryPolicy(start, EXPORT_TASK_LIMIT_RETRY);
+    start.addCatch(exportFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const loop = this.pollLoop({
+      name: 'Export',
+      fn: exports.poll,
+      field: 'exportTask',
+      sourcePath: '$.exportTask.exportTask',
+      resultPath: '$.exportReady',
+      onError: exportFailed,
+      maxPolls: EXPORT_MAX_POLLS,
+      timeoutError: 'ExportTimedOut',
+    });
+    loop.then(
+      new sfn.Pass(this, 'ExportSucceeded', {
+        parameters: {
+          status: 'SUCCEEDED',
+          export: { 'task.$': '$.exportTask', 'ready.$': '$.exportReady' },
+          // What BackupRun keeps of the export (DatabaseSummary.export).
+          summary: { 's3Uri.$': '$.exportReady.exportTask.s3Uri', 'status.$': '$.exportReady.status', 'created.$': '$.exportTask.created', 'seconds.$': '$.exportReady.elapsedSeconds' },
+        },
+      }),
+    );
+    const noExport = new sfn.Pass(this, 'NoExport', { parameters: { status: 'SUCCEEDED', 'export.$': JSON_NULL, 'summary.$': JSON_NULL } });
+    return new sfn.Choice(this, 'IsExportRequested').when(sfn.Condition.booleanEquals('$.export', true), start.next(loop.start)).otherwise(noExport);
+  }
+
+  /** JSONPath of the result of the `CopyEverywhere` branch named `name` (it must have been added). */
+  private branchResult(name: CopyBranch['name']): string {
+    const index = this.branches.findIndex((b) => b.name === name);
+    if (index < 0) throw new Error(`DatabaseBackup: no ${name} branch in CopyEverywhere`);
+    return `$.branches[${index}]`;
+  }
+
+  /** Whether `CopyEverywhere` has a branch named `name`. */
+  private hasBranch(name: CopyBranch['name']): boolean {
+    return this.branches.some((b) => b.name === name);
+  }
+
+  /**
+   * The DR Map's per-Region results (`[{ region, status, ... }]`): in the vault branch (two-hop) or
+   * the DR branch (single-step); `null` without DR Regions.
+   */
+  private drResultPath(): string | null {
+    if (this.drRegions.length === 0) return null;
+    return `${this.branchResult(this.drCopyMode === 'two-hop' ? 'vault' : 'dr')}.drCopies`;
+  }
+
+  /**
+   * Step 5: `IsVaultCopyOk` (Choice on the vault branch's status) -> `next`, or (no vault copy: fail
+   * now, sweeping nothing) `VaultCopyFailed` (the vault branch's error as `$.error`) -> the failure path.
+   */
+  private requireVaultCopy(failed: sfn.IChainable, next: sfn.IChainable): sfn.Choice {
+    const vault = this.branchResult('vault');
+    const vaultCopyFailed = new sfn.Pass(this, 'VaultCopyFailed', {
+      parameters: { 'Error.$': `${vault}.error`, 'Cause.$': `${vault}.cause` },
+      resultPath: '$.error',
+    });
+    vaultCopyFailed.next(failed);
+    return new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals(`${vault}.status`, 'FAILED'), vaultCopyFailed).otherwise(next);
+  }
+
+  /**
+   * Step 6: `SweepSourceRetention` (retention-sweep, `$.sourceRetention`): tags this run's copy
+   * `rds-snapshot-vault:vaulted=true` (unless a DR copy failed), then applies the source retention
+   * policy to copies so tagged, never this run's copy.
+   */
+  private sweep(failed: sfn.IChainable): tasks.LambdaInvoke {
+    const drResultPath = this.drResultPath();
+    const sweep = this.invoke(
+      'SweepSourceRetention',
+      this.f.retentionSweep,
+      {
+        'database.$': '$.database',
+        policy: { ...this.props.sourceRetention },
+        'protectIdentifier.$': '$.sourceCopyReady.snapshot.identifier',
+        // This run's copy is safe in the vault (and, unless one failed, in every DR Region): record
+        // it, and never delete a source copy that has not reached the vault.
+        markVaulted: {
+          'identifier.$': '$.sourceCopyReady.snapshot.identifier',
+          ...(drResultPath ? { 'anyDrCopyFailed.$': `States.ArrayContains(${drResultPath}[*].status, 'FAILED')` } : {}),
+        },
+      },
+      '$.sourceRetention',
+      "Mark this run's copy as vaulted, then apply the source retention policy to managed copies that reached the vault; never deletes this run's copy.",
+    );
+    sweep.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    return sweep;
+  }
+
+  /**
+   * Step 7, DR copies and export: recorded failures fail the database after the sweep (the vault copy
+   * is kept). `IsExportOk` (export branch present) -> `ExportStepFailed` (the export branch's error as
+   * `$.error`) -> the failure path; then `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict)
+   * -> `DrCopyFailed` (the first failed Region's error) -> the failure path; else `next`.
+   * @returns the first check, or `next` when there is nothing to check
+   */
+  private sideCopyChecks(failed: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
+    const drResultPath = this.drResultPath();
+    let checks: sfn.IChainable = next;
+    if (drResultPath) {
+      const drFailed = new sfn.Pass(this, 'DrCopyFailed', {
+        parameters: {
+          'Error.$': `States.ArrayGetItem(${drResultPath}[?(@.status == 'FAILED')].error, 0)`,
+          // The original cause (JSON from the Lambda), so the notification can read it; its message names the Region.
+          'Cause.$': `States.ArrayGetItem(${drResultPath}[?(@.status == 'FAILED')].cause, 0)`,
+        },
+        resultPath: '$.error',
+      });
+      drFailed.next(failed);
+      // The DR Map's own verdict (true when a DR copy failed), carried as the branch's `drFailed`: no Pass of its own.
+      const drFailedPath = `${this.branchResult(this.drCopyMode === 'two-hop' ? 'vault' : 'dr')}.drFailed`;
+      checks = new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals(drFailedPath, true), drFailed).otherwise(checks);
+    }
+    if (this.hasBranch('export')) {
+      const exp = this.branchResult('export');
+      const exportError = new sfn.Pass(this, 'ExportStepFailed', {
+        parameters: { 'Error.$': `${exp}.error`, 'Cause.$': `${exp}.cause` },
+        resultPath: '$.error',
+      });
+      exportError.next(failed);
+      checks = new sfn.Choice(this, 'IsExportOk')
+        .when(sfn.Condition.stringEquals(`${exp}.status`, 'FAILED'), exportError)
+        .otherwise(checks);
+    }
+    return checks;
+  }
+
+  /**
+   * Step 8: `RecordSuccess` (record-result: {@link result} to the run ledger, `$.ledger`) ->
+   * `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`). Not recorded = not
+   * reported: a failed record goes to the failure path (the copies stay, nothing deletes them).
+   * @returns `RecordSuccess`
+   */
+  private record(failed: sfn.IChainable): tasks.LambdaInvoke {
+    const output = this.result();
+    // Issue 12: the result goes to the run ledger (RecordSuccess); the execution output stays the
+    // same per-database result plus `ledger` ({ database, status, key }): BackupRun keeps only its status.
+    // The result is built twice from the same `output` (RecordSuccess's payload, BackupSucceeded's
+    // output) rather than by a Pass of its own: one state transition less per database.
+    const recordSuccess = this.invoke(
+      'RecordSuccess',
+      this.f.recordResult,
+      { outcome: 'SUCCEEDED', 'state.$': '$', result: output },
+      '$.ledger',
+      "Write this database's result (copies, ARNs, times, retention decisions) to the run ledger.",
+    );
+    // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
+    recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...output, 'ledger.$': '$.ledger' } }));
+    return recordSuccess;
+  }
+
+  /**
+   * The database's result as Parameters (DatabaseBackupOutput in functions/shared/contracts.ts), read
+   * from the state and the `CopyEverywhere` branch results by name, with its fixed-bound `summary`.
+   */
+  private result(): Record<string, unknown> {
+    const vault = this.branchResult('vault');
+    const exp = this.hasBranch('export') ? this.branchResult('export') : null;
+    const drResultPath = this.drResultPath();
+    const shareOutput = this.mode === 'cross-account' && this.f.share ? '$.share' : null;
+    const output: Record<string, unknown> = {
+      'database.$': '$.database',
+      'runId.$': '$.runId',
+      'sourceCopy.$': '$.sourceCopy',
+      'sourceCopyReady.$': '$.sourceCopyReady',
+      'vaultCopy.$': `${vault}.vaultCopy`,
+      'vaultCopyReady.$': `${vault}.vaultCopyReady`,
+      'sourceRetention.$': '$.sourceRetention',
+    };
+    output['share.$'] = shareOutput ?? JSON_NULL;
+    output[drResultPath ? 'drCopies.$' : 'drCopies'] = drResultPath ?? [];
+    output['export.$'] = exp !== null ? `${exp}.export` : JSON_NULL;
+    // The fixed-bound part BackupRun keeps per database (DatabaseSummary): BackupRun's state must stay
+    // far below 256 KiB for a whole fleet (docs/aws-behaviour.md §18a), so no ARNs it can derive, no lists.
+    const summary: Record<string, unknown> = {
+      'copy.$': '$.sourceCopyReady.snapshot.identifier',
+      source: { 'created.$': '$.sourceCopy.created', 'seconds.$': '$.sourceCopyReady.elapsedSeconds' },
+      vault: { 'arn.$': `${vault}.vaultCopyReady.snapshot.arn`, 'created.$': `${vault}.vaultCopy.created`, 'seconds.$': `${vault}.vaultCopyReady.elapsedSeconds` },
+      retention: { 'kept.$': 'States.ArrayLength($.sourceRetention.kept)', 'deleted.$': 'States.ArrayLength($.sourceRetention.deleted)' },
+      // How old the recovery point was when the backup picked it (notify's RecoveryPointStale).
+      'recoveryPointAgeSeconds.$': '$.sourceCopy.recoveryPointAgeSeconds',
+    };
+    summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
+    summary['export.$'] = exp !== null ? `${exp}.summary` : JSON_NULL;
+    output.summary = summary;
+    return output;
   }
 
   /** A Lambda Task (payloadResponseOnly) with the transient-error retry; `null` payload = the state input as is. */
@@ -396,11 +531,17 @@ export class DatabaseBackup extends Construct {
   }
 
   /**
-   * `CopyToDrRegions` Map: one iteration per DR Region (`CopyToDrRegion` -> DR wait loop), each
-   * recording `{ region, status, copy, ready }` or `{ region, status: 'FAILED', error, cause }` into
-   * `$.drCopies`, so one Region failing never stops the others.
+   * The DR copies of `snapshotPath` (in the vault branch after the vault copy, two-hop; or a branch
+   * of their own from the source copy, single-step): `ListDrRegions` -> `CopyToDrRegions` Map, one
+   * iteration per DR Region: `CopyToDrRegion` -> its slot wait loop (`HasCopyToDrRegionSlot`,
+   * `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`) -> `WaitForDrCopy` -> `PollDrCopy`
+   * -> `IsDrCopyReady` (or `DrCopyTimedOut`) -> `DrRegionSucceeded`; any error -> `DrRegionFailed`.
+   * Each iteration records `{ region, status, copy, ready }` or `{ region, status: 'FAILED', error, cause }`
+   * into `$.drCopies`, so one Region failing never stops the others.
    */
-  private drCopies(f: BackupFunctions, regions: readonly string[], snapshotPath: string): { start: sfn.Pass; end: sfn.Map } {
+  private drCopies(snapshotPath: string): { start: sfn.Pass; end: sfn.Map } {
+    const f = this.f;
+    const regions = this.drRegions;
     const list = new sfn.Pass(this, 'ListDrRegions', { parameters: { regions: [...regions] }, resultPath: '$.dr' });
     const map = new sfn.Map(this, 'CopyToDrRegions', {
       itemsPath: '$.dr.regions',
