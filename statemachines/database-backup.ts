@@ -248,8 +248,8 @@ export class DatabaseBackup extends Construct {
   }
 
   /**
-   * Step 4: `CopyEverywhere` (Parallel, result at `$.branches`), one branch per entry of
-   * {@link branches}: {@link vaultCopy} (always), the single-step {@link drCopies} (ending in
+   * Step 4: `CopyEverywhere` (Parallel), one branch per entry of {@link branches}, each branch's
+   * result named by the Parallel's ResultSelector (`$.branches.vault`, `.dr`, `.export`): {@link vaultCopy} (always), the single-step {@link drCopies} (ending in
    * `DrBranchDone`), {@link exportToS3}. Each branch records its own failure, so one never cancels another.
    */
   private copyEverywhere(failed: sfn.IChainable): sfn.Parallel {
@@ -263,6 +263,9 @@ export class DatabaseBackup extends Construct {
 
     const parallel = new sfn.Parallel(this, 'CopyEverywhere', {
       comment: 'Vault copy, DR copies and export side by side; each branch records its own failure.',
+      // Each branch's result under its name, from the same list that adds the branches: readers use
+      // `$.branches.<name>` (branchResult), never a position, so no order of branches can mislead them.
+      resultSelector: Object.fromEntries(this.branches.map((b, i) => [`${b.name}.$`, `$[${i}]`])),
       resultPath: '$.branches',
     });
     for (const b of this.branches) parallel.branch(b.start);
@@ -353,11 +356,13 @@ export class DatabaseBackup extends Construct {
     return new sfn.Choice(this, 'IsExportRequested').when(sfn.Condition.booleanEquals('$.export', true), start.next(loop.start)).otherwise(noExport);
   }
 
-  /** JSONPath of the result of the `CopyEverywhere` branch named `name` (it must have been added). */
+  /**
+   * JSONPath of the result of the `CopyEverywhere` branch named `name`: `$.branches.<name>`, as
+   * named by the Parallel's ResultSelector (the branch must have been added).
+   */
   private branchResult(name: CopyBranch['name']): string {
-    const index = this.branches.findIndex((b) => b.name === name);
-    if (index < 0) throw new Error(`DatabaseBackup: no ${name} branch in CopyEverywhere`);
-    return `$.branches[${index}]`;
+    if (!this.hasBranch(name)) throw new Error(`DatabaseBackup: no ${name} branch in CopyEverywhere`);
+    return `$.branches.${name}`;
   }
 
   /** Whether `CopyEverywhere` has a branch named `name`. */
