@@ -84,8 +84,8 @@ interface CopyBranch {
  * 5. `IsVaultCopyOk` - no vault copy: fail now, sweeping nothing.
  * 6. `SweepSourceRetention` - tags this run's copy `rds-snapshot-vault:vaulted=true` (unless a DR copy
  *    failed), then applies the source retention policy to copies so tagged, never this run's copy.
- * 7. `IsExportOk` (export configured; a failed export -> `ExportStepFailed`), then
- *    `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict; a failed DR copy -> `DrCopyFailed`): either fails the
+ * 7. `IsExportOk` (export configured; a failed export -> `ExportErrorFailsBackup`), then
+ *    `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict; a failed DR copy -> `DrCopyErrorFailsBackup`): either fails the
  *    database after the sweep, through `BackupFailed` (the vault copy is kept).
  * 8. `RecordSuccess` (record-result: the result, built in its Parameters, to the run ledger,
  *    functions/shared/ledger.ts) -> `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`).
@@ -277,12 +277,12 @@ export class DatabaseBackup extends Construct {
    * The vault branch: `CopyToVault` (`$.vaultCopy`) -> its slot wait loop (`HasCopyToVaultSlot`,
    * `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`) -> `InitVaultCopyPoll` -> `WaitForVaultCopy`
    * -> `PollVaultCopy` -> `IsVaultCopyReady` (or `VaultCopyTimedOut`) -> (two-hop) {@link drCopies}
-   * -> `VaultBranchSucceeded`; any error -> `VaultBranchFailed` (`{ status: 'FAILED', error, cause }`,
+   * -> `VaultBranchSucceeded`; any error -> `RecordVaultCopyError` (`{ status: 'FAILED', error, cause }`,
    * the branch's result; the branch ends there).
    * @returns `CopyToVault`
    */
   private vaultCopy(): tasks.LambdaInvoke {
-    const vaultBranchFailed = new sfn.Pass(this, 'VaultBranchFailed', {
+    const recordVaultCopyError = new sfn.Pass(this, 'RecordVaultCopyError', {
       parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const copyToVault = this.invoke(
@@ -295,10 +295,10 @@ export class DatabaseBackup extends Construct {
         : 'Copy the snapshot into the vault Region under that Region\'s vault KMS key.',
     );
     retryCopySlotsBusy(copyToVault);
-    copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
+    copyToVault.addCatch(recordVaultCopyError, { errors: ['States.ALL'], resultPath: '$.error' });
+    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: recordVaultCopyError });
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
-    copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', vaultBranchFailed, vaultLoop.start));
+    copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', recordVaultCopyError, vaultLoop.start));
     if (this.drRegions.length > 0 && this.drCopyMode === 'two-hop') {
       const dr = this.drCopies('$.vaultCopyReady.snapshot');
       vaultLoop.then(dr.start);
@@ -315,11 +315,11 @@ export class DatabaseBackup extends Construct {
    * The export branch: `IsExportRequested` (Choice on the input's `export`) -> `NoExport`, or
    * `ExportToS3` (`$.exportTask`; `ExportTaskLimitReached` retried for hours) -> `InitExportPoll` ->
    * `WaitForExport` -> `PollExport` -> `IsExportReady` (or `ExportTimedOut`) -> `ExportSucceeded`;
-   * any error -> `ExportFailed` (`{ status: 'FAILED', error, cause }`, the branch's result).
+   * any error -> `RecordExportError` (`{ status: 'FAILED', error, cause }`, the branch's result).
    * @returns `IsExportRequested`
    */
   private exportToS3(exports: { start: IFunction; poll: IFunction }): sfn.Choice {
-    const exportFailed = new sfn.Pass(this, 'ExportFailed', {
+    const recordExportError = new sfn.Pass(this, 'RecordExportError', {
       parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const start = this.invoke(
@@ -331,14 +331,14 @@ export class DatabaseBackup extends Construct {
     );
     // At most 5 export tasks run at once per account (docs/aws-behaviour.md §16): wait for a slot, for hours if need be.
     addRetryPolicy(start, EXPORT_TASK_LIMIT_RETRY);
-    start.addCatch(exportFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    start.addCatch(recordExportError, { errors: ['States.ALL'], resultPath: '$.error' });
     const loop = this.pollLoop({
       name: 'Export',
       fn: exports.poll,
       field: 'exportTask',
       sourcePath: '$.exportTask.exportTask',
       resultPath: '$.exportReady',
-      onError: exportFailed,
+      onError: recordExportError,
       maxPolls: EXPORT_MAX_POLLS,
       timeoutError: 'ExportTimedOut',
     });
@@ -381,16 +381,16 @@ export class DatabaseBackup extends Construct {
 
   /**
    * Step 5: `IsVaultCopyOk` (Choice on the vault branch's status) -> `next`, or (no vault copy: fail
-   * now, sweeping nothing) `VaultCopyFailed` (the vault branch's error as `$.error`) -> the failure path.
+   * now, sweeping nothing) `VaultCopyErrorFailsBackup` (the vault branch's error as `$.error`) -> the failure path.
    */
   private requireVaultCopy(failed: sfn.IChainable, next: sfn.IChainable): sfn.Choice {
     const vault = this.branchResult('vault');
-    const vaultCopyFailed = new sfn.Pass(this, 'VaultCopyFailed', {
+    const vaultCopyErrorFailsBackup = new sfn.Pass(this, 'VaultCopyErrorFailsBackup', {
       parameters: { 'Error.$': `${vault}.error`, 'Cause.$': `${vault}.cause` },
       resultPath: '$.error',
     });
-    vaultCopyFailed.next(failed);
-    return new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals(`${vault}.status`, 'FAILED'), vaultCopyFailed).otherwise(next);
+    vaultCopyErrorFailsBackup.next(failed);
+    return new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals(`${vault}.status`, 'FAILED'), vaultCopyErrorFailsBackup).otherwise(next);
   }
 
   /**
@@ -423,16 +423,16 @@ export class DatabaseBackup extends Construct {
 
   /**
    * Step 7, DR copies and export: recorded failures fail the database after the sweep (the vault copy
-   * is kept). `IsExportOk` (export branch present) -> `ExportStepFailed` (the export branch's error as
+   * is kept). `IsExportOk` (export branch present) -> `ExportErrorFailsBackup` (the export branch's error as
    * `$.error`) -> the failure path; then `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict)
-   * -> `DrCopyFailed` (the first failed Region's error) -> the failure path; else `next`.
+   * -> `DrCopyErrorFailsBackup` (the first failed Region's error) -> the failure path; else `next`.
    * @returns the first check, or `next` when there is nothing to check
    */
   private sideCopyChecks(failed: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
     const drResultPath = this.drResultPath();
     let checks: sfn.IChainable = next;
     if (drResultPath) {
-      const drFailed = new sfn.Pass(this, 'DrCopyFailed', {
+      const drCopyErrorFailsBackup = new sfn.Pass(this, 'DrCopyErrorFailsBackup', {
         parameters: {
           'Error.$': `States.ArrayGetItem(${drResultPath}[?(@.status == 'FAILED')].error, 0)`,
           // The original cause (JSON from the Lambda), so the notification can read it; its message names the Region.
@@ -440,20 +440,20 @@ export class DatabaseBackup extends Construct {
         },
         resultPath: '$.error',
       });
-      drFailed.next(failed);
+      drCopyErrorFailsBackup.next(failed);
       // The DR Map's own verdict (true when a DR copy failed), carried as the branch's `drFailed`: no Pass of its own.
       const drFailedPath = `${this.branchResult(this.drCopyMode === 'two-hop' ? 'vault' : 'dr')}.drFailed`;
-      checks = new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals(drFailedPath, true), drFailed).otherwise(checks);
+      checks = new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals(drFailedPath, true), drCopyErrorFailsBackup).otherwise(checks);
     }
     if (this.hasBranch('export')) {
       const exp = this.branchResult('export');
-      const exportError = new sfn.Pass(this, 'ExportStepFailed', {
+      const exportErrorFailsBackup = new sfn.Pass(this, 'ExportErrorFailsBackup', {
         parameters: { 'Error.$': `${exp}.error`, 'Cause.$': `${exp}.cause` },
         resultPath: '$.error',
       });
-      exportError.next(failed);
+      exportErrorFailsBackup.next(failed);
       checks = new sfn.Choice(this, 'IsExportOk')
-        .when(sfn.Condition.stringEquals(`${exp}.status`, 'FAILED'), exportError)
+        .when(sfn.Condition.stringEquals(`${exp}.status`, 'FAILED'), exportErrorFailsBackup)
         .otherwise(checks);
     }
     return checks;
@@ -540,7 +540,7 @@ export class DatabaseBackup extends Construct {
    * of their own from the source copy, single-step): `ListDrRegions` -> `CopyToDrRegions` Map, one
    * iteration per DR Region: `CopyToDrRegion` -> its slot wait loop (`HasCopyToDrRegionSlot`,
    * `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`) -> `WaitForDrCopy` -> `PollDrCopy`
-   * -> `IsDrCopyReady` (or `DrCopyTimedOut`) -> `DrRegionSucceeded`; any error -> `DrRegionFailed`.
+   * -> `IsDrCopyReady` (or `DrCopyTimedOut`) -> `DrRegionSucceeded`; any error -> `RecordDrCopyError`.
    * Each iteration records `{ region, status, copy, ready }` or `{ region, status: 'FAILED', error, cause }`
    * into `$.drCopies`, so one Region failing never stops the others.
    */
@@ -558,7 +558,7 @@ export class DatabaseBackup extends Construct {
       resultPath: '$.drCopies',
       comment: 'One copy per DR Region of the vault account, each with its own wait loop.',
     });
-    const drFailed = new sfn.Pass(this, 'DrRegionFailed', {
+    const recordDrCopyError = new sfn.Pass(this, 'RecordDrCopyError', {
       parameters: { 'region.$': '$.region', status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const copy = this.invoke(
@@ -569,8 +569,8 @@ export class DatabaseBackup extends Construct {
       'Copy into this DR Region of the vault account under its vault KMS key (the copy starts in the destination Region).',
     );
     retryCopySlotsBusy(copy);
-    copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: drFailed, preset: true });
+    copy.addCatch(recordDrCopyError, { errors: ['States.ALL'], resultPath: '$.error' });
+    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: recordDrCopyError, preset: true });
     loop.then(
       new sfn.Pass(this, 'DrRegionSucceeded', {
         parameters: {
@@ -583,7 +583,7 @@ export class DatabaseBackup extends Construct {
         },
       }),
     );
-    copy.next(this.awaitSlot(copy, '$.copy', drFailed, loop.start));
+    copy.next(this.awaitSlot(copy, '$.copy', recordDrCopyError, loop.start));
     map.itemProcessor(copy);
     list.next(map);
     return { start: list, end: map };

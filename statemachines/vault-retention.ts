@@ -61,7 +61,7 @@ export interface VaultRetentionProps {
  *    available copy in this Region as the `RecoveryPointAge` metric (alarmed per database) and in
  *    the output; `RecoveryPointsNotChecked` records a failure and the sweep goes on.
  * 2. `SweepDatabases` (Map) -> `SweepVaultRetention` per database; a failure is recorded
- *    (`SweepFailed`) and the others go on.
+ *    (`RecordSweepError`) and the others go on.
  * 3. `SummariseSweep` -> `PublishSweepSummary` (SNS, the vault's own topic).
  * 4. `AnySweepFailed` -> `VaultRetentionFailed` (Fail) or `VaultRetentionSucceeded`.
  */
@@ -106,7 +106,7 @@ export class VaultRetention extends Construct {
         'foreignKeyCopies.$': '$.sweep.foreignKeyCopies',
       },
     });
-    const sweepFailed = new sfn.Pass(this, 'SweepFailed', {
+    const sweepFailed = new sfn.Pass(this, 'RecordSweepError', {
       parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
     });
     sweep.addCatch(sweepFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
