@@ -67,26 +67,38 @@ interface CopyBranch {
  * Input: `{ database: { identifier, kind }, runId, export, sourceSnapshotArn? }` (one item of
  * the run's plan, read from the run ledger by BackupRun's `ReadPlanItem`). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
  *
- * Steps:
- * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at once (`PlanBlocked`).
+ * Steps, with every state of the console graph (each stage method below names the states it adds):
+ * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at
+ *    once (`PlanBlocked`); an input without `optionGroups` (started by hand) gets `{}` (`DefaultOptionGroups`).
  * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`);
  *    when every copy slot is held (docs/aws-behaviour.md §11) the copy slot table answers `acquired:
  *    false`: `HasCreateCopySlot` -> `WaitForCreateCopySlot` (its aimed `retryAfterSeconds`) -> `CreateCopy`
- *    again, for up to 20 h (then `CopySlotsBusy`); the same loop guards `CopyToVault` and `CopyToDrRegion`.
- * 2. `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until `available` (`$.sourceCopyReady`).
- * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode only).
- * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another:
- *    - `CopyToVault` -> vault wait loop -> (two-hop) `CopyToDrRegions` Map: per DR Region
- *      `CopyToDrRegion` -> DR wait loop;
- *    - (single-step) `CopyToDrRegions` from the source copy, beside the vault copy;
- *    - `IsExportRequested` -> `ExportToS3` -> export wait loop (`poll-export`, 5-60 min apart;
- *      `ExportTaskLimitReached`, the 5-exports-per-account limit, is retried for hours).
- * 5. `IsVaultCopyOk` - no vault copy: fail now, sweeping nothing.
+ *    again, for up to 20 h (then `CreateCopySlotWaitTooLong`, error `CopySlotsBusy`); the same loop
+ *    guards `CopyToVault` (`HasCopyToVaultSlot`, `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`)
+ *    and `CopyToDrRegion` (`HasCopyToDrRegionSlot`, `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`).
+ * 2. `InitSourceCopyPoll` -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until
+ *    `available` (`$.sourceCopyReady`); past its bound `SourceCopyTimedOut` (error `SnapshotCopyTimedOut`).
+ * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode
+ *    only; same-account mode: `SameAccountNoShare`).
+ * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another;
+ *    its ResultSelector names each branch's result (`$.branches.vault`, `.dr`, `.export`):
+ *    - vault: `CopyToVault` -> `InitVaultCopyPoll` -> `WaitForVaultCopy` -> `PollVaultCopy` ->
+ *      `IsVaultCopyReady` (or `VaultCopyTimedOut`) -> (two-hop) the DR copies -> `VaultBranchSucceeded`;
+ *      an error ends the branch in `RecordVaultCopyError` (`{ status: 'FAILED', error, cause }`);
+ *    - DR copies: `ListDrRegions` -> `CopyToDrRegions` Map, per DR Region `CopyToDrRegion` ->
+ *      `WaitForDrCopy` -> `PollDrCopy` -> `IsDrCopyReady` (or `DrCopyTimedOut`) -> `DrRegionSucceeded`,
+ *      an error recorded by `RecordDrCopyError`; after the vault copy (two-hop), or (single-step) from
+ *      the source copy in a branch of its own ending in `DrBranchDone`;
+ *    - export: `IsExportRequested` -> `NoExport`, or `ExportToS3` -> `InitExportPoll` -> `WaitForExport`
+ *      -> `PollExport` -> `IsExportReady` (or `ExportTimedOut`) -> `ExportSucceeded` (`poll-export`,
+ *      5-60 min apart; `ExportTaskLimitReached`, the 5-exports-per-account limit, is retried for
+ *      hours), an error recorded by `RecordExportError`.
+ * 5. `IsVaultCopyOk` - no vault copy: `VaultCopyErrorFailsBackup` fails the database now, sweeping nothing.
  * 6. `SweepSourceRetention` - tags this run's copy `rds-snapshot-vault:vaulted=true` (unless a DR copy
  *    failed), then applies the source retention policy to copies so tagged, never this run's copy.
  * 7. `IsExportOk` (export configured; a failed export -> `ExportErrorFailsBackup`), then
- *    `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict; a failed DR copy -> `DrCopyErrorFailsBackup`): either fails the
- *    database after the sweep, through `BackupFailed` (the vault copy is kept).
+ *    `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict; a failed DR copy ->
+ *    `DrCopyErrorFailsBackup`): either fails the database after the sweep (the vault copy is kept).
  * 8. `RecordSuccess` (record-result: the result, built in its Parameters, to the run ledger,
  *    functions/shared/ledger.ts) -> `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`).
  *
@@ -94,9 +106,9 @@ interface CopyBranch {
  * one Fail state `BackupFailed`, which fails with the original error even when the record could not be written.
  *
  * Waiting is done by Wait states (SecondsPath = the poll function's `waitSeconds`), never inside a
- * Lambda. Each loop ends in `SnapshotCopyTimedOut` / `ExportTimedOut` after its bound. Every Task
- * retries transient errors by name (errors.ts); any other error ends in the one Fail state
- * `BackupFailed`, which carries the original error name and cause up to `BackupRun`.
+ * Lambda. Each loop ends in `<X>TimedOut` (error `SnapshotCopyTimedOut` / `ExportTimedOut`) after its
+ * bound. Every Task retries transient errors by name (errors.ts); any other error ends in the one
+ * Fail state `BackupFailed`, which carries the original error name and cause up to `BackupRun`.
  * Sources: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html,
  * https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html,
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html

@@ -3,12 +3,21 @@
  * every configuration (branches at other positions), and the state names the docs give are the graph's.
  * DatabaseBackup is built on its own in small stacks (no full app synth).
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
+import { BackupRun } from '../../statemachines/backup-run';
+import { DailyDigest } from '../../statemachines/daily-digest';
 import { DatabaseBackup, type DatabaseBackupProps } from '../../statemachines/database-backup';
+import { RestoreDrill } from '../../statemachines/restore-drill';
 import type { BackupFunctions } from '../../statemachines/types';
+import { VaultRetention } from '../../statemachines/vault-retention';
+import { synth } from './helpers';
 
 type Asl = { StartAt: string; States: Record<string, AslState> };
 type AslState = Record<string, unknown> & { Type: string; Branches?: Asl[]; ItemProcessor?: Asl; Iterator?: Asl };
@@ -24,9 +33,16 @@ const VARIANTS: Variant[] = (['cross-account', 'same-account'] as const).flatMap
   (['none', 'two-hop', 'single-step'] as const).flatMap((dr) => [true, false].map((exports) => ({ mode, dr, exports }))),
 );
 
-/** The synthesized ASL of DatabaseBackup in `variant` (Lambda ARNs, which are tokens, replaced by `ARN`). */
+const built = new Map<Variant, Asl>();
+
+/** The synthesized ASL of DatabaseBackup in `variant` (Lambda ARNs, which are tokens, replaced by `ARN`), built once. */
 function databaseBackupAsl(variant: Variant): Asl {
-  const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Graph', { env: { account: '111111111111', region: 'eu-central-1' } });
+  if (!built.has(variant)) built.set(variant, buildDatabaseBackupAsl(variant));
+  return built.get(variant)!;
+}
+
+function buildDatabaseBackupAsl(variant: Variant): Asl {
+  const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }), 'Graph', { env: { account: '111111111111', region: 'eu-central-1' } });
   const fn = (name: string) => new lambda.Function(stack, name, { runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
   const functions: BackupFunctions = {
     planRun: fn('PlanRun'),
@@ -88,11 +104,10 @@ function branchReads(asl: Asl): Array<{ state: string; path: string }> {
 const BRANCH_START: Record<string, string> = { vault: 'CopyToVault', dr: 'ListDrRegions', export: 'IsExportRequested' };
 
 describe('CopyEverywhere results are named, not positional', () => {
-  const built = VARIANTS.map((variant) => ({ variant, asl: databaseBackupAsl(variant) }));
-
-  it.each(built.map((b) => [`${b.variant.mode}, DR ${b.variant.dr}, ${b.variant.exports ? 'export' : 'no export'}`, b] as const))(
+  it.each(VARIANTS.map((v) => [`${v.mode}, DR ${v.dr}, ${v.exports ? 'export' : 'no export'}`, v] as const))(
     '%s: each name of the ResultSelector is the position of its own branch, and every reader reads by name',
-    (_label, { variant, asl }) => {
+    (_label, variant) => {
+      const asl = databaseBackupAsl(variant);
       const parallel = asl.States.CopyEverywhere as AslState & { Branches: Asl[]; ResultSelector: Record<string, string>; ResultPath: string };
       expect(parallel.Type).toBe('Parallel');
       expect(parallel.ResultPath).toBe('$.branches');
@@ -138,4 +153,78 @@ describe('CopyEverywhere results are named, not positional', () => {
       if (variant.dr !== 'none') expect(result).toContain(`"drCopies.$":"$.branches.${drBranch}.drCopies"`);
     },
   );
+});
+
+/** Each workflow class and its source file, whose class JSDoc must name every state of its graph. */
+const WORKFLOWS = [
+  { cls: DatabaseBackup, file: 'statemachines/database-backup.ts' },
+  { cls: BackupRun, file: 'statemachines/backup-run.ts' },
+  { cls: DailyDigest, file: 'statemachines/daily-digest.ts' },
+  { cls: VaultRetention, file: 'statemachines/vault-retention.ts' },
+  { cls: RestoreDrill, file: 'statemachines/restore-drill.ts' },
+] as const;
+
+/** The names written in backquotes in `text` (state names are single words: no spaces, no dots). */
+function quotedNames(text: string): Set<string> {
+  return new Set([...text.matchAll(/`([A-Za-z][A-Za-z0-9]*)`/g)].map((m) => m[1]!));
+}
+
+/** The JSDoc block right above `export class <name>` in `file`. */
+function classJsDoc(file: string, name: string): string {
+  const src = readFileSync(join(PROJECT_ROOT, file), 'utf8');
+  const end = src.indexOf(`export class ${name} `);
+  expect(end, `${file} exports class ${name}`).toBeGreaterThan(0);
+  const start = src.lastIndexOf('/**', end);
+  const doc = src.slice(start, end);
+  expect(doc.trimEnd().endsWith('*/'), `${name}: its JSDoc sits right above the class`).toBe(true);
+  return doc;
+}
+
+/** The rows of README's table of DatabaseBackup states: their first column. */
+function readmeStateColumn(): string[] {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const heading = readme.indexOf('What one database goes through (`DatabaseBackup`)');
+  expect(heading).toBeGreaterThan(0);
+  const table = readme.slice(readme.indexOf('| step |', heading)).split('\n\n')[0]!;
+  return table.split('\n').slice(2).map((row) => row.split('|')[1]!);
+}
+
+describe('the names the docs give are the graph', () => {
+  const databaseBackupStates = () => new Set(VARIANTS.flatMap((v) => [...allStates(databaseBackupAsl(v)).keys()]));
+
+  it("README's table of DatabaseBackup states names every state of the graph (all modes), and nothing else, in its first column", () => {
+    const rows = readmeStateColumn();
+    expect(rows.length).toBeGreaterThan(5);
+    const inTable = new Set(rows.flatMap((cell) => [...quotedNames(cell)]));
+    const states = databaseBackupStates();
+    expect([...states].filter((n) => !inTable.has(n)).sort(), 'states missing from the README table').toEqual([]);
+    expect([...inTable].filter((n) => !states.has(n)).sort(), 'README table names that are not states').toEqual([]);
+  });
+
+  it("each workflow class's JSDoc names every state of its synthesized graph (one hop from the class to any state)", () => {
+    const s = synth();
+    const stacks = [s.sourceStack, s.vaultStack, ...s.drVaultStacks];
+    const byClass = new Map<string, Set<string>>([['DatabaseBackup', databaseBackupStates()]]);
+    for (const stack of stacks) {
+      const resources = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
+      const seen: string[] = [];
+      for (const { cls } of WORKFLOWS) {
+        for (const c of stack.node.findAll().filter((x: Construct) => x instanceof cls) as unknown as Array<{ stateMachine: { node: { defaultChild?: unknown } } }>) {
+          const id = stack.getLogicalId(c.stateMachine.node.defaultChild as CfnElement);
+          const names = byClass.get(cls.name) ?? new Set<string>();
+          for (const n of allStates(aslOf(resources[id] as { Properties: { DefinitionString: unknown } })).keys()) names.add(n);
+          byClass.set(cls.name, names);
+          seen.push(id);
+        }
+      }
+      // Every state machine of the deployment is one of the workflows checked here.
+      expect(seen.sort(), stack.stackName).toEqual(Object.keys(resources).sort());
+    }
+    for (const { cls, file } of WORKFLOWS) {
+      const states = byClass.get(cls.name);
+      expect(states?.size, `${cls.name} is deployed by the example config`).toBeGreaterThan(0);
+      const doc = quotedNames(classJsDoc(file, cls.name));
+      expect([...states!].filter((n) => !doc.has(n)).sort(), `states of ${cls.name} its JSDoc does not name`).toEqual([]);
+    }
+  });
 });
