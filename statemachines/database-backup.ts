@@ -110,7 +110,8 @@ interface CopyBranch {
  * bound. Every Task retries transient errors by name (errors.ts); any other error ends in the one
  * Fail state `BackupFailed`, which carries the original error name and cause up to `BackupRun`.
  * Sources: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html,
- * https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html (its result: one element per
+ * branch, in branch order; ResultSelector: https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html),
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
 export class DatabaseBackup extends Construct {

@@ -132,15 +132,18 @@ describe('CopyEverywhere results are named, not positional', () => {
       const drBranch = variant.dr === 'single-step' ? 'dr' : 'vault';
       const readsOf = (state: string) => new Set(reads.filter((r) => r.state === state).map((r) => r.path.split('.')[2]));
       expect(readsOf('IsVaultCopyOk')).toEqual(new Set(['vault']));
+      expect(readsOf('VaultCopyErrorFailsBackup')).toEqual(new Set(['vault']));
       expect(JSON.stringify(asl.States.IsVaultCopyOk)).toContain('"$.branches.vault.status"');
       if (variant.exports) {
         expect(readsOf('IsExportOk')).toEqual(new Set(['export']));
+        expect(readsOf('ExportErrorFailsBackup')).toEqual(new Set(['export']));
         expect(JSON.stringify(asl.States.IsExportOk)).toContain('"$.branches.export.status"');
       } else {
         expect(asl.States.IsExportOk).toBeUndefined();
       }
       if (variant.dr !== 'none') {
         expect(readsOf('AreDrCopiesOk')).toEqual(new Set([drBranch]));
+        expect(readsOf('DrCopyErrorFailsBackup')).toEqual(new Set([drBranch]));
         expect(readsOf('SweepSourceRetention')).toEqual(new Set([drBranch]));
       } else {
         expect(asl.States.AreDrCopiesOk).toBeUndefined();
