@@ -158,15 +158,23 @@ export class DatabaseBackup extends Construct {
     share.next(copies).next(this.requireVaultCopy(failed, sweep));
     sweep.next(this.sideCopyChecks(failed, record));
 
-    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = this.workflow(definition));
+  }
+
+  /**
+   * The state machine of `definition` (statemachines/workflow.ts: logging, tracing, timeout), with
+   * the cdk-nag acknowledgements of the invoke grants CDK adds for this workflow's functions.
+   */
+  private workflow(definition: sfn.IChainable): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
+    const workflow = createWorkflow(this, {
       kind: 'DatabaseBackup',
-      stateMachineName: props.stateMachineName,
+      stateMachineName: this.props.stateMachineName,
       comment: 'rds-snapshot-vault: back up one database from the source account into the vault account.',
       definition,
       // Default: above the longest path the loops' own bounds allow (statemachines/timeouts.ts), so a
       // stuck copy ends in SnapshotCopyTimedOut, never in an anonymous TIMED_OUT.
       timeout:
-        props.timeout ??
+        this.props.timeout ??
         Duration.seconds(
           workflowTimeouts({
             maxWaitSeconds: this.maxWaitSeconds,
@@ -179,10 +187,11 @@ export class DatabaseBackup extends Construct {
             maxConcurrency: 1,
           }).databaseBackupSeconds,
         ),
-    }));
+    });
     const f = this.f;
     const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, f.recordResult, ...(f.share ? [f.share] : []), ...(this.exports ? [this.exports.start, this.exports.poll] : [])];
-    acknowledgeStateMachineGrants(this.stateMachine, invoked, []);
+    acknowledgeStateMachineGrants(workflow.stateMachine, invoked, []);
+    return workflow;
   }
 
   /**
