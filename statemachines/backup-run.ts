@@ -57,7 +57,7 @@ export interface BackupRunProps {
  *    `DatabaseBackup` child execution whose input is the plan item (`startExecution.sync:2`), so each
  *    database's polling history lives in its own execution and a run of many databases stays far
  *    below the 25,000-event history cap (docs/aws-behaviour.md §18). A failure of either is caught into
- *    `DatabaseFailed`; the others go on. The Map gathers nothing (`ResultPath: null`): each child
+ *    `ContinueAfterDatabaseError`; the others go on. The Map gathers nothing (`ResultPath: null`): each child
  *    writes its result to the run ledger.
  * 3. `SweepRemovedDatabases` (with `removedDatabases`): source retention for the databases that have
  *    managed copies but are no longer configured, by the same policy and rules (a copy that never
@@ -74,7 +74,7 @@ export interface BackupRunProps {
  * 6. `AnyDatabaseFailed` -> `DescribeFailure` -> `BackupRunFailed` (Fail, after notifying) or
  *    `BackupRunSucceeded` (output `{ runId, summary, notification }`).
  *    If Notify fails (ledger unreadable, SNS unreachable, after retries), the counts are unknown to
- *    this execution: `NotificationFailed` -> `NotificationNotDelivered` fails it with `NotificationFailed`
+ *    this execution: `RecordNotificationError` -> `NotificationNotDelivered` fails it with `NotificationFailed`
  *    so the alarm fires; each database's result is in the run ledger and its child execution.
  *
  * State size (issue 12): fixed but for `$.plan.items`, a few bytes per database, so the largest
@@ -126,7 +126,7 @@ export class BackupRun extends Construct {
     // A failed iteration (the child failed, timed out or was aborted, or its plan item could not be
     // read) ends here without failing the Map: the child recorded its failure in the run ledger, and
     // a database without a record is reported FAILED LedgerRecordMissing by Notify, which reads the plan.
-    const databaseFailed = new sfn.Pass(this, 'DatabaseFailed', { parameters: {} });
+    const databaseFailed = new sfn.Pass(this, 'ContinueAfterDatabaseError', { parameters: {} });
     readPlanItem.addCatch(databaseFailed, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
     backupDatabase.addCatch(databaseFailed, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
 
@@ -173,7 +173,7 @@ export class BackupRun extends Construct {
         ...(props.removedDatabases && { 'removedSweep.$': '$.removedSweep' }),
       },
     });
-    const notificationFailed = new sfn.Pass(this, 'NotificationFailed', {
+    const notificationFailed = new sfn.Pass(this, 'RecordNotificationError', {
       comment: 'The run ledger could not be read or SNS could not be reached: the counts are unknown to this execution; fail so the alarm fires.',
       parameters: { published: false, 'error.$': '$.notificationError.Error', 'cause.$': '$.notificationError.Cause' },
       resultPath: '$.notification',

@@ -53,32 +53,50 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
   addRetryPolicy(task, COPY_SLOTS_BUSY_RETRY);
 }
 
+/** One branch of `CopyEverywhere`: its name in the Parallel's result and its first state. */
+interface CopyBranch {
+  readonly name: 'vault' | 'dr' | 'export';
+  readonly start: sfn.IChainable;
+}
+
 /**
  * `DatabaseBackup`: one database, source account -> vault account (Step Functions Standard).
  *
  * Input: `{ database: { identifier, kind }, runId, export, sourceSnapshotArn? }` (one item of
  * the run's plan, read from the run ledger by BackupRun's `ReadPlanItem`). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
  *
- * Steps:
- * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at once (`PlanBlocked`).
+ * Steps, with every state of the console graph (each stage method below names the states it adds):
+ * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at
+ *    once (`PlanBlocked`); an input without `optionGroups` (started by hand) gets `{}` (`DefaultOptionGroups`).
  * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`);
  *    when every copy slot is held (docs/aws-behaviour.md §11) the copy slot table answers `acquired:
  *    false`: `HasCreateCopySlot` -> `WaitForCreateCopySlot` (its aimed `retryAfterSeconds`) -> `CreateCopy`
- *    again, for up to 20 h (then `CopySlotsBusy`); the same loop guards `CopyToVault` and `CopyToDrRegion`.
- * 2. `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until `available` (`$.sourceCopyReady`).
- * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode only).
- * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another:
- *    - `CopyToVault` -> vault wait loop -> (two-hop) `CopyToDrRegions` Map: per DR Region
- *      `CopyToDrRegion` -> DR wait loop;
- *    - (single-step) `CopyToDrRegions` from the source copy, beside the vault copy;
- *    - `IsExportRequested` -> `ExportToS3` -> export wait loop (`poll-export`, 5-60 min apart;
- *      `ExportTaskLimitReached`, the 5-exports-per-account limit, is retried for hours).
- * 5. `IsVaultCopyOk` - no vault copy: fail now, sweeping nothing.
+ *    again, for up to 20 h (then `CreateCopySlotWaitTooLong`, error `CopySlotsBusy`); the same loop
+ *    guards `CopyToVault` (`HasCopyToVaultSlot`, `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`)
+ *    and `CopyToDrRegion` (`HasCopyToDrRegionSlot`, `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`).
+ * 2. `InitSourceCopyPoll` -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until
+ *    `available` (`$.sourceCopyReady`); past its bound `SourceCopyTimedOut` (error `SnapshotCopyTimedOut`).
+ * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode
+ *    only; same-account mode: `SameAccountNoShare`).
+ * 4. `CopyEverywhere` (Parallel), each branch recording its own failure so one never cancels another;
+ *    its ResultSelector names each branch's result (`$.branches.vault`, `.dr`, `.export`):
+ *    - vault: `CopyToVault` -> `InitVaultCopyPoll` -> `WaitForVaultCopy` -> `PollVaultCopy` ->
+ *      `IsVaultCopyReady` (or `VaultCopyTimedOut`) -> (two-hop) the DR copies -> `VaultBranchSucceeded`;
+ *      an error ends the branch in `RecordVaultCopyError` (`{ status: 'FAILED', error, cause }`);
+ *    - DR copies: `ListDrRegions` -> `CopyToDrRegions` Map, per DR Region `CopyToDrRegion` ->
+ *      `WaitForDrCopy` -> `PollDrCopy` -> `IsDrCopyReady` (or `DrCopyTimedOut`) -> `DrRegionSucceeded`,
+ *      an error recorded by `RecordDrCopyError`; after the vault copy (two-hop), or (single-step) from
+ *      the source copy in a branch of its own ending in `DrBranchDone`;
+ *    - export: `IsExportRequested` -> `NoExport`, or `ExportToS3` -> `InitExportPoll` -> `WaitForExport`
+ *      -> `PollExport` -> `IsExportReady` (or `ExportTimedOut`) -> `ExportSucceeded` (`poll-export`,
+ *      5-60 min apart; `ExportTaskLimitReached`, the 5-exports-per-account limit, is retried for
+ *      hours), an error recorded by `RecordExportError`.
+ * 5. `IsVaultCopyOk` - no vault copy: `VaultCopyErrorFailsBackup` fails the database now, sweeping nothing.
  * 6. `SweepSourceRetention` - tags this run's copy `rds-snapshot-vault:vaulted=true` (unless a DR copy
  *    failed), then applies the source retention policy to copies so tagged, never this run's copy.
- * 7. `IsExportOk` (export configured; a failed export -> `ExportStepFailed`), then
- *    `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict; a failed DR copy -> `DrCopyFailed`): either fails the
- *    database after the sweep, through `BackupFailed` (the vault copy is kept).
+ * 7. `IsExportOk` (export configured; a failed export -> `ExportErrorFailsBackup`), then
+ *    `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict; a failed DR copy ->
+ *    `DrCopyErrorFailsBackup`): either fails the database after the sweep (the vault copy is kept).
  * 8. `RecordSuccess` (record-result: the result, built in its Parameters, to the run ledger,
  *    functions/shared/ledger.ts) -> `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`).
  *
@@ -86,11 +104,12 @@ function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
  * one Fail state `BackupFailed`, which fails with the original error even when the record could not be written.
  *
  * Waiting is done by Wait states (SecondsPath = the poll function's `waitSeconds`), never inside a
- * Lambda. Each loop ends in `SnapshotCopyTimedOut` / `ExportTimedOut` after its bound. Every Task
- * retries transient errors by name (errors.ts); any other error ends in the one Fail state
- * `BackupFailed`, which carries the original error name and cause up to `BackupRun`.
+ * Lambda. Each loop ends in `<X>TimedOut` (error `SnapshotCopyTimedOut` / `ExportTimedOut`) after its
+ * bound. Every Task retries transient errors by name (errors.ts); any other error ends in the one
+ * Fail state `BackupFailed`, which carries the original error name and cause up to `BackupRun`.
  * Sources: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html,
- * https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html (its result: one element per
+ * branch, in branch order; ResultSelector: https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html),
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
 export class DatabaseBackup extends Construct {
@@ -98,18 +117,87 @@ export class DatabaseBackup extends Construct {
   readonly logGroup: logs.LogGroup;
   private readonly maxWaitSeconds: number;
   private readonly maxPolls: number;
+  private readonly props: DatabaseBackupProps;
+  private readonly f: BackupFunctions;
+  private readonly mode: VaultMode;
+  private readonly drRegions: string[];
+  private readonly drCopyMode: DrCopyMode;
+  /** The export functions, when some database is exported (else no export branch). */
+  private readonly exports: { start: IFunction; poll: IFunction } | undefined;
+  /** The branches of `CopyEverywhere`, in the order {@link DatabaseBackup.copyEverywhere} adds them. */
+  private readonly branches: CopyBranch[] = [];
 
+  /**
+   * The workflow, stage by stage (each stage method's JSDoc names the states it adds):
+   * {@link failurePath} -> {@link checkPlan} -> {@link sourceCopy} -> {@link share} ->
+   * {@link copyEverywhere} ({@link vaultCopy}, {@link drCopies}, {@link exportToS3}) ->
+   * {@link requireVaultCopy} -> {@link sweep} -> {@link sideCopyChecks} -> {@link record}.
+   */
   constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
     super(scope, id);
-    const f = props.functions;
-    const mode = props.mode ?? 'cross-account';
-    const drRegions = [...(props.drRegions ?? [])];
-    const drCopyMode = props.drCopyMode ?? 'two-hop';
+    this.props = props;
+    this.f = props.functions;
+    this.mode = props.mode ?? 'cross-account';
+    this.drRegions = [...(props.drRegions ?? [])];
+    this.drCopyMode = props.drCopyMode ?? 'two-hop';
     this.maxWaitSeconds = props.polling?.maxWaitSeconds ?? 48 * 3600;
     this.maxPolls = props.polling?.maxPolls ?? DEFAULT_MAX_POLLS;
-    if (mode === 'cross-account' && !f.share) throw new Error('DatabaseBackup: cross-account mode needs functions.share');
-    const exports = f.exportToS3 && f.pollExport ? { start: f.exportToS3, poll: f.pollExport } : undefined;
+    if (this.mode === 'cross-account' && !this.f.share) throw new Error('DatabaseBackup: cross-account mode needs functions.share');
+    this.exports = this.f.exportToS3 && this.f.pollExport ? { start: this.f.exportToS3, poll: this.f.pollExport } : undefined;
 
+    const failed = this.failurePath();
+    const source = this.sourceCopy(failed);
+    const share = this.share(failed);
+    const copies = this.copyEverywhere(failed);
+    const sweep = this.sweep(failed);
+    const record = this.record(failed);
+    const definition = sfn.Chain.start(this.checkPlan(failed, source.start));
+    source.then(share);
+    share.next(copies).next(this.requireVaultCopy(failed, sweep));
+    sweep.next(this.sideCopyChecks(failed, record));
+
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = this.workflow(definition));
+  }
+
+  /**
+   * The state machine of `definition` (statemachines/workflow.ts: logging, tracing, timeout), with
+   * the cdk-nag acknowledgements of the invoke grants CDK adds for this workflow's functions.
+   */
+  private workflow(definition: sfn.IChainable): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
+    const workflow = createWorkflow(this, {
+      kind: 'DatabaseBackup',
+      stateMachineName: this.props.stateMachineName,
+      comment: 'rds-snapshot-vault: back up one database from the source account into the vault account.',
+      definition,
+      // Default: above the longest path the loops' own bounds allow (statemachines/timeouts.ts), so a
+      // stuck copy ends in SnapshotCopyTimedOut, never in an anonymous TIMED_OUT.
+      timeout:
+        this.props.timeout ??
+        Duration.seconds(
+          workflowTimeouts({
+            maxWaitSeconds: this.maxWaitSeconds,
+            maxPolls: this.maxPolls,
+            maxExportPolls: EXPORT_MAX_POLLS,
+            drRegions: this.drRegions.length,
+            drCopyMode: this.drCopyMode,
+            exports: this.exports !== undefined,
+            fleetSize: 1,
+            maxConcurrency: 1,
+          }).databaseBackupSeconds,
+        ),
+    });
+    const f = this.f;
+    const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, f.recordResult, ...(f.share ? [f.share] : []), ...(this.exports ? [this.exports.start, this.exports.poll] : [])];
+    acknowledgeStateMachineGrants(workflow.stateMachine, invoked, []);
+    return workflow;
+  }
+
+  /**
+   * The one failure path: `RecordFailure` (record-result: the error name and cause to the run ledger)
+   * -> `BackupFailed` (Fail, with `$.error`'s name and cause).
+   * @returns `RecordFailure`, the state every failure goes to with `$.error = { Error, Cause }`
+   */
+  private failurePath(): tasks.LambdaInvoke {
     const backupFailed = new sfn.Fail(this, 'BackupFailed', {
       comment: 'The one failure path: carries the error name and cause of the step that failed.',
       errorPath: '$.error.Error',
@@ -119,140 +207,225 @@ export class DatabaseBackup extends Construct {
     // error whether or not the record could be written (a ledger outage never hides a failure).
     const failed = this.invoke(
       'RecordFailure',
-      f.recordResult,
+      this.f.recordResult,
       { outcome: 'FAILED', 'state.$': '$' },
       '$.ledger',
       "Write this database's failure (error name and cause) to the run ledger, then fail.",
     );
     failed.addCatch(backupFailed, { errors: ['States.ALL'], resultPath: '$.ledgerError' });
     failed.next(backupFailed);
+    return failed;
+  }
 
-    // 1-2. Source copy.
-    const createCopy = this.invoke('CreateCopy', f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
+  /**
+   * Step 0, plan-time verdicts: `CheckPlan` (Choice) -> `PlanBlocked` (PlanRun's `blocked`, e.g.
+   * SnapshotNotShareable, to the failure path) | `DefaultOptionGroups` (an input without
+   * `optionGroups`, started by hand, gets `{}`: a missing JSONPath is an uncatchable States.Runtime) | `next`.
+   * @returns `CheckPlan`, the first state
+   */
+  private checkPlan(failed: sfn.IChainable, next: sfn.IChainable): sfn.Choice {
+    const planBlocked = new sfn.Pass(this, 'PlanBlocked', {
+      comment: 'PlanRun found at plan time that this database cannot be backed up.',
+      parameters: { 'Error.$': '$.blocked.error', 'Cause.$': '$.blocked.cause' },
+      resultPath: '$.error',
+    });
+    planBlocked.next(failed);
+    const defaultOptionGroups = new sfn.Pass(this, 'DefaultOptionGroups', { result: sfn.Result.fromObject({}), resultPath: '$.optionGroups' });
+    defaultOptionGroups.next(next);
+    return new sfn.Choice(this, 'CheckPlan')
+      .when(sfn.Condition.isPresent('$.blocked.error'), planBlocked)
+      .when(sfn.Condition.isNotPresent('$.optionGroups'), defaultOptionGroups)
+      .otherwise(next);
+  }
+
+  /**
+   * Steps 1-2, the source copy: `CreateCopy` (`$.sourceCopy`) -> its slot wait loop
+   * (`HasCreateCopySlot`, `WaitForCreateCopySlot`, `CreateCopySlotWaitTooLong`) -> `InitSourceCopyPoll`
+   * -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` (`$.sourceCopyReady`), or
+   * `SourceCopyTimedOut`.
+   * @returns `CreateCopy` and `then(next)`, the state after the copy is `available`
+   */
+  private sourceCopy(failed: sfn.IChainable): { start: tasks.LambdaInvoke; then: (next: sfn.IChainable) => void } {
+    const createCopy = this.invoke('CreateCopy', this.f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
     retryCopySlotsBusy(createCopy);
     createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.copyStartedAt', resultPath: '$.sourceCopyReady', onError: failed });
+    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.copyStartedAt', resultPath: '$.sourceCopyReady', onError: failed });
+    createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
+    return { start: createCopy, then: sourceLoop.then };
+  }
 
-    // 3. Share (cross-account only).
-    let afterSource: sfn.IChainable & sfn.INextable;
-    let shareOutput: string | null;
-    if (mode === 'cross-account' && f.share) {
-      const share = this.invoke('ShareWithVault', f.share, { 'snapshot.$': '$.sourceCopyReady.snapshot' }, '$.share', "Add the vault account to the manual copy's restore attribute.");
+  /**
+   * Step 3: `ShareWithVault` (cross-account mode: adds the vault account to the copy's `restore`
+   * attribute, `$.share`) or `SameAccountNoShare` (same-account mode: nothing to share).
+   */
+  private share(failed: sfn.IChainable): sfn.INextable & sfn.IChainable {
+    if (this.mode === 'cross-account' && this.f.share) {
+      const share = this.invoke('ShareWithVault', this.f.share, { 'snapshot.$': '$.sourceCopyReady.snapshot' }, '$.share', "Add the vault account to the manual copy's restore attribute.");
       share.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-      afterSource = share;
-      shareOutput = '$.share';
-    } else {
-      afterSource = new sfn.Pass(this, 'SameAccountNoShare', { comment: 'Same-account mode: the copies stay in this account, nothing to share.' });
-      shareOutput = null;
+      return share;
     }
+    return new sfn.Pass(this, 'SameAccountNoShare', { comment: 'Same-account mode: the copies stay in this account, nothing to share.' });
+  }
 
-    // 4. The Parallel branches.
-    const branches: sfn.IChainable[] = [];
-    const vaultBranchFailed = new sfn.Pass(this, 'VaultBranchFailed', {
+  /**
+   * Step 4: `CopyEverywhere` (Parallel), one branch per entry of {@link branches}, each branch's
+   * result named by the Parallel's ResultSelector (`$.branches.vault`, `.dr`, `.export`): {@link vaultCopy} (always), the single-step {@link drCopies} (ending in
+   * `DrBranchDone`), {@link exportToS3}. Each branch records its own failure, so one never cancels another.
+   */
+  private copyEverywhere(failed: sfn.IChainable): sfn.Parallel {
+    this.branches.push({ name: 'vault', start: this.vaultCopy() });
+    if (this.drRegions.length > 0 && this.drCopyMode === 'single-step') {
+      const dr = this.drCopies('$.sourceCopyReady.snapshot');
+      dr.end.next(new sfn.Pass(this, 'DrBranchDone', { parameters: { status: 'SUCCEEDED', 'drCopies.$': '$.drCopies.copies', 'drFailed.$': '$.drCopies.anyFailed' } }));
+      this.branches.push({ name: 'dr', start: dr.start });
+    }
+    if (this.exports) this.branches.push({ name: 'export', start: this.exportToS3(this.exports) });
+
+    const parallel = new sfn.Parallel(this, 'CopyEverywhere', {
+      comment: 'Vault copy, DR copies and export side by side; each branch records its own failure.',
+      // Each branch's result under its name, from the same list that adds the branches: readers use
+      // `$.branches.<name>` (branchResult), never a position, so no order of branches can mislead them.
+      resultSelector: Object.fromEntries(this.branches.map((b, i) => [`${b.name}.$`, `$[${i}]`])),
+      resultPath: '$.branches',
+    });
+    for (const b of this.branches) parallel.branch(b.start);
+    parallel.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    return parallel;
+  }
+
+  /**
+   * The vault branch: `CopyToVault` (`$.vaultCopy`) -> its slot wait loop (`HasCopyToVaultSlot`,
+   * `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`) -> `InitVaultCopyPoll` -> `WaitForVaultCopy`
+   * -> `PollVaultCopy` -> `IsVaultCopyReady` (or `VaultCopyTimedOut`) -> (two-hop) {@link drCopies}
+   * -> `VaultBranchSucceeded`; any error -> `RecordVaultCopyError` (`{ status: 'FAILED', error, cause }`,
+   * the branch's result; the branch ends there).
+   * @returns `CopyToVault`
+   */
+  private vaultCopy(): tasks.LambdaInvoke {
+    const recordVaultCopyError = new sfn.Pass(this, 'RecordVaultCopyError', {
       parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const copyToVault = this.invoke(
       'CopyToVault',
-      f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: props.vaultRegion, 'optionGroups.$': '$.optionGroups' },
+      this.f.crossAccountCopy,
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: this.props.vaultRegion, 'optionGroups.$': '$.optionGroups' },
       '$.vaultCopy',
-      mode === 'cross-account'
+      this.mode === 'cross-account'
         ? 'Assume the vault copy role and copy the shared snapshot by ARN under the vault KMS key.'
         : 'Copy the snapshot into the vault Region under that Region\'s vault KMS key.',
     );
     retryCopySlotsBusy(copyToVault);
-    copyToVault.addCatch(vaultBranchFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: vaultBranchFailed });
+    copyToVault.addCatch(recordVaultCopyError, { errors: ['States.ALL'], resultPath: '$.error' });
+    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: recordVaultCopyError });
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
-    copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', vaultBranchFailed, vaultLoop.start));
-    const vaultBranch = copyToVault;
-    let drResultPath: string | null = null;
-    /** Where the DR Map's own verdict lands (true when a DR copy failed): AreDrCopiesOk reads it, no Pass of its own. */
-    let drFailedPath: string | null = null;
-    if (drRegions.length > 0 && drCopyMode === 'two-hop') {
-      const dr = this.drCopies(f, drRegions, '$.vaultCopyReady.snapshot');
+    copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', recordVaultCopyError, vaultLoop.start));
+    if (this.drRegions.length > 0 && this.drCopyMode === 'two-hop') {
+      const dr = this.drCopies('$.vaultCopyReady.snapshot');
       vaultLoop.then(dr.start);
       vaultOk['drCopies.$'] = '$.drCopies.copies';
       vaultOk['drFailed.$'] = '$.drCopies.anyFailed';
-      drResultPath = '$.branches[0].drCopies';
-      drFailedPath = '$.branches[0].drFailed';
       dr.end.next(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
     } else {
       vaultLoop.then(new sfn.Pass(this, 'VaultBranchSucceeded', { parameters: vaultOk }));
     }
-    branches.push(vaultBranch);
+    return copyToVault;
+  }
 
-    if (drRegions.length > 0 && drCopyMode === 'single-step') {
-      const dr = this.drCopies(f, drRegions, '$.sourceCopyReady.snapshot');
-      dr.end.next(new sfn.Pass(this, 'DrBranchDone', { parameters: { status: 'SUCCEEDED', 'drCopies.$': '$.drCopies.copies', 'drFailed.$': '$.drCopies.anyFailed' } }));
-      branches.push(dr.start);
-      drResultPath = `$.branches[${branches.length - 1}].drCopies`;
-      drFailedPath = `$.branches[${branches.length - 1}].drFailed`;
-    }
-
-    let exportIndex: number | null = null;
-    if (exports) {
-      const exportFailed = new sfn.Pass(this, 'ExportFailed', {
-        parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
-      });
-      const start = this.invoke(
-        'ExportToS3',
-        exports.start,
-        { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot' },
-        '$.exportTask',
-        'Start an export task of the manual copy to the export bucket (Apache Parquet).',
-      );
-      // At most 5 export tasks run at once per account (docs/aws-behaviour.md §16): wait for a slot, for hours if need be.
-      addRetryPolicy(start, EXPORT_TASK_LIMIT_RETRY);
-      start.addCatch(exportFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-      const loop = this.pollLoop({
-        name: 'Export',
-        fn: exports.poll,
-        field: 'exportTask',
-        sourcePath: '$.exportTask.exportTask',
-        resultPath: '$.exportReady',
-        onError: exportFailed,
-        maxPolls: EXPORT_MAX_POLLS,
-        timeoutError: 'ExportTimedOut',
-      });
-      loop.then(
-        new sfn.Pass(this, 'ExportSucceeded', {
-          parameters: {
-            status: 'SUCCEEDED',
-            export: { 'task.$': '$.exportTask', 'ready.$': '$.exportReady' },
-            // What BackupRun keeps of the export (DatabaseSummary.export).
-            summary: { 's3Uri.$': '$.exportReady.exportTask.s3Uri', 'status.$': '$.exportReady.status', 'created.$': '$.exportTask.created', 'seconds.$': '$.exportReady.elapsedSeconds' },
-          },
-        }),
-      );
-      const noExport = new sfn.Pass(this, 'NoExport', { parameters: { status: 'SUCCEEDED', 'export.$': JSON_NULL, 'summary.$': JSON_NULL } });
-      branches.push(
-        new sfn.Choice(this, 'IsExportRequested').when(sfn.Condition.booleanEquals('$.export', true), start.next(loop.start)).otherwise(noExport),
-      );
-      exportIndex = branches.length - 1;
-    }
-
-    const parallel = new sfn.Parallel(this, 'CopyEverywhere', {
-      comment: 'Vault copy, DR copies and export side by side; each branch records its own failure.',
-      resultPath: '$.branches',
+  /**
+   * The export branch: `IsExportRequested` (Choice on the input's `export`) -> `NoExport`, or
+   * `ExportToS3` (`$.exportTask`; `ExportTaskLimitReached` retried for hours) -> `InitExportPoll` ->
+   * `WaitForExport` -> `PollExport` -> `IsExportReady` (or `ExportTimedOut`) -> `ExportSucceeded`;
+   * any error -> `RecordExportError` (`{ status: 'FAILED', error, cause }`, the branch's result).
+   * @returns `IsExportRequested`
+   */
+  private exportToS3(exports: { start: IFunction; poll: IFunction }): sfn.Choice {
+    const recordExportError = new sfn.Pass(this, 'RecordExportError', {
+      parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
-    for (const b of branches) parallel.branch(b);
-    parallel.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const start = this.invoke(
+      'ExportToS3',
+      exports.start,
+      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot' },
+      '$.exportTask',
+      'Start an export task of the manual copy to the export bucket (Apache Parquet).',
+    );
+    // At most 5 export tasks run at once per account (docs/aws-behaviour.md §16): wait for a slot, for hours if need be.
+    addRetryPolicy(start, EXPORT_TASK_LIMIT_RETRY);
+    start.addCatch(recordExportError, { errors: ['States.ALL'], resultPath: '$.error' });
+    const loop = this.pollLoop({
+      name: 'Export',
+      fn: exports.poll,
+      field: 'exportTask',
+      sourcePath: '$.exportTask.exportTask',
+      resultPath: '$.exportReady',
+      onError: recordExportError,
+      maxPolls: EXPORT_MAX_POLLS,
+      timeoutError: 'ExportTimedOut',
+    });
+    loop.then(
+      new sfn.Pass(this, 'ExportSucceeded', {
+        parameters: {
+          status: 'SUCCEEDED',
+          export: { 'task.$': '$.exportTask', 'ready.$': '$.exportReady' },
+          // What BackupRun keeps of the export (DatabaseSummary.export).
+          summary: { 's3Uri.$': '$.exportReady.exportTask.s3Uri', 'status.$': '$.exportReady.status', 'created.$': '$.exportTask.created', 'seconds.$': '$.exportReady.elapsedSeconds' },
+        },
+      }),
+    );
+    const noExport = new sfn.Pass(this, 'NoExport', { parameters: { status: 'SUCCEEDED', 'export.$': JSON_NULL, 'summary.$': JSON_NULL } });
+    return new sfn.Choice(this, 'IsExportRequested').when(sfn.Condition.booleanEquals('$.export', true), start.next(loop.start)).otherwise(noExport);
+  }
 
-    // 5. No vault copy: fail before any sweep.
-    const vaultCopyFailed = new sfn.Pass(this, 'VaultCopyFailed', {
-      parameters: { 'Error.$': '$.branches[0].error', 'Cause.$': '$.branches[0].cause' },
+  /**
+   * JSONPath of the result of the `CopyEverywhere` branch named `name`: `$.branches.<name>`, as
+   * named by the Parallel's ResultSelector (the branch must have been added).
+   */
+  private branchResult(name: CopyBranch['name']): string {
+    if (!this.hasBranch(name)) throw new Error(`DatabaseBackup: no ${name} branch in CopyEverywhere`);
+    return `$.branches.${name}`;
+  }
+
+  /** Whether `CopyEverywhere` has a branch named `name`. */
+  private hasBranch(name: CopyBranch['name']): boolean {
+    return this.branches.some((b) => b.name === name);
+  }
+
+  /**
+   * The DR Map's per-Region results (`[{ region, status, ... }]`): in the vault branch (two-hop) or
+   * the DR branch (single-step); `null` without DR Regions.
+   */
+  private drResultPath(): string | null {
+    if (this.drRegions.length === 0) return null;
+    return `${this.branchResult(this.drCopyMode === 'two-hop' ? 'vault' : 'dr')}.drCopies`;
+  }
+
+  /**
+   * Step 5: `IsVaultCopyOk` (Choice on the vault branch's status) -> `next`, or (no vault copy: fail
+   * now, sweeping nothing) `VaultCopyErrorFailsBackup` (the vault branch's error as `$.error`) -> the failure path.
+   */
+  private requireVaultCopy(failed: sfn.IChainable, next: sfn.IChainable): sfn.Choice {
+    const vault = this.branchResult('vault');
+    const vaultCopyErrorFailsBackup = new sfn.Pass(this, 'VaultCopyErrorFailsBackup', {
+      parameters: { 'Error.$': `${vault}.error`, 'Cause.$': `${vault}.cause` },
       resultPath: '$.error',
     });
-    vaultCopyFailed.next(failed);
+    vaultCopyErrorFailsBackup.next(failed);
+    return new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals(`${vault}.status`, 'FAILED'), vaultCopyErrorFailsBackup).otherwise(next);
+  }
 
-    // 6. Source retention.
+  /**
+   * Step 6: `SweepSourceRetention` (retention-sweep, `$.sourceRetention`): tags this run's copy
+   * `rds-snapshot-vault:vaulted=true` (unless a DR copy failed), then applies the source retention
+   * policy to copies so tagged, never this run's copy.
+   */
+  private sweep(failed: sfn.IChainable): tasks.LambdaInvoke {
+    const drResultPath = this.drResultPath();
     const sweep = this.invoke(
       'SweepSourceRetention',
-      f.retentionSweep,
+      this.f.retentionSweep,
       {
         'database.$': '$.database',
-        policy: { ...props.sourceRetention },
+        policy: { ...this.props.sourceRetention },
         'protectIdentifier.$': '$.sourceCopyReady.snapshot.identifier',
         // This run's copy is safe in the vault (and, unless one failed, in every DR Region): record
         // it, and never delete a source copy that has not reached the vault.
@@ -265,51 +438,21 @@ export class DatabaseBackup extends Construct {
       "Mark this run's copy as vaulted, then apply the source retention policy to managed copies that reached the vault; never deletes this run's copy.",
     );
     sweep.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    return sweep;
+  }
 
-    // 7. DR copies and export: recorded failures fail the database after the sweep.
-    const output: Record<string, unknown> = {
-      'database.$': '$.database',
-      'runId.$': '$.runId',
-      'sourceCopy.$': '$.sourceCopy',
-      'sourceCopyReady.$': '$.sourceCopyReady',
-      'vaultCopy.$': '$.branches[0].vaultCopy',
-      'vaultCopyReady.$': '$.branches[0].vaultCopyReady',
-      'sourceRetention.$': '$.sourceRetention',
-    };
-    output['share.$'] = shareOutput ?? JSON_NULL;
-    output[drResultPath ? 'drCopies.$' : 'drCopies'] = drResultPath ?? [];
-    output['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].export` : JSON_NULL;
-    // The fixed-bound part BackupRun keeps per database (DatabaseSummary): BackupRun's state must stay
-    // far below 256 KiB for a whole fleet (docs/aws-behaviour.md §18a), so no ARNs it can derive, no lists.
-    const summary: Record<string, unknown> = {
-      'copy.$': '$.sourceCopyReady.snapshot.identifier',
-      source: { 'created.$': '$.sourceCopy.created', 'seconds.$': '$.sourceCopyReady.elapsedSeconds' },
-      vault: { 'arn.$': '$.branches[0].vaultCopyReady.snapshot.arn', 'created.$': '$.branches[0].vaultCopy.created', 'seconds.$': '$.branches[0].vaultCopyReady.elapsedSeconds' },
-      retention: { 'kept.$': 'States.ArrayLength($.sourceRetention.kept)', 'deleted.$': 'States.ArrayLength($.sourceRetention.deleted)' },
-      // How old the recovery point was when the backup picked it (notify's RecoveryPointStale).
-      'recoveryPointAgeSeconds.$': '$.sourceCopy.recoveryPointAgeSeconds',
-    };
-    summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
-    summary['export.$'] = exportIndex !== null ? `$.branches[${exportIndex}].summary` : JSON_NULL;
-    output.summary = summary;
-    // Issue 12: the result goes to the run ledger (RecordSuccess); the execution output stays the
-    // same per-database result plus `ledger` ({ database, status, key }): BackupRun keeps only its status.
-    // The result is built twice from the same `output` (RecordSuccess's payload, BackupSucceeded's
-    // output) rather than by a Pass of its own: one state transition less per database.
-    const recordSuccess = this.invoke(
-      'RecordSuccess',
-      f.recordResult,
-      { outcome: 'SUCCEEDED', 'state.$': '$', result: output },
-      '$.ledger',
-      "Write this database's result (copies, ARNs, times, retention decisions) to the run ledger.",
-    );
-    // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
-    recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...output, 'ledger.$': '$.ledger' } }));
-
-    let checks: sfn.IChainable = recordSuccess;
+  /**
+   * Step 7, DR copies and export: recorded failures fail the database after the sweep (the vault copy
+   * is kept). `IsExportOk` (export branch present) -> `ExportErrorFailsBackup` (the export branch's error as
+   * `$.error`) -> the failure path; then `AreDrCopiesOk` (DR Regions configured; the DR Map's verdict)
+   * -> `DrCopyErrorFailsBackup` (the first failed Region's error) -> the failure path; else `next`.
+   * @returns the first check, or `next` when there is nothing to check
+   */
+  private sideCopyChecks(failed: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
+    const drResultPath = this.drResultPath();
+    let checks: sfn.IChainable = next;
     if (drResultPath) {
-      const drFailed = new sfn.Pass(this, 'DrCopyFailed', {
+      const drCopyErrorFailsBackup = new sfn.Pass(this, 'DrCopyErrorFailsBackup', {
         parameters: {
           'Error.$': `States.ArrayGetItem(${drResultPath}[?(@.status == 'FAILED')].error, 0)`,
           // The original cause (JSON from the Lambda), so the notification can read it; its message names the Region.
@@ -317,66 +460,85 @@ export class DatabaseBackup extends Construct {
         },
         resultPath: '$.error',
       });
-      drFailed.next(failed);
-      checks = new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals(drFailedPath!, true), drFailed).otherwise(checks);
+      drCopyErrorFailsBackup.next(failed);
+      // The DR Map's own verdict (true when a DR copy failed), carried as the branch's `drFailed`: no Pass of its own.
+      const drFailedPath = `${this.branchResult(this.drCopyMode === 'two-hop' ? 'vault' : 'dr')}.drFailed`;
+      checks = new sfn.Choice(this, 'AreDrCopiesOk').when(sfn.Condition.booleanEquals(drFailedPath, true), drCopyErrorFailsBackup).otherwise(checks);
     }
-    if (exportIndex !== null) {
-      const exportError = new sfn.Pass(this, 'ExportStepFailed', {
-        parameters: { 'Error.$': `$.branches[${exportIndex}].error`, 'Cause.$': `$.branches[${exportIndex}].cause` },
+    if (this.hasBranch('export')) {
+      const exp = this.branchResult('export');
+      const exportErrorFailsBackup = new sfn.Pass(this, 'ExportErrorFailsBackup', {
+        parameters: { 'Error.$': `${exp}.error`, 'Cause.$': `${exp}.cause` },
         resultPath: '$.error',
       });
-      exportError.next(failed);
+      exportErrorFailsBackup.next(failed);
       checks = new sfn.Choice(this, 'IsExportOk')
-        .when(sfn.Condition.stringEquals(`$.branches[${exportIndex}].status`, 'FAILED'), exportError)
+        .when(sfn.Condition.stringEquals(`${exp}.status`, 'FAILED'), exportErrorFailsBackup)
         .otherwise(checks);
     }
+    return checks;
+  }
 
-    // 0. Plan-time verdicts (PlanRun's `blocked`, e.g. SnapshotNotShareable) fail at once; an input
-    // without `optionGroups` (started by hand) gets `{}`, since a missing JSONPath is an uncatchable States.Runtime.
-    const planBlocked = new sfn.Pass(this, 'PlanBlocked', {
-      comment: 'PlanRun found at plan time that this database cannot be backed up.',
-      parameters: { 'Error.$': '$.blocked.error', 'Cause.$': '$.blocked.cause' },
-      resultPath: '$.error',
-    });
-    planBlocked.next(failed);
-    const defaultOptionGroups = new sfn.Pass(this, 'DefaultOptionGroups', { result: sfn.Result.fromObject({}), resultPath: '$.optionGroups' });
-    defaultOptionGroups.next(createCopy);
-    const checkPlan = new sfn.Choice(this, 'CheckPlan')
-      .when(sfn.Condition.isPresent('$.blocked.error'), planBlocked)
-      .when(sfn.Condition.isNotPresent('$.optionGroups'), defaultOptionGroups)
-      .otherwise(createCopy);
-    const definition = sfn.Chain.start(checkPlan);
-    createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
-    sourceLoop.then(afterSource);
-    afterSource
-      .next(parallel)
-      .next(new sfn.Choice(this, 'IsVaultCopyOk').when(sfn.Condition.stringEquals('$.branches[0].status', 'FAILED'), vaultCopyFailed).otherwise(sweep));
-    sweep.next(checks);
+  /**
+   * Step 8: `RecordSuccess` (record-result: {@link result} to the run ledger, `$.ledger`) ->
+   * `BackupSucceeded` (the result plus `ledger`: `{ database, status, key }`). Not recorded = not
+   * reported: a failed record goes to the failure path (the copies stay, nothing deletes them).
+   * @returns `RecordSuccess`
+   */
+  private record(failed: sfn.IChainable): tasks.LambdaInvoke {
+    const output = this.result();
+    // Issue 12: the result goes to the run ledger (RecordSuccess); the execution output stays the
+    // same per-database result plus `ledger` ({ database, status, key }): BackupRun keeps only its status.
+    // The result is built twice from the same `output` (RecordSuccess's payload, BackupSucceeded's
+    // output) rather than by a Pass of its own: one state transition less per database.
+    const recordSuccess = this.invoke(
+      'RecordSuccess',
+      this.f.recordResult,
+      { outcome: 'SUCCEEDED', 'state.$': '$', result: output },
+      '$.ledger',
+      "Write this database's result (copies, ARNs, times, retention decisions) to the run ledger.",
+    );
+    // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
+    recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...output, 'ledger.$': '$.ledger' } }));
+    return recordSuccess;
+  }
 
-    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
-      kind: 'DatabaseBackup',
-      stateMachineName: props.stateMachineName,
-      comment: 'rds-snapshot-vault: back up one database from the source account into the vault account.',
-      definition,
-      // Default: above the longest path the loops' own bounds allow (statemachines/timeouts.ts), so a
-      // stuck copy ends in SnapshotCopyTimedOut, never in an anonymous TIMED_OUT.
-      timeout:
-        props.timeout ??
-        Duration.seconds(
-          workflowTimeouts({
-            maxWaitSeconds: this.maxWaitSeconds,
-            maxPolls: this.maxPolls,
-            maxExportPolls: EXPORT_MAX_POLLS,
-            drRegions: drRegions.length,
-            drCopyMode,
-            exports: exports !== undefined,
-            fleetSize: 1,
-            maxConcurrency: 1,
-          }).databaseBackupSeconds,
-        ),
-    }));
-    const invoked = [f.createCopy, f.pollStatus, f.crossAccountCopy, f.retentionSweep, f.recordResult, ...(f.share ? [f.share] : []), ...(exports ? [exports.start, exports.poll] : [])];
-    acknowledgeStateMachineGrants(this.stateMachine, invoked, []);
+  /**
+   * The database's result as Parameters (DatabaseBackupOutput in functions/shared/contracts.ts), read
+   * from the state and the `CopyEverywhere` branch results by name, with its fixed-bound `summary`.
+   */
+  private result(): Record<string, unknown> {
+    const vault = this.branchResult('vault');
+    const exp = this.hasBranch('export') ? this.branchResult('export') : null;
+    const drResultPath = this.drResultPath();
+    const shareOutput = this.mode === 'cross-account' && this.f.share ? '$.share' : null;
+    const output: Record<string, unknown> = {
+      'database.$': '$.database',
+      'runId.$': '$.runId',
+      'sourceCopy.$': '$.sourceCopy',
+      'sourceCopyReady.$': '$.sourceCopyReady',
+      'vaultCopy.$': `${vault}.vaultCopy`,
+      'vaultCopyReady.$': `${vault}.vaultCopyReady`,
+      'sourceRetention.$': '$.sourceRetention',
+    };
+    output['share.$'] = shareOutput ?? JSON_NULL;
+    output[drResultPath ? 'drCopies.$' : 'drCopies'] = drResultPath ?? [];
+    output['export.$'] = exp !== null ? `${exp}.export` : JSON_NULL;
+    // The fixed-bound part BackupRun keeps per database (DatabaseSummary): BackupRun's state must stay
+    // far below 256 KiB for a whole fleet (docs/aws-behaviour.md §18a), so no ARNs it can derive, no lists.
+    const summary: Record<string, unknown> = {
+      'copy.$': '$.sourceCopyReady.snapshot.identifier',
+      source: { 'created.$': '$.sourceCopy.created', 'seconds.$': '$.sourceCopyReady.elapsedSeconds' },
+      vault: { 'arn.$': `${vault}.vaultCopyReady.snapshot.arn`, 'created.$': `${vault}.vaultCopy.created`, 'seconds.$': `${vault}.vaultCopyReady.elapsedSeconds` },
+      retention: { 'kept.$': 'States.ArrayLength($.sourceRetention.kept)', 'deleted.$': 'States.ArrayLength($.sourceRetention.deleted)' },
+      // How old the recovery point was when the backup picked it (notify's RecoveryPointStale).
+      'recoveryPointAgeSeconds.$': '$.sourceCopy.recoveryPointAgeSeconds',
+    };
+    summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
+    summary['export.$'] = exp !== null ? `${exp}.summary` : JSON_NULL;
+    output.summary = summary;
+    return output;
   }
 
   /** A Lambda Task (payloadResponseOnly) with the transient-error retry; `null` payload = the state input as is. */
@@ -394,11 +556,17 @@ export class DatabaseBackup extends Construct {
   }
 
   /**
-   * `CopyToDrRegions` Map: one iteration per DR Region (`CopyToDrRegion` -> DR wait loop), each
-   * recording `{ region, status, copy, ready }` or `{ region, status: 'FAILED', error, cause }` into
-   * `$.drCopies`, so one Region failing never stops the others.
+   * The DR copies of `snapshotPath` (in the vault branch after the vault copy, two-hop; or a branch
+   * of their own from the source copy, single-step): `ListDrRegions` -> `CopyToDrRegions` Map, one
+   * iteration per DR Region: `CopyToDrRegion` -> its slot wait loop (`HasCopyToDrRegionSlot`,
+   * `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`) -> `WaitForDrCopy` -> `PollDrCopy`
+   * -> `IsDrCopyReady` (or `DrCopyTimedOut`) -> `DrRegionSucceeded`; any error -> `RecordDrCopyError`.
+   * Each iteration records `{ region, status, copy, ready }` or `{ region, status: 'FAILED', error, cause }`
+   * into `$.drCopies`, so one Region failing never stops the others.
    */
-  private drCopies(f: BackupFunctions, regions: readonly string[], snapshotPath: string): { start: sfn.Pass; end: sfn.Map } {
+  private drCopies(snapshotPath: string): { start: sfn.Pass; end: sfn.Map } {
+    const f = this.f;
+    const regions = this.drRegions;
     const list = new sfn.Pass(this, 'ListDrRegions', { parameters: { regions: [...regions] }, resultPath: '$.dr' });
     const map = new sfn.Map(this, 'CopyToDrRegions', {
       itemsPath: '$.dr.regions',
@@ -410,7 +578,7 @@ export class DatabaseBackup extends Construct {
       resultPath: '$.drCopies',
       comment: 'One copy per DR Region of the vault account, each with its own wait loop.',
     });
-    const drFailed = new sfn.Pass(this, 'DrRegionFailed', {
+    const recordDrCopyError = new sfn.Pass(this, 'RecordDrCopyError', {
       parameters: { 'region.$': '$.region', status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const copy = this.invoke(
@@ -421,8 +589,8 @@ export class DatabaseBackup extends Construct {
       'Copy into this DR Region of the vault account under its vault KMS key (the copy starts in the destination Region).',
     );
     retryCopySlotsBusy(copy);
-    copy.addCatch(drFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: drFailed, preset: true });
+    copy.addCatch(recordDrCopyError, { errors: ['States.ALL'], resultPath: '$.error' });
+    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: recordDrCopyError, preset: true });
     loop.then(
       new sfn.Pass(this, 'DrRegionSucceeded', {
         parameters: {
@@ -435,7 +603,7 @@ export class DatabaseBackup extends Construct {
         },
       }),
     );
-    copy.next(this.awaitSlot(copy, '$.copy', drFailed, loop.start));
+    copy.next(this.awaitSlot(copy, '$.copy', recordDrCopyError, loop.start));
     map.itemProcessor(copy);
     list.next(map);
     return { start: list, end: map };

@@ -51,11 +51,11 @@ export interface RestoreDrillProps {
  * and run by the **vault account** on its own schedule (`restoreDrill.schedule`), or started by hand
  * with `{ "databases": ["orders-db"] }`.
  *
- * Steps:
- * 1. `LoadDrillPlan` -> `UseRequestedDatabases` / `NoRequestedDatabases`: the configured databases
- *    and checks (fixed at synth) and the optional subset from the input.
+ * Steps (every state of the console graph):
+ * 1. `LoadDrillPlan` -> `IsSubsetGiven` -> `UseRequestedDatabases` / `NoRequestedDatabases`: the
+ *    configured databases and checks (fixed at synth) and the optional subset from the input.
  * 2. `SweepLeftoverDrills` (cleanup-drill): deletes every drill DB instance / DB cluster a previous
- *    drill left behind (a failure is recorded in the output, the drill goes on).
+ *    drill left behind (a failure is recorded in the output by `SweepNotDone`, the drill goes on).
  * 3. `PlanDrill` (plan-drill): the subset, or a rotating sample of the configured databases plus
  *    those with managed copies in the vault that are not configured (tag-discovered, or removed
  *    from the config: restore and RTO only, no data checks); a database neither configured nor in
@@ -70,7 +70,8 @@ export interface RestoreDrillProps {
  *    `DeleteDrillResources` (cleanup-drill) and `RecordEvidence` (record-evidence: the JSON record
  *    in the evidence bucket, and a small summary per database: `{ database, status, rtoSeconds,
  *    checksPassed, checksTotal, evidenceKey, error?, cleanupDone }`); `EvidenceNotRecorded` if that fails.
- * 5. `SummariseDrill` -> `PublishDrillSummary` (SNS, the vault topic).
+ * 5. `SummariseDrill` -> `PublishDrillSummary` (SNS, the vault topic; a failed publish is recorded by
+ *    `DrillSummaryNotPublished`).
  * 6. `AnyDrillFailed` -> `RestoreDrillFailed` (Fail: the CloudWatch alarm on failed executions
  *    notifies the vault topic) or `RestoreDrillSucceeded`.
  */

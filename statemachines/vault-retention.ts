@@ -53,17 +53,23 @@ export interface VaultRetentionProps {
  *
  * Input: ignored (`{}` from the schedule); add `"dryRun": true` to decide and report without deleting.
  *
- * Steps:
+ * Steps (every state of the console graph):
  * 1. `LoadRetentionPolicy` - the configured databases and vault retention policy (fixed at synth).
- *    `ListVaultDatabases` adds every database with managed copies in this Region (tag-discovered
- *    databases, and databases removed from the config, whose copies stay under the policy).
+ *    `IsDryRunGiven` -> `UseGivenDryRun` (the input's `dryRun`) or `DefaultDryRun` (false).
  *    With `recoveryPoints`: `CheckRecoveryPoints` first (issue 9): the age of each database's newest
  *    available copy in this Region as the `RecoveryPointAge` metric (alarmed per database) and in
  *    the output; `RecoveryPointsNotChecked` records a failure and the sweep goes on.
- * 2. `SweepDatabases` (Map) -> `SweepVaultRetention` per database; a failure is recorded
- *    (`SweepFailed`) and the others go on.
- * 3. `SummariseSweep` -> `PublishSweepSummary` (SNS, the vault's own topic).
- * 4. `AnySweepFailed` -> `VaultRetentionFailed` (Fail) or `VaultRetentionSucceeded`.
+ *    `ListVaultDatabases` adds every database with managed copies in this Region (tag-discovered
+ *    databases, and databases removed from the config, whose copies stay under the policy); if the
+ *    listing fails, `UseConfiguredDatabases` sweeps the configured ones.
+ * 2. `SweepDatabases` (Map) -> `SweepVaultRetention` per database -> `SweepSucceeded`; a failure is
+ *    recorded (`RecordSweepError`, `{ status: 'FAILED', error, cause }`) and the others go on.
+ * 3. `SummariseSweep` -> `AnySweepFailures` -> `ListSweepFailures` -> `CountSweepFailures`, or
+ *    `NoSweepFailures` -> `PublishSweepSummary` (SNS, the vault's own topic; a failed publish is
+ *    recorded by `SweepSummaryNotPublished`).
+ * 4. `AnySweepFailed` -> `VaultRetentionFailed` (Fail: a database's sweep failed),
+ *    `SweepSummaryNotDelivered` (Fail, error `NotificationFailed`: the summary was not published) or
+ *    `VaultRetentionSucceeded`.
  */
 export class VaultRetention extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -106,7 +112,7 @@ export class VaultRetention extends Construct {
         'foreignKeyCopies.$': '$.sweep.foreignKeyCopies',
       },
     });
-    const sweepFailed = new sfn.Pass(this, 'SweepFailed', {
+    const sweepFailed = new sfn.Pass(this, 'RecordSweepError', {
       parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
     });
     sweep.addCatch(sweepFailed, { errors: ['States.ALL'], resultPath: '$.failure' });

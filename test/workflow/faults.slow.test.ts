@@ -407,12 +407,12 @@ describe('fault matrix: notification and concurrency', () => {
     expect(childFor(run, 'billing-db').status).toBe('SUCCEEDED');
     expectBackedUp(e, 'billing-db');
     expectSafeEndState(e, []);
-    // The run result stays visible without the message: the run took the NotificationFailed path (its
+    // The run result stays visible without the message: the run took the RecordNotificationError path (its
     // counts come from Notify, issue 12, so Summarise is not reached), the database's record is in the
     // run ledger and its DatabaseBackup execution holds its full output (vault copy ARN).
     expect(entered(run, 'Notify')).toBe(1);
     expect(entered(run, 'Summarise')).toBe(0);
-    expect(entered(run, 'NotificationFailed')).toBe(1);
+    expect(entered(run, 'RecordNotificationError')).toBe(1);
     const ledger = e.sandbox.s3.listBuckets().find((b) => e.sandbox.s3.listObjects(b.name, `runs/${run.name}/`).length > 0)!;
     expect(JSON.parse(e.sandbox.s3.listObjects(ledger.name, `runs/${run.name}/billing-db.json`)[0]!.body)).toMatchObject({ status: 'SUCCEEDED' });
     const out = childFor(run, 'billing-db').output as { vaultCopy: { snapshot: { arn: string; accountId: string } } };
