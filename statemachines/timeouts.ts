@@ -22,7 +22,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS } from '../functions/shared/polling';
+import { MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS } from '../contracts/polling';
 
 /** Longest a Standard execution may run: one year, in seconds (docs/aws-behaviour.md §18). */
 export const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;

@@ -1,5 +1,5 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionPolicy } from '../functions/shared/contracts';
+import type { RetentionPolicy } from '../contracts/shapes';
 
 /** The Lambda functions the backup workflows invoke, one per single-purpose step. */
 export interface BackupFunctions {

@@ -1,0 +1,204 @@
+/**
+ * One home for each validation rule that the configuration (infra/config/schema.ts), the Lambda
+ * environments and the payload contracts share: account IDs, Regions, DB identifiers, ARNs, bucket
+ * names, and the object-level checks of a Lambda environment. zod/mini (small bundle; full `zod`
+ * adds ~440 KB of locales, https://zod.dev/packages/mini); no AWS SDK, no CDK.
+ */
+import * as z from 'zod/mini';
+import type { RetentionPolicy } from './shapes.js';
+
+/** 12-digit AWS account ID. */
+export const accountIdSchema = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account ID'));
+
+/** AWS Region name, e.g. `eu-west-1`, `us-gov-west-1`. */
+export const regionSchema = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS Region name such as eu-west-1'));
+
+/** IAM role ARN. */
+export const roleArnSchema = z
+  .string()
+  .check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'));
+
+/** SNS topic ARN (standard or FIFO). Source: https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html */
+export const snsTopicArnSchema = z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN'));
+
+/**
+ * Key prefix of the S3 exports (`EXPORT_PREFIX`, config `export.prefix`): 1-200 characters of letters,
+ * digits, `_ . -` in `/`-separated segments, no leading, trailing or double `/`. Within what RDS
+ * accepts as an export's S3Prefix (no `:`, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html
+ * limitations), and what the bucket policy's `<prefix>/*` resources are written with.
+ */
+export const EXPORT_PREFIX_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+/** Longest export prefix, characters. */
+export const EXPORT_PREFIX_MAX_LENGTH = 200;
+/** What a bad export prefix is told. */
+export const EXPORT_PREFIX_MESSAGE = 'must be 1-200 characters of letters, digits, _ . - in /-separated segments, with no leading, trailing or double "/"';
+
+/** {@link EXPORT_PREFIX_PATTERN}, at most {@link EXPORT_PREFIX_MAX_LENGTH} characters. */
+export const exportPrefixSchema = z.string().check(z.regex(EXPORT_PREFIX_PATTERN, EXPORT_PREFIX_MESSAGE), z.maxLength(EXPORT_PREFIX_MAX_LENGTH, 'must be at most 200 characters'));
+
+/** Non-empty string. */
+export const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
+
+/**
+ * DB instance / DB cluster identifier: 1-63 letters, digits, hyphens; starts with a letter; no
+ * `--`, no trailing hyphen. Stored lower-case by RDS.
+ * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints
+ */
+export const dbIdentifierSchema = z
+  .string()
+  .check(
+    z.regex(
+      /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/,
+      'must be a DB identifier: 1-63 letters, digits or hyphens, starting with a letter, no "--", no trailing hyphen',
+    ),
+  );
+
+/** Variables every Lambda gets: `AWS_REGION` (set by Lambda) and `ACCOUNT_ID` (set by the stack). */
+export const baseEnvShape = {
+  AWS_REGION: regionSchema,
+  ACCOUNT_ID: accountIdSchema,
+};
+
+/**
+ * A variable holding JSON that must match `schema`, e.g. `DATABASES='[{"identifier":"orders-db","kind":"instance"}]'`.
+ * Issues are reported on the variable (`DATABASES[0].kind: ...`).
+ */
+export function jsonEnv<T>(schema: z.ZodMiniType<T>): z.ZodMiniType<T, string> {
+  const json = z.pipe(
+    z.string(),
+    z.transform((text: string, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.issues.push({ code: 'custom', message: 'must be valid JSON', input: text });
+        return z.NEVER;
+      }
+    }),
+  );
+  return z.pipe(json, schema) as unknown as z.ZodMiniType<T, string>;
+}
+
+/** KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`) or alias ARN (`...:alias/<name>`). */
+export const kmsKeyArnSchema = z
+  .string()
+  .check(z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[\w/-]+)$/, 'must be a KMS key ARN or alias ARN'));
+
+/**
+ * Object-level check that the KMS key ARN in variable `keyVar` is in the account/Region given by
+ * the variables `accountVar`/`regionVar` (KMS keys are regional; RDS fails with
+ * KMSKeyNotAccessibleFault otherwise). Source: https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html
+ */
+export function kmsKeyLocatedIn<T extends Record<string, unknown>>(keyVar: keyof T & string, accountVar: keyof T & string, regionVar: keyof T & string) {
+  return z.superRefine((env: T, ctx) => {
+    const key = env[keyVar];
+    if (typeof key !== 'string') return;
+    const [, , , region, account] = key.split(':');
+    if (region !== env[regionVar] || account !== env[accountVar]) {
+      ctx.issues.push({
+        code: 'custom',
+        path: [keyVar],
+        input: key,
+        message: `must be a key of account ${String(env[accountVar])} in Region ${String(env[regionVar])} (${accountVar}/${regionVar}); KMS keys are regional`,
+      });
+    }
+  });
+}
+
+/**
+ * KMS alias name `alias/<name>` (1-256 characters: letters, digits, `/`, `_`, `-`; not the
+ * reserved `alias/aws/` prefix). Source: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+ */
+export const kmsAliasNameSchema = z
+  .string()
+  .check(
+    z.regex(/^alias\/(?!aws\/)[A-Za-z0-9/_-]{1,250}$/, 'must be a KMS alias name such as alias/rds-snapshot-vault (not an ARN, not alias/aws/...)'),
+  );
+
+/**
+ * S3 bucket name (general purpose): 3-63 lower-case letters, digits, dots and hyphens, starting and
+ * ending with a letter or digit. Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export const bucketNameSchema = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)'));
+
+/** `'true'` | `'false'` (absent = `false`), parsed to a boolean. */
+export const booleanFlagEnv = z.pipe(
+  z.optional(z.enum(['true', 'false'])),
+  z.transform((v: 'true' | 'false' | undefined) => v === 'true'),
+);
+
+/**
+ * Object-level check that the variables `a` and `b` are either both set or both absent (e.g.
+ * `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`: cross-account mode needs both, same-account mode neither).
+ * Reports the missing one on its own path.
+ */
+export function bothOrNeither<T extends Record<string, unknown>>(a: keyof T & string, b: keyof T & string) {
+  return z.superRefine((env: T, ctx) => {
+    const hasA = env[a] !== undefined;
+    const hasB = env[b] !== undefined;
+    if (hasA === hasB) return;
+    const [missing, present] = hasA ? [b, a] : [a, b];
+    ctx.issues.push({
+      code: 'custom',
+      path: [missing],
+      input: env[missing],
+      message: `must be set together with ${present} (cross-account mode), or both must be absent (same-account mode)`,
+    });
+  });
+}
+
+/**
+ * Object-level check of the vault mode (cross-account-copy, poll-status): same-account mode
+ * (`VAULT_ROLE_ARN`/`VAULT_EXTERNAL_ID` absent) needs VAULT_ACCOUNT_ID = ACCOUNT_ID; cross-account
+ * mode needs VAULT_ACCOUNT_ID != ACCOUNT_ID and a VAULT_ROLE_ARN in VAULT_ACCOUNT_ID.
+ * Use with {@link bothOrNeither}.
+ */
+export function vaultModeCheck<T extends { ACCOUNT_ID: string; VAULT_ACCOUNT_ID: string; VAULT_ROLE_ARN?: string | undefined; VAULT_EXTERNAL_ID?: string | undefined }>() {
+  return z.superRefine((env: T, ctx) => {
+    if (env.VAULT_ROLE_ARN === undefined && env.VAULT_EXTERNAL_ID === undefined && env.VAULT_ACCOUNT_ID !== env.ACCOUNT_ID) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['VAULT_ROLE_ARN'],
+        input: undefined,
+        message: `required (with VAULT_EXTERNAL_ID) because VAULT_ACCOUNT_ID ${env.VAULT_ACCOUNT_ID} is another account than ACCOUNT_ID ${env.ACCOUNT_ID}; same-account mode needs VAULT_ACCOUNT_ID = ACCOUNT_ID`,
+      });
+    }
+    if (env.VAULT_ROLE_ARN !== undefined) {
+      if (env.VAULT_ACCOUNT_ID === env.ACCOUNT_ID) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['VAULT_ROLE_ARN'],
+          input: env.VAULT_ROLE_ARN,
+          message: 'must be absent when VAULT_ACCOUNT_ID = ACCOUNT_ID (same-account mode copies with the function\'s own credentials)',
+        });
+      } else if (env.VAULT_ROLE_ARN.split(':')[4] !== env.VAULT_ACCOUNT_ID) {
+        ctx.issues.push({ code: 'custom', path: ['VAULT_ROLE_ARN'], input: env.VAULT_ROLE_ARN, message: `must be a role of VAULT_ACCOUNT_ID ${env.VAULT_ACCOUNT_ID}` });
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------- retention bounds
+
+const gfsCount = z.optional(z.number().check(z.int(), z.gte(0)));
+
+/**
+ * {@link RetentionPolicy}: keepLast >= 1, 0 <= minAgeDays <= maxAgeDays, maxAgeDays > 0 (days);
+ * optional `gfs` `{ daily?, weekly?, monthly?, yearly? }`, each a non-negative integer count of UTC
+ * days / ISO weeks / calendar months / years (unknown keys rejected, so a misspelt `monhtly` fails
+ * instead of silently keeping less).
+ */
+export const policySchema: z.ZodMiniType<RetentionPolicy> = z.strictObject({
+  keepLast: z.number().check(z.int(), z.gte(1)),
+  maxAgeDays: z.number().check(z.gt(0)),
+  minAgeDays: z.number().check(z.gte(0)),
+  gfs: z.optional(z.strictObject({ daily: gfsCount, weekly: gfsCount, monthly: gfsCount, yearly: gfsCount })),
+}).check(
+  z.superRefine((p: RetentionPolicy, ctx) => {
+    if (p.minAgeDays > p.maxAgeDays) {
+      ctx.issues.push({ code: 'custom', path: ['minAgeDays'], input: p.minAgeDays, message: `must be <= maxAgeDays (${p.maxAgeDays})` });
+    }
+  }),
+);
+
