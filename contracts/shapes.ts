@@ -251,8 +251,12 @@ export interface CrossAccountCopyInput {
    * copies) the vault copy in the vault account's primary Region.
    */
   readonly snapshot: SnapshotRef;
-  /** Region of the vault account to copy into (the client's Region, docs/aws-behaviour.md §8). @default VAULT_REGION */
-  readonly destinationRegion?: string;
+  /**
+   * Region of the vault account to copy into (the client's Region, docs/aws-behaviour.md §8):
+   * the vault Region for the vault copy, a DR Region for a DR copy. Required (issue 11: DatabaseBackup
+   * always passes it; the former VAULT_REGION default was never reached).
+   */
+  readonly destinationRegion: string;
   /** Region -> option group name of the vault account (the database's `optionGroups`); used for cross-Region copies. @default {} */
   readonly optionGroups?: Readonly<Record<string, string>>;
 }

@@ -10,6 +10,10 @@ import { acknowledgeIam5 } from './nag';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import { createWorkflow } from './workflow';
+import { fromState, payload, renderPayload, type PayloadFields } from './payload';
+import { jsonPath } from '../contracts/json-path';
+import type { CheckRecoveryPointsInput } from '../contracts/functions/check-recovery-points';
+import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionSweepInput, RetentionSweepOutput } from '../contracts/functions/retention-sweep';
 import type { RetentionPolicy } from './types';
 
 /** Props of {@link VaultRetention}. */
@@ -72,6 +76,9 @@ export class VaultRetention extends Construct {
   constructor(scope: Construct, id: string, props: VaultRetentionProps) {
     super(scope, id);
 
+    // Typed paths (contracts/functions/retention-sweep.ts): a renamed contract field fails tsc here.
+    const item = jsonPath<RetentionSweepInput>();
+    const sweepOut = jsonPath<RetentionSweepOutput>('$.sweep');
     const load = new sfn.Pass(this, 'LoadRetentionPolicy', {
       parameters: {
         databases: props.databases.map((d) => ({ identifier: d.identifier, kind: d.kind })),
@@ -84,11 +91,12 @@ export class VaultRetention extends Construct {
     const dryRunDefault = new sfn.Pass(this, 'DefaultDryRun', { parameters: { dryRun: false }, resultPath: '$.options' });
     const sweep = new tasks.LambdaInvoke(this, 'SweepVaultRetention', {
       lambdaFunction: props.retentionSweep,
-      payload: sfn.TaskInput.fromObject({
-        'database.$': '$.database',
-        'policy.$': '$.policy',
-        'dryRun.$': '$.dryRun',
-        ...(props.provenanceAccounts ? { 'provenanceAccounts.$': '$.provenanceAccounts' } : {}),
+      // The Map's item (SweepDatabases' itemSelector below) is the sweep's input as it is.
+      payload: payload<RetentionSweepInput>({
+        database: fromState(item('database')),
+        policy: fromState(item('policy')),
+        dryRun: fromState(item('dryRun')),
+        ...(props.provenanceAccounts ? { provenanceAccounts: fromState(item('provenanceAccounts')) } : {}),
       }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
@@ -98,12 +106,12 @@ export class VaultRetention extends Construct {
     retryTransient(sweep);
     const sweepSucceeded = new sfn.Pass(this, 'SweepSucceeded', {
       parameters: {
-        'database.$': '$.database',
+        'database.$': item('database'),
         status: 'SUCCEEDED',
-        'kept.$': 'States.ArrayLength($.sweep.kept)',
-        'deleted.$': '$.sweep.deleted',
+        'kept.$': `States.ArrayLength(${sweepOut('kept')})`,
+        'deleted.$': sweepOut('deleted'),
         // Copies under a KMS key the vault does not own: named in the summary to the vault topic.
-        'foreignKeyCopies.$': '$.sweep.foreignKeyCopies',
+        'foreignKeyCopies.$': sweepOut('foreignKeyCopies'),
       },
     });
     const sweepFailed = new sfn.Pass(this, 'SweepFailed', {
@@ -116,7 +124,7 @@ export class VaultRetention extends Construct {
     // configured list if the listing fails, so a describe outage never skips the sweep entirely.
     const list = new tasks.LambdaInvoke(this, 'ListVaultDatabases', {
       lambdaFunction: props.retentionSweep,
-      payload: sfn.TaskInput.fromObject({ listDatabases: { 'configured.$': '$.config.databases' } }),
+      payload: payload<ListManagedDatabasesInput>({ listDatabases: { configured: fromState('$.config.databases') } }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: '$.inventory',
@@ -130,13 +138,13 @@ export class VaultRetention extends Construct {
     list.addCatch(useConfigured, { errors: ['States.ALL'], resultPath: '$.listError' });
 
     const map = new sfn.Map(this, 'SweepDatabases', {
-      itemsPath: '$.inventory.databases',
-      itemSelector: {
-        'database.$': '$$.Map.Item.Value',
-        'policy.$': '$.config.policy',
-        'dryRun.$': '$.options.dryRun',
-        ...(props.provenanceAccounts ? { 'provenanceAccounts.$': '$.config.provenanceAccounts' } : {}),
-      },
+      itemsPath: jsonPath<ListManagedDatabasesOutput>('$.inventory')('databases'),
+      itemSelector: renderPayload({
+        database: fromState('$$.Map.Item.Value'),
+        policy: fromState('$.config.policy'),
+        dryRun: fromState('$.options.dryRun'),
+        ...(props.provenanceAccounts ? { provenanceAccounts: fromState('$.config.provenanceAccounts') } : {}),
+      } satisfies PayloadFields<RetentionSweepInput>),
       maxConcurrency: props.maxConcurrency ?? 2,
       resultPath: '$.results',
     });
@@ -210,7 +218,7 @@ export class VaultRetention extends Construct {
     if (props.recoveryPoints) {
       const check = new tasks.LambdaInvoke(this, 'CheckRecoveryPoints', {
         lambdaFunction: props.recoveryPoints.fn,
-        payload: sfn.TaskInput.fromObject({ databases: props.recoveryPoints.objectives.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours })) }),
+        payload: payload<CheckRecoveryPointsInput>({ databases: props.recoveryPoints.objectives.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours })) }),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath: '$.recoveryPoints',

@@ -15,7 +15,10 @@ export type { CrossAccountCopyInput, CrossAccountCopyOutput };
 export const environment = {
   /** The vault account (= ACCOUNT_ID in same-account mode). */
   VAULT_ACCOUNT_ID: accountIdSchema,
-  /** The primary vault Region. */
+  /**
+   * The primary vault Region. Validated but not read since issue 11 (every input names its
+   * `destinationRegion`); still set by the stack so the templates did not change: drop it together.
+   */
   VAULT_REGION: regionSchema,
   /** `alias/<deploymentName>`: the vault key's alias in the vault Region and every DR Region. */
   VAULT_KMS_KEY_ALIAS: kmsAliasNameSchema,
@@ -34,6 +37,6 @@ export const inputSchema: z.ZodMiniType<CrossAccountCopyInput> = z.object({
   database: databaseRefSchema,
   runId: runIdSchema,
   snapshot: snapshotRefSchema,
-  destinationRegion: z.optional(regionSchema),
+  destinationRegion: regionSchema,
   optionGroups: z.optional(z.record(regionSchema, z.string().check(z.minLength(1), z.maxLength(255)))),
 });

@@ -5,7 +5,7 @@
  *
  * Environment: AWS_REGION, ACCOUNT_ID,
  * - `VAULT_ACCOUNT_ID`: the vault account (= ACCOUNT_ID in same-account mode);
- * - `VAULT_REGION`: default destination Region;
+ * - `VAULT_REGION`: the primary vault Region (not read: every input names its `destinationRegion`);
  * - `VAULT_KMS_KEY_ALIAS`: `alias/<deploymentName>`, the alias of the vault key in the vault Region
  *   and in every DR Region; the key used is `arn:<partition>:kms:<destinationRegion>:<VAULT_ACCOUNT_ID>:alias/<name>`;
  * - `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`: both set = cross-account mode (assume the vault role,
@@ -43,7 +43,7 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
     inputSchema,
     run: async (input, { config, clients, now, metrics }) => {
       const startedAt = now();
-      const region = input.destinationRegion ?? config.VAULT_REGION;
+      const region = input.destinationRegion;
       // The copy is made in the vault account: the vault role (cross-account mode) or own credentials (same-account mode); contracts/vault-access.ts.
       const rds = await rdsForAccount(clients, config, 'copy', { accountId: config.VAULT_ACCOUNT_ID, region, field: 'VAULT_ACCOUNT_ID' });
       // A slot-table refusal is a normal output (`acquired: false`): the state machine waits its retryAfterSeconds.
@@ -51,7 +51,7 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
         copyToVault(
           rds,
           input,
-          { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
+          { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
           startedAt,
           // The slot table is in this (the source) account: the function's own credentials, never the vault role.
           slotsFor(config, clients, startedAt),
