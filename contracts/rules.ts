@@ -7,11 +7,21 @@
 import * as z from 'zod/mini';
 import type { RetentionPolicy } from './shapes.js';
 
-/** 12-digit AWS account ID. */
-export const accountIdSchema = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account ID'));
+/** 12-digit AWS account ID (config `source.accountId`, `vault.accountId`; every ACCOUNT_ID variable). */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 
-/** AWS Region name, e.g. `eu-west-1`, `us-gov-west-1`. */
-export const regionSchema = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS Region name such as eu-west-1'));
+/** 12-digit AWS account ID. */
+export const accountIdSchema = z.string().check(z.regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit AWS account ID'));
+
+/**
+ * AWS Region code such as `eu-west-1`, `eu-central-2`, `us-gov-west-1`: a two-letter area, one or
+ * more `-<word>`, then `-` and a one- or two-digit number (every Region AWS lists,
+ * https://docs.aws.amazon.com/general/latest/gr/rande.html). The configuration and the functions use this one rule.
+ */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** AWS Region name, e.g. `eu-west-1`, `us-gov-west-1` ({@link REGION_PATTERN}). */
+export const regionSchema = z.string().check(z.regex(REGION_PATTERN, 'must be an AWS Region name such as eu-west-1'));
 
 /** IAM role ARN. */
 export const roleArnSchema = z
@@ -40,18 +50,48 @@ export const exportPrefixSchema = z.string().check(z.regex(EXPORT_PREFIX_PATTERN
 export const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
 
 /**
- * DB instance / DB cluster identifier: 1-63 letters, digits, hyphens; starts with a letter; no
- * `--`, no trailing hyphen. Stored lower-case by RDS.
- * Source: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints
+ * DB instance / DB cluster identifier as the RDS API accepts it: 1-63 letters, digits or hyphens,
+ * starting with a letter, no `--`, no trailing hyphen; case-insensitive, stored (and returned in
+ * every description) lower-case (docs/aws-behaviour.md §33).
  */
+export const DB_IDENTIFIER_PATTERN = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
+
+/**
+ * Whether `identifier` is a DB identifier written as RDS stores it: {@link DB_IDENTIFIER_PATTERN}
+ * and lower-case. The configuration requires this (its identifiers are compared with what RDS
+ * returns); the functions accept any case, as the API does (docs/aws-behaviour.md §33).
+ */
+export function isStoredDbIdentifier(identifier: string): boolean {
+  return DB_IDENTIFIER_PATTERN.test(identifier) && identifier === identifier.toLowerCase();
+}
+
+/** {@link DB_IDENTIFIER_PATTERN}. */
 export const dbIdentifierSchema = z
   .string()
   .check(
     z.regex(
-      /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/,
+      DB_IDENTIFIER_PATTERN,
       'must be a DB identifier: 1-63 letters, digits or hyphens, starting with a letter, no "--", no trailing hyphen',
     ),
   );
+
+/**
+ * `cross-account`: copies go to the vault account through its copy role (shared first).
+ * `same-account`: no vault account; copies go to other Regions of the source account.
+ */
+export const VAULT_MODES = ['cross-account', 'same-account'] as const;
+/** One of {@link VAULT_MODES}. */
+export type VaultMode = (typeof VAULT_MODES)[number];
+
+/**
+ * How DR-Region copies are made (docs/aws-behaviour.md §9).
+ * `two-hop`: vault Region first, then across Regions inside the vault account (works everywhere).
+ * `single-step`: from the source copy straight into each DR Region of the vault account, in parallel
+ * with the vault copy (faster; not allowed by older Aurora docs for encrypted shared cluster snapshots).
+ */
+export const DR_COPY_MODES = ['two-hop', 'single-step'] as const;
+/** One of {@link DR_COPY_MODES}. */
+export type DrCopyMode = (typeof DR_COPY_MODES)[number];
 
 /** Variables every Lambda gets: `AWS_REGION` (set by Lambda) and `ACCOUNT_ID` (set by the stack). */
 export const baseEnvShape = {
