@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { type AccountRegion, kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
 import { ownCopyArns, PROJECT_TAG_KEYS, projectTagKeysCondition } from './function-permissions';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
+import type { DrCopyMode } from '../../contracts/rules';
 import { vaultCopyStatements } from '../../contracts/vault-access';
 
 /** Props of {@link VaultCopyRole}. */
@@ -37,7 +38,7 @@ export interface VaultCopyRoleProps {
    * source key too; `two-hop` copies from the vault copy.
    * @default 'two-hop'
    */
-  readonly drCopyMode?: 'two-hop' | 'single-step';
+  readonly drCopyMode?: DrCopyMode;
 }
 
 /** RDS actions the vault role must never have; denied explicitly as defence in depth. */
