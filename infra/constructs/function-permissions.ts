@@ -10,8 +10,7 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { DAILY_PREFIX, PLANS_PREFIX, RUNS_PREFIX } from '../../contracts/names';
-import { COPY_IDENTIFIER_PREFIX } from '../../contracts/names';
+import { COPY_IDENTIFIER_PREFIX, DAILY_PREFIX, PLANS_PREFIX, RUNS_PREFIX } from '../../contracts/names';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { TAGS } from '../../contracts/shapes';
 import type { ExportStorage } from './export-storage';
