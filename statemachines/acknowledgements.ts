@@ -1,7 +1,7 @@
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { acknowledgeIam5 } from '../infra/constructs/nag';
+import { acknowledgeIam5 } from './nag';
 
 /**
  * Acknowledges, on a state machine's role, the cdk-nag `AwsSolutions-IAM5` findings that CDK's

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import { createWorkflow } from './workflow';
+import { fromState, payload } from './payload';
+import type { SendDigestInput } from '../contracts/functions/send-digest';
 
 /** Props of {@link DailyDigest}. */
 export interface DailyDigestProps {
@@ -38,7 +40,7 @@ export class DailyDigest extends Construct {
     super(scope, id);
     const send = new tasks.LambdaInvoke(this, 'SendDigest', {
       lambdaFunction: props.sendDigest,
-      payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'time.$': '$$.Execution.StartTime' }),
+      payload: payload<SendDigestInput>({ input: fromState('$'), time: fromState('$$.Execution.StartTime') }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: '$.digest',

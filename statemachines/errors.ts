@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { TRANSIENT_ERROR_NAMES } from '../functions/shared/errors';
+import { TRANSIENT_ERROR_NAMES } from '../contracts/errors';
 
 /**
  * Lambda service faults that Step Functions reports when the invocation itself failed

@@ -5,11 +5,17 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { INITIAL_POLL, type DrillDatabase, type DrillSettings } from '../functions/shared/drill';
-import { acknowledgeIam5 } from '../infra/constructs/nag';
+import { INITIAL_POLL, type DrillDatabase, type DrillSettings } from '../contracts/drill';
+import { acknowledgeIam5 } from './nag';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import { createWorkflow } from './workflow';
+import { fromState, payload } from './payload';
+import type { CleanupDrillInput } from '../contracts/functions/cleanup-drill';
+import type { PlanDrillInput } from '../contracts/functions/plan-drill';
+import type { PollRestoreInput } from '../contracts/functions/poll-restore';
+import type { StartRestoreInput } from '../contracts/functions/start-restore';
+import type { ValidateRestoreInput } from '../contracts/functions/validate-restore';
 
 /** The functions RestoreDrill invokes (all in the vault account). */
 export interface RestoreDrillFunctions {
@@ -82,10 +88,10 @@ export class RestoreDrill extends Construct {
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
     const fns = props.functions;
-    const invoke = (stateId: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string, comment: string) => {
+    const invoke = (stateId: string, fn: IFunction, input: sfn.TaskInput, resultPath: string, comment: string) => {
       const t = new tasks.LambdaInvoke(this, stateId, {
         lambdaFunction: fn,
-        payload: sfn.TaskInput.fromObject(payload),
+        payload: input,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath,
@@ -107,14 +113,19 @@ export class RestoreDrill extends Construct {
     const requested = new sfn.Pass(this, 'UseRequestedDatabases', { parameters: { 'requested.$': '$.databases', subset: true }, resultPath: '$.request' });
     const notRequested = new sfn.Pass(this, 'NoRequestedDatabases', { parameters: { requested: [], subset: false }, resultPath: '$.request' });
 
-    const sweep = invoke('SweepLeftoverDrills', fns.cleanupDrill, { sweep: true }, '$.sweep', 'Delete drill DB instances / DB clusters left by earlier drills.');
+    const sweep = invoke('SweepLeftoverDrills', fns.cleanupDrill, payload<CleanupDrillInput>({ sweep: true }), '$.sweep', 'Delete drill DB instances / DB clusters left by earlier drills.');
     const sweepFailed = new sfn.Pass(this, 'SweepNotDone', { parameters: { 'error.$': '$.sweepError.Error', 'cause.$': '$.sweepError.Cause' }, resultPath: '$.sweep' });
     sweep.addCatch(sweepFailed, { errors: ['States.ALL'], resultPath: '$.sweepError' });
 
     const plan = invoke(
       'PlanDrill',
       fns.planDrill,
-      { 'configured.$': '$.config.configured', 'requested.$': '$.request.requested', 'subset.$': '$.request.subset', 'sampleSize.$': '$.config.sampleSize' },
+      payload<PlanDrillInput>({
+        configured: fromState('$.config.configured'),
+        requested: fromState('$.request.requested'),
+        subset: fromState('$.request.subset'),
+        sampleSize: fromState('$.config.sampleSize'),
+      }),
       '$.plan',
       'Which databases this run restores (the subset given, or a rotating sample).',
     );
@@ -131,7 +142,7 @@ export class RestoreDrill extends Construct {
     const start = invoke(
       'StartRestore',
       fns.startRestore,
-      { action: 'restore', 'database.$': '$.database', 'settings.$': '$.settings', 'drillId.$': '$.drillId' },
+      payload<StartRestoreInput>({ action: 'restore', database: fromState('$.database'), settings: fromState('$.settings'), drillId: fromState('$.drillId') }),
       '$.target',
       'Restore the newest available vault copy into a throwaway, drill-tagged DB instance or DB cluster.',
     );
@@ -139,22 +150,22 @@ export class RestoreDrill extends Construct {
     const poll = invoke(
       'PollRestore',
       fns.pollRestore,
-      { 'target.$': '$.target', 'previous.$': '$.poll', 'maxWaitSeconds.$': '$.settings.maxWaitSeconds' },
+      payload<PollRestoreInput>({ target: fromState('$.target'), previous: fromState('$.poll'), maxWaitSeconds: fromState('$.settings.maxWaitSeconds') }),
       '$.poll',
       'Where the restore stands and the next step (the state machine owns the waiting).',
     );
     const createInstance = invoke(
       'CreateDrillInstance',
       fns.startRestore,
-      { action: 'create-instance', 'target.$': '$.target', 'settings.$': '$.settings', 'drillId.$': '$.drillId' },
+      payload<StartRestoreInput>({ action: 'create-instance', target: fromState('$.target'), settings: fromState('$.settings'), drillId: fromState('$.drillId') }),
       '$.prepare',
       'Aurora: add the one DB instance to the restored DB cluster.',
     );
-    const setPassword = invoke('SetMasterPassword', fns.startRestore, { action: 'set-password', 'target.$': '$.target' }, '$.prepare', 'A fresh master password managed by RDS in Secrets Manager.');
+    const setPassword = invoke('SetMasterPassword', fns.startRestore, payload<StartRestoreInput>({ action: 'set-password', target: fromState('$.target') }), '$.prepare', 'A fresh master password managed by RDS in Secrets Manager.');
     const validate = invoke(
       'ValidateRestore',
       fns.validateRestore,
-      { 'database.$': '$.database', 'target.$': '$.target', 'poll.$': '$.poll' },
+      payload<ValidateRestoreInput>({ database: fromState('$.database'), target: fromState('$.target'), poll: fromState('$.poll') }),
       '$.validation',
       "Run the database's checks as real SQL against the restored endpoint.",
     );
@@ -168,7 +179,7 @@ export class RestoreDrill extends Construct {
     const cleanup = invoke(
       'DeleteDrillResources',
       fns.cleanupDrill,
-      { 'database.$': '$.database', 'drillId.$': '$.drillId' },
+      payload<CleanupDrillInput>({ database: fromState('$.database'), drillId: fromState('$.drillId') }),
       '$.cleanup',
       "Delete this drill's DB instance / DB cluster (every path comes here).",
     );

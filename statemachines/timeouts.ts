@@ -22,7 +22,8 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS } from '../functions/shared/polling';
+import { MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS } from '../contracts/polling';
+import type { DrCopyMode } from '../contracts/rules';
 
 /** Longest a Standard execution may run: one year, in seconds (docs/aws-behaviour.md §18). */
 export const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
@@ -153,7 +154,7 @@ export interface TimeoutInputs {
   /** DR Regions of the vault account (`vault.drRegions`). */
   readonly drRegions: number;
   /** `vault.drCopyMode`. */
-  readonly drCopyMode: 'two-hop' | 'single-step';
+  readonly drCopyMode: DrCopyMode;
   /** Some database may be exported to S3. */
   readonly exports: boolean;
   /** Databases one run may back up: configured ones plus the allowance for tag-discovered ones. */

@@ -1,5 +1,5 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionPolicy } from '../functions/shared/contracts';
+import type { RetentionPolicy } from '../contracts/shapes';
 
 /** The Lambda functions the backup workflows invoke, one per single-purpose step. */
 export interface BackupFunctions {
@@ -18,19 +18,8 @@ export interface BackupFunctions {
   readonly pollExport?: IFunction;
 }
 
-/**
- * `cross-account`: copies go to the vault account through its copy role (shared first).
- * `same-account`: no vault account; copies go to other Regions of the source account.
- */
-export type VaultMode = 'cross-account' | 'same-account';
-
-/**
- * How DR-Region copies are made (docs/aws-behaviour.md §9).
- * `two-hop`: vault Region first, then across Regions inside the vault account (works everywhere).
- * `single-step`: from the source copy straight into each DR Region of the vault account, in parallel
- * with the vault copy (faster; not allowed by older Aurora docs for encrypted shared cluster snapshots).
- */
-export type DrCopyMode = 'two-hop' | 'single-step';
+// VaultMode and DrCopyMode: one definition, shared with the configuration (contracts/rules.ts).
+export type { DrCopyMode, VaultMode } from '../contracts/rules';
 
 /** Bounds of a Wait -> Poll -> Choice loop. */
 export interface PollingProps {

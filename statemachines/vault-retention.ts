@@ -5,11 +5,15 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { DatabaseRef } from '../functions/shared/contracts';
-import { acknowledgeIam5 } from '../infra/constructs/nag';
+import type { DatabaseRef } from '../contracts/shapes';
+import { acknowledgeIam5 } from './nag';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import { createWorkflow } from './workflow';
+import { fromState, payload, renderPayload, type PayloadFields } from './payload';
+import { jsonPath } from '../contracts/json-path';
+import type { CheckRecoveryPointsInput } from '../contracts/functions/check-recovery-points';
+import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionSweepInput, RetentionSweepOutput } from '../contracts/functions/retention-sweep';
 import type { RetentionPolicy } from './types';
 
 /** Props of {@link VaultRetention}. */
@@ -78,6 +82,9 @@ export class VaultRetention extends Construct {
   constructor(scope: Construct, id: string, props: VaultRetentionProps) {
     super(scope, id);
 
+    // Typed paths (contracts/functions/retention-sweep.ts): a renamed contract field fails tsc here.
+    const item = jsonPath<RetentionSweepInput>();
+    const sweepOut = jsonPath<RetentionSweepOutput>('$.sweep');
     const load = new sfn.Pass(this, 'LoadRetentionPolicy', {
       parameters: {
         databases: props.databases.map((d) => ({ identifier: d.identifier, kind: d.kind })),
@@ -90,11 +97,12 @@ export class VaultRetention extends Construct {
     const dryRunDefault = new sfn.Pass(this, 'DefaultDryRun', { parameters: { dryRun: false }, resultPath: '$.options' });
     const sweep = new tasks.LambdaInvoke(this, 'SweepVaultRetention', {
       lambdaFunction: props.retentionSweep,
-      payload: sfn.TaskInput.fromObject({
-        'database.$': '$.database',
-        'policy.$': '$.policy',
-        'dryRun.$': '$.dryRun',
-        ...(props.provenanceAccounts ? { 'provenanceAccounts.$': '$.provenanceAccounts' } : {}),
+      // The Map's item (SweepDatabases' itemSelector below) is the sweep's input as it is.
+      payload: payload<RetentionSweepInput>({
+        database: fromState(item('database')),
+        policy: fromState(item('policy')),
+        dryRun: fromState(item('dryRun')),
+        ...(props.provenanceAccounts ? { provenanceAccounts: fromState(item('provenanceAccounts')) } : {}),
       }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
@@ -104,12 +112,12 @@ export class VaultRetention extends Construct {
     retryTransient(sweep);
     const sweepSucceeded = new sfn.Pass(this, 'SweepSucceeded', {
       parameters: {
-        'database.$': '$.database',
+        'database.$': item('database'),
         status: 'SUCCEEDED',
-        'kept.$': 'States.ArrayLength($.sweep.kept)',
-        'deleted.$': '$.sweep.deleted',
+        'kept.$': `States.ArrayLength(${sweepOut('kept')})`,
+        'deleted.$': sweepOut('deleted'),
         // Copies under a KMS key the vault does not own: named in the summary to the vault topic.
-        'foreignKeyCopies.$': '$.sweep.foreignKeyCopies',
+        'foreignKeyCopies.$': sweepOut('foreignKeyCopies'),
       },
     });
     const sweepFailed = new sfn.Pass(this, 'RecordSweepError', {
@@ -122,7 +130,7 @@ export class VaultRetention extends Construct {
     // configured list if the listing fails, so a describe outage never skips the sweep entirely.
     const list = new tasks.LambdaInvoke(this, 'ListVaultDatabases', {
       lambdaFunction: props.retentionSweep,
-      payload: sfn.TaskInput.fromObject({ listDatabases: { 'configured.$': '$.config.databases' } }),
+      payload: payload<ListManagedDatabasesInput>({ listDatabases: { configured: fromState('$.config.databases') } }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: '$.inventory',
@@ -136,13 +144,13 @@ export class VaultRetention extends Construct {
     list.addCatch(useConfigured, { errors: ['States.ALL'], resultPath: '$.listError' });
 
     const map = new sfn.Map(this, 'SweepDatabases', {
-      itemsPath: '$.inventory.databases',
-      itemSelector: {
-        'database.$': '$$.Map.Item.Value',
-        'policy.$': '$.config.policy',
-        'dryRun.$': '$.options.dryRun',
-        ...(props.provenanceAccounts ? { 'provenanceAccounts.$': '$.config.provenanceAccounts' } : {}),
-      },
+      itemsPath: jsonPath<ListManagedDatabasesOutput>('$.inventory')('databases'),
+      itemSelector: renderPayload({
+        database: fromState('$$.Map.Item.Value'),
+        policy: fromState('$.config.policy'),
+        dryRun: fromState('$.options.dryRun'),
+        ...(props.provenanceAccounts ? { provenanceAccounts: fromState('$.config.provenanceAccounts') } : {}),
+      } satisfies PayloadFields<RetentionSweepInput>),
       maxConcurrency: props.maxConcurrency ?? 2,
       resultPath: '$.results',
     });
@@ -216,7 +224,7 @@ export class VaultRetention extends Construct {
     if (props.recoveryPoints) {
       const check = new tasks.LambdaInvoke(this, 'CheckRecoveryPoints', {
         lambdaFunction: props.recoveryPoints.fn,
-        payload: sfn.TaskInput.fromObject({ databases: props.recoveryPoints.objectives.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours })) }),
+        payload: payload<CheckRecoveryPointsInput>({ databases: props.recoveryPoints.objectives.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours })) }),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath: '$.recoveryPoints',

@@ -14,14 +14,9 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseRef } from '../../functions/shared/contracts.js';
 import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../../functions/shared/recovery-points.js';
+import { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../functions/shared/metric-names.js';
+export { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC };
 
-/** Metric name (unit Seconds). */
-export const RECOVERY_POINT_AGE_METRIC = 'RecoveryPointAge';
-/**
- * Fleet metric: how many databases have no available copy or one older than their objective
- * (Count; dimension `Region`). One alarm on it covers fleets too large for an alarm per database.
- */
-export const RECOVERY_POINTS_OVER_OBJECTIVE_METRIC = 'RecoveryPointsOverObjective';
 
 /** A database and its recovery point objective. */
 export interface RecoveryPointObjective extends DatabaseRef {

@@ -9,23 +9,16 @@
  * `{ recoveryPoints: RecoveryPointStatus[], stale: string[], missing: string[] }`.
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
 import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { checkRecoveryPoints, type RecoveryPointStatus } from './check.js';
+import { envSchema, inputSchema } from '../../contracts/functions/check-recovery-points.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
+/** Environment and event schemas: check-recovery-points's contract (contracts/functions/check-recovery-points.ts). */
+export { envSchema, inputSchema };
 export { checkRecoveryPoints, RECOVERY_POINT_AGE_METRIC } from './check.js';
-
-/** Environment of check-recovery-points. */
-export const envSchema = z.object({ ...baseEnvShape });
-
-/** Event schema. */
-export const inputSchema = z.object({
-  databases: z.array(z.object({ identifier: nonEmpty, kind: z.enum(['instance', 'cluster']), rpoHours: z.number().check(z.positive()) })),
-});
 
 /** Output of check-recovery-points. */
 export interface CheckRecoveryPointsOutput {

@@ -6,21 +6,15 @@
  * rds:DeleteDBInstance / rds:DeleteDBCluster on drill-tagged resources only.
  * Output {@link CleanupResult}. Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { databaseRefSchema } from '../../functions/shared/drill.js';
-import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { deleteDrill, sweep, type CleanupResult } from './cleanup.js';
+import { envSchema, inputSchema } from '../../contracts/functions/cleanup-drill.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-/** Environment of cleanup-drill. */
-export const envSchema = z.object({ ...baseEnvShape });
-
-/** Event schema. */
-export const inputSchema = z.union([z.object({ sweep: z.literal(true) }), z.object({ database: databaseRefSchema, drillId: nonEmpty })]);
+/** Environment and event schemas: cleanup-drill's contract (contracts/functions/cleanup-drill.ts). */
+export { envSchema, inputSchema };
 
 /** Builds the cleanup-drill handler. */
 export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<CleanupResult> {

@@ -15,18 +15,15 @@ import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import type { CreateCopyInput, CreateCopyOutput } from '../../functions/shared/contracts.js';
-import { baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotArnSchema } from '../../functions/shared/schemas.js';
-import { slotHooksFrom as slotsFor, slotEnvShape, slotWaitOutput, type CopySlotWaitOutput } from '../../functions/shared/copy-slots.js';
+import { slotHooksFrom as slotsFor, slotWaitOutput, type CopySlotWaitOutput } from '../../functions/shared/copy-slots.js';
 import { createCopy } from './copy.js';
+import { envSchema } from '../../contracts/functions/create-copy.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-const envShape = z.object({ ...baseEnvShape, SOURCE_KMS_KEY_ARN: kmsKeyArnSchema, ...slotEnvShape });
-
-/** Environment of create-copy. */
-export const envSchema = envShape.check(kmsKeyLocatedIn<z.infer<typeof envShape>>('SOURCE_KMS_KEY_ARN', 'ACCOUNT_ID', 'AWS_REGION'));
+/** Environment schema: create-copy's contract (contracts/functions/create-copy.ts). */
+export { envSchema };
 
 /** Event schema. */
 export const inputSchema: z.ZodMiniType<CreateCopyInput> = z.object({

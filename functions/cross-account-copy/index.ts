@@ -5,7 +5,7 @@
  *
  * Environment: AWS_REGION, ACCOUNT_ID,
  * - `VAULT_ACCOUNT_ID`: the vault account (= ACCOUNT_ID in same-account mode);
- * - `VAULT_REGION`: default destination Region;
+ * - `VAULT_REGION`: the primary vault Region (not read: every input names its `destinationRegion`);
  * - `VAULT_KMS_KEY_ALIAS`: `alias/<deploymentName>`, the alias of the vault key in the vault Region
  *   and in every DR Region; the key used is `arn:<partition>:kms:<destinationRegion>:<VAULT_ACCOUNT_ID>:alias/<name>`;
  * - `VAULT_ROLE_ARN` + `VAULT_EXTERNAL_ID`: both set = cross-account mode (assume the vault role,
@@ -18,44 +18,21 @@
  * KmsKeyNotAccessible, SnapshotQuotaExceeded, SnapshotNotFound, SnapshotIdentifierConflict, SnapshotCopyFailed,
  * CopySlotsBusy (slot table or RDS: every slot of the destination held).
  */
-import * as z from 'zod/mini';
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { sts } from '../../functions/shared/clients/sts.js';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
-import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEmpty, regionSchema, roleArnSchema, vaultModeCheck } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
-import { assumeVaultRole } from '../../functions/shared/vault-role.js';
-import { slotHooksFrom as slotsFor, slotEnvShape, slotWaitOutput, type CopySlotWaitOutput } from '../../functions/shared/copy-slots.js';
+import { rdsForAccount } from '../../functions/shared/vault-role.js';
+import { slotHooksFrom as slotsFor, slotWaitOutput, type CopySlotWaitOutput } from '../../functions/shared/copy-slots.js';
 import { copyToVault } from './vault-copy.js';
+import { envSchema, inputSchema } from '../../contracts/functions/cross-account-copy.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
+/** Environment and event schemas: cross-account-copy's contract (contracts/functions/cross-account-copy.ts). */
+export { envSchema, inputSchema };
 export { vaultKeyAliasArn } from './vault-copy.js';
-
-const envShape = z.object({
-  ...baseEnvShape,
-  VAULT_ACCOUNT_ID: accountIdSchema,
-  VAULT_REGION: regionSchema,
-  VAULT_KMS_KEY_ALIAS: kmsAliasNameSchema,
-  VAULT_ROLE_ARN: z.optional(roleArnSchema),
-  VAULT_EXTERNAL_ID: z.optional(nonEmpty),
-  ...slotEnvShape,
-});
-type Env = z.infer<typeof envShape>;
-
-/** Environment of cross-account-copy. */
-export const envSchema = envShape.check(bothOrNeither<Env>('VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID'), vaultModeCheck<Env>());
-
-/** Event schema. */
-export const inputSchema: z.ZodMiniType<CrossAccountCopyInput> = z.object({
-  database: databaseRefSchema,
-  runId: runIdSchema,
-  snapshot: snapshotRefSchema,
-  destinationRegion: z.optional(regionSchema),
-  optionGroups: z.optional(z.record(regionSchema, z.string().check(z.minLength(1), z.maxLength(255)))),
-});
 
 /** Builds the cross-account-copy handler; see {@link copyToVault}. */
 export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<CrossAccountCopyOutput | CopySlotWaitOutput> {
@@ -66,23 +43,15 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
     inputSchema,
     run: async (input, { config, clients, now, metrics }) => {
       const startedAt = now();
-      const region = input.destinationRegion ?? config.VAULT_REGION;
-      const rds =
-        config.VAULT_ROLE_ARN !== undefined && config.VAULT_EXTERNAL_ID !== undefined
-          ? await assumeVaultRole(clients, {
-              roleArn: config.VAULT_ROLE_ARN,
-              externalId: config.VAULT_EXTERNAL_ID,
-              sessionName: 'rds-snapshot-vault-cross-account-copy',
-              region,
-              stsRegion: config.AWS_REGION,
-            })
-          : clients.rds({ region });
+      const region = input.destinationRegion;
+      // The copy is made in the vault account: the vault role (cross-account mode) or own credentials (same-account mode); contracts/vault-access.ts.
+      const rds = await rdsForAccount(clients, config, 'copy', { accountId: config.VAULT_ACCOUNT_ID, region, field: 'VAULT_ACCOUNT_ID' });
       // A slot-table refusal is a normal output (`acquired: false`): the state machine waits its retryAfterSeconds.
       const out = await slotWaitOutput(() =>
         copyToVault(
           rds,
           input,
-          { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
+          { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
           startedAt,
           // The slot table is in this (the source) account: the function's own credentials, never the vault role.
           slotsFor(config, clients, startedAt),

@@ -23,8 +23,6 @@ import { copySnapshotIdempotently, managedTags, parseSnapshotArn, toSnapshotRef 
 /** Vault settings (from the environment). */
 export interface VaultSettings {
   readonly vaultAccountId: string;
-  /** Default destination Region (`VAULT_REGION`). */
-  readonly vaultRegion: string;
   /** `alias/<name>`: the vault key has this alias in the vault Region and in every DR Region. */
   readonly vaultKmsKeyAlias: string;
 }
@@ -79,7 +77,7 @@ export function crossAccountKmsError(err: Error, input: CrossAccountCopyInput, d
 
 /**
  * Copies (or finds) the copy of `input.snapshot` in the destination (vault account,
- * `input.destinationRegion` ?? vault Region).
+ * `input.destinationRegion`).
  *
  * `SourceDBSnapshotIdentifier` / `SourceDBClusterSnapshotIdentifier` = the source ARN (never the
  * name), target identifier = the source's identifier, `KmsKeyId` = the vault key's alias ARN in the
@@ -106,7 +104,7 @@ export async function copyToVault(rds: RDSClient, input: CrossAccountCopyInput, 
   if (s.kind !== input.database.kind) throw new InvalidInput(`snapshot.kind: ${s.kind} does not match database.kind ${input.database.kind}`);
   const parts = parseSnapshotArn(s.arn);
   if (!parts || parts.kind !== s.kind) throw new InvalidInput(`snapshot.arn: ${s.arn} is not a ${s.kind === 'cluster' ? 'DB cluster snapshot' : 'DB snapshot'} ARN`);
-  const region = input.destinationRegion ?? v.vaultRegion;
+  const region = input.destinationRegion;
   if (parts.accountId === v.vaultAccountId && parts.region === region) {
     throw new InvalidInput(
       `snapshot.arn: ${s.arn} is already in the destination (account ${v.vaultAccountId}, Region ${region}); ` +

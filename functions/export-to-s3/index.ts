@@ -19,35 +19,16 @@ import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import type { ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
-import { baseEnvShape, bucketNameSchema, kmsKeyArnSchema, kmsKeyLocatedIn, roleArnSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
-import { slotHooksFrom as slotsFor, slotEnvShape } from '../../functions/shared/copy-slots.js';
+import { slotHooksFrom as slotsFor } from '../../functions/shared/copy-slots.js';
 import { exportToS3 } from './export.js';
+import { envSchema } from '../../contracts/functions/export-to-s3.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
+/** Environment schema: export-to-s3's contract (contracts/functions/export-to-s3.ts). */
+export { envSchema };
 export { exportTaskIdentifier } from '../../functions/shared/exports.js';
-
-/**
- * S3 key prefix: 1-200 characters, no colon (RDS export rejects prefixes with `:`, see
- * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html limitations).
- */
-const prefixSchema = z.pipe(
-  z.string().check(z.regex(/^[^:]{1,200}$/, 'must be 1-200 characters without ":"')),
-  z.transform((p: string) => p.replace(/^\/+|\/+$/g, '')),
-);
-
-const envShape = z.object({
-  ...baseEnvShape,
-  EXPORT_BUCKET: bucketNameSchema,
-  EXPORT_PREFIX: prefixSchema,
-  EXPORT_ROLE_ARN: roleArnSchema,
-  EXPORT_KMS_KEY_ARN: kmsKeyArnSchema,
-  ...slotEnvShape,
-});
-
-/** Environment of export-to-s3; the key must be in ACCOUNT_ID and AWS_REGION. */
-export const envSchema = envShape.check(kmsKeyLocatedIn<z.infer<typeof envShape>>('EXPORT_KMS_KEY_ARN', 'ACCOUNT_ID', 'AWS_REGION'));
 
 /** Event schema. */
 export const inputSchema: z.ZodMiniType<ExportToS3Input> = z.object({

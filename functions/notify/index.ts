@@ -9,50 +9,23 @@
  * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN), RPO_HOURS, LEDGER_BUCKET.
  * AWS: s3:ListBucket (prefix `runs/`) and s3:GetObject on `runs/*` and `plans/*` of the ledger; sns:Publish.
  * Output lists at most MAX_LISTED_DATABASES identifiers (failed, stale): bounded whatever the fleet size.
- * Input {@link NotifyInput}, output {@link NotifyOutput}.
+ * Input, output and environment: contracts/functions/notify.ts (NotifyInput, NotifyOutput).
  * Errors: InvalidEnvironment, InvalidInput, LedgerRecordInvalid; S3 and SNS errors keep their names (e.g. AuthorizationError).
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { sns } from '../../functions/shared/clients/sns.js';
-import { MAX_LISTED_DATABASES, type NotifyInput, type NotifyOutput } from '../../functions/shared/contracts.js';
-import { baseEnvShape, bucketNameSchema } from '../../functions/shared/env.js';
+import { MAX_LISTED_DATABASES } from '../../functions/shared/contracts.js';
+import { envSchema, inputSchema, type NotifyOutput } from '../../contracts/functions/notify.js';
 import { readPlan, readRun } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { runIdSchema } from '../../functions/shared/schemas.js';
 import { resultsFromLedger, resultsFromPlan } from './ledger-results.js';
 import { notify } from './report.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
 
-/** Environment of notify. */
-export const envSchema = z.object({
-  ...baseEnvShape,
-  TOPIC_ARN: z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN')),
-  /** Issue 9: recovery point objective in hours (default 26); older recovery points are reported RecoveryPointStale. */
-  RPO_HOURS: z.optional(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'must be a number of hours'))),
-  /** Issue 12: the run ledger bucket (functions/shared/ledger.ts). */
-  LEDGER_BUCKET: bucketNameSchema,
-});
-
-/** Event schema ({@link NotifyInput}): exactly one of `results` and `chunks`. */
-export const inputSchema = z
-  .object({
-    runId: runIdSchema,
-    trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
-    results: z.optional(
-      z.array(
-        z.object({
-          database: z.string().check(z.minLength(1)),
-          status: z.enum(['SUCCEEDED', 'FAILED']),
-          error: z.optional(z.string()),
-        }),
-      ),
-    ),
-    chunks: z.optional(z.number().check(z.int(), z.gte(0))),
-  })
-  .check(z.refine((e: { results?: unknown; chunks?: unknown }) => (e.results === undefined) !== (e.chunks === undefined), 'exactly one of results and chunks')) as unknown as z.ZodMiniType<NotifyInput>;
+// Environment and event schemas: notify's contract (contracts/functions/notify.ts).
+export { envSchema, inputSchema };
 
 /** Builds the notify handler; see {@link notify}. */
 export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<NotifyOutput> {

@@ -25,24 +25,13 @@ import { listManagedDatabases } from '../retention-sweep/inventory.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import type { DatabaseRef } from '../../functions/shared/contracts.js';
-import { drillDatabaseSchema, UnknownDrillDatabase, type DrillDatabase } from '../../functions/shared/drill.js';
-import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import { UnknownDrillDatabase, type DrillDatabase } from '../../functions/shared/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
+import { envSchema, inputSchema } from '../../contracts/functions/plan-drill.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-/** Environment of plan-drill. */
-export const envSchema = z.object({ ...baseEnvShape });
-
-/** Event schema. */
-export const inputSchema = z.object({
-  configured: z.array(drillDatabaseSchema),
-  requested: z.array(nonEmpty),
-  /** true for a manual start with `databases`. */
-  subset: z.boolean(),
-  /** 0 = all. */
-  sampleSize: z.number().check(z.int(), z.gte(0)),
-});
+/** Environment and event schemas: plan-drill's contract (contracts/functions/plan-drill.ts). */
+export { envSchema, inputSchema };
 
 /** Output of plan-drill. */
 export interface DrillPlan {

@@ -34,12 +34,12 @@ import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import type { PlanItemEvent, PlannedDatabase, PlanRunEvent, PlanRunResult } from '../../functions/shared/contracts.js';
-import { baseEnvShape, booleanFlagEnv, bucketNameSchema, dbIdentifierSchema, jsonEnv, regionSchema } from '../../functions/shared/env.js';
+import { baseEnvShape, dbIdentifierSchema, jsonEnv, regionSchema } from '../../functions/shared/env.js';
 import { readPlanItem, writePlan } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { InvalidEnvironment } from '../../functions/shared/errors.js';
 import { databaseKindSchema, runIdSchema } from '../../functions/shared/schemas.js';
-import { policySchema } from '../retention-sweep/index.js';
+import { environment } from '../../contracts/functions/plan-run.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
 import { checkManualSnapshotQuotas, readManualSnapshotQuotas } from './quota.js';
 
@@ -63,15 +63,6 @@ const configuredDatabaseSchema = z.pipe(
   ),
 );
 
-/**
- * `DISCOVERY_TAGS`: 1-50 tags, keys 1-128 and values 0-256 characters (RDS tag limits,
- * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html).
- */
-const discoveryTagsSchema = z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256))).check(
-  z.refine((tags: Record<string, string>) => Object.keys(tags).length >= 1, 'must name at least one tag (omit the variable to disable discovery)'),
-  z.refine((tags: Record<string, string>) => Object.keys(tags).length <= 50, 'must name at most 50 tags'),
-);
-
 const envShape = z.object({
   ...baseEnvShape,
   DATABASES: jsonEnv(
@@ -79,12 +70,12 @@ const envShape = z.object({
       z.refine((dbs: ConfiguredDatabase[]) => new Set(dbs.map((d) => d.identifier.toLowerCase())).size === dbs.length, 'identifiers must be unique'),
     ),
   ),
-  DISCOVERY_TAGS: z.optional(jsonEnv(discoveryTagsSchema)),
-  DISCOVERY_EXPORT: booleanFlagEnv,
-  CHECK_SHAREABLE: booleanFlagEnv,
-  SOURCE_RETENTION: z.optional(jsonEnv(policySchema)),
-  /** Issue 12: the run ledger bucket the plan is written to and read from. */
-  LEDGER_BUCKET: bucketNameSchema,
+  // The deployed variables (plan-run's contract, contracts/functions/plan-run.ts) but DATABASES_FILE, read into DATABASES above.
+  DISCOVERY_TAGS: environment.DISCOVERY_TAGS,
+  DISCOVERY_EXPORT: environment.DISCOVERY_EXPORT,
+  CHECK_SHAREABLE: environment.CHECK_SHAREABLE,
+  SOURCE_RETENTION: environment.SOURCE_RETENTION,
+  LEDGER_BUCKET: environment.LEDGER_BUCKET,
 });
 
 /** Environment of plan-run; DATABASES may be empty only with DISCOVERY_TAGS. */

@@ -13,17 +13,17 @@ import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import type { ExportTaskRef, PollExportInput, PollExportOutput } from '../../functions/shared/contracts.js';
-import { baseEnvShape, nonEmpty, regionSchema } from '../../functions/shared/env.js';
+import { nonEmpty, regionSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { snapshotArnSchema } from '../../functions/shared/schemas.js';
-import { releaseWhenFinished, slotReleaseFrom, slotTableEnv } from '../../functions/shared/copy-slots.js';
+import { releaseWhenFinished, slotReleaseFrom } from '../../functions/shared/copy-slots.js';
 import { pollExport } from './poll.js';
+import { envSchema } from '../../contracts/functions/poll-export.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
+/** Environment schema: poll-export's contract (contracts/functions/poll-export.ts). */
+export { envSchema };
 export { MAX_EXPORT_POLL_SECONDS, MIN_EXPORT_POLL_SECONDS, nextExportPollSeconds } from './poll.js';
-
-/** Environment of poll-export. */
-export const envSchema = z.object({ ...baseEnvShape, COPY_SLOT_TABLE: z.optional(slotTableEnv) });
 
 /** {@link ExportTaskRef} (unknown keys stripped). */
 export const exportTaskRefSchema: z.ZodMiniType<ExportTaskRef> = z.object({

@@ -5,21 +5,17 @@
  * Input {@link PollRestoreInput}, output {@link RestorePoll}.
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { pollSchema, targetSchema, type RestorePoll } from '../../functions/shared/drill.js';
-import { baseEnvShape } from '../../functions/shared/env.js';
+import { type RestorePoll } from '../../functions/shared/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { pollRestore, type PollRestoreInput } from './poll.js';
+import { envSchema, inputSchema } from '../../contracts/functions/poll-restore.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
+/** Environment schema: poll-restore's contract (contracts/functions/poll-restore.ts). */
+export { envSchema, inputSchema };
 
-/** Environment of poll-restore. */
-export const envSchema = z.object({ ...baseEnvShape });
-
-/** Event schema. */
-export const inputSchema: z.ZodMiniType<PollRestoreInput> = z.object({ target: targetSchema, previous: pollSchema, maxWaitSeconds: z.number().check(z.positive()) });
 
 /** Builds the poll-restore handler. */
 export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RestorePoll> {

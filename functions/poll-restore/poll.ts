@@ -13,16 +13,11 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusters.html
  */
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type DBCluster, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
-import type { DrillTarget, RestorePoll } from '../../functions/shared/drill.js';
+import type { RestorePoll } from '../../functions/shared/drill.js';
 import { isAwsError } from '../../functions/shared/errors.js';
 
-/** Input of poll-restore. */
-export interface PollRestoreInput {
-  readonly target: DrillTarget;
-  /** The previous poll (or the state machine's initial one). */
-  readonly previous: RestorePoll;
-  readonly maxWaitSeconds: number;
-}
+import type { PollRestoreInput } from '../../contracts/functions/poll-restore.js';
+export type { PollRestoreInput };
 
 async function describeInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
   try {

@@ -10,15 +10,15 @@ import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { databaseRefSchema, pollSchema, targetSchema } from '../../functions/shared/drill.js';
-import { baseEnvShape, bucketNameSchema, nonEmpty } from '../../functions/shared/env.js';
+import { nonEmpty } from '../../functions/shared/env.js';
 import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { recordDrillMetrics } from './drill-metrics.js';
 import { recordEvidence, type EvidenceSummary, type RecordEvidenceInput } from './evidence.js';
+import { envSchema } from '../../contracts/functions/record-evidence.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-/** Environment of record-evidence. */
-export const envSchema = z.object({ ...baseEnvShape, EVIDENCE_BUCKET: bucketNameSchema, EVIDENCE_PREFIX: nonEmpty });
+/** Environment schema: record-evidence's contract (contracts/functions/record-evidence.ts). */
+export { envSchema };
 
 const caught = z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) }));
 

@@ -10,15 +10,14 @@
 import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
-import { baseEnvShape, bucketNameSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema } from '../../functions/shared/schemas.js';
 import { recordResult, type RecordResultInput, type RecordResultOutput } from './record.js';
+import { envSchema } from '../../contracts/functions/record-result.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-/** Environment of record-result. */
-export const envSchema = z.object({ ...baseEnvShape, LEDGER_BUCKET: bucketNameSchema });
+/** Environment schema: record-result's contract (contracts/functions/record-result.ts). */
+export { envSchema };
 
 const stateBase = { database: databaseRefSchema, runId: runIdSchema, trigger: z.optional(z.enum(['schedule', 'event', 'manual'])) };
 

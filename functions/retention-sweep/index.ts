@@ -11,90 +11,20 @@
  * {@link ListManagedDatabasesOutput}, or {@link SweepRemovedDatabasesInput} -> {@link SweepRemovedDatabasesOutput}.
  * Errors: InvalidEnvironment, InvalidInput; AWS errors unchanged.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts.js';
-import type {
-  ListManagedDatabasesInput,
-  ListManagedDatabasesOutput,
-  RetentionPolicy,
-  RetentionSweepInput,
-  RetentionSweepOutput,
-  SweepRemovedDatabasesInput,
-  SweepRemovedDatabasesOutput,
-} from '../../functions/shared/contracts.js';
-import { accountIdSchema, baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import type { ListManagedDatabasesOutput, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../functions/shared/contracts.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { databaseRefSchema } from '../../functions/shared/schemas.js';
 import { listManagedDatabases } from './inventory.js';
+import { envSchema, inputSchema, listInputSchema, policySchema, sweepInputSchema, sweepRemovedInputSchema } from '../../contracts/functions/retention-sweep.js';
 import { sweep, sweepRemovedDatabases } from './sweep.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
 export { decideRetention } from './policy.js';
 
-/** Environment of retention-sweep. */
-export const envSchema = z.object({ ...baseEnvShape });
-
-const gfsCount = z.optional(z.number().check(z.int(), z.gte(0)));
-
-/**
- * {@link RetentionPolicy}: keepLast >= 1, 0 <= minAgeDays <= maxAgeDays, maxAgeDays > 0 (days);
- * optional `gfs` `{ daily?, weekly?, monthly?, yearly? }`, each a non-negative integer count of UTC
- * days / ISO weeks / calendar months / years (unknown keys rejected, so a misspelt `monhtly` fails
- * instead of silently keeping less).
- */
-export const policySchema: z.ZodMiniType<RetentionPolicy> = z.strictObject({
-  keepLast: z.number().check(z.int(), z.gte(1)),
-  maxAgeDays: z.number().check(z.gt(0)),
-  minAgeDays: z.number().check(z.gte(0)),
-  gfs: z.optional(z.strictObject({ daily: gfsCount, weekly: gfsCount, monthly: gfsCount, yearly: gfsCount })),
-}).check(
-  z.superRefine((p: RetentionPolicy, ctx) => {
-    if (p.minAgeDays > p.maxAgeDays) {
-      ctx.issues.push({ code: 'custom', path: ['minAgeDays'], input: p.minAgeDays, message: `must be <= maxAgeDays (${p.maxAgeDays})` });
-    }
-  }),
-);
-
-/** Sweep event schema (strict at the top level and in `policy`). */
-export const sweepInputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObject({
-  database: databaseRefSchema,
-  policy: policySchema,
-  dryRun: z.optional(z.boolean()),
-  protectIdentifier: z.optional(nonEmpty),
-  markVaulted: z.optional(z.strictObject({ identifier: nonEmpty, anyDrCopyFailed: z.optional(z.boolean()) })),
-  requireVaulted: z.optional(z.boolean()),
-  provenanceAccounts: z.optional(z.array(accountIdSchema).check(z.minLength(1))),
-});
-
-/** Removed-database sweep event schema: `{ sweepRemoved: { configured, policy, dryRun? } }` (BackupRun's last sweep). */
-export const sweepRemovedInputSchema: z.ZodMiniType<SweepRemovedDatabasesInput> = z.strictObject({
-  sweepRemoved: z.strictObject({ configured: z.array(databaseRefSchema), policy: policySchema, dryRun: z.optional(z.boolean()) }),
-});
-
-/** List event schema: `{ listDatabases: { configured: DatabaseRef[] } }` (VaultRetention's first step). */
-export const listInputSchema: z.ZodMiniType<ListManagedDatabasesInput> = z.strictObject({
-  listDatabases: z.strictObject({ configured: z.array(databaseRefSchema) }),
-});
-
-type RetentionEvent = RetentionSweepInput | ListManagedDatabasesInput | SweepRemovedDatabasesInput;
-
-/**
- * Either event: a sweep of one database, or (with a `listDatabases` key) the list of databases to
- * sweep. The shape is chosen by that key first, so validation errors keep their field paths.
- */
-export const inputSchema: z.ZodMiniType<RetentionEvent> = z.pipe(
-  z.unknown(),
-  z.transform((event: unknown, ctx) => {
-    const has = (key: string) => event !== null && typeof event === 'object' && key in event;
-    const schema: z.ZodMiniType<RetentionEvent> = has('listDatabases') ? listInputSchema : has('sweepRemoved') ? sweepRemovedInputSchema : sweepInputSchema;
-    const parsed = schema.safeParse(event);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: event } as never);
-    return z.NEVER;
-  }),
-);
+// Environment, retention policy and event schemas: retention-sweep's contract (contracts/functions/retention-sweep.ts).
+export { envSchema, inputSchema, listInputSchema, policySchema, sweepInputSchema, sweepRemovedInputSchema };
 
 /** Builds the retention-sweep handler; see {@link sweep} and {@link decideRetention}. */
 export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput | SweepRemovedDatabasesOutput> {

@@ -8,30 +8,16 @@
  * Output {@link DigestOutput}.
  * Errors: InvalidEnvironment, InvalidInput, LedgerRecordInvalid; S3 and SNS errors by name.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { sns } from '../../functions/shared/clients/sns.js';
-import { baseEnvShape, bucketNameSchema } from '../../functions/shared/env.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { envSchema as notifyEnvSchema } from '../notify/index.js';
 import { previousUtcDay, sendDigest, type DigestOutput } from './digest.js';
+import { envSchema, inputSchema } from '../../contracts/functions/send-digest.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-/** Environment of send-digest (notify's topic and RPO, and the ledger bucket). */
-export const envSchema = z.object({
-  ...baseEnvShape,
-  TOPIC_ARN: notifyEnvSchema.shape.TOPIC_ARN,
-  RPO_HOURS: notifyEnvSchema.shape.RPO_HOURS,
-  LEDGER_BUCKET: bucketNameSchema,
-});
-
-/** Event schema. */
-export const inputSchema = z.object({
-  input: z.object({ day: z.optional(z.string().check(z.regex(/^\d{4}-\d\d-\d\d$/, 'must be a UTC day yyyy-mm-dd'))) }),
-  time: z.string().check(z.refine((t: string) => !Number.isNaN(Date.parse(t)), 'must be an ISO-8601 time')),
-});
+/** Environment and event schemas: send-digest's contract (contracts/functions/send-digest.ts). */
+export { envSchema, inputSchema };
 
 /** Builds the send-digest handler. */
 export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<DigestOutput> {

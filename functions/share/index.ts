@@ -5,23 +5,17 @@
  * Input {@link ShareInput}, output {@link ShareOutput}.
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotShareable, ShareLimitExceeded, SnapshotNotFound.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import type { ShareInput, ShareOutput } from '../../functions/shared/contracts.js';
-import { accountIdSchema, baseEnvShape } from '../../functions/shared/env.js';
 import { InvalidInput } from '../../functions/shared/errors.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { shareSnapshot } from './share.js';
+import { envSchema, inputSchema } from '../../contracts/functions/share.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-/** Environment of share. */
-export const envSchema = z.object({ ...baseEnvShape, VAULT_ACCOUNT_ID: accountIdSchema });
-
-/** Event schema. */
-export const inputSchema: z.ZodMiniType<ShareInput> = z.object({ snapshot: snapshotRefSchema });
+/** Environment and event schemas: share's contract (contracts/functions/share.ts). */
+export { envSchema, inputSchema };
 
 /** Builds the share handler; see {@link shareSnapshot}. */
 export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<ShareOutput> {

@@ -16,6 +16,8 @@ import type * as z from 'zod/mini';
 import type { ClientFactory, ClientName } from './clients/factory.js';
 import { parseEnv, parseInput } from './env.js';
 import { isTransientError } from './errors.js';
+import { METRICS_NAMESPACE } from './metric-names.js';
+export { METRICS_NAMESPACE };
 
 /**
  * Everything a handler may take from its surroundings. The Lambda entry point passes
@@ -64,8 +66,6 @@ export interface HandlerSpec<I, C, O, K extends ClientName = ClientName> {
   run: (input: I, scope: RunScope<C, K>) => Promise<O>;
 }
 
-/** CloudWatch metrics namespace of every function. */
-export const METRICS_NAMESPACE = 'RdsSnapshotVault';
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 

@@ -27,18 +27,14 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, PlanRunOutput, RunTrigger } from './contracts.js';
+import { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX } from './metric-names.js';
+export { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX };
 
 /** Version of {@link LedgerRecord}'s shape; bump on an incompatible change. */
 export const LEDGER_SCHEMA_VERSION = 1;
 
-/** Prefix of every run's records. */
-export const RUNS_PREFIX = 'runs/';
-/** Prefix of the runs' plans (plan-run writes, BackupRun's iterations and notify read). */
-export const PLANS_PREFIX = 'plans/';
 /** Plan items per chunk object: an iteration reads one chunk (~14 KB at ~140 B per item). */
 export const PLAN_CHUNK_SIZE = 100;
-/** Prefix of the event-run records by day (the daily digest). */
-export const DAILY_PREFIX = 'daily/';
 
 /**
  * One database's result in one run (`schemaVersion` 1). Times ISO-8601 UTC, durations seconds.

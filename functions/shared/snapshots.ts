@@ -36,6 +36,8 @@ import {
   SnapshotNotFound,
   SnapshotQuotaExceeded,
 } from './errors.js';
+import { COPY_IDENTIFIER_PREFIX } from './metric-names.js';
+export { COPY_IDENTIFIER_PREFIX };
 
 /** A DB snapshot or DB cluster snapshot as described by RDS, normalised across both kinds. */
 export interface SnapshotRecord {
@@ -300,12 +302,6 @@ export function managedTags(p: { database: string; sourceSnapshotArn: string; ru
   ];
 }
 
-/**
- * Every copy rds-snapshot-vault makes has an identifier starting with this. Retention requires it
- * besides the managed tag: a snapshot cannot be renamed, so tagging someone's own snapshot
- * `managed=true` does not make it deletable unless it was also named like our copies.
- */
-export const COPY_IDENTIFIER_PREFIX = 'rsv-';
 
 /** Longest identifier of a DB snapshot (255) and of a DB cluster snapshot (63), docs/aws-behaviour.md §10. */
 export const MAX_SNAPSHOT_IDENTIFIER_LENGTH: Readonly<Record<DatabaseKind, number>> = { instance: 255, cluster: 63 };

@@ -6,7 +6,10 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { ClientFactory } from './clients/factory.js';
-import { isAwsError, VaultRoleNotAssumable } from './errors.js';
+import { InvalidInput, isAwsError, VaultRoleNotAssumable } from './errors.js';
+import { type SessionPolicy, vaultAccessFor, type VaultAccessEnvironment, type VaultAccessPurpose } from '../../contracts/vault-access.js';
+
+export { DESCRIBE_ONLY_SESSION_POLICY, type SessionPolicy } from '../../contracts/vault-access.js';
 
 /** Parameters of {@link assumeVaultRole}. */
 export interface VaultRoleParams {
@@ -25,24 +28,6 @@ export interface VaultRoleParams {
    */
   readonly sessionPolicy?: SessionPolicy;
 }
-
-/** An IAM policy document passed as an AssumeRole session policy (JSON, at most 2,048 characters). */
-export interface SessionPolicy {
-  readonly Version: '2012-10-17';
-  readonly Statement: ReadonlyArray<{ readonly Sid?: string; readonly Effect: 'Allow' | 'Deny'; readonly Action: string | readonly string[]; readonly Resource: string | readonly string[] }>;
-}
-
-/**
- * The session policy of poll-status's vault session: it may only describe DB snapshots and DB
- * cluster snapshots, whatever the vault copy role itself may do (copy, tag). A leaked or misused
- * poll-status session can then create or tag nothing in the vault. Resources stay `*`: the session
- * can never exceed the role, whose own policy scopes them to the vault account.
- * Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
- */
-export const DESCRIBE_ONLY_SESSION_POLICY: SessionPolicy = {
-  Version: '2012-10-17',
-  Statement: [{ Sid: 'DescribeOnly', Effect: 'Allow', Action: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'], Resource: '*' }],
-};
 
 /** Assumed-role sessions last this long (seconds; the STS minimum). A Lambda runs at most 900 s. */
 export const VAULT_SESSION_SECONDS = 900;
@@ -96,4 +81,29 @@ export async function assumeVaultRole(clients: ClientFactory<'sts' | 'rds'>, par
       ...(c.Expiration !== undefined && { expiration: new Date(c.Expiration) }),
     },
   });
+}
+
+/**
+ * The RDS client in `region` for the snapshots of account `accountId`, as the vault access decision
+ * ({@link vaultAccessFor}, contracts/vault-access.ts) says: the function's own credentials for its
+ * own account, the vault role (describe-only session for `describe`) for the vault account in
+ * cross-account mode.
+ * @throws InvalidInput naming `field` when `accountId` is neither account.
+ * @throws VaultRoleNotAssumable (see {@link assumeVaultRole}).
+ */
+export async function rdsForAccount(
+  clients: ClientFactory<'sts' | 'rds'>,
+  env: VaultAccessEnvironment,
+  purpose: VaultAccessPurpose,
+  target: { readonly accountId: string; readonly region: string; readonly field: string },
+): Promise<RDSClient> {
+  const access = vaultAccessFor(env, purpose, target.accountId);
+  switch (access.via) {
+    case 'own-credentials':
+      return clients.rds({ region: target.region });
+    case 'vault-role':
+      return assumeVaultRole(clients, { ...access, region: target.region });
+    case 'unreachable':
+      throw new InvalidInput(`${target.field}: ${access.reason}`);
+  }
 }

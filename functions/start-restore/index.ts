@@ -10,25 +10,16 @@
  * secretsmanager:CreateSecret/TagResource (RDS-managed secrets), the vault KMS key via RDS.
  * Errors: InvalidEnvironment, InvalidInput, NoRecoveryPoint, AWS errors by name.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { drillDatabaseSchema, settingsSchema, targetSchema, type DrillTarget } from '../../functions/shared/drill.js';
-import { baseEnvShape, nonEmpty } from '../../functions/shared/env.js';
+import { type DrillTarget } from '../../functions/shared/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { createClusterInstance, setMasterPassword, startRestore } from './restore.js';
+import { envSchema, inputSchema } from '../../contracts/functions/start-restore.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-
-/** Environment of start-restore. */
-export const envSchema = z.object({ ...baseEnvShape });
-
-/** Event schema (one of three actions). */
-export const inputSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('restore'), database: drillDatabaseSchema, settings: settingsSchema, drillId: nonEmpty }),
-  z.object({ action: z.literal('create-instance'), target: targetSchema, settings: settingsSchema, drillId: nonEmpty }),
-  z.object({ action: z.literal('set-password'), target: targetSchema }),
-]);
+/** Environment and event schemas: start-restore's contract (contracts/functions/start-restore.ts). */
+export { envSchema, inputSchema };
 
 /** Output: the target (`restore`), `{ created }` or `{ secretArn? }`. */
 export type StartRestoreOutput = DrillTarget | { created: boolean } | { secretArn?: string };

@@ -9,22 +9,18 @@
  * Errors: InvalidEnvironment, InvalidInput, RestoreCheckFailed, MasterSecretUnusable,
  * ResourceNotFoundException / AccessDeniedException (Secrets Manager), ECONNREFUSED / ETIMEDOUT.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { secretsManager } from '../../functions/shared/clients/secrets-manager.js';
-import { drillDatabaseSchema, pollSchema, targetSchema, type ValidationResult } from '../../functions/shared/drill.js';
-import { baseEnvShape } from '../../functions/shared/env.js';
+import { type ValidationResult } from '../../functions/shared/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { validateRestore, type SessionOpener, type ValidateRestoreInput } from './validate.js';
+import { envSchema, inputSchema } from '../../contracts/functions/validate-restore.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
+/** Environment schema: validate-restore's contract (contracts/functions/validate-restore.ts). */
+export { envSchema, inputSchema };
 export { driverFor, evaluate } from './validate.js';
 
-/** Environment of validate-restore. */
-export const envSchema = z.object({ ...baseEnvShape, DB_TLS: z.enum(['verify', 'off']) });
-
-/** Event schema. */
-export const inputSchema: z.ZodMiniType<ValidateRestoreInput> = z.object({ database: drillDatabaseSchema, target: targetSchema, poll: pollSchema });
 
 /** Builds the validate-restore handler; `open` replaces the real drivers in unit tests. */
 export function createHandler(deps: HandlerDeps<'secretsManager'>, open?: SessionOpener): LambdaHandler<ValidationResult> {

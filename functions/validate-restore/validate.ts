@@ -17,7 +17,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MasterSecretUnusable, RestoreCheckFailed, type CheckResult, type DrillCheck, type DrillDatabase, type DrillTarget, type RestorePoll, type ValidationResult } from '../../functions/shared/drill.js';
+import { MasterSecretUnusable, RestoreCheckFailed, type CheckResult, type DrillCheck, type ValidationResult } from '../../functions/shared/drill.js';
 
 /** Rows a query returned, each an object keyed by column name (in column order). */
 export type Rows = ReadonlyArray<Record<string, unknown>>;
@@ -31,12 +31,8 @@ export interface SqlSession {
 /** Opens a session; the real ones use `pg` / `mysql2` (see {@link openSession}). */
 export type SessionOpener = (p: { driver: 'pg' | 'mysql2'; host: string; port: number; user: string; password: string; database?: string; tls: boolean }) => Promise<SqlSession>;
 
-/** Input of validate-restore. */
-export interface ValidateRestoreInput {
-  readonly database: DrillDatabase;
-  readonly target: DrillTarget;
-  readonly poll: RestorePoll;
-}
+import type { ValidateRestoreInput } from '../../contracts/functions/validate-restore.js';
+export type { ValidateRestoreInput };
 
 /** The driver for an engine, or `none`. */
 export function driverFor(engine: string): 'pg' | 'mysql2' | 'none' {

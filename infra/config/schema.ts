@@ -10,6 +10,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import {
+  ACCOUNT_ID_PATTERN,
+  DR_COPY_MODES,
+  EXPORT_PREFIX_MAX_LENGTH,
+  EXPORT_PREFIX_MESSAGE,
+  EXPORT_PREFIX_PATTERN,
+  isStoredDbIdentifier,
+  REGION_PATTERN,
+  type VaultMode,
+} from '../../contracts/rules';
 
 // ------------------------------------------------------------------------------------------------
 // Field rules. Each message says what a valid value looks like and, where the rule comes from AWS,
@@ -17,14 +27,14 @@ import { z } from 'zod';
 // ------------------------------------------------------------------------------------------------
 
 /** 12-digit AWS account ID. */
-const AccountId = z.string({ error: 'must be a 12-digit AWS account ID string' }).regex(/^\d{12}$/, {
+const AccountId = z.string({ error: 'must be a 12-digit AWS account ID string' }).regex(ACCOUNT_ID_PATTERN, {
   error: 'must be a 12-digit AWS account ID (digits only, as a string)',
 });
 
 /** A Region code such as `us-east-1`, `eu-central-2`, `us-gov-west-1`. */
 const Region = z
   .string({ error: 'must be an AWS Region code string such as "us-east-1"' })
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: 'must be an AWS Region code such as "us-east-1"' });
+  .regex(REGION_PATTERN, { error: 'must be an AWS Region code such as "us-east-1"' });
 
 /**
  * `sts:ExternalId`: 2-1224 characters of `[\w+=,.@:/-]`; AWS recommends a long random value, we
@@ -41,13 +51,14 @@ const ExternalId = z
 /**
  * A DB instance or DB cluster identifier: 1-63 letters, digits or hyphens, starting with a letter,
  * no two consecutive hyphens, not ending with a hyphen. RDS stores identifiers lower-case and
- * returns them lower-case in snapshot descriptions, so the configuration must be lower-case too.
+ * returns them lower-case in snapshot descriptions, so the configuration must be lower-case too
+ * (one rule for the configuration and the functions: contracts/rules.ts, docs/aws-behaviour.md §33).
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
  * (DBInstanceIdentifier), https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
  */
 const DatabaseIdentifier = z
   .string({ error: 'must be a string' })
-  .regex(/^[a-z](?:[a-z0-9]|-(?!-)){0,62}(?<!-)$/, {
+  .refine(isStoredDbIdentifier, {
     error:
       'must be 1-63 letters, digits or hyphens, start with a letter, contain no "--" and not end with a hyphen, written lower-case as RDS stores it (RDS identifier rules)',
   });
@@ -317,10 +328,8 @@ const Export = z
     /** Key prefix in the export bucket; each export lands under `<prefix>/<database>/<date>/`. Default `exports`. */
     prefix: z
       .string({ error: 'must be a string' })
-      .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
-        error: 'must be 1-200 characters of letters, digits, _ . - in /-separated segments, with no leading, trailing or double "/"',
-      })
-      .max(200, { error: 'must be at most 200 characters' })
+      .regex(EXPORT_PREFIX_PATTERN, { error: EXPORT_PREFIX_MESSAGE })
+      .max(EXPORT_PREFIX_MAX_LENGTH, { error: 'must be at most 200 characters' })
       .default('exports'),
     lifecycle: z
       .strictObject({
@@ -404,7 +413,7 @@ export const VaultConfigSchema = z
        * Source: docs/aws-behaviour.md §9.
        */
       drCopyMode: z
-        .enum(['two-hop', 'single-step'], { error: 'must be "two-hop" (via the vault Region) or "single-step" (source -> DR Region directly)' })
+        .enum(DR_COPY_MODES, { error: 'must be "two-hop" (via the vault Region) or "single-step" (source -> DR Region directly)' })
         .default('two-hop'),
       /**
        * Name of the vault account's break-glass IAM role: the only principal the vault KMS keys let
@@ -633,8 +642,8 @@ export type VaultConfig = z.infer<typeof VaultConfigSchema>;
 /** The configuration as written in the file (optional fields may be missing). */
 export type VaultConfigInput = z.input<typeof VaultConfigSchema>;
 
-/** `cross-account` (a vault account is configured) or `same-account` (copies stay in the source account). */
-export type VaultMode = 'cross-account' | 'same-account';
+/** `cross-account` (a vault account is configured) or `same-account` (copies stay in the source account); contracts/rules.ts. */
+export type { VaultMode };
 
 /** The deployment's mode: `same-account` when `vault.accountId` is omitted. */
 export function vaultModeOf(config: VaultConfig): VaultMode {

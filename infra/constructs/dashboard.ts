@@ -32,10 +32,8 @@ import { Aspects, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../functions/check-recovery-points/check';
-import { METRICS_NAMESPACE } from '../../functions/shared/handler';
+import { COPY_IN_FLIGHT_SECONDS_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC, METRICS_NAMESPACE, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names';
 import { type VaultConfig, vaultAccountIdOf } from '../config/schema';
-import { COPY_IN_FLIGHT_SECONDS_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC } from '../../functions/shared/metric-names';
 
 /** Up to this many databases (in config order) get a recovery point age line each; the fleet widget covers all. */
 export const PER_DATABASE_DASHBOARD_LIMIT = 100;

@@ -12,7 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { partitionOf } from '../config/schema';
-import { DRILL_IDENTIFIER_PREFIX, DRILL_TAG } from '../../functions/shared/drill';
+import { DRILL_IDENTIFIER_PREFIX, DRILL_TAG } from '../../contracts/drill';
 import { acknowledgeIam5 } from './nag';
 import { rdsArns, rdsViaService, stackAccountRegion } from './names';
 import type { VaultFunction } from './vault-function';

@@ -19,6 +19,7 @@ import { partitionOf } from '../config/schema';
 import { stackAccountRegion } from './names';
 import { acknowledgeIam5 } from './nag';
 import { createAccessLogBucket } from './access-log-bucket';
+import { EXPORT_PREFIX_PATTERN } from '../../contracts/rules';
 
 /** Lifecycle of the exported objects, in whole days after creation; each step optional. */
 export interface ExportLifecycle {
@@ -102,7 +103,7 @@ export class ExportStorage extends Construct {
     super(scope, id);
     const at = stackAccountRegion(this);
     const partition = partitionOf(at.region);
-    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(props.prefix)) {
+    if (!EXPORT_PREFIX_PATTERN.test(props.prefix)) {
       throw new Error(`ExportStorage: prefix "${props.prefix}" must be /-separated segments with no leading or trailing "/"`);
     }
     this.prefix = props.prefix;

@@ -10,14 +10,14 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { DAILY_PREFIX, PLANS_PREFIX, RUNS_PREFIX } from '../../functions/shared/ledger';
-import { COPY_IDENTIFIER_PREFIX } from '../../functions/shared/snapshots';
+import { COPY_IDENTIFIER_PREFIX, DAILY_PREFIX, PLANS_PREFIX, RUNS_PREFIX } from '../../contracts/names';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { TAGS } from '../../functions/shared/contracts';
+import { TAGS } from '../../contracts/shapes';
 import type { ExportStorage } from './export-storage';
 import { partitionOf } from '../config/schema';
 import { kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
+import { ASSUME_VAULT_ROLE_ACTIONS, ASSUME_VAULT_ROLE_SID, DESCRIBE_SNAPSHOT_ACTIONS, vaultCopyStatements } from '../../contracts/vault-access';
 import type { NotificationTopic } from './notification-topic';
 import type { VaultFunction } from './vault-function';
 
@@ -210,20 +210,19 @@ export function grantPollStatus(fn: VaultFunction<'poll-status'>, access: VaultA
     }
   }
   const unique = [...new Set(resources)];
-  fn.role.addToPolicy(
-    new iam.PolicyStatement({
-      sid: 'DescribeSnapshotCopies',
-      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
-      resources: unique,
-    }),
-  );
+  fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'DescribeSnapshotCopies', actions: [...DESCRIBE_SNAPSHOT_ACTIONS], resources: unique }));
   acknowledgeIam5(fn.role, {
     resources: unique,
     reason: 'Read-only Describe of copies whose names are known only at run time, scoped to this account and the source and vault Regions.',
   });
   if (access.mode === 'cross-account') {
-    fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeVaultRole', actions: ['sts:AssumeRole'], resources: [access.vaultRoleArn] }));
+    fn.role.addToPolicy(assumeVaultRoleStatement(access.vaultRoleArn));
   }
+}
+
+/** `sts:AssumeRole` on the vault role only (poll-status and cross-account-copy in cross-account mode; contracts/vault-access.ts). */
+function assumeVaultRoleStatement(vaultRoleArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid: ASSUME_VAULT_ROLE_SID, actions: [...ASSUME_VAULT_ROLE_ACTIONS], resources: [vaultRoleArn] });
 }
 
 /**
@@ -277,7 +276,7 @@ export function grantShare(fn: VaultFunction<'share'>): void {
  */
 export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, access: VaultAccess, sourceKey: kms.IKey): void {
   if (access.mode === 'cross-account') {
-    fn.role.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeVaultRole', actions: ['sts:AssumeRole'], resources: [access.vaultRoleArn] }));
+    fn.role.addToPolicy(assumeVaultRoleStatement(access.vaultRoleArn));
     return;
   }
   const at = stackAccountRegion(fn);
@@ -285,29 +284,18 @@ export function grantCrossAccountCopy(fn: VaultFunction<'cross-account-copy'>, a
   const vault = access.vaultRegions.map((region) => rdsArns({ accountId: at.accountId, region }));
   const vaultSnapshots = vault.flatMap((v) => [v.snapshots, v.clusterSnapshots]);
   const sourceSnapshots = [source.snapshots, source.clusterSnapshots];
-  fn.role.addToPolicy(
-    new iam.PolicyStatement({
-      sid: 'CopyIntoVaultRegions',
-      actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
-      resources: [...vaultSnapshots, ...sourceSnapshots],
-      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] } },
-    }),
+  // Copy, describe, tag: the same statements as the vault role's in cross-account mode (contracts/vault-access.ts).
+  const copyStatements = vaultCopyStatements(
+    {
+      copy: [...vaultSnapshots, ...sourceSnapshots],
+      describe: vaultSnapshots,
+      tag: vault.flatMap((v) => Object.values(ownCopyArns(v))),
+      tagKeys: PROJECT_TAG_KEYS,
+      tagCondition: projectTagKeysCondition(),
+    },
+    { copy: 'CopyIntoVaultRegions', describe: 'DescribeVaultCopies', tag: 'TagVaultCopiesWithProjectKeys' },
   );
-  fn.role.addToPolicy(
-    new iam.PolicyStatement({
-      sid: 'DescribeVaultCopies',
-      actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
-      resources: vaultSnapshots,
-    }),
-  );
-  fn.role.addToPolicy(
-    new iam.PolicyStatement({
-      sid: 'TagVaultCopiesWithProjectKeys',
-      actions: ['rds:AddTagsToResource'],
-      resources: vault.flatMap((v) => Object.values(ownCopyArns(v))),
-      conditions: projectTagKeysCondition(),
-    }),
-  );
+  for (const statement of copyStatements) fn.role.addToPolicy(new iam.PolicyStatement(statement));
   acknowledgeIam5(fn.role, {
     resources: [...vaultSnapshots, ...sourceSnapshots, ...vault.flatMap((v) => Object.values(ownCopyArns(v)))],
     reason:

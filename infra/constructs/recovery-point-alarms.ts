@@ -16,7 +16,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { DatabaseRef } from '../../functions/shared/contracts';
+import type { DatabaseRef } from '../../contracts/shapes';
 
 /** Up to this many databases, each gets its own recovery point alarm (beside the fleet alarm). */
 export const PER_DATABASE_ALARM_LIMIT = 50;

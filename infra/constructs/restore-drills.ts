@@ -8,7 +8,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { DrillDatabase } from '../../functions/shared/drill';
+import type { DrillDatabase } from '../../contracts/drill';
 import { RestoreDrill } from '../../statemachines/restore-drill';
 import type { VaultConfig } from '../config/schema';
 import { BackupSchedule } from './backup-schedule';

@@ -4,6 +4,8 @@ import { Construct } from 'constructs';
 import { type AccountRegion, kmsKeysArn, rdsArns, rdsViaService, stackAccountRegion } from './names';
 import { ownCopyArns, PROJECT_TAG_KEYS, projectTagKeysCondition } from './function-permissions';
 import { acknowledgeIam5, KMS_WILDCARD_ACTIONS } from './nag';
+import type { DrCopyMode } from '../../contracts/rules';
+import { vaultCopyStatements } from '../../contracts/vault-access';
 
 /** Props of {@link VaultCopyRole}. */
 export interface VaultCopyRoleProps {
@@ -36,7 +38,7 @@ export interface VaultCopyRoleProps {
    * source key too; `two-hop` copies from the vault copy.
    * @default 'two-hop'
    */
-  readonly drCopyMode?: 'two-hop' | 'single-step';
+  readonly drCopyMode?: DrCopyMode;
 }
 
 /** RDS actions the vault role must never have; denied explicitly as defence in depth. */
@@ -111,30 +113,12 @@ export class VaultCopyRole extends Construct {
     // sources (the shared source copy, or the vault copy for a two-hop DR copy).
     const vaultCopies = vaultArns.flatMap((a) => Object.values(ownCopyArns(a)));
     const sourceCopies = Object.values(ownCopyArns(sourceArns));
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'CopySharedSnapshotsIntoVault',
-        actions: ['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot'],
-        resources: [...vaultCopies, ...sourceCopies],
-        // Tags on the copy: the project's keys only (a source authorization carries no aws:TagKeys, so ForAllValues holds).
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...PROJECT_TAG_KEYS] } },
-      }),
+    // Copy, describe, tag: the same statements as cross-account-copy's own in same-account mode (contracts/vault-access.ts).
+    const copyStatements = vaultCopyStatements(
+      { copy: [...vaultCopies, ...sourceCopies], describe: vaultSnapshots, tag: vaultCopies, tagKeys: PROJECT_TAG_KEYS, tagCondition: projectTagKeysCondition() },
+      { copy: 'CopySharedSnapshotsIntoVault', describe: 'DescribeVaultCopies', tag: 'TagVaultCopiesWithProjectKeys' },
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DescribeVaultCopies',
-        actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:ListTagsForResource'],
-        resources: vaultSnapshots,
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'TagVaultCopiesWithProjectKeys',
-        actions: ['rds:AddTagsToResource'],
-        resources: vaultCopies,
-        conditions: projectTagKeysCondition(),
-      }),
-    );
+    for (const statement of copyStatements) this.role.addToPolicy(new iam.PolicyStatement(statement));
     acknowledgeIam5(this.role, {
       resources: [...vaultSnapshots, ...vaultCopies, ...sourceCopies],
       reason:

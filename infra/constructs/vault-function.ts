@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { CopySlotEnvironment } from './copy-slot-table';
+import type { DeployedEnvironment, VaultRoleEnvironment } from '../../contracts/functions/index';
 
 /** The repository root (this file is `infra/constructs/vault-function.ts`). */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,91 +45,14 @@ export const DRILL_FUNCTION_NAMES = [
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number] | (typeof DRILL_FUNCTION_NAMES)[number];
 
-/**
- * The vault role a source function assumes: both variables in cross-account mode, neither in
- * same-account mode (the function then works with its own credentials in its own account).
- */
-export type VaultRoleEnvironment =
-  | { readonly VAULT_ROLE_ARN: string; readonly VAULT_EXTERNAL_ID: string }
-  | { readonly VAULT_ROLE_ARN?: never; readonly VAULT_EXTERNAL_ID?: never };
+export type { VaultRoleEnvironment };
 
 /**
- * Each function's own environment variables (on top of {@link CommonEnvironment}); the handlers
- * validate the same names at cold start.
+ * Each function's own environment variables (on top of {@link CommonEnvironment}), typed from its
+ * contract (contracts/functions/<name>.ts, whose schema the handler validates at cold start): a
+ * missing, extra or renamed variable fails tsc.
  */
-export interface FunctionEnvironments {
-  /**
-   * `DATABASES_FILE`: name of the bundled file (`bundledFiles`) holding the JSON array of
-   * `{ identifier, kind, export }`, the configured databases (any number: the environment's 4 KB would
-   * hold ~55). `DATABASES` (the same JSON inline) is still accepted by the handler, not set by the stack.
-   * `DISCOVERY_TAGS`: JSON object tag key -> value (absent = no tag discovery).
-   * `DISCOVERY_EXPORT`: `'true'` | `'false'`, whether discovered databases are exported (only with DISCOVERY_TAGS).
-   * `CHECK_SHAREABLE`: `'true'` in cross-account mode: DB instances whose option group has permanent or
-   * persistent options (TDE) are failed at plan time with SnapshotNotShareable (docs/aws-behaviour.md §15a).
-   * The database items may carry `optionGroups` (Region -> option group name).
-   * `SOURCE_RETENTION`: JSON retention policy of the source copies; plan-run checks the manual
-   * snapshot quotas of its account and Region against it (rds:DescribeAccountAttributes).
-   */
-  readonly 'plan-run': { readonly DATABASES_FILE: string; readonly LEDGER_BUCKET: string; readonly SOURCE_RETENTION?: string; readonly DISCOVERY_TAGS?: string; readonly DISCOVERY_EXPORT?: 'true' | 'false'; readonly CHECK_SHAREABLE?: 'true' | 'false' };
-  /** `SOURCE_KMS_KEY_ARN`: ARN of the source stack's customer-managed KMS key used for the manual copy. */
-  readonly 'create-copy': { readonly SOURCE_KMS_KEY_ARN: string } & Partial<CopySlotEnvironment>;
-  /**
-   * `VAULT_ACCOUNT_ID` (the source account in same-account mode) and, cross-account, the vault role it
-   * assumes; `COPY_SLOT_TABLE`: the copy slot table whose holders it releases.
-   */
-  readonly 'poll-status': { readonly VAULT_ACCOUNT_ID: string; readonly COPY_SLOT_TABLE?: string } & VaultRoleEnvironment;
-  /** `VAULT_ACCOUNT_ID`: the account added to the copy's `restore` attribute (cross-account mode only). */
-  readonly share: { readonly VAULT_ACCOUNT_ID: string };
-  /**
-   * Where the vault copy is made: `VAULT_ACCOUNT_ID`, `VAULT_REGION` (primary vault Region),
-   * `VAULT_KMS_KEY_ALIAS` (`alias/<deploymentName>`; the function builds
-   * `arn:<p>:kms:<destinationRegion>:<vault>:alias/<name>`), plus the vault role in cross-account mode.
-   */
-  readonly 'cross-account-copy': {
-    readonly VAULT_ACCOUNT_ID: string;
-    readonly VAULT_REGION: string;
-    readonly VAULT_KMS_KEY_ALIAS: string;
-  } & VaultRoleEnvironment &
-    Partial<CopySlotEnvironment>;
-  /** Nothing beyond the common variables: it sweeps its own account and Region. */
-  readonly 'retention-sweep': Record<string, never>;
-  /**
-   * `TOPIC_ARN`: the SNS topic; `RPO_HOURS` (issue 9): recovery point objective, default 26;
-   * `LEDGER_BUCKET` (issue 12): the run ledger it reads each run's records from.
-   */
-  readonly notify: { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string; readonly LEDGER_BUCKET: string };
-  /** `LEDGER_BUCKET` (issue 12): the run ledger bucket it writes each database's record to. */
-  readonly 'record-result': { readonly LEDGER_BUCKET: string };
-  /** Issue 12, the daily digest of event runs: notify's `TOPIC_ARN` and `RPO_HOURS`, and the run ledger's `LEDGER_BUCKET`. */
-  readonly 'send-digest': { readonly TOPIC_ARN: string; readonly RPO_HOURS?: string; readonly LEDGER_BUCKET: string };
-  /**
-   * `EXPORT_BUCKET` (bucket name), `EXPORT_ROLE_ARN` (role RDS assumes to write), `EXPORT_KMS_KEY_ARN`
-   * (key the export is encrypted with), `EXPORT_PREFIX` (key prefix, e.g. `exports`).
-   */
-  readonly 'export-to-s3': {
-    readonly EXPORT_BUCKET: string;
-    readonly EXPORT_ROLE_ARN: string;
-    readonly EXPORT_KMS_KEY_ARN: string;
-    readonly EXPORT_PREFIX: string;
-  } & Partial<CopySlotEnvironment>;
-  /** `COPY_SLOT_TABLE`: the copy slot table whose export holders it releases. */
-  readonly 'poll-export': { readonly COPY_SLOT_TABLE?: string };
-  /** Issue 9: nothing beyond the common variables (they work in their own account and Region). */
-  readonly 'check-recovery-points': Record<string, never>;
-  readonly 'plan-drill': Record<string, never>;
-  readonly 'start-restore': Record<string, never>;
-  readonly 'poll-restore': Record<string, never>;
-  readonly 'cleanup-drill': Record<string, never>;
-  /**
-   * `DB_TLS`: `verify` (TLS to the restored database, certificate checked against the RDS CAs that
-   * NODE_EXTRA_CA_CERTS loads) or `off` (local sandbox only). `NODE_EXTRA_CA_CERTS`:
-   * `/var/runtime/ca-cert.pem` (Lambda's bundle with the Amazon RDS CAs, not loaded by default
-   * since Node.js 20: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
-   */
-  readonly 'validate-restore': { readonly DB_TLS: 'verify' | 'off'; readonly NODE_EXTRA_CA_CERTS: string };
-  /** `EVIDENCE_BUCKET` (bucket name) and `EVIDENCE_PREFIX` (key prefix, e.g. `drills`). */
-  readonly 'record-evidence': { readonly EVIDENCE_BUCKET: string; readonly EVIDENCE_PREFIX: string };
-}
+export type FunctionEnvironments = { readonly [N in FunctionName]: DeployedEnvironment<N> };
 
 /** Variables every function gets, set by {@link VaultFunction}. */
 export interface CommonEnvironment {

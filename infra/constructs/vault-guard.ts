@@ -32,8 +32,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts';
-import { COPY_IDENTIFIER_PREFIX } from '../../functions/shared/snapshots';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/shapes';
+import { COPY_IDENTIFIER_PREFIX } from '../../contracts/names';
 import type { NotificationTopic } from './notification-topic';
 
 /** Props of {@link VaultGuard}. */

@@ -75,7 +75,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     routeDescribes(t.vaultRds, {});
     t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, VAULT_REGION) }));
 
-    const out = await invoke({ database, runId: 'run-7', snapshot: sourceCopy });
+    const out = await invoke({ database, runId: 'run-7', destinationRegion: VAULT_REGION, snapshot: sourceCopy });
 
     expect(t.sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
       RoleArn: VAULT_ROLE_ARN,
@@ -134,14 +134,14 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     t = testClients();
     routeDescribes(t.vaultRds, {});
     t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, VAULT_REGION, sameRegionSource.arn) }));
-    await invoke({ database, runId: 'r', snapshot: sameRegionSource, optionGroups });
+    await invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sameRegionSource, optionGroups });
     expect(copyInput(t.vaultRds)?.SourceDBSnapshotIdentifier).toBe(sameRegionSource.arn);
     expect(copyInput(t.vaultRds)).not.toHaveProperty('OptionGroupName');
     // ... and a cross-Region copy into the vault Region gets that Region's option group.
     t = testClients();
     routeDescribes(t.vaultRds, {});
     t.vaultRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(VAULT_ACCOUNT, VAULT_REGION) }));
-    await invoke({ database, runId: 'r', snapshot: sourceCopy, optionGroups });
+    await invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy, optionGroups });
     expect(copyInput(t.vaultRds)).toMatchObject({ OptionGroupName: 'ledger-og' });
   });
 
@@ -157,7 +157,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
   });
 
   it('rejects a copy onto itself (the vault copy into the vault Region)', async () => {
-    const err = await caught(() => invoke({ database, runId: 'r', snapshot: vaultCopyRef }));
+    const err = await caught(() => invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: vaultCopyRef }));
     expect(err.name).toBe('InvalidInput');
     expect(err.message).toMatch(/already in the destination/);
     expect(t.vaultRds).not.toHaveReceivedAnyCommand();
@@ -165,7 +165,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
 
   it('re-run: an existing managed copy of the same source -> created=false, no copy call', async () => {
     routeDescribes(t.vaultRds, { byId: { [ID]: copyIn(VAULT_ACCOUNT, VAULT_REGION, sourceCopy.arn, 'available') } });
-    const out = await invoke({ database, runId: 'r', snapshot: sourceCopy });
+    const out = await invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy });
     expect(out.created).toBe(false);
     expect(t.vaultRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
     // No copy-requested-at tag (a copy made before that tag existed): elapsed time counts from now.
@@ -176,12 +176,12 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
     const earlier = '2026-11-21T01:30:00.000Z';
     const inProgress = copyIn(VAULT_ACCOUNT, VAULT_REGION, sourceCopy.arn, 'creating');
     routeDescribes(t.vaultRds, { byId: { [ID]: { ...inProgress, TagList: [...(inProgress.TagList ?? []), { Key: TAGS.COPY_REQUESTED_AT, Value: earlier }] } } });
-    const out = await invoke({ database, runId: 'r', snapshot: sourceCopy });
+    const out = await invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy });
     expect(out).toMatchObject({ created: false, startedAt: NOW.toISOString(), copyStartedAt: earlier });
     // A tag in the future or not a time is ignored.
     t = testClients();
     routeDescribes(t.vaultRds, { byId: { [ID]: { ...inProgress, TagList: [...(inProgress.TagList ?? []), { Key: TAGS.COPY_REQUESTED_AT, Value: 'soon' }] } } });
-    expect((await invoke({ database, runId: 'r', snapshot: sourceCopy })).copyStartedAt).toBe(NOW.toISOString());
+    expect((await invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy })).copyStartedAt).toBe(NOW.toISOString());
   });
 
   it('cluster: CopyDBClusterSnapshot by ARN with the destination key alias ARN', async () => {
@@ -197,7 +197,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
   it('KMSKeyNotAccessibleFault -> KmsKeyNotAccessible naming the SOURCE key and the vault account', async () => {
     routeDescribes(t.vaultRds, {});
     t.vaultRds.on(CopyDBSnapshotCommand).rejects(awsError('KMSKeyNotAccessibleFault', 'The source snapshot KMS key does not exist, is not enabled or you do not have permissions to access it.'));
-    const err = await caught(() => invoke({ database, runId: 'r', snapshot: sourceCopy }));
+    const err = await caught(() => invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy }));
     expect(err.name).toBe('KmsKeyNotAccessible');
     expect(err.message).toContain(SOURCE_KMS_KEY_ARN);
     expect(err.message).toContain(VAULT_ACCOUNT);
@@ -214,7 +214,7 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
 
   it('AccessDenied from STS -> VaultRoleNotAssumable naming the role and the external ID/trust policy', async () => {
     t.sts.on(AssumeRoleCommand).rejects(awsError('AccessDenied', 'User is not authorized to perform: sts:AssumeRole'));
-    const err = await caught(() => invoke({ database, runId: 'r', snapshot: sourceCopy }));
+    const err = await caught(() => invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy }));
     expect(err.name).toBe('VaultRoleNotAssumable');
     expect(err.message).toContain(VAULT_ROLE_ARN);
     expect(err.message).toMatch(/external ID/i);
@@ -223,11 +223,18 @@ describe('cross-account-copy: vault copy (cross-account mode)', () => {
   });
 
   it('invalid event -> InvalidInput with the field path', async () => {
-    const err = await caught(() => invoke({ database, runId: 'r', snapshot: { ...sourceCopy, arn: 'rsv-orders-db' } }));
+    const err = await caught(() => invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: { ...sourceCopy, arn: 'rsv-orders-db' } }));
     expect(err.name).toBe('InvalidInput');
     expect(err.message).toContain('snapshot.arn');
     const region = await caught(() => invoke({ database, runId: 'r', snapshot: sourceCopy, destinationRegion: 'mars' }));
     expect(region.message).toContain('destinationRegion');
+    // Issue 11: no VAULT_REGION default any more; every DatabaseBackup payload names the destination.
+    t = testClients();
+    const missing = await caught(() => invoke({ database, runId: 'r', snapshot: sourceCopy }));
+    expect(missing.name).toBe('InvalidInput');
+    expect(missing.message).toContain('destinationRegion: required');
+    expect(t.sts).not.toHaveReceivedAnyCommand();
+    expect(t.vaultRds).not.toHaveReceivedAnyCommand();
   });
 });
 
@@ -235,7 +242,7 @@ describe('cross-account-copy: same-account mode', () => {
   it('copies with its own credentials into the vault Region of its own account: NO STS call, key alias of this account', async () => {
     routeDescribes(t.sourceRds, {});
     t.sourceRds.on(CopyDBSnapshotCommand).callsFake(() => ({ DBSnapshot: copyIn(SOURCE_ACCOUNT, VAULT_REGION) }));
-    const out = await invoke({ database, runId: 'r', snapshot: sourceCopy }, SAME_ACCOUNT_ENV);
+    const out = await invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy }, SAME_ACCOUNT_ENV);
     expect(t.sts).not.toHaveReceivedAnyCommand();
     expect(t.vaultRds).not.toHaveReceivedAnyCommand();
     expect(t.rdsOptions).toEqual([{ region: VAULT_REGION }]);
@@ -255,7 +262,7 @@ describe('cross-account-copy: same-account mode', () => {
     ];
     for (const [env, message] of cases) {
       t = testClients();
-      const err = await caught(() => invoke({ database, runId: 'r', snapshot: sourceCopy }, env));
+      const err = await caught(() => invoke({ database, runId: 'r', destinationRegion: VAULT_REGION, snapshot: sourceCopy }, env));
       expect(err.name, message).toBe('InvalidEnvironment');
       expect(err.message).toContain(message);
       expect(t.sts).not.toHaveReceivedAnyCommand();

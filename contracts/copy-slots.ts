@@ -1,0 +1,45 @@
+/**
+ * The copy slot table's contract (issue 12; the table itself: functions/shared/copy-slots.ts,
+ * infra/constructs/copy-slot-table.ts): the slot kinds, AWS's limits and the environment variables
+ * of the functions that acquire or release slots.
+ */
+import * as z from 'zod/mini';
+import { jsonEnv } from './rules.js';
+
+/** What a slot is for: a DB snapshot copy, a DB cluster snapshot copy, or an export task. */
+export type SlotKind = 'instance' | 'cluster' | 'export';
+
+/** Slots per destination: copies per account and Region by kind, export tasks per account. */
+export interface SlotLimits {
+  readonly instance: number;
+  readonly cluster: number;
+  readonly export: number;
+}
+
+/** AWS's limits (docs/aws-behaviour.md §11, §16): 20 DB snapshot copies, 5 DB cluster snapshot copies, 5 export tasks. */
+export const AWS_SLOT_LIMITS: SlotLimits = { instance: 20, cluster: 5, export: 5 };
+
+/** `COPY_SLOT_LIMITS`: JSON `{ "instance": 1-20, "cluster": 1-5, "export": 1-5 }`. */
+export const slotLimitsEnv = jsonEnv(
+  z.object({
+    instance: z.number().check(z.int(), z.gte(1), z.lte(AWS_SLOT_LIMITS.instance)),
+    cluster: z.number().check(z.int(), z.gte(1), z.lte(AWS_SLOT_LIMITS.cluster)),
+    export: z.number().check(z.int(), z.gte(1), z.lte(AWS_SLOT_LIMITS.export)),
+  }),
+);
+
+/** `COPY_SLOT_TABLE`: DynamoDB table name (3-255 letters, digits, `_`, `-`, `.`). */
+export const slotTableEnv = z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'));
+
+/** `COPY_SLOT_LEASE_SECONDS`: a whole number of seconds, 1 hour to 7 days. */
+export const slotLeaseEnv = z.pipe(
+  z.string().check(z.regex(/^\d+$/, 'must be a whole number of seconds')),
+  z.pipe(z.transform((s: string) => Number(s)), z.number().check(z.gte(3600), z.lte(7 * 86_400))),
+);
+
+/** zod shape of the slot variables (all optional; see {@link slotSettingsFrom}). */
+export const slotEnvShape = {
+  COPY_SLOT_TABLE: z.optional(slotTableEnv),
+  COPY_SLOT_LIMITS: z.optional(slotLimitsEnv),
+  COPY_SLOT_LEASE_SECONDS: z.optional(slotLeaseEnv),
+};

@@ -1,0 +1,19 @@
+/**
+ * create-copy's contract (functions/create-copy): environment. Input/output: CreateCopyInput,
+ * CreateCopyOutput (contracts/shapes.ts).
+ */
+import * as z from 'zod/mini';
+import { slotEnvShape } from '../copy-slots.js';
+import { baseEnvShape, kmsKeyArnSchema, kmsKeyLocatedIn } from '../rules.js';
+
+/** The variables the stack sets for create-copy. */
+export const environment = {
+  /** ARN of the source stack's customer-managed KMS key used for the manual copy (this account and Region). */
+  SOURCE_KMS_KEY_ARN: kmsKeyArnSchema,
+  ...slotEnvShape,
+};
+
+const envShape = z.object({ ...baseEnvShape, ...environment });
+
+/** Environment as the handler validates it (the key in the function's own account and Region). */
+export const envSchema = envShape.check(kmsKeyLocatedIn<z.infer<typeof envShape>>('SOURCE_KMS_KEY_ARN', 'ACCOUNT_ID', 'AWS_REGION'));

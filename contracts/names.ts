@@ -1,0 +1,56 @@
+/**
+ * Names that a function and the infrastructure both use, declared once here so that infra/ reads
+ * them without importing functions/ (issue 11) and the two cannot drift apart: the CloudWatch
+ * metrics (namespace `RdsSnapshotVault`, Powertools EMF) that the operations dashboards
+ * (infra/constructs/dashboard.ts) and alarms read, the run ledger's key prefixes (IAM grants), and
+ * the copy identifier prefix (IAM conditions, vault guard).
+ * Source: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+
+/**
+ * poll-status, on every poll of a copy that is not yet `available`: the poll's `waitSeconds` (unit
+ * Seconds; dimensions `service` = `poll-status`, `Account` and `Region` of the copy, i.e. its
+ * destination). Each such poll is followed by a Wait of exactly that many seconds before the next
+ * poll, so the waits of one copy tile its time in flight: the Sum over a period divided by the
+ * period is the average number of copies in flight to that account and Region during the period
+ * (a wait is counted in the period of the poll that started it).
+ */
+export const COPY_IN_FLIGHT_SECONDS_METRIC = 'CopyInFlightSeconds';
+
+/** record-evidence, once per drilled database: 1 when its drill PASSED (unit Count; dimension `service`). */
+export const DRILLS_PASSED_METRIC = 'DrillsPassed';
+/** record-evidence, once per drilled database: 1 when its drill FAILED, cleanup failures included (Count). */
+export const DRILLS_FAILED_METRIC = 'DrillsFailed';
+/**
+ * record-evidence, once per drilled database whose restore became available: the restore time
+ * (RTO) measured by the drill, from the restore request to `available`, in Seconds (dimension `service`).
+ */
+export const DRILL_RTO_SECONDS_METRIC = 'DrillRtoSeconds';
+
+/** CloudWatch metrics namespace of every function. */
+export const METRICS_NAMESPACE = 'RdsSnapshotVault';
+
+/** Prefix of every run's records. */
+export const RUNS_PREFIX = 'runs/';
+
+/** Prefix of the runs' plans (plan-run writes, BackupRun's iterations and notify read). */
+export const PLANS_PREFIX = 'plans/';
+
+/** Prefix of the event-run records by day (the daily digest). */
+export const DAILY_PREFIX = 'daily/';
+
+/**
+ * Every copy rds-snapshot-vault makes has an identifier starting with this. Retention requires it
+ * besides the managed tag: a snapshot cannot be renamed, so tagging someone's own snapshot
+ * `managed=true` does not make it deletable unless it was also named like our copies.
+ */
+export const COPY_IDENTIFIER_PREFIX = 'rsv-';
+
+/** check-recovery-points: age of a database's newest available recovery point (unit Seconds). */
+export const RECOVERY_POINT_AGE_METRIC = 'RecoveryPointAge';
+
+/**
+ * check-recovery-points, fleet metric: how many databases have no available copy or one older than their objective
+ * (Count; dimension `Region`). One alarm on it covers fleets too large for an alarm per database.
+ */
+export const RECOVERY_POINTS_OVER_OBJECTIVE_METRIC = 'RecoveryPointsOverObjective';
