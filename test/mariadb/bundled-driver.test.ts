@@ -63,6 +63,24 @@ describe('validate-restore as bundled, against a real MariaDB server', () => {
     }
   });
 
+  it('text comes as utf8mb4 even when the server sets another character set for the session (init_connect)', async () => {
+    // init_connect runs for users without SUPER/CONNECTION ADMIN: a plain user whose sessions start in latin1.
+    const mysql = await import('mysql2/promise');
+    const admin = await mysql.createConnection({ host: server.host, port: server.port, user: 'root', password: '', multipleStatements: true });
+    await admin.query("CREATE USER 'reader'@'%' IDENTIFIED BY 'pw'; GRANT SELECT ON charsets.* TO 'reader'@'%'; SET GLOBAL init_connect = 'SET NAMES latin1';");
+    try {
+      const session = await openSession({ driver: 'mysql2', host: server.host, port: server.port, user: 'reader', password: 'pw', database: 'charsets', tls: false });
+      try {
+        expect(await session.query('SELECT @@character_set_results AS cs, l, g FROM t')).toEqual([{ cs: 'utf8mb4', l: 'Größe café – €', g: '中文数据' }]);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await admin.query("SET GLOBAL init_connect = ''");
+      await admin.end();
+    }
+  });
+
   it('a query error still arrives as the server error, by code', async () => {
     const session = await openSession({ driver: 'mysql2', host: server.host, port: server.port, user: 'root', password: '', database: 'charsets', tls: false });
     try {

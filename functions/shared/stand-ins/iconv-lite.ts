@@ -2,9 +2,10 @@
  * Stands in, inside the Lambda bundles only, for `iconv-lite`, which `mysql2` requires for text in
  * encodings Node's `Buffer` cannot decode (lib/parsers/string.js): its code page tables (cp1252, GBK,
  * Shift-JIS, ...) are ~490 KB of validate-restore's bundle, and validate-restore never needs them.
- * Its connections use mysql2's default connection character set utf8mb4 (`UTF8MB4_UNICODE_CI`), so
- * the server converts every text result to utf8mb4 before sending it (`character_set_results`, set
- * from the handshake collation: https://dev.mysql.com/doc/refman/8.4/en/charset-connection.html,
+ * Its connections ask for utf8mb4 (mysql2's default handshake collation `UTF8MB4_UNICODE_CI`, and
+ * `SET NAMES utf8mb4` right after connecting, which holds even where the server ignores the handshake
+ * or `init_connect` sets another), so the server converts every text result to utf8mb4 before sending
+ * it (`character_set_results`: https://dev.mysql.com/doc/refman/8.4/en/charset-connection.html,
  * https://mariadb.com/kb/en/setting-character-sets-and-collations/); binary columns come as bytes.
  *
  * The one encoding mysql2 still asks for is `cesu8`, its name for MySQL's `utf8mb3` (metadata such as
@@ -16,7 +17,7 @@
  * differ. Any other encoding is refused the same way: a failed check naming it, never mis-decoded text.
  *
  * test/mariadb/bundled-driver.test.ts reads latin1, GBK, Shift-JIS and utf8mb4 columns through the
- * bundled driver from a real MariaDB server; test/functions/bundles.test.ts compares `cesu8` here with
+ * bundled driver from a real MariaDB server, also for a user whose `init_connect` sets latin1; test/functions/bundles.test.ts compares `cesu8` here with
  * iconv-lite's. Wired by `BUNDLE_ALIASES` in infra/constructs/vault-function.ts; tests, the sandbox
  * and the CLI use the real package.
  */
