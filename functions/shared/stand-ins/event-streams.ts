@@ -1,8 +1,8 @@
 /**
  * Stands in, inside the Lambda bundles only, for `@smithy/core/event-streams`: the SDK's event
  * stream codec and serde (~14 KB of every bundle). No rds-snapshot-vault function calls an event
- * stream operation (their operations are plain request/response: RDS Query, S3 REST-XML, SNS,
- * STS, DynamoDB and Secrets Manager JSON), yet every client carries the codec, because the HTTP
+ * stream operation (theirs are plain request/response; in S3 only SelectObjectContent streams events:
+ * docs/aws-behaviour.md §32), yet every client carries the codec, because the HTTP
  * protocol loads it on demand and the S3 client builds its event stream marshaller at construction
  * (`resolveEventStreamSerdeConfig`, for S3 Select).
  *
