@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_METADATA_KEY, VaultFunction } from '../../infra/constructs/vault-function';
+import { VaultFunction } from '../../infra/constructs/vault-function';
 
 describe('Lambda bundles as CDK deploys them (issue 11)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rsv-bundle-test-'));
@@ -24,10 +24,11 @@ describe('Lambda bundles as CDK deploys them (issue 11)', () => {
     new VaultFunction(stack, 'Notify', { name: 'notify', environment: { TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:t', LEDGER_BUCKET: 'ledger' } });
     new VaultFunction(stack, 'ValidateRestore', { name: 'validate-restore', environment: { DB_TLS: 'verify', NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' } });
     const assembly = app.synth();
-    type Resource = { Type: string; Metadata?: Record<string, string>; Properties?: { Code?: { S3Key?: string } } };
+    type Resource = { Type: string; Properties?: { Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, string> } } };
     const template = assembly.getStackByName('Bundle').template as { Resources: Record<string, Resource> };
     for (const r of Object.values(template.Resources)) {
-      const name = r.Metadata?.[FUNCTION_METADATA_KEY];
+      // Each function's POWERTOOLS_SERVICE_NAME is its entry name (test/infra/invariants.test.ts).
+      const name = r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
       // The code's S3 key is `<asset hash>.zip`; the staged asset is the folder `asset.<asset hash>`.
       const hash = /^([0-9a-f]{64})\.zip$/.exec(r.Properties?.Code?.S3Key ?? '')?.[1];
       if (r.Type === 'AWS::Lambda::Function' && name && hash) assets.set(name, join(assembly.directory, `asset.${hash}`));

@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionOpener } from '../../functions/validate-restore/validate';
 import { BUNDLE_ALIASES, BUNDLING } from '../../infra/constructs/vault-function';
-import { startPrivateMariaDb, type PrivateMariaDb } from '../../sandbox/db-server';
+import { startPrivateMariaDb, type PrivateMariaDb } from '../../sandbox/simulator/index';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
