@@ -58,6 +58,7 @@ import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -803,6 +804,7 @@ export class WorkflowRunner {
     event('MapRunStarted');
     const stop = new AbortController();
     const childSignal = AbortSignal.any([signal, stop.signal]);
+    setMaxListeners(0, childSignal); // one listener per running child (up to MaxConcurrency)
     const outputs: unknown[] = new Array(items.length);
     let failed = 0;
     let exceeded: string | undefined;
