@@ -92,7 +92,11 @@ export interface FunctionEnvironments {
   } & VaultRoleEnvironment &
     Partial<CopySlotEnvironment>;
   /** Nothing beyond the common variables: it sweeps its own account and Region. */
-  readonly 'retention-sweep': Record<string, never>;
+  /**
+   * `DATABASES_FILE` (source stack only): the bundled file of configured databases (as plan-run's),
+   * which BackupRun's `sweepRemoved` reads instead of receiving the list in its Task input (issue 12).
+   */
+  readonly 'retention-sweep': { readonly DATABASES_FILE?: string };
   /**
    * `TOPIC_ARN`: the SNS topic; `RPO_HOURS` (issue 9): recovery point objective, default 26;
    * `LEDGER_BUCKET` (issue 12): the run ledger it reads each run's records from.
