@@ -8,6 +8,8 @@
  *   Seconds/SecondsPath/Timestamp/TimestampPath, keeping InputPath/OutputPath/Next/End, so the
  *   data flow is the Wait's. The original definition is what asl-validator checks.
  * - Retry back-off is slept in virtual time, without jitter (deterministic runs).
+ * - `ResultPath: "$"` (state or Catch) is dropped before the engine sees it: aws-local-stepfunctions
+ *   3.0 would write the result under a field named "$"; Step Functions replaces the input with it.
  * - `payloadResponseOnly` Lambda tasks (Resource = the function ARN) receive the payload and
  *   return the handler's result, as the Lambda service integration does. A thrown error reaches
  *   Step Functions as `Error` = its name and `Cause` = `{"errorType","errorMessage","trace"}`.
@@ -1144,6 +1146,10 @@ function historyWeight(ev: EventLog & { state?: { name: string; type: string } }
 export function localDefinition(definition: Record<string, unknown>): Record<string, unknown> & { States: Record<string, AslState>; TimeoutSeconds?: number } {
   const copy = structuredClone(definition) as Record<string, unknown> & { States: Record<string, AslState>; TimeoutSeconds?: number };
   forEachState(copy, (name, state) => {
+    // aws-local-stepfunctions 3.0 reads `ResultPath: "$"` as a field named "$" (setJSONPath of "$"),
+    // where Step Functions replaces the whole input by the result, as with no ResultPath: drop it.
+    if (state.ResultPath === '$') delete state.ResultPath;
+    for (const c of (state.Catch as Array<{ ResultPath?: string | null }> | undefined) ?? []) if (c.ResultPath === '$') delete c.ResultPath;
     if (state.Type === 'Map' && isDistributed(state)) {
       localDistributedMap(name, state);
       return;

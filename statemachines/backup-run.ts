@@ -127,7 +127,6 @@ export class BackupRun extends Construct {
       // This Map Run child's output is `{}` (as DatabaseFailed's): the Distributed Map gathers every
       // child's output into its result, capped at 256 KiB (docs/aws-behaviour.md §29), so 3 bytes per database.
       resultSelector: {},
-      resultPath: '$',
       comment: 'Run DatabaseBackup for this database as a child execution and wait for it.',
     });
     retryTransient(backupDatabase);
