@@ -57,15 +57,21 @@ export interface BackupRunProps {
  *    `$.plan` only `{ runId, trigger, count, chunks, items }`, `items` = `[0..count-1]` (issue 12).
  *    `AnythingToBackUp` ends in `NothingToBackUp` when the trigger names no database (an RDS event for
  *    a database that is not configured or discovered).
- * 2. `BackupDatabases` (Map over `$.plan.items`, bounded concurrency), per database:
+ * 2. `BackupDatabases`: a Distributed Map over `$.plan.items` (`ItemsPath`; `MaxConcurrency` from
+ *    props; Label `BackupDatabases`; docs/aws-behaviour.md §29). Each database is a child workflow
+ *    execution of this state machine (`<name>/BackupDatabases:<uuid>`) with its own history:
  *    `ReadPlanItem` (plan-run's item mode: the plan item from the ledger) -> `BackupDatabase`: one
- *    `DatabaseBackup` child execution whose input is the plan item (`startExecution.sync:2`), so each
- *    database's polling history lives in its own execution and a run of many databases stays far
- *    below the 25,000-event history cap (docs/aws-behaviour.md §18). A failure of either is caught into
- *    `DatabaseFailed`; the others go on. The Map gathers nothing (`ResultPath: null`): each child
- *    writes its result to the run ledger.
+ *    `DatabaseBackup` child execution whose input is the plan item (`startExecution.sync:2`). This
+ *    execution's history holds only the Map Run's events (4), so it stays far below the 25,000-event
+ *    cap (§18) at any fleet size; each Map Run child holds ~13 events, each DatabaseBackup its polls.
+ *    A failure of either is caught into `DatabaseFailed`; the others go on
+ *    (`ToleratedFailurePercentage` 100 besides). Each child ends with `{}`: the Map's gathered result
+ *    (3 bytes a database, 256 KiB cap) is dropped (`ResultPath: null`); each DatabaseBackup writes its
+ *    result to the run ledger. IAM: `states:StartExecution` on this state machine, Describe/Stop/Redrive
+ *    on its Map Run children (CDK's `DistributedMapPolicy`, completed in {@link BackupRun.grantMapRun}).
  * 3. `SweepRemovedDatabases` (with `removedDatabases`): source retention for the databases that have
- *    managed copies but are no longer configured, by the same policy and rules (a copy that never
+ *    managed copies but are no longer configured (retention-sweep reads the configured list from its
+ *    bundled `DATABASES_FILE`; the Task input is the policy only), by the same policy and rules (a copy that never
  *    reached the vault is kept) plus one more: the newest vaulted copy of such a database is never
  *    deleted. Only `{ ok }` enters the state (`RemovedDatabasesSweepError` records a failure), which
  *    fails the run after notifying (`RemovedDatabasesSweepFailed`); it never stops the notification.
@@ -82,9 +88,9 @@ export interface BackupRunProps {
  *    this execution: `NotificationFailed` -> `NotificationNotDelivered` fails it with `NotificationFailed`
  *    so the alarm fires; each database's result is in the run ledger and its child execution.
  *
- * State size (issue 12): fixed but for `$.plan.items`, a few bytes per database, so the largest
- * state stays within the project's 64 KiB budget (a quarter of the 256 KiB quota, docs/aws-behaviour.md
- * §18a) past 10,000 databases (test/workflow/state-size.test.ts).
+ * State size (issue 12): fixed but for `$.plan.items` and the Map's gathered `[{},...]`, a few bytes
+ * per database, so the largest state stays within the project's 64 KiB budget (a quarter of the
+ * 256 KiB quota, docs/aws-behaviour.md §18a) up to 10,000 databases (test/workflow/state-size.test.ts).
  */
 export class BackupRun extends Construct {
   readonly stateMachine: sfn.StateMachine;
