@@ -105,7 +105,7 @@ describe('BackupRun state size (run ledger, issue 12)', () => {
     expect(payloads.length).toBeGreaterThan(fleet.length * 3); // every state of every iteration was seen
   });
 
-  it('keeps no per-database list in the state but the plan indices and the Map's gathered {} per child, Notify gets the run and its plan size only', () => {
+  it('keeps no per-database list in the state but the plan indices and the {} the Map gathers per child, Notify gets the run and its plan size only', () => {
     for (const p of payloads) {
       // The Map's gathered result is the other per-database list: one `{}` per child, checked below.
       const s = shape(p.value, p.where === MAP_RESULT ? MAP_RESULT : '$');
