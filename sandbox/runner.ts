@@ -84,6 +84,8 @@ export interface HistoryEvent {
   readonly index?: number;
   readonly error?: string;
   readonly cause?: string;
+  /** MapRunStarted / MapRunSucceeded / MapRunFailed: the Map Run (`arn:aws:states:<region>:<account>:mapRun:<state machine>/<label>:<id>`). */
+  readonly mapRunArn?: string;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -148,15 +150,18 @@ export interface ExecutionRecord {
   maxPayloadAt?: string;
   readonly parentArn?: string;
   /**
-   * Executions started by this execution's Tasks (`startExecution`), including those started from its
+   * Executions started by this execution's Tasks (`startExecution`), and also those started from its
    * Distributed Map's child workflow executions (so a BackupRun's children are its DatabaseBackup
-   * executions whatever the Map's mode); each child's `parentArn` is the execution that started it.
+   * executions whatever the Map's mode; such a child is in its Map Run child's `children` too). Each
+   * child's `parentArn` is the execution that started it. Walk a run with {@link executionTree}.
    */
   readonly children: ExecutionRecord[];
   /** The child workflow executions of this execution's Distributed Map Runs (docs/aws-behaviour.md §29), each with its own history. */
   readonly mapRunExecutions: ExecutionRecord[];
   /** For a child workflow execution of a Distributed Map: the ARN of the execution whose Map Run started it. */
   readonly mapRunOf?: string;
+  /** For a child workflow execution of a Distributed Map: its Map Run's ARN (what `ListExecutions` takes as `mapRunArn`). */
+  readonly mapRunArn?: string;
 }
 
 /** Every execution of a run, each once: the execution, its Map Runs' child workflow executions, its children, recursively. */
@@ -379,7 +384,7 @@ export class WorkflowRunner {
    *   ExecutionAlreadyExists (name already used on this state machine). Source:
    *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
    */
-  async startExecution(stateMachineArn: string, input: unknown, opts: { name?: string; parentArn?: string; signal?: AbortSignal; mapRunOf?: string } = {}): Promise<ExecutionRecord> {
+  async startExecution(stateMachineArn: string, input: unknown, opts: { name?: string; parentArn?: string; signal?: AbortSignal; mapRunOf?: string; mapRunArn?: string } = {}): Promise<ExecutionRecord> {
     const sm = this.machines.get(stateMachineArn);
     if (!sm) throw new TaskError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     const name = opts.name ?? `${sm.kind.toLowerCase()}-${String(++this.executionSeq).padStart(4, '0')}`;
@@ -408,14 +413,17 @@ export class WorkflowRunner {
       children: [],
       mapRunExecutions: [],
       ...(opts.mapRunOf !== undefined && { mapRunOf: opts.mapRunOf }),
+      ...(opts.mapRunArn !== undefined && { mapRunArn: opts.mapRunArn }),
     };
     this.executions.push(record);
     if (opts.mapRunOf !== undefined) this.recordOf(opts.mapRunOf)?.mapRunExecutions.push(record);
     else if (opts.parentArn) {
-      // A child started from a Map Run's child workflow execution is listed under the execution that owns the Map Run.
-      let owner = this.recordOf(opts.parentArn);
+      const parent = this.recordOf(opts.parentArn);
+      parent?.children.push(record);
+      // A child started from a Map Run's child workflow execution is listed under the execution that owns the Map Run too.
+      let owner = parent;
       while (owner?.mapRunOf !== undefined) owner = this.recordOf(owner.mapRunOf);
-      owner?.children.push(record);
+      if (owner !== parent) owner?.children.push(record);
     }
 
     const compiled = this.compiled(sm);
@@ -802,7 +810,9 @@ export class WorkflowRunner {
     const toleratedPct = numberOf(spec.ToleratedFailurePercentage, spec.ToleratedFailurePercentagePath, input, 0, 'ToleratedFailurePercentage');
     const toleratedCount = numberOf(spec.ToleratedFailureCount, spec.ToleratedFailureCountPath, input, 0, 'ToleratedFailureCount');
     const childArn = `${sm.arn}/${spec.Label ?? stateName}`;
-    const event = (type: string, extra: Partial<HistoryEvent> = {}) => record.events.push({ seq: record.events.length + 1, at: this.options.clock.iso(), type, state: stateName, stateType: 'Map', ...extra });
+    // Map Run ARN: https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeMapRun.html
+    const mapRunArn = `arn:aws:states:${sm.region}:${sm.accountId}:mapRun:${sm.name}/${spec.Label ?? stateName}:${randomUUID()}`;
+    const event = (type: string, extra: Partial<HistoryEvent> = {}) => record.events.push({ seq: record.events.length + 1, at: this.options.clock.iso(), type, state: stateName, stateType: 'Map', mapRunArn, ...extra });
     event('MapRunStarted');
     const stop = new AbortController();
     const childSignal = AbortSignal.any([signal, stop.signal]);
@@ -820,7 +830,7 @@ export class WorkflowRunner {
         if (bytes > this.limits.payloadBytes) {
           this.fatal(live, 'States.DataLimitExceeded', `Item ${index} of the Map Run '${stateName}' is ${bytes} bytes, more than the ${this.limits.payloadBytes}-byte quota of an execution input (docs/aws-behaviour.md §18a, §29).`);
         }
-        const child = await this.startExecution(childArn, childInput, { name: randomUUID(), parentArn: record.executionArn, signal: childSignal, mapRunOf: record.executionArn });
+        const child = await this.startExecution(childArn, childInput, { name: randomUUID(), parentArn: record.executionArn, signal: childSignal, mapRunOf: record.executionArn, mapRunArn });
         if (child.status === 'SUCCEEDED') {
           outputs[index] = child.output;
           continue;
