@@ -33,7 +33,7 @@ import { BUNDLE_ALIASES, BUNDLING } from '../infra/constructs/vault-function';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/harness/index';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
-import type { ExecutionRecord } from '../sandbox/harness/index';
+import { executionTree } from '../sandbox/harness/index';
 import { fleetTable, runFleet } from './fleet';
 import { pollingTables } from './polling';
 import example from '../config/example.json' with { type: 'json' };
@@ -94,8 +94,7 @@ async function fleetBench(): Promise<void> {
     const t1 = performance.now();
     const run = await env.startBackupRun({ trigger: 'schedule' });
     const runMs = performance.now() - t1;
-    const all = (e: ExecutionRecord): ExecutionRecord[] => [e, ...e.children.flatMap(all)];
-    const execs = all(run);
+    const execs = executionTree(run);
     const transitions = execs.reduce((n, e) => n + e.transitions, 0);
     const largest = Math.max(...execs.map((e) => e.historyEvents));
     const payload = Math.max(...execs.map((e) => e.maxPayloadBytes));

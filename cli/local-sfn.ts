@@ -12,7 +12,9 @@
  * What the local history keeps (and AWS would give more of): the runner records states entered and
  * exited, failures and retries with virtual times, but no state input/output, so
  * `includeExecutionData` has no effect. A child started with `states:startExecution.sync:2` appears,
- * as in AWS, as a `TaskSubmitted` event whose output holds its `ExecutionArn`.
+ * as in AWS, as a `TaskSubmitted` event whose output holds its `ExecutionArn`, in the history of the
+ * execution that started it; a Distributed Map shows as `MapRunStarted` (its `mapRunArn`), whose
+ * child workflow executions `ListExecutions({ mapRunArn })` lists (docs/aws-behaviour.md §29).
  */
 import {
   ExecutionAlreadyExists,
@@ -80,10 +82,13 @@ export function localStepFunctionsClient(env: LocalStepFunctionsHost, region: st
         ...(r.cause !== undefined ? { cause: r.cause } : {}),
       };
     },
-    ListExecutions: (input: { stateMachineArn: string; statusFilter?: string; maxResults?: number; nextToken?: string }) => {
-      if (!machines.has(input.stateMachineArn)) throw new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${input.stateMachineArn}'`, $metadata: META });
+    ListExecutions: (input: { stateMachineArn?: string; mapRunArn?: string; statusFilter?: string; maxResults?: number; nextToken?: string }) => {
+      // Exactly one of stateMachineArn and mapRunArn (a Distributed Map's child workflow executions).
+      if ((input.stateMachineArn === undefined) === (input.mapRunArn === undefined)) throw sfnError('ValidationException', 'Give exactly one of stateMachineArn and mapRunArn');
+      if (input.stateMachineArn !== undefined && !machines.has(input.stateMachineArn)) throw new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${input.stateMachineArn}'`, $metadata: META });
+      if (input.mapRunArn !== undefined && !env.runner.executions.some((e) => e.mapRunArn === input.mapRunArn)) throw sfnError('ResourceNotFound', `Map Run Does Not Exist: '${input.mapRunArn}'`);
       const rows = env.runner.executions
-        .filter((e) => e.stateMachineArn === input.stateMachineArn && (!input.statusFilter || e.status === input.statusFilter))
+        .filter((e) => (input.mapRunArn !== undefined ? e.mapRunArn === input.mapRunArn : e.stateMachineArn === input.stateMachineArn) && (!input.statusFilter || e.status === input.statusFilter))
         .sort((a, b) => b.startDate.localeCompare(a.startDate));
       const { page, nextToken } = paginate(rows, input.maxResults, input.nextToken);
       return {
@@ -161,8 +166,10 @@ export function awsHistory(record: ExecutionRecord): SfnHistoryEvent[] {
     const d = translate(e);
     if (d) drafts.push({ at: e.at, ...d });
   }
-  // `.sync` children, as Step Functions reports them: a TaskSubmitted whose output names the child.
-  for (const child of record.children) {
+  // `.sync` children, as Step Functions reports them: a TaskSubmitted whose output names the child,
+  // in the history of the execution that started it (a Distributed Map's child workflow execution,
+  // not the run that owns the Map Run, docs/aws-behaviour.md §29).
+  for (const child of record.children.filter((c) => c.parentArn === record.executionArn)) {
     drafts.push({
       at: child.startDate,
       type: 'TaskSubmitted',
@@ -200,6 +207,12 @@ function translate(e: HistoryEvent): { type: string; details: Record<string, unk
       return { type: `${e.stateType ?? 'Task'}StateExited`, details: { stateExitedEventDetails: { name: e.state } } };
     case 'StateFailed':
       return e.stateType === 'Task' || e.stateType === undefined ? { type: 'TaskFailed', details: { taskFailedEventDetails: { resourceType: 'lambda', resource: e.state, ...failure } } } : undefined;
+    case 'MapRunStarted':
+      return { type: 'MapRunStarted', details: { mapRunStartedEventDetails: { mapRunArn: e.mapRunArn } } };
+    case 'MapRunSucceeded':
+      return { type: 'MapRunSucceeded', details: {} };
+    case 'MapRunFailed':
+      return { type: 'MapRunFailed', details: { mapRunFailedEventDetails: failure } };
     case 'MapIterationStarted':
     case 'MapIterationSucceeded':
     case 'MapIterationFailed':

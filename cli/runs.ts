@@ -7,7 +7,7 @@
  * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { type Backend, vaultAccountOf } from './backend';
 import { timeFromCopyIdentifier } from '../functions/shared/recovery-points';
 import { listSnapshots } from '../functions/shared/snapshots';
@@ -82,6 +82,44 @@ export function childExecutionArns(events: readonly HistoryEvent[]): string[] {
   return arns;
 }
 
+/** The Map Runs a run started (its Distributed Map states), from its MapRunStarted events. */
+export function mapRunArns(events: readonly HistoryEvent[]): string[] {
+  return events.flatMap((e) => (e.type === 'MapRunStarted' && e.mapRunStartedEventDetails?.mapRunArn ? [e.mapRunStartedEventDetails.mapRunArn] : []));
+}
+
+/**
+ * The executions a run started: `children` with `startExecution.sync` (its DatabaseBackup executions),
+ * whether from its own history or, for BackupRun's Distributed Map (docs/aws-behaviour.md §29), from
+ * the histories of its Map Runs' child workflow executions (`mapRunChildren`, listed by
+ * `ListExecutions({ mapRunArn })`), in the order those histories give.
+ */
+export async function runChildren(backend: Backend, runHistory: readonly HistoryEvent[]): Promise<{ children: string[]; mapRunChildren: string[]; mapRunHistories: HistoryEvent[][] }> {
+  const children = childExecutionArns(runHistory);
+  const mapRunChildren: string[] = [];
+  const mapRunHistories: HistoryEvent[][] = [];
+  for (const mapRunArn of mapRunArns(runHistory)) {
+    for (const mapChild of (await mapRunExecutionArns(backend, mapRunArn)).reverse()) {
+      const history = await fullHistory(backend, mapChild);
+      mapRunChildren.push(mapChild);
+      mapRunHistories.push(history);
+      for (const arn of childExecutionArns(history)) if (!children.includes(arn)) children.push(arn);
+    }
+  }
+  return { children, mapRunChildren, mapRunHistories };
+}
+
+/** Every child workflow execution of a Map Run (ListExecutions with `mapRunArn`, pages of 1000). */
+async function mapRunExecutionArns(backend: Backend, mapRunArn: string): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await backend.sfn.send(new ListExecutionsCommand({ mapRunArn, maxResults: 1000, nextToken }));
+    arns.push(...(page.executions ?? []).flatMap((e) => (e.executionArn ? [e.executionArn] : [])));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return arns;
+}
+
 const iso = (d: Date | undefined) => (d ? d.toISOString() : undefined);
 
 /**
@@ -91,9 +129,11 @@ const iso = (d: Date | undefined) => (d ? d.toISOString() : undefined);
  */
 export async function readRun(backend: Backend, executionArn: string, opts: { progress?: boolean } = {}): Promise<RunView> {
   const run = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const children = childExecutionArns(await fullHistory(backend, executionArn));
+  const { children } = await runChildren(backend, await fullHistory(backend, executionArn));
   const databases: DatabaseRun[] = [];
   for (const arn of children) databases.push(await readDatabaseRun(backend, arn, opts.progress === true));
+  // In start order, as the run started them (the Map Run's children are listed newest first).
+  databases.sort((a, b) => a.startDate.localeCompare(b.startDate));
   return {
     executionArn,
     name: run.name ?? executionArn.split(':').pop() ?? executionArn,

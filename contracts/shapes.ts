@@ -400,7 +400,11 @@ export interface ListManagedDatabasesOutput {
  * without the `vaulted` tag is never deleted, and neither is the newest vaulted copy of a database.
  */
 export interface SweepRemovedDatabasesInput {
-  readonly sweepRemoved: { readonly configured: readonly DatabaseRef[]; readonly policy: RetentionPolicy; readonly dryRun?: boolean };
+  /**
+   * `configured` absent: the configured databases bundled with the function (`DATABASES_FILE`, issue 12:
+   * BackupRun's Task input stays O(1) whatever the fleet size); without that file the input is invalid.
+   */
+  readonly sweepRemoved: { readonly configured?: readonly DatabaseRef[]; readonly policy: RetentionPolicy; readonly dryRun?: boolean };
 }
 /** Output of {@link SweepRemovedDatabasesInput}: per swept database, how many copies it kept and which it deleted (bounded: identifiers only). */
 export interface SweepRemovedDatabasesOutput {

@@ -39,7 +39,7 @@ import { exportsEnabled, type VaultConfig } from '../../infra/config/schema';
 import type { Backend } from '../backend';
 import { type PriceId, priceOf } from '../pricing';
 import { type Output, table } from '../render';
-import { childExecutionArns, fullHistory } from '../runs';
+import { fullHistory, runChildren } from '../runs';
 
 /** What a database weighs in the model. */
 export interface CostDatabase {
@@ -229,14 +229,15 @@ export async function measureWorkflow(backend: Backend, since: Date): Promise<Wo
   const run = (page.executions ?? []).find((e) => e.startDate && e.startDate.getTime() >= since.getTime() && e.executionArn);
   if (!run?.executionArn) return undefined;
   const parent = await fullHistory(backend, run.executionArn);
-  const children = childExecutionArns(parent);
+  // The DatabaseBackup children, and the Distributed Map's child workflow executions whose states are billed too.
+  const { children, mapRunHistories } = await runChildren(backend, parent);
   if (children.length === 0) return undefined;
   const count = (events: ReadonlyArray<{ type?: string }>) => ({
     transitions: events.filter((e) => e.type?.endsWith('StateEntered')).length,
     lambda: events.filter((e) => e.type === 'TaskStateEntered').length,
   });
-  const own = count(parent);
-  // BackupRun's Task states are plan-run and notify (Lambda) and one startExecution.sync per database.
+  const own = [parent, ...mapRunHistories].map(count).reduce((a, b) => ({ transitions: a.transitions + b.transitions, lambda: a.lambda + b.lambda }));
+  // BackupRun's Task states (its own and its Map Run children's) are Lambda (plan-run, notify, ReadPlanItem) but one startExecution.sync per database.
   let transitions = own.transitions;
   let lambda = own.lambda - children.length;
   for (const arn of children) {

@@ -4,18 +4,25 @@
  * outputs (contracts/shapes.ts). Invoked by DatabaseBackup, BackupRun and VaultRetention.
  */
 import * as z from 'zod/mini';
-import { accountIdSchema, baseEnvShape, nonEmpty, policySchema } from '../rules.js';
+import { accountIdSchema, baseEnvShape, jsonEnv, nonEmpty, policySchema } from '../rules.js';
 import { databaseRefSchema } from '../schemas.js';
 import type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionSweepInput, RetentionSweepOutput, SweepRemovedDatabasesInput, SweepRemovedDatabasesOutput } from '../shapes.js';
 
 export { policySchema };
 export type { ListManagedDatabasesInput, ListManagedDatabasesOutput, RetentionSweepInput, RetentionSweepOutput, SweepRemovedDatabasesInput, SweepRemovedDatabasesOutput };
 
-/** Nothing beyond the common variables: it sweeps its own account and Region. */
-export const environment = {};
+/** The variables the stack sets for retention-sweep (it sweeps its own account and Region). */
+export const environment = {
+  /**
+   * Source stack only: name of the bundled file (`$LAMBDA_TASK_ROOT/<name>`, as plan-run's) holding the
+   * configured databases, which BackupRun's `sweepRemoved` reads instead of receiving the list in its
+   * Task input (issue 12). The handler reads it into `DATABASES` before validating.
+   */
+  DATABASES_FILE: z.optional(z.string()),
+};
 
-/** Environment of retention-sweep as the handler validates it. */
-export const envSchema = z.object({ ...baseEnvShape, ...environment });
+/** Environment of retention-sweep as the handler validates it: `DATABASES` is filled from `DATABASES_FILE`. */
+export const envSchema = z.object({ ...baseEnvShape, DATABASES: z.optional(jsonEnv(z.array(databaseRefSchema))) });
 
 /** Sweep event schema (strict at the top level and in `policy`). */
 export const sweepInputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObject({
@@ -30,7 +37,7 @@ export const sweepInputSchema: z.ZodMiniType<RetentionSweepInput> = z.strictObje
 
 /** Removed-database sweep event schema: `{ sweepRemoved: { configured, policy, dryRun? } }` (BackupRun's last sweep). */
 export const sweepRemovedInputSchema: z.ZodMiniType<SweepRemovedDatabasesInput> = z.strictObject({
-  sweepRemoved: z.strictObject({ configured: z.array(databaseRefSchema), policy: policySchema, dryRun: z.optional(z.boolean()) }),
+  sweepRemoved: z.strictObject({ configured: z.optional(z.array(databaseRefSchema)), policy: policySchema, dryRun: z.optional(z.boolean()) }),
 });
 
 /** List event schema: `{ listDatabases: { configured: DatabaseRef[] } }` (VaultRetention's first step). */

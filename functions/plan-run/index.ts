@@ -27,8 +27,6 @@
  * (database of a `sourceSnapshotArn`); s3:PutObject and s3:GetObject on `<ledger>/plans/*`.
  * Errors: PlanItemNotFound (item mode), S3 errors by name, ManualSnapshotQuotaTooLow, InvalidEnvironment (also: DATABASES_FILE unreadable, both or neither variable), InvalidInput, UnknownDatabase, SnapshotNotFound; SDK errors keep their names.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
@@ -37,7 +35,7 @@ import type { PlanItemEvent, PlannedDatabase, PlanRunEvent, PlanRunResult } from
 import { baseEnvShape, dbIdentifierSchema, jsonEnv, regionSchema } from '../../functions/shared/env.js';
 import { readPlanItem, writePlan } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { InvalidEnvironment } from '../../functions/shared/errors.js';
+import { resolveDatabasesFile as resolveBundledDatabases } from '../../functions/shared/databases-file.js';
 import { databaseKindSchema, runIdSchema } from '../../functions/shared/schemas.js';
 import { environment } from '../../contracts/functions/plan-run.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
@@ -110,30 +108,12 @@ export const inputSchema = z
   ) as unknown as z.ZodMiniType<PlanRunEvent | PlanItemEvent>;
 
 /**
- * The environment with `DATABASES` filled from `DATABASES_FILE` (a plain file name, read from
- * `LAMBDA_TASK_ROOT`, Lambda's folder of the unpacked bundle,
- * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+ * The environment with `DATABASES` filled from `DATABASES_FILE` (functions/shared/databases-file.ts).
  * @throws InvalidEnvironment when both variables are set, the name is not a plain file
  *   name, LAMBDA_TASK_ROOT is missing, or the file cannot be read.
  */
 export function resolveDatabasesFile(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  const file = env.DATABASES_FILE;
-  const fail = (problem: string): never => {
-    throw new InvalidEnvironment('plan-run', [problem], ['DATABASES_FILE']);
-  };
-  if (file === undefined) return env; // DATABASES inline, or the schema reports it missing
-  if (env.DATABASES !== undefined) fail('DATABASES_FILE: must not be set together with DATABASES');
-  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/.test(file)) fail(`DATABASES_FILE: must be a file name in the bundle, got ${file}`);
-  const root = env.LAMBDA_TASK_ROOT;
-  if (root === undefined || root === '') return fail('DATABASES_FILE: LAMBDA_TASK_ROOT is not set (Lambda sets it to the bundle folder)');
-  let text: string;
-  try {
-    text = readFileSync(join(root, file), 'utf8');
-  } catch (e) {
-    return fail(`DATABASES_FILE: cannot read ${file} in ${root}: ${(e as Error).message}`);
-  }
-  const { DATABASES_FILE: _file, ...rest } = env;
-  return { ...rest, DATABASES: text };
+  return resolveBundledDatabases(env, 'plan-run');
 }
 
 /**

@@ -5,16 +5,21 @@
  * (see inventory.ts); or, given `{ sweepRemoved: { configured, policy } }` (source account, end of
  * BackupRun), sweeps the databases with managed copies that are not configured ({@link sweepRemovedDatabases}).
  *
- * Environment: AWS_REGION, ACCOUNT_ID.
+ * Environment: AWS_REGION, ACCOUNT_ID; in the source stack `DATABASES_FILE`, the bundled file of
+ * configured databases (functions/shared/databases-file.ts, read at the first invocation), which
+ * `sweepRemoved` uses when its input gives no `configured` (BackupRun's Task input stays O(1), issue 12).
  * Input {@link RetentionSweepInput} (unknown top-level keys rejected: a misspelt `dryRun` must not
  * silently delete) -> {@link RetentionSweepOutput}, or {@link ListManagedDatabasesInput} ->
  * {@link ListManagedDatabasesOutput}, or {@link SweepRemovedDatabasesInput} -> {@link SweepRemovedDatabasesOutput}.
- * Errors: InvalidEnvironment, InvalidInput; AWS errors unchanged.
+ * Errors: InvalidEnvironment (also: DATABASES_FILE unreadable), InvalidInput (also: `sweepRemoved`
+ * without `configured` in a function without DATABASES_FILE: nothing is swept); AWS errors unchanged.
  */
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts.js';
 import type { ListManagedDatabasesOutput, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../functions/shared/contracts.js';
+import { resolveDatabasesFile } from '../../functions/shared/databases-file.js';
+import { InvalidInput } from '../../functions/shared/errors.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { listManagedDatabases } from './inventory.js';
 import { envSchema, inputSchema, listInputSchema, policySchema, sweepInputSchema, sweepRemovedInputSchema } from '../../contracts/functions/retention-sweep.js';
@@ -26,8 +31,20 @@ export { decideRetention } from './policy.js';
 // Environment, retention policy and event schemas: retention-sweep's contract (contracts/functions/retention-sweep.ts).
 export { envSchema, inputSchema, listInputSchema, policySchema, sweepInputSchema, sweepRemovedInputSchema };
 
-/** Builds the retention-sweep handler; see {@link sweep} and {@link decideRetention}. */
+/**
+ * Builds the retention-sweep handler; see {@link sweep} and {@link decideRetention}. The bundled
+ * databases file (DATABASES_FILE) is read at the first invocation, so a missing file fails that
+ * invocation with InvalidEnvironment (and deletes nothing).
+ */
 export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput | SweepRemovedDatabasesOutput> {
+  let inner: LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput | SweepRemovedDatabasesOutput> | undefined;
+  return (event, context) => {
+    inner ??= createInnerHandler({ ...deps, env: resolveDatabasesFile(deps.env, 'retention-sweep') });
+    return inner(event, context);
+  };
+}
+
+function createInnerHandler(deps: HandlerDeps<'rds'>): LambdaHandler<RetentionSweepOutput | ListManagedDatabasesOutput | SweepRemovedDatabasesOutput> {
   return makeHandler({
     name: 'retention-sweep',
     deps,
@@ -38,7 +55,10 @@ export function createHandler(deps: HandlerDeps<'rds'>): LambdaHandler<Retention
         return { databases: await listManagedDatabases(clients.rds({ region: config.AWS_REGION }), input.listDatabases.configured) };
       }
       if ('sweepRemoved' in input) {
-        const out = await sweepRemovedDatabases(clients.rds({ region: config.AWS_REGION }), input.sweepRemoved, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());
+        // Fail closed: without the configured list every database with copies would look removed.
+        const configured = input.sweepRemoved.configured ?? config.DATABASES;
+        if (configured === undefined) throw new InvalidInput('sweepRemoved.configured: required when the function has no DATABASES_FILE (the configured databases bundled by the source stack)');
+        const out = await sweepRemovedDatabases(clients.rds({ region: config.AWS_REGION }), { ...input.sweepRemoved, configured }, { accountId: config.ACCOUNT_ID, region: config.AWS_REGION }, now());
         if (!out.dryRun) metrics.count('SnapshotsDeleted', out.deletedCount);
         return out;
       }

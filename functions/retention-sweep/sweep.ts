@@ -8,6 +8,7 @@
 import { AddTagsToResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import {
   TAGS,
+  type DatabaseRef,
   type RetentionDecision,
   type RetentionSweepInput,
   type RetentionSweepOutput,
@@ -41,7 +42,7 @@ export interface SweepOptions {
  */
 export async function sweepRemovedDatabases(
   rds: RDSClient,
-  input: SweepRemovedDatabasesInput['sweepRemoved'],
+  input: SweepRemovedDatabasesInput['sweepRemoved'] & { readonly configured: readonly DatabaseRef[] },
   where: { accountId: string; region: string },
   now: Date,
 ): Promise<SweepRemovedDatabasesOutput> {

@@ -40,7 +40,7 @@ export interface VaultEndpoint {
   readonly drRegions?: readonly string[];
 }
 
-/** The file in plan-run's bundle listing the configured databases (plan-run's `DATABASES_FILE`). */
+/** The file in plan-run's and retention-sweep's bundles listing the configured databases (their `DATABASES_FILE`). */
 export const PLAN_RUN_DATABASES_FILE = 'databases.json';
 
 /** A configured database as plan-run's `DATABASES` lists it. */
@@ -166,6 +166,15 @@ export class SourceFunctions extends Construct {
       ? { VAULT_ROLE_ARN: vaultRoleArn, VAULT_EXTERNAL_ID: props.vault.externalId as string }
       : {};
 
+    // The configured databases, bundled with plan-run and retention-sweep (`DATABASES_FILE`).
+    const databasesFile = JSON.stringify(
+      props.databases.map(({ identifier, kind, export: exp, optionGroups }) => ({
+        identifier,
+        kind,
+        export: exp ?? false,
+        ...(optionGroups !== undefined && Object.keys(optionGroups).length > 0 && { optionGroups }),
+      })),
+    );
     this.planRun = new VaultFunction(this, 'PlanRun', {
       name: 'plan-run',
       environment: {
@@ -182,16 +191,7 @@ export class SourceFunctions extends Construct {
           ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
           : {}),
       },
-      bundledFiles: {
-        [PLAN_RUN_DATABASES_FILE]: JSON.stringify(
-          props.databases.map(({ identifier, kind, export: exp, optionGroups }) => ({
-            identifier,
-            kind,
-            export: exp ?? false,
-            ...(optionGroups !== undefined && Object.keys(optionGroups).length > 0 && { optionGroups }),
-          })),
-        ),
-      },
+      bundledFiles: { [PLAN_RUN_DATABASES_FILE]: databasesFile },
     });
     grantPlanRun(this.planRun, props.ledger.bucket);
 
@@ -229,7 +229,13 @@ export class SourceFunctions extends Construct {
     });
     grantCrossAccountCopy(this.crossAccountCopy, access, props.sourceKey);
 
-    this.retentionSweep = new VaultFunction(this, 'RetentionSweep', { name: 'retention-sweep', environment: {} });
+    // BackupRun's SweepRemovedDatabases: the configured list is bundled with the function, so the
+    // Task input stays O(1) in the fleet (issue 12; ~90 bytes per database in the state otherwise).
+    this.retentionSweep = new VaultFunction(this, 'RetentionSweep', {
+      name: 'retention-sweep',
+      environment: { DATABASES_FILE: PLAN_RUN_DATABASES_FILE },
+      bundledFiles: { [PLAN_RUN_DATABASES_FILE]: databasesFile },
+    });
     grantRetentionSweep(this.retentionSweep, { markVaulted: true });
 
     this.notify = new VaultFunction(this, 'Notify', {

@@ -138,7 +138,7 @@ export class SourceStack extends Stack {
     this.backupRun = new BackupRun(this, 'BackupRun', {
       functions: this.functions.functions,
       databaseBackup: this.databaseBackup.stateMachine,
-      removedDatabases: { configured: config.databases, policy: config.retention.source },
+      removedDatabases: { policy: config.retention.source },
       maxConcurrency: config.concurrency.maxDatabasesInParallel,
       stateMachineName: names.backupRunStateMachine,
       timeout: Duration.seconds(timeouts.backupRunSeconds),

@@ -35,7 +35,9 @@ export type { CfnResource, CfnTemplate, PhysicalResource, StackEnvironment } fro
 export {
   ExecutionAlreadyExists,
   EXECUTION_NAME,
+  executionTree,
   forEachState,
+  InvalidDistributedMap,
   InvalidName,
   localDefinition,
   NoHandlerResolver,

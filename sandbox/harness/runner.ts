@@ -8,6 +8,8 @@
  *   Seconds/SecondsPath/Timestamp/TimestampPath, keeping InputPath/OutputPath/Next/End, so the
  *   data flow is the Wait's. The original definition is what asl-validator checks.
  * - Retry back-off is slept in virtual time, without jitter (deterministic runs).
+ * - `ResultPath: "$"` (state or Catch) is dropped before the engine sees it: aws-local-stepfunctions
+ *   3.0 would write the result under a field named "$"; Step Functions replaces the input with it.
  * - `payloadResponseOnly` Lambda tasks (Resource = the function ARN) receive the payload and
  *   return the handler's result, as the Lambda service integration does. A thrown error reaches
  *   Step Functions as `Error` = its name and `Cause` = `{"errorType","errorMessage","trace"}`.
@@ -38,14 +40,32 @@
  * - A stopped execution (failed, timed out, aborted, or `dispose()`d) stops its running `.sync`
  *   children (`ABORTED`), cancels its pending Waits and retry back-offs, and starts no further Task.
  *   A Map iteration or Parallel branch that the engine aborts (a sibling failed) stops its Task too.
+ *
+ * Distributed Map (`ItemProcessor.ProcessorConfig.Mode` DISTRIBUTED, docs/aws-behaviour.md §29), which
+ * aws-local-stepfunctions would run inline: the runner runs it itself ({@link localDefinition} swaps
+ * it for a local Task). The items come from `ItemsPath` or an `ItemReader` (`s3:getObject` of a JSON
+ * array, read with the state machine role's credentials, so the sandbox's IAM applies; a failure is
+ * `States.ItemReaderFailed`); the role must be allowed `states:StartExecution` on its own state
+ * machine. Each item (after `ItemSelector`, with `$$.Map.Item.Value`/`Index`) starts one child
+ * workflow execution (STANDARD) of the ItemProcessor, named `<state machine>/<Label>:<uuid>`, with
+ * its own history, payload checks and 25,000-event cap; at most `MaxConcurrency` run at once. The
+ * parent's history counts only MapStateEntered, MapRunStarted, MapRunSucceeded|Failed and
+ * MapStateExited|Failed; transitions (what AWS bills) are the states the children enter. Failed,
+ * timed-out or aborted children over `ToleratedFailurePercentage`/`ToleratedFailureCount` (default 0)
+ * fail the Map with `States.ExceedToleratedFailureThreshold` and stop the children still running.
+ * Not modelled (rejected when the definition is compiled): ItemBatcher, ResultWriter, EXPRESS
+ * children, ReaderConfig other than JSON.
  */
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
 import './setup/network-guard';
 
 /** One event of the engine's eventLogs (the type is not exported by aws-local-stepfunctions). */
 type EventLog = { type: string; timestamp: number; state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
-import type { AwsSandbox, SandboxCredentials, VirtualClock } from '../simulator/index';
+import { authorize, type AwsSandbox, type SandboxCredentials, type VirtualClock } from '../simulator/index';
 import type { DeployedFunction, DeployedStack, DeployedStateMachine } from './deploy';
 
 /** One entry of an execution's history, stamped with virtual time. */
@@ -60,6 +80,8 @@ export interface HistoryEvent {
   readonly index?: number;
   readonly error?: string;
   readonly cause?: string;
+  /** MapRunStarted / MapRunSucceeded / MapRunFailed: the Map Run (`arn:aws:states:<region>:<account>:mapRun:<state machine>/<label>:<id>`). */
+  readonly mapRunArn?: string;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -90,16 +112,9 @@ export const PAYLOAD_BUDGET_EXCEEDED = 'Sandbox.PayloadBudgetExceeded';
  * Empty = every payload within the budget.
  */
 export function payloadBudgetFindings(executions: readonly ExecutionRecord[], budgetBytes = STATE_PAYLOAD_BUDGET_BYTES): string[] {
-  const seen = new Set<ExecutionRecord>();
-  const out: string[] = [];
-  const visit = (e: ExecutionRecord) => {
-    if (seen.has(e)) return;
-    seen.add(e);
-    if (e.maxPayloadBytes > budgetBytes) out.push(`${e.stateMachineName} ${e.name}: ${e.maxPayloadBytes} bytes at ${e.maxPayloadAt ?? '?'} (budget ${budgetBytes})`);
-    for (const c of e.children) visit(c);
-  };
-  for (const e of executions) visit(e);
-  return out;
+  return executionTree(...executions)
+    .filter((e) => e.maxPayloadBytes > budgetBytes)
+    .map((e) => `${e.stateMachineName} ${e.name}: ${e.maxPayloadBytes} bytes at ${e.maxPayloadAt ?? '?'} (budget ${budgetBytes})`);
 }
 
 /** Execution names: 1-80 letters, digits, `-`, `_` (docs/aws-behaviour.md §18a). */
@@ -130,7 +145,32 @@ export interface ExecutionRecord {
   /** The state whose payload was largest (`<state> input|output|task input|task result`). */
   maxPayloadAt?: string;
   readonly parentArn?: string;
+  /**
+   * Executions started by this execution's Tasks (`startExecution`), and also those started from its
+   * Distributed Map's child workflow executions (so a BackupRun's children are its DatabaseBackup
+   * executions whatever the Map's mode; such a child is in its Map Run child's `children` too). Each
+   * child's `parentArn` is the execution that started it. Walk a run with {@link executionTree}.
+   */
   readonly children: ExecutionRecord[];
+  /** The child workflow executions of this execution's Distributed Map Runs (docs/aws-behaviour.md §29), each with its own history. */
+  readonly mapRunExecutions: ExecutionRecord[];
+  /** For a child workflow execution of a Distributed Map: the ARN of the execution whose Map Run started it. */
+  readonly mapRunOf?: string;
+  /** For a child workflow execution of a Distributed Map: its Map Run's ARN (what `ListExecutions` takes as `mapRunArn`). */
+  readonly mapRunArn?: string;
+}
+
+/** Every execution of a run, each once: the execution, its Map Runs' child workflow executions, its children, recursively. */
+export function executionTree(...roots: readonly ExecutionRecord[]): ExecutionRecord[] {
+  const seen = new Set<ExecutionRecord>();
+  const visit = (e: ExecutionRecord) => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    for (const m of e.mapRunExecutions) visit(m);
+    for (const c of e.children) visit(c);
+  };
+  for (const r of roots) visit(r);
+  return [...seen];
 }
 
 /** A fault the runner injects at the Lambda service level (the handler never runs). */
@@ -199,6 +239,7 @@ export interface WorkflowRunnerOptions {
 }
 
 const LOCAL_WAIT = 'arn:aws:states:::sandbox:wait';
+const LOCAL_DISTRIBUTED_MAP = 'arn:aws:states:::sandbox:distributedMap';
 
 /** Thrown for a Task resource the local runner does not know how to run. */
 export class UnsupportedTaskResource extends Error {
@@ -270,6 +311,8 @@ interface CompiledMachine {
   retryOverrides: Record<string, number>;
   waitStates: Set<string>;
   syncTasks: Set<string>;
+  /** Distributed Map states (run by the runner as local Tasks), by name. */
+  distributedMaps: Set<string>;
   timeoutSeconds?: number;
 }
 
@@ -369,7 +412,7 @@ export class WorkflowRunner {
    *   ExecutionAlreadyExists (name already used on this state machine). Source:
    *   https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
    */
-  async startExecution(stateMachineArn: string, input: unknown, opts: { name?: string; parentArn?: string; signal?: AbortSignal } = {}): Promise<ExecutionRecord> {
+  async startExecution(stateMachineArn: string, input: unknown, opts: { name?: string; parentArn?: string; signal?: AbortSignal; mapRunOf?: string; mapRunArn?: string } = {}): Promise<ExecutionRecord> {
     const sm = this.machines.get(stateMachineArn);
     if (!sm) throw new TaskError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     const name = opts.name ?? `${sm.kind.toLowerCase()}-${String(++this.executionSeq).padStart(4, '0')}`;
@@ -396,9 +439,20 @@ export class WorkflowRunner {
       maxPayloadBytes: 0,
       parentArn: opts.parentArn,
       children: [],
+      mapRunExecutions: [],
+      ...(opts.mapRunOf !== undefined && { mapRunOf: opts.mapRunOf }),
+      ...(opts.mapRunArn !== undefined && { mapRunArn: opts.mapRunArn }),
     };
     this.executions.push(record);
-    if (opts.parentArn) this.executions.find((e) => e.executionArn === opts.parentArn)?.children.push(record);
+    if (opts.mapRunOf !== undefined) this.recordOf(opts.mapRunOf)?.mapRunExecutions.push(record);
+    else if (opts.parentArn) {
+      const parent = this.recordOf(opts.parentArn);
+      parent?.children.push(record);
+      // A child started from a Map Run's child workflow execution is listed under the execution that owns the Map Run too.
+      let owner = parent;
+      while (owner?.mapRunOf !== undefined) owner = this.recordOf(owner.mapRunOf);
+      if (owner !== parent) owner?.children.push(record);
+    }
 
     const compiled = this.compiled(sm);
     const live: LiveExecution = { record, controller: new AbortController(), compiled };
@@ -457,6 +511,11 @@ export class WorkflowRunner {
     }
     await consume.catch(() => undefined);
     return record;
+  }
+
+  /** The record of a running execution, else of any execution by ARN. */
+  private recordOf(executionArn: string): ExecutionRecord | undefined {
+    return this.live.get(executionArn)?.record ?? this.executions.find((e) => e.executionArn === executionArn);
   }
 
   /** Executions still running (started and not ended). */
@@ -558,8 +617,13 @@ export class WorkflowRunner {
       const retryOverrides: Record<string, number> = {};
       const waitStates = new Set<string>();
       const syncTasks = new Set<string>();
+      const distributedMaps = new Set<string>();
       forEachState(definition, (stateName, state) => {
         if (state.Retry) retryOverrides[stateName] = 0;
+        if (state.Resource === LOCAL_DISTRIBUTED_MAP) {
+          distributedMaps.add(stateName);
+          this.registerMapRunMachine(sm, stateName, state);
+        }
         if (state.Type === 'Task') states.set(stateName, state);
         if (state.Resource === LOCAL_WAIT) waitStates.add(stateName);
         if (/\.sync(:2)?$/.test(String(state.Resource ?? ''))) syncTasks.add(stateName);
@@ -570,7 +634,7 @@ export class WorkflowRunner {
       const timeoutSeconds = typeof definition.TimeoutSeconds === 'number' ? definition.TimeoutSeconds : undefined;
       delete definition.TimeoutSeconds;
       const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-      c = { machine, states, retryOverrides, waitStates, syncTasks, timeoutSeconds };
+      c = { machine, states, retryOverrides, waitStates, syncTasks, distributedMaps, timeoutSeconds };
       this.machinesCompiled.set(sm.arn, c);
     }
     return c;
@@ -580,7 +644,7 @@ export class WorkflowRunner {
     if (record.status !== 'RUNNING' && (ev.type === 'ExecutionAborted' || ev.type === 'ExecutionTimeout')) return;
     const base = { seq: record.events.length + 1, at: this.options.clock.iso(), type: ev.type };
     const e = ev as EventLog & { state?: { name: string; type: string }; index?: number; Error?: string; Cause?: unknown };
-    const stateType = e.state?.type === 'Task' && compiled.waitStates.has(e.state.name) ? 'Wait' : e.state?.type;
+    const stateType = e.state?.type === 'Task' && compiled.waitStates.has(e.state.name) ? 'Wait' : e.state?.type === 'Task' && compiled.distributedMaps.has(e.state.name) ? 'Map' : e.state?.type;
     record.events.push({
       ...base,
       ...(e.state ? { state: e.state.name, stateType } : {}),
@@ -656,6 +720,7 @@ export class WorkflowRunner {
       await this.options.clock.sleep(waitSeconds(state, input, this.options.clock.now()), signal);
       return input;
     }
+    if (resource === LOCAL_DISTRIBUTED_MAP) return this.runMapRun(sm, live, stateName, state, input, signal);
     if (/^arn:aws[\w-]*:lambda:[^:]+:\d{12}:function:/.test(resource)) return this.options.clock.busy(() => this.invokeLambda(resource, input));
     if (/^arn:aws[\w-]*:states:::lambda:invoke$/.test(resource)) {
       const p = input as { FunctionName: string; Payload: unknown };
@@ -704,6 +769,131 @@ export class WorkflowRunner {
       }
     }
     throw new UnsupportedTaskResource(resource, stateName);
+  }
+
+  /** Registers the state machine a Distributed Map's child workflow executions run: `<name>/<Label or state name>`. */
+  private registerMapRunMachine(sm: DeployedStateMachine, stateName: string, state: AslState): void {
+    const spec = (state as unknown as { __distributed: DistributedSpec }).__distributed;
+    const label = spec.Label ?? stateName;
+    const arn = `${sm.arn}/${label}`;
+    if (this.machines.has(arn)) return;
+    this.machines.set(arn, { ...sm, logicalId: `${sm.logicalId}/${label}`, name: `${sm.name}/${label}`, arn, kind: `${sm.kind}/${stateName}`, definition: spec.processor });
+  }
+
+  /**
+   * The state machine role's identity policies allow this call (docs/aws-behaviour.md §29)?
+   * @returns undefined when allowed, else AWS's denial message
+   */
+  private roleDenial(sm: DeployedStateMachine, action: string, resource: string): string | undefined {
+    const role = this.options.sandbox.iam.getRole(sm.roleArn);
+    const caller = `arn:aws:sts::${sm.accountId}:assumed-role/${sm.roleArn.split('/').pop()}/states`;
+    if (!role) return `User: ${caller} is not authorized to perform: ${action} on resource: ${resource} (the role does not exist)`;
+    const why = authorize({
+      caller: { kind: 'role', principal: { accountId: role.accountId, arn: role.arn, sessionArn: caller }, policies: role.policies },
+      request: { action, resource, context: { 'aws:PrincipalArn': role.arn, 'aws:PrincipalAccount': role.accountId, 'aws:SecureTransport': 'true' } },
+      resourceAccountId: sm.accountId,
+      explainDenial: false,
+    });
+    return why === undefined ? undefined : `User: ${caller} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+  }
+
+  /** The items of a Map Run: `ItemsPath` of the state input, or the JSON array an ItemReader reads from S3. */
+  private async mapRunItems(sm: DeployedStateMachine, live: LiveExecution, spec: DistributedSpec, input: unknown): Promise<unknown[]> {
+    if (!spec.ItemReader) {
+      const items = readPath(input, spec.ItemsPath ?? '$');
+      if (!Array.isArray(items)) throw new UncatchableError('States.Runtime', `The ItemsPath '${spec.ItemsPath ?? '$'}' must point to a JSON array, got ${items === undefined ? 'nothing' : typeof items}`);
+      return items;
+    }
+    const reader = spec.ItemReader;
+    const context = { Execution: { Id: live.record.executionArn, Name: live.record.name, Input: live.record.input }, StateMachine: { Id: sm.arn, Name: sm.name } };
+    const p = resolveTemplate(reader.Parameters ?? {}, input, context) as { Bucket?: unknown; Key?: unknown; VersionId?: unknown };
+    if (typeof p.Bucket !== 'string' || typeof p.Key !== 'string') throw new TaskError('States.ItemReaderFailed', 'The ItemReader Parameters must give a Bucket and a Key (strings)');
+    const client = new S3Client({ region: sm.region, credentials: this.options.sandbox.credentialsFor(sm.roleArn) });
+    let text: string;
+    try {
+      const out = await this.options.clock.busy(() => client.send(new GetObjectCommand({ Bucket: p.Bucket as string, Key: p.Key as string, ...(typeof p.VersionId === 'string' && { VersionId: p.VersionId }) })));
+      text = (await out.Body?.transformToString('utf8')) ?? '';
+    } catch (e) {
+      const err = e as Error;
+      throw new TaskError('States.ItemReaderFailed', `Could not read s3://${p.Bucket}/${p.Key}: ${err.name}: ${err.message}`);
+    }
+    let items: unknown;
+    try {
+      items = JSON.parse(text);
+    } catch {
+      throw new TaskError('States.ItemReaderFailed', `s3://${p.Bucket}/${p.Key} is not JSON`);
+    }
+    if (!Array.isArray(items)) throw new TaskError('States.ItemReaderFailed', `s3://${p.Bucket}/${p.Key} is not a JSON array (ReaderConfig InputType JSON)`);
+    const max = numberOf(reader.ReaderConfig?.MaxItems, reader.ReaderConfig?.MaxItemsPath, input, 0, 'MaxItems');
+    return max > 0 ? items.slice(0, max) : items;
+  }
+
+  /**
+   * Runs a Distributed Map's Map Run (docs/aws-behaviour.md §29): one child workflow execution per
+   * item, at most MaxConcurrency at once, each with its own history; fails with
+   * `States.ExceedToleratedFailureThreshold` past the tolerated failures, stopping the children still
+   * running. @returns the children's outputs in item order (a failed child's `{ Error, Cause }`)
+   */
+  private async runMapRun(sm: DeployedStateMachine, live: LiveExecution, stateName: string, state: AslState, input: unknown, signal: AbortSignal): Promise<unknown[]> {
+    const { record } = live;
+    const spec = (state as unknown as { __distributed: DistributedSpec }).__distributed;
+    const denied = this.roleDenial(sm, 'states:StartExecution', sm.arn);
+    // AWS does not document the error of a Map Run its role may not start: the stricter reading, uncatchable.
+    if (denied) throw new UncatchableError('States.Runtime', `The Map Run could not start child workflow executions: ${denied}`);
+    const items = await this.mapRunItems(sm, live, spec, input);
+    const maxConcurrency = numberOf(spec.MaxConcurrency, spec.MaxConcurrencyPath, input, 0, 'MaxConcurrency') || DISTRIBUTED_MAX_CONCURRENCY;
+    const toleratedPct = numberOf(spec.ToleratedFailurePercentage, spec.ToleratedFailurePercentagePath, input, 0, 'ToleratedFailurePercentage');
+    const toleratedCount = numberOf(spec.ToleratedFailureCount, spec.ToleratedFailureCountPath, input, 0, 'ToleratedFailureCount');
+    const childArn = `${sm.arn}/${spec.Label ?? stateName}`;
+    // Map Run ARN: https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeMapRun.html
+    const mapRunArn = `arn:aws:states:${sm.region}:${sm.accountId}:mapRun:${sm.name}/${spec.Label ?? stateName}:${randomUUID()}`;
+    const event = (type: string, extra: Partial<HistoryEvent> = {}) => record.events.push({ seq: record.events.length + 1, at: this.options.clock.iso(), type, state: stateName, stateType: 'Map', mapRunArn, ...extra });
+    event('MapRunStarted');
+    const stop = new AbortController();
+    const childSignal = AbortSignal.any([signal, stop.signal]);
+    setMaxListeners(0, childSignal); // one listener per running child (up to MaxConcurrency)
+    const outputs: unknown[] = new Array(items.length);
+    let failed = 0;
+    let exceeded: string | undefined;
+    let next = 0;
+    const context = { Execution: { Id: record.executionArn, Name: record.name, Input: record.input, RoleArn: sm.roleArn }, StateMachine: { Id: sm.arn, Name: sm.name }, State: { Name: stateName } };
+    const worker = async () => {
+      while (next < items.length && exceeded === undefined && !childSignal.aborted) {
+        const index = next++;
+        const childInput = spec.ItemSelector === undefined ? items[index] : resolveTemplate(spec.ItemSelector, input, { ...context, Map: { Item: { Index: index, Value: items[index] } } });
+        const bytes = payloadBytes(childInput);
+        if (bytes > this.limits.payloadBytes) {
+          this.fatal(live, 'States.DataLimitExceeded', `Item ${index} of the Map Run '${stateName}' is ${bytes} bytes, more than the ${this.limits.payloadBytes}-byte quota of an execution input (docs/aws-behaviour.md §18a, §29).`);
+        }
+        const child = await this.startExecution(childArn, childInput, { name: randomUUID(), parentArn: record.executionArn, signal: childSignal, mapRunOf: record.executionArn, mapRunArn });
+        if (child.status === 'SUCCEEDED') {
+          outputs[index] = child.output;
+          continue;
+        }
+        outputs[index] = { Error: child.error, Cause: child.cause };
+        if (signal.aborted) return;
+        failed++;
+        // Failed, timed-out (and, stricter, aborted) children count against the threshold, over all items.
+        if (failed > toleratedCount && failed * 100 > toleratedPct * items.length && exceeded === undefined) {
+          exceeded = `The Map Run '${stateName}' failed: ${failed} of ${items.length} child workflow executions failed, more than the tolerated ${toleratedCount} (count) and ${toleratedPct}% (docs/aws-behaviour.md §29). Last: ${child.error ?? ''}: ${(child.cause ?? '').slice(0, 500)}`;
+          stop.abort(new TaskError('States.Aborted', 'The Map Run failed'));
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(maxConcurrency, items.length) }, worker));
+    } catch (e) {
+      stop.abort(e);
+      event('MapRunFailed', { error: (e as Error).name, cause: (e as Error).message });
+      throw e;
+    }
+    if (exceeded !== undefined) {
+      event('MapRunFailed', { error: 'States.ExceedToleratedFailureThreshold', cause: exceeded });
+      throw new TaskError('States.ExceedToleratedFailureThreshold', exceeded);
+    }
+    if (signal.aborted) throw new UncatchableError('States.Aborted', 'The execution was stopped during the Map Run');
+    event('MapRunSucceeded');
+    return outputs;
   }
 
   /** Invokes a deployed function's real handler with its template environment and its role's credentials. */
@@ -766,6 +956,136 @@ export class WorkflowRunner {
   }
 }
 
+// ------------------------------------------------------------------ Distributed Map
+
+/** Thrown when a definition uses what Step Functions rejects, or what the runner does not model, in a Distributed Map. */
+export class InvalidDistributedMap extends Error {
+  constructor(state: string, why: string) {
+    super(`Distributed Map '${state}': ${why}`);
+    this.name = 'InvalidDistributedMap';
+  }
+}
+
+/** A Distributed Map's fields, kept aside on the local Task that replaces it. */
+interface DistributedSpec {
+  readonly ItemsPath?: string;
+  readonly ItemReader?: { Resource: string; ReaderConfig?: { InputType?: string; MaxItems?: number; MaxItemsPath?: string }; Parameters?: Record<string, unknown> };
+  readonly ItemSelector?: unknown;
+  readonly MaxConcurrency?: number;
+  readonly MaxConcurrencyPath?: string;
+  readonly ToleratedFailurePercentage?: number;
+  readonly ToleratedFailurePercentagePath?: string;
+  readonly ToleratedFailureCount?: number;
+  readonly ToleratedFailureCountPath?: string;
+  readonly Label?: string;
+  /** The ItemProcessor as a state machine definition (`StartAt`, `States`). */
+  readonly processor: Record<string, unknown>;
+}
+
+/** Fields a JSONPath Distributed Map state may have (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html). */
+const DISTRIBUTED_MAP_FIELDS = new Set([
+  'Type', 'Comment', 'Next', 'End', 'InputPath', 'OutputPath', 'ResultPath', 'ResultSelector', 'Parameters', 'ItemsPath', 'ItemReader', 'ItemSelector',
+  'ItemBatcher', 'ResultWriter', 'MaxConcurrency', 'MaxConcurrencyPath', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath',
+  'ToleratedFailureCount', 'ToleratedFailureCountPath', 'Label', 'ItemProcessor', 'Retry', 'Catch', 'QueryLanguage',
+]);
+const ITEM_PROCESSOR_FIELDS = new Set(['ProcessorConfig', 'StartAt', 'States', 'Comment']);
+const ITEM_READER_FIELDS = new Set(['Resource', 'ReaderConfig', 'Parameters']);
+/** Distributed Map defaults: MaxConcurrency 0 = up to 10,000 child executions at once (docs/aws-behaviour.md §29). */
+const DISTRIBUTED_MAX_CONCURRENCY = 10_000;
+
+function isDistributed(state: AslState): boolean {
+  const config = (state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig;
+  return config?.Mode === 'DISTRIBUTED';
+}
+
+/**
+ * Turns a Distributed Map into a local Task the runner runs ({@link WorkflowRunner}'s Map Run), keeping
+ * InputPath, ResultSelector, ResultPath, OutputPath, Retry, Catch and Next/End, after checking the
+ * fields as Step Functions does.
+ * @throws InvalidDistributedMap for a field Step Functions does not accept, ItemsPath with ItemReader, a
+ *   bad Label or tolerance, or what the runner does not model (ItemBatcher, ResultWriter, EXPRESS
+ *   children, ReaderConfig other than JSON from `s3:getObject`)
+ */
+function localDistributedMap(name: string, state: AslState): void {
+  const bad = (why: string): never => {
+    throw new InvalidDistributedMap(name, why);
+  };
+  for (const k of Object.keys(state)) if (!DISTRIBUTED_MAP_FIELDS.has(k)) bad(`unknown field '${k}'`);
+  if (state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONPath') bad('only JSONPath is supported by the local runner');
+  const processor = state.ItemProcessor as unknown as Record<string, unknown> & { ProcessorConfig: { Mode: string; ExecutionType?: string } };
+  for (const k of Object.keys(processor)) if (!ITEM_PROCESSOR_FIELDS.has(k)) bad(`unknown ItemProcessor field '${k}'`);
+  for (const k of Object.keys(processor.ProcessorConfig)) if (k !== 'Mode' && k !== 'ExecutionType') bad(`unknown ProcessorConfig field '${k}'`);
+  if ((processor.ProcessorConfig.ExecutionType ?? 'STANDARD') !== 'STANDARD') bad('only STANDARD child executions are modelled by the local runner');
+  if (state.ItemsPath !== undefined && state.ItemReader !== undefined) bad('ItemsPath and ItemReader are mutually exclusive');
+  if (state.ItemBatcher !== undefined || state.ResultWriter !== undefined) bad('ItemBatcher and ResultWriter are not modelled by the local runner');
+  if (state.Parameters !== undefined && state.ItemSelector !== undefined) bad('Parameters (deprecated) and ItemSelector are mutually exclusive');
+  const reader = state.ItemReader as DistributedSpec['ItemReader'];
+  if (reader) {
+    for (const k of Object.keys(reader)) if (!ITEM_READER_FIELDS.has(k)) bad(`unknown ItemReader field '${k}'`);
+    if (!/^arn:aws[\w-]*:states:::s3:getObject$/.test(reader.Resource) || (reader.ReaderConfig?.InputType ?? '') !== 'JSON') {
+      bad('the local runner models only an ItemReader of s3:getObject with ReaderConfig.InputType JSON');
+    }
+  }
+  const pct = state.ToleratedFailurePercentage;
+  if (pct !== undefined && (typeof pct !== 'number' || pct < 0 || pct > 100)) bad('ToleratedFailurePercentage must be a number from 0 to 100');
+  const count = state.ToleratedFailureCount;
+  if (count !== undefined && (!Number.isInteger(count) || (count as number) < 0)) bad('ToleratedFailureCount must be a non-negative integer');
+  const mc = state.MaxConcurrency;
+  if (mc !== undefined && (!Number.isInteger(mc) || (mc as number) < 0)) bad('MaxConcurrency must be a non-negative integer');
+  const label = state.Label;
+  if (label !== undefined && (typeof label !== 'string' || label.length > 40 || !/^[^\s?*<>{}[\]:;,\\|^~$#%&`"/]+$/.test(label))) bad(`Label '${String(label)}' must be 1-40 characters without whitespace or ? * < > { } [ ] : ; , \\ | ^ ~ $ # % & \` " /`);
+  const { ProcessorConfig: _mode, ...definition } = processor;
+  const spec: DistributedSpec = {
+    ItemsPath: state.ItemsPath as string | undefined,
+    ItemReader: reader,
+    ItemSelector: state.ItemSelector ?? state.Parameters,
+    MaxConcurrency: mc as number | undefined,
+    MaxConcurrencyPath: state.MaxConcurrencyPath as string | undefined,
+    ToleratedFailurePercentage: pct as number | undefined,
+    ToleratedFailurePercentagePath: state.ToleratedFailurePercentagePath as string | undefined,
+    ToleratedFailureCount: count as number | undefined,
+    ToleratedFailureCountPath: state.ToleratedFailureCountPath as string | undefined,
+    Label: label as string | undefined,
+    processor: structuredClone(definition),
+  };
+  for (const k of Object.keys(state)) if (!['Type', 'Comment', 'Next', 'End', 'InputPath', 'OutputPath', 'ResultPath', 'ResultSelector', 'Retry', 'Catch'].includes(k)) delete state[k];
+  state.Type = 'Task';
+  state.Resource = LOCAL_DISTRIBUTED_MAP;
+  state.TimeoutSeconds = ENGINE_TIMEOUT_NEVER;
+  Object.defineProperty(state, '__distributed', { value: spec, enumerable: false });
+}
+
+/**
+ * Evaluates a JSONPath payload template (ItemSelector, ItemReader Parameters): `key.$` takes a
+ * reference path into the input (`$...`) or the context object (`$$...`). A path that matches nothing
+ * fails with `States.Runtime`, as Step Functions does. Intrinsic functions are not modelled here.
+ */
+function resolveTemplate(template: unknown, input: unknown, context: unknown): unknown {
+  if (Array.isArray(template)) return template.map((t) => resolveTemplate(t, input, context));
+  if (template === null || typeof template !== 'object') return template;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(template)) {
+    if (!k.endsWith('.$')) {
+      out[k] = resolveTemplate(v, input, context);
+      continue;
+    }
+    if (typeof v !== 'string' || !v.startsWith('$')) throw new UncatchableError('States.Runtime', `The value of '${k}' must be a path, got ${JSON.stringify(v)}`);
+    const value = v.startsWith('$$') ? readPath(context, v.slice(1)) : readPath(input, v);
+    if (value === undefined) throw new UncatchableError('States.Runtime', `The JSONPath '${v}' specified for the field '${k}' could not be found in the ${v.startsWith('$$') ? 'context object' : 'input'}`);
+    out[k.slice(0, -2)] = value;
+  }
+  return out;
+}
+
+/** A whole number from a literal or a reference path; `fallback` when neither is set. */
+function numberOf(literal: number | undefined, path: string | undefined, input: unknown, fallback: number, what: string): number {
+  if (literal !== undefined) return literal;
+  if (path === undefined) return fallback;
+  const v = readPath(input, path);
+  if (typeof v !== 'number' || v < 0) throw new UncatchableError('States.Runtime', `${what} path '${path}' must point to a non-negative number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 // ------------------------------------------------------------------ ASL helpers
 
 /** The subset of an ASL state the runner reads. */
@@ -822,10 +1142,18 @@ function secondsOf(literal: number | undefined, path: string | undefined, input:
  *   `TaskSubmitted` (4); a retry adds the next attempt's events, nothing for the retry itself;
  * - a Map / Parallel adds `MapStateStarted` + `MapStateSucceeded|Failed` (Parallel likewise);
  *   each Map iteration adds `MapIterationStarted` + `MapIterationSucceeded|Failed` and its states'
- *   events (all in the parent's history); Parallel branches have no events of their own.
+ *   events (all in the parent's history); Parallel branches have no events of their own;
+ * - a Distributed Map (docs/aws-behaviour.md §29) adds MapStateEntered, MapRunStarted,
+ *   MapRunSucceeded|Failed, MapStateExited|Failed and nothing of its items: each child workflow
+ *   execution has its own history.
  */
 function historyWeight(ev: EventLog & { state?: { name: string; type: string } }, scope: ScopeKind, c: CompiledMachine): number {
   const name = ev.state?.name ?? '';
+  if (c.distributedMaps.has(name)) {
+    // A Distributed Map (a local Task here): MapStateEntered + MapRunStarted, MapRunSucceeded +
+    // MapStateExited, or MapRunFailed + MapStateFailed; its children's events are in their own histories.
+    return ev.type === 'StateEntered' || ev.type === 'StateExited' || ev.type === 'StateFailed' ? 2 : ev.type === 'StateCaught' ? 1 : 0;
+  }
   const isWait = c.waitStates.has(name);
   const task = ev.state?.type === 'Task' && !isWait ? (c.syncTasks.has(name) ? 4 : 3) : 0;
   const container = ev.state?.type === 'Map' || ev.state?.type === 'Parallel' ? 1 : 0;
@@ -855,6 +1183,14 @@ function historyWeight(ev: EventLog & { state?: { name: string; type: string } }
 export function localDefinition(definition: Record<string, unknown>): Record<string, unknown> & { States: Record<string, AslState>; TimeoutSeconds?: number } {
   const copy = structuredClone(definition) as Record<string, unknown> & { States: Record<string, AslState>; TimeoutSeconds?: number };
   forEachState(copy, (name, state) => {
+    // aws-local-stepfunctions 3.0 reads `ResultPath: "$"` as a field named "$" (setJSONPath of "$"),
+    // where Step Functions replaces the whole input by the result, as with no ResultPath: drop it.
+    if (state.ResultPath === '$') delete state.ResultPath;
+    for (const c of (state.Catch as Array<{ ResultPath?: string | null }> | undefined) ?? []) if (c.ResultPath === '$') delete c.ResultPath;
+    if (state.Type === 'Map' && isDistributed(state)) {
+      localDistributedMap(name, state);
+      return;
+    }
     if (state.Type === 'Task') {
       const { TimeoutSeconds, TimeoutSecondsPath, HeartbeatSeconds, HeartbeatSecondsPath } = state as AslState & TaskTimeouts;
       for (const k of ['TimeoutSeconds', 'TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath']) delete state[k];

@@ -263,7 +263,16 @@ describe('the local Step Functions API answers as the service does', () => {
     expect(history[0]).toMatchObject({ id: 1, type: 'ExecutionStarted' });
     expect(history.at(-1)?.type).toMatch(/^Execution(Succeeded|Failed)$/);
     expect(history.some((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'PlanRun')).toBe(true);
-    expect(history.filter((e) => e.type === 'TaskSubmitted' && e.taskSubmittedEventDetails?.resource === 'startExecution.sync:2')).toHaveLength(1);
+    // BackupRun's Distributed Map (docs/aws-behaviour.md §29): the run's history names the Map Run, not
+    // the DatabaseBackup child, which is in the history of the Map Run's child workflow execution.
+    expect(history.filter((e) => e.type === 'TaskSubmitted')).toHaveLength(0);
+    const mapRunArn = history.find((e) => e.type === 'MapRunStarted')?.mapRunStartedEventDetails?.mapRunArn ?? '';
+    expect(mapRunArn).toMatch(/^arn:aws:states:us-east-1:\d{12}:mapRun:rds-snapshot-vault-BackupRun\/BackupDatabases:[0-9a-f-]{36}$/);
+    const mapChildren = (await backend.sfn.send(new ListExecutionsCommand({ mapRunArn }))).executions ?? [];
+    expect(mapChildren).toHaveLength(1);
+    const childHistory = (await backend.sfn.send(new GetExecutionHistoryCommand({ executionArn: mapChildren[0]!.executionArn! }))).events ?? [];
+    expect(childHistory.filter((e) => e.type === 'TaskSubmitted' && e.taskSubmittedEventDetails?.resource === 'startExecution.sync:2')).toHaveLength(1);
+    await expect(backend.sfn.send(new ListExecutionsCommand({ mapRunArn: `${mapRunArn}-nope` }))).rejects.toMatchObject({ name: 'ResourceNotFound' });
     const reversed = (await backend.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, reverseOrder: true, maxResults: 1 }))).events ?? [];
     expect(reversed[0]?.id).toBe(history.at(-1)?.id);
     await expect(backend.sfn.send(new DescribeExecutionCommand({ executionArn: `${arn}-nope` }))).rejects.toBeInstanceOf(ExecutionDoesNotExist);

@@ -1,5 +1,8 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { AddTagsToResourceCommand, DeleteDBClusterSnapshotCommand, DeleteDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/retention-sweep/index.js';
@@ -100,6 +103,43 @@ describe('retention-sweep sweepRemoved (BackupRun: source retention of databases
     t.sourceRds.resetHistory();
     const err = await caught(() => invoke({ sweepRemoved: { configured: [database], policy: sweepPolicy }, database }));
     expect(err.name).toBe('InvalidInput');
+    expect(t.sourceRds).not.toHaveReceivedCommand(DescribeDBSnapshotsCommand);
+  });
+});
+
+describe('retention-sweep sweepRemoved with the bundled databases file (issue 12: BackupRun passes no list)', () => {
+  const tagsOf = (db: string, id: string) => [...managedTagList(db, `arn:src:${id}`), { Key: 'rds-snapshot-vault:vaulted', Value: 'true' }];
+  const copy = (db: string, id: string, ageDays: number) => dbSnapshot({ id, db, type: 'manual', created: daysAgo(ageDays), tags: tagsOf(db, id) });
+  const all = [copy('orders-db', 'rsv-orders-60', 60), copy('orders-db', 'rsv-orders-50', 50), copy('gone-db', 'rsv-gone-60', 60), copy('gone-db', 'rsv-gone-50', 50)];
+  beforeEach(() => {
+    t.sourceRds.on(DescribeDBSnapshotsCommand).callsFake((input: { DBInstanceIdentifier?: string }) => ({
+      DBSnapshots: all.filter((x) => input.DBInstanceIdentifier === undefined || x.DBInstanceIdentifier === input.DBInstanceIdentifier),
+    }));
+    t.sourceRds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    t.sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+  });
+  const sweepPolicy: RetentionPolicy = { keepLast: 1, maxAgeDays: 35, minAgeDays: 1 };
+  const withFile = (content: string | undefined) => {
+    const root = mkdtempSync(join(tmpdir(), 'rsv-sweep-'));
+    if (content !== undefined) writeFileSync(join(root, 'databases.json'), content);
+    return createHandler({ env: { ...BASE_ENV, DATABASES_FILE: 'databases.json', LAMBDA_TASK_ROOT: root }, clients: t.factory, now: () => NOW });
+  };
+
+  it('reads the configured databases from DATABASES_FILE (plan-run\'s format) and sweeps only the others', async () => {
+    const handler = withFile(JSON.stringify([{ identifier: 'orders-db', kind: 'instance', export: false }]));
+    const out = (await handler({ sweepRemoved: { policy: sweepPolicy } }, fakeContext('retention-sweep'))) as unknown as SweepRemovedDatabasesOutput;
+    expect(out.databases.map((d) => d.database.identifier)).toEqual(['gone-db']);
+    const deleted = t.sourceRds.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier);
+    expect(deleted).toEqual(['rsv-gone-60']);
+  });
+
+  it('fails closed, deleting nothing: no list and no file is InvalidInput; an unreadable file is InvalidEnvironment', async () => {
+    const noList = await caught(() => invoke({ sweepRemoved: { policy: sweepPolicy } }));
+    expect(noList.name).toBe('InvalidInput');
+    expect(noList.message).toContain('DATABASES_FILE');
+    const missing = await caught(() => withFile(undefined)({ sweepRemoved: { policy: sweepPolicy } }, fakeContext('retention-sweep')));
+    expect(missing.name).toBe('InvalidEnvironment');
+    expect(t.sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
     expect(t.sourceRds).not.toHaveReceivedCommand(DescribeDBSnapshotsCommand);
   });
 });

@@ -33,7 +33,8 @@
  * Lambda and Step Functions assume each function's and state machine's role (trust policies).
  * State machines: lambda:InvokeFunction of every function their definitions call,
  * states:StartExecution / DescribeExecution / StopExecution of a `.sync` child, sns:Publish where a
- * Task publishes. Alarms: `cloudwatch.amazonaws.com` publishing to each alarm action's topic, and
+ * Task publishes; a Distributed Map: states:StartExecution on its own state machine and
+ * DescribeExecution / StopExecution / RedriveExecution on its child workflow executions (§29). Alarms: `cloudwatch.amazonaws.com` publishing to each alarm action's topic, and
  * using that topic's key. Schedules and event rules: the service principal assuming the target role,
  * then the role starting the state machine.
  */
@@ -309,6 +310,13 @@ function allowedCalls(c: Calls): SimCall[] {
           out.push(asRole(c, `${sm.kind}: publish`, sm.roleArn, 'sns:Publish', topic, { resourcePolicy: c.topicPolicy(topic) }));
         }
       }
+      // A Distributed Map starts child workflow executions of its own state machine and describes and
+      // stops them (docs/aws-behaviour.md §29): `execution:<name>/<Map Run label>:<child name>`.
+      for (const map of distributedMapsOf(sm.definition)) {
+        out.push(asRole(c, `${sm.kind}: Map Run starts its children`, sm.roleArn, 'states:StartExecution', sm.arn));
+        const child = `arn:aws:states:${st.region}:${st.accountId}:execution:${sm.arn.split(':').pop()}/${map.Label}:4f6d3a56-0b7e-4c2e-9a55-0d3f0e6c9b21`;
+        for (const a of ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']) out.push(asRole(c, `${sm.kind}: Map Run child ${a}`, sm.roleArn, a, child));
+      }
       for (const a of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'logs:CreateLogDelivery', 'logs:PutResourcePolicy']) out.push(asRole(c, `${sm.kind}: tracing and logging`, sm.roleArn, a, '*'));
     }
   }
@@ -455,6 +463,24 @@ function deniedCalls(c: Calls): SimCall[] {
   return out;
 }
 
+/** The Distributed Map states of a definition (each must have a Label: the child executions' ARNs carry it). */
+function distributedMapsOf(def: unknown): Array<{ Label: string }> {
+  const out: Array<{ Label: string }> = [];
+  const walk = (states: Record<string, Record<string, unknown>>) => {
+    for (const s of Object.values(states)) {
+      const inner = (s.ItemProcessor ?? s.Iterator) as { States?: Record<string, Record<string, unknown>>; ProcessorConfig?: { Mode?: string } } | undefined;
+      if (s.Type === 'Map' && inner?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+        expect(typeof s.Label, 'a Distributed Map without a Label').toBe('string');
+        out.push({ Label: s.Label as string });
+      }
+      if (inner?.States) walk(inner.States);
+      for (const b of (s.Branches as Array<{ States: Record<string, Record<string, unknown>> }> | undefined) ?? []) walk(b.States);
+    }
+  };
+  walk((def as { States: Record<string, Record<string, unknown>> }).States);
+  return out;
+}
+
 interface AslTask {
   readonly Resource: string;
   readonly Parameters?: Record<string, unknown>;
@@ -489,6 +515,8 @@ describe.each(CONFIGS)('config/%s: every call the deployed system makes', (file)
       for (const sm of s.deployed.stateMachines) expect(what, `${s.stackName} ${sm.kind}`).toContain(sm.roleArn);
       for (const a of s.deployed.alarms) expect(a.actions.length, a.logicalId).toBeGreaterThan(0);
     }
+    // BackupRun's BackupDatabases is a Distributed Map (issue 12): its calls are in the table.
+    expect(allowed.filter((x) => x.what === 'BackupRun: Map Run starts its children')).toHaveLength(1);
     expect(allowed.filter((x) => x.principal === 'cloudwatch.amazonaws.com' && x.action === 'sns:Publish')).toHaveLength(c.m.stacks.reduce((n, s) => n + s.deployed.alarms.reduce((k, a) => k + a.actions.length, 0), 0));
   });
 

@@ -1,10 +1,11 @@
 /**
- * Issue 12 item 8: a listed fleet of any size. The configured databases reach plan-run in a file of
- * its bundle, not in the environment (Lambda allows 4 KB of environment, ~55 listed databases).
+ * Issue 12 item 8: a listed fleet of any size. The configured databases reach plan-run and
+ * retention-sweep in a file of their bundles, not in the environment (Lambda allows 4 KB of
+ * environment, ~55 listed databases) nor in BackupRun's state (SweepRemovedDatabases' Task input).
  * One synth + deploy of 1,000 listed databases (~4 s).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlanRunResult } from '../../functions/shared/contracts';
+import { TAGS, type PlanRunResult, type SweepRemovedDatabasesOutput } from '../../functions/shared/contracts';
 import type { PlanChunk } from '../../functions/shared/ledger';
 import { parseConfig } from '../../infra/config/schema';
 import { MAX_ENVIRONMENT_BYTES } from '../../infra/constructs/vault-function';
@@ -73,5 +74,26 @@ describe('a listed fleet of 1,000 databases', () => {
     const subset = (await env.runner.invokeLambda(planRun.arn, { input: { trigger: 'manual', databases: ['listed-db-0999'] }, runId: 'one' })) as PlanRunResult;
     expect(subset).toMatchObject({ count: 1, chunks: 1, items: [0] });
     expect(await env.runner.invokeLambda(planRun.arn, { runId: 'one', index: 0 })).toMatchObject({ database: { identifier: 'listed-db-0999' } });
+  });
+
+  it("BackupRun's SweepRemovedDatabases passes no list (its Task input is O(1)); retention-sweep, reading its bundled file, sweeps only databases not among the 1,000", async () => {
+    const backupRun = env.source.stateMachines.find((m) => m.kind === 'BackupRun')!;
+    const sweepState = (backupRun.definition as { States: Record<string, { Parameters?: Record<string, unknown> }> }).States.SweepRemovedDatabases!;
+    const taskInput = JSON.stringify(sweepState.Parameters);
+    expect(taskInput).not.toContain('configured');
+    expect(taskInput).not.toContain('listed-db');
+    expect(Buffer.byteLength(taskInput)).toBeLessThan(512);
+    const sweep = env.source.functions.find((f) => f.entry === 'retention-sweep')!;
+    expect(sweep.environment.DATABASES).toBeUndefined();
+    const { accountId, region } = env.config.source;
+    const managed = (db: string) => ({ [TAGS.MANAGED]: 'true', [TAGS.DATABASE]: db, 'rds-snapshot-vault:vaulted': 'true' });
+    for (const db of ['listed-db-0998', 'gone-db']) {
+      env.sandbox.rds.createDbInstance({ accountId, region, identifier: db, engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+      env.sandbox.rds.createManualSnapshot({ accountId, region, dbIdentifier: db, kind: 'instance', identifier: `rsv-${db}-202001010000`, at: new Date('2020-01-01T00:00:00Z'), tags: managed(db) });
+    }
+    // payloadResponseOnly: the Task's Parameters are the Lambda payload.
+    expect(sweepState.Parameters).toEqual({ sweepRemoved: { policy: env.config.retention.source } });
+    const out = (await env.runner.invokeLambda(sweep.arn, sweepState.Parameters)) as SweepRemovedDatabasesOutput;
+    expect(out.databases.map((d) => d.database.identifier)).toEqual(['gone-db']);
   });
 });

@@ -29,7 +29,7 @@ const OWN_ENV: Record<string, string[]> = {
   'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'COPY_SLOT_TABLE'],
   share: ['VAULT_ACCOUNT_ID'],
   'cross-account-copy': ['VAULT_ACCOUNT_ID', 'VAULT_REGION', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'VAULT_KMS_KEY_ALIAS', ...SLOT_ENV],
-  'retention-sweep': [],
+  'retention-sweep': ['DATABASES_FILE'],
   notify: ['TOPIC_ARN', 'RPO_HOURS', 'LEDGER_BUCKET'],
   'record-result': ['LEDGER_BUCKET'],
   'send-digest': ['TOPIC_ARN', 'RPO_HOURS', 'LEDGER_BUCKET'],
@@ -91,6 +91,10 @@ describe('SourceStack functions', () => {
       { identifier: 'legacy-reports', kind: 'instance', export: false },
       { identifier: 'catalog-aurora', kind: 'cluster', export: false },
     ]);
+    // The same file in retention-sweep's bundle: BackupRun's SweepRemovedDatabases passes no list (issue 12).
+    const sweep = stackBindings(s.sourceStack).functions.get(functionsByName(s.source).get('retention-sweep')!.id)!;
+    expect(env('retention-sweep').DATABASES_FILE).toBe('databases.json');
+    expect(sweep.bundledFiles!['databases.json']).toBe(planRun.bundledFiles!['databases.json']);
     expect(JSON.parse(env('plan-run').DISCOVERY_TAGS)).toEqual({ 'rds-snapshot-vault:backup': 'true' });
     expect(env('plan-run').DISCOVERY_EXPORT).toBe('false');
     const sourceKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('shareable manual copies') });

@@ -2,15 +2,16 @@
  * BackupRun's state stays small whatever the fleet size (docs/aws-behaviour.md §18a: 256 KiB per
  * state input/output; issue 12: the project's budget is 64 KiB, a quarter of it). The plan is in the
  * run ledger (`plans/<runId>/`), each database's result too (`runs/<runId>/`, functions/shared/ledger.ts);
- * BackupRun's state holds, per database, only its index in `$.plan.items` (a few bytes), and the Map
- * gathers nothing.
+ * BackupRun's state holds, per database, only its index in `$.plan.items` (a few bytes); the
+ * Distributed Map gathers `{}` per database (3 bytes), which ResultPath null drops.
  *
  * The real machines run a 20-database fleet (2 failing) under the strict runner's 64 KiB budget
  * (any larger state fails the run with Sandbox.PayloadBudgetExceeded). A 1,000-database run takes
  * too long for `npm test`, so the bound for N databases is computed from this run: every BackupRun
- * payload (state and task input/output) is captured, checked to hold no list longer than notify's
- * bounded one (MAX_LISTED_DATABASES) but `$.plan.items`, and its size for N databases is its size
- * here plus what `items` grows by (the JSON of [0..N-1] against [0..19]) plus, for the bounded
+ * payload (state and task input/output, the Map Run's children included) is captured, checked to hold
+ * no list longer than notify's bounded one (MAX_LISTED_DATABASES) but `$.plan.items` and the Map's
+ * gathered `[{},...]`, and its size for N databases is its size here plus what those grow by (the
+ * JSON of [0..N-1] against [0..19], 3 bytes a database) plus, for the bounded
  * lists and identifiers, their worst case (63-character identifiers).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,12 @@ const failing = (n: number): DemoDatabaseSpec[] =>
 
 /** Bytes of `$.plan.items` for n databases: `[0,1,...,n-1]`. */
 const itemsBytes = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => i)).length;
+/**
+ * Bytes of the Distributed Map's result for n databases, `[{},{},...]`: Step Functions gathers every
+ * child's output (docs/aws-behaviour.md §29; each child ends with `{}`) before ResultPath null drops it.
+ */
+const mapResultBytes = (n: number) => JSON.stringify(Array.from({ length: n }, () => ({}))).length;
+const MAP_RESULT = 'BackupDatabases task result';
 /** The longest DB instance identifier (63 characters) and DB cluster identifier (63). */
 const MAX_ID = 63;
 
@@ -37,7 +44,7 @@ function shape(v: unknown, path = '$'): { longestArray: number; widestObject: nu
   let out = { longestArray: 0, widestObject: 0, at: '' };
   const visit = (x: unknown, p: string) => {
     if (Array.isArray(x)) {
-      if (p.endsWith('.plan.items')) return;
+      if (p.endsWith('.plan.items') || p === MAP_RESULT) return;
       if (x.length > out.longestArray) out = { ...out, longestArray: x.length, at: p };
       x.forEach((y, i) => visit(y, `${p}[${i}]`));
     } else if (x !== null && typeof x === 'object') {
@@ -84,7 +91,9 @@ describe('BackupRun state size (run ledger, issue 12)', () => {
    */
   const boundFor = (n: number) => {
     const worstIds = (MAX_LISTED_DATABASES + 1) * (MAX_ID + 3);
-    return Math.max(...payloads.map((p) => p.bytes + (JSON.stringify(p.value).includes('"items":[') ? itemsBytes(n) - itemsBytes(fleet.length) : 0))) + worstIds;
+    const grows = (p: (typeof payloads)[number]) =>
+      (JSON.stringify(p.value).includes('"items":[') ? itemsBytes(n) - itemsBytes(fleet.length) : 0) + (p.where === MAP_RESULT ? mapResultBytes(n) - mapResultBytes(fleet.length) : 0);
+    return Math.max(...payloads.map((p) => p.bytes + grows(p))) + worstIds;
   };
 
   it('runs the fleet under the strict 64 KiB budget, every execution (children included) within it', () => {
@@ -96,9 +105,10 @@ describe('BackupRun state size (run ledger, issue 12)', () => {
     expect(payloads.length).toBeGreaterThan(fleet.length * 3); // every state of every iteration was seen
   });
 
-  it('keeps no per-database list in the state but the plan indices: the Map gathers nothing, Notify gets the run and its plan size only', () => {
+  it('keeps no per-database list in the state but the plan indices and the {} the Map gathers per child, Notify gets the run and its plan size only', () => {
     for (const p of payloads) {
-      const s = shape(p.value);
+      // The Map's gathered result is the other per-database list: one `{}` per child, checked below.
+      const s = shape(p.value, p.where === MAP_RESULT ? MAP_RESULT : '$');
       expect(s.longestArray, `${p.where}: array at ${s.at}`).toBeLessThanOrEqual(MAX_LISTED_DATABASES);
       expect(s.widestObject, p.where).toBeLessThanOrEqual(MAX_LISTED_DATABASES);
     }
@@ -112,6 +122,9 @@ describe('BackupRun state size (run ledger, issue 12)', () => {
     const plan = (JSON.parse(env.sandbox.s3.listObjects(ledger.name, `plans/${run.name}/items-00000.json`)[0]!.body) as { items: Array<{ database: { identifier: string } }> }).items;
     expect(run.children.map((c) => (c.input as { database: { identifier: string } }).database.identifier)).toEqual(plan.map((p) => p.database.identifier));
     expect(payloads.some((p) => JSON.stringify(p.value).includes('"results"'))).toBe(false);
+    const gathered = payloads.filter((p) => p.where === MAP_RESULT);
+    expect(gathered).toHaveLength(1);
+    expect(gathered[0]!.value).toEqual(Array.from({ length: fleet.length }, () => ({})));
   });
 
   it(`bounds the state for 1,000 and 10,000 databases within the budget (${STATE_PAYLOAD_BUDGET_BYTES} bytes)`, () => {
