@@ -27,16 +27,6 @@ const FORBIDDEN: Record<Layer, readonly string[]> = {
 /** Packages contracts/ may import: the schema library's small build and Node built-ins. */
 const CONTRACT_PACKAGES = /^(zod\/mini$|node:)/;
 
-/**
- * Back-edges that exist in the two files other helpers restructure at the same time as issue 11
- * (they are converted after merging). An entry that no longer exists fails the test, so the list
- * only shrinks.
- */
-const KNOWN_BACK_EDGES: readonly string[] = [
-  'statemachines/database-backup.ts -> functions/shared/polling.ts',
-  'statemachines/backup-run.ts -> functions/shared/contracts.ts',
-];
-
 /** Every import specifier of a TypeScript source: `import ... from`, `export ... from`, `import '...'`, `import('...')`. */
 export function importSpecifiers(source: string): string[] {
   const specs: string[] = [];
@@ -81,11 +71,7 @@ describe('one-way dependencies (issue 11)', () => {
   });
 
   it('no file imports a layer above it, and contracts/ imports no SDK or CDK', () => {
-    expect(found.filter((v) => !KNOWN_BACK_EDGES.includes(v))).toEqual([]);
-  });
-
-  it('the known back-edges of the files being restructured still exist (remove them from the list once fixed)', () => {
-    for (const edge of KNOWN_BACK_EDGES) expect(found).toContain(edge);
+    expect(found).toEqual([]);
   });
 
   it('flags a back-edge, a sideways edge and an SDK import in contracts/', () => {
