@@ -28,7 +28,7 @@ import { accountIdSchema, baseEnvShape, bothOrNeither, kmsAliasNameSchema, nonEm
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole } from '../../functions/shared/vault-role.js';
-import { slotHooksFrom as slotsFor, slotEnvShape, slotWaitOutput, type CopySlotWaitOutput } from '../../functions/shared/copy-slots.js';
+import { slotHooksFrom as slotsFor, slotEnvShape } from '../../functions/shared/copy-slots.js';
 import { copyToVault } from './vault-copy.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
@@ -58,7 +58,7 @@ export const inputSchema: z.ZodMiniType<CrossAccountCopyInput> = z.object({
 });
 
 /** Builds the cross-account-copy handler; see {@link copyToVault}. */
-export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<CrossAccountCopyOutput | CopySlotWaitOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<CrossAccountCopyOutput> {
   return makeHandler({
     name: 'cross-account-copy',
     deps,
@@ -77,19 +77,17 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
               stsRegion: config.AWS_REGION,
             })
           : clients.rds({ region });
-      // A slot-table refusal is a normal output (`acquired: false`): the state machine waits its retryAfterSeconds.
-      const out = await slotWaitOutput(() =>
-        copyToVault(
-          rds,
-          input,
-          { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
-          startedAt,
-          // The slot table is in this (the source) account: the function's own credentials, never the vault role.
-          slotsFor(config, clients, startedAt),
-        ),
+      // A slot-table refusal throws CopySlotWait (caught by the state machine into the step's slot wait;
+      // handler.ts logs it as a normal outcome and counts CopySlotWaits).
+      const out = await copyToVault(
+        rds,
+        input,
+        { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultRegion: config.VAULT_REGION, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
+        startedAt,
+        // The slot table is in this (the source) account: the function's own credentials, never the vault role.
+        slotsFor(config, clients, startedAt),
       );
-      if ('acquired' in out) metrics.count('CopySlotWaits');
-      else metrics.count(out.created ? 'VaultCopiesStarted' : 'VaultCopiesReused');
+      metrics.count(out.created ? 'VaultCopiesStarted' : 'VaultCopiesReused');
       return out;
     },
   });

@@ -23,7 +23,7 @@ import { InvalidInput } from '../../functions/shared/errors.js';
 import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { assumeVaultRole, DESCRIBE_ONLY_SESSION_POLICY } from '../../functions/shared/vault-role.js';
-import { recordCopyInFlight } from './in-flight.js';
+import { copiesInProgressGauge } from './in-flight.js';
 import { releaseWhenFinished, slotReleaseFrom, slotTableEnv } from '../../functions/shared/copy-slots.js';
 import { pollStatus } from './poll.js';
 
@@ -53,10 +53,10 @@ export const inputSchema: z.ZodMiniType<PollStatusInput> = z.object({
 
 /**
  * Builds the poll-status handler; see {@link pollStatus}. A copy not yet available also gets the
- * copies-in-flight metric (in-flight.ts) from its own Powertools Metrics.
+ * copies-in-progress gauge (in-flight.ts) from its own Powertools Metrics, after each write to the copy slot table.
  */
 export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<PollStatusOutput> {
-  const inFlight = createMetrics('poll-status', deps.env);
+  const inProgress = copiesInProgressGauge(createMetrics('poll-status', deps.env));
   return makeHandler({
     name: 'poll-status',
     deps,
@@ -84,12 +84,8 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
       }
       // Issue 12: a copy seen available, failed or gone gives its copy slot back (functions/shared/copy-slots.ts).
       const at = now();
-      const release = slotReleaseFrom(config, clients, { accountId, region, kind: input.snapshot.kind, holder: input.snapshot.identifier }, at);
-      return releaseWhenFinished(release, ['SnapshotCopyFailed', 'SnapshotNotFound'], async () => {
-        const out = await pollStatus(rds, input, at);
-        recordCopyInFlight(inFlight, out);
-        return out;
-      });
+      const release = slotReleaseFrom(config, clients, { accountId, region, kind: input.snapshot.kind, holder: input.snapshot.identifier }, at, inProgress);
+      return releaseWhenFinished(release, ['SnapshotCopyFailed', 'SnapshotNotFound'], () => pollStatus(rds, input, at));
     },
   });
 }
