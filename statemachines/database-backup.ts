@@ -448,7 +448,8 @@ export class DatabaseBackup extends Construct {
    * step's next state when the copy was started (no state between them: issue 12, one transition
    * less per copy). When the copy slot table refuses the step it throws `CopySlotWait`
    * (functions/shared/copy-slots.ts), caught into `resultPath` -> `Aim<Step>SlotWait` (Pass: the
-   * aimed wait, field 1 of the error's Cause split on `|`, `Wait|<seconds>|s for a copy slot: ...`)
+   * aimed wait, field 1 of the error's Cause split on `|`, `Wait|<seconds>|s for a copy slot: ...`;
+   * the Cause is the Lambda error JSON, docs/aws-behaviour.md §20, read by intrinsics, §30)
    * -> `WaitFor<Step>Slot` (SecondsPath) -> `<Step>` again: 3 transitions a round, as before. Once
    * the step has waited {@link COPY_SLOT_WAIT_MAX_SECONDS} the function throws `CopySlotWaitTooLong`
    * instead: `<Step>SlotWaitTooLong` -> `onError` with `$.error = { Error: 'CopySlotsBusy', Cause }`.

@@ -351,6 +351,7 @@ export const SLOT_WAIT_FIELD_SEPARATOR = '|';
  * copy goes on with no Choice (issue 12: one state transition less per copy). The message starts with
  * the aimed wait, `Wait|<retryAfterSeconds>|s for a copy slot`, for the state machine to read; the
  * rest says where the requester stands. Not retried by any Retry (distinct from `CopySlotsBusy`).
+ * The Cause is the Lambda error JSON (docs/aws-behaviour.md §20), read with intrinsic functions (§30).
  * Source: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (Catch, error Cause)
  */
 export class CopySlotWait extends Error {
@@ -477,7 +478,7 @@ export async function expectRelease(ddb: DynamoDBClient, settings: Pick<CopySlot
 
 /**
  * {@link expectRelease} in the same single UpdateItem (`ReturnValues: ALL_NEW`, no extra request or
- * permission), returning the slot group's holders whose lease is still live at `now` (the copies in
+ * read capacity, docs/aws-behaviour.md §30), returning the slot group's holders whose lease is still live at `now` (the copies in
  * progress into that destination and kind, this one included), or undefined when nothing was recorded.
  * Source: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html (ReturnValues)
  */

@@ -229,7 +229,7 @@ export class SourceDashboard extends OperationsDashboard {
           (['instance', 'cluster'] as const).map(
             (kind) =>
               new cloudwatch.MathExpression({
-                // A gauge reported at each poll: hours without a poll carry the last value over.
+                // A gauge reported at each poll: hours without a poll carry the last value over (docs/aws-behaviour.md §30).
                 expression: `FILL(g${i}${kind}, REPEAT)`,
                 usingMetrics: {
                   [`g${i}${kind}`]: ownMetric(
