@@ -1,15 +1,8 @@
 /**
- * Plan order (issue 12, scheduling toward the quota-bound minimum): BackupRun's Map starts child
- * executions in plan order, a fixed number at a time, and each database's copies run one after
- * another (source copy, vault copy, DR copy), so the order decides how soon every destination's copy
- * slots fill. {@link fillOrder}: the {@link LONGEST_FIRST_PER_KIND} largest databases of each kind
- * first (largest first: the longest single chains, the bound of a small fleet, start at once), then
- * the rest smallest first, so the vault and DR slots get work within minutes instead of idling while
- * the largest source and vault copies run (with the largest first, a fleet's DR slots sat idle for
- * the first ~20 h, two 4 TiB copies in a row). Measured by a pure schedule simulation of the bench
- * fleet (20% Aurora clusters, 20 GiB-4 TiB, two-hop DR, 75 children at a time), makespan over the
- * quota-bound minimum, largest first -> this order: 30 databases 1.00 -> 1.00, 100: 1.44 -> 1.43,
- * 200: 1.32 -> 1.23, 500: 1.13 -> 1.07, 1,000: 1.07 -> 1.03.
+ * Longest copy first (issue 12, scheduling toward the quota-bound minimum): BackupRun's Map starts
+ * child executions in plan order, so the databases whose copies take longest start first and the
+ * short ones fill the copy slots at the end, instead of one long copy starting last and stretching
+ * the run by its whole length (the classic longest-processing-time-first rule).
  *
  * A copy's time grows with the snapshot's size, so the size is the sort key:
  * - DB instances and Multi-AZ DB clusters: `AllocatedStorage` (GiB) from DescribeDBInstances /
@@ -66,31 +59,13 @@ export async function databaseSizes(rds: RDSClient, wanted: readonly PlannedData
   return sizes;
 }
 
-/** How many of the largest databases of each kind {@link fillOrder} starts first (see the module comment). */
-export const LONGEST_FIRST_PER_KIND = 2;
-
 /**
- * `list` in fill order: unknown sizes first of all (one might be the largest), then the
- * {@link LONGEST_FIRST_PER_KIND} largest of each kind, largest first, then the rest smallest first;
- * ties in their given order.
+ * `list` ordered largest first; unknown sizes first of all; ties in their given order.
  * @throws the SDK error unchanged (AccessDenied, throttling: the state machine decides).
  */
-export async function fillOrder(rds: RDSClient, list: readonly PlannedDatabase[]): Promise<PlannedDatabase[]> {
+export async function longestFirst(rds: RDSClient, list: readonly PlannedDatabase[]): Promise<PlannedDatabase[]> {
   if (list.length < 2) return [...list];
   const sizes = await databaseSizes(rds, list);
   const size = (p: PlannedDatabase) => sizes.get(`${p.database.kind}/${p.database.identifier.toLowerCase()}`) ?? Number.POSITIVE_INFINITY;
-  const largestFirst = [...list].sort((a, b) => size(b) - size(a) || 0);
-  const first = new Set<PlannedDatabase>(largestFirst.filter((p) => size(p) === Number.POSITIVE_INFINITY));
-  for (const kind of ['instance', 'cluster'] as const) {
-    let taken = 0;
-    for (const p of largestFirst) {
-      if (taken >= LONGEST_FIRST_PER_KIND) break;
-      if (p.database.kind !== kind || size(p) === Number.POSITIVE_INFINITY) continue;
-      first.add(p);
-      taken++;
-    }
-  }
-  const head = largestFirst.filter((p) => first.has(p));
-  const rest = [...list].filter((p) => !first.has(p)).sort((a, b) => size(a) - size(b) || 0);
-  return [...head, ...rest];
+  return [...list].sort((a, b) => size(b) - size(a) || 0);
 }

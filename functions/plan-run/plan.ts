@@ -12,7 +12,7 @@ import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrig
 import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../../functions/shared/errors.js';
 import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../../functions/shared/snapshots.js';
 import { discoverDatabases } from './discover.js';
-import { fillOrder } from './order.js';
+import { longestFirst } from './order.js';
 import { lockedOptionsOf } from './option-groups.js';
 
 /** A configured database: DatabaseRef plus whether its copy is exported to S3. */
@@ -139,14 +139,14 @@ async function checkShareable(list: PlannedDatabase[], ctx: PlanContext, deps: P
 }
 
 /**
- * The whole fleet in fill order (./order.ts: the largest two of each kind, then smallest first). Ordering only speeds a run up, so a failed size
+ * The whole fleet, longest copy first (./order.ts). Ordering only speeds a run up, so a failed size
  * lookup keeps the plan order and warns instead of failing the run.
  */
-async function orderForFill(list: PlannedDatabase[], deps: PlanDeps): Promise<PlannedDatabase[]> {
+async function orderLongestFirst(list: PlannedDatabase[], deps: PlanDeps): Promise<PlannedDatabase[]> {
   try {
-    return await fillOrder(deps.rds, list);
+    return await longestFirst(deps.rds, list);
   } catch (err) {
-    deps.warn?.(`Could not read the database sizes to order the plan (${(err as Error)?.name}: ${(err as Error)?.message}); keeping the plan order.`);
+    deps.warn?.(`Could not read the database sizes to start the longest copies first (${(err as Error)?.name}: ${(err as Error)?.message}); keeping the plan order.`);
     return list;
   }
 }
@@ -166,8 +166,8 @@ function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[]
 /**
  * Plans a backup run.
  *
- * - `databases` omitted, no `sourceSnapshotArn`: every known database in fill order (AllocatedStorage,
- *   ./order.ts: the two largest of each kind, then smallest first; issue 12), ties in configured-then-discovered order.
+ * - `databases` omitted, no `sourceSnapshotArn`: every known database, largest first (AllocatedStorage,
+ *   ./order.ts: the longest copies start first; issue 12), ties in configured-then-discovered order.
  * - `databases` given: that subset in the given order, duplicates removed (identifiers compare
  *   case-insensitively; RDS stores them lower-case). With a `sourceSnapshotArn` it must name exactly
  *   one database whose kind matches the ARN (`snapshot` -> instance, `cluster-snapshot` -> cluster).
@@ -190,7 +190,7 @@ function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[]
 export async function planRun(input: PlanRunInput, ctx: PlanContext, deps: PlanDeps): Promise<PlanRunOutput> {
   const plan = await planDatabases(input, ctx, deps);
   const checked = await checkShareable([...plan.databases], ctx, deps);
-  return { ...plan, databases: input.databases === undefined ? await orderForFill(checked, deps) : checked };
+  return { ...plan, databases: input.databases === undefined ? await orderLongestFirst(checked, deps) : checked };
 }
 
 async function planDatabases(input: PlanRunInput, ctx: PlanContext, deps: PlanDeps): Promise<PlanRunOutput> {

@@ -126,13 +126,13 @@ describe('plan-run: configured databases', () => {
       discovered: [],
     });
     expect(out.databases.every((d) => !('sourceSnapshotArn' in d))).toBe(true);
-    // The size lookups of the fill order (which fail here: no sizes, so the plan order stays), nothing else.
+    // The size lookups of the longest-first order (which fail here: no sizes, so the plan order stays), nothing else.
     const ops = new Set(t.sourceRds.calls().map((c) => (c.args[0] as object).constructor.name));
     expect(ops.size).toBeGreaterThan(0);
     for (const op of ops) expect(['DescribeDBInstancesCommand', 'DescribeDBClustersCommand', 'DescribeDBClusterSnapshotsCommand']).toContain(op);
   });
 
-  it('orders by size (three databases: all among the two largest of their kind, so largest first): AllocatedStorage, an Aurora cluster by its newest automated snapshot, an unknown size first', async () => {
+  it('orders the whole fleet longest copy first: AllocatedStorage, an Aurora cluster by its newest automated snapshot, an unknown size first', async () => {
     t.sourceRds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-db', AllocatedStorage: 100 }, { DBInstanceIdentifier: 'audit-db', AllocatedStorage: 900 }] });
     t.sourceRds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'users-cluster', Engine: 'aurora-postgresql', AllocatedStorage: 1 }] });
     t.sourceRds.on(DescribeDBClusterSnapshotsCommand).resolves({
@@ -149,25 +149,6 @@ describe('plan-run: configured databases', () => {
     expect((await invoke({ runId: 'r2' })).databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'audit-db', 'users-cluster']);
     // A subset keeps the order the caller gave.
     expect((await invoke({ runId: 'r3', databases: ['orders-db', 'audit-db'] })).databases.map((d) => d.database.identifier)).toEqual(['orders-db', 'audit-db']);
-  });
-
-  it('fill order (issue 12): the two largest of each kind first, largest first, then the rest smallest first, so every destination\'s slots fill early', async () => {
-    const dbs = [
-      { identifier: 'a-db', kind: 'instance' },
-      { identifier: 'b-db', kind: 'instance' },
-      { identifier: 'c-db', kind: 'instance' },
-      { identifier: 'd-db', kind: 'instance' },
-      { identifier: 'e-db', kind: 'instance' },
-      { identifier: 'f-cluster', kind: 'cluster' },
-      { identifier: 'g-cluster', kind: 'cluster' },
-      { identifier: 'h-cluster', kind: 'cluster' },
-    ];
-    const gib: Record<string, number> = { 'a-db': 100, 'b-db': 900, 'c-db': 50, 'd-db': 400, 'e-db': 20, 'f-cluster': 300, 'g-cluster': 4000, 'h-cluster': 10 };
-    t.sourceRds.on(DescribeDBInstancesCommand).resolves({ DBInstances: dbs.filter((d) => d.kind === 'instance').map((d) => ({ DBInstanceIdentifier: d.identifier, AllocatedStorage: gib[d.identifier] })) });
-    t.sourceRds.on(DescribeDBClustersCommand).resolves({ DBClusters: dbs.filter((d) => d.kind === 'cluster').map((d) => ({ DBClusterIdentifier: d.identifier, Engine: 'mysql', AllocatedStorage: gib[d.identifier] })) });
-    const out = await invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES: JSON.stringify(dbs) });
-    // Largest two of each kind (g 4000, b 900, d 400, f 300), then smallest first (h 10, e 20, c 50, a 100).
-    expect(out.databases.map((d) => d.database.identifier)).toEqual(['g-cluster', 'b-db', 'd-db', 'f-cluster', 'h-cluster', 'e-db', 'c-db', 'a-db']);
   });
 
   it('item mode (issue 12): an index outside the plan is PlanItemNotFound; plan and item mode at once, or a negative index, is InvalidInput', async () => {
