@@ -19,7 +19,7 @@
  *
  * The polling table per copy time is bench/polling.ts.
  */
-import { mapConcurrencyOf, parseConfig } from '../infra/config/schema';
+import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/environment';
 import { type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../sandbox/fleet';
 import { type ExecutionRecord, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES } from '../sandbox/runner';
@@ -46,7 +46,7 @@ export interface FleetFigures {
   transitionsPerDatabase: number;
   priceUsd: number;
   failedDatabases: number;
-  /** BackupRun's Map MaxConcurrency (infra/config/schema.ts `mapConcurrencyOf`). */
+  /** BackupRun's Map MaxConcurrency (`concurrency.maxDatabasesInParallel`). */
   mapConcurrency: number;
   /** BackupRun's error and the start of its cause when it did not succeed. */
   error?: string;
@@ -79,8 +79,7 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
     ...example,
     databases: (listed ? specs : specs.slice(0, 1)).map((d) => ({ identifier: d.identifier, kind: d.kind })),
     discovery: { tags: { 'rds-snapshot-vault:backup': 'true' }, export: false },
-    // The example's concurrency: the Map runs as many children as the destinations have copy slots
-    // (mapConcurrencyOf: 3 x (20 + 5) = 75), the copy slot table holds the copy limits (issue 12).
+    // The example's concurrency: the Map runs 50 children, the copy slot table holds the copy limits (issue 12).
   });
   const t0 = performance.now();
   const env = await createLocalEnvironment({ config });
@@ -140,7 +139,7 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
       transitionsPerDatabase: round(transitions / n, 1),
       priceUsd: round(transitions * PRICE_PER_TRANSITION_USD, 2),
       ...(run.status !== 'SUCCEEDED' && { error: `${run.error ?? ''}: ${(run.cause ?? '').slice(0, 400)}` }),
-      mapConcurrency: mapConcurrencyOf(config),
+      mapConcurrency: config.concurrency.maxDatabasesInParallel,
       failedDatabases: run.children.filter((c) => c.status !== 'SUCCEEDED').length + Math.max(0, n - run.children.length),
     };
   } finally {

@@ -472,19 +472,17 @@ export const VaultConfigSchema = z
         /**
          * DatabaseBackup child executions BackupRun runs at once (its Map MaxConcurrency). The copy
          * slot table (`copySlots`), not this number, keeps copies within RDS's limits; this only
-         * needs to be large enough that every copy slot of every destination can be busy at once
-         * while databases move from one copy to the next. Default ({@link mapConcurrencyOf}): the
-         * slots of every destination a database's copies go to, (2 + DR Regions) x
-         * (`dbSnapshotCopies` + `dbClusterSnapshotCopies`) = 75 with one DR Region and AWS's limits,
-         * at most 200. Fewer leaves slots idle (a fleet of 1,000 took 1.21x the quota-bound minimum
-         * at 50, 1.07x at 75, issue 12); more only adds children that wait for a slot.
+         * needs to be large enough that a database's next copy can start as soon as its previous one
+         * is available while other databases fill the slots (50: two destinations' worth of the
+         * default slots, 2 x (20 + 5)). Higher values only add children that wait for a slot
+         * (`CopySlotsBusy` retries, billed as state transitions).
          */
         maxDatabasesInParallel: z
           .number({ error: 'must be a number' })
           .int({ error: 'must be a whole number' })
           .min(1, { error: 'must be at least 1' })
           .max(200, { error: 'must be at most 200 (more children only wait for copy slots)' })
-          .optional(),
+          .default(50),
         /**
          * Copies (export tasks) in progress at once across every execution (event runs, the schedule,
          * manual runs), enforced by the copy slot table in the source account (issue 12). Defaults
@@ -518,7 +516,7 @@ export const VaultConfigSchema = z
           })
           .default({ dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 }),
       })
-      .default({ copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } }),
+      .default({ maxDatabasesInParallel: 50, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } }),
     polling: z
       .strictObject({
         /**
@@ -651,23 +649,6 @@ export function vaultAccountIdOf(config: VaultConfig): string {
 /** Every Region that keeps vault copies: `vault.region` first, then `vault.drRegions` in order. */
 export function vaultRegionsOf(config: VaultConfig): readonly string[] {
   return [config.vault.region, ...config.vault.drRegions];
-}
-
-/** Most DatabaseBackup children BackupRun runs at once (Step Functions Map MaxConcurrency, and `concurrency.maxDatabasesInParallel`'s bound). */
-export const MAX_DATABASES_IN_PARALLEL = 200;
-
-/**
- * BackupRun's Map MaxConcurrency: `concurrency.maxDatabasesInParallel` when set, else the copy slots
- * of every destination a database's copies go to, so each can be busy at once: (2 + DR Regions)
- * destinations (the source copy's Region, the vault Region, each DR Region) x (`dbSnapshotCopies` +
- * `dbClusterSnapshotCopies`), at most {@link MAX_DATABASES_IN_PARALLEL}. Export tasks run beside the
- * vault copy and do not add children. With AWS's limits and one DR Region: 3 x (20 + 5) = 75.
- */
-export function mapConcurrencyOf(config: VaultConfig): number {
-  const c = config.concurrency;
-  if (c.maxDatabasesInParallel !== undefined) return c.maxDatabasesInParallel;
-  const destinations = 2 + config.vault.drRegions.length;
-  return Math.min(MAX_DATABASES_IN_PARALLEL, destinations * (c.copySlots.dbSnapshotCopies + c.copySlots.dbClusterSnapshotCopies));
 }
 
 /** true when some listed database exports to S3 or discovery exports (the export resources are then deployed). */

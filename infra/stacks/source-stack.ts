@@ -2,7 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BackupRun, DailyDigest, DatabaseBackup } from '../../statemachines';
 import { copySlotLeaseSeconds, DEFAULT_MAX_POLLS, DISCOVERED_DATABASES_ALLOWANCE, EXPORT_MAX_POLLS, workflowTimeouts } from '../../statemachines/timeouts';
-import { exportsEnabled, mapConcurrencyOf, type VaultConfig, vaultModeOf } from '../config/schema';
+import { exportsEnabled, type VaultConfig, vaultModeOf } from '../config/schema';
 import { BackupSchedule } from '../constructs/backup-schedule';
 import { copyDestinationsOf, SourceDashboard } from '../constructs/dashboard';
 import { CopySlotTable } from '../constructs/copy-slot-table';
@@ -122,7 +122,7 @@ export class SourceStack extends Stack {
       drCopyMode: vault.drCopyMode,
       exports: exportsEnabled(config),
       fleetSize: config.databases.length + (config.discovery ? DISCOVERED_DATABASES_ALLOWANCE : 0),
-      maxConcurrency: mapConcurrencyOf(config),
+      maxConcurrency: config.concurrency.maxDatabasesInParallel,
     });
     this.databaseBackup = new DatabaseBackup(this, 'DatabaseBackup', {
       functions: this.functions.functions,
@@ -139,7 +139,7 @@ export class SourceStack extends Stack {
       functions: this.functions.functions,
       databaseBackup: this.databaseBackup.stateMachine,
       removedDatabases: { configured: config.databases, policy: config.retention.source },
-      maxConcurrency: mapConcurrencyOf(config),
+      maxConcurrency: config.concurrency.maxDatabasesInParallel,
       stateMachineName: names.backupRunStateMachine,
       timeout: Duration.seconds(timeouts.backupRunSeconds),
     });

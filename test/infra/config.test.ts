@@ -8,7 +8,6 @@ import {
   exportsEnabled,
   isIanaTimeZone,
   loadConfig,
-  mapConcurrencyOf,
   parseConfig,
   vaultAccountIdOf,
   vaultModeOf,
@@ -95,9 +94,7 @@ describe('defaults', () => {
     expect(config.databases[0]!.export).toBe(false);
     expect(config.retention.vault.gfs).toBeUndefined();
     expect(config.notifications.emails).toEqual([]);
-    expect(config.concurrency).toEqual({ copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } });
-    // No DR Region: the source and vault destinations' slots, 2 x (20 + 5).
-    expect(mapConcurrencyOf(config)).toBe(50);
+    expect(config.concurrency).toEqual({ maxDatabasesInParallel: 50, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } });
     expect(config.polling.maxWaitHours).toBe(48);
     expect(config.schedule.enabled).toBe(true);
     expect(config.schedule.timeZone).toBe('UTC');
@@ -227,22 +224,6 @@ describe('valid variants', () => {
     c.concurrency.maxDatabasesInParallel = 120;
     c.concurrency.copySlots = { dbClusterSnapshotCopies: 3 };
     expect(parseConfig(c).concurrency).toEqual({ maxDatabasesInParallel: 120, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 3, exportTasks: 5 } });
-  });
-
-  it("sizes BackupRun's Map from the copy slots of every destination unless maxDatabasesInParallel is set (issue 12)", () => {
-    const c = raw();
-    delete c.concurrency;
-    // Source Region, vault Region, one DR Region: 3 x (20 + 5).
-    expect(mapConcurrencyOf(parseConfig(c))).toBe(75);
-    c.concurrency = { copySlots: { dbSnapshotCopies: 10, dbClusterSnapshotCopies: 2 } };
-    c.vault.drRegions = ['us-west-2', 'eu-west-1'];
-    expect(mapConcurrencyOf(parseConfig(c))).toBe(4 * 12);
-    // Five DR Regions at AWS's limits would be 7 x 25 = 175; six, 200 (the Map's bound here).
-    c.concurrency = {};
-    c.vault.drRegions = ['us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-northeast-1', 'sa-east-1'];
-    expect(mapConcurrencyOf(parseConfig(c))).toBe(200);
-    c.concurrency = { maxDatabasesInParallel: 7 };
-    expect(mapConcurrencyOf(parseConfig(c))).toBe(7);
   });
 
   it('accepts GFS counts, single-step DR copies and disabled events', () => {

@@ -21,7 +21,6 @@ import {
   type TimeoutInputs,
 } from '../../statemachines/timeouts';
 import { configWith, synth } from './helpers';
-import { mapConcurrencyOf } from '../../infra/config/schema';
 
 const base: TimeoutInputs = { maxWaitSeconds: 48 * 3600, maxPolls: 500, maxExportPolls: 200, drRegions: 1, drCopyMode: 'two-hop', exports: true, fleetSize: 4, maxConcurrency: 4 };
 
@@ -118,7 +117,7 @@ describe('workflowTimeouts', () => {
       drRegions: config.vault.drRegions.length,
       drCopyMode: config.vault.drCopyMode,
       fleetSize: config.databases.length + 100,
-      maxConcurrency: mapConcurrencyOf(config),
+      maxConcurrency: config.concurrency.maxDatabasesInParallel,
     });
     // The DailyDigest workflow (issue 12) has its own fixed 15-minute timeout, not computed from the waits.
     const computed = Object.values(source.findResources('AWS::StepFunctions::StateMachine')).filter((r) => r.Metadata?.[STATE_MACHINE_METADATA] !== 'DailyDigest');
