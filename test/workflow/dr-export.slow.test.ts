@@ -205,7 +205,7 @@ describe('event-driven start and tag discovery', () => {
     const run = await env.startBackupRun({});
     expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
     const ids = run.children.map((c) => (c.input as { database: { identifier: string } }).database.identifier);
-    expect(ids.sort()).toEqual(['analytics-db', 'billing-db']); // sorted: plan-run orders the fleet by size (functions/plan-run/order.ts)
+    expect(ids.sort()).toEqual(['analytics-db', 'billing-db']); // plan-run orders the fleet longest copy first
     expect(env.sandbox.rds.listSnapshots(config.vault.accountId!, config.vault.region).map((s) => s.dbIdentifier).sort()).toEqual(['analytics-db', 'billing-db']);
     // The vault's retention covers the discovered database too (its copies are found by their managed tag).
     const sweep = await env.startVaultRetention({ dryRun: true });

@@ -107,7 +107,7 @@ describe('BackupRun state size (run ledger, issue 12)', () => {
     expect(items).toEqual(Array.from({ length: fleet.length }, (_, i) => i));
     expect(run.children.map((c) => (c.input as { database: { identifier: string } }).database.identifier).sort()).toEqual(fleet.map((d) => d.identifier).sort());
     expect(notifyInput).toEqual({ runId: run.name, trigger: 'manual', chunks: 1 });
-    // The children start in plan order (fill order, functions/plan-run/order.ts, issue 12) although each iteration reads its item first.
+    // The children start in plan order (longest copy first, issue 12) although each iteration reads its item first.
     const ledger = env.sandbox.s3.listBuckets().find((b) => env.sandbox.s3.listObjects(b.name, `plans/${run.name}/`).length > 0)!;
     const plan = (JSON.parse(env.sandbox.s3.listObjects(ledger.name, `plans/${run.name}/items-00000.json`)[0]!.body) as { items: Array<{ database: { identifier: string } }> }).items;
     expect(run.children.map((c) => (c.input as { database: { identifier: string } }).database.identifier)).toEqual(plan.map((p) => p.database.identifier));
