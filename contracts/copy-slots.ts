@@ -43,3 +43,11 @@ export const slotEnvShape = {
   COPY_SLOT_LIMITS: z.optional(slotLimitsEnv),
   COPY_SLOT_LEASE_SECONDS: z.optional(slotLeaseEnv),
 };
+
+/**
+ * Longest a copy step waits for a slot, seconds (20 h): once a refused requester has waited this long
+ * (`waitedSeconds`, since its first refusal), the copy function throws `CopySlotWaitTooLong`
+ * instead of `CopySlotWait` (functions/shared/copy-slots.ts). Longer than the longest copy ahead of a waiter (a 4 TiB
+ * cross-Region copy: ~15 h). statemachines/timeouts.ts sizes the execution timeouts from it.
+ */
+export const COPY_SLOT_WAIT_MAX_SECONDS = 20 * 3600;

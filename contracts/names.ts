@@ -8,14 +8,15 @@
  */
 
 /**
- * poll-status, on every poll of a copy that is not yet `available`: the poll's `waitSeconds` (unit
- * Seconds; dimensions `service` = `poll-status`, `Account` and `Region` of the copy, i.e. its
- * destination). Each such poll is followed by a Wait of exactly that many seconds before the next
- * poll, so the waits of one copy tile its time in flight: the Sum over a period divided by the
- * period is the average number of copies in flight to that account and Region during the period
- * (a wait is counted in the period of the poll that started it).
+ * poll-status, after every poll of a copy that writes to the copy slot table (an expected release, or
+ * the release of a copy seen finished): the copies in progress into that copy's destination and kind,
+ * i.e. the slot group's live holders after the write (unit Count; dimensions `service` =
+ * `poll-status`, `Account`, `Region`, `Kind` = `instance` | `cluster`). A gauge: the dashboard plots
+ * its Maximum per hour, the last value carried over hours without a poll (FILL REPEAT). It replaced
+ * `CopyInFlightSeconds` (the poll's wait, summed per hour), which put a whole aimed wait of hours into
+ * the hour of the poll that started it (issue 12).
  */
-export const COPY_IN_FLIGHT_SECONDS_METRIC = 'CopyInFlightSeconds';
+export const COPIES_IN_PROGRESS_METRIC = 'CopiesInProgress';
 
 /** record-evidence, once per drilled database: 1 when its drill PASSED (unit Count; dimension `service`). */
 export const DRILLS_PASSED_METRIC = 'DrillsPassed';

@@ -46,8 +46,8 @@ const JSON_NULL = "States.StringToJson('null')";
  * Retries a thrown `CopySlotsBusy`: RDS's own limit of copies in progress (docs/aws-behaviour.md §11,
  * copies other tools make) or a slot table item that kept changing ({@link COPY_SLOTS_BUSY_RETRY}:
  * first after 2 min, x1.5, at most 30 min apart, 8 attempts, full jitter; a backstop, its budget is
- * part of the execution timeout). The slot table's own refusal is not an error but an output the
- * step's slot wait loop handles ({@link DatabaseBackup.awaitSlot}).
+ * part of the execution timeout). The slot table's own refusal is a distinct error, `CopySlotWait`,
+ * caught into the step's slot wait loop ({@link DatabaseBackup.awaitSlot}), never retried.
  */
 function retryCopySlotsBusy(task: tasks.LambdaInvoke): void {
   addRetryPolicy(task, COPY_SLOTS_BUSY_RETRY);
@@ -69,11 +69,13 @@ interface CopyBranch {
  * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at
  *    once (`PlanBlocked`); an input without `optionGroups` (started by hand) gets `{}` (`DefaultOptionGroups`).
  * 1. `CreateCopy` - newest automated snapshot -> manual copy under the source KMS key (`$.sourceCopy`);
- *    when every copy slot is held (docs/aws-behaviour.md §11) the copy slot table answers `acquired:
- *    false`: `HasCreateCopySlot` -> `WaitForCreateCopySlot` (its aimed `retryAfterSeconds`) -> `CreateCopy`
- *    again, for up to 20 h (then `CreateCopySlotWaitTooLong`, error `CopySlotsBusy`); the same loop
- *    guards `CopyToVault` (`HasCopyToVaultSlot`, `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`)
- *    and `CopyToDrRegion` (`HasCopyToDrRegionSlot`, `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`).
+ *    when every copy slot is held (docs/aws-behaviour.md §11) the copy slot table refuses it: the
+ *    function throws `CopySlotWait` (its message carries the aimed wait), caught into
+ *    `AimCreateCopySlotWait` (reads the seconds from the Cause) -> `WaitForCreateCopySlot` -> `CreateCopy`
+ *    again, for up to 20 h (then `CopySlotWaitTooLong`, recorded by `CreateCopySlotWaitTooLong` as
+ *    error `CopySlotsBusy`); the same loop guards `CopyToVault` (`AimCopyToVaultSlotWait`,
+ *    `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`) and `CopyToDrRegion`
+ *    (`AimCopyToDrRegionSlotWait`, `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`).
  * 2. `InitSourceCopyPoll` -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until
  *    `available` (`$.sourceCopyReady`); past its bound `SourceCopyTimedOut` (error `SnapshotCopyTimedOut`).
  * 3. `ShareWithVault` - adds the vault account to the copy's `restore` attribute (cross-account mode
@@ -240,7 +242,7 @@ export class DatabaseBackup extends Construct {
 
   /**
    * Steps 1-2, the source copy: `CreateCopy` (`$.sourceCopy`) -> its slot wait loop
-   * (`HasCreateCopySlot`, `WaitForCreateCopySlot`, `CreateCopySlotWaitTooLong`) -> `InitSourceCopyPoll`
+   * (`AimCreateCopySlotWait`, `WaitForCreateCopySlot`, `CreateCopySlotWaitTooLong`) -> `InitSourceCopyPoll`
    * -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` (`$.sourceCopyReady`), or
    * `SourceCopyTimedOut`.
    * @returns `CreateCopy` and `then(next)`, the state after the copy is `available`
@@ -294,7 +296,7 @@ export class DatabaseBackup extends Construct {
   }
 
   /**
-   * The vault branch: `CopyToVault` (`$.vaultCopy`) -> its slot wait loop (`HasCopyToVaultSlot`,
+   * The vault branch: `CopyToVault` (`$.vaultCopy`) -> its slot wait loop (`AimCopyToVaultSlotWait`,
    * `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`) -> `InitVaultCopyPoll` -> `WaitForVaultCopy`
    * -> `PollVaultCopy` -> `IsVaultCopyReady` (or `VaultCopyTimedOut`) -> (two-hop) {@link drCopies}
    * -> `VaultBranchSucceeded`; any error -> `RecordVaultCopyError` (`{ status: 'FAILED', error, cause }`,
@@ -558,7 +560,7 @@ export class DatabaseBackup extends Construct {
   /**
    * The DR copies of `snapshotPath` (in the vault branch after the vault copy, two-hop; or a branch
    * of their own from the source copy, single-step): `ListDrRegions` -> `CopyToDrRegions` Map, one
-   * iteration per DR Region: `CopyToDrRegion` -> its slot wait loop (`HasCopyToDrRegionSlot`,
+   * iteration per DR Region: `CopyToDrRegion` -> its slot wait loop (`AimCopyToDrRegionSlotWait`,
    * `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`) -> `WaitForDrCopy` -> `PollDrCopy`
    * -> `IsDrCopyReady` (or `DrCopyTimedOut`) -> `DrRegionSucceeded`; any error -> `RecordDrCopyError`.
    * Each iteration records `{ region, status, copy, ready }` or `{ region, status: 'FAILED', error, cause }`
@@ -610,38 +612,40 @@ export class DatabaseBackup extends Construct {
   }
 
   /**
-   * The slot wait loop after a copy step `<Step>` whose result is at `resultPath`:
-   * `Has<Step>Slot` (Choice) -> `next` when the copy was started (no `retryAfterSeconds`); when the
-   * copy slot table refused it (`{ acquired: false, retryAfterSeconds, waitedSeconds }`,
-   * functions/shared/copy-slots.ts) -> `WaitFor<Step>Slot` (SecondsPath: the aimed wait) -> `<Step>`
-   * again; once `waitedSeconds` reaches {@link COPY_SLOT_WAIT_MAX_SECONDS} ->
-   * `<Step>SlotWaitTooLong` -> `onError` with `$.error = { Error: 'CopySlotsBusy', Cause }`.
-   * Why a Wait loop and not the Retry it replaces: a Retry's delays are fixed at deploy time, blind to
-   * when a slot frees (a freed slot sat idle for up to 30 min, and each blind retry was a transition);
-   * the Wait takes the table's aim, so a waiter asks again right after the release it needs.
-   * A refusal round costs 3 transitions (Task, Choice, Wait), a granted copy 1 (the Choice).
-   * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html (SecondsPath)
-   * @returns the Choice (the step's next state)
+   * The slot wait loop of a copy step `<Step>` whose result is at `resultPath`; returns `next`, the
+   * step's next state when the copy was started (no state between them: issue 12, one transition
+   * less per copy). When the copy slot table refuses the step it throws `CopySlotWait`
+   * (functions/shared/copy-slots.ts), caught into `resultPath` -> `Aim<Step>SlotWait` (Pass: the
+   * aimed wait, field 1 of the error's Cause split on `|`, `Wait|<seconds>|s for a copy slot: ...`;
+   * the Cause is the Lambda error JSON, docs/aws-behaviour.md §20, read by intrinsics, §30)
+   * -> `WaitFor<Step>Slot` (SecondsPath) -> `<Step>` again: 3 transitions a round, as before. Once
+   * the step has waited {@link COPY_SLOT_WAIT_MAX_SECONDS} the function throws `CopySlotWaitTooLong`
+   * instead: `<Step>SlotWaitTooLong` -> `onError` with `$.error = { Error: 'CopySlotsBusy', Cause }`.
+   * The catchers are added here; CDK renders States.ALL catchers (the call site's) last.
+   * Why a Wait loop and not a Retry: a Retry's delays are fixed at deploy time, blind to when a slot
+   * frees; the Wait takes the table's aim, so a waiter asks again right after the release it needs.
+   * Sources: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html (SecondsPath),
+   * https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html (States.StringSplit, States.ArrayGetItem, States.StringToJson)
    */
-  private awaitSlot(step: tasks.LambdaInvoke, resultPath: string, onError: sfn.IChainable, next: sfn.IChainable): sfn.Choice {
+  private awaitSlot(step: tasks.LambdaInvoke, resultPath: string, onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
     const name = step.node.id;
     const tooLong = new sfn.Pass(this, `${name}SlotWaitTooLong`, {
-      parameters: {
-        Error: 'CopySlotsBusy',
-        'Cause.$': `States.Format('No copy slot freed for {} s (bound: ${COPY_SLOT_WAIT_MAX_SECONDS} s). {} Copies in progress stayed at the limit (docs/aws-behaviour.md §11): back up fewer databases per run, or lower concurrency.copySlots if other tools copy into this destination, and re-run.', ${resultPath}.waitedSeconds, ${resultPath}.reason)`,
-      },
+      comment: `Waited ${COPY_SLOT_WAIT_MAX_SECONDS} s for a copy slot: fail as CopySlotsBusy with the function's advice.`,
+      parameters: { Error: 'CopySlotsBusy', 'Cause.$': '$.error.Cause' },
       resultPath: '$.error',
     });
     tooLong.next(onError);
+    const aim = new sfn.Pass(this, `Aim${name}SlotWait`, {
+      comment: 'The aimed wait of the refusal: field 1 of its Cause split on "|" (Wait|<seconds>|s for a copy slot: ...).',
+      parameters: { 'retryAfterSeconds.$': `States.StringToJson(States.ArrayGetItem(States.StringSplit(${resultPath}.Cause, '|'), 1))` },
+      resultPath,
+    });
     const wait = new sfn.Wait(this, `WaitFor${name}Slot`, { time: sfn.WaitTime.secondsPath(`${resultPath}.retryAfterSeconds`) });
+    aim.next(wait);
     wait.next(step);
-    return new sfn.Choice(this, `Has${name}Slot`, { comment: 'Started, or refused by the copy slot table with an aimed wait.' })
-      // Not(IsPresent) rather than IsPresent=false: the same on AWS, and the local runner
-      // (aws-local-stepfunctions) never matches IsPresent=false. Rules run in order, so the bound is
-      // only read from a refusal, which always carries waitedSeconds.
-      .when(sfn.Condition.not(sfn.Condition.isPresent(`${resultPath}.retryAfterSeconds`)), next)
-      .when(sfn.Condition.numberGreaterThanEquals(`${resultPath}.waitedSeconds`, COPY_SLOT_WAIT_MAX_SECONDS), tooLong)
-      .otherwise(wait);
+    step.addCatch(aim, { errors: ['CopySlotWait'], resultPath });
+    step.addCatch(tooLong, { errors: ['CopySlotWaitTooLong'], resultPath: '$.error' });
+    return next;
   }
 
   /**

@@ -24,6 +24,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS } from '../contracts/polling';
 import type { DrCopyMode } from '../contracts/rules';
+import { COPY_SLOT_WAIT_MAX_SECONDS } from '../contracts/copy-slots';
 
 /** Longest a Standard execution may run: one year, in seconds (docs/aws-behaviour.md §18). */
 export const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
@@ -96,16 +97,16 @@ export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitR
 
 /**
  * Waiting for a copy slot (issue 12). The copy slot table (functions/shared/copy-slots.ts) refuses a
- * copy step with a normal output `{ acquired: false, retryAfterSeconds, waitedSeconds }`: the step's
- * place in a FIFO queue and a wait aimed at when the slot it needs is expected back (a holder's next
- * poll, or the completion its progress points to), 60 s to 4 h (30 min when no poll recorded it) plus 1-15 s of jitter. Each copy step
- * (CreateCopy, CopyToVault, CopyToDrRegion) then runs `WaitFor<Step>Slot` (SecondsPath) and asks
- * again, until `waitedSeconds` reaches this bound: then `CopySlotsBusy` (with its advice) fails the
- * step. 20 h: longer than the longest copy ahead of a waiter (a 4 TiB cross-Region copy: ~15 h); with
- * the backstop retry below, a copy step's slot budget (~26.6 h) stays below the ~27.6 h of the Retry
- * it replaced, so the execution timeouts (and the fleets that fit a year) do not grow.
+ * copy step with the named error `CopySlotWait`, caught straight into the step's slot wait: its place
+ * in a FIFO queue and a wait aimed at when the slot it needs is expected back (a holder's next poll,
+ * or the completion its progress points to), 60 s to 4 h (30 min when no poll recorded it) plus 1-15 s
+ * of jitter. Each copy step (CreateCopy, CopyToVault, CopyToDrRegion) then runs `WaitFor<Step>Slot`
+ * and asks again, until `waitedSeconds` reaches this bound (20 h, defined beside the queue rule): then
+ * `CopySlotWaitTooLong`, recorded as `CopySlotsBusy` with its advice. With the backstop retry below, a
+ * copy step's slot budget (~26.6 h) stays below the ~27.6 h of the Retry it replaced, so the execution
+ * timeouts (and the fleets that fit a year) do not grow.
  */
-export const COPY_SLOT_WAIT_MAX_SECONDS = 20 * 3600;
+export { COPY_SLOT_WAIT_MAX_SECONDS };
 /**
  * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_AIMED_RETRY_AFTER_SECONDS`
  * (4 h) + `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).

@@ -25,7 +25,7 @@ import { sts } from '../../functions/shared/clients/sts.js';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { rdsForAccount } from '../../functions/shared/vault-role.js';
-import { slotHooksFrom as slotsFor, slotWaitOutput, type CopySlotWaitOutput } from '../../functions/shared/copy-slots.js';
+import { slotHooksFrom as slotsFor } from '../../functions/shared/copy-slots.js';
 import { copyToVault } from './vault-copy.js';
 import { envSchema, inputSchema } from '../../contracts/functions/cross-account-copy.js';
 
@@ -35,7 +35,7 @@ export { envSchema, inputSchema };
 export { vaultKeyAliasArn } from './vault-copy.js';
 
 /** Builds the cross-account-copy handler; see {@link copyToVault}. */
-export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<CrossAccountCopyOutput | CopySlotWaitOutput> {
+export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<CrossAccountCopyOutput> {
   return makeHandler({
     name: 'cross-account-copy',
     deps,
@@ -46,19 +46,17 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
       const region = input.destinationRegion;
       // The copy is made in the vault account: the vault role (cross-account mode) or own credentials (same-account mode); contracts/vault-access.ts.
       const rds = await rdsForAccount(clients, config, 'copy', { accountId: config.VAULT_ACCOUNT_ID, region, field: 'VAULT_ACCOUNT_ID' });
-      // A slot-table refusal is a normal output (`acquired: false`): the state machine waits its retryAfterSeconds.
-      const out = await slotWaitOutput(() =>
-        copyToVault(
-          rds,
-          input,
-          { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
-          startedAt,
-          // The slot table is in this (the source) account: the function's own credentials, never the vault role.
-          slotsFor(config, clients, startedAt),
-        ),
+      // A slot-table refusal throws CopySlotWait (caught by the state machine into the step's slot wait;
+      // handler.ts logs it as a normal outcome and counts CopySlotWaits).
+      const out = await copyToVault(
+        rds,
+        input,
+        { vaultAccountId: config.VAULT_ACCOUNT_ID, vaultKmsKeyAlias: config.VAULT_KMS_KEY_ALIAS },
+        startedAt,
+        // The slot table is in this (the source) account: the function's own credentials, never the vault role.
+        slotsFor(config, clients, startedAt),
       );
-      if ('acquired' in out) metrics.count('CopySlotWaits');
-      else metrics.count(out.created ? 'VaultCopiesStarted' : 'VaultCopiesReused');
+      metrics.count(out.created ? 'VaultCopiesStarted' : 'VaultCopiesReused');
       return out;
     },
   });

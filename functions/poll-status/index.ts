@@ -19,7 +19,7 @@ import { sts } from '../../functions/shared/clients/sts.js';
 import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
 import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { rdsForAccount } from '../../functions/shared/vault-role.js';
-import { recordCopyInFlight } from './in-flight.js';
+import { copiesInProgressGauge } from './in-flight.js';
 import { releaseWhenFinished, slotReleaseFrom } from '../../functions/shared/copy-slots.js';
 import { pollStatus } from './poll.js';
 import { envSchema, inputSchema } from '../../contracts/functions/poll-status.js';
@@ -31,10 +31,10 @@ export { nextPollSeconds } from './poll.js';
 
 /**
  * Builds the poll-status handler; see {@link pollStatus}. A copy not yet available also gets the
- * copies-in-flight metric (in-flight.ts) from its own Powertools Metrics.
+ * copies-in-progress gauge (in-flight.ts) from its own Powertools Metrics, after each write to the copy slot table.
  */
 export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): LambdaHandler<PollStatusOutput> {
-  const inFlight = createMetrics('poll-status', deps.env);
+  const inProgress = copiesInProgressGauge(createMetrics('poll-status', deps.env));
   return makeHandler({
     name: 'poll-status',
     deps,
@@ -46,12 +46,8 @@ export function createHandler(deps: HandlerDeps<'rds' | 'sts' | 'dynamodb'>): La
       const rds = await rdsForAccount(clients, config, 'describe', { accountId, region, field: 'snapshot.accountId' });
       // Issue 12: a copy seen available, failed or gone gives its copy slot back (functions/shared/copy-slots.ts).
       const at = now();
-      const release = slotReleaseFrom(config, clients, { accountId, region, kind: input.snapshot.kind, holder: input.snapshot.identifier }, at);
-      return releaseWhenFinished(release, ['SnapshotCopyFailed', 'SnapshotNotFound'], async () => {
-        const out = await pollStatus(rds, input, at);
-        recordCopyInFlight(inFlight, out);
-        return out;
-      });
+      const release = slotReleaseFrom(config, clients, { accountId, region, kind: input.snapshot.kind, holder: input.snapshot.identifier }, at, inProgress);
+      return releaseWhenFinished(release, ['SnapshotCopyFailed', 'SnapshotNotFound'], () => pollStatus(rds, input, at));
     },
   });
 }

@@ -35,12 +35,12 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
  */
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CopySlotsBusy, ExportTaskLimitReached } from './errors.js';
+import { ExportTaskLimitReached } from './errors.js';
 
 // The slot kinds, AWS's limits and the environment variables of the slot table are contracts
 // between the stack and the functions (contracts/copy-slots.ts, issue 11).
-import { AWS_SLOT_LIMITS, type SlotKind, type SlotLimits, slotEnvShape, slotLeaseEnv, slotLimitsEnv, slotTableEnv } from '../../contracts/copy-slots.js';
-export { AWS_SLOT_LIMITS, type SlotKind, type SlotLimits, slotEnvShape, slotLeaseEnv, slotLimitsEnv, slotTableEnv };
+import { AWS_SLOT_LIMITS, COPY_SLOT_WAIT_MAX_SECONDS, type SlotKind, type SlotLimits, slotEnvShape, slotLeaseEnv, slotLimitsEnv, slotTableEnv } from '../../contracts/copy-slots.js';
+export { AWS_SLOT_LIMITS, COPY_SLOT_WAIT_MAX_SECONDS, type SlotKind, type SlotLimits, slotEnvShape, slotLeaseEnv, slotLimitsEnv, slotTableEnv };
 
 /** Where the slot table is and how it is used (from the function's environment). */
 export interface CopySlotSettings {
@@ -114,7 +114,7 @@ export const MAX_AIMED_RETRY_AFTER_SECONDS = 4 * 3600;
  * (60 s for the first 10, 120 s for the next 10, ...), so a waiter whose aims keep missing (holders
  * polling often, far from done) costs a bounded number of state transitions: 170 refusals already
  * take more than 24 h (60 s x 10 x (1 + 2 + ... + 17) = 91,800 s), so a wait bounded by
- * statemachines/timeouts.ts `COPY_SLOT_WAIT_MAX_SECONDS` (20 h) has at most ~170 rounds.
+ * {@link COPY_SLOT_WAIT_MAX_SECONDS} (20 h) has at most ~170 rounds.
  */
 export const REFUSALS_PER_STEP = 10;
 /** Jitter added to an aimed wait: 1 to this many seconds, derived from the holder and the time. */
@@ -301,19 +301,57 @@ export interface SlotWait {
   readonly waitedSeconds: number;
 }
 
+
 /**
- * Every slot of the destination is held (or reserved for earlier waiters): `CopySlotsBusy` with the
- * aimed wait. The copy functions return `wait` as a normal output (`{ acquired: false, ... }`) for
- * the state machine's Wait; thrown as is (no `wait`: RDS's own refusal) it is retried by name.
+ * The character around the aimed wait in a {@link CopySlotWait} message (`Wait|<seconds>|s ...`): the
+ * state machine splits the error's Cause (the Lambda error JSON, `{"errorType","errorMessage","trace"}`)
+ * on it and reads field 1 (statemachines/database-backup.ts `awaitSlot`; {@link retryAfterSecondsOfCause}).
  */
-export class CopySlotsWait extends CopySlotsBusy {
+export const SLOT_WAIT_FIELD_SEPARATOR = '|';
+
+/**
+ * A copy step refused by the slot table (every slot of the destination is held, or reserved for
+ * earlier waiters): not a failure but the signal that sends the state machine's Catch straight into
+ * the step's slot wait (`Aim<Step>SlotWait` -> `WaitFor<Step>Slot` -> the step again), so a granted
+ * copy goes on with no Choice (issue 12: one state transition less per copy). The message starts with
+ * the aimed wait, `Wait|<retryAfterSeconds>|s for a copy slot`, for the state machine to read; the
+ * rest says where the requester stands. Not retried by any Retry (distinct from `CopySlotsBusy`).
+ * The Cause is the Lambda error JSON (docs/aws-behaviour.md §20), read with intrinsic functions (§30).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (Catch, error Cause)
+ */
+export class CopySlotWait extends Error {
+  /** Handlers log it as a normal outcome and count `CopySlotWaits`, not `Failed` (functions/shared/handler.ts). */
+  readonly waitSignal = true;
   constructor(
-    message: string,
     readonly wait: SlotWait,
+    reason: string,
   ) {
-    super(message);
-    this.name = 'CopySlotsBusy';
+    super(`Wait${SLOT_WAIT_FIELD_SEPARATOR}${wait.retryAfterSeconds}${SLOT_WAIT_FIELD_SEPARATOR}s for a copy slot: ${reason}`);
+    this.name = 'CopySlotWait';
   }
+}
+
+/**
+ * A copy step has waited {@link COPY_SLOT_WAIT_MAX_SECONDS} for a slot and was refused again: the
+ * copies in progress into the destination stayed at the limit (docs/aws-behaviour.md §11). The state
+ * machine records it as `CopySlotsBusy` (the `<Step>SlotWaitTooLong` Pass) with this message as the cause.
+ */
+export class CopySlotWaitTooLong extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CopySlotWaitTooLong';
+  }
+}
+
+/**
+ * The aimed wait the state machine reads from a {@link CopySlotWait}'s Cause, seconds: field 1 of the
+ * Cause split on {@link SLOT_WAIT_FIELD_SEPARATOR} (the same as `awaitSlot`'s
+ * `States.StringToJson(States.ArrayGetItem(States.StringSplit(Cause, '|'), 1))`), or undefined.
+ */
+export function retryAfterSecondsOfCause(cause: string): number | undefined {
+  const field = cause.split(SLOT_WAIT_FIELD_SEPARATOR)[1];
+  const n = field === undefined ? NaN : Number(field);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 /**
@@ -322,7 +360,7 @@ export class CopySlotsWait extends CopySlotsBusy {
  * {@link decideAcquire}; lapsed leases and stale waiters are dropped in the same write. A refused
  * copy request joins the queue (written too); export requests do not queue.
  * @param now the handler's clock; leases are `now + settings.leaseSeconds`.
- * @param busy builds the error to throw when refused (CopySlotsBusy for copies, ExportTaskLimitReached
+ * @param busy builds the error to throw when refused (CopySlotWait or CopySlotWaitTooLong for copies, ExportTaskLimitReached
  *   for exports); it gets the {@link SlotWait} of the refusal.
  * @throws what `busy` returns, when refused or when the write kept losing races
  * @throws DynamoDB errors (AccessDeniedException, ResourceNotFoundException, throttling) as they come
@@ -364,11 +402,19 @@ export async function acquireSlot(
  * @throws DynamoDB errors as they come; a write that keeps losing races is given up (false): the lease frees it.
  */
 export async function releaseSlot(ddb: DynamoDBClient, settings: Pick<CopySlotSettings, 'table'>, r: SlotRequest, now: Date): Promise<boolean> {
+  return (await releaseSlotCounting(ddb, settings, r, now)) !== undefined;
+}
+
+/**
+ * {@link releaseSlot}, returning the live holders of the slot group left after the release (the
+ * copies still in progress into that destination and kind), or undefined when nothing was released.
+ */
+export async function releaseSlotCounting(ddb: DynamoDBClient, settings: Pick<CopySlotSettings, 'table'>, r: SlotRequest, now: Date): Promise<number | undefined> {
   const key = slotKey(r);
   const nowSeconds = Math.floor(now.getTime() / 1000);
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const item = await read(ddb, settings.table, key);
-    if (!item.holders.has(r.holder)) return false;
+    if (!item.holders.has(r.holder)) return undefined;
     const holders = new Map([...item.holders].filter(([h, exp]) => h !== r.holder && exp > nowSeconds));
     const next: SlotState = {
       holders,
@@ -376,9 +422,9 @@ export async function releaseSlot(ddb: DynamoDBClient, settings: Pick<CopySlotSe
       looks: new Map([...(item.looks ?? [])].filter(([h]) => holders.has(h))),
       waiters: new Map([...item.waiters].filter(([, w]) => w.due + WAITER_GRACE_SECONDS >= nowSeconds)),
     };
-    if (await write(ddb, settings.table, key, item.version, next, now)) return true;
+    if (await write(ddb, settings.table, key, item.version, next, now)) return holders.size;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -391,8 +437,26 @@ export async function releaseSlot(ddb: DynamoDBClient, settings: Pick<CopySlotSe
  * @throws DynamoDB errors other than the condition failing
  */
 export async function expectRelease(ddb: DynamoDBClient, settings: Pick<CopySlotSettings, 'table'>, r: SlotRequest, atSeconds: number, lookSeconds: number = atSeconds): Promise<boolean> {
+  // The count is not wanted here: any time will do for its lease check.
+  return (await expectReleaseCounting(ddb, settings, r, atSeconds, lookSeconds, new Date(0))) !== undefined;
+}
+
+/**
+ * {@link expectRelease} in the same single UpdateItem (`ReturnValues: ALL_NEW`, no extra request or
+ * read capacity, docs/aws-behaviour.md §30), returning the slot group's holders whose lease is still live at `now` (the copies in
+ * progress into that destination and kind, this one included), or undefined when nothing was recorded.
+ * Source: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html (ReturnValues)
+ */
+export async function expectReleaseCounting(
+  ddb: DynamoDBClient,
+  settings: Pick<CopySlotSettings, 'table'>,
+  r: SlotRequest,
+  atSeconds: number,
+  lookSeconds: number,
+  now: Date,
+): Promise<number | undefined> {
   try {
-    await ddb.send(
+    const out = await ddb.send(
       new UpdateItemCommand({
         TableName: settings.table,
         Key: { slot: { S: slotKey(r) } },
@@ -400,11 +464,13 @@ export async function expectRelease(ddb: DynamoDBClient, settings: Pick<CopySlot
         ConditionExpression: 'attribute_exists(#holders.#h) AND attribute_exists(#releases) AND attribute_exists(#looks)',
         ExpressionAttributeNames: { '#releases': 'releases', '#looks': 'looks', '#holders': 'holders', '#version': 'version', '#h': r.holder },
         ExpressionAttributeValues: { ':at': { N: String(Math.floor(atSeconds)) }, ':look': { N: String(Math.floor(lookSeconds)) }, ':one': { N: '1' } },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    return true;
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    return [...numberMap(out.Attributes?.holders).values()].filter((exp) => exp > nowSeconds).length;
   } catch (err) {
-    if (isConditionFailed(err)) return false;
+    if (isConditionFailed(err)) return undefined;
     throw err;
   }
 }
@@ -423,48 +489,29 @@ export interface SlotHooks {
 export type SlotFor = (r: SlotRequest) => SlotHooks;
 
 /**
- * Slot hooks of the copy functions: a refused acquire throws {@link CopySlotsWait} (a `CopySlotsBusy`
- * carrying the aimed wait; the copy handlers return it as `{ acquired: false, ... }`, see
- * {@link slotWaitOutput}) for copies, `ExportTaskLimitReached` for exports (retried by name with long
- * backoff); a release that fails is swallowed (the lease frees the slot later).
+ * Slot hooks of the copy functions: a refused acquire throws {@link CopySlotWait} (the aimed wait, caught
+ * by the state machine into the step's slot wait), or {@link CopySlotWaitTooLong} once the requester
+ * has waited {@link COPY_SLOT_WAIT_MAX_SECONDS}, for copies; `ExportTaskLimitReached` for exports
+ * (retried by name with long backoff); a release that fails is swallowed (the lease frees the slot later).
  */
 export function slotHooks(ddb: DynamoDBClient, settings: CopySlotSettings, now: Date): SlotFor {
   return (r) => ({
     acquire: async () => {
-      await acquireSlot(ddb, settings, r, now, (message, wait) =>
-        r.kind === 'export'
-          ? new ExportTaskLimitReached(`${message} The state machine retries for hours as export tasks finish.`)
-          : new CopySlotsWait(`${message} The state machine waits for a slot as copies finish (docs/aws-behaviour.md §11).`, wait),
-      );
+      await acquireSlot(ddb, settings, r, now, (message, wait) => {
+        if (r.kind === 'export') return new ExportTaskLimitReached(`${message} The state machine retries for hours as export tasks finish.`);
+        if (wait.waitedSeconds >= COPY_SLOT_WAIT_MAX_SECONDS) {
+          return new CopySlotWaitTooLong(
+            `No copy slot freed for ${wait.waitedSeconds} s (bound: ${COPY_SLOT_WAIT_MAX_SECONDS} s). ${message} Copies in progress stayed at the limit ` +
+              '(docs/aws-behaviour.md §11): back up fewer databases per run, or lower concurrency.copySlots if other tools copy into this destination, and re-run.',
+          );
+        }
+        return new CopySlotWait(wait, `${message} The state machine waits for a slot as copies finish (docs/aws-behaviour.md §11).`);
+      });
     },
     release: async () => {
       await releaseSlot(ddb, settings, r, now).catch(() => false);
     },
   });
-}
-
-/**
- * The normal output of a copy step refused by the slot table: the state machine waits
- * `retryAfterSeconds` (Wait, SecondsPath) and calls the step again, until `waitedSeconds` reaches its
- * bound (statemachines/timeouts.ts `COPY_SLOT_WAIT_MAX_SECONDS`, then `CopySlotsBusy`).
- */
-export interface CopySlotWaitOutput extends SlotWait {
-  readonly acquired: false;
-  /** Why (the refusal's message: destination, holders, place in the queue). */
-  readonly reason: string;
-}
-
-/**
- * Runs a copy step and turns a slot-table refusal ({@link CopySlotsWait}) into its normal output
- * {@link CopySlotWaitOutput}; every other error (RDS's own `CopySlotsBusy` included) is thrown as is.
- */
-export async function slotWaitOutput<T>(step: () => Promise<T>): Promise<T | CopySlotWaitOutput> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof CopySlotsWait) return { acquired: false, ...err.wait, reason: err.message };
-    throw err;
-  }
 }
 
 /**
@@ -499,25 +546,37 @@ export interface SlotTracker {
 }
 
 /**
+ * Told, after a poll's write to the slot table, how many copies are in progress into the polled
+ * copy's destination and kind (the slot group's live holders), e.g. for the dashboard's gauge
+ * (functions/poll-status/in-flight.ts).
+ */
+export type InProgressReport = (r: SlotRequest, inProgress: number) => void;
+
+/**
  * The slot tracker of one holder from a poll function's environment (only `COPY_SLOT_TABLE` is
  * needed), or undefined without a slot table. Never throws: a failed release is left to the lease,
- * a failed estimate to the waiters' next look.
+ * a failed estimate to the waiters' next look. `report` gets the copies in progress after each
+ * successful write ({@link InProgressReport}); nothing when the write failed or found no slot.
  */
 export function slotReleaseFrom(
   env: { AWS_REGION: string; COPY_SLOT_TABLE?: string | undefined },
   clients: { dynamodb(o?: { region?: string }): DynamoDBClient },
   r: SlotRequest,
   now: Date,
+  report?: InProgressReport,
 ): SlotTracker | undefined {
   if (env.COPY_SLOT_TABLE === undefined) return undefined;
   const ddb = clients.dynamodb({ region: env.AWS_REGION });
   const table = env.COPY_SLOT_TABLE;
+  const tell = (n: number | undefined): void => {
+    if (n !== undefined) report?.(r, n);
+  };
   return {
     release: async () => {
-      await releaseSlot(ddb, { table }, r, now).catch(() => false);
+      tell(await releaseSlotCounting(ddb, { table }, r, now).catch(() => undefined));
     },
     expectRelease: async (atSeconds, lookSeconds) => {
-      await expectRelease(ddb, { table }, r, atSeconds, lookSeconds).catch(() => false);
+      tell(await expectReleaseCounting(ddb, { table }, r, atSeconds, lookSeconds, now).catch(() => undefined));
     },
   };
 }

@@ -143,7 +143,9 @@ export function createMetrics(serviceName: string, env: HandlerDeps['env']): Met
  *   variable, on every invocation until the environment is fixed.
  * - Each call: validates the event (@throws InvalidInput naming the field path), runs `spec.run`,
  *   records metric `Succeeded` or `Failed` (metadata `errorName`), logs failures (WARN for
- *   transient ones, ERROR otherwise) and rethrows the error with its name unchanged, its message
+ *   transient ones, ERROR otherwise) and rethrows; an error with `waitSignal: true` (copy-slots.ts
+ *   `CopySlotWait`, caught by the state machine into a wait) is counted `CopySlotWaits`, logged at
+ *   INFO, and rethrown the same way (AWS still counts it in the function's Lambda `Errors` metric); the error with its name unchanged, its message
  *   and stack bounded ({@link boundForStateMachine}).
  * - Logger: Powertools `injectLambdaContext`; Metrics: `logMetrics` (EMF to stdout), namespace
  *   `RdsSnapshotVault`, service = `spec.name`. Logger and Metrics are created here, not at module scope.
@@ -166,6 +168,12 @@ export function makeHandler<I, C, O, K extends ClientName = ClientName>(spec: Ha
       return out;
     } catch (thrown) {
       const err = normalizeError(thrown);
+      if ((err as { waitSignal?: unknown }).waitSignal === true) {
+        // A wait the state machine catches by name (copy-slots.ts CopySlotWait): a normal outcome, not a failure.
+        recorder.count('CopySlotWaits');
+        logger.info(`waiting: ${err.name}`, { message: err.message });
+        throw boundForStateMachine(err);
+      }
       recorder.count('Failed');
       metrics?.addMetadata('errorName', err.name);
       if (isTransientError(err)) logger.warn(`transient failure: ${err.name}`, err);

@@ -5,9 +5,9 @@
  *
  * - {@link SourceDashboard}: BackupRun and DatabaseBackup executions (started, succeeded, failed,
  *   timed out, aborted: `AWS/States` with the `StateMachineArn` dimension), failures (databases
- *   failed per run from notify, failed executions, Lambda failures by function), copies in flight
- *   per destination account and Region (poll-status's `CopyInFlightSeconds`, see
- *   functions/shared/metric-names.ts) and copies started or reused.
+ *   failed per run from notify, failed executions, Lambda failures by function), copies in progress
+ *   per destination account, Region and kind (poll-status's `CopiesInProgress`, the copy slot table's
+ *   count, see functions/shared/metric-names.ts) and copies started or reused.
  * - {@link VaultDashboard}: VaultRetention executions and deleted copies, the fleet's
  *   `RecoveryPointsOverObjective` in this Region, `RecoveryPointAge` per database (in hours, with the
  *   objective drawn as a line) for the first {@link PER_DATABASE_DASHBOARD_LIMIT} databases of the
@@ -32,7 +32,7 @@ import { Aspects, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { COPY_IN_FLIGHT_SECONDS_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC, METRICS_NAMESPACE, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names';
+import { COPIES_IN_PROGRESS_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC, METRICS_NAMESPACE, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names';
 import { type VaultConfig, vaultAccountIdOf } from '../config/schema';
 
 /** Up to this many databases (in config order) get a recovery point age line each; the fleet widget covers all. */
@@ -149,7 +149,7 @@ class AddStackAlarms implements IAspect {
   }
 }
 
-/** A destination of snapshot copies: where CopyInFlightSeconds is emitted for. */
+/** A destination of snapshot copies: where CopiesInProgress is emitted for (per kind). */
 export interface CopyDestination {
   /** Legend label, e.g. `source copies us-east-1`. */
   readonly label: string;
@@ -220,17 +220,26 @@ export class SourceDashboard extends OperationsDashboard {
     );
     this.addRow(
       new cloudwatch.GraphWidget({
-        title: 'Copies in flight (average per hour, by destination)',
+        title: 'Copies in progress (most per hour, by destination and kind; copy slot table)',
         width: 12,
         height: 6,
-        left: props.copyDestinations.map(
-          (d, i) =>
-            new cloudwatch.MathExpression({
-              expression: `w${i} / PERIOD(w${i})`,
-              usingMetrics: { [`w${i}`]: ownMetric(COPY_IN_FLIGHT_SECONDS_METRIC, { service: 'poll-status', Account: d.accountId, Region: d.region }, sum(HOUR)) },
-              label: d.label,
-              period: HOUR,
-            }),
+        left: props.copyDestinations.flatMap((d, i) =>
+          (['instance', 'cluster'] as const).map(
+            (kind) =>
+              new cloudwatch.MathExpression({
+                // A gauge reported at each poll: hours without a poll carry the last value over (docs/aws-behaviour.md §30).
+                expression: `FILL(g${i}${kind}, REPEAT)`,
+                usingMetrics: {
+                  [`g${i}${kind}`]: ownMetric(
+                    COPIES_IN_PROGRESS_METRIC,
+                    { service: 'poll-status', Account: d.accountId, Region: d.region, Kind: kind },
+                    { statistic: cloudwatch.Stats.MAXIMUM, period: HOUR },
+                  ),
+                },
+                label: `${d.label} (${kind === 'instance' ? 'DB snapshots' : 'DB cluster snapshots'})`,
+                period: HOUR,
+              }),
+          ),
         ),
         leftYAxis: { min: 0, label: 'copies', showUnits: false },
       }),

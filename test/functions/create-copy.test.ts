@@ -9,6 +9,7 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/create-copy/index.js';
+import { COPY_SLOT_WAIT_MAX_SECONDS, retryAfterSecondsOfCause } from '../../functions/shared/copy-slots.js';
 import { TAGS, type CreateCopyOutput } from '../../functions/shared/contracts.js';
 import {
   awsError,
@@ -231,7 +232,7 @@ describe('create-copy with the copy slot table (issue 12)', () => {
   const writes = (ddb: ReturnType<typeof mockClient>) =>
     ddb.commandCalls(UpdateItemCommand).map((c) => Object.fromEntries(Object.entries(c.args[0].input.ExpressionAttributeValues?.[':holders']?.M ?? {}).map(([h, v]) => [h, Number((v as { N: string }).N)])));
 
-  it('takes a slot of this account and Region before CopyDBSnapshot, and answers acquired: false with an aimed wait (no copy call) when the live holders reach the limit', async () => {
+  it('takes a slot of this account and Region before CopyDBSnapshot, and throws CopySlotWait with an aimed wait (no copy call) when the live holders reach the limit, CopySlotWaitTooLong after 20 h', async () => {
     const ddb = mockClient(DynamoDBClient);
     try {
       routeDescribes(t.sourceRds, { instancePages: [[newest]] });
@@ -247,16 +248,34 @@ describe('create-copy with the copy slot table (issue 12)', () => {
 
       // Two live holders of two slots: refused before RDS is asked.
       ddb.on(GetItemCommand).resolves({ Item: { slot: { S: 'x' }, version: { N: '8' }, holders: { M: { a: { N: String(nowS + 60) }, b: { N: String(nowS + 60) } } } } });
-      // Refused: a normal output with the aimed wait (both leases end in 60 s: the shortest wait, plus jitter), not an error.
-      const busy = (await invoke({ database: instance, runId: 'r' }, SLOT_ENV)) as unknown as Record<string, unknown>;
-      expect(busy).toMatchObject({ acquired: false, position: 1, waitedSeconds: 0 });
-      expect(busy.retryAfterSeconds).toBeGreaterThanOrEqual(61);
-      expect(busy.retryAfterSeconds).toBeLessThanOrEqual(75);
-      expect(busy.reason).toContain(`All 2 slots of DB snapshot copies into account ${SOURCE_ACCOUNT} Region ${REGION}`);
+      // Refused: CopySlotWait (the state machine catches it into the slot wait), its aimed wait first in the
+      // message (both leases end in 60 s: the shortest wait, plus jitter), read from the Cause as the
+      // state machine reads it (the Lambda error JSON split on '|', field 1).
+      const busy = await invoke({ database: instance, runId: 'r' }, SLOT_ENV).then(
+        () => expect.unreachable('refused'),
+        (e: Error) => e,
+      );
+      expect(busy.name).toBe('CopySlotWait');
+      const retryAfterSeconds = retryAfterSecondsOfCause(JSON.stringify({ errorType: busy.name, errorMessage: busy.message, trace: [busy.stack] }))!;
+      expect(retryAfterSeconds).toBeGreaterThanOrEqual(61);
+      expect(retryAfterSeconds).toBeLessThanOrEqual(75);
+      expect(busy.message).toContain(`All 2 slots of DB snapshot copies into account ${SOURCE_ACCOUNT} Region ${REGION}`);
+      expect(busy.message).toContain('place 1 of 1 waiting, for 0 s');
       // It joined the queue in the same conditional write.
       expect(ddb.commandCalls(UpdateItemCommand).at(-1)?.args[0].input.ExpressionAttributeValues?.[':waiters']).toEqual({
-        M: { 'rsv-orders-db-202611200407': { M: { at: { N: String(nowS) }, due: { N: String(nowS + (busy.retryAfterSeconds as number)) }, refusals: { N: '1' } } } },
+        M: { 'rsv-orders-db-202611200407': { M: { at: { N: String(nowS) }, due: { N: String(nowS + retryAfterSeconds) }, refusals: { N: '1' } } } },
       });
+      // Waiting since 20 h ago: CopySlotWaitTooLong (recorded as CopySlotsBusy by the state machine), still no copy call.
+      const since = nowS - COPY_SLOT_WAIT_MAX_SECONDS;
+      ddb.on(GetItemCommand).resolves({
+        Item: {
+          slot: { S: 'x' },
+          version: { N: '9' },
+          holders: { M: { a: { N: String(nowS + 60) }, b: { N: String(nowS + 60) } } },
+          waiters: { M: { 'rsv-orders-db-202611200407': { M: { at: { N: String(since) }, due: { N: String(nowS) }, refusals: { N: '120' } } } } },
+        },
+      });
+      await expect(invoke({ database: instance, runId: 'r' }, SLOT_ENV)).rejects.toMatchObject({ name: 'CopySlotWaitTooLong', message: expect.stringContaining(`No copy slot freed for ${COPY_SLOT_WAIT_MAX_SECONDS} s`) });
       expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
     } finally {
       ddb.restore();

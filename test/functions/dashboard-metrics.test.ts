@@ -1,10 +1,11 @@
 /**
  * The metrics the operations dashboards plot that no alarm watches (infra/constructs/dashboard.ts):
- * poll-status's copies-in-flight metric and record-evidence's drill results and RTO, as EMF lines
+ * poll-status's copies-in-progress gauge and record-evidence's drill results and RTO, as EMF lines
  * on stdout (what CloudWatch turns into metrics), with metrics enabled.
  */
 import 'aws-sdk-client-mock-vitest/extend';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler as createPollStatus } from '../../functions/poll-status/index.js';
@@ -31,9 +32,10 @@ function emf(metric: string): Array<Record<string, any>> {
     .filter((d) => d[metric] !== undefined);
 }
 
-describe('poll-status: CopyInFlightSeconds', () => {
+describe('poll-status: CopiesInProgress (the copy slot table\'s count)', () => {
   let t: TestClients;
-  const ENV = { ...METRICS_ON, VAULT_ACCOUNT_ID: VAULT_ACCOUNT, VAULT_ROLE_ARN, VAULT_EXTERNAL_ID: 'ext-123' };
+  const ENV = { ...METRICS_ON, VAULT_ACCOUNT_ID: VAULT_ACCOUNT, VAULT_ROLE_ARN, VAULT_EXTERNAL_ID: 'ext-123', COPY_SLOT_TABLE: 'rsv-copy-slots' };
+  const nowS = Math.floor(NOW.getTime() / 1000);
   const ref = (accountId: string, region: string, id: string): SnapshotRef => ({
     kind: 'instance',
     identifier: id,
@@ -44,42 +46,46 @@ describe('poll-status: CopyInFlightSeconds', () => {
   });
   const poll = (env: Record<string, string>, snapshot: SnapshotRef, attempt: number) =>
     createPollStatus({ env, clients: t.factory, now: () => NOW })({ snapshot, attempt, copyStartedAt: '2026-11-21T04:30:00.000Z' }, fakeContext('poll-status')) as Promise<PollStatusOutput>;
+  const holders = (h: Record<string, number>) => ({ M: Object.fromEntries(Object.entries(h).map(([k, v]) => [k, { N: String(v) }])) });
+  let ddb: ReturnType<typeof mockClient>;
   beforeEach(() => {
     t = testClients();
+    ddb = mockClient(DynamoDBClient);
   });
+  afterEach(() => ddb.restore());
 
-  it('a copy in flight: the wait before the next poll, in seconds, with the destination account and Region; a ready copy: nothing', async () => {
+  it('after each poll: the live holders of the copy\'s destination and kind (after recording its expected release, or after releasing a finished copy), with Account, Region and Kind', async () => {
     routeDescribes(t.sourceRds, { byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', status: 'creating', percent: 90 }) } });
-    routeDescribes(t.vaultRds, {
-      byId: {
-        'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', account: VAULT_ACCOUNT, region: VAULT_REGION, status: 'creating', percent: 0 }),
-        'rsv-billing-db-202611200400': dbSnapshot({ id: 'rsv-billing-db-202611200400', account: VAULT_ACCOUNT, region: VAULT_REGION, status: 'available', percent: 100 }),
-      },
+    routeDescribes(t.vaultRds, { byId: { 'rsv-billing-db-202611200400': dbSnapshot({ id: 'rsv-billing-db-202611200400', account: VAULT_ACCOUNT, region: VAULT_REGION, status: 'available', percent: 100 }) } });
+    // In progress: the expected release's UpdateItem returns the item (ALL_NEW): 3 holders, one of them with a lapsed lease.
+    ddb.on(UpdateItemCommand, { ReturnValues: 'ALL_NEW' }).resolves({
+      Attributes: { holders: holders({ 'rsv-orders-db-202611200400': nowS + 3600, other: nowS + 60, lapsed: nowS - 1 }) },
     });
-    const source = await poll(ENV, ref(SOURCE_ACCOUNT, REGION, 'rsv-orders-db-202611200400'), 2);
-    const vault = await poll(ENV, ref(VAULT_ACCOUNT, VAULT_REGION, 'rsv-orders-db-202611200400'), 3);
+    await poll(ENV, ref(SOURCE_ACCOUNT, REGION, 'rsv-orders-db-202611200400'), 2);
+    // Finished: released; 2 holders left besides it.
+    ddb.on(GetItemCommand).resolves({ Item: { slot: { S: 'k' }, version: { N: '3' }, holders: holders({ 'rsv-billing-db-202611200400': nowS + 60, a: nowS + 60, b: nowS + 60 }) } });
+    ddb.on(UpdateItemCommand, { ConditionExpression: '#version = :version' }).resolves({});
     const ready = await poll(ENV, ref(VAULT_ACCOUNT, VAULT_REGION, 'rsv-billing-db-202611200400'), 5);
     expect(ready.ready).toBe(true);
-    // 90 % after 30 min: a wait aimed at the end of the copy; 0 % after 30 min (queued or slow): the 30-min back-off cap.
-    expect(source.waitSeconds).toBeGreaterThan(0);
-    expect(source.waitSeconds).toBeLessThan(1800);
-    expect(vault.waitSeconds).toBe(1800);
-    const docs = emf('CopyInFlightSeconds');
-    expect(docs.map((d) => [d.service, d.Account, d.Region, d.CopyInFlightSeconds])).toEqual([
-      ['poll-status', SOURCE_ACCOUNT, REGION, source.waitSeconds],
-      ['poll-status', VAULT_ACCOUNT, VAULT_REGION, vault.waitSeconds],
+    const docs = emf('CopiesInProgress');
+    expect(docs.map((d) => [d.service, d.Account, d.Region, d.Kind, d.CopiesInProgress])).toEqual([
+      ['poll-status', SOURCE_ACCOUNT, REGION, 'instance', 2],
+      ['poll-status', VAULT_ACCOUNT, VAULT_REGION, 'instance', 2],
     ]);
     expect(docs[0]!._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'RdsSnapshotVault',
-      Dimensions: [expect.arrayContaining(['service', 'Account', 'Region'])],
-      Metrics: [{ Name: 'CopyInFlightSeconds', Unit: 'Seconds' }],
+      Dimensions: [expect.arrayContaining(['service', 'Account', 'Region', 'Kind'])],
+      Metrics: [{ Name: 'CopiesInProgress', Unit: 'Count' }],
     });
   });
 
-  it('metrics disabled: no EMF', async () => {
+  it('no slot recorded (the copy holds none, the write failed) or metrics disabled: no EMF', async () => {
     routeDescribes(t.sourceRds, { byId: { 'rsv-orders-db-202611200400': dbSnapshot({ id: 'rsv-orders-db-202611200400', status: 'creating', percent: 10 }) } });
+    ddb.on(UpdateItemCommand).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
+    await poll(ENV, ref(SOURCE_ACCOUNT, REGION, 'rsv-orders-db-202611200400'), 0);
+    ddb.on(UpdateItemCommand).resolves({ Attributes: { holders: holders({ 'rsv-orders-db-202611200400': nowS + 60 }) } });
     await poll({ ...ENV, POWERTOOLS_METRICS_DISABLED: 'true' }, ref(SOURCE_ACCOUNT, REGION, 'rsv-orders-db-202611200400'), 0);
-    expect(emf('CopyInFlightSeconds')).toEqual([]);
+    expect(emf('CopiesInProgress')).toEqual([]);
   });
 });
 

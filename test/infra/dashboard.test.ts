@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RECOVERY_POINT_AGE_METRIC } from '../../functions/check-recovery-points/check';
 import * as checkRecoveryPoints from '../../functions/check-recovery-points/check';
 import * as metricNames from '../../functions/shared/metric-names';
-import { COPY_IN_FLIGHT_SECONDS_METRIC } from '../../functions/shared/metric-names';
+import { COPIES_IN_PROGRESS_METRIC } from '../../functions/shared/metric-names';
 import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
 import { createApp } from '../../infra/app';
 import { parseConfig, type VaultConfig } from '../../infra/config/schema';
@@ -136,7 +136,7 @@ describe('dashboards of the example config', () => {
     expect(alarmIdsOf(s.vault).length).toBeGreaterThanOrEqual(3 + 1 + 1 + s.config.databases.length + 3);
   });
 
-  it('source: every execution outcome of every state machine of the stack (BackupRun, DatabaseBackup, DailyDigest) by state machine ARN, and copies in flight to each destination', () => {
+  it('source: every execution outcome of every state machine of the stack (BackupRun, DatabaseBackup, DailyDigest) by state machine ARN, and copies in progress to each destination and kind (the copy slot table\'s count)', () => {
     const states = source.body.widgets.flatMap(metricsOf).filter((m) => m[0] === 'AWS/States');
     const machines = Object.keys(s.source.findResources('AWS::StepFunctions::StateMachine'));
     expect(machines).toHaveLength(3); // the example config enables events, so DailyDigest is deployed
@@ -144,12 +144,22 @@ describe('dashboards of the example config', () => {
       const names = states.filter((m) => dim(m, 'StateMachineArn') === `<Ref:${id}>`).map((m) => m[1]);
       expect(new Set(names)).toEqual(new Set(['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']));
     }
-    const inFlight = source.body.widgets.flatMap(metricsOf).filter((m) => m[1] === COPY_IN_FLIGHT_SECONDS_METRIC);
-    expect(inFlight.map((m) => [dim(m, 'service'), dim(m, 'Account'), dim(m, 'Region')])).toEqual([
-      ['poll-status', '111111111111', 'us-east-1'],
-      ['poll-status', '222222222222', 'us-east-1'],
-      ['poll-status', '222222222222', 'us-west-2'],
-    ]);
+    // Copies in progress: the slot table's count per destination and kind, the most per hour, carried over hours without a poll.
+    const widget = source.body.widgets.find((w) => metricsOf(w).some((m) => m[1] === COPIES_IN_PROGRESS_METRIC))!;
+    const inProgress = metricsOf(widget).filter((m) => m[1] === COPIES_IN_PROGRESS_METRIC);
+    expect(inProgress.map((m) => [dim(m, 'service'), dim(m, 'Account'), dim(m, 'Region'), dim(m, 'Kind')])).toEqual(
+      [
+        ['111111111111', 'us-east-1'],
+        ['222222222222', 'us-east-1'],
+        ['222222222222', 'us-west-2'],
+      ].flatMap(([a, r]) => [
+        ['poll-status', a, r, 'instance'],
+        ['poll-status', a, r, 'cluster'],
+      ]),
+    );
+    const raw = JSON.stringify(widget.properties.metrics);
+    expect(raw.match(/"stat":"Maximum"/g)).toHaveLength(6);
+    expect(raw.match(/FILL\(g\d+(instance|cluster), REPEAT\)/g)).toHaveLength(6);
     expect(source.bodyText).toContain('docs/operating.md');
   });
 

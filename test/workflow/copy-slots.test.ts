@@ -81,6 +81,26 @@ describe('copy slot table across 16 event-started runs at once', () => {
       expect(item?.holders).toEqual({ M: {} });
     }
   });
+  it('a started copy goes straight on to its poll loop (no Choice between, issue 12); each refusal goes Aim<Step>SlotWait -> WaitFor<Step>Slot -> the step', () => {
+    let refused = 0;
+    for (const child of runs.flatMap((r) => r.children)) {
+      const entered = child.events.filter((e) => e.type === 'StateEntered').map((e) => e.state ?? '');
+      for (const [step, loop] of [
+        ['CreateCopy', 'SourceCopy'],
+        ['CopyToVault', 'VaultCopy'],
+      ] as const) {
+        const after = entered.flatMap((s, i) => (s === step ? [entered[i + 1]] : []));
+        // Every ask but the last was refused by the slot table; the last started the copy.
+        expect(after.slice(0, -1), `${child.name} ${step}`).toEqual(after.slice(0, -1).map(() => `Aim${step}SlotWait`));
+        expect([`Init${loop}Poll`, `WaitFor${loop}`], `${child.name} ${step}`).toContain(after.at(-1));
+        refused += after.length - 1;
+        const aims = entered.flatMap((s, i) => (s === `Aim${step}SlotWait` ? [entered[i + 1]] : []));
+        expect(aims.every((s) => s === `WaitFor${step}Slot`)).toBe(true);
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+
   it('waits are aimed: a slot freed while copies were queued is taken again within 60 s + jitter (median; 5 min at most), and waiting costs few transitions', () => {
     // The table's full writes (acquire, release), in call order: holders and waiters of each slot group.
     const byKey = new Map<string, Array<{ atMs: number; holders: Set<string>; waiters: number }>>();
@@ -110,7 +130,7 @@ describe('copy slot table across 16 event-started runs at once', () => {
     const sorted = [...latencies].sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)]!).toBeLessThanOrEqual(60 + 15 + 5);
     expect(sorted.at(-1)!).toBeLessThanOrEqual(300);
-    // Slot waiting per database: each refusal is one round (Task + Choice + Wait).
+    // Slot waiting per database: each refusal is one round (Task + Aim<Step>SlotWait + Wait).
     const rounds = runs.flatMap((r) => r.children).flatMap((c) => c.events).filter((e) => e.type === 'StateEntered' && /^WaitFor.*Slot$/.test(e.state ?? '')).length;
     expect(rounds / fleet.length).toBeLessThanOrEqual(6);
   });
@@ -155,7 +175,7 @@ describe('a slot that never frees: the wait is bounded', () => {
     expect(waitedHours).toBeGreaterThanOrEqual(COPY_SLOT_WAIT_MAX_SECONDS / 3600);
     expect(waitedHours).toBeLessThan(COPY_SLOT_WAIT_MAX_SECONDS / 3600 + 1);
     // Its release was expected at its grant: 60 s rounds for the 15 min until it counts as overdue, then
-    // the lease is the aim (30-minute cap): ~15 + 40 rounds, each Task + Choice + Wait.
+    // the lease is the aim (30-minute cap): ~15 + 40 rounds, each Task + Aim<Step>SlotWait (Pass) + Wait.
     const rounds = child.events.filter((e) => e.type === 'StateEntered' && e.state === 'WaitForCreateCopySlot').length;
     expect(rounds).toBeGreaterThan(40);
     expect(rounds).toBeLessThanOrEqual(60);
