@@ -2,11 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
-import { retryTransient } from './errors';
-import { createWorkflow } from './workflow';
+import { createWorkflow, invokeFunction } from './workflow';
 
 /** Props of {@link DailyDigest}. */
 export interface DailyDigestProps {
@@ -36,15 +34,12 @@ export class DailyDigest extends Construct {
 
   constructor(scope: Construct, id: string, props: DailyDigestProps) {
     super(scope, id);
-    const send = new tasks.LambdaInvoke(this, 'SendDigest', {
+    const send = invokeFunction(this, 'SendDigest', {
       lambdaFunction: props.sendDigest,
-      payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'time.$': '$$.Execution.StartTime' }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
+      payload: { 'input.$': '$', 'time.$': '$$.Execution.StartTime' },
       resultPath: '$.digest',
       comment: "Read the day's event-run records from the run ledger and publish one digest.",
     });
-    retryTransient(send);
     const definition = send.next(new sfn.Succeed(this, 'DigestSent', { outputPath: '$.digest' }));
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
       kind: 'DailyDigest',
