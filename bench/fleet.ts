@@ -36,6 +36,8 @@ const PRICE_PER_TRANSITION_USD = 0.025 / 1000;
 /** The fleet figures `--json` writes. */
 export interface FleetFigures {
   fleet: number;
+  /** The largest database's allocated storage, GiB (the fleet spans 20 GiB to this). */
+  maxGiB: number;
   /** `schedule`: one BackupRun over the fleet; `event`: one event-started BackupRun per database, all at once. */
   trigger: 'schedule' | 'event';
   /** BackupRun executions started (1, or N event runs). */
@@ -171,6 +173,7 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
     const failedDatabases = children.filter((c) => c.status !== 'SUCCEEDED').length + Math.max(0, n - children.length);
     return {
       fleet: n,
+      maxGiB: opts.maxGiB ?? 4096,
       trigger: opts.events ? 'event' : 'schedule',
       runs: runs.length,
       status: notRunning.length === 0 ? 'SUCCEEDED' : runs.length === 1 ? notRunning[0]!.status : `${notRunning.length} of ${runs.length} runs not SUCCEEDED`,
@@ -227,7 +230,7 @@ function round(v: number, digits: number): number {
 /** Markdown table of the fleet figures. */
 export function fleetTable(f: FleetFigures): string[] {
   return [
-    `## fleet of ${f.fleet} (20% DB clusters, 20 GiB-4 TiB, two-hop DR, copy slot table, manual snapshot quotas raised), ${
+    `## fleet of ${f.fleet} (20% DB clusters, 20-${f.maxGiB} GiB, two-hop DR, copy slot table, manual snapshot quotas raised), ${
       f.trigger === 'event' ? `${f.runs} event-started BackupRun executions at once` : `one scheduled BackupRun, ${f.mapConcurrency} at a time`
     }`,
     'measure | value',
