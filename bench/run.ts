@@ -17,6 +17,8 @@
  * With `--fleet N` (and optionally `--json`): only the fleet bench of bench/fleet.ts (issue 12) for N
  * databases and the polling tables; `--json` prints the fleet figures as one JSON object instead.
  * `--discovered` makes all but one database tag-discovered instead of listed in the config.
+ * `--events` starts the fleet as N event-started BackupRun executions at once (one per database's
+ * automated snapshot event) instead of one scheduled run.
  *
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
  */
@@ -261,11 +263,12 @@ const fleetAt = args.indexOf('--fleet');
 if (fleetAt >= 0) {
   const n = Number(args[fleetAt + 1]);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--fleet needs a positive whole number of databases, got ${args[fleetAt + 1]}`);
-  const figures = await runFleet(n, !args.includes('--discovered'));
+  const figures = await runFleet(n, { listed: !args.includes('--discovered'), events: args.includes('--events') });
   if (args.includes('--json')) out(JSON.stringify(figures));
   else {
     for (const line of fleetTable(figures)) out(line);
-    for (const line of await pollingTables()) out(line);
+    // The polling tables do not depend on how the fleet was started: printed with the scheduled fleet only.
+    if (!args.includes('--events')) for (const line of await pollingTables()) out(line);
   }
 } else if (args.includes('--bundles')) {
   await bundleBench();

@@ -14,8 +14,8 @@
  */
 import '../sandbox/harness/setup/index';
 import type { VaultConfig } from '../infra/config/schema';
-import { createLocalEnvironment, type LocalEnvironment } from '../sandbox/harness/index';
-import { fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
+import type { LocalEnvironment } from '../sandbox/harness/index';
+import { createFleetEnvironment, fleetForConfig, takeAutomatedSnapshots } from '../sandbox/harness/index';
 import { type Backend, localBackend } from './backend';
 
 /** Virtual time of the local world: the day's automated snapshots at 03:00, the run at 05:00. */
@@ -27,10 +27,8 @@ export const DEMO_DAYS = 3;
 
 /** Builds the local world for one command; `dispose` stops what still runs and restores the SDK. */
 export async function createLocalWorld(config: VaultConfig, command: string): Promise<{ env: LocalEnvironment; backend: Backend }> {
-  const env = await createLocalEnvironment({ config, start: new Date(`${LOCAL_DAY}T05:00:00.000Z`) });
   const fleet = fleetForConfig(config);
-  seedFleet(env, fleet);
-  takeAutomatedSnapshots(env, fleet, { hoursAgo: 2 });
+  const env = await createFleetEnvironment({ config, start: new Date(`${LOCAL_DAY}T05:00:00.000Z`) }, fleet, { hoursAgo: 2 });
   if (command === 'evidence') {
     await replayDemoDays(env, fleet);
     return { env, backend: localBackend(env) };

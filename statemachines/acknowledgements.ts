@@ -1,5 +1,6 @@
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { acknowledgeIam5 } from './nag';
 
@@ -32,4 +33,18 @@ export function acknowledgeStateMachineGrants(
       reason: 'startExecution.sync must describe and stop the child executions it starts, whose names are known only at run time',
     });
   }
+}
+
+/**
+ * Lets a workflow publish to the project's KMS-encrypted topic: the SnsPublish task grants only
+ * `sns:Publish`; publishing to an encrypted topic also needs `kms:GenerateDataKey*` and `kms:Decrypt`
+ * on its key, which `grantPublish` adds (acknowledged: on that key only).
+ * Source: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ */
+export function grantTopicPublish(stateMachine: sfn.StateMachine, topic: ITopic): void {
+  topic.grantPublish(stateMachine);
+  acknowledgeIam5(stateMachine.role, {
+    actions: ['kms:GenerateDataKey*'],
+    reason: 'SNS needs a data key from the topic key to publish to the KMS-encrypted topic; granted on that key only',
+  });
 }

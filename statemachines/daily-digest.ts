@@ -2,11 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
-import { retryTransient } from './errors';
-import { createWorkflow } from './workflow';
+import { createWorkflow, invokeFunction } from './workflow';
 import { fromState, payload } from './payload';
 import type { SendDigestInput } from '../contracts/functions/send-digest';
 
@@ -38,15 +36,12 @@ export class DailyDigest extends Construct {
 
   constructor(scope: Construct, id: string, props: DailyDigestProps) {
     super(scope, id);
-    const send = new tasks.LambdaInvoke(this, 'SendDigest', {
+    const send = invokeFunction(this, 'SendDigest', {
       lambdaFunction: props.sendDigest,
       payload: payload<SendDigestInput>({ input: fromState('$'), time: fromState('$$.Execution.StartTime') }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
       resultPath: '$.digest',
       comment: "Read the day's event-run records from the run ledger and publish one digest.",
     });
-    retryTransient(send);
     const definition = send.next(new sfn.Succeed(this, 'DigestSent', { outputPath: '$.digest' }));
     ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = createWorkflow(this, {
       kind: 'DailyDigest',

@@ -3,13 +3,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { INITIAL_POLL, type DrillDatabase, type DrillSettings } from '../contracts/drill';
-import { acknowledgeIam5 } from './nag';
-import { acknowledgeStateMachineGrants } from './acknowledgements';
-import { retryTransient } from './errors';
-import { createWorkflow } from './workflow';
+import { acknowledgeStateMachineGrants, grantTopicPublish } from './acknowledgements';
+import { createWorkflow, invokeFunction, publishResults, summariseResults } from './workflow';
 import { fromState, payload } from './payload';
 import type { CleanupDrillInput } from '../contracts/functions/cleanup-drill';
 import type { PlanDrillInput } from '../contracts/functions/plan-drill';
@@ -88,18 +85,8 @@ export class RestoreDrill extends Construct {
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
     const fns = props.functions;
-    const invoke = (stateId: string, fn: IFunction, input: sfn.TaskInput, resultPath: string, comment: string) => {
-      const t = new tasks.LambdaInvoke(this, stateId, {
-        lambdaFunction: fn,
-        payload: input,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        resultPath,
-        comment,
-      });
-      retryTransient(t);
-      return t;
-    };
+    const invoke = (stateId: string, fn: IFunction, payload: sfn.TaskInput | Record<string, unknown>, resultPath: string, comment: string) =>
+      invokeFunction(this, stateId, { lambdaFunction: fn, payload, resultPath, comment });
 
     const load = new sfn.Pass(this, 'LoadDrillPlan', {
       parameters: {
@@ -183,17 +170,14 @@ export class RestoreDrill extends Construct {
       '$.cleanup',
       "Delete this drill's DB instance / DB cluster (every path comes here).",
     );
-    const record = new tasks.LambdaInvoke(this, 'RecordEvidence', {
+    const record = invokeFunction(this, 'RecordEvidence', {
       lambdaFunction: fns.recordEvidence,
       // The whole drill state: fields a failed drill never reached are absent.
-      payload: sfn.TaskInput.fromObject({ 'drill.$': '$' }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
+      payload: { 'drill.$': '$' },
       resultPath: '$.evidence',
       outputPath: '$.evidence',
       comment: 'Write the evidence record (S3, Object Lock) and return a small summary.',
     });
-    retryTransient(record);
     const notRecorded = new sfn.Pass(this, 'EvidenceNotRecorded', {
       parameters: { 'database.$': '$.database.identifier', status: 'FAILED', error: 'EvidenceNotRecorded', 'cause.$': '$.evidenceError.Cause', checksPassed: 0, checksTotal: 0 },
     });
@@ -222,26 +206,14 @@ export class RestoreDrill extends Construct {
     map.itemProcessor(init);
 
     // ---------------------------------------------------------------- summary
-    const summarise = new sfn.Pass(this, 'SummariseDrill', {
-      parameters: {
-        'total.$': 'States.ArrayLength($.results)',
-        'anyFailed.$': "States.ArrayContains($.results[*].status, 'FAILED')",
-      },
-      resultPath: '$.summary',
-    });
-    const publish = new tasks.SnsPublish(this, 'PublishDrillSummary', {
+    const summarise = summariseResults(this, 'SummariseDrill');
+    const { publish, notPublished: publishFailed } = publishResults(this, {
       topic: props.topic,
       subject: sfn.JsonPath.format('rds-snapshot-vault restore drill: {} databases', sfn.JsonPath.stringAt('$.summary.total')),
-      message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.results'))),
-      resultSelector: { published: true, 'messageId.$': '$.MessageId' },
-      resultPath: '$.notification',
+      publishId: 'PublishDrillSummary',
+      notPublishedId: 'DrillSummaryNotPublished',
+      keepCause: false,
     });
-    retryTransient(publish);
-    const publishFailed = new sfn.Pass(this, 'DrillSummaryNotPublished', {
-      parameters: { published: false, 'error.$': '$.publishError.Error' },
-      resultPath: '$.notification',
-    });
-    publish.addCatch(publishFailed, { errors: ['States.ALL'], resultPath: '$.publishError' });
     const failed = new sfn.Fail(this, 'RestoreDrillFailed', {
       error: 'RestoreDrillFailed',
       cause: 'At least one database failed its restore drill (see the execution output, the evidence records and the SNS summary).',
@@ -272,10 +244,6 @@ export class RestoreDrill extends Construct {
       timeout: props.timeout ?? Duration.seconds(bound),
     }));
     acknowledgeStateMachineGrants(this.stateMachine, Object.values(fns));
-    props.topic.grantPublish(this.stateMachine);
-    acknowledgeIam5(this.stateMachine.role, {
-      actions: ['kms:GenerateDataKey*'],
-      reason: 'SNS needs a data key from the topic key to publish to the KMS-encrypted topic; granted on that key only',
-    });
+    grantTopicPublish(this.stateMachine, props.topic);
   }
 }

@@ -3,13 +3,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DatabaseRef } from '../contracts/shapes';
-import { acknowledgeIam5 } from './nag';
-import { acknowledgeStateMachineGrants } from './acknowledgements';
-import { retryTransient } from './errors';
-import { createWorkflow } from './workflow';
+import { acknowledgeStateMachineGrants, grantTopicPublish } from './acknowledgements';
+import { createWorkflow, invokeFunction, publishResults, summariseResults } from './workflow';
 import { fromState, payload, renderPayload, type PayloadFields } from './payload';
 import { jsonPath } from '../contracts/json-path';
 import type { CheckRecoveryPointsInput } from '../contracts/functions/check-recovery-points';
@@ -95,7 +92,7 @@ export class VaultRetention extends Construct {
     });
     const dryRunGiven = new sfn.Pass(this, 'UseGivenDryRun', { parameters: { 'dryRun.$': '$.dryRun' }, resultPath: '$.options' });
     const dryRunDefault = new sfn.Pass(this, 'DefaultDryRun', { parameters: { dryRun: false }, resultPath: '$.options' });
-    const sweep = new tasks.LambdaInvoke(this, 'SweepVaultRetention', {
+    const sweep = invokeFunction(this, 'SweepVaultRetention', {
       lambdaFunction: props.retentionSweep,
       // The Map's item (SweepDatabases' itemSelector below) is the sweep's input as it is.
       payload: payload<RetentionSweepInput>({
@@ -104,12 +101,9 @@ export class VaultRetention extends Construct {
         dryRun: fromState(item('dryRun')),
         ...(props.provenanceAccounts ? { provenanceAccounts: fromState(item('provenanceAccounts')) } : {}),
       }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
       resultPath: '$.sweep',
       comment: "Apply the vault retention policy to one database's managed copies.",
     });
-    retryTransient(sweep);
     const sweepSucceeded = new sfn.Pass(this, 'SweepSucceeded', {
       parameters: {
         'database.$': item('database'),
@@ -128,15 +122,12 @@ export class VaultRetention extends Construct {
     // The configured databases plus every database with managed copies here (tag-discovered ones,
     // and ones removed from the config: their copies stay under the policy). Falls back to the
     // configured list if the listing fails, so a describe outage never skips the sweep entirely.
-    const list = new tasks.LambdaInvoke(this, 'ListVaultDatabases', {
+    const list = invokeFunction(this, 'ListVaultDatabases', {
       lambdaFunction: props.retentionSweep,
       payload: payload<ListManagedDatabasesInput>({ listDatabases: { configured: fromState('$.config.databases') } }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
       resultPath: '$.inventory',
       comment: 'List the databases with managed copies in this Region, besides the configured ones.',
     });
-    retryTransient(list);
     const useConfigured = new sfn.Pass(this, 'UseConfiguredDatabases', {
       parameters: { 'databases.$': '$.config.databases', 'listError.$': '$.listError' },
       resultPath: '$.inventory',
@@ -157,13 +148,7 @@ export class VaultRetention extends Construct {
     map.itemProcessor(sweep.next(sweepSucceeded));
 
     // A JSONPath filter that matches nothing is an error, so filter only when something failed.
-    const summarise = new sfn.Pass(this, 'SummariseSweep', {
-      parameters: {
-        'total.$': 'States.ArrayLength($.results)',
-        'anyFailed.$': "States.ArrayContains($.results[*].status, 'FAILED')",
-      },
-      resultPath: '$.summary',
-    });
+    const summarise = summariseResults(this, 'SummariseSweep');
     const listFailures = new sfn.Pass(this, 'ListSweepFailures', {
       parameters: { 'total.$': '$.summary.total', 'failedDatabases.$': "$.results[?(@.status == 'FAILED')].database.identifier" },
       resultPath: '$.summary',
@@ -180,20 +165,13 @@ export class VaultRetention extends Construct {
       parameters: { 'total.$': '$.summary.total', failedDatabases: [], failed: 0 },
       resultPath: '$.summary',
     });
-    const publish = new tasks.SnsPublish(this, 'PublishSweepSummary', {
+    const { publish, notPublished: publishFailed } = publishResults(this, {
       topic: props.topic,
       subject: sfn.JsonPath.format('rds-snapshot-vault vault retention: {} databases, {} failed', sfn.JsonPath.stringAt('$.summary.total'), sfn.JsonPath.stringAt('$.summary.failed')),
-      message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.results'))),
-      resultSelector: { published: true, 'messageId.$': '$.MessageId' },
-      resultPath: '$.notification',
+      publishId: 'PublishSweepSummary',
+      notPublishedId: 'SweepSummaryNotPublished',
+      keepCause: true,
     });
-    retryTransient(publish);
-    const publishFailed = new sfn.Pass(this, 'SweepSummaryNotPublished', {
-      parameters: { published: false, 'error.$': '$.publishError.Error', 'cause.$': '$.publishError.Cause' },
-      resultPath: '$.notification',
-    });
-    publish.addCatch(publishFailed, { errors: ['States.ALL'], resultPath: '$.publishError' });
-
     const failed = new sfn.Fail(this, 'VaultRetentionFailed', {
       error: 'VaultRetentionFailed',
       cause: 'The retention sweep failed for at least one database; see the execution output and the SNS summary.',
@@ -222,15 +200,12 @@ export class VaultRetention extends Construct {
     // Issue 9: recovery point age before the sweep (a failure is recorded, never blocks the sweep).
     let afterOptions: sfn.IChainable = list;
     if (props.recoveryPoints) {
-      const check = new tasks.LambdaInvoke(this, 'CheckRecoveryPoints', {
+      const check = invokeFunction(this, 'CheckRecoveryPoints', {
         lambdaFunction: props.recoveryPoints.fn,
         payload: payload<CheckRecoveryPointsInput>({ databases: props.recoveryPoints.objectives.map((d) => ({ identifier: d.identifier, kind: d.kind, rpoHours: d.rpoHours })) }),
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
         resultPath: '$.recoveryPoints',
         comment: "Age of each database's newest available copy in this Region (metric RecoveryPointAge).",
       });
-      retryTransient(check);
       const notChecked = new sfn.Pass(this, 'RecoveryPointsNotChecked', { parameters: { 'error.$': '$.recoveryPointsError.Error', 'cause.$': '$.recoveryPointsError.Cause' }, resultPath: '$.recoveryPoints' });
       check.addCatch(notChecked, { errors: ['States.ALL'], resultPath: '$.recoveryPointsError' });
       check.next(list);
@@ -251,13 +226,6 @@ export class VaultRetention extends Construct {
       timeout: props.timeout ?? Duration.hours(6),
     }));
     acknowledgeStateMachineGrants(this.stateMachine, [props.retentionSweep, ...(props.recoveryPoints ? [props.recoveryPoints.fn] : [])], []);
-    // The SnsPublish task grants only sns:Publish; the topic is KMS-encrypted, so publishing also
-    // needs kms:GenerateDataKey* and kms:Decrypt on its key, which grantPublish adds.
-    // Source: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
-    props.topic.grantPublish(this.stateMachine);
-    acknowledgeIam5(this.stateMachine.role, {
-      actions: ['kms:GenerateDataKey*'],
-      reason: 'SNS needs a data key from the topic key to publish to the KMS-encrypted topic; granted on that key only',
-    });
+    grantTopicPublish(this.stateMachine, props.topic);
   }
 }

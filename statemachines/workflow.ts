@@ -1,7 +1,11 @@
 import type { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { retryTransient } from './errors';
 
 /**
  * The state machine of a workflow, carrying its kind in the construct tree (not in the template):
@@ -52,4 +56,90 @@ export function createWorkflow(scope: Construct, props: WorkflowProps): { stateM
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
   });
   return { stateMachine, logGroup };
+}
+
+/** What {@link invokeFunction} needs besides the state's id. */
+export interface InvokeFunctionProps {
+  readonly lambdaFunction: IFunction;
+  /**
+   * The payload: a typed one (statemachines/payload.ts `payload<Input>(...)`), or an object as
+   * `sfn.TaskInput.fromObject` takes it (`'key.$': '<JSONPath>'` for values from the state).
+   */
+  readonly payload: sfn.TaskInput | Record<string, unknown>;
+  /** Where the function's result goes in the state. @default '$' (the result replaces the state) */
+  readonly resultPath?: string;
+  /** What of the state goes on. @default '$' */
+  readonly outputPath?: string;
+  readonly comment: string;
+}
+
+/**
+ * A Task that invokes one of the project's functions the one way every workflow does: the function's
+ * result is the Task result (`payloadResponseOnly`, the ARN as Resource), no Lambda service retries
+ * of CDK's own, and {@link retryTransient} (transient errors only, by name).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html
+ */
+export function invokeFunction(scope: Construct, id: string, props: InvokeFunctionProps): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.lambdaFunction,
+    payload: props.payload instanceof sfn.TaskInput ? props.payload : sfn.TaskInput.fromObject(props.payload),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    ...(props.resultPath !== undefined && { resultPath: props.resultPath }),
+    ...(props.outputPath !== undefined && { outputPath: props.outputPath }),
+    comment: props.comment,
+  });
+  retryTransient(task);
+  return task;
+}
+
+/**
+ * `$.summary` of a workflow whose Map wrote one `{ status, ... }` per database to `$.results`:
+ * `{ total, anyFailed }` (`anyFailed`: some result has status `FAILED`).
+ */
+export function summariseResults(scope: Construct, id: string): sfn.Pass {
+  return new sfn.Pass(scope, id, {
+    parameters: {
+      'total.$': 'States.ArrayLength($.results)',
+      'anyFailed.$': "States.ArrayContains($.results[*].status, 'FAILED')",
+    },
+    resultPath: '$.summary',
+  });
+}
+
+/** What {@link publishResults} needs. */
+export interface PublishResultsProps {
+  readonly topic: ITopic;
+  /** The message's subject (an intrinsic such as `sfn.JsonPath.format(...)` over `$.summary`). */
+  readonly subject: string;
+  /** State names: the SnsPublish, and the Pass that records a publish that failed. */
+  readonly publishId: string;
+  readonly notPublishedId: string;
+  /** true: the failed-publish record keeps the error's Cause beside its Error. */
+  readonly keepCause: boolean;
+}
+
+/**
+ * Publishes `$.results` (as JSON text) to the topic and records the outcome at `$.notification`:
+ * `{ published: true, messageId }`, or after {@link retryTransient} gave up, `{ published: false,
+ * error[, cause] }` from the Pass the failure is caught into. Both go on to whatever the caller
+ * chains after each. The topic must also be granted to the state machine ({@link grantTopicPublish}
+ * in ./acknowledgements).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/connect-sns.html
+ */
+export function publishResults(scope: Construct, props: PublishResultsProps): { publish: tasks.SnsPublish; notPublished: sfn.Pass } {
+  const publish = new tasks.SnsPublish(scope, props.publishId, {
+    topic: props.topic,
+    subject: props.subject,
+    message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.results'))),
+    resultSelector: { published: true, 'messageId.$': '$.MessageId' },
+    resultPath: '$.notification',
+  });
+  retryTransient(publish);
+  const notPublished = new sfn.Pass(scope, props.notPublishedId, {
+    parameters: { published: false, 'error.$': '$.publishError.Error', ...(props.keepCause && { 'cause.$': '$.publishError.Cause' }) },
+    resultPath: '$.notification',
+  });
+  publish.addCatch(notPublished, { errors: ['States.ALL'], resultPath: '$.publishError' });
+  return { publish, notPublished };
 }

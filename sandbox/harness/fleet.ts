@@ -4,7 +4,7 @@
  */
 import type { DatabaseKind } from '../../functions/shared/contracts';
 import type { VaultConfig } from '../../infra/config/schema';
-import type { LocalEnvironment } from './environment';
+import { createLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from './environment';
 
 export type DemoEncryption = 'customer-key' | 'default-key' | 'unencrypted';
 
@@ -111,6 +111,24 @@ export function takeAutomatedSnapshots(env: LocalEnvironment, fleet: readonly De
 }
 
 /**
+ * A fresh local deployment ({@link createLocalEnvironment}) with `fleet` seeded ({@link seedFleet}) and
+ * today's automated snapshot of each database of `opts.snapshotted` (default: the whole fleet) taken
+ * `opts.hoursAgo` hours (default 2) before the environment's start, without RDS events
+ * ({@link takeAutomatedSnapshots}). Call `dispose()` when done.
+ * @throws InvalidStateMachineDefinition as createLocalEnvironment does
+ */
+export async function createFleetEnvironment(
+  options: LocalEnvironmentOptions,
+  fleet: readonly DemoDatabaseSpec[],
+  opts: { snapshotted?: readonly DemoDatabaseSpec[]; hoursAgo?: number } = {},
+): Promise<LocalEnvironment> {
+  const env = await createLocalEnvironment(options);
+  seedFleet(env, fleet);
+  takeAutomatedSnapshots(env, opts.snapshotted ?? fleet, { hoursAgo: opts.hoursAgo ?? 2 });
+  return env;
+}
+
+/**
  * The databases to seed for `config` (the demo and `rsv --local`): each configured database, with
  * the demo fleet's spec where identifier and kind match, else 100 GiB of the configured kind
  * (`postgres` / `aurora-postgresql`) under the default `aws/rds` key; plus the demo's tag-discovered
@@ -144,4 +162,55 @@ export function maxOverlap(intervals: ReadonlyArray<readonly [number, number]>):
   let max = 0;
   for (const [, d] of points) max = Math.max(max, (cur += d));
   return max;
+}
+
+/** What the copies of a run (or of several runs at once) did per destination, from the sandbox's copy log. */
+export interface CopyFigures {
+  /**
+   * Per destination `account/Region/kind` (`instance` = DB snapshot copies, `cluster` = DB cluster
+   * snapshot copies): the most copies requested and not yet finished at once, and the limit that
+   * binds there: the lower of RDS's copy quota in the sandbox and the configured copy slots
+   * (`concurrency.copySlots`).
+   */
+  readonly maxCopiesInProgress: Record<string, { max: number; limit: number }>;
+  /**
+   * Seconds of the quota-bound minimum makespan: the larger of, for each destination and kind, the
+   * sum of its copy durations over its limit, and the longest single database's chain of copies.
+   */
+  readonly minimumSeconds: number;
+  /** Copies requested per database identifier (all destinations together). */
+  readonly copiesPerDatabase: ReadonlyMap<string, number>;
+}
+
+/**
+ * {@link CopyFigures} of every copy in the sandbox's copy log. `endMs` (epoch ms) closes the copies
+ * still in progress (the run's end).
+ */
+export function copyFigures(env: LocalEnvironment, endMs: number): CopyFigures {
+  const log = env.sandbox.rds.copyLog();
+  const groups = new Map<string, typeof log>();
+  for (const c of log) {
+    const key = `${c.accountId}/${c.region}/${c.kind}`;
+    const g = groups.get(key);
+    if (g) g.push(c);
+    else groups.set(key, [c]);
+  }
+  const slots = env.config.concurrency.copySlots;
+  const maxCopiesInProgress: Record<string, { max: number; limit: number }> = {};
+  let minimumSeconds = 0;
+  for (const [key, copies] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    const [acct, region, kind] = key.split('/') as [string, string, DatabaseKind];
+    const q = env.sandbox.rds.quota(acct, region);
+    const limit = kind === 'instance' ? Math.min(q.concurrentDbSnapshotCopies, slots.dbSnapshotCopies) : Math.min(q.concurrentDbClusterSnapshotCopies, slots.dbClusterSnapshotCopies);
+    maxCopiesInProgress[key] = { max: maxOverlap(copies.map((c) => [c.requestedAtMs, c.endedAtMs ?? endMs] as const)), limit };
+    minimumSeconds = Math.max(minimumSeconds, copies.reduce((s, c) => s + c.durationSeconds, 0) / limit);
+  }
+  const chains = new Map<string, number>();
+  const copiesPerDatabase = new Map<string, number>();
+  for (const c of log) {
+    chains.set(c.dbIdentifier, (chains.get(c.dbIdentifier) ?? 0) + c.durationSeconds);
+    copiesPerDatabase.set(c.dbIdentifier, (copiesPerDatabase.get(c.dbIdentifier) ?? 0) + 1);
+  }
+  minimumSeconds = Math.max(minimumSeconds, ...chains.values());
+  return { maxCopiesInProgress, minimumSeconds, copiesPerDatabase };
 }

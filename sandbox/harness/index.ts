@@ -50,5 +50,5 @@ export {
   WorkflowRunner,
 } from './runner';
 export type { AslState, ExecutionRecord, ExecutionStatus, HandlerRequest, HandlerResolver, HistoryEvent, LambdaFault, LambdaHandler, StepFunctionsLimits, WorkflowRunnerOptions } from './runner';
-export { DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig, maxOverlap, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
-export type { DemoDatabase, DemoDatabaseSpec, DemoEncryption } from './fleet';
+export { copyFigures, createFleetEnvironment, DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig, maxOverlap, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from './fleet';
+export type { CopyFigures, DemoDatabase, DemoDatabaseSpec, DemoEncryption } from './fleet';

@@ -299,6 +299,12 @@ export class RdsStore {
   private readonly snapshots = new Map<string, SnapshotRecord>();
   /** Every copy ever requested (also deleted ones), per destination bucket `<acct>/<region>/<kind>`. */
   private readonly copyHistory = new Map<string, SnapshotRecord[]>();
+  /**
+   * The same copies by destination and source DB (`<destination>|<sourceDbKey>`): the copies that
+   * queue behind each other ({@link RdsStore.status}), so a copy's status costs the copies of its own
+   * database, not of the whole destination (1,000 databases at once: issue 12).
+   */
+  private readonly copiesBySource = new Map<string, SnapshotRecord[]>();
   private readonly quotas = new Map<string, Partial<RdsQuota>>();
   /** Option groups by `<acct>/<region>/<name lower-case>` (rule 15a). */
   private readonly optionGroups = new Map<string, OptionGroupRecord>();
@@ -866,6 +872,8 @@ export class RdsStore {
     const history = this.copyHistory.get(bucket) ?? [];
     history.push(rec);
     this.copyHistory.set(bucket, history);
+    const sameSource = `${bucket}|${rec.copy!.sourceDbKey}`;
+    this.copiesBySource.set(sameSource, [...(this.copiesBySource.get(sameSource) ?? []), rec]);
     return kind === 'instance' ? { DBSnapshot: this.toDbSnapshot(rec, ctx.accountId) } : { DBClusterSnapshot: this.toDbClusterSnapshot(rec, ctx.accountId) };
   }
 
@@ -1146,7 +1154,7 @@ export class RdsStore {
     // of the same source DB behind another one into the same destination (one after another).
     const sourceDbKey = s.copy.sourceDbKey;
     const starts = scheduleCopies(
-      (this.copyHistory.get(this.bucketKey(s)) ?? []).filter((c) => c.copy!.sourceDbKey === sourceDbKey).map((c) => {
+      (this.copiesBySource.get(`${this.bucketKey(s)}|${sourceDbKey}`) ?? []).map((c) => {
         const term = Math.min(c.failedAtMs ?? Number.POSITIVE_INFINITY, c.deletedAtMs ?? Number.POSITIVE_INFINITY);
         return {
           seq: c.seq,

@@ -7,46 +7,28 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, localBackend, awsBackend } from '../../cli/backend';
-import { runCli } from '../../cli/main';
 import { parseSince } from '../../cli/commands/runs';
 import { stampOf } from '../../cli/runs';
 import { restoreSteps } from '../../cli/commands/restore';
 import type { LocalEnvironment } from '../../sandbox/harness/index';
-import { createLocalEnvironment } from '../../sandbox/harness/index';
-import { DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import { createFleetEnvironment, DEMO_FLEET, DISCOVERED_DATABASE, fleetForConfig } from '../../sandbox/harness/index';
 import { configWith, exampleConfig } from '../workflow/helpers';
+import { cliConfig, runRsv, type RsvResult } from './helpers';
 
 const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports', 'orders-db'].includes(d.identifier));
-const config = configWith((c) => {
-  c.databases = FLEET.map((d) => ({ identifier: d.identifier, kind: d.kind }));
-  c.discovery = undefined;
-  c.export = undefined;
-});
+const config = cliConfig(FLEET);
 
 let env: LocalEnvironment;
 let backend: Backend;
 beforeAll(async () => {
-  env = await createLocalEnvironment({ config }); // virtual 2026-11-20T05:00Z
-  seedFleet(env, FLEET);
-  // legacy-reports gets no automated snapshot: its backup must fail (NoAutomatedSnapshot).
-  takeAutomatedSnapshots(env, FLEET.filter((d) => d.identifier !== 'legacy-reports'), { hoursAgo: 2 });
+  // Virtual 2026-11-20T05:00Z. legacy-reports gets no automated snapshot: its backup must fail (NoAutomatedSnapshot).
+  env = await createFleetEnvironment({ config }, FLEET, { snapshotted: FLEET.filter((d) => d.identifier !== 'legacy-reports') });
   backend = localBackend(env);
 });
 afterAll(() => env?.dispose());
 
-async function rsv(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  return rsvOn(false, ...argv);
-}
-async function rsvOn(tty: boolean, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    output: { out: (t) => void (out += t), err: (t) => void (err += t), tty },
-    config,
-    local: async () => backend,
-  });
-  return { code, out, err };
-}
+const rsv = (...argv: string[]): Promise<RsvResult> => runRsv(argv, { config, backend });
+const rsvOn = (tty: boolean, ...argv: string[]): Promise<RsvResult> => runRsv(argv, { config, backend, tty });
 
 describe('rsv start / watch / history / status --local', () => {
   it('start --wait follows one database to the vault and DR Region and exits 0', async () => {
@@ -211,10 +193,8 @@ describe('errors say what to do (exit 2)', () => {
     const watch = await rsv('watch', 'no-such-run', '--local');
     expect(watch.code).toBe(2);
     expect(watch.err).toContain("Execution Does Not Exist: 'arn:aws:states:us-east-1:111111111111:execution:rds-snapshot-vault-BackupRun:no-such-run'. List the runs with: rsv history");
-    let err = '';
     const other = configWith((c) => void (c.deploymentName = 'other-vault'));
-    const code = await runCli(['start', '--local'], {
-      output: { out: () => undefined, err: (t) => void (err += t), tty: false },
+    const { code, err } = await runRsv(['start', '--local'], {
       config: other,
       local: async () => ({ ...backend, config: other, arns: { backupRun: backend.arns.backupRun.replace('rds-snapshot-vault-', 'other-vault-'), databaseBackup: '' } }),
     });
@@ -224,8 +204,7 @@ describe('errors say what to do (exit 2)', () => {
   });
 
   it('status against AWS without vault credentials asks for --vault-profile before calling anything', async () => {
-    let err = '';
-    const code = await runCli(['status'], { output: { out: () => undefined, err: (t) => void (err += t), tty: false }, config, aws: (c, o) => awsBackend(c, o) });
+    const { code, err } = await runRsv(['status'], { config, aws: (c, o) => awsBackend(c, o) });
     expect(code).toBe(2);
     expect(err).toContain('no credentials for the vault account 222222222222: pass --vault-profile');
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type CostReport, estimateCost, SANDBOX_WORKFLOW } from '../../cli/commands/cost';
 import { PRICES } from '../../cli/pricing';
 import { configWith } from '../workflow/helpers';
+import { cliConfig } from './helpers';
 
 const line = (r: CostReport, id: string) => {
   const l = r.lines.find((x) => x.id === id);
@@ -16,11 +17,7 @@ const line = (r: CostReport, id: string) => {
 
 describe('estimateCost: hand calculations', () => {
   it('50 DB instances x 500 GiB, vault in the source Region, one DR Region, example retention, 30 days', () => {
-    const config = configWith((c) => {
-      c.databases = Array.from({ length: 50 }, (_, i) => ({ identifier: `db-${i + 1}`, kind: 'instance' }));
-      c.discovery = undefined;
-      c.export = undefined;
-    });
+    const config = cliConfig(Array.from({ length: 50 }, (_, i) => ({ identifier: `db-${i + 1}`, kind: 'instance' })));
     const dbs = config.databases.map((d) => ({ identifier: d.identifier, kind: 'instance' as const, sizeGiB: 500, export: false }));
     const r = estimateCost(config, dbs, { transitionsPerDatabase: 100, lambdaInvocationsPerDatabase: 30, basis: 'test' }, { days: 30, dailyChange: 0.05 });
     // By hand. 25,000 GiB in all. Retention keeps max(keepLast, maxAgeDays, minAgeDays) + 1 copies:

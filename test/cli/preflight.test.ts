@@ -6,28 +6,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, localBackend } from '../../cli/backend';
 import { type Check, keyPolicyDelegates, runPreflight } from '../../cli/commands/preflight';
-import { runCli } from '../../cli/main';
 import type { VaultConfig } from '../../infra/config/schema';
 import type { LocalEnvironment } from '../../sandbox/harness/index';
-import { createLocalEnvironment } from '../../sandbox/harness/index';
-import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import { createFleetEnvironment, DEMO_FLEET, takeAutomatedSnapshots } from '../../sandbox/harness/index';
 import { configWith } from '../workflow/helpers';
+import { cliConfig, runRsv } from './helpers';
 
 const SOURCE = '111111111111';
 const REGION = 'us-east-1';
 const ORDERS = DEMO_FLEET.filter((d) => d.identifier === 'orders-db');
-const config = configWith((c) => {
-  c.databases = [
-    { identifier: 'orders-db', kind: 'instance' },
-    { identifier: 'keyless-db', kind: 'instance' },
-    { identifier: 'ghost-db', kind: 'instance' },
-    { identifier: 'plain-aurora', kind: 'cluster' },
-    { identifier: 'tde-db', kind: 'instance' },
-    { identifier: 'tz-db', kind: 'instance' },
-  ];
-  c.discovery = undefined;
-  c.export = undefined;
-});
+const config = cliConfig([
+  { identifier: 'orders-db', kind: 'instance' },
+  { identifier: 'keyless-db', kind: 'instance' },
+  { identifier: 'ghost-db', kind: 'instance' },
+  { identifier: 'plain-aurora', kind: 'cluster' },
+  { identifier: 'tde-db', kind: 'instance' },
+  { identifier: 'tz-db', kind: 'instance' },
+]);
 
 let env: LocalEnvironment;
 let backend: Backend;
@@ -35,8 +30,8 @@ let checks: Check[];
 const check = (id: string) => checks.find((c) => c.id === id);
 
 beforeAll(async () => {
-  env = await createLocalEnvironment({ config });
-  seedFleet(env, ORDERS); // orders-db: its own key, default key policy (delegates to IAM): fine
+  // orders-db: its own key, default key policy (delegates to IAM): fine. No automated snapshots.
+  env = await createFleetEnvironment({ config }, ORDERS, { snapshotted: [] });
   const { kms, rds } = env.sandbox;
   // keyless-db: a key whose policy names only key administrators, as many hand-written policies do.
   const admins = kms.createKey({
@@ -148,8 +143,7 @@ describe('rsv preflight catches each misconfiguration, with its fix', () => {
   });
 
   it('the command: a table, the fixes, exit 1 when a check fails; --json', async () => {
-    let out = '';
-    const code = await runCli(['preflight', '--local', '--json'], { output: { out: (t) => void (out += t), err: () => undefined, tty: false }, config, local: async () => backend });
+    const { code, out } = await runRsv(['preflight', '--local', '--json'], { config, backend });
     expect(code).toBe(1);
     const doc = JSON.parse(out) as { ok: boolean; checks: Check[] };
     expect(doc.ok).toBe(false);

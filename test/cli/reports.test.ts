@@ -11,28 +11,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, localBackend } from '../../cli/backend';
 import { type CostReport, SANDBOX_WORKFLOW } from '../../cli/commands/cost';
 import type { EvidenceReport } from '../../cli/commands/evidence';
-import { runCli } from '../../cli/main';
 import type { LocalEnvironment } from '../../sandbox/harness/index';
 import type { ExecutionRecord } from '../../sandbox/harness/index';
-import { createLocalEnvironment } from '../../sandbox/harness/index';
-import { DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import { createFleetEnvironment, DEMO_FLEET, takeAutomatedSnapshots } from '../../sandbox/harness/index';
 import { configWith } from '../workflow/helpers';
+import { cliConfig, runRsv, type RsvResult } from './helpers';
 
 const FLEET = DEMO_FLEET.filter((d) => ['billing-db', 'legacy-reports'].includes(d.identifier));
-const config = configWith((c) => {
-  // No SQL checks: the drill restores and measures RTO without database servers.
-  c.databases = FLEET.map((d) => ({ identifier: d.identifier, kind: d.kind }));
-  c.discovery = undefined;
-  c.export = undefined;
-});
+// No SQL checks: the drill restores and measures RTO without database servers.
+const config = cliConfig(FLEET);
 
 let env: LocalEnvironment;
 let backend: Backend;
 let lastRun: ExecutionRecord;
 let drill: ExecutionRecord;
 beforeAll(async () => {
-  env = await createLocalEnvironment({ config, start: new Date('2026-11-20T03:00:00.000Z') });
-  seedFleet(env, FLEET);
+  // The automated snapshots are taken day by day below.
+  env = await createFleetEnvironment({ config, start: new Date('2026-11-20T03:00:00.000Z') }, FLEET, { snapshotted: [] });
   for (const day of ['2026-11-20', '2026-11-21', '2026-11-22']) {
     await env.clock.sleepUntil(new Date(`${day}T03:00:00.000Z`));
     takeAutomatedSnapshots(env, FLEET, { hoursAgo: 0 });
@@ -50,12 +45,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.dispose());
 
-async function rsv(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { output: { out: (t) => void (out += t), err: (t) => void (err += t), tty: false }, config, local: async () => backend });
-  return { code, out, err };
-}
+const rsv = (...argv: string[]): Promise<RsvResult> => runRsv(argv, { config, backend });
 
 describe('rsv evidence --local', () => {
   it('--json: daily vault recovery points per Region, the key, runs, the failure and how it ended, the drill and its RTO; exit 1 for the gap', async () => {
@@ -158,15 +148,13 @@ describe('rsv cost --local (the same world)', () => {
       c.databases = [{ identifier: 'billing-db', kind: 'instance' }];
       c.vault.drRegions = ['eu-central-1'];
     });
-    let err = '';
-    const code = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err += t), tty: false }, config: eu, local: async () => ({ ...backend, config: eu }) });
+    const { code, err } = await runRsv(['cost', '--local'], { config: eu, backend: { ...backend, config: eu } });
     expect(code).toBe(2);
     expect(err).toMatch(/no rds-backup-storage price for eu-central-1 in cli\/pricing\.ts: read it on https:\/\/aws\.amazon\.com\/rds\/postgresql\/pricing\/ and add "eu-central-1"/);
     const ghost = configWith((c) => {
       c.databases = [{ identifier: 'ghost-db', kind: 'instance' }];
     });
-    let err2 = '';
-    const code2 = await runCli(['cost', '--local'], { output: { out: () => undefined, err: (t) => void (err2 += t), tty: false }, config: ghost, local: async () => ({ ...backend, config: ghost }) });
+    const { code: code2, err: err2 } = await runRsv(['cost', '--local'], { config: ghost, backend: { ...backend, config: ghost } });
     expect(code2).toBe(2);
     expect(err2).toMatch(/rsv cost: cannot size ghost-db: DBInstanceNotFound.*rsv preflight/);
     const bad = await rsv('cost', '--local', '--daily-change', '150');

@@ -1,6 +1,6 @@
 import { loadConfig, parseConfig, type VaultConfig } from '../../infra/config/schema';
-import { createLocalEnvironment, type LocalEnvironment } from '../../sandbox/harness/index';
-import { type DemoDatabaseSpec, DEMO_FLEET, seedFleet, takeAutomatedSnapshots } from '../../sandbox/harness/index';
+import type { LocalEnvironment } from '../../sandbox/harness/index';
+import { createFleetEnvironment, type DemoDatabaseSpec, DEMO_FLEET } from '../../sandbox/harness/index';
 import type { ExecutionRecord } from '../../sandbox/harness/index';
 
 export const exampleConfig = (): VaultConfig => loadConfig('config/example.json');
@@ -14,10 +14,7 @@ export function configWith(patch: (raw: Record<string, any>) => void): VaultConf
 
 /** A fresh sandbox with both stacks deployed, the fleet seeded and one automated snapshot each. */
 export async function fleetEnvironment(opts: { config?: VaultConfig; fleet?: readonly DemoDatabaseSpec[]; payloadBudgetBytes?: number } = {}): Promise<LocalEnvironment> {
-  const env = await createLocalEnvironment({ config: opts.config ?? exampleConfig(), ...(opts.payloadBudgetBytes !== undefined && { payloadBudgetBytes: opts.payloadBudgetBytes }) });
-  seedFleet(env, opts.fleet ?? DEMO_FLEET);
-  takeAutomatedSnapshots(env, opts.fleet ?? DEMO_FLEET);
-  return env;
+  return createFleetEnvironment({ config: opts.config ?? exampleConfig(), ...(opts.payloadBudgetBytes !== undefined && { payloadBudgetBytes: opts.payloadBudgetBytes }) }, opts.fleet ?? DEMO_FLEET);
 }
 
 export const childFor = (run: ExecutionRecord, identifier: string): ExecutionRecord => {
