@@ -137,7 +137,8 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
     ...(opts.events && { events: { enabled: true } }),
   });
   const t0 = performance.now();
-  const env = await createLocalEnvironment({ config });
+  // Call inputs are not kept: the figures read only each call's operation and error (AwsSandboxOptions.recordCallInputs).
+  const env = await createLocalEnvironment({ config, recordCallInputs: false });
   try {
     const raise = {
       manualDbSnapshots: 1_000_000,

@@ -98,6 +98,8 @@ export interface LocalEnvironmentOptions {
    * @default projectHandlers - the real `createHandler` of `functions/<entry>/index.ts`
    */
   readonly resolveHandler?: HandlerResolver;
+  /** The sandbox keeps each AWS call's input in `sandbox.calls` (off for fleet benches; AwsSandboxOptions). @default true */
+  readonly recordCallInputs?: boolean;
 }
 
 export interface LocalEnvironment {
@@ -151,7 +153,7 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
   const { config } = options;
   const synth = synthesize(config);
   const clock = new VirtualClock(options.start);
-  const sandbox = new AwsSandbox({ clock });
+  const sandbox = new AwsSandbox({ clock, recordCallInputs: options.recordCallInputs ?? true });
   sandbox.install();
   const deploy = (st: SynthesizedStack) => deployStack(sandbox, st.template, { accountId: st.accountId, region: st.region, stackName: st.stackName }, st.bindings);
   const source = deploy(synth.source);

@@ -32,6 +32,30 @@ describe('sandbox plumbing', () => {
     expect(w.sandbox.calls[0]?.errorName).toBeUndefined();
   });
 
+  it('recordCallInputs: false keeps each call (operation, account, error) but not its input; the default keeps the input', async () => {
+    w = newWorld();
+    const { sandbox } = w;
+    w.sandbox.rds.createDbInstance({ accountId: SOURCE, region: R1, identifier: 'orders-db', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+    await w.rds(root(SOURCE)).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }));
+    expect(sandbox.calls[0]?.input).toEqual({ DBInstanceIdentifier: 'orders-db' });
+    sandbox.uninstall();
+    const lean = new AwsSandbox({ clock: new VirtualClock(new Date('2026-11-20T05:00:00.000Z')), recordCallInputs: false });
+    lean.install();
+    try {
+      lean.rds.createDbInstance({ accountId: SOURCE, region: R1, identifier: 'orders-db', engine: 'postgres', allocatedStorageGiB: 20, storageEncrypted: false });
+      const rds = new RDSClient({ region: R1, credentials: lean.credentialsFor(root(SOURCE)) });
+      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }));
+      await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'missing-db' }))).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
+      expect(lean.calls).toMatchObject([
+        { operation: 'DescribeDBInstances', accountId: SOURCE, input: undefined },
+        { operation: 'DescribeDBInstances', accountId: SOURCE, input: undefined, errorName: 'DBInstanceNotFoundFault' },
+      ]);
+    } finally {
+      lean.uninstall();
+      w = newWorld();
+    }
+  });
+
   it('catches clients created at module scope; an unknown access key fails with InvalidClientTokenId (RDS/STS/SNS) or UnrecognizedClientException (KMS)', async () => {
     w = newWorld();
     const e = await expectAwsError(moduleScopeClient.send(new DescribeDBInstancesCommand({})), 'InvalidClientTokenId');
