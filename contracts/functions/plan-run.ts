@@ -4,6 +4,9 @@
  */
 import * as z from 'zod/mini';
 import { bucketNameSchema, booleanFlagEnv, jsonEnv, policySchema } from '../rules.js';
+import type { PlanItemEvent, PlannedDatabase, PlanRunEvent, PlanRunInput, PlanRunResult } from '../shapes.js';
+
+export type { PlanItemEvent, PlannedDatabase, PlanRunEvent, PlanRunInput, PlanRunResult };
 
 /**
  * `DISCOVERY_TAGS`: 1-50 tags, keys 1-128 and values 0-256 characters (RDS tag limits,
