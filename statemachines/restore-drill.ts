@@ -14,6 +14,7 @@ import { fromState, payload } from './payload';
 import type { CleanupDrillInput } from '../contracts/functions/cleanup-drill';
 import type { PlanDrillInput } from '../contracts/functions/plan-drill';
 import type { PollRestoreInput } from '../contracts/functions/poll-restore';
+import type { RecordEvidenceInput } from '../contracts/functions/record-evidence';
 import type { StartRestoreInput } from '../contracts/functions/start-restore';
 import type { ValidateRestoreInput } from '../contracts/functions/validate-restore';
 
@@ -186,7 +187,7 @@ export class RestoreDrill extends Construct {
     const record = new tasks.LambdaInvoke(this, 'RecordEvidence', {
       lambdaFunction: fns.recordEvidence,
       // The whole drill state: fields a failed drill never reached are absent.
-      payload: sfn.TaskInput.fromObject({ 'drill.$': '$' }),
+      payload: payload<RecordEvidenceInput>({ drill: fromState('$') }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: '$.evidence',
