@@ -10,7 +10,7 @@ import { retryTransient } from './errors';
 import { addRetryPolicy, COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOTS_BUSY_RETRY, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
 import { createWorkflow } from './workflow';
 import type { BackupFunctions, DrCopyMode, PollingProps, RetentionPolicy, VaultMode } from './types';
-import { fromState, payload, renderPayload, type PayloadFields } from './payload';
+import { fromState, payload, renderPayload, wholeState, type PayloadFields } from './payload';
 import { jsonPath } from '../contracts/json-path';
 import type { CreateCopyInput, CreateCopyOutput } from '../contracts/functions/create-copy';
 import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../contracts/functions/cross-account-copy';
@@ -78,16 +78,6 @@ interface DrCopyItem {
   readonly ready: typeof SNAPSHOT_POLL_START;
 }
 const drItem = jsonPath<DrCopyItem>();
-
-/**
- * `CreateCopy` gets the whole state (no Parameters), a {@link PlannedDatabase}: tsc checks that it
- * carries every required field of {@link CreateCopyInput} with its type (a renamed CreateCopyInput
- * field fails here). A Parameters payload would change the ASL, and `sourceSnapshotArn.$` would be an
- * uncatchable States.Runtime error whenever the optional field is absent.
- */
-function wholeStateAs<Contract, State extends Contract>(): undefined {
-  return undefined;
-}
 
 /**
  * Retries a thrown `CopySlotsBusy`: RDS's own limit of copies in progress (docs/aws-behaviour.md §11,
@@ -295,10 +285,14 @@ export class DatabaseBackup extends Construct {
    * @returns `CreateCopy` and `then(next)`, the state after the copy is `available`
    */
   private sourceCopy(failed: sfn.IChainable): { start: tasks.LambdaInvoke; then: (next: sfn.IChainable) => void } {
+    // The whole state (no Parameters, as before): a Parameters payload of CreateCopyInput's fields would
+    // change the ASL, and `sourceSnapshotArn.$` would fail with an uncatchable States.Runtime error
+    // whenever the optional field is absent. tsc checks instead that the state, a PlannedDatabase,
+    // carries every required CreateCopyInput field with its type (create-copy strips the other keys).
     const createCopy = this.invoke(
       'CreateCopy',
       this.f.createCopy,
-      wholeStateAs<CreateCopyInput, PlannedDatabase>(),
+      wholeState<CreateCopyInput, PlannedDatabase>(),
       '$.sourceCopy',
       'Copy the newest automated snapshot to a manual snapshot under the source KMS key.',
     );
