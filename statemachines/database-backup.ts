@@ -100,7 +100,9 @@ interface CopyBranch {
  * `DatabaseBackup`: one database, source account -> vault account (Step Functions Standard).
  *
  * Input: `{ database: { identifier, kind }, runId, export, sourceSnapshotArn? }` (one item of
- * the run's plan, read from the run ledger by BackupRun's `ReadPlanItem`). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
+ * the run's plan, PlannedDatabase in contracts/shapes.ts, read from the run ledger by BackupRun's
+ * `ReadPlanItem`). Each Lambda's payload is typed by its input contract (contracts/functions/<name>.ts)
+ * through statemachines/payload.ts, and the paths into the state by the steps' output contracts. Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
  *
  * Steps, with every state of the console graph (each stage method below names the states it adds):
  * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at
@@ -790,7 +792,7 @@ export class DatabaseBackup extends Construct {
     const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.secondsPath(`${resultPath}.waitSeconds`) });
     // The loop's state at resultPath: the Init Pass (or the DR Map's `ready`), then each poll's output.
     const last = jsonPath<PollStatusOutput>(resultPath);
-    const input =
+    const pollInput =
       o.field === 'snapshot'
         ? payload<PollStatusInput>({
             snapshot: fromState(o.sourcePath),
@@ -802,7 +804,7 @@ export class DatabaseBackup extends Construct {
         : payload<PollExportInput>({ exportTask: fromState(o.sourcePath), attempt: fromState(jsonPath<PollExportOutput>(resultPath)('attempt')) });
     const poll = new tasks.LambdaInvoke(this, `Poll${name}`, {
       lambdaFunction: o.fn,
-      payload: input,
+      payload: pollInput,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,
