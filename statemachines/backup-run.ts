@@ -8,6 +8,11 @@ import { acknowledgeIam5 } from './nag';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import { createWorkflow } from './workflow';
+import { fromState, payload, renderPayload, type PayloadFields } from './payload';
+import { jsonPath } from '../contracts/json-path';
+import type { NotifyInput } from '../contracts/functions/notify';
+import type { PlanItemEvent, PlanRunEvent, PlanRunResult } from '../contracts/functions/plan-run';
+import type { SweepRemovedDatabasesInput } from '../contracts/functions/retention-sweep';
 import type { BackupFunctions, RetentionPolicy } from './types';
 
 /** The Label of BackupRun's Distributed Map: its child executions are `<state machine>/BackupDatabases:<name>`. */
@@ -99,13 +104,18 @@ export class BackupRun extends Construct {
   constructor(scope: Construct, id: string, props: BackupRunProps) {
     super(scope, id);
     const f = props.functions;
+    // PlanRun's result as kept in `$.plan` (its ResultSelector keeps these fields of PlanRunResult).
+    const plan = jsonPath<PlanRunResult>('$.plan');
+    // Each Map iteration's input is a PlanItemEvent (the Map's ItemSelector), which ReadPlanItem passes on.
+    const item = jsonPath<PlanItemEvent>();
+    const itemSelector: PayloadFields<PlanItemEvent> = { runId: fromState(plan('runId')), index: fromState('$$.Map.Item.Value') };
 
     // Issue 12: BackupRun's state is O(1) in the fleet but for `items` (the plan indices, a few bytes
     // per database): PlanRun writes the plan to the run ledger (plans/<runId>/) and the state keeps
     // only indices and counts.
     const planRun = new tasks.LambdaInvoke(this, 'PlanRun', {
       lambdaFunction: f.planRun,
-      payload: sfn.TaskInput.fromObject({ 'input.$': '$', 'runId.$': '$$.Execution.Name' }),
+      payload: payload<PlanRunEvent>({ input: fromState('$'), runId: fromState('$$.Execution.Name') }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       // ResultPath left out: `{ plan }` replaces the execution input (a subset list, say) in the state.
@@ -118,7 +128,7 @@ export class BackupRun extends Construct {
     // the DatabaseBackup child's input is the full plan item, as before.
     const readPlanItem = new tasks.LambdaInvoke(this, 'ReadPlanItem', {
       lambdaFunction: f.planRun,
-      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'index.$': '$.index' }),
+      payload: payload<PlanItemEvent>({ runId: fromState(item('runId')), index: fromState(item('index')) }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       // ResultPath left out: the plan item replaces the iteration's input.
@@ -152,7 +162,7 @@ export class BackupRun extends Construct {
     // needs no S3 read (and no KMS decrypt of the ledger key) by the state machine role.
     const map = new sfn.DistributedMap(this, 'BackupDatabases', {
       itemsPath: '$.plan.items',
-      itemSelector: { 'runId.$': '$.plan.runId', 'index.$': '$$.Map.Item.Value' },
+      itemSelector: renderPayload(itemSelector),
       maxConcurrency: props.maxConcurrency ?? 50,
       mapExecutionType: sfn.StateMachineType.STANDARD,
       // A failed database never fails the run (each iteration also catches into DatabaseFailed): its
@@ -168,7 +178,7 @@ export class BackupRun extends Construct {
 
     const notify = new tasks.LambdaInvoke(this, 'Notify', {
       lambdaFunction: f.notify,
-      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.plan.runId', 'trigger.$': '$.plan.trigger', 'chunks.$': '$.plan.chunks' }),
+      payload: payload<NotifyInput>({ runId: fromState(plan('runId')), trigger: fromState(plan('trigger')), chunks: fromState(plan('chunks')) }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       // `published` false: an event run that succeeded goes into the daily digest instead (issue 12).
@@ -247,7 +257,7 @@ export class BackupRun extends Construct {
     if (props.removedDatabases) {
       const sweepRemoved = new tasks.LambdaInvoke(this, 'SweepRemovedDatabases', {
         lambdaFunction: f.retentionSweep,
-        payload: sfn.TaskInput.fromObject({
+        payload: payload<SweepRemovedDatabasesInput>({
           // No `configured`: retention-sweep reads the bundled list (DATABASES_FILE), so this input is O(1).
           sweepRemoved: { policy: { ...props.removedDatabases.policy } },
         }),

@@ -10,6 +10,18 @@ import { retryTransient } from './errors';
 import { addRetryPolicy, COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOTS_BUSY_RETRY, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
 import { createWorkflow } from './workflow';
 import type { BackupFunctions, DrCopyMode, PollingProps, RetentionPolicy, VaultMode } from './types';
+import { fromState, payload, renderPayload, wholeState, type PayloadFields } from './payload';
+import { jsonPath } from '../contracts/json-path';
+import type { CreateCopyInput, CreateCopyOutput } from '../contracts/functions/create-copy';
+import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../contracts/functions/cross-account-copy';
+import type { ExportToS3Input, ExportToS3Output } from '../contracts/functions/export-to-s3';
+import type { PlannedDatabase } from '../contracts/functions/plan-run';
+import type { PollExportInput, PollExportOutput } from '../contracts/functions/poll-export';
+import type { PollStatusInput, PollStatusOutput } from '../contracts/functions/poll-status';
+import type { RecordResultInput } from '../contracts/functions/record-result';
+import type { RetentionSweepInput, RetentionSweepOutput } from '../contracts/functions/retention-sweep';
+import type { ShareInput } from '../contracts/functions/share';
+import type { DatabaseBackupOutput } from '../contracts/shapes';
 
 /** Props of {@link DatabaseBackup}. */
 export interface DatabaseBackupProps {
@@ -43,6 +55,31 @@ const SNAPSHOT_POLL_START = { attempt: 0, waitSeconds: FIRST_POLL_SECONDS, elaps
 const JSON_NULL = "States.StringToJson('null')";
 
 /**
+ * Typed paths into the DatabaseBackup state (issue 11): the execution input (one plan item,
+ * {@link PlannedDatabase}) and each step's result at its ResultPath, keyed by the step's output contract.
+ */
+const input = jsonPath<PlannedDatabase>();
+const sourceCopyAt = jsonPath<CreateCopyOutput>('$.sourceCopy');
+const sourceCopyReadyAt = jsonPath<PollStatusOutput>('$.sourceCopyReady');
+const vaultCopyAt = jsonPath<CrossAccountCopyOutput>('$.vaultCopy');
+const exportTaskAt = jsonPath<ExportToS3Output>('$.exportTask');
+const sourceRetentionAt = jsonPath<RetentionSweepOutput>('$.sourceRetention');
+
+/**
+ * One iteration of the DR Map (`CopyToDrRegions`' ItemSelector): the DR Region, the database, the
+ * snapshot to copy, and (`ready`) the DR wait loop's first poll state.
+ */
+interface DrCopyItem {
+  readonly region: string;
+  readonly database: PlannedDatabase['database'];
+  readonly runId: string;
+  readonly snapshot: CrossAccountCopyInput['snapshot'];
+  readonly optionGroups: PlannedDatabase['optionGroups'];
+  readonly ready: typeof SNAPSHOT_POLL_START;
+}
+const drItem = jsonPath<DrCopyItem>();
+
+/**
  * Retries a thrown `CopySlotsBusy`: RDS's own limit of copies in progress (docs/aws-behaviour.md §11,
  * copies other tools make) or a slot table item that kept changing ({@link COPY_SLOTS_BUSY_RETRY}:
  * first after 2 min, x1.5, at most 30 min apart, 8 attempts, full jitter; a backstop, its budget is
@@ -63,7 +100,9 @@ interface CopyBranch {
  * `DatabaseBackup`: one database, source account -> vault account (Step Functions Standard).
  *
  * Input: `{ database: { identifier, kind }, runId, export, sourceSnapshotArn? }` (one item of
- * the run's plan, read from the run ledger by BackupRun's `ReadPlanItem`). Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
+ * the run's plan, PlannedDatabase in contracts/shapes.ts, read from the run ledger by BackupRun's
+ * `ReadPlanItem`). Each Lambda's payload is typed by its input contract (contracts/functions/<name>.ts)
+ * through statemachines/payload.ts, and the paths into the state by the steps' output contracts. Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
  *
  * Steps, with every state of the console graph (each stage method below names the states it adds):
  * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at
@@ -210,7 +249,7 @@ export class DatabaseBackup extends Construct {
     const failed = this.invoke(
       'RecordFailure',
       this.f.recordResult,
-      { outcome: 'FAILED', 'state.$': '$' },
+      payload<RecordResultInput>({ outcome: 'FAILED', state: fromState('$') }),
       '$.ledger',
       "Write this database's failure (error name and cause) to the run ledger, then fail.",
     );
@@ -248,10 +287,28 @@ export class DatabaseBackup extends Construct {
    * @returns `CreateCopy` and `then(next)`, the state after the copy is `available`
    */
   private sourceCopy(failed: sfn.IChainable): { start: tasks.LambdaInvoke; then: (next: sfn.IChainable) => void } {
-    const createCopy = this.invoke('CreateCopy', this.f.createCopy, null, '$.sourceCopy', 'Copy the newest automated snapshot to a manual snapshot under the source KMS key.');
+    // The whole state (no Parameters, as before): a Parameters payload of CreateCopyInput's fields would
+    // change the ASL, and `sourceSnapshotArn.$` would fail with an uncatchable States.Runtime error
+    // whenever the optional field is absent. tsc checks instead that the state, a PlannedDatabase,
+    // carries every required CreateCopyInput field with its type (create-copy strips the other keys).
+    const createCopy = this.invoke(
+      'CreateCopy',
+      this.f.createCopy,
+      wholeState<CreateCopyInput, PlannedDatabase>(),
+      '$.sourceCopy',
+      'Copy the newest automated snapshot to a manual snapshot under the source KMS key.',
+    );
     retryCopySlotsBusy(createCopy);
     createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const sourceLoop = this.pollLoop({ name: 'SourceCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.sourceCopy.snapshot', startedPath: '$.sourceCopy.copyStartedAt', resultPath: '$.sourceCopyReady', onError: failed });
+    const sourceLoop = this.pollLoop({
+      name: 'SourceCopy',
+      fn: this.f.pollStatus,
+      field: 'snapshot',
+      sourcePath: sourceCopyAt('snapshot'),
+      startedPath: sourceCopyAt('copyStartedAt'),
+      resultPath: '$.sourceCopyReady',
+      onError: failed,
+    });
     createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
     return { start: createCopy, then: sourceLoop.then };
   }
@@ -262,7 +319,7 @@ export class DatabaseBackup extends Construct {
    */
   private share(failed: sfn.IChainable): sfn.INextable & sfn.IChainable {
     if (this.mode === 'cross-account' && this.f.share) {
-      const share = this.invoke('ShareWithVault', this.f.share, { 'snapshot.$': '$.sourceCopyReady.snapshot' }, '$.share', "Add the vault account to the manual copy's restore attribute.");
+      const share = this.invoke('ShareWithVault', this.f.share, payload<ShareInput>({ snapshot: fromState(sourceCopyReadyAt('snapshot')) }), '$.share', "Add the vault account to the manual copy's restore attribute.");
       share.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
       return share;
     }
@@ -277,7 +334,7 @@ export class DatabaseBackup extends Construct {
   private copyEverywhere(failed: sfn.IChainable): sfn.Parallel {
     this.branches.push({ name: 'vault', start: this.vaultCopy() });
     if (this.drRegions.length > 0 && this.drCopyMode === 'single-step') {
-      const dr = this.drCopies('$.sourceCopyReady.snapshot');
+      const dr = this.drCopies(sourceCopyReadyAt('snapshot'));
       dr.end.next(new sfn.Pass(this, 'DrBranchDone', { parameters: { status: 'SUCCEEDED', 'drCopies.$': '$.drCopies.copies', 'drFailed.$': '$.drCopies.anyFailed' } }));
       this.branches.push({ name: 'dr', start: dr.start });
     }
@@ -310,7 +367,13 @@ export class DatabaseBackup extends Construct {
     const copyToVault = this.invoke(
       'CopyToVault',
       this.f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot', destinationRegion: this.props.vaultRegion, 'optionGroups.$': '$.optionGroups' },
+      payload<CrossAccountCopyInput>({
+        database: fromState(input('database')),
+        runId: fromState(input('runId')),
+        snapshot: fromState(sourceCopyReadyAt('snapshot')),
+        destinationRegion: this.props.vaultRegion,
+        optionGroups: fromState(input('optionGroups')),
+      }),
       '$.vaultCopy',
       this.mode === 'cross-account'
         ? 'Assume the vault copy role and copy the shared snapshot by ARN under the vault KMS key.'
@@ -318,11 +381,19 @@ export class DatabaseBackup extends Construct {
     );
     retryCopySlotsBusy(copyToVault);
     copyToVault.addCatch(recordVaultCopyError, { errors: ['States.ALL'], resultPath: '$.error' });
-    const vaultLoop = this.pollLoop({ name: 'VaultCopy', fn: this.f.pollStatus, field: 'snapshot', sourcePath: '$.vaultCopy.snapshot', startedPath: '$.vaultCopy.copyStartedAt', resultPath: '$.vaultCopyReady', onError: recordVaultCopyError });
+    const vaultLoop = this.pollLoop({
+      name: 'VaultCopy',
+      fn: this.f.pollStatus,
+      field: 'snapshot',
+      sourcePath: vaultCopyAt('snapshot'),
+      startedPath: vaultCopyAt('copyStartedAt'),
+      resultPath: '$.vaultCopyReady',
+      onError: recordVaultCopyError,
+    });
     const vaultOk: Record<string, unknown> = { status: 'SUCCEEDED', 'vaultCopy.$': '$.vaultCopy', 'vaultCopyReady.$': '$.vaultCopyReady' };
     copyToVault.next(this.awaitSlot(copyToVault, '$.vaultCopy', recordVaultCopyError, vaultLoop.start));
     if (this.drRegions.length > 0 && this.drCopyMode === 'two-hop') {
-      const dr = this.drCopies('$.vaultCopyReady.snapshot');
+      const dr = this.drCopies(jsonPath<PollStatusOutput>('$.vaultCopyReady')('snapshot'));
       vaultLoop.then(dr.start);
       vaultOk['drCopies.$'] = '$.drCopies.copies';
       vaultOk['drFailed.$'] = '$.drCopies.anyFailed';
@@ -347,7 +418,7 @@ export class DatabaseBackup extends Construct {
     const start = this.invoke(
       'ExportToS3',
       exports.start,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.sourceCopyReady.snapshot' },
+      payload<ExportToS3Input>({ database: fromState(input('database')), runId: fromState(input('runId')), snapshot: fromState(sourceCopyReadyAt('snapshot')) }),
       '$.exportTask',
       'Start an export task of the manual copy to the export bucket (Apache Parquet).',
     );
@@ -358,7 +429,7 @@ export class DatabaseBackup extends Construct {
       name: 'Export',
       fn: exports.poll,
       field: 'exportTask',
-      sourcePath: '$.exportTask.exportTask',
+      sourcePath: exportTaskAt('exportTask'),
       resultPath: '$.exportReady',
       onError: recordExportError,
       maxPolls: EXPORT_MAX_POLLS,
@@ -425,17 +496,17 @@ export class DatabaseBackup extends Construct {
     const sweep = this.invoke(
       'SweepSourceRetention',
       this.f.retentionSweep,
-      {
-        'database.$': '$.database',
+      payload<RetentionSweepInput>({
+        database: fromState(input('database')),
         policy: { ...this.props.sourceRetention },
-        'protectIdentifier.$': '$.sourceCopyReady.snapshot.identifier',
+        protectIdentifier: fromState(sourceCopyReadyAt('snapshot', 'identifier')),
         // This run's copy is safe in the vault (and, unless one failed, in every DR Region): record
         // it, and never delete a source copy that has not reached the vault.
         markVaulted: {
-          'identifier.$': '$.sourceCopyReady.snapshot.identifier',
-          ...(drResultPath ? { 'anyDrCopyFailed.$': `States.ArrayContains(${drResultPath}[*].status, 'FAILED')` } : {}),
+          identifier: fromState(sourceCopyReadyAt('snapshot', 'identifier')),
+          ...(drResultPath ? { anyDrCopyFailed: fromState(`States.ArrayContains(${drResultPath}[*].status, 'FAILED')`) } : {}),
         },
-      },
+      }),
       '$.sourceRetention',
       "Mark this run's copy as vaulted, then apply the source retention policy to managed copies that reached the vault; never deletes this run's copy.",
     );
@@ -496,58 +567,58 @@ export class DatabaseBackup extends Construct {
     const recordSuccess = this.invoke(
       'RecordSuccess',
       this.f.recordResult,
-      { outcome: 'SUCCEEDED', 'state.$': '$', result: output },
+      payload<RecordResultInput>({ outcome: 'SUCCEEDED', state: fromState('$'), result: output }),
       '$.ledger',
       "Write this database's result (copies, ARNs, times, retention decisions) to the run ledger.",
     );
     // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
     recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...output, 'ledger.$': '$.ledger' } }));
+    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...renderPayload(output), 'ledger.$': '$.ledger' } }));
     return recordSuccess;
   }
 
   /**
-   * The database's result as Parameters (DatabaseBackupOutput in functions/shared/contracts.ts), read
+   * The database's result as a payload of {@link DatabaseBackupOutput} (contracts/shapes.ts), read
    * from the state and the `CopyEverywhere` branch results by name, with its fixed-bound `summary`.
    */
-  private result(): Record<string, unknown> {
+  private result(): PayloadFields<DatabaseBackupOutput> {
     const vault = this.branchResult('vault');
+    const vaultCopy = jsonPath<CrossAccountCopyOutput>(`${vault}.vaultCopy`);
+    const vaultCopyReady = jsonPath<PollStatusOutput>(`${vault}.vaultCopyReady`);
     const exp = this.hasBranch('export') ? this.branchResult('export') : null;
     const drResultPath = this.drResultPath();
     const shareOutput = this.mode === 'cross-account' && this.f.share ? '$.share' : null;
-    const output: Record<string, unknown> = {
-      'database.$': '$.database',
-      'runId.$': '$.runId',
-      'sourceCopy.$': '$.sourceCopy',
-      'sourceCopyReady.$': '$.sourceCopyReady',
-      'vaultCopy.$': `${vault}.vaultCopy`,
-      'vaultCopyReady.$': `${vault}.vaultCopyReady`,
-      'sourceRetention.$': '$.sourceRetention',
+    return {
+      database: fromState(input('database')),
+      runId: fromState(input('runId')),
+      sourceCopy: fromState('$.sourceCopy'),
+      sourceCopyReady: fromState('$.sourceCopyReady'),
+      vaultCopy: fromState(`${vault}.vaultCopy`),
+      vaultCopyReady: fromState(`${vault}.vaultCopyReady`),
+      sourceRetention: fromState('$.sourceRetention'),
+      share: fromState(shareOutput ?? JSON_NULL),
+      drCopies: drResultPath ? fromState(drResultPath) : [],
+      export: fromState(exp !== null ? `${exp}.export` : JSON_NULL),
+      // The fixed-bound part BackupRun keeps per database (DatabaseSummary): BackupRun's state must stay
+      // far below 256 KiB for a whole fleet (docs/aws-behaviour.md §18a), so no ARNs it can derive, no lists.
+      summary: {
+        copy: fromState(sourceCopyReadyAt('snapshot', 'identifier')),
+        source: { created: fromState(sourceCopyAt('created')), seconds: fromState(sourceCopyReadyAt('elapsedSeconds')) },
+        vault: { arn: fromState(vaultCopyReady('snapshot', 'arn')), created: fromState(vaultCopy('created')), seconds: fromState(vaultCopyReady('elapsedSeconds')) },
+        retention: { kept: fromState(`States.ArrayLength(${sourceRetentionAt('kept')})`), deleted: fromState(`States.ArrayLength(${sourceRetentionAt('deleted')})`) },
+        // How old the recovery point was when the backup picked it (notify's RecoveryPointStale).
+        recoveryPointAgeSeconds: fromState(sourceCopyAt('recoveryPointAgeSeconds')),
+        dr: drResultPath ? fromState(`${drResultPath}[*].summary`) : [],
+        export: fromState(exp !== null ? `${exp}.summary` : JSON_NULL),
+      },
     };
-    output['share.$'] = shareOutput ?? JSON_NULL;
-    output[drResultPath ? 'drCopies.$' : 'drCopies'] = drResultPath ?? [];
-    output['export.$'] = exp !== null ? `${exp}.export` : JSON_NULL;
-    // The fixed-bound part BackupRun keeps per database (DatabaseSummary): BackupRun's state must stay
-    // far below 256 KiB for a whole fleet (docs/aws-behaviour.md §18a), so no ARNs it can derive, no lists.
-    const summary: Record<string, unknown> = {
-      'copy.$': '$.sourceCopyReady.snapshot.identifier',
-      source: { 'created.$': '$.sourceCopy.created', 'seconds.$': '$.sourceCopyReady.elapsedSeconds' },
-      vault: { 'arn.$': `${vault}.vaultCopyReady.snapshot.arn`, 'created.$': `${vault}.vaultCopy.created`, 'seconds.$': `${vault}.vaultCopyReady.elapsedSeconds` },
-      retention: { 'kept.$': 'States.ArrayLength($.sourceRetention.kept)', 'deleted.$': 'States.ArrayLength($.sourceRetention.deleted)' },
-      // How old the recovery point was when the backup picked it (notify's RecoveryPointStale).
-      'recoveryPointAgeSeconds.$': '$.sourceCopy.recoveryPointAgeSeconds',
-    };
-    summary[drResultPath ? 'dr.$' : 'dr'] = drResultPath ? `${drResultPath}[*].summary` : [];
-    summary['export.$'] = exp !== null ? `${exp}.summary` : JSON_NULL;
-    output.summary = summary;
-    return output;
   }
 
-  /** A Lambda Task (payloadResponseOnly) with the transient-error retry; `null` payload = the state input as is. */
-  private invoke(name: string, fn: IFunction, payload: Record<string, unknown> | null, resultPath: string, comment: string): tasks.LambdaInvoke {
+  /** A Lambda Task (payloadResponseOnly) with the transient-error retry; `undefined` payload = the state input as is. */
+  private invoke(name: string, fn: IFunction, input: sfn.TaskInput | undefined, resultPath: string, comment: string): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this, name, {
       lambdaFunction: fn,
-      payload: payload ? sfn.TaskInput.fromObject(payload) : undefined,
+      payload: input,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,
@@ -573,7 +644,14 @@ export class DatabaseBackup extends Construct {
     const map = new sfn.Map(this, 'CopyToDrRegions', {
       itemsPath: '$.dr.regions',
       // `ready`: the DR wait loop's first poll state (its loop has no Init Pass).
-      itemSelector: { 'region.$': '$$.Map.Item.Value', 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': snapshotPath, 'optionGroups.$': '$.optionGroups', ready: { ...SNAPSHOT_POLL_START } },
+      itemSelector: renderPayload({
+        region: fromState('$$.Map.Item.Value'),
+        database: fromState(input('database')),
+        runId: fromState(input('runId')),
+        snapshot: fromState(snapshotPath),
+        optionGroups: fromState(input('optionGroups')),
+        ready: { ...SNAPSHOT_POLL_START },
+      } satisfies PayloadFields<DrCopyItem>),
       maxConcurrency: regions.length,
       // The copies, and whether any failed (read by AreDrCopiesOk through the branch's `drFailed`).
       resultSelector: { 'copies.$': '$', 'anyFailed.$': "States.ArrayContains($[*].status, 'FAILED')" },
@@ -586,13 +664,29 @@ export class DatabaseBackup extends Construct {
     const copy = this.invoke(
       'CopyToDrRegion',
       f.crossAccountCopy,
-      { 'database.$': '$.database', 'runId.$': '$.runId', 'snapshot.$': '$.snapshot', 'destinationRegion.$': '$.region', 'optionGroups.$': '$.optionGroups' },
+      payload<CrossAccountCopyInput>({
+        database: fromState(drItem('database')),
+        runId: fromState(drItem('runId')),
+        snapshot: fromState(drItem('snapshot')),
+        destinationRegion: fromState(drItem('region')),
+        optionGroups: fromState(drItem('optionGroups')),
+      }),
       '$.copy',
       'Copy into this DR Region of the vault account under its vault KMS key (the copy starts in the destination Region).',
     );
     retryCopySlotsBusy(copy);
     copy.addCatch(recordDrCopyError, { errors: ['States.ALL'], resultPath: '$.error' });
-    const loop = this.pollLoop({ name: 'DrCopy', fn: f.pollStatus, field: 'snapshot', sourcePath: '$.copy.snapshot', startedPath: '$.copy.copyStartedAt', resultPath: '$.ready', onError: recordDrCopyError, preset: true });
+    const drCopyAt = jsonPath<CrossAccountCopyOutput>('$.copy');
+    const loop = this.pollLoop({
+      name: 'DrCopy',
+      fn: f.pollStatus,
+      field: 'snapshot',
+      sourcePath: drCopyAt('snapshot'),
+      startedPath: drCopyAt('copyStartedAt'),
+      resultPath: '$.ready',
+      onError: recordDrCopyError,
+      preset: true,
+    });
     loop.then(
       new sfn.Pass(this, 'DrRegionSucceeded', {
         parameters: {
@@ -653,26 +747,39 @@ export class DatabaseBackup extends Construct {
    * bound; returns the first state and `then(next)`, which makes `Is<X>Ready` go on to `next` when the snapshot/task is ready (call it once).
    * Errors and the timeout go to `onError` with `$.error = { Error, Cause }`.
    */
-  private pollLoop(o: {
-    name: string;
-    fn: IFunction;
-    field: 'snapshot' | 'exportTask';
-    sourcePath: string;
-    /** Snapshot loops: path of the copy step's `copyStartedAt` (ISO-8601 UTC, when RDS was asked for the copy); elapsed time is measured from it. */
-    startedPath?: string;
-    resultPath: string;
-    onError: sfn.IChainable;
-    maxPolls?: number;
-    timeoutError?: string;
-    /** Snapshot loops only: SNAPSHOT_POLL_START is already at `resultPath`; the loop starts at its Wait. */
-    preset?: boolean;
-  }): { start: sfn.State; then: (next: sfn.IChainable) => void } {
+  private pollLoop(
+    o: {
+      name: string;
+      fn: IFunction;
+      /** Path of the snapshot (poll-status' `snapshot`) or export task (poll-export's `exportTask`) to poll. */
+      sourcePath: string;
+      resultPath: string;
+      onError: sfn.IChainable;
+      maxPolls?: number;
+      timeoutError?: string;
+    } & (
+      | {
+          /** A snapshot copy, polled by poll-status ({@link PollStatusInput}). */
+          field: 'snapshot';
+          /** Path of the copy step's `copyStartedAt` (ISO-8601 UTC, when RDS was asked for the copy); elapsed time is measured from it. */
+          startedPath: string;
+          /** SNAPSHOT_POLL_START is already at `resultPath`; the loop starts at its Wait. */
+          preset?: boolean;
+        }
+      | {
+          /** An export task, polled by poll-export ({@link PollExportInput}). */
+          field: 'exportTask';
+          startedPath?: never;
+          preset?: never;
+        }
+    ),
+  ): { start: sfn.State; then: (next: sfn.IChainable) => void } {
     const { name, resultPath } = o;
     const maxPolls = o.maxPolls ?? this.maxPolls;
     // Snapshot copies: the first look after FIRST_POLL_SECONDS (a fresh copy reports 0% at once), and
     // the loop's state carries the last look (elapsedSeconds, percentProgress) so poll-status can
     // estimate the end from the rise of PercentProgress; a copy has 0% when requested, at 0 s.
-    const snapshotLoop = o.startedPath !== undefined;
+    const snapshotLoop = o.field === 'snapshot';
     // `preset`: the caller already put SNAPSHOT_POLL_START at resultPath (the DR Map's ItemSelector), so
     // the loop starts at its Wait: one state transition less per DR Region (issue 12).
     const init = o.preset
@@ -683,17 +790,21 @@ export class DatabaseBackup extends Construct {
           resultPath,
         });
     const wait = new sfn.Wait(this, `WaitFor${name}`, { time: sfn.WaitTime.secondsPath(`${resultPath}.waitSeconds`) });
+    // The loop's state at resultPath: the Init Pass (or the DR Map's `ready`), then each poll's output.
+    const last = jsonPath<PollStatusOutput>(resultPath);
+    const pollInput =
+      o.field === 'snapshot'
+        ? payload<PollStatusInput>({
+            snapshot: fromState(o.sourcePath),
+            attempt: fromState(last('attempt')),
+            copyStartedAt: fromState(o.startedPath),
+            previous: { elapsedSeconds: fromState(last('elapsedSeconds')), percentProgress: fromState(last('percentProgress')) },
+            maxWaitSeconds: this.maxWaitSeconds,
+          })
+        : payload<PollExportInput>({ exportTask: fromState(o.sourcePath), attempt: fromState(jsonPath<PollExportOutput>(resultPath)('attempt')) });
     const poll = new tasks.LambdaInvoke(this, `Poll${name}`, {
       lambdaFunction: o.fn,
-      payload: sfn.TaskInput.fromObject({
-        [`${o.field}.$`]: o.sourcePath,
-        'attempt.$': `${resultPath}.attempt`,
-        ...(o.startedPath !== undefined && {
-          'copyStartedAt.$': o.startedPath,
-          previous: { 'elapsedSeconds.$': `${resultPath}.elapsedSeconds`, 'percentProgress.$': `${resultPath}.percentProgress` },
-          maxWaitSeconds: this.maxWaitSeconds,
-        }),
-      }),
+      payload: pollInput,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,

@@ -49,3 +49,14 @@ export function renderPayload(fields: object): Record<string, unknown> {
 export function payload<T>(fields: PayloadFields<T>): sfn.TaskInput {
   return sfn.TaskInput.fromObject(renderPayload(fields));
 }
+
+/**
+ * No payload: the Task gets the whole state as it is (the ASL has no Parameters). The type arguments
+ * are the check: `State` (the state's type at that Task) must be assignable to `Contract` (the
+ * function's input contract), so a required contract field renamed, removed from the state, or of
+ * another type fails tsc. An optional contract field renamed is not caught (the state need not carry it).
+ * @returns `undefined`, for `LambdaInvoke`'s `payload`
+ */
+export function wholeState<Contract, State extends Contract>(): undefined {
+  return undefined;
+}

@@ -11,6 +11,7 @@ import { fromState, payload } from './payload';
 import type { CleanupDrillInput } from '../contracts/functions/cleanup-drill';
 import type { PlanDrillInput } from '../contracts/functions/plan-drill';
 import type { PollRestoreInput } from '../contracts/functions/poll-restore';
+import type { RecordEvidenceInput } from '../contracts/functions/record-evidence';
 import type { StartRestoreInput } from '../contracts/functions/start-restore';
 import type { ValidateRestoreInput } from '../contracts/functions/validate-restore';
 
@@ -173,7 +174,7 @@ export class RestoreDrill extends Construct {
     const record = invokeFunction(this, 'RecordEvidence', {
       lambdaFunction: fns.recordEvidence,
       // The whole drill state: fields a failed drill never reached are absent.
-      payload: { 'drill.$': '$' },
+      payload: payload<RecordEvidenceInput>({ drill: fromState('$') }),
       resultPath: '$.evidence',
       outputPath: '$.evidence',
       comment: 'Write the evidence record (S3, Object Lock) and return a small summary.',

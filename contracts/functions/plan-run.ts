@@ -1,9 +1,15 @@
 /**
- * plan-run's contract (functions/plan-run): the environment the stack sets. Its events and outputs:
- * PlanRunEvent, PlanItemEvent, PlanRunResult (contracts/shapes.ts, functions/plan-run/index.ts).
+ * plan-run's contract (functions/plan-run): the environment the stack sets and the event schema.
+ * Its events and outputs: PlanRunEvent (BackupRun's `PlanRun`), PlanItemEvent (`ReadPlanItem`),
+ * PlanRunResult, PlannedDatabase (contracts/shapes.ts). The handler's own environment schema (with
+ * `DATABASES` read from `DATABASES_FILE`) is in functions/plan-run/index.ts.
  */
 import * as z from 'zod/mini';
 import { bucketNameSchema, booleanFlagEnv, jsonEnv, policySchema } from '../rules.js';
+import { runIdSchema } from '../schemas.js';
+import type { PlanItemEvent, PlannedDatabase, PlanRunEvent, PlanRunInput, PlanRunResult } from '../shapes.js';
+
+export type { PlanItemEvent, PlannedDatabase, PlanRunEvent, PlanRunInput, PlanRunResult };
 
 /**
  * `DISCOVERY_TAGS`: 1-50 tags, keys 1-128 and values 0-256 characters (RDS tag limits,
@@ -33,3 +39,25 @@ export const environment = {
   /** `'true'` in cross-account mode: DB instances whose option group has permanent or persistent options are failed at plan time (docs/aws-behaviour.md §15a). */
   CHECK_SHAREABLE: booleanFlagEnv,
 };
+
+/**
+ * Event schema: `{ input: <the BackupRun execution input>, runId: <execution name> }`, as the
+ * PlanRun state passes them (Step Functions cannot merge the two into one object). The execution
+ * input is strict, so a misspelt key (`database`) fails instead of silently backing up everything.
+ */
+export const inputSchema = z
+  .strictObject({
+    input: z.optional(
+      z.strictObject({
+        trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
+        databases: z.optional(z.array(z.string().check(z.minLength(1, 'must not be empty')))),
+        sourceSnapshotArn: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+      }),
+    ),
+    runId: runIdSchema,
+    /** Item mode (issue 12): the 0-based index of the plan item to read. */
+    index: z.optional(z.number().check(z.int(), z.gte(0))),
+  })
+  .check(
+    z.refine((e: { input?: unknown; index?: unknown }) => (e.input === undefined) !== (e.index === undefined), 'give exactly one of input (plan a run) and index (read a plan item)'),
+  ) as unknown as z.ZodMiniType<PlanRunEvent | PlanItemEvent>;

@@ -10,27 +10,18 @@
  * SnapshotNotAvailable, UnencryptedClusterNotSupported, KmsKeyNotAccessible, SnapshotQuotaExceeded,
  * SnapshotIdentifierConflict, SnapshotCopyFailed, CopySlotsBusy (slot table or RDS: every slot held); AWS errors (e.g. ThrottlingException) keep their names.
  */
-import * as z from 'zod/mini';
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { CreateCopyInput, CreateCopyOutput } from '../../functions/shared/contracts.js';
+import type { CreateCopyOutput } from '../../functions/shared/contracts.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { databaseRefSchema, runIdSchema, snapshotArnSchema } from '../../functions/shared/schemas.js';
 import { slotHooksFrom as slotsFor } from '../../functions/shared/copy-slots.js';
 import { createCopy } from './copy.js';
-import { envSchema } from '../../contracts/functions/create-copy.js';
+import { envSchema, inputSchema } from '../../contracts/functions/create-copy.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-/** Environment schema: create-copy's contract (contracts/functions/create-copy.ts). */
-export { envSchema };
-
-/** Event schema. */
-export const inputSchema: z.ZodMiniType<CreateCopyInput> = z.object({
-  database: databaseRefSchema,
-  runId: runIdSchema,
-  sourceSnapshotArn: z.optional(snapshotArnSchema),
-});
+/** Environment and event schemas: create-copy's contract (contracts/functions/create-copy.ts). */
+export { envSchema, inputSchema };
 
 /** Builds the create-copy handler; see {@link createCopy}. */
 export function createHandler(deps: HandlerDeps<'rds' | 'dynamodb'>): LambdaHandler<CreateCopyOutput> {

@@ -14,28 +14,19 @@
  * Errors: InvalidEnvironment, InvalidInput, SnapshotNotAvailable, SnapshotNotFound,
  * ExportTaskIdentifierConflict, ExportTaskLimitReached (retry with long backoff), ExportConfigurationInvalid.
  */
-import * as z from 'zod/mini';
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
+import type { ExportToS3Output } from '../../functions/shared/contracts.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { databaseRefSchema, runIdSchema, snapshotRefSchema } from '../../functions/shared/schemas.js';
 import { slotHooksFrom as slotsFor } from '../../functions/shared/copy-slots.js';
 import { exportToS3 } from './export.js';
-import { envSchema } from '../../contracts/functions/export-to-s3.js';
+import { envSchema, inputSchema } from '../../contracts/functions/export-to-s3.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-/** Environment schema: export-to-s3's contract (contracts/functions/export-to-s3.ts). */
-export { envSchema };
+/** Environment and event schemas: export-to-s3's contract (contracts/functions/export-to-s3.ts). */
+export { envSchema, inputSchema };
 export { exportTaskIdentifier } from '../../functions/shared/exports.js';
-
-/** Event schema. */
-export const inputSchema: z.ZodMiniType<ExportToS3Input> = z.object({
-  database: databaseRefSchema,
-  runId: runIdSchema,
-  snapshot: snapshotRefSchema,
-});
 
 /** Builds the export-to-s3 handler; see {@link exportToS3}. */
 export function createHandler(deps: HandlerDeps<'rds' | 'dynamodb'>): LambdaHandler<ExportToS3Output> {

@@ -36,12 +36,14 @@ import { baseEnvShape, dbIdentifierSchema, jsonEnv, regionSchema } from '../../f
 import { readPlanItem, writePlan } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { resolveDatabasesFile as resolveBundledDatabases } from '../../functions/shared/databases-file.js';
-import { databaseKindSchema, runIdSchema } from '../../functions/shared/schemas.js';
-import { environment } from '../../contracts/functions/plan-run.js';
+import { databaseKindSchema } from '../../functions/shared/schemas.js';
+import { environment, inputSchema } from '../../contracts/functions/plan-run.js';
 import { planRun, type ConfiguredDatabase } from './plan.js';
 import { checkManualSnapshotQuotas, readManualSnapshotQuotas } from './quota.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
+/** Event schema: plan-run's contract (contracts/functions/plan-run.ts). */
+export { inputSchema };
 
 /** One `DATABASES` item; `export` absent = false (never export by accident). */
 const configuredDatabaseSchema = z.pipe(
@@ -84,28 +86,6 @@ export const envSchema = envShape.check(
     }
   }),
 );
-
-/**
- * Event schema: `{ input: <the BackupRun execution input>, runId: <execution name> }`, as the
- * PlanRun state passes them (Step Functions cannot merge the two into one object). The execution
- * input is strict, so a misspelt key (`database`) fails instead of silently backing up everything.
- */
-export const inputSchema = z
-  .strictObject({
-    input: z.optional(
-      z.strictObject({
-        trigger: z.optional(z.enum(['schedule', 'event', 'manual'])),
-        databases: z.optional(z.array(z.string().check(z.minLength(1, 'must not be empty')))),
-        sourceSnapshotArn: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
-      }),
-    ),
-    runId: runIdSchema,
-    /** Item mode (issue 12): the 0-based index of the plan item to read. */
-    index: z.optional(z.number().check(z.int(), z.gte(0))),
-  })
-  .check(
-    z.refine((e: { input?: unknown; index?: unknown }) => (e.input === undefined) !== (e.index === undefined), 'give exactly one of input (plan a run) and index (read a plan item)'),
-  ) as unknown as z.ZodMiniType<PlanRunEvent | PlanItemEvent>;
 
 /**
  * The environment with `DATABASES` filled from `DATABASES_FILE` (functions/shared/databases-file.ts).

@@ -8,39 +8,19 @@
  * Input {@link PollExportInput}, output {@link PollExportOutput}.
  * Errors: InvalidEnvironment, InvalidInput, ExportTaskNotFound, ExportTaskFailed, ExportTaskIdentifierConflict.
  */
-import * as z from 'zod/mini';
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { ExportTaskRef, PollExportInput, PollExportOutput } from '../../functions/shared/contracts.js';
-import { nonEmpty, regionSchema } from '../../functions/shared/env.js';
+import type { PollExportOutput } from '../../functions/shared/contracts.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { snapshotArnSchema } from '../../functions/shared/schemas.js';
 import { releaseWhenFinished, slotReleaseFrom } from '../../functions/shared/copy-slots.js';
 import { pollExport } from './poll.js';
-import { envSchema } from '../../contracts/functions/poll-export.js';
+import { envSchema, exportTaskRefSchema, inputSchema } from '../../contracts/functions/poll-export.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-/** Environment schema: poll-export's contract (contracts/functions/poll-export.ts). */
-export { envSchema };
+/** Environment and event schemas: poll-export's contract (contracts/functions/poll-export.ts). */
+export { envSchema, exportTaskRefSchema, inputSchema };
 export { MAX_EXPORT_POLL_SECONDS, MIN_EXPORT_POLL_SECONDS, nextExportPollSeconds } from './poll.js';
-
-/** {@link ExportTaskRef} (unknown keys stripped). */
-export const exportTaskRefSchema: z.ZodMiniType<ExportTaskRef> = z.object({
-  identifier: nonEmpty,
-  sourceArn: snapshotArnSchema,
-  region: regionSchema,
-  s3Bucket: nonEmpty,
-  s3Prefix: z.string(),
-  s3Uri: nonEmpty,
-  status: z.string(),
-});
-
-/** Event schema. */
-export const inputSchema: z.ZodMiniType<PollExportInput> = z.object({
-  exportTask: exportTaskRefSchema,
-  attempt: z.number().check(z.int(), z.gte(0)),
-});
 
 /** Builds the poll-export handler; see {@link pollExport}. */
 export function createHandler(deps: HandlerDeps<'rds' | 'dynamodb'>): LambdaHandler<PollExportOutput> {

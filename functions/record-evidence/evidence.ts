@@ -14,44 +14,10 @@
  * Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseRef } from '../../functions/shared/contracts.js';
-import type { CheckResult, DrillTarget, RestorePoll, ValidationResult } from '../../functions/shared/drill.js';
+import type { CaughtError, DrillState, EvidenceSummary, RecordEvidenceInput } from '../../contracts/functions/record-evidence.js';
+import type { CheckResult } from '../../functions/shared/drill.js';
 
-/** A Step Functions error caught into the state (`{ Error, Cause }`). */
-export interface CaughtError {
-  readonly Error: string;
-  readonly Cause?: string;
-}
-
-/** The drill state record-evidence receives (fields are absent when the drill did not get that far). */
-export interface DrillState {
-  readonly drillId: string;
-  readonly database: DatabaseRef;
-  readonly target?: DrillTarget;
-  readonly poll?: RestorePoll;
-  readonly validation?: ValidationResult;
-  readonly failure?: CaughtError;
-  readonly cleanup?: { deleted: string[]; alreadyGone: string[] };
-  readonly cleanupError?: CaughtError;
-}
-
-/** Input of record-evidence: the whole per-database drill state. */
-export interface RecordEvidenceInput {
-  readonly drill: DrillState;
-}
-
-/** What the state machine keeps per database (small: the record itself is in S3). */
-export interface EvidenceSummary {
-  readonly database: string;
-  readonly status: 'PASSED' | 'FAILED';
-  readonly rtoSeconds?: number;
-  readonly rpoHoursAtDrill?: number;
-  readonly checksPassed: number;
-  readonly checksTotal: number;
-  readonly evidenceKey: string;
-  readonly error?: string;
-  readonly cleanupDone: boolean;
-}
+export type { CaughtError, DrillState, EvidenceSummary, RecordEvidenceInput };
 
 /** The message inside a Step Functions Cause (`{"errorType","errorMessage"}` JSON, or plain text). */
 export function causeMessage(cause: string | undefined): string {

@@ -6,35 +6,16 @@
  * Input {@link RecordEvidenceInput}, output {@link EvidenceSummary}.
  * Errors: InvalidEnvironment, InvalidInput, AWS errors by name.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
-import { databaseRefSchema, pollSchema, targetSchema } from '../../functions/shared/drill.js';
-import { nonEmpty } from '../../functions/shared/env.js';
 import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { recordDrillMetrics } from './drill-metrics.js';
-import { recordEvidence, type EvidenceSummary, type RecordEvidenceInput } from './evidence.js';
-import { envSchema } from '../../contracts/functions/record-evidence.js';
+import { recordEvidence, type EvidenceSummary } from './evidence.js';
+import { envSchema, inputSchema } from '../../contracts/functions/record-evidence.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-/** Environment schema: record-evidence's contract (contracts/functions/record-evidence.ts). */
-export { envSchema };
-
-const caught = z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) }));
-
-/** Event schema: `{ drill: <the per-database drill state> }`. */
-export const inputSchema = z.object({
-  drill: z.object({
-    drillId: nonEmpty,
-    database: databaseRefSchema,
-    target: z.optional(targetSchema),
-    poll: z.optional(pollSchema),
-    validation: z.optional(z.object({ driver: z.enum(['pg', 'mysql2', 'none']), note: z.optional(z.string()), checks: z.array(z.any()) })),
-    failure: caught,
-    cleanup: z.optional(z.object({ deleted: z.array(z.string()), alreadyGone: z.array(z.string()) })),
-    cleanupError: caught,
-  }),
-}) as unknown as z.ZodMiniType<RecordEvidenceInput>;
+/** Environment and event schemas: record-evidence's contract (contracts/functions/record-evidence.ts). */
+export { envSchema, inputSchema };
 
 /** Builds the record-evidence handler; the drill metrics (drill-metrics.ts) come from its own Powertools Metrics. */
 export function createHandler(deps: HandlerDeps<'s3'>): LambdaHandler<EvidenceSummary> {

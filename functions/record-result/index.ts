@@ -7,28 +7,15 @@
  * Input {@link RecordResultInput}, output {@link RecordResultOutput}.
  * Errors: InvalidEnvironment, InvalidInput, S3 errors by name.
  */
-import * as z from 'zod/mini';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
-import { databaseRefSchema, runIdSchema } from '../../functions/shared/schemas.js';
 import { recordResult, type RecordResultInput, type RecordResultOutput } from './record.js';
-import { envSchema } from '../../contracts/functions/record-result.js';
+import { envSchema, inputSchema } from '../../contracts/functions/record-result.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
-/** Environment schema: record-result's contract (contracts/functions/record-result.ts). */
-export { envSchema };
-
-const stateBase = { database: databaseRefSchema, runId: runIdSchema, trigger: z.optional(z.enum(['schedule', 'event', 'manual'])) };
-
-const resultSchema = z.looseObject({ summary: z.looseObject({ copy: z.string() }) });
-
-/** Event schema: `{ outcome, state }` or `{ outcome: 'SUCCEEDED', state, result }` (the rest is passed through unchecked into the record). */
-export const inputSchema = z.union([
-  z.object({ outcome: z.literal('SUCCEEDED'), state: z.looseObject(stateBase), result: resultSchema }),
-  z.object({ outcome: z.literal('SUCCEEDED'), state: z.looseObject({ ...stateBase, result: resultSchema }) }),
-  z.object({ outcome: z.literal('FAILED'), state: z.looseObject({ ...stateBase, error: z.optional(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })) }) }),
-]) as unknown as z.ZodMiniType<RecordResultInput>;
+/** Environment and event schemas: record-result's contract (contracts/functions/record-result.ts). */
+export { envSchema, inputSchema };
 
 /** Builds the record-result handler. */
 export function createHandler(deps: HandlerDeps<'s3'>): LambdaHandler<RecordResultOutput> {

@@ -8,37 +8,10 @@
  * Source: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseBackupOutput, DatabaseRef, RunTrigger } from '../../functions/shared/contracts.js';
+import type { RecordResultInput, RecordResultOutput } from '../../contracts/functions/record-result.js';
 import { LEDGER_SCHEMA_VERSION, MAX_CAUSE_CHARS, writeRecord, type LedgerRecord } from '../../functions/shared/ledger.js';
 
-/** Input: the DatabaseBackup state at the end of its success or failure path. */
-export type RecordResultInput =
-  | {
-      readonly outcome: 'SUCCEEDED';
-      /** The DatabaseBackup state; `result` = the DatabaseBackup output (RecordSuccess passes it beside the state instead). */
-      readonly state: { readonly database: DatabaseRef; readonly runId: string; readonly trigger?: RunTrigger; readonly result: DatabaseBackupOutput };
-    }
-  | {
-      readonly outcome: 'SUCCEEDED';
-      readonly state: { readonly database: DatabaseRef; readonly runId: string; readonly trigger?: RunTrigger };
-      /** The DatabaseBackup output, built by RecordSuccess's Parameters. */
-      readonly result: DatabaseBackupOutput;
-    }
-  | {
-      readonly outcome: 'FAILED';
-      /** `error` = the caught `{ Error, Cause }` of the step that failed. */
-      readonly state: { readonly database: DatabaseRef; readonly runId: string; readonly trigger?: RunTrigger; readonly error?: { readonly Error?: string; readonly Cause?: string } };
-    };
-
-/** What DatabaseBackup (and, through it, BackupRun) keeps: fixed size. */
-export interface RecordResultOutput {
-  readonly database: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
-  /** FAILED: the error name (<= 256 characters, Step Functions' own bound on error names). */
-  readonly error?: string;
-  /** The ledger key of the record (`runs/<runId>/<database>.json`). */
-  readonly key: string;
-}
+export type { RecordResultInput, RecordResultOutput };
 
 /** Builds the record (pure). */
 export function buildRecord(input: RecordResultInput, now: Date): LedgerRecord {

@@ -8,13 +8,19 @@
  * The runtime assertions check what the helpers render.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { CreateCopyInput, CreateCopyOutput } from '../../contracts/functions/create-copy';
 import type { DeployedEnvironment } from '../../contracts/functions/index';
 import type { NotifyInput } from '../../contracts/functions/notify';
+import type { PlannedDatabase, PlanRunResult } from '../../contracts/functions/plan-run';
 import type { PollRestoreInput } from '../../contracts/functions/poll-restore';
+import type { PollStatusInput, PollStatusOutput } from '../../contracts/functions/poll-status';
 import type { RetentionSweepInput, RetentionSweepOutput } from '../../contracts/functions/retention-sweep';
 import { jsonPath } from '../../contracts/json-path';
 import type { FunctionEnvironments } from '../../infra/constructs/vault-function';
-import { fromState, payload, renderPayload } from '../../statemachines/payload';
+import { fromState, payload, renderPayload, wholeState } from '../../statemachines/payload';
+
+/** `T` with its field `K` renamed to `N`: what a contract looks like after someone renames a field. */
+type Renamed<T, K extends keyof T, N extends string> = Omit<T, K> & { readonly [P in N]: T[K] };
 
 describe('contract types (checked by tsc)', () => {
   it('jsonPath takes only the contract keys, nested too, and renders JSONPath', () => {
@@ -37,6 +43,60 @@ describe('contract types (checked by tsc)', () => {
     payload<RetentionSweepInput>({ database: fromState('$.database') });
     // @ts-expect-error: a literal of the wrong type (dryRun is a boolean).
     payload<RetentionSweepInput>({ database: fromState('$.database'), policy: fromState('$.policy'), dryRun: 'no' });
+  });
+
+  // The payloads below are the ones the workflow builders write (statemachines/database-backup.ts
+  // `pollLoop` and `sourceCopy`, statemachines/backup-run.ts `Notify`), typed against the contract as
+  // it is (compiles) and as it would be after a field rename (fails tsc).
+  it("poll-status: the builder's payload (pollLoop) stops compiling when a PollStatusInput field is renamed", () => {
+    const last = jsonPath<PollStatusOutput>('$.sourceCopyReady');
+    const started = jsonPath<CreateCopyOutput>('$.sourceCopy');
+    const fields = {
+      snapshot: fromState(started('snapshot')),
+      attempt: fromState(last('attempt')),
+      copyStartedAt: fromState(started('copyStartedAt')),
+      previous: { elapsedSeconds: fromState(last('elapsedSeconds')), percentProgress: fromState(last('percentProgress')) },
+      maxWaitSeconds: 172_800,
+    } as const;
+    payload<PollStatusInput>(fields);
+    expect(renderPayload(fields)).toEqual({
+      'snapshot.$': '$.sourceCopy.snapshot',
+      'attempt.$': '$.sourceCopyReady.attempt',
+      'copyStartedAt.$': '$.sourceCopy.copyStartedAt',
+      previous: { 'elapsedSeconds.$': '$.sourceCopyReady.elapsedSeconds', 'percentProgress.$': '$.sourceCopyReady.percentProgress' },
+      maxWaitSeconds: 172_800,
+    });
+    // @ts-expect-error: PollStatusInput with `copyStartedAt` renamed: the builder still sends `copyStartedAt` and not the new field.
+    payload<Renamed<PollStatusInput, 'copyStartedAt', 'requestedAt'>>({ ...fields });
+    // @ts-expect-error: PollStatusInput with `attempt` renamed.
+    payload<Renamed<PollStatusInput, 'attempt', 'attempts'>>({ ...fields });
+    // @ts-expect-error: the nested `previous.percentProgress` renamed (the nested payload is typed too).
+    payload<Omit<PollStatusInput, 'previous'> & { previous?: { elapsedSeconds: number; percent: number } }>({ ...fields });
+    // @ts-expect-error: an output field the loop reads, renamed (PollStatusOutput.elapsedSeconds -> elapsed).
+    jsonPath<Renamed<PollStatusOutput, 'elapsedSeconds', 'elapsed'>>('$.sourceCopyReady')('elapsedSeconds');
+  });
+
+  it('create-copy: CreateCopy gets the whole state, which tsc checks against CreateCopyInput', () => {
+    expect(wholeState<CreateCopyInput, PlannedDatabase>()).toBeUndefined();
+    // @ts-expect-error: CreateCopyInput with `runId` renamed: the state (a PlannedDatabase) no longer carries it.
+    wholeState<Renamed<CreateCopyInput, 'runId', 'runID'>, PlannedDatabase>();
+    // @ts-expect-error: CreateCopyInput with `database` renamed.
+    wholeState<Renamed<CreateCopyInput, 'database', 'db'>, PlannedDatabase>();
+    // @ts-expect-error: a field of another type (runId a number).
+    wholeState<Omit<CreateCopyInput, 'runId'> & { runId: number }, PlannedDatabase>();
+  });
+
+  it("notify: BackupRun's Notify payload stops compiling when a NotifyInput field is renamed", () => {
+    const plan = jsonPath<PlanRunResult>('$.plan');
+    const fields = { runId: fromState(plan('runId')), trigger: fromState(plan('trigger')), chunks: fromState(plan('chunks')) };
+    payload<NotifyInput>(fields);
+    expect(renderPayload(fields)).toEqual({ 'runId.$': '$.plan.runId', 'trigger.$': '$.plan.trigger', 'chunks.$': '$.plan.chunks' });
+    // @ts-expect-error: NotifyInput with `chunks` renamed (an optional field: the extra `chunks` is what fails).
+    payload<Renamed<NotifyInput, 'chunks', 'chunkCount'>>({ runId: fromState(plan('runId')), trigger: fromState(plan('trigger')), chunks: fromState(plan('chunks')) });
+    // @ts-expect-error: NotifyInput with `runId` renamed (required: missing and extra).
+    payload<Renamed<NotifyInput, 'runId', 'run'>>({ runId: fromState(plan('runId')), trigger: fromState(plan('trigger')), chunks: fromState(plan('chunks')) });
+    // @ts-expect-error: PlanRunResult.chunks renamed: the path BackupRun reads it from fails too.
+    jsonPath<Renamed<PlanRunResult, 'chunks', 'chunkCount'>>('$.plan')('chunks');
   });
 
   it("a function's environment is typed from its contract: missing, extra, renamed or half-set vault role variables fail", () => {
