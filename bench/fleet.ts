@@ -82,7 +82,7 @@ export async function runFleet(n: number, listed: boolean): Promise<FleetFigures
     ...example,
     databases: (listed ? specs : specs.slice(0, 1)).map((d) => ({ identifier: d.identifier, kind: d.kind })),
     discovery: { tags: { 'rds-snapshot-vault:backup': 'true' }, export: false },
-    // The example's concurrency: the Map runs 75 children, the copy slot table holds the copy limits (issue 12).
+    // The example's concurrency: the Map runs 50 children, the copy slot table holds the copy limits (issue 12).
   });
   const t0 = performance.now();
   const env = await createLocalEnvironment({ config });

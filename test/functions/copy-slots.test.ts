@@ -259,7 +259,7 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
   it('aims a waiter further back than there are slots at ITS turn (extrapolated from the holders\' copy times), early, not every 30 min', () => {
     const lease = 50 * 3600;
     const h = 3600;
-    // 5 slots, all held since 1 h ago (lease expiry = acquire + lease), expected back in 1..5 h: copy times 2..6 h, mean 4 h.
+    // 5 slots, all held since 1 h ago (lease expiry = acquire + lease), expected back in 1..5 h: copy times 2..6 h, shortest 2 h.
     const holders = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 - h + lease] as const));
     const releases = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 + (i + 1) * h] as const));
     // 11 waiters queued before 'me': it is 12th, it needs the 12th release from now.
@@ -269,16 +269,21 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     expect(d.granted).toBe(false);
     if (d.granted) return;
     expect(d.position).toBe(12);
-    // Releases at 1,2,3,4,5 h; each slot taken again frees 4 h later: 5,6,7,8,9,9,10 h, ... The 12th
-    // release is at 10 h; aimed at 80% of it (8 h), within the 8 h cap.
-    expect(d.retryAfterSeconds - 8 * h).toBeGreaterThanOrEqual(1);
-    expect(d.retryAfterSeconds - 8 * h).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
-    // 8th in line: the 8th release, at 7 h (releases 1,2,3,4,5,5,6,7 h): aimed at 5.6 h.
+    // Releases at 1,2,3,4,5 h; each slot taken again frees 2 h later: 1,2,3,3,4,4,5,5,5,6,6 h, then the
+    // 12th at 7 h; aimed at half of it (3.5 h), early: the copies behind may be shorter.
+    expect(d.retryAfterSeconds - 3.5 * h).toBeGreaterThanOrEqual(1);
+    expect(d.retryAfterSeconds - 3.5 * h).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
+    // 8th in line: the 8th release, at 5 h: aimed at 2.5 h.
     const eighth = decideAcquire({ ...state, waiters: new Map([...waiters].slice(0, 7)) }, 'me', 5, T0, T0 + lease, true);
     if (eighth.granted) throw new Error('granted');
     expect(eighth.position).toBe(8);
-    expect(eighth.retryAfterSeconds - Math.floor(0.8 * 7 * h)).toBeGreaterThanOrEqual(1);
-    expect(eighth.retryAfterSeconds - Math.floor(0.8 * 7 * h)).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
+    expect(eighth.retryAfterSeconds - 2.5 * h).toBeGreaterThanOrEqual(1);
+    expect(eighth.retryAfterSeconds - 2.5 * h).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
+    // Far back (40th): 8 h at most.
+    const far = decideAcquire({ ...state, waiters: new Map(Array.from({ length: 39 }, (_, i) => [`w${String(i).padStart(2, '0')}`, { at: T0 - 600 + i, due: T0 + 60, refusals: 0 }] as const)) }, 'me', 5, T0, T0 + lease, true);
+    if (far.granted) throw new Error('granted');
+    expect(far.retryAfterSeconds - MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS).toBeGreaterThanOrEqual(1);
+    expect(far.retryAfterSeconds - MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
     // A holder whose release is not known (no poll yet, lease only): no extrapolation, back within 30 min.
     const unknown = decideAcquire({ ...state, releases: new Map([...releases].slice(1)) }, 'me', 5, T0, T0 + lease, true);
     if (unknown.granted) throw new Error('granted');
