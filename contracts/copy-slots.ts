@@ -51,3 +51,14 @@ export const slotEnvShape = {
  * cross-Region copy: ~15 h). statemachines/timeouts.ts sizes the execution timeouts from it.
  */
 export const COPY_SLOT_WAIT_MAX_SECONDS = 20 * 3600;
+
+/**
+ * Longest a copy step waits for a slot in a queue that moves, seconds (40 h). Past
+ * {@link COPY_SLOT_WAIT_MAX_SECONDS} a waiter fails only when no holder of its slot group was released
+ * for {@link COPY_SLOT_WAIT_MAX_SECONDS} either (the destination is stuck: copies of another tool, or
+ * copies that never finish); a waiter merely late in a long queue that keeps moving (a fleet of 1,000
+ * with 5 DB cluster snapshot copies per destination) goes on waiting, up to this bound, which
+ * statemachines/timeouts.ts counts in the execution timeouts. Twice the stuck bound: two generations
+ * of the longest copies (4 TiB cross-Region, ~15 h) ahead, and then some.
+ */
+export const COPY_SLOT_WAIT_MOVING_MAX_SECONDS = 40 * 3600;

@@ -713,7 +713,8 @@ export class DatabaseBackup extends Construct {
    * aimed wait, field 1 of the error's Cause split on `|`, `Wait|<seconds>|s for a copy slot: ...`;
    * the Cause is the Lambda error JSON, docs/aws-behaviour.md §20, read by intrinsics, §30)
    * -> `WaitFor<Step>Slot` (SecondsPath) -> `<Step>` again: 3 transitions a round, as before. Once
-   * the step has waited {@link COPY_SLOT_WAIT_MAX_SECONDS} the function throws `CopySlotWaitTooLong`
+   * the step has waited {@link COPY_SLOT_WAIT_MAX_SECONDS} with no slot of its destination freed for as
+   * long (or 40 h in a queue that moves: functions/shared/copy-slots.ts `slotWaitTooLong`) the function throws `CopySlotWaitTooLong`
    * instead: `<Step>SlotWaitTooLong` -> `onError` with `$.error = { Error: 'CopySlotsBusy', Cause }`.
    * The catchers are added here; CDK renders States.ALL catchers (the call site's) last.
    * Why a Wait loop and not a Retry: a Retry's delays are fixed at deploy time, blind to when a slot

@@ -24,7 +24,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS } from '../contracts/polling';
 import type { DrCopyMode } from '../contracts/rules';
-import { COPY_SLOT_WAIT_MAX_SECONDS } from '../contracts/copy-slots';
+import { COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOT_WAIT_MOVING_MAX_SECONDS } from '../contracts/copy-slots';
 
 /** Longest a Standard execution may run: one year, in seconds (docs/aws-behaviour.md §18). */
 export const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
@@ -106,18 +106,20 @@ export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitR
  * copy step's slot budget (~26.6 h) stays below the ~27.6 h of the Retry it replaced, so the execution
  * timeouts (and the fleets that fit a year) do not grow.
  */
-export { COPY_SLOT_WAIT_MAX_SECONDS };
+export { COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOT_WAIT_MOVING_MAX_SECONDS };
 /**
- * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_AIMED_RETRY_AFTER_SECONDS`
- * (4 h) + `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
+ * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS`
+ * (8 h, a turn past the holders' releases; above `MAX_AIMED_RETRY_AFTER_SECONDS`, 4 h) +
+ * `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
  */
-export const COPY_SLOT_LONGEST_WAIT_SECONDS = 4 * 3600 + 15;
+export const COPY_SLOT_LONGEST_WAIT_SECONDS = 8 * 3600 + 15;
 /**
  * Worst-case time one copy step spends waiting for a slot, seconds: `waitedSeconds` is the time since
  * the first refusal (Lambda runs and transient retries included), checked at each ask, so the loop
- * ends at most one aimed wait past the bound, plus the last ask.
+ * ends at most one aimed wait past the bound, plus the last ask. The bound is the moving-queue one
+ * (`COPY_SLOT_WAIT_MOVING_MAX_SECONDS`, 40 h): a stuck destination fails sooner (20 h with no slot freed).
  */
-export const COPY_SLOT_WAIT_BUDGET_SECONDS = COPY_SLOT_WAIT_MAX_SECONDS + COPY_SLOT_LONGEST_WAIT_SECONDS + STEP_ALLOWANCE_SECONDS;
+export const COPY_SLOT_WAIT_BUDGET_SECONDS = COPY_SLOT_WAIT_MOVING_MAX_SECONDS + COPY_SLOT_LONGEST_WAIT_SECONDS + STEP_ALLOWANCE_SECONDS;
 
 /**
  * `CopySlotsBusy` thrown (not returned): RDS itself refused the copy for its limit of copies in

@@ -21,11 +21,13 @@ import {
   slotKey,
   WAITER_GRACE_SECONDS,
   MAX_AIMED_RETRY_AFTER_SECONDS,
+  MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS,
+  slotWaitTooLong,
   type CopySlotSettings,
   type SlotRequest,
   type SlotState,
 } from '../../functions/shared/copy-slots.js';
-import { COPY_SLOT_LONGEST_WAIT_SECONDS, COPY_SLOT_WAIT_MAX_SECONDS } from '../../statemachines/timeouts';
+import { COPY_SLOT_LONGEST_WAIT_SECONDS, COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOT_WAIT_MOVING_MAX_SECONDS } from '../../statemachines/timeouts';
 import { CopySlotsBusy, ExportTaskLimitReached } from '../../functions/shared/errors.js';
 import { newWorld, R1, root, SOURCE, VAULT, type World } from '../sandbox/helpers';
 
@@ -126,7 +128,7 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
   const empty: SlotState = { holders: new Map(), releases: new Map(), waiters: new Map() };
   const earlier = (a: [string, { at: number }], b: [string, { at: number }]) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-  it('property: never more holders than the limit; a grant never takes a slot an earlier waiter still needs; every wait within [60 s, 4 h] + 1-15 s', () => {
+  it('property: never more holders than the limit; a grant never takes a slot an earlier waiter still needs; every wait within [60 s, 8 h] + 1-15 s (past 4 h only for a turn past the holders)', () => {
     type Op = { kind: 'ask'; who: number; dt: number } | { kind: 'release'; who: number; dt: number; estimate: number };
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('ask' as const), who: fc.integer({ min: 0, max: 11 }), dt: fc.integer({ min: 0, max: 4000 }) }),
@@ -163,9 +165,12 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
           }
           if (!d.granted) {
             const waited = d.retryAfterSeconds;
-            if (waited < MIN_RETRY_AFTER_SECONDS + 1 || waited > MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
-            // Past every recorded release, or aimed at a lease: at most 30 min.
-            if (d.position - (limit - d.next.holders.size) > d.next.holders.size && waited > MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            if (waited < MIN_RETRY_AFTER_SECONDS + 1 || waited > MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            const past = d.position - (limit - d.next.holders.size) > d.next.holders.size;
+            if (!past && waited > MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            // Past every recorded release: extrapolated only when every holder's release is recorded ahead, else at most 30 min.
+            const allAhead = [...d.next.holders.keys()].every((h) => (d.next.releases.get(h) ?? -Infinity) >= now);
+            if (past && !allAhead && waited > MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
             if (!d.next.waiters.has(who) || d.position < 1) return false;
           }
           state = d.next;
@@ -248,7 +253,78 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
       rounds++;
     }
     expect(rounds).toBeLessThanOrEqual(170);
-    expect(COPY_SLOT_LONGEST_WAIT_SECONDS).toBe(MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS);
+    expect(COPY_SLOT_LONGEST_WAIT_SECONDS).toBe(Math.max(MAX_AIMED_RETRY_AFTER_SECONDS, MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS) + RETRY_JITTER_SECONDS);
+  });
+
+  it('aims a waiter further back than there are slots at ITS turn (extrapolated from the holders\' copy times), early, not every 30 min', () => {
+    const lease = 50 * 3600;
+    const h = 3600;
+    // 5 slots, all held since 1 h ago (lease expiry = acquire + lease), expected back in 1..5 h: copy times 2..6 h, shortest 2 h.
+    const holders = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 - h + lease] as const));
+    const releases = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 + (i + 1) * h] as const));
+    // 11 waiters queued before 'me': it is 12th, it needs the 12th release from now.
+    const waiters = new Map(Array.from({ length: 11 }, (_, i) => [`w${String(i).padStart(2, '0')}`, { at: T0 - 600 + i, due: T0 + 60, refusals: 0 }] as const));
+    const state: SlotState = { holders, releases, waiters };
+    const d = decideAcquire(state, 'me', 5, T0, T0 + lease, true);
+    expect(d.granted).toBe(false);
+    if (d.granted) return;
+    expect(d.position).toBe(12);
+    // Releases at 1,2,3,4,5 h; each slot taken again frees 2 h later: 1,2,3,3,4,4,5,5,5,6,6 h, then the
+    // 12th at 7 h; aimed at half of it (3.5 h), early: the copies behind may be shorter.
+    expect(d.retryAfterSeconds - 3.5 * h).toBeGreaterThanOrEqual(1);
+    expect(d.retryAfterSeconds - 3.5 * h).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
+    // 8th in line: the 8th release, at 5 h: aimed at 2.5 h.
+    const eighth = decideAcquire({ ...state, waiters: new Map([...waiters].slice(0, 7)) }, 'me', 5, T0, T0 + lease, true);
+    if (eighth.granted) throw new Error('granted');
+    expect(eighth.position).toBe(8);
+    expect(eighth.retryAfterSeconds - 2.5 * h).toBeGreaterThanOrEqual(1);
+    expect(eighth.retryAfterSeconds - 2.5 * h).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
+    // Far back (40th): 8 h at most.
+    const far = decideAcquire({ ...state, waiters: new Map(Array.from({ length: 39 }, (_, i) => [`w${String(i).padStart(2, '0')}`, { at: T0 - 600 + i, due: T0 + 60, refusals: 0 }] as const)) }, 'me', 5, T0, T0 + lease, true);
+    if (far.granted) throw new Error('granted');
+    expect(far.retryAfterSeconds - MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS).toBeGreaterThanOrEqual(1);
+    expect(far.retryAfterSeconds - MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
+    // A holder whose release is not known (no poll yet, lease only): no extrapolation, back within 30 min.
+    const unknown = decideAcquire({ ...state, releases: new Map([...releases].slice(1)) }, 'me', 5, T0, T0 + lease, true);
+    if (unknown.granted) throw new Error('granted');
+    expect(unknown.retryAfterSeconds).toBeLessThanOrEqual(MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS);
+  });
+
+  it('fails a waiter only when the destination is stuck (no slot freed for 20 h) or after 40 h in a moving queue', () => {
+    const H = 3600;
+    expect(COPY_SLOT_WAIT_MOVING_MAX_SECONDS).toBe(2 * COPY_SLOT_WAIT_MAX_SECONDS);
+    // Late in a long queue that keeps moving: waits on.
+    expect(slotWaitTooLong({ position: 9, retryAfterSeconds: 60, waitedSeconds: 25 * H, sinceReleaseSeconds: 2 * H })).toBe(false);
+    // Stuck: nothing freed for 20 h.
+    expect(slotWaitTooLong({ position: 9, retryAfterSeconds: 60, waitedSeconds: 20 * H, sinceReleaseSeconds: 20 * H })).toBe(true);
+    expect(slotWaitTooLong({ position: 9, retryAfterSeconds: 60, waitedSeconds: 20 * H })).toBe(true);
+    expect(slotWaitTooLong({ position: 9, retryAfterSeconds: 60, waitedSeconds: 20 * H - 1, sinceReleaseSeconds: 30 * H })).toBe(false);
+    // Moving, but 40 h: the bound the execution timeouts count.
+    expect(slotWaitTooLong({ position: 2, retryAfterSeconds: 60, waitedSeconds: 40 * H, sinceReleaseSeconds: 60 })).toBe(true);
+    // decideAcquire reports the time since the group's last release (none recorded: the time waited).
+    const held: SlotState = { holders: new Map([['h', T0 + 100 * H]]), releases: new Map([['h', T0 + H]]), waiters: new Map([['me', { at: T0 - 21 * H, due: T0, refusals: 3 }]]) };
+    const stuck = decideAcquire(held, 'me', 1, T0, T0 + 50 * H, true);
+    const moving = decideAcquire({ ...held, releasedAt: T0 - 3 * H }, 'me', 1, T0, T0 + 50 * H, true);
+    if (stuck.granted || moving.granted) throw new Error('granted');
+    expect(stuck.sinceReleaseSeconds).toBe(21 * H);
+    expect(moving.sinceReleaseSeconds).toBe(3 * H);
+    expect(moving.next.releasedAt).toBe(T0 - 3 * H);
+  });
+
+  it('records the last release in the table, so a refused waiter behind it is not failed at 20 h', async () => {
+    const { ddb, arn } = setup();
+    const one = { ...settings, limits: { ...settings.limits, instance: 1 }, leaseSeconds: 50 * 3600 };
+    const t = (s: number) => new Date((T0 + s) * 1000);
+    await acquireSlot(ddb, one, req('first'), t(0), busy);
+    const refusal = (at: number) => acquireSlot(ddb, one, req('waiter'), t(at), (_m, wait) => Object.assign(new Error('refused'), { wait })).catch((e: { wait: unknown }) => e.wait);
+    await expect(refusal(0)).resolves.toMatchObject({ waitedSeconds: 0, sinceReleaseSeconds: 0 });
+    // 'first' finishes at 19 h; 'waiter' was not back in time (its grace passed), 'second' took the slot.
+    expect(await releaseSlot(ddb, one, req('first'), t(19 * 3600))).toBe(true);
+    expect(Number((w.sandbox.dynamodb.peekItem(arn, slotKey(req('x')))?.releasedAt as { N: string }).N)).toBe(T0 + 19 * 3600);
+    await acquireSlot(ddb, one, req('second'), t(19 * 3600 + 1), busy);
+    const late = (await refusal(21 * 3600)) as { waitedSeconds: number; sinceReleaseSeconds: number };
+    expect(late.sinceReleaseSeconds).toBe(2 * 3600);
+    expect(slotWaitTooLong({ position: 1, retryAfterSeconds: 60, ...late, waitedSeconds: 21 * 3600 })).toBe(false);
   });
 
   it('expects a release at the next look, or later where progress points (copy poll outputs)', () => {
