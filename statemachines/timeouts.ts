@@ -108,11 +108,11 @@ export const EXPORT_TASK_LIMIT_RETRY: RetryPolicy = { errors: ['ExportTaskLimitR
  */
 export { COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOT_WAIT_MOVING_MAX_SECONDS };
 /**
- * Longest single aimed wait, seconds: functions/shared/copy-slots.ts `MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS`
- * (8 h, a turn past the holders' releases; above `MAX_AIMED_RETRY_AFTER_SECONDS`, 4 h) +
- * `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
+ * Longest single aimed wait, seconds: the larger of functions/shared/copy-slots.ts
+ * `MAX_AIMED_RETRY_AFTER_SECONDS` (4 h, a recorded release) and `MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS`
+ * (2 h, a turn past the holders' releases), + `RETRY_JITTER_SECONDS` (15) (test/functions/copy-slots.test.ts checks they agree).
  */
-export const COPY_SLOT_LONGEST_WAIT_SECONDS = 8 * 3600 + 15;
+export const COPY_SLOT_LONGEST_WAIT_SECONDS = 4 * 3600 + 15;
 /**
  * Worst-case time one copy step spends waiting for a slot, seconds: `waitedSeconds` is the time since
  * the first refusal (Lambda runs and transient retries included), checked at each ask, so the loop

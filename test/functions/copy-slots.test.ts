@@ -128,7 +128,7 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
   const empty: SlotState = { holders: new Map(), releases: new Map(), waiters: new Map() };
   const earlier = (a: [string, { at: number }], b: [string, { at: number }]) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-  it('property: never more holders than the limit; a grant never takes a slot an earlier waiter still needs; every wait within [60 s, 8 h] + 1-15 s (past 4 h only for a turn past the holders)', () => {
+  it('property: never more holders than the limit; a grant never takes a slot an earlier waiter still needs; every wait within [60 s, 4 h] + 1-15 s (a turn past the holders at most 2 h)', () => {
     type Op = { kind: 'ask'; who: number; dt: number } | { kind: 'release'; who: number; dt: number; estimate: number };
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('ask' as const), who: fc.integer({ min: 0, max: 11 }), dt: fc.integer({ min: 0, max: 4000 }) }),
@@ -165,9 +165,10 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
           }
           if (!d.granted) {
             const waited = d.retryAfterSeconds;
-            if (waited < MIN_RETRY_AFTER_SECONDS + 1 || waited > MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            if (waited < MIN_RETRY_AFTER_SECONDS + 1 || waited > Math.max(MAX_AIMED_RETRY_AFTER_SECONDS, MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS) + RETRY_JITTER_SECONDS) return false;
             const past = d.position - (limit - d.next.holders.size) > d.next.holders.size;
             if (!past && waited > MAX_AIMED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
+            if (past && waited > MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
             // Past every recorded release: extrapolated only when every holder's release is recorded ahead, else at most 30 min.
             const allAhead = [...d.next.holders.keys()].every((h) => (d.next.releases.get(h) ?? -Infinity) >= now);
             if (past && !allAhead && waited > MAX_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS) return false;
@@ -258,8 +259,9 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
 
   it('aims a waiter further back than there are slots at ITS turn (extrapolated from the holders\' copy times), early, not every 30 min', () => {
     const lease = 50 * 3600;
-    const h = 3600;
-    // 5 slots, all held since 1 h ago (lease expiry = acquire + lease), expected back in 1..5 h: copy times 2..6 h, shortest 2 h.
+    // One unit of time is half an hour, so the aims below stay under the 2 h cap (MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS).
+    const h = 1800;
+    // 5 slots, all held since 1 unit ago (lease expiry = acquire + lease), expected back in 1..5 units: copy times 2..6 units, shortest 2.
     const holders = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 - h + lease] as const));
     const releases = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 + (i + 1) * h] as const));
     // 11 waiters queued before 'me': it is 12th, it needs the 12th release from now.
@@ -269,17 +271,17 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     expect(d.granted).toBe(false);
     if (d.granted) return;
     expect(d.position).toBe(12);
-    // Releases at 1,2,3,4,5 h; each slot taken again frees 2 h later: 1,2,3,3,4,4,5,5,5,6,6 h, then the
-    // 12th at 7 h; aimed at half of it (3.5 h), early: the copies behind may be shorter.
+    // Releases at 1,2,3,4,5 units; each slot taken again frees 2 units later: 1,2,3,3,4,4,5,5,5,6,6, then the
+    // 12th at 7 units; aimed at half of it (3.5 units = 1.75 h), early: the copies behind may be shorter.
     expect(d.retryAfterSeconds - 3.5 * h).toBeGreaterThanOrEqual(1);
     expect(d.retryAfterSeconds - 3.5 * h).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
-    // 8th in line: the 8th release, at 5 h: aimed at 2.5 h.
+    // 8th in line: the 8th release, at 5 units: aimed at 2.5 units.
     const eighth = decideAcquire({ ...state, waiters: new Map([...waiters].slice(0, 7)) }, 'me', 5, T0, T0 + lease, true);
     if (eighth.granted) throw new Error('granted');
     expect(eighth.position).toBe(8);
     expect(eighth.retryAfterSeconds - 2.5 * h).toBeGreaterThanOrEqual(1);
     expect(eighth.retryAfterSeconds - 2.5 * h).toBeLessThanOrEqual(RETRY_JITTER_SECONDS);
-    // Far back (40th): 8 h at most.
+    // Far back (40th): 2 h at most.
     const far = decideAcquire({ ...state, waiters: new Map(Array.from({ length: 39 }, (_, i) => [`w${String(i).padStart(2, '0')}`, { at: T0 - 600 + i, due: T0 + 60, refusals: 0 }] as const)) }, 'me', 5, T0, T0 + lease, true);
     if (far.granted) throw new Error('granted');
     expect(far.retryAfterSeconds - MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS).toBeGreaterThanOrEqual(1);

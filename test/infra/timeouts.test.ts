@@ -77,10 +77,10 @@ describe('workflowTimeouts', () => {
     expect(COPY_SLOTS_BUSY_RETRY.errors).toEqual(['CopySlotsBusy']);
     // 120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 (7 tries below the cap), then 5 x 1800
     expect(retryBudgetSeconds(COPY_SLOTS_BUSY_RETRY)).toBe(Math.round(120 + 180 + 270 + 405 + 607.5 + 911.25 + 1366.875 + 1 * 1800));
-    // The moving-queue bound (40 h), one extrapolated aimed wait past it (8 h + jitter) and the last ask.
+    // The moving-queue bound (40 h), one aimed wait past it (at most 4 h + jitter) and the last ask.
     // Larger than the ~27.6 h of the Retry it replaced; the test below checks the fleets still fit a year.
     expect(COPY_SLOT_WAIT_MOVING_MAX_SECONDS).toBeGreaterThanOrEqual(COPY_SLOT_WAIT_MAX_SECONDS);
-    expect(COPY_SLOT_WAIT_BUDGET_SECONDS).toBe(40 * 3600 + 8 * 3600 + 15 + 3600);
+    expect(COPY_SLOT_WAIT_BUDGET_SECONDS).toBe(40 * 3600 + 4 * 3600 + 15 + 3600);
     // A waiter may queue behind the longest copy (4 TiB cross-Region: 300 s + 13.5 s/GiB, sandbox/simulator/copy-model.ts).
     expect(COPY_SLOT_WAIT_MAX_SECONDS).toBeGreaterThan(300 + 13.5 * 4096);
   });
