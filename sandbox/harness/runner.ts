@@ -573,7 +573,17 @@ export class WorkflowRunner {
       this.checkPayload(live, ev.state?.[which], `${ev.state?.name} ${which}`);
     }
     if (record.historyEvents >= this.limits.historyEvents && !live.fatal) {
-      this.fatal(live, 'States.Runtime', `The execution history reached ${this.limits.historyEvents} events, the Step Functions quota (docs/aws-behaviour.md §18).`);
+      const cause = `The execution history reached ${this.limits.historyEvents} events, the Step Functions quota (docs/aws-behaviour.md §18).`;
+      if (ev.type === 'ExecutionSucceeded' || ev.type === 'ExecutionFailed') {
+        // The cap reached on an end event (of the execution, a Map iteration or a Parallel branch):
+        // throwing from the engine's own end event would leave its result unsettled and the run would
+        // never return. Record the failure instead; an inner scope's end is followed by more states,
+        // so stop the engine too (its rejection then finishes the execution FAILED with this error).
+        live.fatal = { error: 'States.Runtime', cause };
+        if (scope.kind !== 'root') queueMicrotask(() => live.abortEngine?.());
+        return;
+      }
+      this.fatal(live, 'States.Runtime', cause);
     }
   }
 

@@ -177,6 +177,29 @@ describe('history events (25,000 per execution; Map iterations count in the pare
     expect(over.cause).toContain('500 events');
     expect(entered(over, 'Caught')).toBe(false);
   });
+  it('fails the execution and returns when its own last event (ExecutionSucceeded) reaches the cap', async () => {
+    const r = new WorkflowRunner({ sandbox: {} as AwsSandbox, clock: new VirtualClock(), stacks: [stack(mapOf)], limits: { historyEvents: expected(5) } });
+    const exec = await r.startExecution(mapOf.arn, { items: Array.from({ length: 5 }, (_, i) => i) });
+    expect(exec.status).toBe('FAILED');
+    expect(exec.error).toBe('States.Runtime');
+    expect(exec.cause).toContain(`${expected(5)} events`);
+  }, 10_000);
+
+  it('fails the execution and returns when a Map iteration\'s end event reaches the cap, running no state after it', async () => {
+    const oneAtATime = machine('OneAtATime', {
+      StartAt: 'Each',
+      States: {
+        Each: { Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 1, ItemProcessor: { StartAt: 'One', States: { One: { Type: 'Pass', End: true } } }, ResultPath: null, Next: 'After' },
+        After: { Type: 'Pass', End: true },
+      },
+    });
+    // ExecutionStarted, MapStateEntered, MapStateStarted, then 4 events per item: the cap lands on item 2's MapIterationSucceeded.
+    const r = new WorkflowRunner({ sandbox: {} as AwsSandbox, clock: new VirtualClock(), stacks: [stack(oneAtATime)], limits: { historyEvents: 3 + 4 * 2 } });
+    const exec = await r.startExecution(oneAtATime.arn, { items: [1, 2, 3, 4] });
+    expect(exec.status).toBe('FAILED');
+    expect(exec.error).toBe('States.Runtime');
+    expect(entered(exec, 'After')).toBe(false);
+  }, 10_000);
 });
 
 describe('TimeoutSeconds of the state machine, in virtual time', () => {
