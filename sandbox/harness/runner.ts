@@ -1197,6 +1197,10 @@ export function localDefinition(definition: Record<string, unknown>): Record<str
     // where Step Functions replaces the whole input by the result, as with no ResultPath: drop it.
     if (state.ResultPath === '$') delete state.ResultPath;
     for (const c of (state.Catch as Array<{ ResultPath?: string | null }> | undefined) ?? []) if (c.ResultPath === '$') delete c.ResultPath;
+    if (state.Type === 'Choice') {
+      for (const rule of (state.Choices as ChoiceRule[] | undefined) ?? []) localChoiceRule(rule);
+      return;
+    }
     if (state.Type === 'Map' && isDistributed(state)) {
       localDistributedMap(name, state);
       return;
@@ -1218,6 +1222,27 @@ export function localDefinition(definition: Record<string, unknown>): Record<str
     Object.defineProperty(state, '__wait', { value: { Seconds, SecondsPath, Timestamp, TimestampPath }, enumerable: false });
   });
   return copy;
+}
+
+/** A Choice rule as the runner rewrites it (the fields it touches). */
+type ChoiceRule = { Variable?: string; IsPresent?: boolean; Not?: ChoiceRule; And?: ChoiceRule[]; Or?: ChoiceRule[]; [k: string]: unknown };
+
+/**
+ * aws-local-stepfunctions 3.0 evaluates `IsPresent` as `IsPresent && value !== undefined`, so
+ * `IsPresent: false` never matches, where Step Functions matches it when the field is absent
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html, "IsPresent"). Rewrites it,
+ * in place and at any depth of And/Or/Not, as `Not: { Variable, IsPresent: true }`, which the engine
+ * evaluates as Step Functions does (test/runner/runner.test.ts).
+ */
+function localChoiceRule(rule: ChoiceRule): void {
+  if (rule.IsPresent === false && rule.Variable !== undefined) {
+    rule.Not = { Variable: rule.Variable, IsPresent: true };
+    delete rule.Variable;
+    delete rule.IsPresent;
+    return;
+  }
+  if (rule.Not) localChoiceRule(rule.Not);
+  for (const r of [...(rule.And ?? []), ...(rule.Or ?? [])]) localChoiceRule(r);
 }
 
 /** Seconds a (swapped) Wait state waits for this input. Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html */

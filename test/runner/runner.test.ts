@@ -94,3 +94,33 @@ describe('WorkflowRunner', () => {
     expect(exec.children.map((c) => c.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
   });
 });
+
+describe('Choice IsPresent as Step Functions evaluates it', () => {
+  // The engine (aws-local-stepfunctions 3.0) never matches IsPresent: false; the runner rewrites it.
+  const present = machine('Presence', {
+    StartAt: 'IsXAbsent',
+    States: {
+      IsXAbsent: {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.x', IsPresent: false, Next: 'Absent' },
+          { And: [{ Variable: '$.y', IsPresent: false }, { Variable: '$.z', IsPresent: true }], Next: 'OnlyZ' },
+        ],
+        Default: 'Present',
+      },
+      Absent: { Type: 'Pass', Result: 'absent', End: true },
+      OnlyZ: { Type: 'Pass', Result: 'only z', End: true },
+      Present: { Type: 'Pass', Result: 'present', End: true },
+    },
+  });
+  const run = async (input: unknown) => (await new WorkflowRunner({ sandbox: {} as AwsSandbox, clock: new VirtualClock(), stacks: [stack(present)] }).startExecution(present.arn, input)).output;
+
+  it('matches IsPresent: false when the field is absent, also inside And', async () => {
+    expect(await run({})).toBe('absent');
+    expect(await run({ x: 1, z: 1 })).toBe('only z');
+  });
+  it('does not match IsPresent: false when the field is present, even as null', async () => {
+    expect(await run({ x: null })).toBe('present');
+    expect(await run({ x: 1, y: 2, z: 1 })).toBe('present');
+  });
+});
