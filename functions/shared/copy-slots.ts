@@ -37,7 +37,7 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
  */
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ExportTaskLimitReached } from './errors.js';
+import { ExportTaskLimitReached } from '../../contracts/errors.js';
 
 // The slot kinds, AWS's limits and the environment variables of the slot table are contracts
 // between the stack and the functions (contracts/copy-slots.ts, issue 11).

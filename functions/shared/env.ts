@@ -5,7 +5,7 @@
  * Source: https://zod.dev/packages/mini
  */
 import * as z from 'zod/mini';
-import { InvalidEnvironment, InvalidInput } from './errors.js';
+import { InvalidEnvironment, InvalidInput } from '../../contracts/errors.js';
 
 /** A zod issue as zod/mini reports it (the fields we read). */
 type Issue = z.core.$ZodIssue;

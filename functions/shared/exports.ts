@@ -7,7 +7,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html
  */
 import { DescribeExportTasksCommand, paginateDescribeExportTasks, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
-import { isAwsError } from './errors.js';
+import { isAwsError } from '../../contracts/errors.js';
 import { fitIdentifier } from './identifiers.js';
 
 /**

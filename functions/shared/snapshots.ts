@@ -26,7 +26,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { parse as parseArn, validate as validateArn } from '@aws-sdk/util-arn-parser';
-import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from './contracts.js';
+import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from '../../contracts/shapes.js';
 import { fitIdentifier, sanitizeTagValue } from './identifiers.js';
 import {
   CopySlotsBusy,
@@ -35,8 +35,8 @@ import {
   SnapshotIdentifierConflict,
   SnapshotNotFound,
   SnapshotQuotaExceeded,
-} from './errors.js';
-import { COPY_IDENTIFIER_PREFIX } from './metric-names.js';
+} from '../../contracts/errors.js';
+import { COPY_IDENTIFIER_PREFIX } from '../../contracts/names.js';
 export { COPY_IDENTIFIER_PREFIX };
 
 /** A DB snapshot or DB cluster snapshot as described by RDS, normalised across both kinds. */

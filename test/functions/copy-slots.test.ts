@@ -28,7 +28,7 @@ import {
   type SlotState,
 } from '../../functions/shared/copy-slots.js';
 import { COPY_SLOT_LONGEST_WAIT_SECONDS, COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOT_WAIT_MOVING_MAX_SECONDS } from '../../statemachines/timeouts';
-import { CopySlotsBusy, ExportTaskLimitReached } from '../../functions/shared/errors.js';
+import { CopySlotsBusy, ExportTaskLimitReached } from '../../contracts/errors.js';
 import { newWorld, R1, root, SOURCE, VAULT, type World } from '../sandbox/helpers';
 
 let w: World;

@@ -3,7 +3,7 @@ import { CopyDBClusterSnapshotCommand, CopyDBSnapshotCommand, RDSClient } from '
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, vaultKeyAliasArn } from '../../functions/cross-account-copy/index.js';
-import { TAGS, type CrossAccountCopyOutput, type SnapshotRef } from '../../functions/shared/contracts.js';
+import { TAGS, type CrossAccountCopyOutput, type SnapshotRef } from '../../contracts/shapes.js';
 import {
   awsError,
   BASE_ENV,

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isExportLimitError } from '../../functions/export-to-s3/export.js';
 import { createHandler } from '../../functions/export-to-s3/index.js';
-import type { ExportToS3Output, SnapshotRef } from '../../functions/shared/contracts.js';
+import type { ExportToS3Output, SnapshotRef } from '../../contracts/shapes.js';
 import { exportTaskIdentifier, MAX_EXPORT_TASK_IDENTIFIER_LENGTH } from '../../functions/shared/exports.js';
 import { awsError, BASE_ENV, caught, fakeContext, NOW, REGION, SOURCE_ACCOUNT, testClients, type TestClients } from './helpers.js';
 

@@ -19,7 +19,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { ClientFactory, ClientOptions } from '../../functions/shared/clients.js';
-import { TAGS } from '../../functions/shared/contracts.js';
+import { TAGS } from '../../contracts/shapes.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/retention-sweep/index.js';
 import { decideRetention, TIMELY_COPY_HOURS, type RetentionCandidate } from '../../functions/retention-sweep/policy.js';
-import type { RetentionPolicy, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../functions/shared/contracts.js';
+import type { RetentionPolicy, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../contracts/shapes.js';
 import {
   awsError,
   BASE_ENV,

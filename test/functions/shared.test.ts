@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClientFactory } from '../../functions/shared/clients.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { InvalidInput, SnapshotNotFound, TRANSIENT_ERROR_NAMES } from '../../functions/shared/errors.js';
+import { InvalidInput, SnapshotNotFound, TRANSIENT_ERROR_NAMES } from '../../contracts/errors.js';
 import { makeHandler, MAX_ERROR_MESSAGE_CHARS, type HandlerDeps } from '../../functions/shared/handler.js';
 import { copyIdentifier, parseSnapshotArn } from '../../functions/shared/snapshots.js';
 import { awsError, BASE_ENV, caught, fakeContext, NOW, testClients } from './helpers.js';
