@@ -7,6 +7,21 @@
 import * as z from 'zod/mini';
 import type { RetentionPolicy } from './shapes.js';
 
+/**
+ * Renders the path of a validation issue as `a.b[0].c` (`['databases', 2, 'identifier']` ->
+ * `databases[2].identifier`), and the empty path as `empty`. The one rule of the configuration's
+ * problems (infra/config/schema.ts, `(root)`) and of a Lambda's environment and event problems
+ * (functions/shared/env.ts, `(input)`).
+ */
+export function formatIssuePath(path: readonly PropertyKey[], empty: string): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out === '' ? empty : out;
+}
+
 /** 12-digit AWS account ID (config `source.accountId`, `vault.accountId`; every ACCOUNT_ID variable). */
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 

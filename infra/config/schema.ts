@@ -16,6 +16,7 @@ import {
   EXPORT_PREFIX_MAX_LENGTH,
   EXPORT_PREFIX_MESSAGE,
   EXPORT_PREFIX_PATTERN,
+  formatIssuePath,
   isStoredDbIdentifier,
   REGION_PATTERN,
   type VaultMode,
@@ -691,14 +692,9 @@ export class InvalidConfigError extends Error {
   }
 }
 
-/** `['databases', 2, 'identifier']` -> `databases[2].identifier`; `[]` -> `(root)`. */
+/** `['databases', 2, 'identifier']` -> `databases[2].identifier`; `[]` -> `(root)` ({@link formatIssuePath}). */
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(root)' : out;
+  return formatIssuePath(path, '(root)');
 }
 
 /** The value at `path` in `raw`, or undefined when any step is missing. */
