@@ -13,22 +13,13 @@ import {
   vaultModeOf,
   vaultRegionsOf,
 } from '../../infra/config/schema';
-import { EXAMPLE_CONFIG_PATH, exampleConfig, projectConfig } from './helpers';
+import { EXAMPLE_CONFIG_PATH, exampleConfig, problemsOf, projectConfig } from './helpers';
 
 /** The example file as raw JSON, to break one field at a time. */
 function raw(): Record<string, any> {
   return structuredClone(exampleConfig()) as Record<string, any>;
 }
 
-function problemsOf(input: unknown): Array<{ path: string; message: string }> {
-  try {
-    parseConfig(input, 'test');
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidConfigError);
-    return [...(err as InvalidConfigError).problems];
-  }
-  throw new Error('expected parseConfig to throw');
-}
 
 describe('config/example.json', () => {
   it('parses', () => {
