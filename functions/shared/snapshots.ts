@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { parse as parseArn, validate as validateArn } from '@aws-sdk/util-arn-parser';
 import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from '../../contracts/shapes.js';
-import { fitIdentifier, sanitizeTagValue } from './identifiers.js';
+import { fitIdentifier, identifierText, sanitizeTagValue } from './identifiers.js';
 import {
   CopySlotsBusy,
   isAwsError,
@@ -335,12 +335,7 @@ export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date, kin
     pad(sourceCreateTime.getUTCDate()) +
     pad(sourceCreateTime.getUTCHours()) +
     pad(sourceCreateTime.getUTCMinutes());
-  const db = dbIdentifier
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^-+/, '')
-    .replace(/-+$/, '');
+  const db = identifierText(dbIdentifier);
   return db === '' ? `rsv-${stamp}` : fitIdentifier(`rsv-${db}`, MAX_SNAPSHOT_IDENTIFIER_LENGTH[kind], `-${stamp}`);
 }
 
