@@ -7,6 +7,21 @@
 import * as z from 'zod/mini';
 import type { RetentionPolicy } from './shapes.js';
 
+/**
+ * Renders the path of a validation issue as `a.b[0].c` (`['databases', 2, 'identifier']` ->
+ * `databases[2].identifier`), and the empty path as `empty`. The one rule of the configuration's
+ * problems (infra/config/schema.ts, `(root)`) and of a Lambda's environment and event problems
+ * (functions/shared/env.ts, `(input)`).
+ */
+export function formatIssuePath(path: readonly PropertyKey[], empty: string): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out === '' ? empty : out;
+}
+
 /** 12-digit AWS account ID (config `source.accountId`, `vault.accountId`; every ACCOUNT_ID variable). */
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 
@@ -221,18 +236,35 @@ export function vaultModeCheck<T extends { ACCOUNT_ID: string; VAULT_ACCOUNT_ID:
 
 // ---------------------------------------------------------------- retention bounds
 
-const gfsCount = z.optional(z.number().check(z.int(), z.gte(0)));
+/**
+ * The bounds of a {@link RetentionPolicy}, the one rule of the configuration (`retention.source`,
+ * `retention.vault` in infra/config/schema.ts) and of the functions that receive a policy
+ * ({@link policySchema}: retention-sweep's input, plan-run's `SOURCE_RETENTION`). Every field is a
+ * whole number: keepLast >= 1 (recovery-point days); maxAgeDays 1 to 36,500 days (100 years: more
+ * is a typo, not a policy); minAgeDays 0 to 36,500 days and <= maxAgeDays; each GFS count >= 0.
+ * A policy is stated in days, and the functions only ever receive the configuration's values.
+ */
+export const RETENTION_BOUNDS = {
+  keepLast: { min: 1 },
+  maxAgeDays: { min: 1, max: 36_500 },
+  minAgeDays: { min: 0, max: 36_500 },
+  gfs: { min: 0 },
+} as const;
+
+const wholeNumber = (bounds: { readonly min: number; readonly max?: number }) =>
+  z.number().check(z.int(), z.gte(bounds.min), ...(bounds.max === undefined ? [] : [z.lte(bounds.max)]));
+const gfsCount = z.optional(wholeNumber(RETENTION_BOUNDS.gfs));
 
 /**
- * {@link RetentionPolicy}: keepLast >= 1, 0 <= minAgeDays <= maxAgeDays, maxAgeDays > 0 (days);
- * optional `gfs` `{ daily?, weekly?, monthly?, yearly? }`, each a non-negative integer count of UTC
- * days / ISO weeks / calendar months / years (unknown keys rejected, so a misspelt `monhtly` fails
- * instead of silently keeping less).
+ * {@link RetentionPolicy} within {@link RETENTION_BOUNDS}: keepLast >= 1, 1 <= maxAgeDays <= 36,500,
+ * 0 <= minAgeDays <= maxAgeDays, whole days; optional `gfs` `{ daily?, weekly?, monthly?, yearly? }`,
+ * each a non-negative integer count of UTC days / ISO weeks / calendar months / years (unknown keys
+ * rejected, so a misspelt `monhtly` fails instead of silently keeping less).
  */
 export const policySchema: z.ZodMiniType<RetentionPolicy> = z.strictObject({
-  keepLast: z.number().check(z.int(), z.gte(1)),
-  maxAgeDays: z.number().check(z.gt(0)),
-  minAgeDays: z.number().check(z.gte(0)),
+  keepLast: wholeNumber(RETENTION_BOUNDS.keepLast),
+  maxAgeDays: wholeNumber(RETENTION_BOUNDS.maxAgeDays),
+  minAgeDays: wholeNumber(RETENTION_BOUNDS.minAgeDays),
   gfs: z.optional(z.strictObject({ daily: gfsCount, weekly: gfsCount, monthly: gfsCount, yearly: gfsCount })),
 }).check(
   z.superRefine((p: RetentionPolicy, ctx) => {

@@ -1,5 +1,5 @@
 /**
- * zod/mini schemas for the contract shapes that several handlers receive (contracts.ts).
+ * zod/mini schemas for the contract shapes that several handlers receive (shapes.ts).
  * Nested shapes passed through from earlier steps (SnapshotRef) strip unknown keys rather than
  * reject them, so adding an output field to a contract never breaks a later step.
  */

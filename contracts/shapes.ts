@@ -208,23 +208,33 @@ export interface PollStatusInput {
   /** The loop's elapsed bound (`polling.maxWaitHours` x 3600), seconds: no wait is aimed past it. */
   readonly maxWaitSeconds?: number;
 }
-export interface PollStatusOutput {
-  readonly status: SnapshotStatus;
+/**
+ * What every poll of a DatabaseBackup wait loop returns (poll-status, poll-export): the loop's
+ * Choice reads `ready`, its Wait state `waitSeconds`, and the next poll's input `attempt`.
+ */
+export interface PollProgress<Status extends string> {
+  /** The status RDS reports (snapshot status, export task status). */
+  readonly status: Status;
   /** 0-100, RDS `PercentProgress`. */
   readonly percentProgress: number;
-  /** true when status is `available`. */
+  /** true when the copy or task is done: the loop ends. */
   readonly ready: boolean;
-  /**
-   * Seconds the state machine should wait before the next poll, whole seconds >= 30: at most 1,800
-   * (30 min) unless a rising PercentProgress backs a longer one (functions/poll-status/poll.ts).
-   */
+  /** Seconds the state machine should wait before the next poll, whole seconds (bounds per poll function). */
   readonly waitSeconds: number;
   /** attempt + 1. */
   readonly attempt: number;
-  /** Seconds since the copy step started (`copyStartedAt`), whole seconds, >= 0. */
+  /** Seconds since the step started, whole seconds, >= 0. */
   readonly elapsedSeconds: number;
   /** When the poll ran, ISO-8601 UTC. */
   readonly checkedAt: string;
+}
+
+/**
+ * A copy's poll: `ready` when status is `available`; `waitSeconds` >= 30, at most 1,800 (30 min)
+ * unless a rising PercentProgress backs a longer one (functions/poll-status/poll.ts);
+ * `elapsedSeconds` since the copy step started (`copyStartedAt`).
+ */
+export interface PollStatusOutput extends PollProgress<SnapshotStatus> {
   /** The snapshot as described now (status, createTime filled in). */
   readonly snapshot: SnapshotRef;
 }
@@ -301,16 +311,11 @@ export interface PollExportInput {
   readonly exportTask: ExportTaskRef;
   readonly attempt: number;
 }
-export interface PollExportOutput {
-  readonly status: string;
-  readonly percentProgress: number;
-  /** true when `COMPLETE`. */
-  readonly ready: boolean;
-  /** Seconds to wait before the next poll, bounded to [300, 3600] (exports take hours; few polls). */
-  readonly waitSeconds: number;
-  readonly attempt: number;
-  readonly elapsedSeconds: number;
-  readonly checkedAt: string;
+/**
+ * An export task's poll: `ready` when `COMPLETE`; `waitSeconds` bounded to [300, 3600] (exports
+ * take hours; few polls).
+ */
+export interface PollExportOutput extends PollProgress<string> {
   readonly exportTask: ExportTaskRef;
 }
 

@@ -12,9 +12,9 @@
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { DatabaseRef } from '../../functions/shared/contracts.js';
+import type { DatabaseRef } from '../../contracts/shapes.js';
 import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../../functions/shared/recovery-points.js';
-import { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../functions/shared/metric-names.js';
+import { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names.js';
 export { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC };
 
 

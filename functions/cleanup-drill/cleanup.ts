@@ -21,9 +21,9 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import type { DatabaseRef } from '../../functions/shared/contracts.js';
-import { DRILL_IDENTIFIER_PREFIX, DRILL_TAG, drillResourceNames } from '../../functions/shared/drill.js';
-import { isAwsError } from '../../functions/shared/errors.js';
+import type { DatabaseRef } from '../../contracts/shapes.js';
+import { DRILL_IDENTIFIER_PREFIX, DRILL_TAG, drillResourceNames } from '../../contracts/drill.js';
+import { isAwsError } from '../../contracts/errors.js';
 
 /** What a cleanup did: identifiers deleted now, and those already gone or being deleted. */
 export interface CleanupResult {

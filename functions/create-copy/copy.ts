@@ -10,7 +10,7 @@
  */
 import type { SlotFor } from '../../functions/shared/copy-slots.js';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { CreateCopyInput, CreateCopyOutput, DatabaseRef } from '../../functions/shared/contracts.js';
+import type { CreateCopyInput, CreateCopyOutput, DatabaseRef } from '../../contracts/shapes.js';
 import {
   DatabaseNotFound,
   InvalidInput,
@@ -19,7 +19,7 @@ import {
   SnapshotNotAvailable,
   SnapshotNotFound,
   UnencryptedClusterNotSupported,
-} from '../../functions/shared/errors.js';
+} from '../../contracts/errors.js';
 import {
   copyIdentifier,
   copySnapshotIdempotently,

@@ -22,7 +22,7 @@ import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { sts } from '../../functions/shared/clients/sts.js';
-import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
+import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../contracts/shapes.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { rdsForAccount } from '../../functions/shared/vault-role.js';
 import { slotHooksFrom as slotsFor } from '../../functions/shared/copy-slots.js';

@@ -16,8 +16,8 @@
  */
 import type { SlotFor } from '../../functions/shared/copy-slots.js';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../functions/shared/contracts.js';
-import { InvalidInput, KmsKeyNotAccessible, OptionGroupRequired, UnencryptedClusterNotSupported } from '../../functions/shared/errors.js';
+import type { CrossAccountCopyInput, CrossAccountCopyOutput } from '../../contracts/shapes.js';
+import { InvalidInput, KmsKeyNotAccessible, OptionGroupRequired, UnencryptedClusterNotSupported } from '../../contracts/errors.js';
 import { copySnapshotIdempotently, managedTags, parseSnapshotArn, toSnapshotRef } from '../../functions/shared/snapshots.js';
 
 /** Vault settings (from the environment). */

@@ -7,7 +7,7 @@
  */
 import type { SlotFor } from '../../functions/shared/copy-slots.js';
 import { StartExportTaskCommand, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
-import type { ExportTaskRef, ExportToS3Input, ExportToS3Output } from '../../functions/shared/contracts.js';
+import type { ExportTaskRef, ExportToS3Input, ExportToS3Output } from '../../contracts/shapes.js';
 import {
   ExportConfigurationInvalid,
   ExportTaskIdentifierConflict,
@@ -16,7 +16,7 @@ import {
   isAwsError,
   SnapshotNotAvailable,
   SnapshotNotFound,
-} from '../../functions/shared/errors.js';
+} from '../../contracts/errors.js';
 import { countRunningExportTasks, describeExportTask, exportPrefix, exportS3Uri, exportTaskIdentifier } from '../../functions/shared/exports.js';
 import { isSnapshotNotFound, snapshotNoun } from '../../functions/shared/snapshots.js';
 

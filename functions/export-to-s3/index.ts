@@ -17,7 +17,7 @@
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { ExportToS3Output } from '../../functions/shared/contracts.js';
+import type { ExportToS3Output } from '../../contracts/shapes.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { slotHooksFrom as slotsFor } from '../../functions/shared/copy-slots.js';
 import { exportToS3 } from './export.js';

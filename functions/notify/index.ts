@@ -15,7 +15,7 @@
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { sns } from '../../functions/shared/clients/sns.js';
-import { MAX_LISTED_DATABASES } from '../../functions/shared/contracts.js';
+import { MAX_LISTED_DATABASES } from '../../contracts/shapes.js';
 import { envSchema, inputSchema, type NotifyOutput } from '../../contracts/functions/notify.js';
 import { readPlan, readRun } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';

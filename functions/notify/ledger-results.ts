@@ -2,7 +2,7 @@
  * Issue 12: turns BackupRun's fixed-size statuses plus the run's records in the run ledger
  * (functions/shared/ledger.ts) into the per-database results the report is built from.
  */
-import type { DatabaseStatus, PlannedDatabase } from '../../functions/shared/contracts.js';
+import type { DatabaseStatus, PlannedDatabase } from '../../contracts/shapes.js';
 import type { LedgerRecord } from '../../functions/shared/ledger.js';
 import type { ResultLike } from './report.js';
 

@@ -4,7 +4,7 @@
  * breaks or control characters, fewer than 100 characters; Message: at most 256 KB).
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { DatabaseSummary, NotifyOutput } from '../../functions/shared/contracts.js';
+import type { DatabaseSummary, NotifyOutput } from '../../contracts/shapes.js';
 
 export type { DatabaseSummary };
 

@@ -24,8 +24,8 @@ import * as z from 'zod/mini';
 import { listManagedDatabases } from '../retention-sweep/inventory.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { DatabaseRef } from '../../functions/shared/contracts.js';
-import { UnknownDrillDatabase, type DrillDatabase } from '../../functions/shared/drill.js';
+import type { DatabaseRef } from '../../contracts/shapes.js';
+import { UnknownDrillDatabase, type DrillDatabase } from '../../contracts/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { envSchema, inputSchema } from '../../contracts/functions/plan-drill.js';
 

@@ -14,7 +14,7 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import type { DatabaseRef } from '../../functions/shared/contracts.js';
+import type { DatabaseRef } from '../../contracts/shapes.js';
 
 /**
  * Engines that the RDS API also lists (DescribeDBClusters / DescribeDBInstances serve Amazon

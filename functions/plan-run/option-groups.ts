@@ -7,7 +7,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeOptionGroups.html
  */
 import { DescribeOptionGroupsCommand, paginateDescribeDBInstances, type RDSClient } from '@aws-sdk/client-rds';
-import { isAwsError } from '../../functions/shared/errors.js';
+import { isAwsError } from '../../contracts/errors.js';
 
 /** The permanent/persistent options that stop a DB instance's snapshots from being shared. */
 export interface LockedOptions {

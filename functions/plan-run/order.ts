@@ -18,7 +18,7 @@
  * "For Aurora, AllocatedStorage always returns 1"), https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBClusterSnapshot.html
  */
 import { paginateDescribeDBClusters, paginateDescribeDBClusterSnapshots, paginateDescribeDBInstances, type RDSClient } from '@aws-sdk/client-rds';
-import type { PlannedDatabase } from '../../functions/shared/contracts.js';
+import type { PlannedDatabase } from '../../contracts/shapes.js';
 
 /** Size in GiB per `<kind>/<lower-case identifier>`, as RDS reports it; Aurora clusters from their newest automated snapshot. */
 export async function databaseSizes(rds: RDSClient, wanted: readonly PlannedDatabase[]): Promise<Map<string, number>> {

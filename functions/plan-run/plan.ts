@@ -8,8 +8,8 @@
  * `sourceSnapshotArn`.
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrigger } from '../../functions/shared/contracts.js';
-import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../../functions/shared/errors.js';
+import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrigger } from '../../contracts/shapes.js';
+import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../../contracts/errors.js';
 import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../../functions/shared/snapshots.js';
 import { discoverDatabases } from './discover.js';
 import { longestFirst } from './order.js';

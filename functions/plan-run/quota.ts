@@ -12,8 +12,8 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_AccountQuota.html
  */
 import { DescribeAccountAttributesCommand, type RDSClient } from '@aws-sdk/client-rds';
-import type { RetentionPolicy } from '../../functions/shared/contracts.js';
-import { ManualSnapshotQuotaTooLow } from '../../functions/shared/errors.js';
+import type { RetentionPolicy } from '../../contracts/shapes.js';
+import { ManualSnapshotQuotaTooLow } from '../../contracts/errors.js';
 
 /** AWS's AccountQuotaName per snapshot kind. */
 export const MANUAL_SNAPSHOT_QUOTA_NAMES = { instance: 'ManualSnapshots', cluster: 'ManualClusterSnapshots' } as const;

@@ -11,7 +11,7 @@
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { PollExportOutput } from '../../functions/shared/contracts.js';
+import type { PollExportOutput } from '../../contracts/shapes.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { releaseWhenFinished, slotReleaseFrom } from '../../functions/shared/copy-slots.js';
 import { pollExport } from './poll.js';

@@ -6,8 +6,8 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ExportTask.html (Status, PercentProgress, FailureCause)
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { PollExportInput, PollExportOutput } from '../../functions/shared/contracts.js';
-import { ExportTaskFailed, ExportTaskIdentifierConflict, ExportTaskNotFound } from '../../functions/shared/errors.js';
+import type { PollExportInput, PollExportOutput } from '../../contracts/shapes.js';
+import { ExportTaskFailed, ExportTaskIdentifierConflict, ExportTaskNotFound } from '../../contracts/errors.js';
 import { describeExportTask } from '../../functions/shared/exports.js';
 
 /** Shortest wait between export polls, seconds (5 min). */

@@ -7,7 +7,7 @@
  */
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { type RestorePoll } from '../../functions/shared/drill.js';
+import { type RestorePoll } from '../../contracts/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { pollRestore, type PollRestoreInput } from './poll.js';
 import { envSchema, inputSchema } from '../../contracts/functions/poll-restore.js';

@@ -13,8 +13,8 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusters.html
  */
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, type DBCluster, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
-import type { RestorePoll } from '../../functions/shared/drill.js';
-import { isAwsError } from '../../functions/shared/errors.js';
+import type { RestorePoll } from '../../contracts/drill.js';
+import { isAwsError } from '../../contracts/errors.js';
 
 import type { PollRestoreInput } from '../../contracts/functions/poll-restore.js';
 export type { PollRestoreInput };

@@ -10,7 +10,7 @@
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { InProgressReport } from '../../functions/shared/copy-slots.js';
-import { COPIES_IN_PROGRESS_METRIC } from '../../functions/shared/metric-names.js';
+import { COPIES_IN_PROGRESS_METRIC } from '../../contracts/names.js';
 
 export { COPIES_IN_PROGRESS_METRIC };
 

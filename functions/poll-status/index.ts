@@ -16,7 +16,7 @@ import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
 import { sts } from '../../functions/shared/clients/sts.js';
-import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
+import type { PollStatusInput, PollStatusOutput } from '../../contracts/shapes.js';
 import { createMetrics, lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { rdsForAccount } from '../../functions/shared/vault-role.js';
 import { copiesInProgressGauge } from './in-flight.js';

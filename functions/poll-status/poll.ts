@@ -6,12 +6,12 @@
  * Source: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html (Status, PercentProgress)
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { PollStatusInput, PollStatusOutput } from '../../functions/shared/contracts.js';
-import { InvalidInput, SnapshotCopyFailed, SnapshotNotFound } from '../../functions/shared/errors.js';
-import { FIRST_POLL_SECONDS, latencyBudgetSeconds, MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS, MIN_POLL_SECONDS } from '../../functions/shared/polling.js';
+import type { PollStatusInput, PollStatusOutput } from '../../contracts/shapes.js';
+import { InvalidInput, SnapshotCopyFailed, SnapshotNotFound } from '../../contracts/errors.js';
+import { FIRST_POLL_SECONDS, latencyBudgetSeconds, MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS, MIN_POLL_SECONDS } from '../../contracts/polling.js';
 import { describeSnapshot, snapshotNoun, toSnapshotRef } from '../../functions/shared/snapshots.js';
 
-export { FIRST_POLL_SECONDS, MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS, MIN_POLL_SECONDS } from '../../functions/shared/polling.js';
+export { FIRST_POLL_SECONDS, MAX_BACKOFF_POLL_SECONDS, MAX_ESTIMATED_POLL_SECONDS, MIN_POLL_SECONDS } from '../../contracts/polling.js';
 
 /** One earlier look at the copy: seconds since the copy started and the PercentProgress then. */
 export interface PollObservation {

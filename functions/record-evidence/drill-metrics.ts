@@ -8,7 +8,7 @@
  * Source: https://docs.powertools.aws.dev/lambda/typescript/latest/core/metrics/ (single metrics)
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC } from '../../functions/shared/metric-names.js';
+import { DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC } from '../../contracts/names.js';
 import type { EvidenceSummary } from './evidence.js';
 
 /** Emits the drill metrics of `summary`; nothing when `metrics` is undefined (metrics disabled). */

@@ -15,7 +15,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CaughtError, DrillState, EvidenceSummary, RecordEvidenceInput } from '../../contracts/functions/record-evidence.js';
-import type { CheckResult } from '../../functions/shared/drill.js';
+import type { CheckResult } from '../../contracts/drill.js';
 
 export type { CaughtError, DrillState, EvidenceSummary, RecordEvidenceInput };
 

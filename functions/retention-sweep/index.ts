@@ -16,10 +16,10 @@
  */
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { FOREIGN_KEY_COPIES_METRIC } from '../../functions/shared/contracts.js';
-import type { ListManagedDatabasesOutput, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../functions/shared/contracts.js';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/shapes.js';
+import type { ListManagedDatabasesOutput, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../contracts/shapes.js';
 import { resolveDatabasesFile } from '../../functions/shared/databases-file.js';
-import { InvalidInput } from '../../functions/shared/errors.js';
+import { InvalidInput } from '../../contracts/errors.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { listManagedDatabases } from './inventory.js';
 import { envSchema, inputSchema, listInputSchema, policySchema, sweepInputSchema, sweepRemovedInputSchema } from '../../contracts/functions/retention-sweep.js';

@@ -2,12 +2,12 @@
  * Which databases a retention run covers in this account and Region: the configured ones, plus
  * every database that has managed copies here (tag-discovered databases, and databases removed
  * from the configuration, whose copies stay under the retention policy: keepLast of them are
- * always kept). Source of the tags: functions/shared/contracts.ts `TAGS`.
+ * always kept). Source of the tags: contracts/shapes.ts `TAGS`.
  * APIs: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSnapshots.html,
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusterSnapshots.html
  */
 import type { RDSClient } from '@aws-sdk/client-rds';
-import { TAGS, type DatabaseKind, type DatabaseRef } from '../../functions/shared/contracts.js';
+import { TAGS, type DatabaseKind, type DatabaseRef } from '../../contracts/shapes.js';
 import { isManaged, listSnapshots, snapshotTags, tagValue } from '../../functions/shared/snapshots.js';
 
 /**

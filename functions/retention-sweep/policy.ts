@@ -12,7 +12,7 @@
  * push a genuine older copy out of keepLast or GFS. Every copy of a kept day is kept.
  * Ages are in days (1 day = 86,400 s).
  */
-import type { RetentionDecision, RetentionPolicy } from '../../functions/shared/contracts.js';
+import type { RetentionDecision, RetentionPolicy } from '../../contracts/shapes.js';
 
 /**
  * A copy counts toward keepLast and GFS only if RDS made it at most this many hours after its

@@ -14,7 +14,7 @@ import {
   type RetentionSweepOutput,
   type SweepRemovedDatabasesInput,
   type SweepRemovedDatabasesOutput,
-} from '../../functions/shared/contracts.js';
+} from '../../contracts/shapes.js';
 import { COPY_IDENTIFIER_PREFIX, deleteSnapshot, isManaged, listSnapshots, parseSnapshotArn, snapshotTags, tagValue, type SnapshotRecord } from '../../functions/shared/snapshots.js';
 import { listManagedDatabases } from './inventory.js';
 import { decideRetention, type RetentionCandidate } from './policy.js';

@@ -7,8 +7,8 @@
  */
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import type { ShareInput, ShareOutput } from '../../functions/shared/contracts.js';
-import { InvalidInput } from '../../functions/shared/errors.js';
+import type { ShareInput, ShareOutput } from '../../contracts/shapes.js';
+import { InvalidInput } from '../../contracts/errors.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { shareSnapshot } from './share.js';
 import { envSchema, inputSchema } from '../../contracts/functions/share.js';

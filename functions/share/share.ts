@@ -11,8 +11,8 @@ import {
   ModifyDBSnapshotAttributeCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import type { ShareInput, ShareOutput, SnapshotRef } from '../../functions/shared/contracts.js';
-import { isAwsError, ShareLimitExceeded, SnapshotNotFound, SnapshotNotShareable } from '../../functions/shared/errors.js';
+import type { ShareInput, ShareOutput, SnapshotRef } from '../../contracts/shapes.js';
+import { isAwsError, ShareLimitExceeded, SnapshotNotFound, SnapshotNotShareable } from '../../contracts/errors.js';
 import { isSnapshotNotFound, snapshotNoun } from '../../functions/shared/snapshots.js';
 
 /** The snapshot attribute that lists accounts allowed to copy or restore a manual snapshot. */

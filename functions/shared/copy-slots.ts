@@ -12,7 +12,7 @@
  * - `holders` (Map): holder (the copy's target identifier, or the export task identifier) -> lease
  *   expiry, epoch seconds (Number);
  * - `releases` (Map): holder -> expected release, epoch seconds (Number), and `looks` (Map): holder ->
- *   its poll's next look, epoch seconds, kept by the polls ({@link expectRelease}) for the waiters' aim;
+ *   its poll's next look, epoch seconds, kept by the polls ({@link expectReleaseCounting}) for the waiters' aim;
  * - `waiters` (Map): refused copy requester -> `{ at, due, refusals }` (joined, expected back, epoch
  *   seconds; times refused): the FIFO queue of {@link decideAcquire};
  * - `releasedAt` (Number): when a holder was last released, epoch seconds (absent: never), so a
@@ -37,7 +37,7 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
  */
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ExportTaskLimitReached } from './errors.js';
+import { ExportTaskLimitReached } from '../../contracts/errors.js';
 
 // The slot kinds, AWS's limits and the environment variables of the slot table are contracts
 // between the stack and the functions (contracts/copy-slots.ts, issue 11).
@@ -515,23 +515,14 @@ export async function releaseSlotCounting(ddb: DynamoDBClient, settings: Pick<Co
 }
 
 /**
- * Records when `r.holder`'s slot can come back at the earliest (its poll's next look), for the
- * waiters' aim: one conditional UpdateItem, no read (`SET releases.<holder>, looks.<holder>`, version raised so an
- * acquire that read before it redoes from a fresh read). Nothing is written when the holder holds
- * no slot (released, lapsed) or the item predates release estimates.
- * @param atSeconds expected release, epoch seconds
- * @returns true when recorded
- * @throws DynamoDB errors other than the condition failing
- */
-export async function expectRelease(ddb: DynamoDBClient, settings: Pick<CopySlotSettings, 'table'>, r: SlotRequest, atSeconds: number, lookSeconds: number = atSeconds): Promise<boolean> {
-  // The count is not wanted here: any time will do for its lease check.
-  return (await expectReleaseCounting(ddb, settings, r, atSeconds, lookSeconds, new Date(0))) !== undefined;
-}
-
-/**
- * {@link expectRelease} in the same single UpdateItem (`ReturnValues: ALL_NEW`, no extra request or
- * read capacity, docs/aws-behaviour.md §30), returning the slot group's holders whose lease is still live at `now` (the copies in
+ * Records when `r.holder`'s slot can come back at the earliest (`atSeconds`, epoch seconds) and its
+ * poll's next look (`lookSeconds`), for the waiters' aim: one conditional UpdateItem, no read
+ * (`SET releases.<holder>, looks.<holder>`, version raised so an acquire that read before it redoes
+ * from a fresh read). Nothing is written when the holder holds no slot (released, lapsed) or the
+ * item predates release estimates. The same UpdateItem (`ReturnValues: ALL_NEW`, no extra request or
+ * read capacity, docs/aws-behaviour.md §30) returns the slot group's holders whose lease is still live at `now` (the copies in
  * progress into that destination and kind, this one included), or undefined when nothing was recorded.
+ * @throws DynamoDB errors other than the condition failing
  * Source: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html (ReturnValues)
  */
 export async function expectReleaseCounting(

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidEnvironment } from './errors.js';
+import { InvalidEnvironment } from '../../contracts/errors.js';
 
 /**
  * The environment with `DATABASES` filled from `DATABASES_FILE` (a plain file name, read from

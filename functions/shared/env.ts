@@ -5,19 +5,23 @@
  * Source: https://zod.dev/packages/mini
  */
 import * as z from 'zod/mini';
-import { InvalidEnvironment, InvalidInput } from './errors.js';
+import { InvalidEnvironment, InvalidInput } from '../../contracts/errors.js';
+import { formatIssuePath } from '../../contracts/rules.js';
 
 /** A zod issue as zod/mini reports it (the fields we read). */
 type Issue = z.core.$ZodIssue;
 
-/** Renders an issue path as `a.b[0].c`; the empty path is `(input)`. */
+/** Renders an issue path as `a.b[0].c`; the empty path is `(input)` ({@link formatIssuePath}). */
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
-  return out === '' ? '(input)' : out;
+  return formatIssuePath(path, '(input)');
+}
+
+/** `must have at least 2 item(s)`, `must have at most 63 character(s)`, `must be >= 1`, `must be < 10`. */
+function describeBound(origin: string, side: 'least' | 'most', bound: unknown, inclusive: boolean | undefined): string {
+  if (origin === 'array') return `must have at ${side} ${String(bound)} item(s)`;
+  if (origin === 'string') return `must have at ${side} ${String(bound)} character(s)`;
+  const op = side === 'least' ? '>' : '<';
+  return `must be ${inclusive ? `${op}=` : op} ${String(bound)}`;
 }
 
 function describeIssue(issue: Issue): string {
@@ -27,17 +31,9 @@ function describeIssue(issue: Issue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array'
-        ? `must have at least ${String(issue.minimum)} item(s)`
-        : issue.origin === 'string'
-          ? `must have at least ${String(issue.minimum)} character(s)`
-          : `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
+      return describeBound(issue.origin, 'least', issue.minimum, issue.inclusive);
     case 'too_big':
-      return issue.origin === 'array'
-        ? `must have at most ${String(issue.maximum)} item(s)`
-        : issue.origin === 'string'
-          ? `must have at most ${String(issue.maximum)} character(s)`
-          : `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
+      return describeBound(issue.origin, 'most', issue.maximum, issue.inclusive);
     case 'invalid_format':
       return issue.message && issue.message !== 'Invalid input' ? issue.message : `invalid ${issue.format}`;
     default:

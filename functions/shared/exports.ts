@@ -7,8 +7,8 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ExportSnapshot.html
  */
 import { DescribeExportTasksCommand, paginateDescribeExportTasks, type ExportTask, type RDSClient } from '@aws-sdk/client-rds';
-import { isAwsError } from './errors.js';
-import { fitIdentifier } from './identifiers.js';
+import { isAwsError } from '../../contracts/errors.js';
+import { fitIdentifier, identifierText } from './identifiers.js';
 
 /**
  * Longest export task identifier RDS accepts. The API reference states no length, but RDS rejects
@@ -32,12 +32,7 @@ export const MAX_EXPORT_TASK_IDENTIFIER_LENGTH = 60;
  * @throws RangeError for an empty identifier.
  */
 export function exportTaskIdentifier(snapshotIdentifier: string): string {
-  let id = snapshotIdentifier
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^-+/, '')
-    .replace(/-+$/, '');
+  let id = identifierText(snapshotIdentifier);
   if (id === '') throw new RangeError(`exportTaskIdentifier: snapshot identifier "${snapshotIdentifier}" has no letters or digits`);
   if (!/^[a-z]/.test(id)) id = `x-${id}`;
   return fitIdentifier(id, MAX_EXPORT_TASK_IDENTIFIER_LENGTH);

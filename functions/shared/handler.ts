@@ -15,8 +15,8 @@ import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { ClientFactory, ClientName } from './clients/factory.js';
 import { parseEnv, parseInput } from './env.js';
-import { isTransientError } from './errors.js';
-import { METRICS_NAMESPACE } from './metric-names.js';
+import { isTransientError } from '../../contracts/errors.js';
+import { METRICS_NAMESPACE } from '../../contracts/names.js';
 export { METRICS_NAMESPACE };
 
 /**

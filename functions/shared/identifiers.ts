@@ -18,6 +18,21 @@ export function shortHash(text: string): string {
 }
 
 /**
+ * `text` as identifier text: lower-cased, characters other than letters, digits and hyphens turned
+ * into hyphens, hyphen runs collapsed, no leading or trailing hyphen (`Orders_DB--2` ->
+ * `orders-db-2`); empty when `text` has no letter or digit. It may still start with a digit: the
+ * caller puts its own prefix in front. Pure.
+ */
+export function identifierText(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+/, '')
+    .replace(/-+$/, '');
+}
+
+/**
  * `head + suffix` when that is at most `max` characters; else `head` cut to fit, then `-`, then
  * the {@link shortHash} of the full `head + suffix`, then `suffix`:
  * `<head cut, trailing hyphens removed>-<8 hex>` + `suffix`. Deterministic (a re-run finds the same

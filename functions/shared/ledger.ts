@@ -26,8 +26,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, PlanRunOutput, RunTrigger } from './contracts.js';
-import { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX } from './metric-names.js';
+import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, PlanRunOutput, RunTrigger } from '../../contracts/shapes.js';
+import { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX } from '../../contracts/names.js';
 export { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX };
 
 /** Version of {@link LedgerRecord}'s shape; bump on an incompatible change. */

@@ -11,7 +11,7 @@
  * A copy whose time cannot be established has no recovery point time and is never "newest".
  */
 import { paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots, type RDSClient, type Tag } from '@aws-sdk/client-rds';
-import { TAGS, type DatabaseKind, type DatabaseRef } from './contracts.js';
+import { TAGS, type DatabaseKind, type DatabaseRef } from '../../contracts/shapes.js';
 import { COPY_IDENTIFIER_PREFIX } from './snapshots.js';
 
 /** One managed copy of a database. Times ISO-8601 UTC. */

@@ -26,8 +26,8 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { parse as parseArn, validate as validateArn } from '@aws-sdk/util-arn-parser';
-import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from './contracts.js';
-import { fitIdentifier, sanitizeTagValue } from './identifiers.js';
+import { TAGS, type DatabaseKind, type DatabaseRef, type SnapshotRef } from '../../contracts/shapes.js';
+import { fitIdentifier, identifierText, sanitizeTagValue } from './identifiers.js';
 import {
   CopySlotsBusy,
   isAwsError,
@@ -35,8 +35,8 @@ import {
   SnapshotIdentifierConflict,
   SnapshotNotFound,
   SnapshotQuotaExceeded,
-} from './errors.js';
-import { COPY_IDENTIFIER_PREFIX } from './metric-names.js';
+} from '../../contracts/errors.js';
+import { COPY_IDENTIFIER_PREFIX } from '../../contracts/names.js';
 export { COPY_IDENTIFIER_PREFIX };
 
 /** A DB snapshot or DB cluster snapshot as described by RDS, normalised across both kinds. */
@@ -86,9 +86,25 @@ export function databaseNoun(kind: DatabaseKind): string {
   return kind === 'cluster' ? 'DB cluster' : 'DB instance';
 }
 
-/** The optional fields DB snapshots and DB cluster snapshots name alike. */
-function commonFields(s: DBSnapshot | DBClusterSnapshot, encrypted: boolean): Partial<SnapshotRecord> {
+/**
+ * A SnapshotRecord from what a DB snapshot and a DB cluster snapshot both say, given the fields
+ * each kind names its own way (identifier, ARN, database, encryption) and the kind's own extras.
+ * `encrypted` falls back to "has a KMS key" when RDS leaves the flag out.
+ */
+function toRecord(
+  s: DBSnapshot | DBClusterSnapshot,
+  own: { kind: DatabaseKind; identifier: string; arn: string; dbIdentifier: string | undefined; encrypted: boolean | undefined },
+  extras: Partial<SnapshotRecord>,
+): SnapshotRecord {
+  const encrypted = own.encrypted ?? Boolean(s.KmsKeyId);
   return {
+    kind: own.kind,
+    identifier: own.identifier,
+    arn: own.arn,
+    status: s.Status ?? 'unknown',
+    encrypted,
+    ...(own.dbIdentifier !== undefined && { dbIdentifier: own.dbIdentifier }),
+    ...extras,
     ...(s.SnapshotType !== undefined && { snapshotType: s.SnapshotType }),
     ...(encrypted && s.KmsKeyId !== undefined && { kmsKeyId: s.KmsKeyId }),
     ...(s.SnapshotCreateTime !== undefined && { createTime: new Date(s.SnapshotCreateTime) }),
@@ -101,36 +117,20 @@ function commonFields(s: DBSnapshot | DBClusterSnapshot, encrypted: boolean): Pa
 
 function fromDbSnapshot(s: DBSnapshot): SnapshotRecord {
   if (!s.DBSnapshotIdentifier || !s.DBSnapshotArn) throw new Error('RDS returned a DB snapshot without DBSnapshotIdentifier/DBSnapshotArn');
-  const encrypted = s.Encrypted ?? Boolean(s.KmsKeyId);
-  return {
-    kind: 'instance',
-    identifier: s.DBSnapshotIdentifier,
-    arn: s.DBSnapshotArn,
-    status: s.Status ?? 'unknown',
-    encrypted,
-    ...(s.DBInstanceIdentifier !== undefined && { dbIdentifier: s.DBInstanceIdentifier }),
+  const own = { kind: 'instance', identifier: s.DBSnapshotIdentifier, arn: s.DBSnapshotArn, dbIdentifier: s.DBInstanceIdentifier, encrypted: s.Encrypted } as const;
+  return toRecord(s, own, {
     ...(s.OptionGroupName !== undefined && { optionGroupName: s.OptionGroupName }),
     ...(s.OriginalSnapshotCreateTime !== undefined && { originalCreateTime: new Date(s.OriginalSnapshotCreateTime) }),
     ...(s.SourceDBSnapshotIdentifier?.startsWith('arn:') && { sourceArn: s.SourceDBSnapshotIdentifier }),
-    ...commonFields(s, encrypted),
-  };
+  });
 }
 
 function fromDbClusterSnapshot(s: DBClusterSnapshot): SnapshotRecord {
   if (!s.DBClusterSnapshotIdentifier || !s.DBClusterSnapshotArn) {
     throw new Error('RDS returned a DB cluster snapshot without DBClusterSnapshotIdentifier/DBClusterSnapshotArn');
   }
-  const encrypted = s.StorageEncrypted ?? Boolean(s.KmsKeyId);
-  return {
-    kind: 'cluster',
-    identifier: s.DBClusterSnapshotIdentifier,
-    arn: s.DBClusterSnapshotArn,
-    status: s.Status ?? 'unknown',
-    encrypted,
-    ...(s.DBClusterIdentifier !== undefined && { dbIdentifier: s.DBClusterIdentifier }),
-    ...(s.SourceDBClusterSnapshotArn !== undefined && { sourceArn: s.SourceDBClusterSnapshotArn }),
-    ...commonFields(s, encrypted),
-  };
+  const own = { kind: 'cluster', identifier: s.DBClusterSnapshotIdentifier, arn: s.DBClusterSnapshotArn, dbIdentifier: s.DBClusterIdentifier, encrypted: s.StorageEncrypted } as const;
+  return toRecord(s, own, { ...(s.SourceDBClusterSnapshotArn !== undefined && { sourceArn: s.SourceDBClusterSnapshotArn }) });
 }
 
 /** Parts of a DB snapshot / DB cluster snapshot ARN. */
@@ -335,12 +335,7 @@ export function copyIdentifier(dbIdentifier: string, sourceCreateTime: Date, kin
     pad(sourceCreateTime.getUTCDate()) +
     pad(sourceCreateTime.getUTCHours()) +
     pad(sourceCreateTime.getUTCMinutes());
-  const db = dbIdentifier
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^-+/, '')
-    .replace(/-+$/, '');
+  const db = identifierText(dbIdentifier);
   return db === '' ? `rsv-${stamp}` : fitIdentifier(`rsv-${db}`, MAX_SNAPSHOT_IDENTIFIER_LENGTH[kind], `-${stamp}`);
 }
 

@@ -6,7 +6,7 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { ClientFactory } from './clients/factory.js';
-import { InvalidInput, isAwsError, VaultRoleNotAssumable } from './errors.js';
+import { InvalidInput, isAwsError, VaultRoleNotAssumable } from '../../contracts/errors.js';
 import { type SessionPolicy, vaultAccessFor, type VaultAccessEnvironment, type VaultAccessPurpose } from '../../contracts/vault-access.js';
 
 export { DESCRIBE_ONLY_SESSION_POLICY, type SessionPolicy } from '../../contracts/vault-access.js';

@@ -12,7 +12,7 @@
  */
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { type DrillTarget } from '../../functions/shared/drill.js';
+import { type DrillTarget } from '../../contracts/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { createClusterInstance, setMasterPassword, startRestore } from './restore.js';
 import { envSchema, inputSchema } from '../../contracts/functions/start-restore.js';

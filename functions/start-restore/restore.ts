@@ -24,8 +24,8 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { DRILL_ID_TAG, DRILL_TAG, drillResourceNames, NoRecoveryPoint, type DrillDatabase, type DrillSettings, type DrillTarget } from '../../functions/shared/drill.js';
-import { isAwsError } from '../../functions/shared/errors.js';
+import { DRILL_ID_TAG, DRILL_TAG, drillResourceNames, NoRecoveryPoint, type DrillDatabase, type DrillSettings, type DrillTarget } from '../../contracts/drill.js';
+import { isAwsError } from '../../contracts/errors.js';
 import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../../functions/shared/recovery-points.js';
 
 const drillTags = (drillId: string, database: string): Tag[] => [

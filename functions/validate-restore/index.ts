@@ -11,7 +11,7 @@
  */
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { secretsManager } from '../../functions/shared/clients/secrets-manager.js';
-import { type ValidationResult } from '../../functions/shared/drill.js';
+import { type ValidationResult } from '../../contracts/drill.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { validateRestore, type SessionOpener, type ValidateRestoreInput } from './validate.js';
 import { envSchema, inputSchema } from '../../contracts/functions/validate-restore.js';

@@ -17,7 +17,7 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MasterSecretUnusable, RestoreCheckFailed, type CheckResult, type DrillCheck, type ValidationResult } from '../../functions/shared/drill.js';
+import { MasterSecretUnusable, RestoreCheckFailed, type CheckResult, type DrillCheck, type ValidationResult } from '../../contracts/drill.js';
 
 /** Rows a query returned, each an object keyed by column name (in column order). */
 export type Rows = ReadonlyArray<Record<string, unknown>>;

@@ -16,8 +16,10 @@ import {
   EXPORT_PREFIX_MAX_LENGTH,
   EXPORT_PREFIX_MESSAGE,
   EXPORT_PREFIX_PATTERN,
+  formatIssuePath,
   isStoredDbIdentifier,
   REGION_PATTERN,
+  RETENTION_BOUNDS,
   type VaultMode,
 } from '../../contracts/rules';
 
@@ -126,18 +128,22 @@ const nonNegativeInt = (what: string) =>
  * non-negative whole number; 0 or absent = that generation is not kept.
  */
 const Gfs = z.strictObject({
-  daily: nonNegativeInt('days').min(0, { error: 'must be 0 or more (days kept)' }).optional(),
-  weekly: nonNegativeInt('ISO weeks').min(0, { error: 'must be 0 or more (ISO weeks kept)' }).optional(),
-  monthly: nonNegativeInt('months').min(0, { error: 'must be 0 or more (calendar months kept)' }).optional(),
-  yearly: nonNegativeInt('years').min(0, { error: 'must be 0 or more (years kept)' }).optional(),
+  daily: nonNegativeInt('days').min(RETENTION_BOUNDS.gfs.min, { error: 'must be 0 or more (days kept)' }).optional(),
+  weekly: nonNegativeInt('ISO weeks').min(RETENTION_BOUNDS.gfs.min, { error: 'must be 0 or more (ISO weeks kept)' }).optional(),
+  monthly: nonNegativeInt('months').min(RETENTION_BOUNDS.gfs.min, { error: 'must be 0 or more (calendar months kept)' }).optional(),
+  yearly: nonNegativeInt('years').min(RETENTION_BOUNDS.gfs.min, { error: 'must be 0 or more (years kept)' }).optional(),
 });
 
-/** Retention policy; ages in days counted from SnapshotCreateTime. */
+/** Retention policy; whole days counted from the recovery point; bounds: contracts/rules.ts RETENTION_BOUNDS (one rule with the functions' policySchema). */
 const Retention = z
   .strictObject({
-    keepLast: nonNegativeInt('copies').min(1, { error: 'must be at least 1 (always keep the newest copy)' }),
-    maxAgeDays: nonNegativeInt('days').min(1, { error: 'must be at least 1 day' }),
-    minAgeDays: nonNegativeInt('days').min(0, { error: 'must be 0 or more days' }),
+    keepLast: nonNegativeInt('copies').min(RETENTION_BOUNDS.keepLast.min, { error: `must be at least ${RETENTION_BOUNDS.keepLast.min} (always keep the newest copy)` }),
+    maxAgeDays: nonNegativeInt('days')
+      .min(RETENTION_BOUNDS.maxAgeDays.min, { error: `must be at least ${RETENTION_BOUNDS.maxAgeDays.min} day` })
+      .max(RETENTION_BOUNDS.maxAgeDays.max, { error: `must be at most ${RETENTION_BOUNDS.maxAgeDays.max} days (100 years)` }),
+    minAgeDays: nonNegativeInt('days')
+      .min(RETENTION_BOUNDS.minAgeDays.min, { error: `must be ${RETENTION_BOUNDS.minAgeDays.min} or more days` })
+      .max(RETENTION_BOUNDS.minAgeDays.max, { error: `must be at most ${RETENTION_BOUNDS.minAgeDays.max} days (100 years)` }),
     /** Optional grandfather-father-son generations kept on top of keepLast/maxAgeDays. */
     gfs: Gfs.optional(),
   })
@@ -691,14 +697,9 @@ export class InvalidConfigError extends Error {
   }
 }
 
-/** `['databases', 2, 'identifier']` -> `databases[2].identifier`; `[]` -> `(root)`. */
+/** `['databases', 2, 'identifier']` -> `databases[2].identifier`; `[]` -> `(root)` ({@link formatIssuePath}). */
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(root)' : out;
+  return formatIssuePath(path, '(root)');
 }
 
 /** The value at `path` in `raw`, or undefined when any step is missing. */

@@ -1,14 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
-import { startExecutionRole } from './start-execution-role';
+import type { Construct } from 'constructs';
+import { StartExecutionTrigger, type StartExecutionTriggerProps } from './start-execution-role';
 
 /** Props of {@link BackupSchedule}. */
-export interface BackupScheduleProps {
-  /** The state machine started on each occurrence. */
-  readonly stateMachine: sfn.IStateMachine;
+export interface BackupScheduleProps extends StartExecutionTriggerProps {
   /** `cron(<6 fields>)` or `rate(<n> <unit>)` (validated by the config schema). */
   readonly expression: string;
   /**
@@ -16,11 +11,6 @@ export interface BackupScheduleProps {
    * @default 'UTC'
    */
   readonly timeZone?: string;
-  /**
-   * false deploys the schedule in state DISABLED.
-   * @default true
-   */
-  readonly enabled?: boolean;
   /**
    * The execution input, serialised as JSON.
    * @default {} (BackupRun: all configured databases; VaultRetention: all databases)
@@ -31,16 +21,6 @@ export interface BackupScheduleProps {
    * @default - none
    */
   readonly description?: string;
-  /**
-   * How long Scheduler keeps retrying a failed StartExecution, in seconds (60-86400).
-   * @default Duration.hours(1)
-   */
-  readonly maximumEventAge?: Duration;
-  /**
-   * Retries of a failed StartExecution (0-185).
-   * @default 3
-   */
-  readonly maximumRetryAttempts?: number;
 }
 
 /**
@@ -53,30 +33,19 @@ export interface BackupScheduleProps {
  * https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role (confused deputy condition),
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-scheduler-schedule.html
  */
-export class BackupSchedule extends Construct {
+export class BackupSchedule extends StartExecutionTrigger {
   /** The `AWS::Scheduler::Schedule` (default schedule group). */
   readonly schedule: scheduler.CfnSchedule;
-  /** The role Scheduler assumes; it may only `states:StartExecution` the target. */
-  readonly role: iam.Role;
   constructor(scope: Construct, id: string, props: BackupScheduleProps) {
-    super(scope, id);
-    this.role = startExecutionRole(this, 'scheduler.amazonaws.com', props.stateMachine, 'rds-snapshot-vault: lets EventBridge Scheduler start one state machine');
+    super(scope, id, { servicePrincipal: 'scheduler.amazonaws.com', roleDescription: 'rds-snapshot-vault: lets EventBridge Scheduler start one state machine', defaultRetryAttempts: 3 }, props);
 
     this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
       description: props.description,
       scheduleExpression: props.expression,
       scheduleExpressionTimezone: props.timeZone ?? 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
-      state: (props.enabled ?? true) ? 'ENABLED' : 'DISABLED',
-      target: {
-        arn: props.stateMachine.stateMachineArn,
-        roleArn: this.role.roleArn,
-        input: JSON.stringify(props.input ?? {}),
-        retryPolicy: {
-          maximumEventAgeInSeconds: (props.maximumEventAge ?? Duration.hours(1)).toSeconds(),
-          maximumRetryAttempts: props.maximumRetryAttempts ?? 3,
-        },
-      },
+      state: this.state,
+      target: { ...this.target, input: JSON.stringify(props.input ?? {}) },
     });
   }
 }

@@ -7,7 +7,7 @@
  *   timed out, aborted: `AWS/States` with the `StateMachineArn` dimension), failures (databases
  *   failed per run from notify, failed executions, Lambda failures by function), copies in progress
  *   per destination account, Region and kind (poll-status's `CopiesInProgress`, the copy slot table's
- *   count, see functions/shared/metric-names.ts) and copies started or reused.
+ *   count, see contracts/names.ts) and copies started or reused.
  * - {@link VaultDashboard}: VaultRetention executions and deleted copies, the fleet's
  *   `RecoveryPointsOverObjective` in this Region, `RecoveryPointAge` per database (in hours, with the
  *   objective drawn as a line) for the first {@link PER_DATABASE_DASHBOARD_LIMIT} databases of the

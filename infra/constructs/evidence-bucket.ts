@@ -10,7 +10,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { createAccessLogBucket } from './access-log-bucket';
+import { createAccessLogBucket, kmsDataBucketProps } from './access-log-bucket';
 
 /** Props of {@link EvidenceBucket}. */
 export interface EvidenceBucketProps {
@@ -36,18 +36,9 @@ export class EvidenceBucket extends Construct {
     });
     this.accessLogBucket = createAccessLogBucket(this);
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
+      ...kmsDataBucketProps(this.key, this.accessLogBucket, 'evidence-bucket/'),
       objectLockEnabled: true,
       objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(props.lockDays)),
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.accessLogBucket,
-      serverAccessLogsPrefix: 'evidence-bucket/',
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         { id: 'EvidenceLifecycle', abortIncompleteMultipartUploadAfter: Duration.days(7), expiration: Duration.days(props.expireDays), noncurrentVersionExpiration: Duration.days(30) },
       ],

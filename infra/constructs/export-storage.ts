@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import { partitionOf } from '../config/schema';
 import { stackAccountRegion } from './names';
 import { acknowledgeIam5 } from './nag';
-import { createAccessLogBucket } from './access-log-bucket';
+import { createAccessLogBucket, kmsDataBucketProps } from './access-log-bucket';
 import { EXPORT_PREFIX_PATTERN } from '../../contracts/rules';
 
 /** Lifecycle of the exported objects, in whole days after creation; each step optional. */
@@ -126,16 +126,7 @@ export class ExportStorage extends Construct {
       transitions.push({ storageClass: s3.StorageClass.DEEP_ARCHIVE, transitionAfter: Duration.days(lifecycle.deepArchiveAfterDays) });
     }
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.accessLogBucket,
-      serverAccessLogsPrefix: 'export-bucket/',
-      removalPolicy: RemovalPolicy.RETAIN,
+      ...kmsDataBucketProps(this.key, this.accessLogBucket, 'export-bucket/'),
       lifecycleRules: [
         {
           id: 'ExportLifecycle',

@@ -98,7 +98,7 @@ export function managedSnapshotCondition(kind: 'snapshot' | 'cluster-snapshot'):
   return { StringEquals: { [`rds:${kind}-tag/${TAGS.MANAGED}`]: 'true' } };
 }
 
-/** Every tag key rds-snapshot-vault sets (functions/shared/contracts.ts `TAGS`). */
+/** Every tag key rds-snapshot-vault sets (contracts/shapes.ts `TAGS`). */
 export const PROJECT_TAG_KEYS: readonly string[] = Object.values(TAGS);
 
 /**

@@ -4,7 +4,7 @@
  * day it was written (`daily/<yyyy-mm-dd>/<runId>/<database>.json`, read by the daily digest);
  * key layout in functions/shared/ledger.ts.
  *
- * Like the project's other buckets: encrypted at rest, all public access blocked, TLS only
+ * Like the project's other buckets (access-log-bucket.ts `BUCKET_BASELINE`): encrypted at rest, all public access blocked, TLS only
  * (`enforceSSL`), versioned, objects owned by the bucket owner, server access logs to its own
  * access-log bucket (access-log-bucket.ts), lifecycle expiry, retained when the stack is deleted.
  * Encryption is SSE-S3: the records hold snapshot ARNs, times and error messages, no database data,
@@ -14,10 +14,10 @@
  * Sources: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html,
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { createAccessLogBucket } from './access-log-bucket';
+import { BUCKET_BASELINE, createAccessLogBucket } from './access-log-bucket';
 
 /** Props of {@link RunLedger}. */
 export interface RunLedgerProps {
@@ -40,13 +40,9 @@ export class RunLedger extends Construct {
     this.accessLogBucket = createAccessLogBucket(this);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...BUCKET_BASELINE,
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'run-ledger/',
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         { id: 'LedgerLifecycle', abortIncompleteMultipartUploadAfter: Duration.days(1), expiration: Duration.days(expireDays), noncurrentVersionExpiration: Duration.days(30) },
       ],

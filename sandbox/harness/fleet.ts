@@ -2,7 +2,7 @@
  * The example fleet of the demo and the workflow tests: the four encryption situations a
  * production account really has. Its identifiers match config/example.json.
  */
-import type { DatabaseKind } from '../../functions/shared/contracts';
+import type { DatabaseKind } from '../../contracts/shapes';
 import type { VaultConfig } from '../../infra/config/schema';
 import { createLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from './environment';
 

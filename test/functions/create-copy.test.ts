@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/create-copy/index.js';
 import { COPY_SLOT_WAIT_MAX_SECONDS, retryAfterSecondsOfCause } from '../../functions/shared/copy-slots.js';
-import { TAGS, type CreateCopyOutput } from '../../functions/shared/contracts.js';
+import { TAGS, type CreateCopyOutput } from '../../contracts/shapes.js';
 import {
   awsError,
   BASE_ENV,

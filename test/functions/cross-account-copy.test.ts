@@ -3,11 +3,12 @@ import { CopyDBClusterSnapshotCommand, CopyDBSnapshotCommand, RDSClient } from '
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, vaultKeyAliasArn } from '../../functions/cross-account-copy/index.js';
-import { TAGS, type CrossAccountCopyOutput, type SnapshotRef } from '../../functions/shared/contracts.js';
+import { TAGS, type CrossAccountCopyOutput, type SnapshotRef } from '../../contracts/shapes.js';
 import {
   awsError,
   BASE_ENV,
   caught,
+  COPY_ID,
   dbClusterSnapshot,
   dbSnapshot,
   fakeContext,
@@ -17,6 +18,7 @@ import {
   routeDescribes,
   SOURCE_ACCOUNT,
   SOURCE_KMS_KEY_ARN,
+  sourceCopyRef,
   testClients,
   VAULT_ACCESS_KEY,
   VAULT_ACCOUNT,
@@ -39,17 +41,8 @@ const ENV = {
 /** Same-account mode: no role, the vault is this account. */
 const SAME_ACCOUNT_ENV = { ...BASE_ENV, VAULT_ACCOUNT_ID: SOURCE_ACCOUNT, VAULT_REGION, VAULT_KMS_KEY_ALIAS: ALIAS };
 const database = { identifier: 'orders-db', kind: 'instance' } as const;
-const ID = 'rsv-orders-db-202611200400';
-const sourceCopy: SnapshotRef = {
-  kind: 'instance',
-  identifier: ID,
-  arn: `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:snapshot:${ID}`,
-  accountId: SOURCE_ACCOUNT,
-  region: REGION,
-  status: 'available',
-  kmsKeyId: SOURCE_KMS_KEY_ARN,
-  createTime: '2026-11-20T04:30:00.000Z',
-};
+const ID = COPY_ID;
+const sourceCopy = sourceCopyRef('2026-11-20T04:30:00.000Z', { kmsKeyId: SOURCE_KMS_KEY_ARN });
 /** The vault copy in the vault Region: the source of a two-hop DR copy. */
 const vaultCopyRef: SnapshotRef = {
   ...sourceCopy,

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler as createPollStatus } from '../../functions/poll-status/index.js';
 import { createHandler as createRecordEvidence } from '../../functions/record-evidence/index.js';
-import type { PollStatusOutput, SnapshotRef } from '../../functions/shared/contracts.js';
+import type { PollStatusOutput, SnapshotRef } from '../../contracts/shapes.js';
 import { BASE_ENV, dbSnapshot, fakeContext, NOW, REGION, routeDescribes, SOURCE_ACCOUNT, testClients, VAULT_ACCOUNT, VAULT_REGION, VAULT_ROLE_ARN, type TestClients } from './helpers.js';
 
 /** Metrics on: BASE_ENV without POWERTOOLS_METRICS_DISABLED. */

@@ -4,24 +4,16 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isExportLimitError } from '../../functions/export-to-s3/export.js';
 import { createHandler } from '../../functions/export-to-s3/index.js';
-import type { ExportToS3Output, SnapshotRef } from '../../functions/shared/contracts.js';
+import type { ExportToS3Output } from '../../contracts/shapes.js';
 import { exportTaskIdentifier, MAX_EXPORT_TASK_IDENTIFIER_LENGTH } from '../../functions/shared/exports.js';
-import { awsError, BASE_ENV, caught, fakeContext, NOW, REGION, SOURCE_ACCOUNT, testClients, type TestClients } from './helpers.js';
+import { awsError, BASE_ENV, caught, COPY_ID, fakeContext, NOW, REGION, SOURCE_ACCOUNT, sourceCopyRef, testClients, type TestClients } from './helpers.js';
 
 const BUCKET = 'rsv-exports-111111111111-eu-west-1';
 const ROLE = `arn:aws:iam::${SOURCE_ACCOUNT}:role/rsv-export`;
 const KEY = `arn:aws:kms:${REGION}:${SOURCE_ACCOUNT}:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee`;
 const ENV = { ...BASE_ENV, EXPORT_BUCKET: BUCKET, EXPORT_PREFIX: 'exports', EXPORT_ROLE_ARN: ROLE, EXPORT_KMS_KEY_ARN: KEY };
-const ID = 'rsv-orders-db-202611200400';
-const snapshot: SnapshotRef = {
-  kind: 'instance',
-  identifier: ID,
-  arn: `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:snapshot:${ID}`,
-  accountId: SOURCE_ACCOUNT,
-  region: REGION,
-  status: 'available',
-  createTime: '2026-11-20T23:59:30.000Z',
-};
+const ID = COPY_ID;
+const snapshot = sourceCopyRef('2026-11-20T23:59:30.000Z');
 const database = { identifier: 'orders-db', kind: 'instance' } as const;
 const event = { database, runId: 'run-1', snapshot };
 

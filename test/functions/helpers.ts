@@ -19,7 +19,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { ClientFactory, ClientOptions } from '../../functions/shared/clients.js';
-import { TAGS } from '../../functions/shared/contracts.js';
+import { TAGS, type SnapshotRef } from '../../contracts/shapes.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -230,4 +230,21 @@ export function routeDescribes(
     const { items, next } = page(p.clusterPages ?? [], input.Marker);
     return { DBClusterSnapshots: items, ...(next !== undefined && { Marker: next }) };
   });
+}
+
+/** Identifier of the run's manual copy of orders-db in the fixtures of create-copy's successors. */
+export const COPY_ID = 'rsv-orders-db-202611200400';
+
+/** That manual copy as a step passes it on: an available DB snapshot in SOURCE_ACCOUNT and REGION, created at `createTime`; `extra` adds fields. */
+export function sourceCopyRef(createTime: string, extra: Partial<SnapshotRef> = {}): SnapshotRef {
+  return {
+    kind: 'instance',
+    identifier: COPY_ID,
+    arn: `arn:aws:rds:${REGION}:${SOURCE_ACCOUNT}:snapshot:${COPY_ID}`,
+    accountId: SOURCE_ACCOUNT,
+    region: REGION,
+    status: 'available',
+    ...extra,
+    createTime,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { DatabaseBackupOutput } from '../../functions/shared/contracts.js';
+import type { DatabaseBackupOutput } from '../../contracts/shapes.js';
 import { dailyKey, LedgerRecordInvalid, MAX_CAUSE_CHARS, PLAN_CHUNK_SIZE, readDay, readPlan, readPlanHead, readPlanItem, readRun, recordKey, writePlan, writeRecord, type LedgerRecord } from '../../functions/shared/ledger.js';
 import { buildRecord, recordResult } from '../../functions/record-result/record.js';
 import { NO_RECORD_CAUSE, resultsFromLedger } from '../../functions/notify/ledger-results.js';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/notify/index.js';
 import { buildSubject, MAX_SUBJECT_LENGTH, summarizeFailure } from '../../functions/notify/report.js';
-import type { DatabaseBackupOutput, NotifyOutput } from '../../functions/shared/contracts.js';
+import type { DatabaseBackupOutput, NotifyOutput } from '../../contracts/shapes.js';
 import { awsError, BASE_ENV, caught, fakeContext, NOW, testClients, type TestClients } from './helpers.js';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-2:111111111111:rds-snapshot-vault';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkManualSnapshotQuotas, copiesKeptPerDatabase, type ManualSnapshotQuotas } from '../../functions/plan-run/quota.js';
 import { decideRetention, type RetentionCandidate } from '../../functions/retention-sweep/policy.js';
-import type { RetentionPolicy } from '../../functions/shared/contracts.js';
+import type { RetentionPolicy } from '../../contracts/shapes.js';
 
 /** Most copies of one database that exist at once (the new copy included, before its sweep) over `days` daily runs. */
 function peakCopies(policy: RetentionPolicy, days: number): number {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/plan-run/index.js';
-import type { PlannedDatabase, PlanRunOutput, PlanRunResult } from '../../functions/shared/contracts.js';
+import type { PlannedDatabase, PlanRunOutput, PlanRunResult } from '../../contracts/shapes.js';
 import type { PlanChunk, PlanHead } from '../../functions/shared/ledger.js';
 import { BASE_ENV, caught, dbClusterSnapshot, dbSnapshot, fakeContext, NOW, REGION, routeDescribes, SOURCE_ACCOUNT, testClients, type TestClients } from './helpers.js';
 

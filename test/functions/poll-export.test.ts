@@ -3,7 +3,7 @@ import { DescribeExportTasksCommand } from '@aws-sdk/client-rds';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, MAX_EXPORT_POLL_SECONDS, MIN_EXPORT_POLL_SECONDS, nextExportPollSeconds } from '../../functions/poll-export/index.js';
-import type { ExportTaskRef, PollExportOutput } from '../../functions/shared/contracts.js';
+import type { ExportTaskRef, PollExportOutput } from '../../contracts/shapes.js';
 import { awsError, BASE_ENV, caught, fakeContext, NOW, REGION, SOURCE_ACCOUNT, testClients, type TestClients } from './helpers.js';
 
 const ref: ExportTaskRef = {

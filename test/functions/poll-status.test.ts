@@ -13,7 +13,7 @@ import {
   type PollObservation,
 } from '../../functions/poll-status/poll.js';
 import { percentProgressAt, type CopyShape } from '../../sandbox/simulator/index';
-import type { PollStatusOutput, SnapshotRef } from '../../functions/shared/contracts.js';
+import type { PollStatusOutput, SnapshotRef } from '../../contracts/shapes.js';
 import {
   BASE_ENV,
   caught,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, driverFor } from '../../functions/validate-restore/index';
 import { needsVaultInventory, planDrill } from '../../functions/plan-drill/index';
 import { newestAvailable, timeFromCopyIdentifier } from '../../functions/shared/recovery-points';
-import { drillResourceNames } from '../../functions/shared/drill';
+import { drillResourceNames } from '../../contracts/drill';
 import { buildRecord, checksFromFailure } from '../../functions/record-evidence/evidence';
 
 const SNAP = '2026-11-20T03:00:00.000Z';

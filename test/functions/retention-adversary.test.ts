@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decideRetention, TIMELY_COPY_HOURS, type RetentionCandidate } from '../../functions/retention-sweep/policy.js';
-import type { RetentionPolicy } from '../../functions/shared/contracts.js';
+import type { RetentionPolicy } from '../../contracts/shapes.js';
 import { synth } from '../infra/helpers.js';
 
 const HOUR = 3_600_000;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/retention-sweep/index.js';
 import { decideRetention, TIMELY_COPY_HOURS, type RetentionCandidate } from '../../functions/retention-sweep/policy.js';
-import type { RetentionPolicy, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../functions/shared/contracts.js';
+import type { RetentionPolicy, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../contracts/shapes.js';
 import {
   awsError,
   BASE_ENV,
@@ -268,6 +268,10 @@ describe('retention-sweep handler', () => {
     expect(typo.message).toContain('dryrun: unknown key');
     const bad = await caught(() => invoke({ database, policy: { keepLast: 1, maxAgeDays: 5, minAgeDays: 10 } }));
     expect(bad.message).toContain('policy.minAgeDays');
+    // Whole days only, as in the configuration (contracts/rules.ts RETENTION_BOUNDS).
+    const halfDay = await caught(() => invoke({ database, policy: { keepLast: 1, maxAgeDays: 1.5, minAgeDays: 0 } }));
+    expect(halfDay.name).toBe('InvalidInput');
+    expect(halfDay.message).toContain('policy.maxAgeDays');
     expect(t.sourceRds).not.toHaveReceivedAnyCommand();
   });
 });
@@ -339,12 +343,15 @@ const MINUTE = 60_000;
 /** `now` anywhere in 2025-2028 at minute granularity, so day/week/month/year boundaries move. */
 const arbNow = fc.integer({ min: Date.UTC(2025, 0, 1) / MINUTE, max: Date.UTC(2028, 11, 31) / MINUTE }).map((m) => new Date(m * MINUTE));
 
-/** Plain policies in whole or half days; one in five has minAgeDays > maxAgeDays (the schema forbids it, the pure function must still be safe). */
+/**
+ * Plain policies in whole days (a policy is stated in whole days: contracts/rules.ts RETENTION_BOUNDS); one in five has
+ * minAgeDays > maxAgeDays (the schema forbids it, the pure function must still be safe).
+ */
 const arbPlainPolicy = fc
   .record({
     keepLast: fc.integer({ min: 0, max: 8 }),
-    minAgeDays: fc.integer({ min: 0, max: 60 }).map((d) => d / 2),
-    maxAgeDays: fc.integer({ min: 1, max: 120 }).map((d) => d / 2),
+    minAgeDays: fc.integer({ min: 0, max: 30 }),
+    maxAgeDays: fc.integer({ min: 1, max: 60 }),
     ordered: fc.constantFrom(true, true, true, true, false),
   })
   .map((p): RetentionPolicy => ({

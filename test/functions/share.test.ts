@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/share/index.js';
-import type { ShareOutput, SnapshotRef } from '../../functions/shared/contracts.js';
+import type { ShareOutput, SnapshotRef } from '../../contracts/shapes.js';
 import { awsError, BASE_ENV, caught, fakeContext, NOW, REGION, SOURCE_ACCOUNT, testClients, VAULT_ACCOUNT, type TestClients } from './helpers.js';
 
 const ENV = { ...BASE_ENV, VAULT_ACCOUNT_ID: VAULT_ACCOUNT };

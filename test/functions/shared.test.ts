@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClientFactory } from '../../functions/shared/clients.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { InvalidInput, SnapshotNotFound, TRANSIENT_ERROR_NAMES } from '../../functions/shared/errors.js';
+import { InvalidInput, SnapshotNotFound, TRANSIENT_ERROR_NAMES } from '../../contracts/errors.js';
+import { formatIssues } from '../../functions/shared/env.js';
 import { makeHandler, MAX_ERROR_MESSAGE_CHARS, type HandlerDeps } from '../../functions/shared/handler.js';
 import { copyIdentifier, parseSnapshotArn } from '../../functions/shared/snapshots.js';
 import { awsError, BASE_ENV, caught, fakeContext, NOW, testClients } from './helpers.js';
@@ -72,6 +73,36 @@ describe('createClientFactory', () => {
     expect(f.rds()).toBeInstanceOf(RDSClient);
     expect(f.rds({ region: 'eu-west-1' })).toBe(f.rds());
     expect(await f.rds().config.maxAttempts()).toBe(5);
+  });
+});
+
+describe('formatIssues', () => {
+  const problems = (schema: z.ZodMiniType, value: unknown) => {
+    const res = schema.safeParse(value, { reportInput: true });
+    if (res.success) throw new Error('expected a problem');
+    return formatIssues(res.error.issues);
+  };
+
+  it('says each bound with its unit and whether it is inclusive, on the field path', () => {
+    const schema = z.object({
+      tags: z.array(z.string()).check(z.minLength(2), z.maxLength(3)),
+      name: z.string().check(z.minLength(1), z.maxLength(3)),
+      days: z.array(z.number().check(z.gte(1), z.lt(10))),
+      ratio: z.number().check(z.gt(0), z.lte(1)),
+    });
+    expect(problems(schema, { tags: ['a'], name: '', days: [0, 10], ratio: 0 })).toEqual([
+      'tags: must have at least 2 item(s)',
+      'name: must have at least 1 character(s)',
+      'days[0]: must be >= 1',
+      'days[1]: must be < 10',
+      'ratio: must be > 0',
+    ]);
+    expect(problems(schema, { tags: ['a', 'b', 'c', 'd'], name: 'abcd', days: [], ratio: 2 })).toEqual([
+      'tags: must have at most 3 item(s)',
+      'name: must have at most 3 character(s)',
+      'ratio: must be <= 1',
+    ]);
+    expect(problems(z.number().check(z.gte(1)), 0)).toEqual(['(input): must be >= 1']);
   });
 });
 

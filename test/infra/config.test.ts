@@ -13,22 +13,14 @@ import {
   vaultModeOf,
   vaultRegionsOf,
 } from '../../infra/config/schema';
-import { EXAMPLE_CONFIG_PATH, exampleConfig, projectConfig } from './helpers';
+import { policySchema } from '../../contracts/rules';
+import { EXAMPLE_CONFIG_PATH, exampleConfig, problemsOf, projectConfig } from './helpers';
 
 /** The example file as raw JSON, to break one field at a time. */
 function raw(): Record<string, any> {
   return structuredClone(exampleConfig()) as Record<string, any>;
 }
 
-function problemsOf(input: unknown): Array<{ path: string; message: string }> {
-  try {
-    parseConfig(input, 'test');
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidConfigError);
-    return [...(err as InvalidConfigError).problems];
-  }
-  throw new Error('expected parseConfig to throw');
-}
 
 describe('config/example.json', () => {
   it('parses', () => {
@@ -196,6 +188,8 @@ const cases: Case[] = [
   ['keepLast fractional', (c) => (c.retention.source.keepLast = 1.5), 'retention.source.keepLast', /whole number/],
   ['minAgeDays negative', (c) => (c.retention.source.minAgeDays = -1), 'retention.source.minAgeDays', /0 or more/],
   ['minAgeDays > maxAgeDays', (c) => (c.retention.vault.minAgeDays = 40), 'retention.vault.minAgeDays', /<= maxAgeDays/],
+  ['maxAgeDays half a day', (c) => (c.retention.vault.maxAgeDays = 35.5), 'retention.vault.maxAgeDays', /whole number/],
+  ['maxAgeDays past 100 years', (c) => (c.retention.source.maxAgeDays = 36_501), 'retention.source.maxAgeDays', /at most 36500 days/],
   ['bad e-mail', (c) => (c.notifications.emails = ['ops@example.com', 'not-an-email']), 'notifications.emails[1]', /e-mail/],
   ['parallelism 0', (c) => (c.concurrency.maxDatabasesInParallel = 0), 'concurrency.maxDatabasesInParallel', /at least 1/],
   ['parallelism 201', (c) => (c.concurrency.maxDatabasesInParallel = 201), 'concurrency.maxDatabasesInParallel', /at most 200/],
@@ -331,5 +325,37 @@ describe('field helpers', () => {
     ['+01:00', false],
   ])('time zone %s valid=%s', (name, valid) => {
     expect(isIanaTimeZone(name)).toBe(valid);
+  });
+});
+
+describe('retention bounds: one rule for the configuration and the functions (contracts/rules.ts RETENTION_BOUNDS)', () => {
+  // Each policy is tried as retention.vault of the example and as the policy a function receives (retention-sweep's
+  // input, plan-run's SOURCE_RETENTION): both must accept it or both reject it, on the same field.
+  const base = { keepLast: 14, maxAgeDays: 35, minAgeDays: 7 };
+  const cases: Array<[string, Record<string, number>, boolean]> = [
+    ['the example', {}, true],
+    ['maxAgeDays 1 day, minAgeDays 0', { maxAgeDays: 1, minAgeDays: 0 }, true],
+    ['maxAgeDays 100 years', { maxAgeDays: 36_500, minAgeDays: 36_500 }, true],
+    ['maxAgeDays 0', { maxAgeDays: 0, minAgeDays: 0 }, false],
+    ['maxAgeDays half a day', { maxAgeDays: 0.5, minAgeDays: 0 }, false],
+    ['maxAgeDays 35.5', { maxAgeDays: 35.5 }, false],
+    ['maxAgeDays past 100 years', { maxAgeDays: 36_501 }, false],
+    ['minAgeDays 1.5', { minAgeDays: 1.5 }, false],
+    ['minAgeDays -1', { minAgeDays: -1 }, false],
+    ['minAgeDays > maxAgeDays', { minAgeDays: 36 }, false],
+    ['keepLast 0', { keepLast: 0 }, false],
+    ['keepLast 2.5', { keepLast: 2.5 }, false],
+  ];
+  it.each(cases)('%s', (_name, patch, valid) => {
+    const policy = { ...base, ...patch };
+    const c = raw();
+    c.retention.vault = policy;
+    const configPaths = valid ? (parseConfig(c), []) : problemsOf(c).map((p) => p.path);
+    const parsed = policySchema.safeParse(policy);
+    expect(parsed.success, 'policySchema').toBe(valid);
+    expect(configPaths.length === 0, 'configuration').toBe(valid);
+    if (!parsed.success) {
+      expect(configPaths).toEqual(parsed.error.issues.map((i) => `retention.vault.${i.path.join('.')}`));
+    }
   });
 });

@@ -1,19 +1,10 @@
 /** Issue 9: the restore-drill and RPO fields of the configuration, validated with field paths. */
 import { describe, expect, it } from 'vitest';
-import { InvalidConfigError, parseConfig } from '../../infra/config/schema';
+import { parseConfig } from '../../infra/config/schema';
 import { drillDatabasesOf } from '../../infra/constructs/restore-drills';
-import { exampleConfig } from './helpers';
+import { exampleConfig, problemsOf } from './helpers';
 
 const raw = () => structuredClone(exampleConfig()) as Record<string, any>;
-function problemsOf(input: unknown): Array<{ path: string; message: string }> {
-  try {
-    parseConfig(input, 'test');
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidConfigError);
-    return [...(err as InvalidConfigError).problems];
-  }
-  throw new Error('expected parseConfig to throw');
-}
 
 describe('restore drill configuration', () => {
   it('fills the defaults: rpoHours 26, drill settings, no checks', () => {

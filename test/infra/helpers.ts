@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp } from '../../infra/app';
-import { loadConfig, parseConfig, type VaultConfig, type VaultConfigInput } from '../../infra/config/schema';
+import { InvalidConfigError, loadConfig, parseConfig, type VaultConfig, type VaultConfigInput } from '../../infra/config/schema';
 import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
 import type { SourceStack } from '../../infra/stacks/source-stack';
 import type { VaultStack } from '../../infra/stacks/vault-stack';
@@ -117,3 +117,21 @@ export function roleIdOfFunction(props: Record<string, any>): string {
 
 /** Actions of a statement as an array. */
 export const actionsOf = (s: Statement): string[] => asArray(s.Action);
+
+/** The statements of function `name`'s role in `template` other than the ones every function has (logs, X-Ray). */
+export function functionOwnStatements(template: Template, name: string): Statement[] {
+  const fn = functionsByName(template).get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  return roleStatements(template, roleIdOfFunction(fn.props)).filter((st) => !actionsOf(st).every((a) => a.startsWith('logs:') || a.startsWith('xray:')));
+}
+
+/** The problems parseConfig reports for `input`; throws when it accepts `input` or throws anything but InvalidConfigError. */
+export function problemsOf(input: unknown): Array<{ path: string; message: string }> {
+  try {
+    parseConfig(input, 'test');
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err;
+    return [...err.problems];
+  }
+  throw new Error('expected parseConfig to throw');
+}

@@ -42,7 +42,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
-import { TAGS } from '../../functions/shared/contracts';
+import { TAGS } from '../../contracts/shapes';
 import type { PolicyDocument } from '../../sandbox/simulator/index';
 import { resolveIntrinsics } from '../../sandbox/harness/index';
 import { projectConfig } from './helpers';

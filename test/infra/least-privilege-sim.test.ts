@@ -18,7 +18,7 @@
  * service), so a wider grant fails here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TAGS } from '../../functions/shared/contracts';
+import { TAGS } from '../../contracts/shapes';
 import { DESCRIBE_ONLY_SESSION_POLICY } from '../../functions/shared/vault-role';
 import type { PolicyDocument } from '../../sandbox/simulator/index';
 import { projectConfig } from './helpers';

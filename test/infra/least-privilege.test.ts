@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app';
 import type { VaultConfig } from '../../infra/config/schema';
-import { TAGS } from '../../functions/shared/contracts';
+import { TAGS } from '../../contracts/shapes';
 import { AwsSandbox } from '../../sandbox/simulator/index';
 import { type AuthzRequest, type PolicyDocument, type PolicyPrincipal, type PolicyStatement, statementsOf, wildcardMatch as globMatch } from '../../sandbox/simulator/index';
 import { VirtualClock } from '../../sandbox/simulator/index';

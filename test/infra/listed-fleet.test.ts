@@ -5,7 +5,7 @@
  * One synth + deploy of 1,000 listed databases (~4 s).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TAGS, type PlanRunResult, type SweepRemovedDatabasesOutput } from '../../functions/shared/contracts';
+import { TAGS, type PlanRunResult, type SweepRemovedDatabasesOutput } from '../../contracts/shapes';
 import type { PlanChunk } from '../../functions/shared/ledger';
 import { parseConfig } from '../../infra/config/schema';
 import { MAX_ENVIRONMENT_BYTES } from '../../infra/constructs/vault-function';

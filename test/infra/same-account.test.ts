@@ -5,12 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { vaultModeOf } from '../../infra/config/schema';
-import { TAGS } from '../../functions/shared/contracts';
+import { TAGS } from '../../contracts/shapes';
 import {
   type Statement,
   type Synthesized,
   actionsOf,
   asArray,
+  functionOwnStatements,
   functionsByName,
   projectConfig,
   roleIdOfFunction,
@@ -24,13 +25,7 @@ beforeAll(() => {
 });
 
 /** Statements of a function's role other than logs and X-Ray. */
-function own(name: string): Statement[] {
-  const fn = functionsByName(s.source).get(name);
-  if (!fn) throw new Error(`no function ${name}`);
-  return roleStatements(s.source, roleIdOfFunction(fn.props)).filter(
-    (st) => !actionsOf(st).every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
-  );
-}
+const own = (name: string): Statement[] => functionOwnStatements(s.source, name);
 
 describe('same-account mode', () => {
   it('deploys the vault stack into the source account, in vault.region', () => {

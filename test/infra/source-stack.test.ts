@@ -8,6 +8,7 @@ import {
   actionsOf,
   asArray,
   configWith,
+  functionOwnStatements,
   functionsByName,
   logicalIdOf,
   roleIdOfFunction,
@@ -42,13 +43,7 @@ const VAULT_ROLE_ARN = 'arn:aws:iam::222222222222:role/rds-snapshot-vault-vault-
 function ownStatements(name: string): Statement[] {
   return allOwnStatements(name).filter((st) => st.Sid !== 'CopySlotTable');
 }
-function allOwnStatements(name: string): Statement[] {
-  const fn = functionsByName(s.source).get(name);
-  if (!fn) throw new Error(`no function ${name}`);
-  return roleStatements(s.source, roleIdOfFunction(fn.props)).filter(
-    (st) => !actionsOf(st).every((a) => a.startsWith('logs:') || a.startsWith('xray:')),
-  );
-}
+const allOwnStatements = (name: string): Statement[] => functionOwnStatements(s.source, name);
 
 describe('SourceStack functions', () => {
   it('deploys the eleven functions (export and daily digest ones included), each tagged with its functions/ folder', () => {

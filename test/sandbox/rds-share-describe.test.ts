@@ -19,7 +19,7 @@ import {
   RemoveTagsFromResourceCommand,
 } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TAGS } from '../../functions/shared/contracts';
+import { TAGS } from '../../contracts/shapes';
 import { expectAwsError, newWorld, OTHER, R1, R2, root, sharedEncryptedSnapshot, SOURCE, VAULT, type World } from './helpers';
 
 describe('RDS sharing, describe, delete, tags', () => {

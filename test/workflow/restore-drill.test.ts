@@ -7,8 +7,8 @@ import { RestoreDBInstanceFromDBSnapshotCommand, RDSClient } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHandler as createCheckHandler } from '../../functions/check-recovery-points/index';
 import { createClientFactory } from '../../functions/shared/clients';
-import { TAGS } from '../../functions/shared/contracts';
-import { DRILL_TAG } from '../../functions/shared/drill';
+import { TAGS } from '../../contracts/shapes';
+import { DRILL_TAG } from '../../contracts/drill';
 import { listPostgresDatabases, stopDatabaseServers } from '../../sandbox/simulator/index';
 import type { LocalEnvironment } from '../../sandbox/harness/index';
 import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../../sandbox/harness/index';

@@ -15,7 +15,7 @@
  * lists and identifiers, their worst case (63-character identifiers).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_LISTED_DATABASES } from '../../functions/shared/contracts';
+import { MAX_LISTED_DATABASES } from '../../contracts/shapes';
 import type { LocalEnvironment } from '../../sandbox/harness/index';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE } from '../../sandbox/harness/index';
 import { type ExecutionRecord, payloadBudgetFindings, payloadBytes, STATE_PAYLOAD_BUDGET_BYTES } from '../../sandbox/harness/index';
