@@ -97,8 +97,9 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
 };
 
 /**
- * Packages every bundle replaces (esbuild `--alias`), package -> file: code a Lambda function never
- * reaches, each stand-in failing by name if it ever were reached.
+ * The stand-ins every bundle uses instead of a package (esbuild `--alias`), package -> file: code a
+ * Lambda function never reaches, each stand-in failing by name if it ever were reached (the
+ * deployed aliases also point the SDK clients at their tree-shakable copies: {@link bundleAliases}).
  * - The credential providers the SDK's default chain loads after the environment (its credentials
  *   are in the environment), ~80 KB of nested SDK clients: functions/shared/clients/lambda-credentials.ts.
  * - The SDK's event stream codec (no function calls an event stream operation), ~14 KB of every
@@ -130,7 +131,8 @@ export function bundleAliases(): Record<string, string> {
 
 /**
  * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
- * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed.
+ * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed
+ * (`esbuildArgs` holds {@link bundleAliases} as `--alias` arguments).
  * No source map: with `--enable-source-maps` Node reads and parses the map at cold start, and the
  * map of a minified bundle with the SDK inside (0.6 MB without the sources' text, 2.4 MB with)
  * cost ~0.25x the bare RDS client's import time, over issue 11's budget of 1.2x. Failures are
