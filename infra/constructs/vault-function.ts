@@ -129,6 +129,18 @@ export function bundleAliases(): Record<string, string> {
   return { ...BUNDLE_ALIASES, ...sdkAliases };
 }
 
+/** {@link BUNDLING} but its `esbuildArgs`. */
+const BUNDLING_OPTIONS = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: false,
+  // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
+  externalModules: [],
+  // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
+  banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
+} satisfies BundlingOptions;
+
 /**
  * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
  * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed
@@ -141,15 +153,8 @@ export function bundleAliases(): Record<string, string> {
  * builds the bundles as deployed).
  */
 export const BUNDLING = {
-  format: OutputFormat.ESM,
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: false,
-  // Bundle the AWS SDK too: the version in package-lock.json is the one that runs.
-  externalModules: [],
-  // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
-  banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
-  // A getter: the SDK copies are written when a function is bundled (synth), not when this module is imported.
+  ...BUNDLING_OPTIONS,
+  // A getter: the SDK copies are written when a function is bundled, not when this module is imported.
   get esbuildArgs(): { '--alias': string[] } {
     return { '--alias': Object.entries(bundleAliases()).map(([pkg, file]) => `${pkg}=${file}`) };
   },
@@ -281,7 +286,10 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
-        ...BUNDLING,
+        // A synth that skips bundling (tests, the sandbox, the CLI: `aws:cdk:bundling-stacks` []) never runs
+        // esbuild, so it writes no SDK copies (the project folder may be read-only there).
+        ...BUNDLING_OPTIONS,
+        ...(stack.bundlingRequired && { esbuildArgs: BUNDLING.esbuildArgs }),
         target: `node${nodeMajor}`,
         ...(props.bundledFiles && { commandHooks: bundledFilesHooks(props.bundledFiles) }),
       },
