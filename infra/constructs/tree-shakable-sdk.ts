@@ -28,7 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** The SDK clients the functions call (functions/shared/clients/<name>.ts), as package names under `@aws-sdk/`. */
 export const BUNDLED_SDK_CLIENTS = ['client-dynamodb', 'client-rds', 'client-s3', 'client-secrets-manager', 'client-sns', 'client-sts'] as const;
@@ -88,7 +88,13 @@ export function treeShakableSdkAliases(root: string): Record<string, string> {
     const version = (JSON.parse(manifest) as { version: string }).version;
     const tag = createHash('sha256').update(`${REWRITE_VERSION}\n${manifest}`).digest('hex').slice(0, 12);
     const copy = join(root, SDK_BUNDLE_CACHE, `${pkg}@${version}-${tag}`);
-    if (!existsSync(join(copy, 'dist-es', 'index.js'))) writeCopy(source, copy, manifest);
+    if (!existsSync(join(copy, 'dist-es', 'index.js'))) {
+      writeCopy(source, copy, manifest);
+      // Copies of this client's earlier versions (or rewrites) are no longer used.
+      for (const old of readdirSync(join(root, SDK_BUNDLE_CACHE))) {
+        if (old.startsWith(`${pkg}@`) && old !== basename(copy) && !old.includes('.tmp-')) rmSync(join(root, SDK_BUNDLE_CACHE, old), { recursive: true, force: true });
+      }
+    }
     aliases[`@aws-sdk/${pkg}`] = join(copy, 'dist-es', 'index.js');
   }
   return aliases;

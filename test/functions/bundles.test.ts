@@ -6,9 +6,12 @@
  * would reach all of them. Then the credential-provider stand-ins (functions/shared/clients/lambda-credentials.ts)
  * are checked against the SDK's default chain. Then every function is bundled as deployed (BUNDLING,
  * one esbuild call, ~2 s of CPU) and each bundle's import graph and size are checked: no package a
- * Lambda never reaches, ESM builds only, one copy of each package, and 450 KB at most (two documented
- * exceptions with their own ceilings). The other stand-ins are checked against what imports them, and
- * a bundled S3 client talks to a local HTTP endpoint. CDK's own bundling of a function:
+ * Lambda never reaches, ESM builds only, one copy of each package, and 450 KB at most (one documented
+ * exception with its own ceiling), and plan-run's bundle plans a run against a local RDS and S3
+ * endpoint. The SDK clients come from copies whose schemas esbuild can tree-shake
+ * (infra/constructs/tree-shakable-sdk.ts): each copy's schemas are checked to equal the published
+ * client's. The other stand-ins are checked against what imports them, and a bundled S3 client talks
+ * to a local HTTP endpoint. CDK's own bundling of a function:
  * bundles.slow.test.ts; mysql2 as bundled against a real MariaDB server: test/mariadb/bundled-driver.test.ts.
  * Sizes and cold import of all bundles: `npm run bench -- --bundles`.
  */
