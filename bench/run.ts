@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { decideRetention, type RetentionCandidate } from '../functions/retention-sweep/policy';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { BUNDLE_ALIASES, BUNDLING } from '../infra/constructs/vault-function';
+import { BUNDLING, bundleAliases } from '../infra/constructs/vault-function';
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment } from '../sandbox/harness/index';
 import { type DemoDatabaseSpec, DEMO_FLEET, DISCOVERED_DATABASE, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
@@ -171,7 +171,7 @@ function deployedBuildOptions(outfile: string, sourceMap: boolean, aliases = tru
     mainFields: BUNDLING.mainFields,
     external: BUNDLING.externalModules,
     banner: { js: BUNDLING.banner },
-    ...(aliases && { alias: { ...BUNDLE_ALIASES } }),
+    ...(aliases && { alias: bundleAliases() }),
     ...(sourceMap && DEPLOYED.sourceMap === true && { sourcemap: true, sourcesContent: DEPLOYED.sourcesContent ?? true }),
     logLevel: 'silent',
   };

