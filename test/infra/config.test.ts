@@ -94,7 +94,7 @@ describe('defaults', () => {
     expect(config.databases[0]!.export).toBe(false);
     expect(config.retention.vault.gfs).toBeUndefined();
     expect(config.notifications.emails).toEqual([]);
-    expect(config.concurrency).toEqual({ maxDatabasesInParallel: 50, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } });
+    expect(config.concurrency).toEqual({ maxDatabasesInParallel: 100, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } });
     expect(config.polling.maxWaitHours).toBe(48);
     expect(config.schedule.enabled).toBe(true);
     expect(config.schedule.timeZone).toBe('UTC');
