@@ -246,6 +246,20 @@ describe('plan-run: configured databases', () => {
     expect(gone.name).toBe('SnapshotNotFound');
   });
 
+  it('returns the Map concurrency chosen within MAP_CONCURRENCY (issue 12); a bad MAP_CONCURRENCY is InvalidEnvironment naming it', async () => {
+    // 2 DB instances and 1 DB cluster: one child per kind keeps the (one-slot) pipeline busy.
+    const bounded = (s: object) => invoke({ runId: `r${JSON.stringify(s).length}` }, { ...ENV, MAP_CONCURRENCY: JSON.stringify(s) });
+    expect((await bounded({ max: 10, min: 1, instance: 1, cluster: 1 })).concurrency).toBe(2);
+    expect((await bounded({ max: 1, min: 1, instance: 5, cluster: 5 })).concurrency).toBe(1);
+    // The floor: 3 planned, min 3, so all three at once.
+    expect((await bounded({ max: 10, min: 3, instance: 1, cluster: 1 })).concurrency).toBe(3);
+    for (const bad of ['{"max":5,"min":6,"instance":1,"cluster":1}', '{"max":0,"min":0,"instance":1,"cluster":1}', '{"max":5,"min":1,"instance":1.5,"cluster":1}', '{"max":5,"min":1,"instance":1}']) {
+      const err = await caught(() => invoke({ runId: 'r' }, { ...ENV, MAP_CONCURRENCY: bad }));
+      expect(err.name, bad).toBe('InvalidEnvironment');
+      expect(err.message, bad).toContain('MAP_CONCURRENCY');
+    }
+  });
+
   it('bad DATABASES / DISCOVERY_* -> InvalidEnvironment naming the variable; import and createHandler do not throw', async () => {
     expect(() => createHandler({ env: {}, clients: testClients().factory, now: () => NOW })).not.toThrow();
     const notJson = await caught(() => invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES: '[{' }));
