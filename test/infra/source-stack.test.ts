@@ -99,7 +99,7 @@ describe('SourceStack functions', () => {
     expect(env('plan-run').DISCOVERY_EXPORT).toBe('false');
     // Issue 12: the bounds of BackupRun's Map concurrency (the config's default 100 slots 20 / 5, two-hop DR:
     // 2.33 children per slot), and the Map reads the plan's own number (MaxConcurrencyPath).
-    expect(JSON.parse(env('plan-run').MAP_CONCURRENCY)).toEqual({ max: s.config.concurrency.maxDatabasesInParallel, min: Math.min(50, s.config.concurrency.maxDatabasesInParallel), instance: 47, cluster: 12 });
+    expect(JSON.parse(env('plan-run').MAP_CONCURRENCY)).toEqual({ max: s.config.concurrency.maxDatabasesInParallel, min: Math.min(50, s.config.concurrency.maxDatabasesInParallel), instance: 46, cluster: 11 });
     const sourceKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('shareable manual copies') });
     expect(env('create-copy').SOURCE_KMS_KEY_ARN).toEqual({ 'Fn::GetAtt': [sourceKeyId, 'Arn'] });
     expect(env('poll-status')).toMatchObject({
