@@ -484,7 +484,7 @@ export const VaultConfigSchema = z
          * functions/plan-run/order.ts `mapConcurrency`) and read by BackupRun's Distributed Map with
          * `MaxConcurrencyPath` (docs/aws-behaviour.md §36): enough children to keep every copy slot of
          * the slowest copy step busy along a database's copies in a row (`copySlots` x 2.33 with
-         * two-hop DR: 59 for the default slots; statemachines/map-concurrency.ts), at most half the
+         * two-hop DR, rounded down: 57 for the default slots; statemachines/map-concurrency.ts), at most half the
          * planned databases, at least min(this, 50) while that many are planned (the execution
          * timeout counts waves of that many, statemachines/timeouts.ts), never above this. The copy
          * slot table (`copySlots`), not this number, keeps copies within RDS's limits; more children
