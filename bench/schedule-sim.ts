@@ -6,7 +6,7 @@
  * Model: the Map starts children in plan order, at most `concurrency` at once; each child copies
  * three times in a row (source, vault, DR Region: two-hop), each copy through the real queue rule of
  * the copy slot table (functions/shared/copy-slots.ts `decideAcquire`, FIFO waiters, aimed waits),
- * with the sandbox's copy times (sandbox/simulator/copy-model.ts). A copy is seen finished
+ * with the sandbox's copy times (sandbox/simulator/copy-model.ts, through sandbox/simulator/index.ts). A copy is seen finished
  * `detection` seconds after its end (poll latency); a holder's expected release is its true end
  * (steady progress, poll-status's estimate: its next look). Counted: makespan, the quota-bound
  * minimum (as sandbox/harness/fleet.ts `copyFigures`), refused slot asks (3 state transitions each),
@@ -17,7 +17,7 @@
  * What it leaves out: Lambda and state transition time (zero here), transient retries.
  */
 import { decideAcquire, type SlotState } from '../functions/shared/copy-slots';
-import { copyDurationSeconds } from '../sandbox/simulator/copy-model';
+import { copyDurationSeconds } from '../sandbox/simulator/index';
 import { benchFleet } from './fleet';
 import { fleetOrder, mapConcurrency } from '../functions/plan-run/order';
 import { mapConcurrencySettings } from '../statemachines/map-concurrency';
