@@ -11,9 +11,12 @@
  * (steady progress, poll-status's estimate: its next look). Counted: makespan, the quota-bound
  * minimum (as sandbox/harness/fleet.ts `copyFigures`), refused slot asks (3 state transitions each),
  * the longest slot wait, and the DR Region's idle slot hours (before its slots were first all busy,
- * between, after its last copy started). Matched the real bench within 0.04x of the quota-bound
- * minimum at 50 children (100 / 500 / 1,000 databases: 1.43 / 1.26 / 1.22 simulated, 1.39 / 1.26 /
- * 1.22 measured); real runs cost ~55-58 state transitions per database besides the refused asks.
+ * between, after its last copy started). Against the real bench (100 / 500 / 1,000 databases): 50
+ * children longest first 1.43 / 1.26 / 1.22x simulated, 1.39 / 1.26 / 1.22x measured; the plan's
+ * order and 57 children 1.10 / 1.07x simulated at 500 / 1,000, 1.12 / 1.09x measured. Real runs cost
+ * ~55-56.5 state transitions per database besides the refused asks (3 each), which the simulation
+ * undercounts (it knows each holder's release from its start; the real table learns it at the first poll).
+ * Kept as the tool to explore orders and concurrency before a bench run (docs/architecture.md, Scheduling).
  * What it leaves out: Lambda and state transition time (zero here), transient retries.
  */
 import { decideAcquire, type SlotState } from '../functions/shared/copy-slots';
