@@ -28,7 +28,7 @@
  */
 import { parseConfig } from '../infra/config/schema';
 import { createLocalEnvironment, type LocalEnvironment } from '../sandbox/harness/index';
-import { copyFigures, type DemoDatabaseSpec, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
+import { copyFigures, type DemoDatabaseSpec, maxOverlap, seedFleet, takeAutomatedSnapshots } from '../sandbox/harness/index';
 import { executionTree, type ExecutionRecord, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES } from '../sandbox/harness/index';
 import example from '../config/example.json' with { type: 'json' };
 
@@ -70,7 +70,10 @@ export interface FleetFigures {
   failedDatabases: number;
   /** The failed databases by their DatabaseBackup child's error name (`{}` when none failed). */
   failuresByError: Record<string, number>;
-  /** BackupRun's Map MaxConcurrency (`concurrency.maxDatabasesInParallel`). */
+  /**
+   * Most DatabaseBackup child executions running at once (measured): BackupRun's Map concurrency,
+   * which plan-run chooses per run within `concurrency.maxDatabasesInParallel` (issue 12).
+   */
   mapConcurrency: number;
   /** The (first failed) BackupRun's error and the start of its cause when one did not succeed. */
   error?: string;
@@ -132,7 +135,7 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
     ...example,
     databases: (listed ? specs : specs.slice(0, 1)).map((d) => ({ identifier: d.identifier, kind: d.kind })),
     discovery: { tags: { 'rds-snapshot-vault:backup': 'true' }, export: false },
-    // The example's concurrency: the Map runs 50 children, the copy slot table holds the copy limits (issue 12).
+    // The example's concurrency bound (plan-run chooses the Map's concurrency within it), the copy slot table holds the copy limits (issue 12).
     ...(opts.copyLimits && { concurrency: { ...example.concurrency, copySlots: { ...opts.copyLimits } } }),
     ...(opts.events && { events: { enabled: true } }),
   });
@@ -200,7 +203,7 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
       priceUsd: round(transitions * PRICE_PER_TRANSITION_USD, 2),
       notifications: workflowNotifications(env) - notificationsBefore,
       ...(notRunning.length > 0 && { error: `${notRunning[0]!.error ?? ''}: ${(notRunning[0]!.cause ?? '').slice(0, 400)}` }),
-      mapConcurrency: config.concurrency.maxDatabasesInParallel,
+      mapConcurrency: maxOverlap(children.map((c) => [Date.parse(c.startDate), Date.parse(c.stopDate ?? new Date(endMs).toISOString())] as const)),
       failedDatabases,
       failuresByError: countBy(children.filter((c) => c.status !== 'SUCCEEDED').map((c) => c.error ?? c.status)),
     };

@@ -130,6 +130,8 @@ export interface PlanRunOutput {
   readonly skipped: ReadonlyArray<{ readonly identifier: string; readonly reason: string }>;
   /** Databases found by tag discovery (also in `databases`). */
   readonly discovered: readonly string[];
+  /** Issue 12: BackupRun's Map concurrency for this plan (functions/plan-run/order.ts `mapConcurrency`), 1 or more. */
+  readonly concurrency: number;
 }
 
 /**
@@ -150,6 +152,12 @@ export interface PlanRunResult {
   readonly skipped: number;
   /** How many databases tag discovery found (listed in the plan head). */
   readonly discovered: number;
+  /**
+   * Issue 12: child executions BackupRun's Distributed Map runs at once for this plan (its
+   * `MaxConcurrencyPath`, `$.plan.concurrency`): a whole number from 1 to the configured
+   * `concurrency.maxDatabasesInParallel` (functions/plan-run/order.ts `mapConcurrency`).
+   */
+  readonly concurrency: number;
 }
 
 /** plan-run's second mode (issue 12): read item `index` of a run's plan; returns its {@link PlannedDatabase}. */

@@ -24,14 +24,6 @@ export interface BackupRunProps {
   /** The per-database state machine started as a child execution for each database. */
   readonly databaseBackup: sfn.IStateMachine;
   /**
-   * Child executions running at once (Map MaxConcurrency). Copies are held within RDS's limits
-   * (docs/aws-behaviour.md §11) by the copy slot table (functions/shared/copy-slots.ts), not by this
-   * number: it only needs to be large enough that every slot stays busy while databases move from
-   * one copy to the next (config `concurrency.maxDatabasesInParallel`).
-   * @default 50
-   */
-  readonly maxConcurrency?: number;
-  /**
    * Source retention for databases that are no longer configured (`SweepRemovedDatabases`), by the
    * source retention policy. retention-sweep reads the configured databases from its bundled
    * `DATABASES_FILE` (infra/constructs/source-functions.ts) and sweeps every other database with
@@ -59,11 +51,12 @@ export interface BackupRunProps {
  * 1. `PlanRun` - validates the input against the configured databases; a bad input fails the
  *    execution at once with a named error (`InvalidInput`, `UnknownDatabase`) and backs up nothing.
  *    Writes the plan to the run ledger (`plans/<runId>/`, functions/shared/ledger.ts) and keeps in
- *    `$.plan` only `{ runId, trigger, count, chunks, items }`, `items` = `[0..count-1]` (issue 12).
+ *    `$.plan` only `{ runId, trigger, count, chunks, items, concurrency }`, `items` = `[0..count-1]` (issue 12).
  *    `AnythingToBackUp` ends in `NothingToBackUp` when the trigger names no database (an RDS event for
  *    a database that is not configured or discovered).
- * 2. `BackupDatabases`: a Distributed Map over `$.plan.items` (`ItemsPath`; `MaxConcurrency` from
- *    props; Label `BackupDatabases`; docs/aws-behaviour.md §29). Each database is a child workflow
+ * 2. `BackupDatabases`: a Distributed Map over `$.plan.items` (`ItemsPath`; `MaxConcurrencyPath`
+ *    `$.plan.concurrency`, chosen by plan-run for the plan within `concurrency.maxDatabasesInParallel`,
+ *    docs/aws-behaviour.md §36; Label `BackupDatabases`; docs/aws-behaviour.md §29). Each database is a child workflow
  *    execution of this state machine (`<name>/BackupDatabases:<uuid>`) with its own history:
  *    `ReadPlanItem` (plan-run's item mode: the plan item from the ledger) -> `BackupDatabase`: one
  *    `DatabaseBackup` child execution whose input is the plan item (`startExecution.sync:2`). This
@@ -119,7 +112,9 @@ export class BackupRun extends Construct {
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       // ResultPath left out: `{ plan }` replaces the execution input (a subset list, say) in the state.
-      resultSelector: { plan: { 'runId.$': '$.runId', 'trigger.$': '$.trigger', 'count.$': '$.count', 'chunks.$': '$.chunks', 'items.$': '$.items' } },
+      resultSelector: {
+        plan: { 'runId.$': '$.runId', 'trigger.$': '$.trigger', 'count.$': '$.count', 'chunks.$': '$.chunks', 'items.$': '$.items', 'concurrency.$': '$.concurrency' },
+      },
       comment: 'Validate the execution input, write the plan to the run ledger and return the indices of its databases.',
     });
     retryTransient(planRun);
@@ -163,7 +158,9 @@ export class BackupRun extends Construct {
     const map = new sfn.DistributedMap(this, 'BackupDatabases', {
       itemsPath: '$.plan.items',
       itemSelector: renderPayload(itemSelector),
-      maxConcurrency: props.maxConcurrency ?? 50,
+      // Issue 12: the plan's own concurrency (plan-run `mapConcurrency`, within `MAP_CONCURRENCY`:
+      // 1 to concurrency.maxDatabasesInParallel), read at run time (docs/aws-behaviour.md §36).
+      maxConcurrencyPath: sfn.JsonPath.stringAt(plan('concurrency')),
       mapExecutionType: sfn.StateMachineType.STANDARD,
       // A failed database never fails the run (each iteration also catches into DatabaseFailed): its
       // failure is in the run ledger, and Notify reports it (LedgerRecordMissing when there is no record).

@@ -10,12 +10,16 @@
  *   branch: vault copy + wait, then in two-hop mode a DR copy + wait; single-step DR copy + wait;
  *   export start + wait) -> `SweepSourceRetention`. Two-hop DR is three waits in a row.
  * - BackupRun: `PlanRun`, then the fleet's child executions, then `Notify`. The Map starts a child
- *   whenever one of its `maxConcurrency` places frees, so the fleet ends at the latest after
- *   ceil(fleet / maxConcurrency) children in a row, each within its own timeout ("waves": a bound,
- *   not a schedule). Copies are no longer limited by the Map but by the copy slot table
- *   (functions/shared/copy-slots.ts), so maxConcurrency is large (default 50) and a child's wait for
- *   a slot is inside its own timeout (the slot wait budget of each copy step); the run's real
- *   makespan is near the quota-bound minimum, far below this bound (bench/fleet.ts measures it).
+ *   whenever one of its places frees, so the fleet ends at the latest after ceil(count / C) children
+ *   in a row, each within its own timeout ("waves": a bound, not a schedule). C is chosen by plan-run
+ *   for each run (`MaxConcurrencyPath`, functions/plan-run/order.ts `mapConcurrency`), never below
+ *   min(count, F), F = `MAP_CONCURRENCY.min` = min(`concurrency.maxDatabasesInParallel`, 50)
+ *   (statemachines/map-concurrency.ts), so ceil(count / C) <= max(1, ceil(count / F)) <=
+ *   ceil(fleet / F) for any count <= fleet: `maxConcurrency` here is F (property-tested in
+ *   test/functions/plan-order.test.ts). Copies are limited by the copy slot table
+ *   (functions/shared/copy-slots.ts), not by the Map, and a child's wait for a slot is inside its own
+ *   timeout (the slot wait budget of each copy step); the run's real makespan is near the
+ *   quota-bound minimum, far below this bound (bench/fleet.ts measures it).
  *
  * Standard workflows run at most one year (docs/aws-behaviour.md §18): a configuration whose bounds
  * cannot fit fails at synth with {@link ExecutionTimeoutTooLong}, naming the config fields.
@@ -162,7 +166,10 @@ export interface TimeoutInputs {
   readonly exports: boolean;
   /** Databases one run may back up: configured ones plus the allowance for tag-discovered ones. */
   readonly fleetSize: number;
-  /** `concurrency.maxDatabasesInParallel` (BackupRun's Map MaxConcurrency). */
+  /**
+   * The fewest children BackupRun's Map runs at once while that many databases are left:
+   * `MAP_CONCURRENCY.min` = min(`concurrency.maxDatabasesInParallel`, 50) (statemachines/map-concurrency.ts).
+   */
   readonly maxConcurrency: number;
 }
 
@@ -208,11 +215,11 @@ export function workflowTimeouts(i: TimeoutInputs): { databaseBackupSeconds: num
   const explain =
     `DatabaseBackup: ${sequentialWaits} copy waits in a row of up to ${days(copyWait)} each (polling.maxWaitHours ${i.maxWaitSeconds / 3600} h ` +
     `+ at most 30 min to the last poll), ${days(COPY_SLOT_WAIT_BUDGET_SECONDS + COPY_SLOTS_BUSY_RETRY_BUDGET_SECONDS)} of waiting for a copy slot per copy${i.exports ? ', the export beside them' : ''}: ${days(databaseBackupSeconds)}. ` +
-    `BackupRun: ${waves} waves (${i.fleetSize} databases, concurrency.maxDatabasesInParallel ${i.maxConcurrency}) of DatabaseBackup: ${days(backupRunSeconds)}.`;
+    `BackupRun: ${waves} waves (${i.fleetSize} databases, at least ${i.maxConcurrency} at once: concurrency.maxDatabasesInParallel, at most 50 counted) of DatabaseBackup: ${days(backupRunSeconds)}.`;
   if (databaseBackupSeconds > MAX_EXECUTION_SECONDS || backupRunSeconds > MAX_EXECUTION_SECONDS) {
     throw new ExecutionTimeoutTooLong(
       `The execution timeouts that follow from the config exceed the Step Functions maximum of one year (docs/aws-behaviour.md §18). ${explain} ` +
-        'Lower polling.maxWaitHours, raise concurrency.maxDatabasesInParallel, back up fewer databases per run (databases, discovery), or use vault.drCopyMode "single-step".',
+        'Lower polling.maxWaitHours, raise concurrency.maxDatabasesInParallel (to 50: the timeout counts at most 50 at once), back up fewer databases per run (databases, discovery), or use vault.drCopyMode "single-step".',
     );
   }
   return { databaseBackupSeconds, backupRunSeconds, explain };

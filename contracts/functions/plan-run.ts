@@ -20,6 +20,29 @@ const discoveryTagsSchema = z.record(z.string().check(z.minLength(1), z.maxLengt
   z.refine((tags: Record<string, string>) => Object.keys(tags).length <= 50, 'must name at most 50 tags'),
 );
 
+/**
+ * `MAP_CONCURRENCY` (issue 12): the bounds within which plan-run chooses BackupRun's Map concurrency
+ * for each run (functions/plan-run/order.ts `mapConcurrency`), set by the stack from the config
+ * (statemachines/map-concurrency.ts `mapConcurrencySettings`). Whole numbers:
+ * - `max`: `concurrency.maxDatabasesInParallel`, never exceeded (1-200);
+ * - `min`: never fewer than this many children while that many databases are planned (1..max): the
+ *   execution timeout counts waves of `min` (statemachines/timeouts.ts);
+ * - `instance`, `cluster`: children that keep every copy slot of that kind busy along a database's
+ *   copies in a row (its pipeline), >= 1.
+ */
+export interface MapConcurrencySettings {
+  readonly max: number;
+  readonly min: number;
+  readonly instance: number;
+  readonly cluster: number;
+}
+
+const wholeNumber = (lo: number, hi: number) => z.number().check(z.int(), z.gte(lo), z.lte(hi));
+/** Schema of {@link MapConcurrencySettings}: `min` <= `max`. */
+export const mapConcurrencySettingsSchema = z
+  .strictObject({ max: wholeNumber(1, 200), min: wholeNumber(1, 200), instance: wholeNumber(1, 10_000), cluster: wholeNumber(1, 10_000) })
+  .check(z.refine((s: MapConcurrencySettings) => s.min <= s.max, 'min must be at most max'));
+
 /** The variables the stack sets for plan-run. */
 export const environment = {
   /**
@@ -36,6 +59,11 @@ export const environment = {
   DISCOVERY_TAGS: z.optional(jsonEnv(discoveryTagsSchema)),
   /** Whether discovered databases are exported (only with DISCOVERY_TAGS). */
   DISCOVERY_EXPORT: booleanFlagEnv,
+  /**
+   * Issue 12: JSON {@link MapConcurrencySettings}, how many child executions BackupRun's Map may run
+   * at once (plan-run chooses within it per run). Absent: 50 whatever the fleet (the fixed MaxConcurrency before).
+   */
+  MAP_CONCURRENCY: z.optional(jsonEnv(mapConcurrencySettingsSchema)),
   /** `'true'` in cross-account mode: DB instances whose option group has permanent or persistent options are failed at plan time (docs/aws-behaviour.md §15a). */
   CHECK_SHAREABLE: booleanFlagEnv,
 };

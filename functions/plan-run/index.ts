@@ -19,6 +19,8 @@
  *   with it, plan-run checks the manual snapshot quotas of this account and Region before the run
  *   ({@link checkManualSnapshotQuotas}: rds:DescribeAccountAttributes) and fails fast with
  *   ManualSnapshotQuotaTooLow. Absent = no check.
+ * - `MAP_CONCURRENCY` (optional): JSON `{ max, min, instance, cluster }`, the bounds of BackupRun's Map
+ *   concurrency plan-run chooses per run (./order.ts `mapConcurrency`); absent = 50 whatever the fleet.
  * - `DISCOVERY_EXPORT` (optional): `'true'` | `'false'` (default false), `export` of discovered databases.
  * - `LEDGER_BUCKET`: the run ledger bucket (infra/constructs/run-ledger.ts).
  * Input {@link PlanRunEvent} or {@link PlanItemEvent} (unknown keys rejected), output {@link PlanRunResult} or {@link PlannedDatabase}.
@@ -74,6 +76,7 @@ const envShape = z.object({
   DISCOVERY_TAGS: environment.DISCOVERY_TAGS,
   DISCOVERY_EXPORT: environment.DISCOVERY_EXPORT,
   CHECK_SHAREABLE: environment.CHECK_SHAREABLE,
+  MAP_CONCURRENCY: environment.MAP_CONCURRENCY,
   SOURCE_RETENTION: environment.SOURCE_RETENTION,
   LEDGER_BUCKET: environment.LEDGER_BUCKET,
 });
@@ -127,6 +130,7 @@ function createInnerHandler(deps: HandlerDeps<'rds' | 's3'>): LambdaHandler<Plan
           ...(config.DISCOVERY_TAGS !== undefined && { discoveryTags: config.DISCOVERY_TAGS }),
           discoveryExport: config.DISCOVERY_EXPORT,
           checkShareable: config.CHECK_SHAREABLE,
+          ...(config.MAP_CONCURRENCY !== undefined && { mapConcurrency: config.MAP_CONCURRENCY }),
           accountId: config.ACCOUNT_ID,
           region: config.AWS_REGION,
         },
@@ -162,6 +166,7 @@ function createInnerHandler(deps: HandlerDeps<'rds' | 's3'>): LambdaHandler<Plan
         items: Array.from({ length: out.count }, (_, i) => i),
         skipped: out.skipped.length,
         discovered: out.discovered.length,
+        concurrency: out.concurrency,
       };
     },
   });

@@ -12,7 +12,8 @@ import type { DatabaseRef, PlannedDatabase, PlanRunInput, PlanRunOutput, RunTrig
 import { InvalidInput, SnapshotNotFound, SnapshotNotShareable, UnknownDatabase } from '../../contracts/errors.js';
 import { databaseNoun, describeSnapshot, parseSnapshotArn, snapshotNoun, type SnapshotArnParts } from '../../functions/shared/snapshots.js';
 import { discoverDatabases } from './discover.js';
-import { longestFirst } from './order.js';
+import { mapConcurrency, orderFleet } from './order.js';
+import type { MapConcurrencySettings } from '../../contracts/functions/plan-run.js';
 import { lockedOptionsOf } from './option-groups.js';
 
 /** A configured database: DatabaseRef plus whether its copy is exported to S3. */
@@ -36,6 +37,11 @@ export interface PlanContext {
    * persistent options (TDE) is planned with `blocked` = SnapshotNotShareable. @default false
    */
   readonly checkShareable?: boolean;
+  /**
+   * `MAP_CONCURRENCY` (issue 12): the bounds of BackupRun's Map concurrency ({@link mapConcurrency}).
+   * @default {@link FIXED_MAP_CONCURRENCY} (50 children whatever the fleet)
+   */
+  readonly mapConcurrency?: MapConcurrencySettings;
   /** This account and Region; a `sourceSnapshotArn` must be in them. */
   readonly accountId: string;
   readonly region: string;
@@ -138,15 +144,18 @@ async function checkShareable(list: PlannedDatabase[], ctx: PlanContext, deps: P
   return out;
 }
 
+/** The Map concurrency without `MAP_CONCURRENCY`: 50 children whatever the fleet (BackupRun's fixed MaxConcurrency before issue 12's plan-chosen one). */
+export const FIXED_MAP_CONCURRENCY: MapConcurrencySettings = { max: 50, min: 50, instance: 50, cluster: 50 };
+
 /**
- * The whole fleet, longest copy first (./order.ts). Ordering only speeds a run up, so a failed size
- * lookup keeps the plan order and warns instead of failing the run.
+ * The whole fleet in the Map's start order for `concurrency` children (./order.ts `fleetOrder`).
+ * Ordering only speeds a run up, so a failed size lookup keeps the plan order and warns instead of failing the run.
  */
-async function orderLongestFirst(list: PlannedDatabase[], deps: PlanDeps): Promise<PlannedDatabase[]> {
+async function orderWholeFleet(list: PlannedDatabase[], concurrency: number, deps: PlanDeps): Promise<PlannedDatabase[]> {
   try {
-    return await longestFirst(deps.rds, list);
+    return await orderFleet(deps.rds, list, concurrency);
   } catch (err) {
-    deps.warn?.(`Could not read the database sizes to start the longest copies first (${(err as Error)?.name}: ${(err as Error)?.message}); keeping the plan order.`);
+    deps.warn?.(`Could not read the database sizes to order the fleet (${(err as Error)?.name}: ${(err as Error)?.message}); keeping the plan order.`);
     return list;
   }
 }
@@ -159,6 +168,7 @@ function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[]
     databases: trigger === 'event' ? databases.map((d) => ({ ...d, trigger })) : databases,
     count: databases.length,
     skipped,
+    concurrency: 1,
     discovered: databases.map((d) => d.database.identifier).filter((id) => known.discovered.has(id.toLowerCase())),
   };
 }
@@ -166,8 +176,12 @@ function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[]
 /**
  * Plans a backup run.
  *
- * - `databases` omitted, no `sourceSnapshotArn`: every known database, largest first (AllocatedStorage,
- *   ./order.ts: the longest copies start first; issue 12), ties in configured-then-discovered order.
+ * - `databases` omitted, no `sourceSnapshotArn`: every known database in the Map's start order
+ *   (./order.ts `fleetOrder` by AllocatedStorage: longest first when the Map starts them all at once,
+ *   else a ramp of every other database smallest first, then the rest largest first; issue 12),
+ *   ties in configured-then-discovered order.
+ * - `concurrency`: BackupRun's Map concurrency for the planned databases (./order.ts `mapConcurrency`
+ *   within `ctx.mapConcurrency`).
  * - `databases` given: that subset in the given order, duplicates removed (identifiers compare
  *   case-insensitively; RDS stores them lower-case). With a `sourceSnapshotArn` it must name exactly
  *   one database whose kind matches the ARN (`snapshot` -> instance, `cluster-snapshot` -> cluster).
@@ -190,7 +204,9 @@ function output(runId: string, trigger: RunTrigger, databases: PlannedDatabase[]
 export async function planRun(input: PlanRunInput, ctx: PlanContext, deps: PlanDeps): Promise<PlanRunOutput> {
   const plan = await planDatabases(input, ctx, deps);
   const checked = await checkShareable([...plan.databases], ctx, deps);
-  return { ...plan, databases: input.databases === undefined ? await orderLongestFirst(checked, deps) : checked };
+  const instances = checked.filter((d) => d.database.kind === 'instance').length;
+  const concurrency = mapConcurrency({ instances, clusters: checked.length - instances }, ctx.mapConcurrency ?? FIXED_MAP_CONCURRENCY);
+  return { ...plan, concurrency, databases: input.databases === undefined ? await orderWholeFleet(checked, concurrency, deps) : checked };
 }
 
 async function planDatabases(input: PlanRunInput, ctx: PlanContext, deps: PlanDeps): Promise<PlanRunOutput> {

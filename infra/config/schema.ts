@@ -485,21 +485,26 @@ export const VaultConfigSchema = z
     concurrency: z
       .strictObject({
         /**
-         * DatabaseBackup child executions BackupRun runs at once (its Map MaxConcurrency). The copy
-         * slot table (`copySlots`), not this number, keeps copies within RDS's limits; this only
-         * needs to be large enough that a database's next copy can start as soon as its previous one
-         * is available while other databases fill the slots (50: two destinations' worth of the
-         * default slots, 2 x (20 + 5)). Higher values only add children that wait for a slot (billed
-         * as state transitions). Measured on the bench fleet (issue 12): 75 takes 1,000 databases of
-         * two-hop DR from 1.22x to 1.11x the quota-bound minimum but from 57 to 64 state transitions
-         * per database, and 100 databases from 1.39x to 1.5x; so the default stays 50.
+         * The most DatabaseBackup child executions BackupRun runs at once: an upper bound (1-200).
+         * Each run's own number is chosen by plan-run for the planned fleet (issue 12,
+         * functions/plan-run/order.ts `mapConcurrency`) and read by BackupRun's Distributed Map with
+         * `MaxConcurrencyPath` (docs/aws-behaviour.md §36): enough children to keep every copy slot of
+         * the slowest copy step busy along a database's copies in a row (`copySlots` x 2.33 with
+         * two-hop DR, rounded down: 57 for the default slots; statemachines/map-concurrency.ts), at most half the
+         * planned databases, at least min(this, 50) while that many are planned (the execution
+         * timeout counts waves of that many, statemachines/timeouts.ts), never above this. The copy
+         * slot table (`copySlots`), not this number, keeps copies within RDS's limits; more children
+         * only wait in the slot queues (billed as state transitions). Lower it to hold a run to fewer
+         * children (e.g. for Lambda concurrency). Measured (issue 12, docs/architecture.md): 1,000
+         * databases of two-hop DR 1.09x the quota-bound minimum with 56.9 state transitions each (50
+         * fixed children: 1.22x, 56.7).
          */
         maxDatabasesInParallel: z
           .number({ error: 'must be a number' })
           .int({ error: 'must be a whole number' })
           .min(1, { error: 'must be at least 1' })
           .max(200, { error: 'must be at most 200 (more children only wait for copy slots)' })
-          .default(50),
+          .default(100),
         /**
          * Copies (export tasks) in progress at once across every execution (event runs, the schedule,
          * manual runs), enforced by the copy slot table in the source account (issue 12). Defaults
@@ -533,7 +538,7 @@ export const VaultConfigSchema = z
           })
           .default({ dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 }),
       })
-      .default({ maxDatabasesInParallel: 50, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } }),
+      .default({ maxDatabasesInParallel: 100, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } }),
     polling: z
       .strictObject({
         /**

@@ -1,6 +1,7 @@
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { BackupFunctions, RetentionPolicy } from '../../statemachines/types';
+import type { MapConcurrencySettings } from '../../contracts/functions/plan-run';
 import type { ExportStorage } from './export-storage';
 import {
   grantCreateCopy,
@@ -98,6 +99,11 @@ export interface SourceFunctionsProps {
    */
   readonly copySlots?: CopySlotTable;
   /**
+   * Issue 12: plan-run's `MAP_CONCURRENCY`, the bounds of BackupRun's Map concurrency
+   * (statemachines/map-concurrency.ts `mapConcurrencySettings`). @default - plan-run's fixed 50
+   */
+  readonly mapConcurrency?: MapConcurrencySettings;
+  /**
    * Issue 12: deploy send-digest (the daily digest of event-started runs; with `events.enabled`).
    * @default false
    */
@@ -187,6 +193,8 @@ export class SourceFunctions extends Construct {
         ...(props.sourceRetention !== undefined && { SOURCE_RETENTION: JSON.stringify(props.sourceRetention) }),
         // Cross-account mode shares every copy: plan-run refuses databases whose snapshots cannot be shared.
         CHECK_SHAREABLE: crossAccount ? ('true' as const) : ('false' as const),
+        // Issue 12: plan-run chooses each run's Map concurrency within these bounds.
+        ...(props.mapConcurrency !== undefined && { MAP_CONCURRENCY: JSON.stringify(props.mapConcurrency) }),
         ...(props.discovery
           ? { DISCOVERY_TAGS: JSON.stringify(props.discovery.tags), DISCOVERY_EXPORT: props.discovery.export ? ('true' as const) : ('false' as const) }
           : {}),

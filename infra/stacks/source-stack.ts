@@ -14,6 +14,7 @@ import { RunLedger } from '../constructs/run-ledger';
 import { SnapshotEventTrigger } from '../constructs/snapshot-event-trigger';
 import { SourceFunctions } from '../constructs/source-functions';
 import { WorkflowAlarms } from '../constructs/workflow-alarms';
+import { mapConcurrencySettings } from '../../statemachines/map-concurrency';
 
 /** When the daily digest of event runs is sent (issue 12): 00:30 UTC, for the UTC day that just ended. */
 export const DAILY_DIGEST_SCHEDULE = 'cron(30 0 * * ? *)';
@@ -97,6 +98,13 @@ export class SourceStack extends Stack {
       leaseSeconds: copySlotLeaseSeconds(config.polling.maxWaitHours * 3600),
     });
 
+    // Issue 12: the bounds of BackupRun's Map concurrency; plan-run chooses each run's within them.
+    const mapConcurrency = mapConcurrencySettings({
+      maxDatabasesInParallel: config.concurrency.maxDatabasesInParallel,
+      slots: { instance: slots.dbSnapshotCopies, cluster: slots.dbClusterSnapshotCopies },
+      drRegions: vault.drRegions.length,
+      drCopyMode: vault.drCopyMode,
+    });
     this.functions = new SourceFunctions(this, 'Functions', {
       deploymentName: config.deploymentName,
       databases: config.databases,
@@ -109,6 +117,7 @@ export class SourceStack extends Stack {
       exportStorage: this.exportStorage,
       rpoHours: config.rpoHours,
       copySlots: this.copySlots,
+      mapConcurrency,
       dailyDigest: config.events.enabled,
     });
 
@@ -122,7 +131,8 @@ export class SourceStack extends Stack {
       drCopyMode: vault.drCopyMode,
       exports: exportsEnabled(config),
       fleetSize: config.databases.length + (config.discovery ? DISCOVERED_DATABASES_ALLOWANCE : 0),
-      maxConcurrency: config.concurrency.maxDatabasesInParallel,
+      // The fewest children the Map runs while that many databases are left (plan-run never goes below it).
+      maxConcurrency: mapConcurrency.min,
     });
     this.databaseBackup = new DatabaseBackup(this, 'DatabaseBackup', {
       functions: this.functions.functions,
@@ -139,7 +149,6 @@ export class SourceStack extends Stack {
       functions: this.functions.functions,
       databaseBackup: this.databaseBackup.stateMachine,
       removedDatabases: { policy: config.retention.source },
-      maxConcurrency: config.concurrency.maxDatabasesInParallel,
       stateMachineName: names.backupRunStateMachine,
       timeout: Duration.seconds(timeouts.backupRunSeconds),
     });

@@ -851,7 +851,7 @@ export class WorkflowRunner {
     // AWS does not document the error of a Map Run its role may not start: the stricter reading, uncatchable.
     if (denied) throw new UncatchableError('States.Runtime', `The Map Run could not start child workflow executions: ${denied}`);
     const items = await this.mapRunItems(sm, live, spec, input);
-    const maxConcurrency = numberOf(spec.MaxConcurrency, spec.MaxConcurrencyPath, input, 0, 'MaxConcurrency') || DISTRIBUTED_MAX_CONCURRENCY;
+    const maxConcurrency = mapRunConcurrency(spec, input) || DISTRIBUTED_MAX_CONCURRENCY;
     const toleratedPct = numberOf(spec.ToleratedFailurePercentage, spec.ToleratedFailurePercentagePath, input, 0, 'ToleratedFailurePercentage');
     const toleratedCount = numberOf(spec.ToleratedFailureCount, spec.ToleratedFailureCountPath, input, 0, 'ToleratedFailureCount');
     const childArn = `${sm.arn}/${spec.Label ?? stateName}`;
@@ -1042,6 +1042,10 @@ function localDistributedMap(name: string, state: AslState): void {
   if (count !== undefined && (!Number.isInteger(count) || (count as number) < 0)) bad('ToleratedFailureCount must be a non-negative integer');
   const mc = state.MaxConcurrency;
   if (mc !== undefined && (!Number.isInteger(mc) || (mc as number) < 0)) bad('MaxConcurrency must be a non-negative integer');
+  // docs/aws-behaviour.md §36: one or the other (AWS's definition validation rejects both).
+  if (mc !== undefined && state.MaxConcurrencyPath !== undefined) bad('MaxConcurrency and MaxConcurrencyPath are mutually exclusive');
+  const mcp = state.MaxConcurrencyPath;
+  if (mcp !== undefined && (typeof mcp !== 'string' || !mcp.startsWith('$'))) bad(`MaxConcurrencyPath must be a reference path ('$...'), got ${JSON.stringify(mcp)}`);
   const label = state.Label;
   if (label !== undefined && (typeof label !== 'string' || label.length > 40 || !/^[^\s?*<>{}[\]:;,\\|^~$#%&`"/]+$/.test(label))) bad(`Label '${String(label)}' must be 1-40 characters without whitespace or ? * < > { } [ ] : ; , \\ | ^ ~ $ # % & \` " /`);
   const { ProcessorConfig: _mode, ...definition } = processor;
@@ -1088,6 +1092,27 @@ function resolveTemplate(template: unknown, input: unknown, context: unknown): u
 }
 
 /** A whole number from a literal or a reference path; `fallback` when neither is set. */
+/**
+ * A Map Run's MaxConcurrency (docs/aws-behaviour.md §29, §36): the literal, or the value
+ * `MaxConcurrencyPath` selects from the state input; 0 (as the literal) = no limit. The value must be a
+ * JSON integer from 0 to 10,000 (the Distributed Map's most child executions at once). AWS does not
+ * document the failure for a path that selects nothing, a non-integer, a negative number, a string
+ * or a value above 10,000: the stricter reading is modelled, each fails the state with the
+ * uncatchable `States.Runtime` (as AWS fails a reference path it cannot apply), no Map Run starts.
+ */
+function mapRunConcurrency(spec: Pick<DistributedSpec, 'MaxConcurrency' | 'MaxConcurrencyPath'>, input: unknown): number {
+  if (spec.MaxConcurrency !== undefined) return spec.MaxConcurrency;
+  if (spec.MaxConcurrencyPath === undefined) return 0;
+  const v = readPath(input, spec.MaxConcurrencyPath);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > DISTRIBUTED_MAX_CONCURRENCY) {
+    throw new UncatchableError(
+      'States.Runtime',
+      `The MaxConcurrencyPath '${spec.MaxConcurrencyPath}' must select an integer from 0 to ${DISTRIBUTED_MAX_CONCURRENCY} in the state input, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
+
 function numberOf(literal: number | undefined, path: string | undefined, input: unknown, fallback: number, what: string): number {
   if (literal !== undefined) return literal;
   if (path === undefined) return fallback;

@@ -63,7 +63,10 @@ beforeEach(() => {
 const invokeRaw = async (event: unknown, env: Record<string, string | undefined> = ENV): Promise<PlanRunOutput> => {
   const handler = createHandler({ env: { LEDGER_BUCKET: LEDGER, ...env }, clients: t.factory, now: () => NOW });
   const out = (await handler(event, fakeContext('plan-run'))) as PlanRunResult;
-  expect(Object.keys(out).sort()).toEqual(['chunks', 'count', 'discovered', 'items', 'runId', 'skipped', 'trigger']);
+  expect(Object.keys(out).sort()).toEqual(['chunks', 'concurrency', 'count', 'discovered', 'items', 'runId', 'skipped', 'trigger']);
+  // The Map's concurrency (issue 12): a whole number from 1, never above the bound (50 without MAP_CONCURRENCY).
+  const bound = env.MAP_CONCURRENCY === undefined ? 50 : (JSON.parse(env.MAP_CONCURRENCY) as { max: number }).max;
+  expect(Number.isInteger(out.concurrency) && out.concurrency >= 1 && out.concurrency <= bound).toBe(true);
   expect(out.items).toEqual(Array.from({ length: out.count }, (_, i) => i));
   const head = JSON.parse(objects.get(`${LEDGER}/plans/${out.runId}/plan.json`)!) as PlanHead;
   expect(head).toMatchObject({ runId: out.runId, trigger: out.trigger, count: out.count, chunks: out.chunks });
@@ -72,7 +75,7 @@ const invokeRaw = async (event: unknown, env: Record<string, string | undefined>
   for (let c = 0; c < out.chunks; c++) databases.push(...(JSON.parse(objects.get(`${LEDGER}/plans/${out.runId}/items-${String(c).padStart(5, '0')}.json`)!) as PlanChunk).items);
   // Each item also comes back through the item mode, as BackupRun's iterations read it.
   for (const i of out.count > 0 ? [0, out.count - 1] : []) expect(await handler({ runId: out.runId, index: i }, fakeContext('plan-run'))).toEqual(databases[i]);
-  return { runId: out.runId, trigger: out.trigger, count: out.count, databases, skipped: head.skipped, discovered: head.discovered };
+  return { runId: out.runId, trigger: out.trigger, count: out.count, databases, skipped: head.skipped, discovered: head.discovered, concurrency: out.concurrency };
 };
 /** Sends `{ input: <execution input>, runId }` as the PlanRun state does, from a flat test event. */
 const invoke = (event: Record<string, unknown>, env?: Record<string, string | undefined>) => {
@@ -124,9 +127,11 @@ describe('plan-run: configured databases', () => {
       count: 3,
       skipped: [],
       discovered: [],
+      // Three databases, no MAP_CONCURRENCY (50 at most): the Map starts all three at once.
+      concurrency: 3,
     });
     expect(out.databases.every((d) => !('sourceSnapshotArn' in d))).toBe(true);
-    // The size lookups of the longest-first order (which fail here: no sizes, so the plan order stays), nothing else.
+    // The size lookups of the fleet order (which fail here: no sizes, so the plan order stays), nothing else.
     const ops = new Set(t.sourceRds.calls().map((c) => (c.args[0] as object).constructor.name));
     expect(ops.size).toBeGreaterThan(0);
     for (const op of ops) expect(['DescribeDBInstancesCommand', 'DescribeDBClustersCommand', 'DescribeDBClusterSnapshotsCommand']).toContain(op);
@@ -241,6 +246,20 @@ describe('plan-run: configured databases', () => {
     expect(gone.name).toBe('SnapshotNotFound');
   });
 
+  it('returns the Map concurrency chosen within MAP_CONCURRENCY (issue 12); a bad MAP_CONCURRENCY is InvalidEnvironment naming it', async () => {
+    // 2 DB instances and 1 DB cluster: one child per kind keeps the (one-slot) pipeline busy.
+    const bounded = (s: object) => invoke({ runId: `r${JSON.stringify(s).length}` }, { ...ENV, MAP_CONCURRENCY: JSON.stringify(s) });
+    expect((await bounded({ max: 10, min: 1, instance: 1, cluster: 1 })).concurrency).toBe(2);
+    expect((await bounded({ max: 1, min: 1, instance: 5, cluster: 5 })).concurrency).toBe(1);
+    // The floor: 3 planned, min 3, so all three at once.
+    expect((await bounded({ max: 10, min: 3, instance: 1, cluster: 1 })).concurrency).toBe(3);
+    for (const bad of ['{"max":5,"min":6,"instance":1,"cluster":1}', '{"max":0,"min":0,"instance":1,"cluster":1}', '{"max":5,"min":1,"instance":1.5,"cluster":1}', '{"max":5,"min":1,"instance":1}']) {
+      const err = await caught(() => invoke({ runId: 'r' }, { ...ENV, MAP_CONCURRENCY: bad }));
+      expect(err.name, bad).toBe('InvalidEnvironment');
+      expect(err.message, bad).toContain('MAP_CONCURRENCY');
+    }
+  });
+
   it('bad DATABASES / DISCOVERY_* -> InvalidEnvironment naming the variable; import and createHandler do not throw', async () => {
     expect(() => createHandler({ env: {}, clients: testClients().factory, now: () => NOW })).not.toThrow();
     const notJson = await caught(() => invoke({ runId: 'r' }, { ...BASE_ENV, DATABASES: '[{' }));
@@ -331,6 +350,8 @@ describe('plan-run: event trigger', () => {
       count: 1,
       skipped: [],
       discovered: [],
+      // One database: one child.
+      concurrency: 1,
     });
     // An automated snapshot by identifier is described with SnapshotType=automated (docs/aws-behaviour.md §15).
     expect(t.sourceRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'rds:orders-db-2026-11-21-04-10', SnapshotType: 'automated' });

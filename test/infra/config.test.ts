@@ -86,7 +86,7 @@ describe('defaults', () => {
     expect(config.databases[0]!.export).toBe(false);
     expect(config.retention.vault.gfs).toBeUndefined();
     expect(config.notifications.emails).toEqual([]);
-    expect(config.concurrency).toEqual({ maxDatabasesInParallel: 50, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } });
+    expect(config.concurrency).toEqual({ maxDatabasesInParallel: 100, copySlots: { dbSnapshotCopies: 20, dbClusterSnapshotCopies: 5, exportTasks: 5 } });
     expect(config.polling.maxWaitHours).toBe(48);
     expect(config.schedule.enabled).toBe(true);
     expect(config.schedule.timeZone).toBe('UTC');
@@ -193,6 +193,8 @@ const cases: Case[] = [
   ['bad e-mail', (c) => (c.notifications.emails = ['ops@example.com', 'not-an-email']), 'notifications.emails[1]', /e-mail/],
   ['parallelism 0', (c) => (c.concurrency.maxDatabasesInParallel = 0), 'concurrency.maxDatabasesInParallel', /at least 1/],
   ['parallelism 201', (c) => (c.concurrency.maxDatabasesInParallel = 201), 'concurrency.maxDatabasesInParallel', /at most 200/],
+  ['parallelism 57.5', (c) => (c.concurrency.maxDatabasesInParallel = 57.5), 'concurrency.maxDatabasesInParallel', /whole number/],
+  ['parallelism "auto"', (c) => (c.concurrency.maxDatabasesInParallel = 'auto'), 'concurrency.maxDatabasesInParallel', /must be a number/],
   ['21 DB snapshot copy slots', (c) => (c.concurrency.copySlots = { dbSnapshotCopies: 21 }), 'concurrency.copySlots.dbSnapshotCopies', /at most 20/],
   ['6 DB cluster snapshot copy slots', (c) => (c.concurrency.copySlots = { dbClusterSnapshotCopies: 6 }), 'concurrency.copySlots.dbClusterSnapshotCopies', /at most 5/],
   ['0 export slots', (c) => (c.concurrency.copySlots = { exportTasks: 0 }), 'concurrency.copySlots.exportTasks', /at least 1/],

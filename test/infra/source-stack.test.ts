@@ -25,7 +25,7 @@ beforeAll(() => {
 const SLOT_ENV = ['COPY_SLOT_TABLE', 'COPY_SLOT_LIMITS', 'COPY_SLOT_LEASE_SECONDS'];
 const COMMON_ENV = ['ACCOUNT_ID', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
 const OWN_ENV: Record<string, string[]> = {
-  'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE', 'LEDGER_BUCKET'],
+  'plan-run': ['DATABASES_FILE', 'SOURCE_RETENTION', 'DISCOVERY_TAGS', 'DISCOVERY_EXPORT', 'CHECK_SHAREABLE', 'LEDGER_BUCKET', 'MAP_CONCURRENCY'],
   'create-copy': ['SOURCE_KMS_KEY_ARN', ...SLOT_ENV],
   'poll-status': ['VAULT_ACCOUNT_ID', 'VAULT_ROLE_ARN', 'VAULT_EXTERNAL_ID', 'COPY_SLOT_TABLE'],
   share: ['VAULT_ACCOUNT_ID'],
@@ -92,6 +92,9 @@ describe('SourceStack functions', () => {
     expect(sweep.bundledFiles!['databases.json']).toBe(planRun.bundledFiles!['databases.json']);
     expect(JSON.parse(env('plan-run').DISCOVERY_TAGS)).toEqual({ 'rds-snapshot-vault:backup': 'true' });
     expect(env('plan-run').DISCOVERY_EXPORT).toBe('false');
+    // Issue 12: the bounds of BackupRun's Map concurrency (the config's default 100 slots 20 / 5, two-hop DR:
+    // 2.33 children per slot), and the Map reads the plan's own number (MaxConcurrencyPath).
+    expect(JSON.parse(env('plan-run').MAP_CONCURRENCY)).toEqual({ max: s.config.concurrency.maxDatabasesInParallel, min: Math.min(50, s.config.concurrency.maxDatabasesInParallel), instance: 46, cluster: 11 });
     const sourceKeyId = logicalIdOf(s.source, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('shareable manual copies') });
     expect(env('create-copy').SOURCE_KMS_KEY_ARN).toEqual({ 'Fn::GetAtt': [sourceKeyId, 'Arn'] });
     expect(env('poll-status')).toMatchObject({

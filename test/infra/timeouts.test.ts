@@ -3,6 +3,7 @@
  * longest path the loops' own named bounds allow, and a config that cannot fit Step Functions'
  * one-year maximum fails at synth with a clear error naming the config fields.
  */
+import { MIN_MAP_CONCURRENCY } from '../../statemachines/map-concurrency';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stackBindings } from '../../sandbox/harness/index';
@@ -119,7 +120,9 @@ describe('workflowTimeouts', () => {
       drRegions: config.vault.drRegions.length,
       drCopyMode: config.vault.drCopyMode,
       fleetSize: config.databases.length + 100,
-      maxConcurrency: config.concurrency.maxDatabasesInParallel,
+      // Issue 12: plan-run never runs fewer children than min(maxDatabasesInParallel, 50) while that many
+      // databases are planned (functions/plan-run/order.ts mapConcurrency), so the waves are counted with that.
+      maxConcurrency: Math.min(config.concurrency.maxDatabasesInParallel, MIN_MAP_CONCURRENCY),
     });
     // The DailyDigest workflow (issue 12) has its own fixed 15-minute timeout, not computed from the waits.
     const kinds = stackBindings(sourceStack).stateMachines;

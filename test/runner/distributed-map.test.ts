@@ -1,7 +1,7 @@
 /**
  * The runner's Distributed Map (docs/aws-behaviour.md §29), which aws-local-stepfunctions would run
  * inline: each item is a child workflow execution with its own history (the parent counts only the
- * Map state's and the Map Run's events), MaxConcurrency is held, failures are tolerated up to
+ * Map state's and the Map Run's events), MaxConcurrency (or MaxConcurrencyPath, §36) is held, failures are tolerated up to
  * ToleratedFailureCount/Percentage and past them the Map fails with
  * States.ExceedToleratedFailureThreshold, and the items come from the state or from S3 through an
  * ItemReader, with the state machine role's permissions checked as AWS checks them.
@@ -112,6 +112,48 @@ describe('a child workflow execution per item, each with its own history', () =>
     expect(exec.status).toBe('SUCCEEDED');
     expect(maxOverlap(exec.mapRunExecutions)).toBe(3);
     expect(Date.parse(exec.stopDate!) - Date.parse(exec.startDate)).toBe(4 * 60_000);
+  });
+});
+
+describe('MaxConcurrencyPath (docs/aws-behaviour.md §36)', () => {
+  it('reads the concurrency from the state input: 12 one-minute items, 3 or 4 at a time, take 4 or 3 minutes; 0 is no limit', async () => {
+    sfnRole(w);
+    const m = fanOut({ MaxConcurrencyPath: '$.plan.concurrency' });
+    for (const [concurrency, minutes, overlap] of [[3, 4, 3], [4, 3, 4], [0, 1, 12]] as const) {
+      const exec = await runnerFor(m).startExecution(SM_ARN, { items: items(12), tag: 't', plan: { concurrency } }, { name: `c${concurrency}` });
+      expect(exec.status, `${exec.error} ${exec.cause}`).toBe('SUCCEEDED');
+      expect(maxOverlap(exec.mapRunExecutions)).toBe(overlap);
+      expect(Date.parse(exec.stopDate!) - Date.parse(exec.startDate)).toBe(minutes * 60_000);
+    }
+  });
+
+  it('a value that is missing, not an integer, negative, a string or above 10,000 fails the state with States.Runtime (uncatchable), before any child', async () => {
+    sfnRole(w);
+    // A Catch of States.ALL does not catch States.Runtime.
+    const m = fanOut({ MaxConcurrencyPath: '$.plan.concurrency', End: undefined, Next: 'Caught', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }] });
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['missing', {}],
+      ['fraction', { concurrency: 2.5 }],
+      ['negative', { concurrency: -1 }],
+      ['string', { concurrency: '3' }],
+      ['too-many', { concurrency: 10_001 }],
+      ['null', { concurrency: null }],
+    ];
+    for (const [name, plan] of cases) {
+      const exec = await runnerFor(m).startExecution(SM_ARN, { items: items(3), tag: 't', plan }, { name });
+      expect(exec.status, name).toBe('FAILED');
+      expect(exec.error, name).toBe('States.Runtime');
+      expect(exec.cause, name).toMatch(/MaxConcurrencyPath '\$\.plan\.concurrency' must select an integer from 0 to 10000/);
+      expect(exec.mapRunExecutions, name).toHaveLength(0);
+    }
+  });
+
+  it('MaxConcurrency with MaxConcurrencyPath, or a path that is not a reference path, fails the definition', () => {
+    const def = (map: Record<string, unknown>) => fanOut(map).definition;
+    expect(() => localDefinition(def({ MaxConcurrency: 2, MaxConcurrencyPath: '$.c' }))).toThrow(/mutually exclusive/);
+    expect(() => localDefinition(def({ MaxConcurrencyPath: 'c' }))).toThrow(/reference path/);
+    expect(() => localDefinition(def({ MaxConcurrencyPath: 5 }))).toThrow(/reference path/);
+    expect(() => localDefinition(def({ MaxConcurrencyPath: '$.c' }))).not.toThrow();
   });
 });
 

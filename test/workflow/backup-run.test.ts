@@ -43,6 +43,25 @@ describe('BackupRun on the example fleet', () => {
     expect(notes[0]?.subject).not.toMatch(/FAIL/i);
   });
 
+  it("runs as many children at once as the plan chose (MaxConcurrencyPath $.plan.concurrency, at most concurrency.maxDatabasesInParallel)", async () => {
+    // Without discovery (its allowance of 100 databases, 2 at a time, would not fit the one-year timeout).
+    const config = configWith((c) => {
+      c.concurrency = { maxDatabasesInParallel: 2 };
+      delete c.discovery;
+    });
+    env = await fleetEnvironment({ config });
+    const run = await env.startBackupRun({});
+    expect(run.status, `${run.error} ${run.cause}`).toBe('SUCCEEDED');
+    // The Map Run's children (one per database) overlapped two at a time, never three.
+    const edges = run.mapRunExecutions.flatMap((c) => [[Date.parse(c.startDate), 1], [Date.parse(c.stopDate ?? c.startDate), -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    let most = 0;
+    for (const [, d] of edges) most = Math.max(most, (now += d));
+    expect(run.mapRunExecutions).toHaveLength(config.databases.length);
+    expect(config.databases.length).toBeGreaterThan(2);
+    expect(most).toBe(2);
+  });
+
   it('waits on long copies with Wait/Poll loops in the state machine, not in a Lambda', async () => {
     env = await fleetEnvironment();
     const run = await env.startBackupRun({});
