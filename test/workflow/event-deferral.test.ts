@@ -34,10 +34,10 @@ interface Seen {
   copiesBefore: Map<string, number>;
   copiesAfter: Map<string, number>;
   digest: ExecutionRecord;
-  digestMessage: { subject: string; message: string } | undefined;
+  digestMessage: { subject?: string; message: string } | undefined;
   notificationsBeforeDigest: number;
   scheduled: ExecutionRecord;
-  scheduledNotifications: Array<{ subject: string; message: string }>;
+  scheduledNotifications: Array<{ subject?: string; message: string }>;
   maxAfter: Record<string, { max: number; limit: number }>;
   deferredStates: string[];
 }
