@@ -501,14 +501,31 @@ export class CopySlotsDeferred extends Error {
 }
 
 /**
+ * How long after joining a slot group's queue a waiter may be deferred on its expected turn
+ * ({@link slotWaitDeferred} `turn`), seconds: 2 h. By then the holders' polls have looked at least
+ * twice (first look after 60 s, then at most 30 min apart while a copy shows 0%), so their copy times
+ * are known; an estimate at the very first looks is too low (PercentProgress is rounded down: a copy
+ * over 100 min shows 0% at 60 s), which only delays the decision. Later estimates are worse, not
+ * better: the copies holding slots are skewed toward long ones (a long copy holds its slot longer),
+ * and an estimate taken again at every refusal defers on the highest of many noisy values. Measured
+ * on 200 event runs at once (bench fleet, limits 4 / 1, the 1,000-at-20/5 queue scaled down 5x):
+ * 46 databases get a slot within the 40 h bound; deciding at any refusal deferred 16 of them (30
+ * copied), within 1 h 0 (but 66 transitions a database: most decided late), within 2 h 0 (46 copied,
+ * 133 deferred early, 21 after 40 h, 48.5 transitions a database), within 3 h 3 (43 copied).
+ * After it, only the 40 h bound defers (`late`).
+ */
+export const DEFERRAL_DECISION_SECONDS = 2 * 3600;
+
+/**
  * Why a refused copy request of an event-started run's first copy step is deferred to the scheduled
  * run (issue 12), or undefined when it waits on (or fails: a stuck destination, {@link slotWaitTooLong}):
  * - `stuck` is never deferred: no holder of the group was released for {@link COPY_SLOT_WAIT_MAX_SECONDS}
  *   after as long a wait (returns undefined; the caller fails it as `CopySlotWaitTooLong`);
- * - `turn`: its expected turn ({@link SlotWait.expectedTurnSeconds}, by the holders' mean copy time)
- *   lies beyond {@link COPY_SLOT_WAIT_MOVING_MAX_SECONDS} after it joined the queue (`waitedSeconds`
- *   + `expectedTurnSeconds` > the bound): decided at the first refusal that has an estimate, i.e.
- *   once the holders' polls recorded their releases (a minute or so after they started);
+ * - `turn`: within its first {@link DEFERRAL_DECISION_SECONDS} in the queue, its expected turn
+ *   ({@link SlotWait.expectedTurnSeconds}, by the holders' mean copy time) lies beyond
+ *   {@link COPY_SLOT_WAIT_MOVING_MAX_SECONDS} after it joined the queue (`waitedSeconds` +
+ *   `expectedTurnSeconds` > the bound): decided early, at a refusal that has an estimate (once the
+ *   holders' polls recorded their releases);
  * - `late`: it waited {@link COPY_SLOT_WAIT_MOVING_MAX_SECONDS} in a queue that moves (the estimate was
  *   too hopeful): deferred, where a scheduled or manual run fails with `CopySlotsBusy`.
  * With no estimate (no release recorded yet) it waits: the position alone says nothing about time
@@ -518,7 +535,7 @@ export function slotWaitDeferred(wait: SlotWait): 'turn' | 'late' | undefined {
   const stuck = wait.waitedSeconds >= COPY_SLOT_WAIT_MAX_SECONDS && (wait.sinceReleaseSeconds ?? wait.waitedSeconds) >= COPY_SLOT_WAIT_MAX_SECONDS;
   if (stuck) return undefined;
   if (wait.waitedSeconds >= COPY_SLOT_WAIT_MOVING_MAX_SECONDS) return 'late';
-  if (wait.expectedTurnSeconds !== undefined && wait.waitedSeconds + wait.expectedTurnSeconds > COPY_SLOT_WAIT_MOVING_MAX_SECONDS) return 'turn';
+  if (wait.waitedSeconds <= DEFERRAL_DECISION_SECONDS && wait.expectedTurnSeconds !== undefined && wait.waitedSeconds + wait.expectedTurnSeconds > COPY_SLOT_WAIT_MOVING_MAX_SECONDS) return 'turn';
   return undefined;
 }
 

@@ -24,6 +24,7 @@ import {
   MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS,
   slotWaitTooLong,
   slotWaitDeferred,
+  DEFERRAL_DECISION_SECONDS,
   expectedTurnSeconds,
   CopySlotsDeferred,
   CopySlotWait,
@@ -346,13 +347,17 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     expect(expectedTurnSeconds([], new Map(), new Map(), lease, 1, T0)).toBeUndefined();
   });
 
-  it("issue 12: defers an event run's first copy when its turn lies beyond the 40 h bound, or after 40 h in a moving queue; never a stuck destination, never without an estimate", () => {
+  it("issue 12: defers an event run's first copy when, in its first 2 h in the queue, its turn lies beyond the 40 h bound, or after 40 h in a moving queue; never a stuck destination, never without an estimate", () => {
     const H = 3600;
     const wait = { position: 300, retryAfterSeconds: 60, waiting: 700 };
+    expect(DEFERRAL_DECISION_SECONDS).toBe(2 * H);
     expect(slotWaitDeferred({ ...wait, waitedSeconds: 60, sinceReleaseSeconds: 60, expectedTurnSeconds: 41 * H })).toBe('turn');
-    expect(slotWaitDeferred({ ...wait, waitedSeconds: 10 * H, sinceReleaseSeconds: 60, expectedTurnSeconds: 30 * H + 1 })).toBe('turn');
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 2 * H, sinceReleaseSeconds: 60, expectedTurnSeconds: 38 * H + 1 })).toBe('turn');
     // Exactly at the bound: still expected in time.
-    expect(slotWaitDeferred({ ...wait, waitedSeconds: 10 * H, sinceReleaseSeconds: 60, expectedTurnSeconds: 30 * H })).toBeUndefined();
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 2 * H, sinceReleaseSeconds: 60, expectedTurnSeconds: 38 * H })).toBeUndefined();
+    // Decided early only: past its first 2 h in the queue an estimate no longer defers (later ones are
+    // skewed toward long copies); it waits on, up to the 40 h bound.
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 2 * H + 1, sinceReleaseSeconds: 60, expectedTurnSeconds: 100 * H })).toBeUndefined();
     // No estimate yet (no holder polled): waits, whatever its place.
     expect(slotWaitDeferred({ ...wait, waitedSeconds: 60, sinceReleaseSeconds: 60 })).toBeUndefined();
     // The estimate was too hopeful: 40 h in a queue that moves.
