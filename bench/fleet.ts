@@ -131,6 +131,11 @@ export interface FleetRunOptions {
   /** The largest database, GiB ({@link benchFleet}). @default 4096 */
   readonly maxGiB?: number;
   /**
+   * Called after the fleet is seeded, before its automated snapshots are taken and the runs start
+   * (tests: set copy shapes and durations with `env.sandbox.rds.setCopyShape`). @default - nothing
+   */
+  readonly prepare?: (env: LocalEnvironment) => void;
+  /**
    * Called after the figures are taken, before the environment is disposed (tests: read the run
    * ledger, start a scheduled run after the event runs, ...). @default - nothing
    */
@@ -168,6 +173,7 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
       env.sandbox.rds.setQuota(config.source.accountId, region, raise);
     }
     seedFleet(env, specs);
+    opts.prepare?.(env);
     const notificationsBefore = workflowNotifications(env);
     let runs: ExecutionRecord[];
     if (opts.events) {

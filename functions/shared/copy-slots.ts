@@ -502,19 +502,21 @@ export class CopySlotsDeferred extends Error {
 
 /**
  * How long after joining a slot group's queue a waiter may be deferred on its expected turn
- * ({@link slotWaitDeferred} `turn`), seconds: 2 h. By then the holders' polls have looked at least
- * twice (first look after 60 s, then at most 30 min apart while a copy shows 0%), so their copy times
- * are known; an estimate at the very first looks is too low (PercentProgress is rounded down: a copy
- * over 100 min shows 0% at 60 s), which only delays the decision. Later estimates are worse, not
- * better: the copies holding slots are skewed toward long ones (a long copy holds its slot longer),
- * and an estimate taken again at every refusal defers on the highest of many noisy values. Measured
- * on 200 event runs at once (bench fleet, limits 4 / 1, the 1,000-at-20/5 queue scaled down 5x):
- * 46 databases get a slot within the 40 h bound; deciding at any refusal deferred 16 of them (30
- * copied), within 1 h 0 (but 66 transitions a database: most decided late), within 2 h 0 (46 copied,
- * 133 deferred early, 21 after 40 h, 48.5 transitions a database), within 3 h 3 (43 copied).
- * After it, only the 40 h bound defers (`late`).
+ * ({@link slotWaitDeferred} `turn`), seconds: 2.5 h, the longest aimed wait past the holders
+ * ({@link MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS}, 2 h) and 30 min, so the window holds the refusal
+ * after the first estimate too. The first estimates (a minute in) are low: PercentProgress is
+ * rounded down, so a copy over 100 min shows 0% at its first look and is expected back at its next
+ * look, which says nothing of its length; by the next refusal the holders' polls have seen progress.
+ * Later estimates are worse, not better: the copies holding slots are skewed toward long ones (a long
+ * copy holds its slot longer), and an estimate taken again at every refusal defers on the highest of
+ * many noisy values. Measured on 200 event runs at once (bench fleet, limits 4 / 1: the
+ * 1,000-at-20/5 queue scaled down 5x), where 46 databases get a slot within the 40 h bound: deciding
+ * at any refusal deferred 16 of those 46 (30 copied); within 2 h none (46 copied; 133 deferred early,
+ * 21 only after 40 h: their second estimate came 2 h after the first, just past the window); within
+ * 2.5 h 3 (43 copied; 141 early, 16 after 40 h; 44.9 state transitions a database, against 91 when
+ * the late ones failed). After the window, only the 40 h bound defers (`late`).
  */
-export const DEFERRAL_DECISION_SECONDS = 2 * 3600;
+export const DEFERRAL_DECISION_SECONDS = MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS + 1800;
 
 /**
  * Why a refused copy request of an event-started run's first copy step is deferred to the scheduled

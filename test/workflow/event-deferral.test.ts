@@ -4,19 +4,24 @@
  * wait's bound (40 h, COPY_SLOT_WAIT_MOVING_MAX_SECONDS) is deferred to the daily scheduled run
  * (`CopySlotsDeferred` -> `RecordDeferral` -> `DeferredToScheduledRun`), before any copy of it exists.
  *
- * The bench's fleet (bench/fleet.ts) at 12 databases, 20 GiB to 4 TiB, started as 12 event runs at
- * once with the copy limits scaled down to 1 DB snapshot / 1 DB cluster snapshot copy per
- * destination (in RDS and in the copy slot table): the 10 DB instances' source copies take ~55 h one
- * after the other, so the last of them cannot get a slot within 40 h. The same mechanism as 1,000
- * event runs at 20 / 5 (`npm run bench -- --fleet 1000 --events`), at ~1% of the cost (~10 s).
+ * The bench's fleet (bench/fleet.ts) at 12 databases (10 DB instances, 2 DB clusters), started as 12
+ * event runs at once with the copy limits scaled down to 1 DB snapshot / 1 DB cluster snapshot copy
+ * per destination (in RDS and in the copy slot table), every source copy taking 7 h (a steady copy
+ * shape set in the sandbox): the 10 DB instances' source copies take 70 h one after the other, so
+ * the 4 last in line (turns at 42, 49, 56 and 63 h) cannot get a slot within 40 h, and the holders'
+ * copy times tell them so early. The same mechanism as 1,000 event runs at 20 / 5
+ * (`npm run bench -- --fleet 1000 --events`), at ~1% of the cost (~10 s).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FleetFigures, runFleet } from '../../bench/fleet';
 import { copyFigures, type ExecutionRecord } from '../../sandbox/harness/index';
 import { COPY_SLOT_WAIT_MOVING_MAX_SECONDS } from '../../contracts/copy-slots';
+import { DEFERRAL_DECISION_SECONDS } from '../../functions/shared/copy-slots';
 
 const FLEET = 12;
 const LIMITS = { dbSnapshotCopies: 1, dbClusterSnapshotCopies: 1 } as const;
+/** Every source copy (the first copy step, in the source account) takes this long, seconds. */
+const SOURCE_COPY_SECONDS = 7 * 3600;
 
 /** What the test reads of a run ledger record (functions/shared/ledger.ts LedgerRecord). */
 interface RecordSeen {
@@ -40,6 +45,7 @@ interface Seen {
   scheduledNotifications: Array<{ subject?: string; message: string }>;
   maxAfter: Record<string, { max: number; limit: number }>;
   deferredStates: string[];
+  floodStartMs: number;
 }
 
 let events: FleetFigures;
@@ -49,7 +55,9 @@ beforeAll(async () => {
   events = await runFleet(FLEET, {
     events: true,
     copyLimits: LIMITS,
+    prepare: (env) => env.sandbox.rds.setCopyShape({ match: (c) => c.accountId === env.config.source.accountId && !c.crossRegion, shape: { kind: 'steady' }, durationSeconds: SOURCE_COPY_SECONDS }),
     inspect: async (env, runs) => {
+      seen.floodStartMs = Math.min(...runs.map((r) => Date.parse(r.startDate)));
       const copies = () => {
         const m = new Map<string, number>();
         for (const c of env.sandbox.rds.copyLog()) m.set(c.dbIdentifier, (m.get(c.dbIdentifier) ?? 0) + 1);
@@ -86,16 +94,26 @@ beforeAll(async () => {
 }, 120_000);
 
 describe(`${FLEET} event-started runs at once, copy limits ${LIMITS.dbSnapshotCopies} / ${LIMITS.dbClusterSnapshotCopies}: late databases are deferred to the scheduled run, none fails`, () => {
-  it('no run and no database FAILED; some databases were copied, the rest deferred', () => {
+  it('no run and no database FAILED; the 4 DB instances last in line were deferred, the other 8 databases copied', () => {
     expect(events.trigger).toBe('event');
     expect(events.runs).toBe(FLEET);
     expect(events.status, events.error).toBe('SUCCEEDED');
     expect(events.failedDatabases).toBe(0);
-    expect(events.outcomes.failed).toBe(0);
-    expect(events.outcomes.deferred).toBeGreaterThan(0);
-    expect(events.outcomes.copied).toBeGreaterThan(0);
-    expect(events.outcomes.copied + events.outcomes.deferred).toBe(FLEET);
-    expect(events.deferredDatabases).toHaveLength(events.outcomes.deferred);
+    expect(events.outcomes).toEqual({ copied: 8, deferred: 4, failed: 0 });
+    expect(events.deferredDatabases).toHaveLength(4);
+    for (const db of events.deferredDatabases) expect(seen.records.get(db)?.deferral?.reason, db).toContain('DB snapshot copies');
+  });
+
+  it('decided early: at the first refusals (within the first 2.5 h of the flood), on the expected turn, not after 40 h of waiting', () => {
+    for (const db of events.deferredDatabases) {
+      const r = seen.records.get(db) as RecordSeen & { recordedAt: string };
+      expect(Date.parse(r.recordedAt) - seen.floodStartMs, db).toBeLessThanOrEqual(DEFERRAL_DECISION_SECONDS * 1000 + 15 * 60_000);
+      // Its turn, expected from the holder's 7 h copy: 42 h to 63 h after the flood's start (the estimate
+      // reads PercentProgress, rounded down by RDS, so it comes out a little late: within 10%).
+      const [, turn, waited] = (/its turn expected in ([\d.]+) h after ([\d.]+) h of waiting/.exec(r.deferral!.reason) ?? []).map(Number);
+      expect(turn! + waited!, db).toBeGreaterThan(40);
+      expect(turn! + waited!, db).toBeLessThanOrEqual(63 * 1.1);
+    }
   });
 
   it('a deferred database has no copy at all and a DEFERRED run ledger record naming the queue, the expected turn, the destination and kind; a copied one its three copies', () => {
