@@ -504,8 +504,9 @@ export class CopySlotsDeferred extends Error {
  * How long after joining a slot group's queue a waiter may be deferred on its expected turn
  * ({@link slotWaitDeferred} `turn`), seconds: 2.5 h, the longest aimed wait past the holders
  * ({@link MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS}, 2 h) and 30 min, so the window holds the refusal
- * after the first estimate too. The first estimates (a minute in) are low: PercentProgress is
- * rounded down, so a copy over 100 min shows 0% at its first look and is expected back at its next
+ * after the first estimate too. The first estimates (a minute in) are low: PercentProgress is a whole
+ * percent (AWS does not say how it rounds; the sandbox rounds down, the stricter reading), so a copy
+ * over 100 min may show 0% at its first look and is then expected back at its next
  * look, which says nothing of its length; by the next refusal the holders' polls have seen progress.
  * Later estimates are worse, not better: the copies holding slots are skewed toward long ones (a long
  * copy holds its slot longer), and an estimate taken again at every refusal defers on the highest of

@@ -109,7 +109,7 @@ describe(`${FLEET} event-started runs at once, copy limits ${LIMITS.dbSnapshotCo
       const r = seen.records.get(db) as RecordSeen & { recordedAt: string };
       expect(Date.parse(r.recordedAt) - seen.floodStartMs, db).toBeLessThanOrEqual(DEFERRAL_DECISION_SECONDS * 1000 + 15 * 60_000);
       // Its turn, expected from the holder's 7 h copy: 42 h to 63 h after the flood's start (the estimate
-      // reads PercentProgress, rounded down by RDS, so it comes out a little late: within 10%).
+      // reads PercentProgress, a whole percent rounded down in the sandbox, so it comes out a little late: within 10%).
       const [, turn, waited] = (/its turn expected in ([\d.]+) h after ([\d.]+) h of waiting/.exec(r.deferral!.reason) ?? []).map(Number);
       expect(turn! + waited!, db).toBeGreaterThan(40);
       expect(turn! + waited!, db).toBeLessThanOrEqual(63 * 1.1);
