@@ -22,6 +22,8 @@
  * - `transitions`, `transitionsPerDatabase`, `priceUsd` ($0.025 per 1,000 transitions, §18);
  * - `notifications`: SNS messages the workflows published (a scheduled run one report; event runs
  *   only their failures, the rest goes into the daily digest);
+ * - `outcomes`: databases (with `--events`, runs) copied, deferred to the scheduled run (issue 12: an
+ *   event run with no copy slot in sight within the slot wait's bound), failed; `deferredDatabases`;
  * - `trigger`, `runs`: how the fleet was started and how many BackupRun executions that made.
  *
  * The polling table per copy time is bench/polling.ts.
@@ -68,6 +70,15 @@ export interface FleetFigures {
   /** SNS messages the workflows published during the run(s) (event runs publish only failures). */
   notifications: number;
   failedDatabases: number;
+  /**
+   * Issue 12: databases by outcome: `copied` (the DatabaseBackup child succeeded with its copies),
+   * `deferred` (an event-started run left it to the scheduled run: the child succeeded in
+   * `DeferredToScheduledRun`, no copy), `failed` (the child did not succeed, or no run reached it).
+   * With `--events` one run per database, so these are also the runs by outcome.
+   */
+  outcomes: { copied: number; deferred: number; failed: number };
+  /** The deferred databases' identifiers (issue 12), in plan order. */
+  deferredDatabases: string[];
   /** The failed databases by their DatabaseBackup child's error name (`{}` when none failed). */
   failuresByError: Record<string, number>;
   /**
@@ -122,6 +133,16 @@ export interface FleetRunOptions {
   readonly copyLimits?: { readonly dbSnapshotCopies: number; readonly dbClusterSnapshotCopies: number };
   /** The largest database, GiB ({@link benchFleet}). @default 4096 */
   readonly maxGiB?: number;
+  /**
+   * Called after the fleet is seeded, before its automated snapshots are taken and the runs start
+   * (tests: set copy shapes and durations with `env.sandbox.rds.setCopyShape`). @default - nothing
+   */
+  readonly prepare?: (env: LocalEnvironment) => void;
+  /**
+   * Called after the figures are taken, before the environment is disposed (tests: read the run
+   * ledger, start a scheduled run after the event runs, ...). @default - nothing
+   */
+  readonly inspect?: (env: LocalEnvironment, runs: readonly ExecutionRecord[], figures: FleetFigures) => Promise<void>;
 }
 
 /**
@@ -155,6 +176,7 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
       env.sandbox.rds.setQuota(config.source.accountId, region, raise);
     }
     seedFleet(env, specs);
+    opts.prepare?.(env);
     const notificationsBefore = workflowNotifications(env);
     let runs: ExecutionRecord[];
     if (opts.events) {
@@ -179,7 +201,10 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
     // A database counts as failed when its DatabaseBackup child (or, with no child, its run) did not succeed, or no run reached it.
     const children = runs.flatMap((r) => r.children);
     const failedDatabases = children.filter((c) => c.status !== 'SUCCEEDED').length + Math.max(0, n - children.length);
-    return {
+    // Issue 12: a deferred database's child succeeded in DeferredToScheduledRun (output status DEFERRED).
+    const deferred = children.filter((c) => c.status === 'SUCCEEDED' && (c.output as { status?: unknown } | undefined)?.status === 'DEFERRED');
+    const deferredDatabases = deferred.map((c) => (c.input as { database?: { identifier?: string } }).database?.identifier ?? '?').sort();
+    const figures: FleetFigures = {
       fleet: n,
       maxGiB: opts.maxGiB ?? 4096,
       trigger: opts.events ? 'event' : 'schedule',
@@ -205,8 +230,12 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
       ...(notRunning.length > 0 && { error: `${notRunning[0]!.error ?? ''}: ${(notRunning[0]!.cause ?? '').slice(0, 400)}` }),
       mapConcurrency: maxOverlap(children.map((c) => [Date.parse(c.startDate), Date.parse(c.stopDate ?? new Date(endMs).toISOString())] as const)),
       failedDatabases,
+      outcomes: { copied: n - failedDatabases - deferred.length, deferred: deferred.length, failed: failedDatabases },
+      deferredDatabases,
       failuresByError: countBy(children.filter((c) => c.status !== 'SUCCEEDED').map((c) => c.error ?? c.status)),
     };
+    await opts.inspect?.(env, runs, figures);
+    return figures;
   } finally {
     env.dispose();
   }
@@ -245,6 +274,7 @@ export function fleetTable(f: FleetFigures): string[] {
     'measure | value',
     '---|---',
     `status | ${f.status} (${f.failedDatabases} databases not SUCCEEDED${f.failedDatabases > 0 ? `: ${Object.entries(f.failuresByError).map(([e, k]) => `${k} ${e}`).join(', ')}` : ''})${f.error ? ` ${f.error}` : ''}`,
+    `${f.trigger === 'event' ? 'runs' : 'databases'} by outcome | ${f.outcomes.copied} copied, ${f.outcomes.deferred} deferred to the scheduled run, ${f.outcomes.failed} failed`,
     `wall time / peak RSS | ${f.wallSeconds} s / ${f.peakRssMiB} MiB`,
     `makespan / quota-bound minimum | ${f.makespanHours} h / ${f.minimumHours} h = ${f.makespanOverMinimum}x`,
     `largest state payload | ${f.largestStatePayloadBytes} bytes at ${f.largestStatePayloadAt} (cap 262,144; budget ${STATE_PAYLOAD_BUDGET_BYTES}: ${f.overStatePayloadBudget.length === 0 ? 'within' : `${f.overStatePayloadBudget.length} executions over`})`,

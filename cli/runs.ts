@@ -13,6 +13,12 @@ import { timeFromCopyIdentifier } from '../functions/shared/recovery-points';
 import { listSnapshots } from '../functions/shared/snapshots';
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+/**
+ * A database's result in a run: its child execution's status, or `DEFERRED` (issue 12) when the child
+ * succeeded by deferring the database to the scheduled run (`DeferredToScheduledRun`: an event-started
+ * run with no copy slot in sight; no copy made, not a failure).
+ */
+export type DatabaseRunStatus = RunStatus | 'DEFERRED';
 
 /** A copy RDS reports as `creating`, with its progress (0-100). */
 export interface CopyInFlight {
@@ -27,10 +33,12 @@ export interface DatabaseRun {
   readonly identifier: string;
   readonly kind: string;
   readonly executionArn: string;
-  readonly status: RunStatus;
+  readonly status: DatabaseRunStatus;
   /** ISO-8601 UTC. */
   readonly startDate: string;
   readonly stopDate?: string;
+  /** DEFERRED: why (the queue, the expected turn, the destination and kind), from the child's output. */
+  readonly reason?: string;
   /** The state the child is in (RUNNING) or ended in. */
   readonly step?: string;
   /** Copies of this database RDS reports as `creating` (RUNNING children in a copy step only). */
@@ -160,12 +168,15 @@ async function readDatabaseRun(backend: Backend, executionArn: string, progress:
     step = recent.events?.find((e) => e.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
   }
   if (progress && status === 'RUNNING' && step && /Copy|Copies/.test(step)) copies = await copiesInFlight(backend, identifier, kind, step);
-  const output = parseJson(child.output) as { summary?: { copy?: string } } | undefined;
+  const output = parseJson(child.output) as { summary?: { copy?: string }; status?: string; reason?: string } | undefined;
+  // Issue 12: DeferredToScheduledRun's output (DatabaseBackupDeferredOutput): succeeded without a copy.
+  const deferred = status === 'SUCCEEDED' && output?.status === 'DEFERRED';
   return {
     identifier,
     kind,
     executionArn,
-    status,
+    status: deferred ? 'DEFERRED' : status,
+    ...(deferred && { reason: describeCause(output?.reason ?? '') }),
     startDate: iso(child.startDate) ?? '',
     ...(child.stopDate ? { stopDate: iso(child.stopDate) } : {}),
     ...(step ? { step } : {}),

@@ -173,6 +173,12 @@ export interface CreateCopyInput {
   readonly runId: string;
   /** Copy this snapshot (ARN, same account/Region) instead of the newest automated snapshot. */
   readonly sourceSnapshotArn?: string;
+  /**
+   * Issue 12: `event` for an event-started run's database (the plan item's `trigger`): a copy that
+   * cannot expect a slot within the slot wait's bound is deferred to the scheduled run
+   * (`CopySlotsDeferred`, functions/shared/copy-slots.ts) instead of waiting. Absent otherwise.
+   */
+  readonly trigger?: 'event';
 }
 export interface CreateCopyOutput {
   /** The manual copy in the source account, encrypted with the source stack's KMS key. */
@@ -431,6 +437,19 @@ export interface SweepRemovedDatabasesOutput {
 
 // ---------------------------------------------------------------- notify
 
+/**
+ * Issue 12: DatabaseBackup's output when an event-started run deferred the database to the scheduled
+ * run (`DeferredToScheduledRun`): no copy made, not a failure. `reason` is the caught
+ * `CopySlotsDeferred` Cause (the Lambda error JSON); `ledger` the run ledger record's
+ * `{ database, status: 'DEFERRED', key }`.
+ */
+export interface DatabaseBackupDeferredOutput {
+  readonly database: DatabaseRef;
+  readonly runId: string;
+  readonly status: 'DEFERRED';
+  readonly reason: string;
+  readonly ledger: { readonly database: string; readonly status: 'DEFERRED'; readonly key: string };
+}
 /** DatabaseBackup execution output (child of BackupRun). */
 export interface DatabaseBackupOutput {
   readonly database: DatabaseRef;

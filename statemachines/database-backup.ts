@@ -21,7 +21,7 @@ import type { PollStatusInput, PollStatusOutput } from '../contracts/functions/p
 import type { RecordResultInput } from '../contracts/functions/record-result';
 import type { RetentionSweepInput, RetentionSweepOutput } from '../contracts/functions/retention-sweep';
 import type { ShareInput } from '../contracts/functions/share';
-import type { DatabaseBackupOutput } from '../contracts/shapes';
+import type { DatabaseBackupDeferredOutput, DatabaseBackupOutput } from '../contracts/shapes';
 
 /** Props of {@link DatabaseBackup}. */
 export interface DatabaseBackupProps {
@@ -112,7 +112,10 @@ interface CopyBranch {
  *    function throws `CopySlotWait` (its message carries the aimed wait), caught into
  *    `AimCreateCopySlotWait` (reads the seconds from the Cause) -> `WaitForCreateCopySlot` -> `CreateCopy`
  *    again, for up to 20 h (then `CopySlotWaitTooLong`, recorded by `CreateCopySlotWaitTooLong` as
- *    error `CopySlotsBusy`); the same loop guards `CopyToVault` (`AimCopyToVaultSlotWait`,
+ *    error `CopySlotsBusy`). An event-started run (plan item `trigger: 'event'`) whose turn cannot be
+ *    expected within the bound (or that waited 40 h in a queue that moves) gets `CopySlotsDeferred`
+ *    instead: `RecordDeferral` -> `DeferredToScheduledRun`, the execution succeeds with no copy and
+ *    a `DEFERRED` run ledger record, left to the scheduled run (issue 12, {@link DatabaseBackup.deferral}). The same loop guards `CopyToVault` (`AimCopyToVaultSlotWait`,
  *    `WaitForCopyToVaultSlot`, `CopyToVaultSlotWaitTooLong`) and `CopyToDrRegion`
  *    (`AimCopyToDrRegionSlotWait`, `WaitForCopyToDrRegionSlot`, `CopyToDrRegionSlotWaitTooLong`).
  * 2. `InitSourceCopyPoll` -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` - until
@@ -143,6 +146,7 @@ interface CopyBranch {
  *
  * Every failure goes through `RecordFailure` (the error name and cause to the run ledger) to the
  * one Fail state `BackupFailed`, which fails with the original error even when the record could not be written.
+ * A deferral (event runs, step 1) is not a failure: `RecordDeferral` -> `DeferredToScheduledRun`.
  *
  * Waiting is done by Wait states (SecondsPath = the poll function's `waitSeconds`), never inside a
  * Lambda. Each loop ends in `<X>TimedOut` (error `SnapshotCopyTimedOut` / `ExportTimedOut`) after its
@@ -281,7 +285,8 @@ export class DatabaseBackup extends Construct {
 
   /**
    * Steps 1-2, the source copy: `CreateCopy` (`$.sourceCopy`) -> its slot wait loop
-   * (`AimCreateCopySlotWait`, `WaitForCreateCopySlot`, `CreateCopySlotWaitTooLong`) -> `InitSourceCopyPoll`
+   * (`AimCreateCopySlotWait`, `WaitForCreateCopySlot`, `CreateCopySlotWaitTooLong`; event runs:
+   * `RecordDeferral` -> `DeferredToScheduledRun`, {@link deferral}) -> `InitSourceCopyPoll`
    * -> `WaitForSourceCopy` -> `PollSourceCopy` -> `IsSourceCopyReady` (`$.sourceCopyReady`), or
    * `SourceCopyTimedOut`.
    * @returns `CreateCopy` and `then(next)`, the state after the copy is `available`
@@ -299,6 +304,9 @@ export class DatabaseBackup extends Construct {
       'Copy the newest automated snapshot to a manual snapshot under the source KMS key.',
     );
     retryCopySlotsBusy(createCopy);
+    // Issue 12: an event-started run's first copy that cannot expect a slot within the bound is left to
+    // the scheduled run (no copy of this run exists yet): recorded, and the execution ends cleanly.
+    createCopy.addCatch(this.deferral(failed), { errors: ['CopySlotsDeferred'], resultPath: '$.error' });
     createCopy.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
     const sourceLoop = this.pollLoop({
       name: 'SourceCopy',
@@ -311,6 +319,41 @@ export class DatabaseBackup extends Construct {
     });
     createCopy.next(this.awaitSlot(createCopy, '$.sourceCopy', failed, sourceLoop.start));
     return { start: createCopy, then: sourceLoop.then };
+  }
+
+  /**
+   * Issue 12, the deferral path of an event-started run (only `CreateCopy` throws `CopySlotsDeferred`,
+   * and only with the plan item's `trigger: 'event'`, before any copy of the run exists; functions/shared/copy-slots.ts
+   * `slotWaitDeferred`): `RecordDeferral` (record-result, outcome `DEFERRED`: the run ledger record says
+   * `DEFERRED` with the reason, the queue, the expected turn, the destination and kind) ->
+   * `DeferredToScheduledRun` (the execution succeeds with `{ database, runId, status: 'DEFERRED', reason, ledger }`).
+   * No notification at once: BackupRun's Notify counts it neither as OK nor as failed, and the daily
+   * digest lists it as deferred to the scheduled run, which backs the database up (docs/aws-behaviour.md §17).
+   * A record that cannot be written goes to the failure path (not recorded = not reported).
+   * @returns `RecordDeferral`
+   */
+  private deferral(failed: sfn.IChainable): tasks.LambdaInvoke {
+    const recordDeferral = this.invoke(
+      'RecordDeferral',
+      this.f.recordResult,
+      payload<RecordResultInput>({ outcome: 'DEFERRED', state: fromState('$') }),
+      '$.ledger',
+      "Event-started run, no copy slot expected within the bound: record this database as deferred to the scheduled run.",
+    );
+    recordDeferral.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    recordDeferral.next(
+      new sfn.Pass(this, 'DeferredToScheduledRun', {
+        comment: 'Ends cleanly: no copy was made; the daily scheduled run backs this database up, the daily digest lists it.',
+        parameters: renderPayload({
+          database: fromState(input('database')),
+          runId: fromState(input('runId')),
+          status: 'DEFERRED',
+          reason: fromState('$.error.Cause'),
+          ledger: fromState('$.ledger'),
+        } satisfies PayloadFields<DatabaseBackupDeferredOutput>),
+      }),
+    );
+    return recordDeferral;
   }
 
   /**

@@ -138,13 +138,21 @@ export function resultText(view: RunView, output: Output): string {
     lines.push(
       table(
         ['DATABASE', 'RESULT', 'TOOK', 'COPY / ERROR'],
-        view.databases.map((d) => [d.identifier, d.status, formatDuration(secondsBetween(d.startDate, d.stopDate ?? d.startDate)), d.status === 'SUCCEEDED' ? (d.copy ?? '') : `${d.error ?? ''}: ${d.cause ?? ''}`]),
+        view.databases.map((d) => [d.identifier, d.status, formatDuration(secondsBetween(d.startDate, d.stopDate ?? d.startDate)), databaseResult(d)]),
       ),
     );
   }
   if (view.status !== 'SUCCEEDED' && view.databases.length === 0) lines.push(`  ${view.error ?? ''}: ${view.cause ?? ''}`);
-  if (view.databases.some((d) => d.status !== 'SUCCEEDED')) lines.push('What each error means and what to do: docs/operating.md');
+  if (view.databases.some((d) => d.status !== 'SUCCEEDED' && d.status !== 'DEFERRED')) lines.push('What each error means and what to do: docs/operating.md');
+  if (view.databases.some((d) => d.status === 'DEFERRED')) lines.push('DEFERRED: no copy made by this event-started run; the daily scheduled run backs the database up (docs/operating.md, CopySlotsDeferred).');
   return lines.join('\n');
+}
+
+/** The COPY / ERROR cell of a database: its copy, `deferred to the scheduled run: <reason>` (issue 12), or its error and cause. */
+function databaseResult(d: DatabaseRun): string {
+  if (d.status === 'SUCCEEDED') return d.copy ?? '';
+  if (d.status === 'DEFERRED') return `deferred to the scheduled run: ${d.reason ?? ''}`;
+  return `${d.error ?? ''}: ${d.cause ?? ''}`;
 }
 
 export interface HistoryOptions {
@@ -189,7 +197,7 @@ export async function historyCommand(backend: Backend, o: HistoryOptions, output
   for (const r of runs) {
     if (r.databases.length === 0) rows.push([shortTime(r.startDate), r.name, '-', r.status, formatDuration(secondsBetween(r.startDate, r.stopDate ?? backend.now())), r.error ? `${r.error}` : '']);
     for (const d of r.databases) {
-      const what = d.status === 'SUCCEEDED' ? (d.copy ?? '') : d.status === 'RUNNING' ? `in ${d.step ?? '?'}` : `${d.error ?? ''}: ${d.cause ?? ''}`;
+      const what = d.status === 'RUNNING' ? `in ${d.step ?? '?'}` : databaseResult(d);
       rows.push([shortTime(r.startDate), r.name, d.identifier, d.status, formatDuration(secondsBetween(d.startDate, d.stopDate ?? backend.now())), what]);
     }
   }

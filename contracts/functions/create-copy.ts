@@ -28,4 +28,6 @@ export const inputSchema: z.ZodMiniType<CreateCopyInput> = z.object({
   database: databaseRefSchema,
   runId: runIdSchema,
   sourceSnapshotArn: z.optional(snapshotArnSchema),
+  /** Issue 12: `event` for an event-started run (the plan item's trigger): a hopeless slot wait is deferred to the scheduled run. */
+  trigger: z.optional(z.literal('event')),
 });

@@ -8,7 +8,8 @@
  * Input {@link CreateCopyInput}, output {@link CreateCopyOutput}.
  * Errors: InvalidEnvironment, InvalidInput, DatabaseNotFound, NoAutomatedSnapshot, SnapshotNotFound,
  * SnapshotNotAvailable, UnencryptedClusterNotSupported, KmsKeyNotAccessible, SnapshotQuotaExceeded,
- * SnapshotIdentifierConflict, SnapshotCopyFailed, CopySlotsBusy (slot table or RDS: every slot held); AWS errors (e.g. ThrottlingException) keep their names.
+ * SnapshotIdentifierConflict, SnapshotCopyFailed, CopySlotsBusy (RDS: every copy slot held), CopySlotWait / CopySlotWaitTooLong (slot table),
+ * CopySlotsDeferred (event runs only: no slot expected within the bound, functions/shared/copy-slots.ts); AWS errors (e.g. ThrottlingException) keep their names.
  */
 import { dynamodb } from '../../functions/shared/clients/dynamodb.js';
 import { createClients } from '../../functions/shared/clients/factory.js';
@@ -39,7 +40,8 @@ export function createHandler(deps: HandlerDeps<'rds' | 'dynamodb'>): LambdaHand
         input,
         { accountId: config.ACCOUNT_ID, region: config.AWS_REGION, kmsKeyArn: config.SOURCE_KMS_KEY_ARN },
         startedAt,
-        slotsFor(config, clients, startedAt),
+        // Issue 12: an event-started run defers a copy that cannot expect a slot within the bound (CopySlotsDeferred).
+        slotsFor(config, clients, startedAt, { deferWhenLate: input.trigger === 'event' }),
       );
       metrics.count(out.created ? 'CopiesStarted' : 'CopiesReused');
       return out;

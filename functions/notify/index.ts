@@ -4,7 +4,8 @@
  * duration), or the error of a failed database. BackupRun sends only a fixed-size status per
  * database; the detail is read from the run's records in the run ledger (issue 12,
  * functions/shared/ledger.ts, ledger-results.ts). An event-started run whose database succeeded
- * publishes nothing (`published: false`): it goes into the daily digest (functions/send-digest).
+ * publishes nothing (`published: false`): it goes into the daily digest (functions/send-digest); so
+ * does one whose database was deferred to the scheduled run (issue 12, a `DEFERRED` record).
  *
  * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN), RPO_HOURS, LEDGER_BUCKET.
  * AWS: s3:ListBucket (prefix `runs/`) and s3:GetObject on `runs/*` and `plans/*` of the ledger; sns:Publish.
@@ -40,12 +41,15 @@ export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<No
         input.chunks !== undefined
           ? resultsFromPlan(await readPlan(clients.s3(), config.LEDGER_BUCKET, input.runId, input.chunks), records)
           : resultsFromLedger(input.results ?? [], records);
-      const failed = results.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.database.identifier);
-      metrics.count('DatabasesSucceeded', results.length - failed.length);
+      // Issue 12: a DEFERRED database (an event-started run left it to the scheduled run) is neither OK nor failed.
+      const deferred = results.filter((r) => r.status === 'DEFERRED').length;
+      const failed = results.filter((r) => r.status !== 'SUCCEEDED' && r.status !== 'DEFERRED').map((r) => r.database.identifier);
+      metrics.count('DatabasesSucceeded', results.length - failed.length - deferred);
       metrics.count('DatabasesFailed', failed.length);
-      // Issue 12: an event run (one database) that succeeded goes into the daily digest (send-digest), not its own message.
+      metrics.count('DatabasesDeferred', deferred);
+      // Issue 12: an event run (one database) that succeeded, or was deferred, goes into the daily digest (send-digest), not its own message.
       if (input.trigger === 'event' && failed.length === 0) {
-        return { published: false, subject: '', messageId: '', succeeded: results.length, failed: 0, failedDatabases: [] };
+        return { published: false, subject: '', messageId: '', succeeded: results.length - deferred, failed: 0, failedDatabases: [] };
       }
       const region = config.TOPIC_ARN.split(':')[3] ?? config.AWS_REGION;
       const source = { partition: config.TOPIC_ARN.split(':')[1] ?? 'aws', accountId: config.ACCOUNT_ID, region: config.AWS_REGION };

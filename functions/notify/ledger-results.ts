@@ -12,6 +12,8 @@ export const NO_RECORD_CAUSE =
 
 /**
  * One result per status, in BackupRun's order: SUCCEEDED with the record's `summary` and `output`;
+ * DEFERRED (issue 12, a DEFERRED record: an event-started run left the database to the scheduled run)
+ * with the deferral's name and reason;
  * FAILED with the record's error name and cause, or (no record) the status's error name and
  * {@link NO_RECORD_CAUSE}. A SUCCEEDED status without a record is reported FAILED `LedgerRecordMissing`
  * (the child records before it succeeds, so the record was lost): never an unexplained OK.
@@ -27,6 +29,8 @@ export function resultsFromLedger(statuses: readonly DatabaseStatus[], records: 
         : { database, status: 'FAILED', error: s.error ?? 'UnknownError', cause: NO_RECORD_CAUSE };
     }
     if (s.status === 'SUCCEEDED' && r.status === 'SUCCEEDED') return { database, status: 'SUCCEEDED', summary: r.summary, output: r.output };
+    // Issue 12: an event-started run left the database to the scheduled run: neither OK nor failed.
+    if (r.status === 'DEFERRED') return { database, status: 'DEFERRED', error: r.deferral?.name ?? 'CopySlotsDeferred', cause: r.deferral?.reason ?? '' };
     return { database, status: 'FAILED', error: r.error?.name ?? s.error ?? 'UnknownError', cause: r.error?.cause ?? NO_RECORD_CAUSE };
   });
 }
@@ -42,7 +46,8 @@ export function resultsFromPlan(planned: readonly PlannedDatabase[], records: re
   const statuses = planned.map((p): DatabaseStatus => {
     const r = byDatabase.get(p.database.identifier);
     if (!r) return { database: p.database.identifier, status: 'FAILED', error: 'LedgerRecordMissing' };
-    return { database: p.database.identifier, status: r.status, ...(r.error && { error: r.error.name }) };
+    // A DEFERRED record (issue 12) is passed on as such by resultsFromLedger, whatever the status says.
+    return { database: p.database.identifier, status: r.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED', ...(r.error && { error: r.error.name }) };
   });
   return resultsFromLedger(statuses, records).map((r, i) => (r.database.kind === 'n/a' ? { ...r, database: planned[i]!.database } : r));
 }

@@ -26,7 +26,7 @@ export function createHandler(deps: HandlerDeps<'s3'>): LambdaHandler<RecordResu
     inputSchema,
     run: async (input, { clients, config, now, metrics }) => {
       const out = await recordResult(clients.s3(), config.LEDGER_BUCKET, input, now());
-      metrics.count(out.status === 'SUCCEEDED' ? 'LedgerRecordsSucceeded' : 'LedgerRecordsFailed');
+      metrics.count(out.status === 'SUCCEEDED' ? 'LedgerRecordsSucceeded' : out.status === 'DEFERRED' ? 'LedgerRecordsDeferred' : 'LedgerRecordsFailed');
       return out;
     },
   });

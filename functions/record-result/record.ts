@@ -2,8 +2,9 @@
  * record-result domain (issue 12): writes one database's result of one run to the run ledger
  * (functions/shared/ledger.ts) and returns the small, fixed-size status BackupRun keeps.
  *
- * Called by DatabaseBackup at the end of both paths: `RecordSuccess` with the run's result, and
- * `RecordFailure` with the caught error (the child still fails afterwards with that error).
+ * Called by DatabaseBackup at the end of every path: `RecordSuccess` with the run's result,
+ * `RecordFailure` with the caught error (the child still fails afterwards with that error), and
+ * (issue 12) `RecordDeferral` with the caught `CopySlotsDeferred` (status `DEFERRED`, its message as the reason).
  * @throws S3 errors by name (AccessDenied, NoSuchBucket, SlowDown, ...); never turns a failure into a success.
  * Source: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
  */
@@ -28,7 +29,19 @@ export function buildRecord(input: RecordResultInput, now: Date): LedgerRecord {
     return { ...base, status: 'SUCCEEDED', summary: result.summary, output: result };
   }
   const name = (input.state.error?.Error ?? '').slice(0, 256) || 'UnknownError';
+  if (input.outcome === 'DEFERRED') return { ...base, status: 'DEFERRED', deferral: { name, reason: errorMessageOf(input.state.error?.Cause ?? '').slice(0, MAX_CAUSE_CHARS) } };
   return { ...base, status: 'FAILED', error: { name, cause: (input.state.error?.Cause ?? '').slice(0, MAX_CAUSE_CHARS) } };
+}
+
+/** The `errorMessage` of a Lambda error Cause (`{"errorType","errorMessage","trace"}`, docs/aws-behaviour.md §20), or the Cause as is. */
+function errorMessageOf(cause: string): string {
+  try {
+    const c = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof c?.errorMessage === 'string') return c.errorMessage;
+  } catch {
+    // plain text
+  }
+  return cause;
 }
 
 /** Writes the record (and its daily copy for event runs). @throws S3 errors by name */

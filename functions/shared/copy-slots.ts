@@ -168,6 +168,12 @@ export type SlotDecision =
       readonly waitedSeconds: number;
       /** Seconds since a holder of the group was last released (absent `releasedAt`: `waitedSeconds`). */
       readonly sinceReleaseSeconds: number;
+      /**
+       * Seconds from now to this requester's expected turn, estimated with the holders' mean copy time
+       * ({@link expectedTurnSeconds}); absent when not known (no holder's release recorded yet, a holder
+       * past its expected release, exports).
+       */
+      readonly expectedTurnSeconds?: number;
     };
 
 /** 1..RETRY_JITTER_SECONDS, a stable hash of holder and time (spreads waiters aimed at the same release). */
@@ -251,7 +257,44 @@ export function decideAcquire(state: SlotState, holder: string, limit: number, n
   const since = me?.at ?? nowSeconds;
   const waitedSeconds = nowSeconds - since;
   const sinceReleaseSeconds = state.releasedAt === undefined ? waitedSeconds : nowSeconds - state.releasedAt;
-  return { granted: false, next: { holders, releases, looks, waiters, ...kept }, position, retryAfterSeconds, waitedSeconds, sinceReleaseSeconds };
+  const expectedTurn = queue ? expectedTurnSeconds(expected, holders, releases, lease - nowSeconds, k, nowSeconds) : undefined;
+  return {
+    granted: false,
+    next: { holders, releases, looks, waiters, ...kept },
+    position,
+    retryAfterSeconds,
+    waitedSeconds,
+    sinceReleaseSeconds,
+    ...(expectedTurn !== undefined && { expectedTurnSeconds: expectedTurn }),
+  };
+}
+
+/**
+ * Seconds from now until a refused waiter needing the k-th release can expect its slot (issue 12:
+ * whether an event-started run's first copy can expect a slot within the bound,
+ * {@link slotWaitDeferred}), or undefined when not known. The k-th of the holders' expected
+ * releases when k <= holders (only when every release up to it was recorded by a poll); past them,
+ * {@link extrapolatedTurn} with the holders' **mean** copy time, not the shortest the aim uses: the
+ * aim errs early on purpose (a late waiter idles a free slot), a deferral must not (an optimistic
+ * estimate keeps a hopeless waiter polling for hours). The holders are a sample of the queue's
+ * copies; the mean over-estimates when long copies hold slots longer (length bias), which errs
+ * toward deferral, the safe side: the scheduled run backs the database up.
+ */
+export function expectedTurnSeconds(
+  expected: readonly { readonly at: number; readonly aimed: boolean }[],
+  holders: ReadonlyMap<string, number>,
+  releases: ReadonlyMap<string, number>,
+  leaseSeconds: number,
+  k: number,
+  nowSeconds: number,
+): number | undefined {
+  if (expected.length === 0) return undefined;
+  if (k <= expected.length) {
+    const first = expected.slice(0, k);
+    return first.every((e) => e.aimed) ? Math.max(0, first[k - 1]!.at - nowSeconds) : undefined;
+  }
+  const turn = extrapolatedTurn(expected, holders, releases, leaseSeconds, k, nowSeconds, 'mean');
+  return turn === undefined ? undefined : Math.max(0, turn - nowSeconds);
 }
 
 /**
@@ -264,6 +307,7 @@ export function decideAcquire(state: SlotState, holder: string, limit: number, n
  * copies behind are shorter, and a waiter aimed past its turn holds a free slot idle (measured on
  * the 100-database bench: the mean and 80% cost 2.3 h of makespan, the shortest and 50% none).
  * A renewed lease makes a holder look younger: the estimate comes out shorter, the aim earlier.
+ * `span` `mean`: the holders' mean copy time instead ({@link expectedTurnSeconds}, for deferrals).
  */
 export function extrapolatedTurn(
   expected: readonly { readonly at: number; readonly aimed: boolean }[],
@@ -272,6 +316,7 @@ export function extrapolatedTurn(
   leaseSeconds: number,
   k: number,
   nowSeconds: number,
+  span: 'shortest' | 'mean' = 'shortest',
 ): number | undefined {
   if (expected.some((e) => !e.aimed)) return undefined;
   const spans: number[] = [];
@@ -281,7 +326,7 @@ export function extrapolatedTurn(
     if (r !== undefined && r > acquired + MIN_RETRY_AFTER_SECONDS) spans.push(r - acquired);
   }
   if (spans.length === 0) return undefined;
-  const shortest = Math.min(...spans);
+  const shortest = span === 'mean' ? spans.reduce((a, b) => a + b, 0) / spans.length : Math.min(...spans);
   const free = expected.map((e) => Math.max(nowSeconds, e.at)).sort((a, b) => a - b);
   for (let i = 1; i < k; i++) {
     const t = free.shift()!;
@@ -385,6 +430,10 @@ export interface SlotWait {
   readonly waitedSeconds: number;
   /** Seconds since a holder of the slot group was last released (never: `waitedSeconds`); absent when not known. */
   readonly sinceReleaseSeconds?: number;
+  /** Seconds from now to its expected turn by the holders' mean copy time ({@link expectedTurnSeconds}); absent when not known. */
+  readonly expectedTurnSeconds?: number;
+  /** Waiters of the slot group, this one included (the queue depth); absent when not known. */
+  readonly waiting?: number;
 }
 
 
@@ -430,6 +479,70 @@ export class CopySlotWaitTooLong extends Error {
 }
 
 /**
+ * Issue 12: the first copy step of an **event-started** run (`CreateCopy`, before any copy of the run
+ * exists) gives up its place in a moving queue whose turn it cannot expect within the slot wait's
+ * bound ({@link slotWaitDeferred}): the database is left to the daily scheduled run, the backstop of
+ * best-effort RDS events (docs/aws-behaviour.md §17). Not a failure: DatabaseBackup catches it by
+ * name into `RecordDeferral` -> `DeferredToScheduledRun` (the run ledger record says `DEFERRED` with
+ * this message as the reason; no immediate notification; the daily digest lists it). Never thrown by
+ * later copy steps, by scheduled or manual runs, nor for a stuck destination (that stays
+ * `CopySlotWaitTooLong`). Not retried by any Retry.
+ */
+export class CopySlotsDeferred extends Error {
+  /** Handlers log it at WARN and count `CopiesDeferred`, not `Failed` (functions/shared/handler.ts). */
+  readonly deferSignal = true;
+  constructor(
+    readonly wait: SlotWait,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CopySlotsDeferred';
+  }
+}
+
+/**
+ * How long after joining a slot group's queue a waiter may be deferred on its expected turn
+ * ({@link slotWaitDeferred} `turn`), seconds: 2.5 h, the longest aimed wait past the holders
+ * ({@link MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS}, 2 h) and 30 min, so the window holds the refusal
+ * after the first estimate too. The first estimates (a minute in) are low: PercentProgress is a whole
+ * percent (AWS does not say how it rounds; the sandbox rounds down, the stricter reading), so a copy
+ * over 100 min may show 0% at its first look and is then expected back at its next
+ * look, which says nothing of its length; by the next refusal the holders' polls have seen progress.
+ * Later estimates are worse, not better: the copies holding slots are skewed toward long ones (a long
+ * copy holds its slot longer), and an estimate taken again at every refusal defers on the highest of
+ * many noisy values. Measured on 200 event runs at once (bench fleet, limits 4 / 1: the
+ * 1,000-at-20/5 queue scaled down 5x), where 46 databases get a slot within the 40 h bound: deciding
+ * at any refusal deferred 16 of those 46 (30 copied); within 2 h none (46 copied; 133 deferred early,
+ * 21 only after 40 h: their second estimate came 2 h after the first, just past the window); within
+ * 2.5 h 3 (43 copied; 141 early, 16 after 40 h; 44.9 state transitions a database, against 91 when
+ * the late ones failed). After the window, only the 40 h bound defers (`late`).
+ */
+export const DEFERRAL_DECISION_SECONDS = MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS + 1800;
+
+/**
+ * Why a refused copy request of an event-started run's first copy step is deferred to the scheduled
+ * run (issue 12), or undefined when it waits on (or fails: a stuck destination, {@link slotWaitTooLong}):
+ * - `stuck` is never deferred: no holder of the group was released for {@link COPY_SLOT_WAIT_MAX_SECONDS}
+ *   after as long a wait (returns undefined; the caller fails it as `CopySlotWaitTooLong`);
+ * - `turn`: within its first {@link DEFERRAL_DECISION_SECONDS} in the queue, its expected turn
+ *   ({@link SlotWait.expectedTurnSeconds}, by the holders' mean copy time) lies beyond
+ *   {@link COPY_SLOT_WAIT_MOVING_MAX_SECONDS} after it joined the queue (`waitedSeconds` +
+ *   `expectedTurnSeconds` > the bound): decided early, at a refusal that has an estimate (once the
+ *   holders' polls recorded their releases);
+ * - `late`: it waited {@link COPY_SLOT_WAIT_MOVING_MAX_SECONDS} in a queue that moves (the estimate was
+ *   too hopeful): deferred, where a scheduled or manual run fails with `CopySlotsBusy`.
+ * With no estimate (no release recorded yet) it waits: the position alone says nothing about time
+ * (copies take 5 minutes to 15 hours), and the next refusal, a round later, has one.
+ */
+export function slotWaitDeferred(wait: SlotWait): 'turn' | 'late' | undefined {
+  const stuck = wait.waitedSeconds >= COPY_SLOT_WAIT_MAX_SECONDS && (wait.sinceReleaseSeconds ?? wait.waitedSeconds) >= COPY_SLOT_WAIT_MAX_SECONDS;
+  if (stuck) return undefined;
+  if (wait.waitedSeconds >= COPY_SLOT_WAIT_MOVING_MAX_SECONDS) return 'late';
+  if (wait.waitedSeconds <= DEFERRAL_DECISION_SECONDS && wait.expectedTurnSeconds !== undefined && wait.waitedSeconds + wait.expectedTurnSeconds > COPY_SLOT_WAIT_MOVING_MAX_SECONDS) return 'turn';
+  return undefined;
+}
+
+/**
  * The aimed wait the state machine reads from a {@link CopySlotWait}'s Cause, seconds: field 1 of the
  * Cause split on {@link SLOT_WAIT_FIELD_SEPARATOR} (the same as `awaitSlot`'s
  * `States.StringToJson(States.ArrayGetItem(States.StringSplit(Cause, '|'), 1))`), or undefined.
@@ -471,7 +584,14 @@ export async function acquireSlot(
     throw busy(
       `All ${limit} slots of ${describeSlot(r)} are held or reserved for earlier waiters (copy slot table ${settings.table}, item ${key}: ` +
         `${held.slice(0, 5).join(', ')}${held.length > 5 ? ', ...' : ''}; place ${d.position} of ${d.next.waiters.size || 1} waiting, for ${d.waitedSeconds} s).`,
-      { position: d.position, retryAfterSeconds: d.retryAfterSeconds, waitedSeconds: d.waitedSeconds, sinceReleaseSeconds: d.sinceReleaseSeconds },
+      {
+        position: d.position,
+        retryAfterSeconds: d.retryAfterSeconds,
+        waitedSeconds: d.waitedSeconds,
+        sinceReleaseSeconds: d.sinceReleaseSeconds,
+        waiting: d.next.waiters.size || 1,
+        ...(d.expectedTurnSeconds !== undefined && { expectedTurnSeconds: d.expectedTurnSeconds }),
+      },
     );
   }
   throw busy(`The copy slot table ${settings.table} item ${key} changed under ${MAX_WRITE_ATTEMPTS} writes in a row (many executions at once); retrying later.`, {
@@ -578,17 +698,45 @@ export function slotWaitTooLong(wait: SlotWait): boolean {
   return wait.waitedSeconds >= COPY_SLOT_WAIT_MAX_SECONDS && (wait.sinceReleaseSeconds ?? wait.waitedSeconds) >= COPY_SLOT_WAIT_MAX_SECONDS;
 }
 
+/** Options of {@link slotHooks}. */
+export interface SlotHookOptions {
+  /**
+   * Issue 12: defer instead of waiting on ({@link slotWaitDeferred}, {@link CopySlotsDeferred}). Only
+   * for the first copy step of an event-started run (create-copy with `trigger: 'event'`), where no
+   * copy of the run exists yet. @default false
+   */
+  readonly deferWhenLate?: boolean;
+}
+
+/** The reason a deferral records: where, which kind, the queue and the expected turn. */
+function deferralMessage(r: SlotRequest, wait: SlotWait, why: 'turn' | 'late', detail: string): string {
+  const hours = (s: number) => `${Math.round((s / 3600) * 10) / 10} h`;
+  const bound = hours(COPY_SLOT_WAIT_MOVING_MAX_SECONDS);
+  const head =
+    why === 'turn'
+      ? `Deferred to the scheduled run: place ${wait.position} of ${wait.waiting ?? wait.position} waiting for ${describeSlot(r)}, its turn expected in ${hours(wait.expectedTurnSeconds ?? 0)} after ${hours(wait.waitedSeconds)} of waiting, beyond the ${bound} slot wait`
+      : `Deferred to the scheduled run: waited ${hours(wait.waitedSeconds)} (the ${bound} slot wait) at place ${wait.position} of ${wait.waiting ?? wait.position} for ${describeSlot(r)} in a queue that moves`;
+  return (
+    `${head} (destination account ${r.accountId} Region ${r.region}, ${r.kind === 'cluster' ? 'DB cluster snapshot' : 'DB snapshot'} copies). ` +
+    'This event-started run made no copy; the daily scheduled run backs the database up (RDS events are best-effort, the schedule is the backstop, docs/aws-behaviour.md §17). ' +
+    detail
+  );
+}
+
 /**
  * Slot hooks of the copy functions: a refused acquire throws {@link CopySlotWait} (the aimed wait, caught
  * by the state machine into the step's slot wait), or {@link CopySlotWaitTooLong} once the requester
- * has waited too long ({@link slotWaitTooLong}), for copies; `ExportTaskLimitReached` for exports
+ * has waited too long ({@link slotWaitTooLong}), for copies; with `opts.deferWhenLate`,
+ * {@link CopySlotsDeferred} when {@link slotWaitDeferred} says so (before either); `ExportTaskLimitReached` for exports
  * (retried by name with long backoff); a release that fails is swallowed (the lease frees the slot later).
  */
-export function slotHooks(ddb: DynamoDBClient, settings: CopySlotSettings, now: Date): SlotFor {
+export function slotHooks(ddb: DynamoDBClient, settings: CopySlotSettings, now: Date, opts: SlotHookOptions = {}): SlotFor {
   return (r) => ({
     acquire: async () => {
       await acquireSlot(ddb, settings, r, now, (message, wait) => {
         if (r.kind === 'export') return new ExportTaskLimitReached(`${message} The state machine retries for hours as export tasks finish.`);
+        const deferred = opts.deferWhenLate ? slotWaitDeferred(wait) : undefined;
+        if (deferred !== undefined) return new CopySlotsDeferred(wait, deferralMessage(r, wait, deferred, message));
         if (slotWaitTooLong(wait)) {
           return new CopySlotWaitTooLong(
             `No copy slot freed for ${wait.waitedSeconds} s (bound: ${COPY_SLOT_WAIT_MAX_SECONDS} s with no slot of the destination freed, ` +
@@ -624,9 +772,10 @@ export function slotHooksFrom(
   env: { AWS_REGION: string; COPY_SLOT_TABLE?: string | undefined; COPY_SLOT_LIMITS?: SlotLimits | undefined; COPY_SLOT_LEASE_SECONDS?: number | undefined },
   clients: { dynamodb(o?: { region?: string }): DynamoDBClient },
   now: Date,
+  opts: SlotHookOptions = {},
 ): SlotFor | undefined {
   const settings = slotSettingsFrom(env);
-  return settings ? slotHooks(clients.dynamodb({ region: env.AWS_REGION }), settings, now) : undefined;
+  return settings ? slotHooks(clients.dynamodb({ region: env.AWS_REGION }), settings, now, opts) : undefined;
 }
 
 /** What a poll function does with its holder's slot: give it back, or record when it may come back. */

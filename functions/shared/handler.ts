@@ -145,7 +145,8 @@ export function createMetrics(serviceName: string, env: HandlerDeps['env']): Met
  *   records metric `Succeeded` or `Failed` (metadata `errorName`), logs failures (WARN for
  *   transient ones, ERROR otherwise) and rethrows; an error with `waitSignal: true` (copy-slots.ts
  *   `CopySlotWait`, caught by the state machine into a wait) is counted `CopySlotWaits`, logged at
- *   INFO, and rethrown the same way (AWS still counts it in the function's Lambda `Errors` metric); the error with its name unchanged, its message
+ *   INFO, and rethrown the same way (AWS still counts it in the function's Lambda `Errors` metric); one with `deferSignal: true`
+ *   (`CopySlotsDeferred`, issue 12) is counted `CopiesDeferred`, logged at WARN, and rethrown; the error with its name unchanged, its message
  *   and stack bounded ({@link boundForStateMachine}).
  * - Logger: Powertools `injectLambdaContext`; Metrics: `logMetrics` (EMF to stdout), namespace
  *   `RdsSnapshotVault`, service = `spec.name`. Logger and Metrics are created here, not at module scope.
@@ -172,6 +173,12 @@ export function makeHandler<I, C, O, K extends ClientName = ClientName>(spec: Ha
         // A wait the state machine catches by name (copy-slots.ts CopySlotWait): a normal outcome, not a failure.
         recorder.count('CopySlotWaits');
         logger.info(`waiting: ${err.name}`, { message: err.message });
+        throw boundForStateMachine(err);
+      }
+      if ((err as { deferSignal?: unknown }).deferSignal === true) {
+        // Issue 12: a copy deferred to the scheduled run (copy-slots.ts CopySlotsDeferred): recorded, not a failure.
+        recorder.count('CopiesDeferred');
+        logger.warn(`deferred: ${err.name}`, { message: err.message });
         throw boundForStateMachine(err);
       }
       recorder.count('Failed');

@@ -40,7 +40,7 @@ export const PLAN_CHUNK_SIZE = 100;
  * One database's result in one run (`schemaVersion` 1). Times ISO-8601 UTC, durations seconds.
  * SUCCEEDED: `summary` and `output` (the DatabaseBackup output: every copy with its ARN, request and
  * ready times, the share, the export, the source retention decisions kept/deleted with reasons).
- * FAILED: `error` (name and cause of the step that failed).
+ * FAILED: `error` (name and cause of the step that failed). DEFERRED (issue 12): `deferral`.
  */
 export interface LedgerRecord {
   readonly schemaVersion: number;
@@ -48,7 +48,11 @@ export interface LedgerRecord {
   /** What started the run; absent = schedule or manual (the record does not need to know which). */
   readonly trigger?: RunTrigger;
   readonly database: DatabaseRef;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /**
+   * `DEFERRED` (issue 12): an event-started run left the database to the scheduled run (no copy made,
+   * not a failure; see `deferral`).
+   */
+  readonly status: LedgerStatus;
   /** When the record was written (the end of this database's backup). */
   readonly recordedAt: string;
   /** SUCCEEDED: the fixed-bound summary (copy identifier, durations, recovery point age). */
@@ -57,7 +61,16 @@ export interface LedgerRecord {
   readonly output?: DatabaseBackupOutput;
   /** FAILED: the Step Functions error name and the cause as the failing step reported it (at most {@link MAX_CAUSE_CHARS}). */
   readonly error?: { readonly name: string; readonly cause: string };
+  /**
+   * DEFERRED: `name` `CopySlotsDeferred` and the reason as the copy step gave it (the queue: place
+   * and depth, the expected turn or the time waited, the destination account and Region, the kind of
+   * copy; at most {@link MAX_CAUSE_CHARS}).
+   */
+  readonly deferral?: { readonly name: string; readonly reason: string };
 }
+
+/** A record's status: backed up, failed, or (issue 12) deferred to the scheduled run. */
+export type LedgerStatus = 'SUCCEEDED' | 'FAILED' | 'DEFERRED';
 
 /** Longest cause kept in a record, in characters (causes are bounded by the functions anyway). */
 export const MAX_CAUSE_CHARS = 8192;
@@ -133,7 +146,7 @@ export async function readRecord(s3: S3Client, bucket: string, key: string): Pro
     throw new LedgerRecordInvalid(key, 'not JSON');
   }
   const r = v as Partial<LedgerRecord>;
-  if (!r || typeof r !== 'object' || typeof r.runId !== 'string' || typeof r.database?.identifier !== 'string' || (r.status !== 'SUCCEEDED' && r.status !== 'FAILED')) {
+  if (!r || typeof r !== 'object' || typeof r.runId !== 'string' || typeof r.database?.identifier !== 'string' || (r.status !== 'SUCCEEDED' && r.status !== 'FAILED' && r.status !== 'DEFERRED')) {
     throw new LedgerRecordInvalid(key, 'missing runId, database.identifier or status');
   }
   return r as LedgerRecord;

@@ -23,6 +23,12 @@ import {
   MAX_AIMED_RETRY_AFTER_SECONDS,
   MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS,
   slotWaitTooLong,
+  slotWaitDeferred,
+  DEFERRAL_DECISION_SECONDS,
+  expectedTurnSeconds,
+  CopySlotsDeferred,
+  CopySlotWait,
+  CopySlotWaitTooLong,
   type CopySlotSettings,
   type SlotRequest,
   type SlotState,
@@ -311,6 +317,95 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     expect(stuck.sinceReleaseSeconds).toBe(21 * H);
     expect(moving.sinceReleaseSeconds).toBe(3 * H);
     expect(moving.next.releasedAt).toBe(T0 - 3 * H);
+  });
+
+  it("issue 12: expects a waiter's turn by the holders' MEAN copy time (the aim uses the shortest), and not at all before a poll recorded a release", () => {
+    const lease = 50 * 3600;
+    const h = 3600;
+    // 5 slots, held since 1 h ago, expected back in 1..5 h: copy times 2..6 h, mean 4 h, shortest 2 h.
+    const holders = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 - h + lease] as const));
+    const releases = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 + (i + 1) * h] as const));
+    const expected = [...releases.values()].map((at) => ({ at, aimed: true }));
+    // Within the holders: the k-th release.
+    expect(expectedTurnSeconds(expected, holders, releases, lease, 3, T0)).toBe(3 * h);
+    // Past them: releases at 1..5 h, each slot taken again frees 4 h later: 1,2,3,4,5,5,6,7,8,9,9,10 -> the 12th at 10 h (shortest: 7 h).
+    expect(expectedTurnSeconds(expected, holders, releases, lease, 12, T0)).toBe(10 * h);
+    // Through decideAcquire: the 12th in line is told its turn.
+    const waiters = new Map(Array.from({ length: 11 }, (_, i) => [`w${String(i).padStart(2, '0')}`, { at: T0 - 600 + i, due: T0 + 60, refusals: 0 }] as const));
+    const d = decideAcquire({ holders, releases, waiters }, 'me', 5, T0, T0 + lease, true);
+    if (d.granted) throw new Error('granted');
+    expect(d.position).toBe(12);
+    expect(d.expectedTurnSeconds).toBe(10 * h);
+    // Just granted, no poll yet (release = acquire time): no copy time known, no estimate.
+    const fresh = new Map([...holders].map(([k]) => [k, T0 - h] as const));
+    expect(expectedTurnSeconds([...fresh.values()].map((at) => ({ at: T0, aimed: true })), holders, fresh, lease, 12, T0)).toBeUndefined();
+    // A holder past its expected release (its lease is the only bound, sorted last): no estimate once its release is needed.
+    const overdue = [...expected.slice(1), { at: T0 + lease, aimed: false }];
+    expect(expectedTurnSeconds(overdue, holders, releases, lease, 3, T0)).toBe(4 * h);
+    expect(expectedTurnSeconds(overdue, holders, releases, lease, 5, T0)).toBeUndefined();
+    expect(expectedTurnSeconds(overdue, holders, releases, lease, 12, T0)).toBeUndefined();
+    expect(expectedTurnSeconds([], new Map(), new Map(), lease, 1, T0)).toBeUndefined();
+  });
+
+  it("issue 12: defers an event run's first copy when, in its first 2.5 h in the queue, its turn lies beyond the 40 h bound, or after 40 h in a moving queue; never a stuck destination, never without an estimate", () => {
+    const H = 3600;
+    const wait = { position: 300, retryAfterSeconds: 60, waiting: 700 };
+    // The window holds the refusal after the first estimate (an aimed wait past the holders is at most 2 h).
+    expect(DEFERRAL_DECISION_SECONDS).toBe(2.5 * H);
+    expect(DEFERRAL_DECISION_SECONDS).toBeGreaterThan(MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS + RETRY_JITTER_SECONDS + 2 * MIN_RETRY_AFTER_SECONDS);
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 60, sinceReleaseSeconds: 60, expectedTurnSeconds: 41 * H })).toBe('turn');
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 2.5 * H, sinceReleaseSeconds: 60, expectedTurnSeconds: 37.5 * H + 1 })).toBe('turn');
+    // Exactly at the bound: still expected in time.
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 2.5 * H, sinceReleaseSeconds: 60, expectedTurnSeconds: 37.5 * H })).toBeUndefined();
+    // Decided early only: past its first 2.5 h in the queue an estimate no longer defers (later ones are
+    // skewed toward long copies); it waits on, up to the 40 h bound.
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 2.5 * H + 1, sinceReleaseSeconds: 60, expectedTurnSeconds: 100 * H })).toBeUndefined();
+    // No estimate yet (no holder polled): waits, whatever its place.
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 60, sinceReleaseSeconds: 60 })).toBeUndefined();
+    // The estimate was too hopeful: 40 h in a queue that moves.
+    expect(slotWaitDeferred({ ...wait, waitedSeconds: 40 * H, sinceReleaseSeconds: 2 * H, expectedTurnSeconds: 60 })).toBe('late');
+    // Stuck (no slot freed for 20 h after 20 h of waiting): not deferred; slotWaitTooLong fails it as CopySlotsBusy.
+    const stuck = { ...wait, waitedSeconds: 20 * H, sinceReleaseSeconds: 20 * H, expectedTurnSeconds: 100 * H };
+    expect(slotWaitDeferred(stuck)).toBeUndefined();
+    expect(slotWaitTooLong(stuck)).toBe(true);
+  });
+
+  it('issue 12: slotHooks defer (CopySlotsDeferred, with the queue, the turn, the destination and kind) only with deferWhenLate; without it the same refusal is a CopySlotWait', async () => {
+    const { ddb } = setup();
+    const one = { ...settings, limits: { ...settings.limits, cluster: 1 }, leaseSeconds: 50 * 3600 };
+    const t = (s: number) => new Date((T0 + s) * 1000);
+    const cluster = (holder: string) => req(holder, 'cluster');
+    // 'big' holds the slot; its poll expects it back 30 h after its start (progress-based), so 'next' is due in 30 h.
+    await acquireSlot(ddb, one, cluster('big'), t(0), busy);
+    await expectRelease(ddb, one, cluster('big'), T0 + 30 * 3600, T0 + 2 * 3600);
+    const refuse = (holder: string, at: number, deferWhenLate: boolean) =>
+      slotHooks(ddb, one, t(at), { deferWhenLate })(cluster(holder)).acquire().then(
+        () => 'granted',
+        (e: Error) => e,
+      );
+    // First in line: its turn (30 h) is within the bound: waits, with or without deferral.
+    expect(await refuse('next', 60, true)).toBeInstanceOf(CopySlotWait);
+    // Second in line: the 2nd release, extrapolated one mean copy time (30 h) after the first: 60 h > 40 h.
+    const deferred = await refuse('later', 61, true);
+    expect(deferred).toBeInstanceOf(CopySlotsDeferred);
+    expect((deferred as Error).name).toBe('CopySlotsDeferred');
+    expect((deferred as CopySlotsDeferred).deferSignal).toBe(true);
+    expect((deferred as Error).message).toMatch(
+      /^Deferred to the scheduled run: place 2 of 2 waiting for DB cluster snapshot copies into account 222222222222 Region us-west-2, its turn expected in 60 h after 0 h of waiting, beyond the 40 h slot wait \(destination account 222222222222 Region us-west-2, DB cluster snapshot copies\)/,
+    );
+    // A scheduled or manual run (or a later copy step) in the same place waits.
+    expect(await refuse('later', 62, false)).toBeInstanceOf(CopySlotWait);
+    // 'next' keeps asking as aimed while 'big' never finishes (stuck: nothing freed): after 20 h it is
+    // CopySlotWaitTooLong (recorded as CopySlotsBusy), never a deferral, though its turn is not in sight.
+    let at = 60;
+    let out: unknown = await refuse('next', at, true);
+    while (out instanceof CopySlotWait) {
+      at += (out as CopySlotWait).wait.retryAfterSeconds;
+      out = await refuse('next', at, true);
+    }
+    expect(out).toBeInstanceOf(CopySlotWaitTooLong);
+    expect(at).toBeGreaterThanOrEqual(20 * 3600);
+    expect(at).toBeLessThan(20 * 3600 + 3 * 3600);
   });
 
   it('records the last release in the table, so a refused waiter behind it is not failed at 20 h', async () => {

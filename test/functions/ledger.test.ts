@@ -132,6 +132,38 @@ describe("notify's results from the ledger", () => {
   });
 });
 
+describe('issue 12: a deferred database (an event run left it to the scheduled run)', () => {
+  const reason = 'Deferred to the scheduled run: place 300 of 700 waiting for DB snapshot copies into account 111111111111 Region us-east-1, its turn expected in 61.2 h ...';
+  const deferredInput = {
+    outcome: 'DEFERRED' as const,
+    state: { database: { identifier: 'late-db', kind: 'instance' as const }, runId: 'event-late-db-0001', trigger: 'event' as const, error: { Error: 'CopySlotsDeferred', Cause: JSON.stringify({ errorType: 'CopySlotsDeferred', errorMessage: reason, trace: [] }) } },
+  };
+  it('record-result writes a DEFERRED record with the reason (the Lambda message, not its error JSON), under the run and the day, and returns status DEFERRED', async () => {
+    const s3 = fakeS3();
+    const out = await recordResult(s3.client, 'ledger', deferredInput, NOW);
+    expect(out).toEqual({ database: 'late-db', status: 'DEFERRED', key: recordKey('event-late-db-0001', 'late-db') });
+    expect(s3.puts).toEqual([recordKey('event-late-db-0001', 'late-db'), dailyKey('2026-11-20', 'event-late-db-0001', 'late-db')]);
+    const r = (await readRun(s3.client, 'ledger', 'event-late-db-0001'))[0]!;
+    expect(r).toMatchObject({ status: 'DEFERRED', trigger: 'event', deferral: { name: 'CopySlotsDeferred', reason } });
+    expect(r.error).toBeUndefined();
+    expect(r.summary).toBeUndefined();
+  });
+  it('notify reads it as DEFERRED, neither OK nor failed', () => {
+    const record = buildRecord(deferredInput, NOW);
+    expect(resultsFromLedger([{ database: 'late-db', status: 'SUCCEEDED' }], [record])[0]).toMatchObject({ status: 'DEFERRED', error: 'CopySlotsDeferred', cause: reason });
+  });
+  it('the daily digest lists it as DEFERRED with its reason, after failures and stale ones, and counts it apart from OK', () => {
+    const ok = buildRecord({ outcome: 'SUCCEEDED', state: { database: { identifier: 'orders-db', kind: 'instance' }, runId: 'run-orders-db', trigger: 'event', result } }, NOW);
+    const d = buildDigest('2026-11-20', [buildRecord(deferredInput, NOW), ok], { now: NOW, rpoHours: 26 });
+    expect(d).toMatchObject({ succeeded: 1, failed: 0, stale: 0, deferred: 1 });
+    expect(d.subject).toBe('rds-snapshot-vault: daily digest 2026-11-20: 1/2 event backups OK, 1 DEFERRED');
+    const lines = d.body.split('\n').filter((l) => l.startsWith('['));
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['[DEFERRED]', '[OK]']);
+    expect(lines[0]).toBe(`[DEFERRED] late-db (instance), run event-late-db-0001, ${NOW.toISOString()}: deferred to the scheduled run: ${reason}`);
+    expect(d.body).toContain('the daily scheduled run backs it up');
+  });
+});
+
 describe('send-digest', () => {
   it('digests the UTC day before the run by default', () => {
     expect(previousUtcDay(new Date('2026-11-21T00:30:00Z'))).toBe('2026-11-20');

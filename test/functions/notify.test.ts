@@ -209,6 +209,23 @@ describe('notify', () => {
     expect(published()[0]?.Subject).toBe('rds-snapshot-vault: 0/1 databases backed up, 1 FAILED (b-db)');
   });
 
+  it('an event run whose database was deferred to the scheduled run (issue 12, a DEFERRED record) publishes nothing and counts no failure', async () => {
+    const item = { database: { identifier: 'late-db', kind: 'instance' }, runId: 'ev-d', export: false, optionGroups: {}, blocked: null, trigger: 'event' };
+    const objects = new Map<string, string>([
+      ['plans/ev-d/items-00000.json', JSON.stringify({ schemaVersion: 1, runId: 'ev-d', first: 0, items: [item] })],
+      [
+        'runs/ev-d/late-db.json',
+        JSON.stringify({ schemaVersion: 1, runId: 'ev-d', trigger: 'event', database: item.database, status: 'DEFERRED', recordedAt: NOW.toISOString(), deferral: { name: 'CopySlotsDeferred', reason: 'Deferred to the scheduled run: ...' } }),
+      ],
+    ]);
+    s3.reset();
+    s3.on(ListObjectsV2Command).callsFake((i: { Prefix: string }) => ({ Contents: [...objects.keys()].filter((k) => k.startsWith(i.Prefix)).map((Key) => ({ Key })), IsTruncated: false }));
+    s3.on(GetObjectCommand).callsFake((i: { Key: string }) => ({ Body: { transformToString: async () => objects.get(i.Key)! } }));
+    const out = (await createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ runId: 'ev-d', trigger: 'event', chunks: 1 }, fakeContext('notify'))) as NotifyOutput;
+    expect(out).toMatchObject({ published: false, succeeded: 0, failed: 0, failedDatabases: [] });
+    expect(t.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
   it("plan mode (issue 12): reads the planned databases from the run ledger; one without a record is FAILED LedgerRecordMissing; lists at most 20", async () => {
     const planned = (id: string, kind = 'instance') => ({ database: { identifier: id, kind }, runId: 'run-p', export: false, optionGroups: {}, blocked: null });
     // 25 planned: users-db recorded OK, orders-db recorded FAILED, timed-out-db (a cluster) and 22 others never recorded.

@@ -158,6 +158,25 @@ describe('CopyEverywhere results are named, not positional', () => {
   );
 });
 
+describe('the deferral path of event-started runs (issue 12)', () => {
+  it.each(VARIANTS.map((v) => [`${v.mode}, DR ${v.dr}, ${v.exports ? 'export' : 'no export'}`, v] as const))(
+    '%s: only CreateCopy catches CopySlotsDeferred, before its States.ALL, into RecordDeferral -> DeferredToScheduledRun (an end state, not a failure)',
+    (_label, variant) => {
+      const asl = databaseBackupAsl(variant);
+      // Only CreateCopy catches CopySlotsDeferred (event runs, before any copy of the run exists):
+      // RecordDeferral (a DEFERRED ledger record) -> DeferredToScheduledRun, an end state, not a failure.
+      const deferralCatchers = [...allStates(asl)].filter(([, st]) => JSON.stringify(st.Catch ?? []).includes('CopySlotsDeferred')).map(([n]) => n);
+      expect(deferralCatchers).toEqual(['CreateCopy']);
+      const createCopyCatch = asl.States.CreateCopy?.Catch as Array<{ ErrorEquals: string[]; Next: string }>;
+      expect(createCopyCatch.find((c) => c.ErrorEquals.includes('CopySlotsDeferred'))?.Next).toBe('RecordDeferral');
+      expect(createCopyCatch.findIndex((c) => c.ErrorEquals.includes('CopySlotsDeferred'))).toBeLessThan(createCopyCatch.findIndex((c) => c.ErrorEquals.includes('States.ALL')));
+      expect(asl.States.RecordDeferral).toMatchObject({ Type: 'Task', Next: 'DeferredToScheduledRun' });
+      expect(JSON.stringify(asl.States.RecordDeferral?.Parameters)).toContain('"outcome":"DEFERRED"');
+      expect(asl.States.DeferredToScheduledRun).toMatchObject({ Type: 'Pass', End: true });
+    },
+  );
+});
+
 /** Each workflow class and its source file, whose class JSDoc must name every state of its graph. */
 const WORKFLOWS = [
   { cls: DatabaseBackup, file: 'statemachines/database-backup.ts' },
