@@ -102,7 +102,7 @@ interface CopyBranch {
  * Input: `{ database: { identifier, kind }, runId, export, sourceSnapshotArn? }` (one item of
  * the run's plan, PlannedDatabase in contracts/shapes.ts, read from the run ledger by BackupRun's
  * `ReadPlanItem`). Each Lambda's payload is typed by its input contract (contracts/functions/<name>.ts)
- * through statemachines/payload.ts, and the paths into the state by the steps' output contracts. Output: {@link DatabaseBackupOutput} in functions/shared/contracts.ts.
+ * through statemachines/payload.ts, and the paths into the state by the steps' output contracts. Output: {@link DatabaseBackupOutput} in contracts/shapes.ts.
  *
  * Steps, with every state of the console graph (each stage method below names the states it adds):
  * 0. `CheckPlan` - a database PlanRun marked `blocked` (e.g. `SnapshotNotShareable`, TDE) fails at
@@ -737,7 +737,7 @@ export class DatabaseBackup extends Construct {
           status: 'SUCCEEDED',
           'copy.$': '$.copy',
           'ready.$': '$.ready',
-          // What BackupRun keeps of this DR copy (DatabaseSummary.dr in functions/shared/contracts.ts).
+          // What BackupRun keeps of this DR copy (DatabaseSummary.dr in contracts/shapes.ts).
           summary: { 'region.$': '$.region', 'created.$': '$.copy.created', 'seconds.$': '$.ready.elapsedSeconds' },
         },
       }),

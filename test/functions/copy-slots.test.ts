@@ -52,6 +52,11 @@ function setup(): { ddb: DynamoDBClient; arn: string } {
 }
 const holders = (arn: string, r: SlotRequest) => Object.keys((w.sandbox.dynamodb.peekItem(arn, slotKey(r))?.holders as { M?: object } | undefined)?.M ?? {}).sort();
 
+
+/** Records a holder's expected release (and its poll's next look), as the polls do; true when the holder has a slot. */
+const expectRelease = async (d: DynamoDBClient, s: Pick<CopySlotSettings, 'table'>, r: SlotRequest, at: number, look: number = at): Promise<boolean> =>
+  (await expectReleaseCounting(d, s, r, at, look, new Date(0))) !== undefined;
+
 describe('copy slot table', () => {
   it('30 acquires at once for 5 slots: exactly 5 are granted, the rest are CopySlotsBusy; every write was conditional', async () => {
     const { ddb, arn } = setup();
@@ -435,7 +440,6 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
 
   it('expectRelease: one conditional UpdateItem (no read) on a live holder, nothing for a holder without a slot', async () => {
     // true when recorded (the count is not wanted here, so any time does for its lease check).
-    const expectRelease = async (d: DynamoDBClient, s: Pick<CopySlotSettings, 'table'>, r: SlotRequest, at: number) => (await expectReleaseCounting(d, s, r, at, at, new Date(0))) !== undefined;
     const { ddb, arn } = setup();
     const now = w.clock.now();
     await acquireSlot(ddb, settings, req('copy-1'), now, busy);
