@@ -28,6 +28,19 @@ export const DRILLS_FAILED_METRIC = 'DrillsFailed';
  */
 export const DRILL_RTO_SECONDS_METRIC = 'DrillRtoSeconds';
 
+/**
+ * Issue 12: counted by the shared handler (functions/shared/handler.ts) of a function that may defer
+ * a copy, each time it throws `CopySlotsDeferred`: an event-started run's first copy could not expect a
+ * copy slot within the slot wait's bound and was left to the scheduled run (unit Count; dimension
+ * `service` = `create-copy`, the one function that defers, `deferWhenLate`).
+ */
+export const COPIES_DEFERRED_METRIC = 'CopiesDeferred';
+/**
+ * Issue 12: notify, once per run: the run's databases deferred to the scheduled run (`DEFERRED` run
+ * ledger records; unit Count; dimension `service` = `notify`). Neither succeeded nor failed.
+ */
+export const DATABASES_DEFERRED_METRIC = 'DatabasesDeferred';
+
 /** CloudWatch metrics namespace of every function. */
 export const METRICS_NAMESPACE = 'RdsSnapshotVault';
 

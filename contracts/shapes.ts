@@ -535,7 +535,7 @@ export type { NotifyInput } from './functions/notify.js';
 /** Most database identifiers notify returns in a list (the notification itself names them all). */
 export const MAX_LISTED_DATABASES = 20;
 export interface NotifyOutput {
-  /** false when nothing was published: an event run whose database succeeded (it goes into the daily digest). */
+  /** false when nothing was published: an event run whose database succeeded or was deferred (it goes into the daily digest). */
   readonly published: boolean;
   /** '' when not published. */
   readonly subject: string;
@@ -543,6 +543,11 @@ export interface NotifyOutput {
   readonly failed: number;
   /** Identifiers of the databases that failed: the first {@link MAX_LISTED_DATABASES} (issue 12: bounded output); `failed` counts them all. */
   readonly failedDatabases: readonly string[];
+  /**
+   * Issue 12: databases an event-started run deferred to the scheduled run (a `DEFERRED` run ledger
+   * record: no copy made, not failed). `succeeded + failed + deferred` is the number of databases reported.
+   */
+  readonly deferred: number;
   /** '' when not published. */
   readonly messageId: string;
 }

@@ -9,7 +9,9 @@
  *
  * Environment: AWS_REGION, ACCOUNT_ID, TOPIC_ARN (SNS topic ARN), RPO_HOURS, LEDGER_BUCKET.
  * AWS: s3:ListBucket (prefix `runs/`) and s3:GetObject on `runs/*` and `plans/*` of the ledger; sns:Publish.
- * Output lists at most MAX_LISTED_DATABASES identifiers (failed, stale): bounded whatever the fleet size.
+ * Output: the counts (succeeded, failed, deferred: a DEFERRED database is neither) and at most
+ * MAX_LISTED_DATABASES identifiers (failed, stale): bounded whatever the fleet size.
+ * Metrics: DatabasesSucceeded, DatabasesFailed, DatabasesDeferred (contracts/names.ts), RecoveryPointsStale.
  * Input, output and environment: contracts/functions/notify.ts (NotifyInput, NotifyOutput).
  * Errors: InvalidEnvironment, InvalidInput, LedgerRecordInvalid; S3 and SNS errors keep their names (e.g. AuthorizationError).
  */
@@ -17,6 +19,7 @@ import { createClients } from '../../functions/shared/clients/factory.js';
 import { s3 } from '../../functions/shared/clients/s3.js';
 import { sns } from '../../functions/shared/clients/sns.js';
 import { MAX_LISTED_DATABASES } from '../../contracts/shapes.js';
+import { DATABASES_DEFERRED_METRIC } from '../../contracts/names.js';
 import { envSchema, inputSchema, type NotifyOutput } from '../../contracts/functions/notify.js';
 import { readPlan, readRun } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
@@ -46,16 +49,16 @@ export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<No
       const failed = results.filter((r) => r.status !== 'SUCCEEDED' && r.status !== 'DEFERRED').map((r) => r.database.identifier);
       metrics.count('DatabasesSucceeded', results.length - failed.length - deferred);
       metrics.count('DatabasesFailed', failed.length);
-      metrics.count('DatabasesDeferred', deferred);
+      metrics.count(DATABASES_DEFERRED_METRIC, deferred);
       // Issue 12: an event run (one database) that succeeded, or was deferred, goes into the daily digest (send-digest), not its own message.
       if (input.trigger === 'event' && failed.length === 0) {
-        return { published: false, subject: '', messageId: '', succeeded: results.length - deferred, failed: 0, failedDatabases: [] };
+        return { published: false, subject: '', messageId: '', succeeded: results.length - deferred, failed: 0, failedDatabases: [], deferred };
       }
       const region = config.TOPIC_ARN.split(':')[3] ?? config.AWS_REGION;
       const source = { partition: config.TOPIC_ARN.split(':')[1] ?? 'aws', accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
-      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, { runId: input.runId, results }, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
+      const { deferredDatabases: _named, ...out } = await notify(clients.sns({ region }), config.TOPIC_ARN, { runId: input.runId, results }, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
       metrics.count('RecoveryPointsStale', out.staleDatabases?.length ?? 0);
-      // Issue 12: the output goes into BackupRun's state: lists bounded (the message names them all).
+      // Issue 12: the output goes into BackupRun's state: lists bounded (the message names them all; deferred ones by count only).
       return {
         ...out,
         failedDatabases: out.failedDatabases.slice(0, MAX_LISTED_DATABASES),

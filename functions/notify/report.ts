@@ -15,7 +15,10 @@ export const MAX_MESSAGE_BYTES = 250_000;
 
 const PREFIX = 'rds-snapshot-vault: ';
 
-/** One database result as notify reads it: SUCCEEDED/FAILED plus whatever else is there (read defensively). */
+/**
+ * One database result as notify reads it: SUCCEEDED, DEFERRED (issue 12: `error` the deferral's
+ * name, `cause` its reason) or FAILED (any other status), plus whatever else is there (read defensively).
+ */
 export interface ResultLike {
   readonly database: { readonly identifier: string; readonly kind: string };
   readonly status: string;
@@ -35,22 +38,27 @@ function asciiLine(text: string): string {
 }
 
 /**
- * The Subject: `rds-snapshot-vault: 3/4 databases backed up, 1 FAILED (orders-db)` or
- * `rds-snapshot-vault: 4/4 databases backed up`. Always ASCII, one line, at most
- * {@link MAX_SUBJECT_LENGTH} characters: failed names are dropped into `+N more` when too long.
+ * The Subject: `rds-snapshot-vault: 3/4 databases backed up, 1 FAILED (orders-db)`,
+ * `rds-snapshot-vault: 4/4 databases backed up`, or (issue 12, databases an event-started run
+ * deferred to the scheduled run: neither backed up nor failed)
+ * `rds-snapshot-vault: 2/4 databases backed up, 1 FAILED (orders-db), 1 DEFERRED`. Always ASCII, one
+ * line, at most {@link MAX_SUBJECT_LENGTH} characters: failed names are dropped into `+N more` when
+ * too long (the counts alone fit, up to a million databases).
+ * @param total databases of the run; `failedNames` the failed ones; `deferred` how many were deferred (default 0)
  */
-export function buildSubject(total: number, failedNames: readonly string[]): string {
-  const ok = total - failedNames.length;
+export function buildSubject(total: number, failedNames: readonly string[], deferred = 0): string {
+  const ok = total - failedNames.length - deferred;
   const head = `${PREFIX}${ok}/${total} databases backed up`;
-  if (failedNames.length === 0) return asciiLine(head).slice(0, MAX_SUBJECT_LENGTH);
+  const tail = deferred > 0 ? `, ${deferred} DEFERRED` : '';
+  if (failedNames.length === 0) return asciiLine(`${head}${tail}`).slice(0, MAX_SUBJECT_LENGTH);
   const base = `${head}, ${failedNames.length} FAILED`;
   const names = failedNames.map(asciiLine);
   for (let shown = names.length; shown >= 1; shown--) {
     const more = names.length - shown;
-    const candidate = `${base} (${names.slice(0, shown).join(', ')}${more > 0 ? `, +${more} more` : ''})`;
+    const candidate = `${base} (${names.slice(0, shown).join(', ')}${more > 0 ? `, +${more} more` : ''})${tail}`;
     if (candidate.length <= MAX_SUBJECT_LENGTH) return asciiLine(candidate);
   }
-  const bare = asciiLine(base);
+  const bare = asciiLine(`${base}${tail}`);
   return bare.length <= MAX_SUBJECT_LENGTH ? bare : `${bare.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
 }
 
@@ -295,6 +303,18 @@ function summaryLines(r: ResultLike, source: SourceLocation | undefined, policy?
   return lines;
 }
 
+/**
+ * Issue 12: a database an event-started run deferred to the scheduled run (a `DEFERRED` run ledger
+ * record, read by ledger-results.ts: `error` the deferral's name, `cause` its reason): no copy was
+ * made by this run, and nothing failed.
+ */
+function deferredLines(r: ResultLike): string[] {
+  return [
+    `[DEFERRED] ${r.database.identifier} (${r.database.kind}): deferred to the scheduled run, no copy made by this run`,
+    `  reason: ${r.error ?? 'CopySlotsDeferred'}: ${(r.cause ?? '').replace(/\s+/g, ' ').trim().slice(0, 4000) || '(no reason recorded)'}`,
+  ];
+}
+
 function failedLines(r: ResultLike): string[] {
   const f = summarizeFailure(r.error, r.cause);
   const lines = [`[FAILED] ${r.database.identifier} (${r.database.kind})`, `  error: ${f.errorType}`, `  message: ${f.errorMessage.slice(0, 4000)}`];
@@ -302,7 +322,18 @@ function failedLines(r: ResultLike): string[] {
   return lines;
 }
 
-/** Subject, body and counts for a run. Results with a status other than SUCCEEDED count as failed. */
+/** A result's place in the report: failed first, then deferred, then backed up (stale ones among these). */
+function outcomeOf(r: ResultLike): 'FAILED' | 'DEFERRED' | 'SUCCEEDED' {
+  return r.status === 'SUCCEEDED' || r.status === 'DEFERRED' ? r.status : 'FAILED';
+}
+const ORDER = { FAILED: 0, DEFERRED: 1, SUCCEEDED: 2 } as const;
+
+/**
+ * Subject, body and counts for a run. Each result is backed up (`SUCCEEDED`), deferred to the
+ * scheduled run (`DEFERRED`, issue 12: counted apart, never as backed up nor as failed), or failed
+ * (any other status). `succeeded + failedDatabases.length + deferredDatabases.length` is the number
+ * of results.
+ */
 export function buildReport(
   input: { runId: string; results: readonly ResultLike[] },
   source?: SourceLocation,
@@ -312,27 +343,35 @@ export function buildReport(
   body: string;
   succeeded: number;
   failedDatabases: string[];
+  deferredDatabases: string[];
   staleDatabases: string[];
 } {
   const results = input.results as readonly ResultLike[];
-  const failedDatabases = results.filter((r) => r.status !== 'SUCCEEDED').map((r) => r.database.identifier);
+  const failedDatabases = results.filter((r) => outcomeOf(r) === 'FAILED').map((r) => r.database.identifier);
+  const deferredDatabases = results.filter((r) => outcomeOf(r) === 'DEFERRED').map((r) => r.database.identifier);
   const staleDatabases = results.filter((r) => r.status === 'SUCCEEDED' && staleRecoveryPointHours(r, policy) !== undefined).map((r) => r.database.identifier);
-  const succeeded = results.length - failedDatabases.length;
-  let subject = buildSubject(results.length, failedDatabases);
+  const succeeded = results.length - failedDatabases.length - deferredDatabases.length;
+  let subject = buildSubject(results.length, failedDatabases, deferredDatabases.length);
   const staleNote = staleDatabases.length > 0 ? `, ${staleDatabases.length} STALE` : '';
   if (staleNote && subject.length + staleNote.length <= MAX_SUBJECT_LENGTH) subject += staleNote;
   const sections = [...results]
-    .sort((a, b) => Number(a.status === 'SUCCEEDED') - Number(b.status === 'SUCCEEDED'))
-    .map((r) => (r.status === 'SUCCEEDED' ? (r.summary !== undefined ? summaryLines(r, source, policy) : succeededLines(r, policy)) : failedLines(r)).join('\n'));
+    .sort((a, b) => ORDER[outcomeOf(a)] - ORDER[outcomeOf(b)])
+    .map((r) => {
+      const outcome = outcomeOf(r);
+      if (outcome === 'FAILED') return failedLines(r).join('\n');
+      if (outcome === 'DEFERRED') return deferredLines(r).join('\n');
+      return (r.summary !== undefined ? summaryLines(r, source, policy) : succeededLines(r, policy)).join('\n');
+    });
   const summary =
     `${succeeded}/${results.length} databases backed up` +
     (failedDatabases.length > 0 ? `, ${failedDatabases.length} FAILED (${failedDatabases.join(', ')})` : '') +
+    (deferredDatabases.length > 0 ? `, ${deferredDatabases.length} DEFERRED to the scheduled run (${deferredDatabases.join(', ')})` : '') +
     (staleDatabases.length > 0 ? `, ${staleDatabases.length} RecoveryPointStale (${staleDatabases.join(', ')})` : '');
   let body = [`rds-snapshot-vault run ${input.runId}`, summary, '', ...sections.flatMap((s) => [s, ''])].join('\n');
   if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
     body = `${Buffer.from(body, 'utf8').subarray(0, MAX_MESSAGE_BYTES).toString('utf8')}\n... (truncated)`;
   }
-  return { subject, body, succeeded, failedDatabases, staleDatabases };
+  return { subject, body, succeeded, failedDatabases, deferredDatabases, staleDatabases };
 }
 
 /**
@@ -346,7 +385,7 @@ export async function notify(
   input: { runId: string; results: readonly ResultLike[] },
   source?: SourceLocation,
   policy?: RecoveryPointPolicy,
-): Promise<NotifyOutput & { staleDatabases?: string[] }> {
+): Promise<NotifyOutput & { staleDatabases?: string[]; deferredDatabases: string[] }> {
   const report = buildReport(input, source, policy);
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: report.subject, Message: report.body }));
   if (!out.MessageId) throw new Error('SNS Publish returned no MessageId');
@@ -356,6 +395,8 @@ export async function notify(
     succeeded: report.succeeded,
     failed: report.failedDatabases.length,
     failedDatabases: report.failedDatabases,
+    deferred: report.deferredDatabases.length,
+    deferredDatabases: report.deferredDatabases,
     ...(report.staleDatabases.length > 0 ? { staleDatabases: report.staleDatabases } : {}),
     messageId: out.MessageId,
   };

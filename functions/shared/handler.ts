@@ -16,7 +16,7 @@ import type * as z from 'zod/mini';
 import type { ClientFactory, ClientName } from './clients/factory.js';
 import { parseEnv, parseInput } from './env.js';
 import { isTransientError } from '../../contracts/errors.js';
-import { METRICS_NAMESPACE } from '../../contracts/names.js';
+import { COPIES_DEFERRED_METRIC, METRICS_NAMESPACE } from '../../contracts/names.js';
 export { METRICS_NAMESPACE };
 
 /**
@@ -177,7 +177,7 @@ export function makeHandler<I, C, O, K extends ClientName = ClientName>(spec: Ha
       }
       if ((err as { deferSignal?: unknown }).deferSignal === true) {
         // Issue 12: a copy deferred to the scheduled run (copy-slots.ts CopySlotsDeferred): recorded, not a failure.
-        recorder.count('CopiesDeferred');
+        recorder.count(COPIES_DEFERRED_METRIC);
         logger.warn(`deferred: ${err.name}`, { message: err.message });
         throw boundForStateMachine(err);
       }

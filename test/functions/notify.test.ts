@@ -118,7 +118,7 @@ describe('notify', () => {
     expect(body).toContain('error: KmsKeyNotAccessible');
     expect(body).toContain('The source key policy must allow account 222222222222');
     expect(body).not.toContain('"trace"');
-    expect(out).toEqual({ published: true, subject: msg?.Subject, succeeded: 3, failed: 1, failedDatabases: ['orders-db'], messageId: 'msg-1' });
+    expect(out).toEqual({ published: true, subject: msg?.Subject, succeeded: 3, failed: 1, failedDatabases: ['orders-db'], deferred: 0, messageId: 'msg-1' });
     expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'rsv-ledger', Prefix: 'runs/run-1/' });
     expect(t.snsOptions).toEqual([{ region: 'eu-west-2' }]);
   });
@@ -222,7 +222,7 @@ describe('notify', () => {
     s3.on(ListObjectsV2Command).callsFake((i: { Prefix: string }) => ({ Contents: [...objects.keys()].filter((k) => k.startsWith(i.Prefix)).map((Key) => ({ Key })), IsTruncated: false }));
     s3.on(GetObjectCommand).callsFake((i: { Key: string }) => ({ Body: { transformToString: async () => objects.get(i.Key)! } }));
     const out = (await createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ runId: 'ev-d', trigger: 'event', chunks: 1 }, fakeContext('notify'))) as NotifyOutput;
-    expect(out).toMatchObject({ published: false, succeeded: 0, failed: 0, failedDatabases: [] });
+    expect(out).toMatchObject({ published: false, succeeded: 0, failed: 0, failedDatabases: [], deferred: 1 });
     expect(t.sns).toHaveReceivedCommandTimes(PublishCommand, 0);
   });
 
@@ -255,6 +255,45 @@ describe('notify', () => {
     // Exactly one of results and chunks.
     const both = await caught(() => createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ runId: 'run-p', chunks: 1, results: [] }, fakeContext('notify')));
     expect(both.name).toBe('InvalidInput');
+  });
+
+  it("issue 12: a run report from a ledger with OK, FAILED and DEFERRED records counts the deferred one apart (never OK, never FAILED): counts line, its own line with the reason, subject, output", async () => {
+    const reason = 'Deferred to the scheduled run: place 9 of 12 waiting for DB snapshot copies into account 111111111111 Region us-east-1, its turn expected in 41.5 h after 0.1 h of waiting, beyond the 40 h slot wait';
+    const planned = (id: string) => ({ database: { identifier: id, kind: 'instance' }, runId: 'run-d', export: false, optionGroups: {}, blocked: null });
+    const record = (id: string, rest: Record<string, unknown>) => JSON.stringify({ schemaVersion: 1, runId: 'run-d', database: { identifier: id, kind: 'instance' }, recordedAt: NOW.toISOString(), ...rest });
+    const objects = new Map<string, string>([
+      ['plans/run-d/items-00000.json', JSON.stringify({ schemaVersion: 1, runId: 'run-d', first: 0, items: [planned('users-db'), planned('late-db'), planned('orders-db'), planned('audit-db')] })],
+      ['runs/run-d/users-db.json', record('users-db', { status: 'SUCCEEDED', output: ok('users-db').output })],
+      ['runs/run-d/audit-db.json', record('audit-db', { status: 'SUCCEEDED', output: ok('audit-db').output })],
+      ['runs/run-d/late-db.json', record('late-db', { status: 'DEFERRED', deferral: { name: 'CopySlotsDeferred', reason } })],
+      ['runs/run-d/orders-db.json', record('orders-db', { status: 'FAILED', error: { name: 'KmsKeyNotAccessible', cause: 'add account 222222222222' } })],
+    ]);
+    s3.reset();
+    s3.on(ListObjectsV2Command).callsFake((i: { Prefix: string }) => ({ Contents: [...objects.keys()].filter((k) => k.startsWith(i.Prefix)).map((Key) => ({ Key })), IsTruncated: false }));
+    s3.on(GetObjectCommand).callsFake((i: { Key: string }) => ({ Body: { transformToString: async () => objects.get(i.Key)! } }));
+    // A run that publishes its report (not an event run): manual here.
+    const out = (await createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ runId: 'run-d', trigger: 'manual', chunks: 1 }, fakeContext('notify'))) as NotifyOutput;
+    expect(out).toMatchObject({ published: true, succeeded: 2, failed: 1, failedDatabases: ['orders-db'], deferred: 1 });
+    const msg = published()[0]!;
+    expect(msg.Subject).toBe('rds-snapshot-vault: 2/4 databases backed up, 1 FAILED (orders-db), 1 DEFERRED');
+    const lines = (msg.Message ?? '').split('\n');
+    expect(lines[1]).toBe('2/4 databases backed up, 1 FAILED (orders-db), 1 DEFERRED to the scheduled run (late-db)');
+    // Failed first, then deferred, then backed up; the deferred one is neither [OK] nor [FAILED].
+    expect(lines.filter((l) => l.startsWith('[')).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['[FAILED] orders-db', '[DEFERRED] late-db', '[OK] users-db', '[OK] audit-db']);
+    const i = lines.findIndex((l) => l.startsWith('[DEFERRED] late-db'));
+    expect(lines[i]).toBe('[DEFERRED] late-db (instance): deferred to the scheduled run, no copy made by this run');
+    expect(lines[i + 1]).toBe(`  reason: CopySlotsDeferred: ${reason}`);
+    // With no failure the subject still names the deferred count, and the body no FAILED.
+    objects.delete('runs/run-d/orders-db.json');
+    objects.set('runs/run-d/orders-db.json', record('orders-db', { status: 'SUCCEEDED', output: ok('orders-db').output }));
+    const quiet = (await createHandler({ env: ENV, clients: t.factory, now: () => NOW })({ runId: 'run-d', trigger: 'schedule', chunks: 1 }, fakeContext('notify'))) as NotifyOutput;
+    expect(quiet).toMatchObject({ published: true, succeeded: 3, failed: 0, failedDatabases: [], deferred: 1 });
+    expect(published()[1]?.Subject).toBe('rds-snapshot-vault: 3/4 databases backed up, 1 DEFERRED');
+    expect(published()[1]?.Message).not.toContain('FAILED');
+    // The subject stays within SNS's limit with many failed names and a deferred count: the count is kept, names give way.
+    const s = buildSubject(1000, Array.from({ length: 40 }, (_, k) => `orders-db-${k}`), 300);
+    expect(s.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
+    expect(s).toBe('rds-snapshot-vault: 660/1000 databases backed up, 40 FAILED (orders-db-0, +39 more), 300 DEFERRED');
   });
 
   it('a publish failure throws with the SNS error name', async () => {
