@@ -76,10 +76,12 @@ export interface BackupRunProps {
  * 4. `Notify` - reads the run's plan and records from the run ledger and publishes one SNS message
  *    for the run; a planned database without a record (child timed out, aborted, never started) is
  *    reported FAILED `LedgerRecordMissing`. An event-started run publishes only when its database
- *    failed (successes go into the daily digest, `DailyDigest`). Returns the counts and at most 20
- *    failed identifiers.
- * 5. `Summarise` - the counts from Notify's output into `$.summary` (`{ runId, total, failed,
- *    failedDatabases }`) and `$.notification`.
+ *    failed (successes and deferrals go into the daily digest, `DailyDigest`). Returns the counts
+ *    (succeeded, failed, deferred) and at most 20 failed identifiers.
+ * 5. `Summarise` - the counts from Notify's output into `$.summary` (`{ runId, total, succeeded,
+ *    failed, deferred, failedDatabases }`: `total` = succeeded + failed + deferred, `deferred` the
+ *    databases an event-started run left to the scheduled run, issue 12, neither succeeded nor failed;
+ *    at most 20 failed identifiers) and `$.notification`.
  * 6. `AnyDatabaseFailed` -> `DescribeFailure` -> `BackupRunFailed` (Fail, after notifying) or
  *    `BackupRunSucceeded` (output `{ runId, summary, notification }`).
  *    If Notify fails (ledger unreadable, SNS unreachable, after retries), the counts are unknown to
@@ -187,6 +189,8 @@ export class BackupRun extends Construct {
         'succeeded.$': '$.succeeded',
         'failed.$': '$.failed',
         'failedDatabases.$': '$.failedDatabases',
+        // Issue 12: databases deferred to the scheduled run (event runs): neither succeeded nor failed.
+        'deferred.$': '$.deferred',
       },
       resultPath: '$.notified',
       comment: 'Read the plan and the run records from the run ledger and publish one run summary to SNS (event runs: failures only).',
@@ -198,7 +202,10 @@ export class BackupRun extends Construct {
         summary: {
           'runId.$': '$.plan.runId',
           'total.$': '$.plan.count',
+          // total = succeeded + failed + deferred (notify reports every planned database, recorded or not).
+          'succeeded.$': '$.notified.succeeded',
           'failed.$': '$.notified.failed',
+          'deferred.$': '$.notified.deferred',
           'failedDatabases.$': '$.notified.failedDatabases',
         },
         notification: { 'published.$': '$.notified.published', 'subject.$': '$.notified.subject', 'messageId.$': '$.notified.messageId' },

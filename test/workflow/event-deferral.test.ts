@@ -25,6 +25,7 @@ const SOURCE_COPY_SECONDS = 7 * 3600;
 
 /** What the test reads of a run ledger record (functions/shared/ledger.ts LedgerRecord). */
 interface RecordSeen {
+  runId: string;
   database: { identifier: string };
   status: string;
   trigger?: string;
@@ -46,6 +47,8 @@ interface Seen {
   maxAfter: Record<string, { max: number; limit: number }>;
   deferredStates: string[];
   floodStartMs: number;
+  /** Each event run's final output `summary` (BackupRun's Summarise), by its runId. */
+  runSummaries: Map<string, unknown>;
 }
 
 let events: FleetFigures;
@@ -58,6 +61,7 @@ beforeAll(async () => {
     prepare: (env) => env.sandbox.rds.setCopyShape({ match: (c) => c.accountId === env.config.source.accountId && !c.crossRegion, shape: { kind: 'steady' }, durationSeconds: SOURCE_COPY_SECONDS }),
     inspect: async (env, runs) => {
       seen.floodStartMs = Math.min(...runs.map((r) => Date.parse(r.startDate)));
+      seen.runSummaries = new Map(runs.map((r) => [(r.output as { runId: string }).runId, (r.output as { summary?: unknown }).summary]));
       const copies = () => {
         const m = new Map<string, number>();
         for (const c of env.sandbox.rds.copyLog()) m.set(c.dbIdentifier, (m.get(c.dbIdentifier) ?? 0) + 1);
@@ -133,6 +137,15 @@ describe(`${FLEET} event-started runs at once, copy limits ${LIMITS.dbSnapshotCo
     expect(copied).toHaveLength(events.outcomes.copied);
     for (const [db, r] of seen.records) if (r.status === 'SUCCEEDED') expect(seen.copiesBefore.get(db), db).toBe(3);
     expect(events.copiesPerDatabase).toEqual({ 0: events.outcomes.deferred, 3: events.outcomes.copied });
+  });
+
+  it("each event run's output summary counts its database as it ended: a deferred one neither succeeded nor failed", () => {
+    expect(seen.runSummaries.size).toBe(FLEET);
+    for (const [db, r] of seen.records) {
+      const deferred = r.status === 'DEFERRED';
+      expect(seen.runSummaries.get(r.runId), db).toMatchObject({ runId: r.runId, total: 1, succeeded: deferred ? 0 : 1, failed: 0, deferred: deferred ? 1 : 0, failedDatabases: [] });
+    }
+    expect((seen.scheduled.output as { summary?: unknown }).summary).toMatchObject({ total: FLEET, succeeded: FLEET, failed: 0, deferred: 0 });
   });
 
   it('the deferral path is CreateCopy -> RecordDeferral -> DeferredToScheduledRun, with no copy wait loop of a later step', () => {
