@@ -7,7 +7,8 @@
  *   timed out, aborted: `AWS/States` with the `StateMachineArn` dimension), failures (databases
  *   failed per run from notify, failed executions, Lambda failures by function), copies in progress
  *   per destination account, Region and kind (poll-status's `CopiesInProgress`, the copy slot table's
- *   count, see contracts/names.ts) and copies started or reused.
+ *   count, see contracts/names.ts), copies started or reused, and (issue 12) event runs deferred to the
+ *   scheduled run (create-copy's `CopiesDeferred`, notify's `DatabasesDeferred`).
  * - {@link VaultDashboard}: VaultRetention executions and deleted copies, the fleet's
  *   `RecoveryPointsOverObjective` in this Region, `RecoveryPointAge` per database (in hours, with the
  *   objective drawn as a line) for the first {@link PER_DATABASE_DASHBOARD_LIMIT} databases of the
@@ -32,7 +33,7 @@ import { Aspects, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { COPIES_IN_PROGRESS_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC, METRICS_NAMESPACE, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names';
+import { COPIES_DEFERRED_METRIC, COPIES_IN_PROGRESS_METRIC, DATABASES_DEFERRED_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC, METRICS_NAMESPACE, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names';
 import { type VaultConfig, vaultAccountIdOf } from '../config/schema';
 
 /** Up to this many databases (in config order) get a recovery point age line each; the fleet widget covers all. */
@@ -245,7 +246,7 @@ export class SourceDashboard extends OperationsDashboard {
       }),
       new cloudwatch.GraphWidget({
         title: 'Copies started and reused (per hour)',
-        width: 12,
+        width: 6,
         height: 6,
         left: [
           ownMetric('CopiesStarted', { service: 'create-copy' }, { ...sum(HOUR), label: 'source copies started' }),
@@ -254,6 +255,19 @@ export class SourceDashboard extends OperationsDashboard {
           ownMetric('VaultCopiesReused', { service: 'cross-account-copy' }, { ...sum(HOUR), label: 'vault and DR copies reused' }),
         ],
         leftYAxis: { min: 0, showUnits: false },
+      }),
+      // Issue 12: event-started runs whose first copy could not expect a copy slot within the slot wait's
+      // bound were left to the scheduled run (not failures). Both counts should agree: create-copy counts
+      // each deferral as it happens, notify the deferred databases of each run when it ends.
+      new cloudwatch.GraphWidget({
+        title: 'Deferred to the scheduled run (event runs, per hour)',
+        width: 6,
+        height: 6,
+        left: [
+          ownMetric(COPIES_DEFERRED_METRIC, { service: 'create-copy' }, { ...sum(HOUR), label: 'first copies deferred (create-copy)', color: cloudwatch.Color.ORANGE }),
+          ownMetric(DATABASES_DEFERRED_METRIC, { service: 'notify' }, { ...sum(HOUR), label: 'databases deferred (per run, notify)' }),
+        ],
+        leftYAxis: { min: 0, label: 'databases', showUnits: false },
       }),
     );
   }

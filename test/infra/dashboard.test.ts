@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RECOVERY_POINT_AGE_METRIC } from '../../functions/check-recovery-points/check';
 import * as checkRecoveryPoints from '../../functions/check-recovery-points/check';
 import * as metricNames from '../../contracts/names';
-import { COPIES_IN_PROGRESS_METRIC } from '../../contracts/names';
+import { COPIES_DEFERRED_METRIC, COPIES_IN_PROGRESS_METRIC, DATABASES_DEFERRED_METRIC } from '../../contracts/names';
 import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
 import { createApp } from '../../infra/app';
 import { parseConfig, type VaultConfig } from '../../infra/config/schema';
@@ -26,6 +26,8 @@ import { synth, type Synthesized } from './helpers';
 
 interface Widget {
   type: string;
+  x: number;
+  y: number;
   width: number;
   height: number;
   properties: { title?: string; markdown?: string; alarms?: string[]; metrics?: unknown[][]; region?: string };
@@ -163,6 +165,24 @@ describe('dashboards of the example config', () => {
     expect(source.bodyText).toContain('docs/operating.md');
   });
 
+  it("source (issue 12): event runs deferred to the scheduled run, create-copy's CopiesDeferred and notify's DatabasesDeferred summed per hour, in the row of the copy widgets", () => {
+    const widget = source.body.widgets.find((w) => metricsOf(w).some((m) => m[1] === COPIES_DEFERRED_METRIC));
+    expect(widget, 'a widget plots CopiesDeferred').toBeDefined();
+    expect(metricsOf(widget!).map((m) => [m[0], m[1], dim(m, 'service')])).toEqual([
+      ['RdsSnapshotVault', COPIES_DEFERRED_METRIC, 'create-copy'],
+      ['RdsSnapshotVault', DATABASES_DEFERRED_METRIC, 'notify'],
+    ]);
+    const raw = JSON.stringify(widget!.properties.metrics);
+    expect(raw.match(/"stat":"Sum"/g)).toHaveLength(2);
+    expect(raw.match(/"period":3600/g)).toHaveLength(2);
+    expect(widget!.properties.title).toContain('scheduled run');
+    const inProgress = source.body.widgets.find((w) => metricsOf(w).some((m) => m[1] === COPIES_IN_PROGRESS_METRIC))!;
+    expect(typeof inProgress.y).toBe('number');
+    expect(widget!.y).toBe(inProgress.y);
+    // Not on the vault dashboards (no deferral happens there).
+    for (const d of [vault, drVault]) expect(d.body.widgets.flatMap(metricsOf).map((m) => m[1])).not.toContain(COPIES_DEFERRED_METRIC);
+  });
+
   it('vault stacks: recovery point age of every configured database in their own Region, and drills only where they run', () => {
     for (const [d, region] of [
       [vault, 'us-east-1'],
@@ -188,6 +208,13 @@ describe('dashboards of the example config', () => {
 
   it('every RdsSnapshotVault metric plotted is emitted by the function its service dimension names (by literal or by a shared constant)', () => {
     const constants = (Object.entries({ ...metricNames, ...checkRecoveryPoints }) as Array<[string, unknown]>).filter((e): e is [string, string] => typeof e[1] === 'string');
+    // Metrics the shared handler (functions/shared/handler.ts) counts for a function that opts in: the
+    // handler must count it by its constant, and the function's code must opt in.
+    const handlerCode = readFileSync(join(PROJECT_ROOT, 'functions', 'shared', 'handler.ts'), 'utf8');
+    const byHandler: Record<string, { constant: string; optIn: RegExp }> = {
+      // Issue 12: counted when a copy is deferred (CopySlotsDeferred), which only a function passing `deferWhenLate` throws.
+      [COPIES_DEFERRED_METRIC]: { constant: 'COPIES_DEFERRED_METRIC', optIn: /\bdeferWhenLate:/ },
+    };
     const own = [source, vault, drVault].flatMap((d) => d.body.widgets.flatMap(metricsOf)).filter((m) => m[0] === 'RdsSnapshotVault');
     expect(own.length).toBeGreaterThan(10);
     for (const m of own) {
@@ -195,7 +222,9 @@ describe('dashboards of the example config', () => {
       const dir = join(PROJECT_ROOT, 'functions', service);
       const code = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
       const byConstant = constants.some(([k, v]) => v === name && new RegExp(`\\b${k}\\b`).test(code));
-      expect(code.includes(`'${name}'`) || byConstant, `${name} of ${service}`).toBe(true);
+      const shared = byHandler[name];
+      const bySharedHandler = shared !== undefined && new RegExp(`recorder\\.count\\(${shared.constant}\\)`).test(handlerCode) && shared.optIn.test(code);
+      expect(code.includes(`'${name}'`) || byConstant || bySharedHandler, `${name} of ${service}`).toBe(true);
     }
   });
 });
