@@ -172,13 +172,14 @@ export function makeHandler<I, C, O, K extends ClientName = ClientName>(spec: Ha
       if ((err as { waitSignal?: unknown }).waitSignal === true) {
         // A wait the state machine catches by name (copy-slots.ts CopySlotWait): a normal outcome, not a failure.
         recorder.count('CopySlotWaits');
-        logger.info(`waiting: ${err.name}`, { message: err.message });
+        // `detail`, not `message`: Powertools Logger drops a reserved key (it warns "The key "message" is a reserved key").
+        logger.info(`waiting: ${err.name}`, { detail: err.message });
         throw boundForStateMachine(err);
       }
       if ((err as { deferSignal?: unknown }).deferSignal === true) {
         // Issue 12: a copy deferred to the scheduled run (copy-slots.ts CopySlotsDeferred): recorded, not a failure.
         recorder.count(COPIES_DEFERRED_METRIC);
-        logger.warn(`deferred: ${err.name}`, { message: err.message });
+        logger.warn(`deferred: ${err.name}`, { detail: err.message });
         throw boundForStateMachine(err);
       }
       recorder.count('Failed');

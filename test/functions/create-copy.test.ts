@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/create-copy/index.js';
 import { COPY_SLOT_WAIT_MAX_SECONDS, retryAfterSecondsOfCause } from '../../functions/shared/copy-slots.js';
 import { TAGS, type CreateCopyOutput } from '../../contracts/shapes.js';
@@ -278,6 +278,64 @@ describe('create-copy with the copy slot table (issue 12)', () => {
       await expect(invoke({ database: instance, runId: 'r' }, SLOT_ENV)).rejects.toMatchObject({ name: 'CopySlotWaitTooLong', message: expect.stringContaining(`No copy slot freed for ${COPY_SLOT_WAIT_MAX_SECONDS} s`) });
       expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
     } finally {
+      ddb.restore();
+    }
+  });
+
+  it("issue 12: an event run's copy whose turn lies beyond the 40 h bound: CopySlotsDeferred (no copy call), logged at WARN (not ERROR) and counted CopiesDeferred (not Failed); without `trigger: 'event'` the same refusal is a CopySlotWait, neither", async () => {
+    const ddb = mockClient(DynamoDBClient);
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => (lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== '')), true);
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      routeDescribes(t.sourceRds, { instancePages: [[newest]] });
+      t.sourceRds.on(CopyDBSnapshotCommand).callsFake((i: { TargetDBSnapshotIdentifier: string }) => ({ DBSnapshot: copyOf(i.TargetDBSnapshotIdentifier, newest) }));
+      // One DB snapshot copy slot, held by a copy started a minute ago whose poll expects it back in 30 h
+      // (lease 50 h); one waiter ahead: this copy's turn is the second release, ~60 h away (one more
+      // 30 h copy after the holder's), beyond the 40 h bound.
+      const lease = 50 * 3600;
+      ddb.on(GetItemCommand).resolves({
+        Item: {
+          slot: { S: `copy#${SOURCE_ACCOUNT}#${REGION}#instance` },
+          version: { N: '5' },
+          holders: { M: { big: { N: String(nowS - 60 + lease) } } },
+          releases: { M: { big: { N: String(nowS + 30 * 3600) } } },
+          waiters: { M: { ahead: { M: { at: { N: String(nowS - 30) }, due: { N: String(nowS + 100) }, refusals: { N: '1' } } } } },
+        },
+      });
+      ddb.on(UpdateItemCommand).resolves({});
+      // Metrics on (EMF on stdout), logs from WARN up.
+      const { POWERTOOLS_METRICS_DISABLED: _off, ...env } = { ...SLOT_ENV, COPY_SLOT_LIMITS: '{"instance":1,"cluster":1,"export":1}', COPY_SLOT_LEASE_SECONDS: String(lease), POWERTOOLS_LOG_LEVEL: 'WARN' };
+      const json = () => lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const emfMetrics = () => json().filter((d) => d._aws !== undefined);
+      const logs = () => json().filter((d) => d._aws === undefined);
+
+      const deferred = await caught(() => invoke({ database: instance, runId: 'event-orders-db-1', trigger: 'event' }, env));
+      expect(deferred.name).toBe('CopySlotsDeferred');
+      expect(deferred.message).toMatch(/^Deferred to the scheduled run: place 2 of 2 waiting for DB snapshot copies into account 111111111111 Region [a-z0-9-]+, its turn expected in 6\d(\.\d)? h after 0 h of waiting, beyond the 40 h slot wait/);
+      expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 0);
+      // One WARN line, with the reason (the queue, the turn, the destination): no ERROR line.
+      expect(logs().map((l) => [l.level, l.message])).toEqual([['WARN', 'deferred: CopySlotsDeferred']]);
+      expect(logs()[0]).toMatchObject({ service: 'create-copy', detail: deferred.message });
+      const counted = emfMetrics().flatMap((d) => ((d._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!.Metrics.map((m) => [d.service, m.Name, d[m.Name]])));
+      expect(counted).toEqual([['create-copy', 'CopiesDeferred', 1]]);
+
+      // A scheduled or manual run in the same place waits: CopySlotWait, logged at INFO (below WARN), counted CopySlotWaits.
+      lines.length = 0;
+      const wait = await caught(() => invoke({ database: instance, runId: 'scheduled-1' }, env));
+      expect(wait.name).toBe('CopySlotWait');
+      expect(logs()).toEqual([]);
+      // At INFO it is logged with its detail too (the wait, first in the message).
+      lines.length = 0;
+      await caught(() => invoke({ database: instance, runId: 'scheduled-1' }, { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' }));
+      expect(logs().filter((l) => l.level !== 'DEBUG').map((l) => [l.level, l.message, typeof l.detail])).toEqual([['INFO', 'waiting: CopySlotWait', 'string']]);
+      lines.length = 0;
+      await caught(() => invoke({ database: instance, runId: 'scheduled-1' }, env));
+      expect(emfMetrics().flatMap((d) => (d._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name))).toEqual(['CopySlotWaits']);
+      expect(t.sourceRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 0);
+    } finally {
+      vi.restoreAllMocks();
       ddb.restore();
     }
   });
