@@ -30,7 +30,7 @@ export interface PollingProps {
   readonly maxWaitSeconds?: number;
   /**
    * Give up after this many polls of one copy, whatever the time (keeps history well under 25,000 events).
-   * @default 500
+   * @default 200 (`DEFAULT_MAX_POLLS` in statemachines/timeouts.ts)
    */
   readonly maxPolls?: number;
 }
