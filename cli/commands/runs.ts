@@ -94,8 +94,8 @@ export async function follow(backend: Backend, executionArn: string, o: WatchOpt
           const row = rows[i] ?? [];
           // A line per change of step or status, and as each copy passes a quarter of its progress.
           const key = `${d.status} ${d.step ?? ''} ${d.copies.map((c) => `${c.where}:${Math.floor(c.percent / 25)}`).join(',')}`;
-          if (seen.get(d.executionArn) === key) continue;
-          seen.set(d.executionArn, key);
+          if (seen.get(d.identifier) === key) continue;
+          seen.set(d.identifier, key);
           const eta = row[5] && row[5] !== '-' ? `  ETA ${row[5]}` : '';
           // Columns padded (database, status, step) so the lines of a run read as a table.
           const [db = '', status = '', step = '', copy = '-'] = row;
