@@ -55,7 +55,7 @@ describe('rsv evidence --local', () => {
     const r = JSON.parse(out) as EvidenceReport;
     expect(r.month).toBe('2026-11');
     expect(r.expectedDays).toEqual(['2026-11-20', '2026-11-21', '2026-11-22']); // first run to yesterday (now 2026-11-23 01:00)
-    expect(r.sources.join(' ')).toContain('the run ledger is not used');
+    expect(r.sources.join(' ')).toMatch(/runs and failures: the run ledger s3:\/\/\S*runledgerbucket\S*\/runs\/ \(3 run\(s\) of the month.*Step Functions only as a fallback, not needed/);
     const billing = r.databases.find((d) => d.identifier === 'billing-db');
     const legacy = r.databases.find((d) => d.identifier === 'legacy-reports');
     expect(billing?.regions.map((g) => [g.region, g.days, g.missingDays])).toEqual([
