@@ -268,7 +268,7 @@ export function explain(err: Error, config: VaultConfig, configPath: string): st
     case 'AccessDenied':
     case 'UnrecognizedClientException':
     case 'ExpiredTokenException':
-      return `${err.name}: ${err.message}. The credentials in use may not call this; use a profile of account ${config.source.accountId} allowed states:StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory on ${names.backupRunStateMachine} (its executions, Map Runs and their child executions) and ${names.databaseBackupStateMachine}, and rds:Describe* (docs/operating.md).`;
+      return `${err.name}: ${err.message}. The credentials in use may not call this; use a profile of account ${config.source.accountId} allowed states:StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory on ${names.backupRunStateMachine} (its executions, Map Runs and their child executions) and ${names.databaseBackupStateMachine}, rds:Describe*, and s3:ListBucket / s3:GetObject on the run ledger bucket (docs/operating.md).`;
     default:
       return `${err.name}: ${err.message}`;
   }

@@ -10,10 +10,16 @@
  *   Region and each DR Region, by `OriginalSnapshotCreateTime` (the source snapshot's time, kept by
  *   every copy, docs/aws-behaviour.md §13; DB cluster snapshots: the time in our copy identifier).
  *   What retention has already deleted is not there: run the report early the next month.
- * - runs and failures: the month's BackupRun executions and their DatabaseBackup children, read
- *   from Step Functions (ListExecutions, GetExecutionHistory). The run ledger is not used yet (it is
- *   not available); Step Functions keeps a closed execution 90 days (docs/aws-behaviour.md §24),
- *   so a month older than that has no run data.
+ * - runs and failures: the run ledger (issue 12, cli/ledger.ts): one record per database per run,
+ *   kept 400 days. ListObjectsV2 of `runs/` (keys and LastModified, docs/aws-behaviour.md §39), then
+ *   GetObject of the records written from the month's start to an hour past its end; a record counts
+ *   in the month of its `recordedAt` (the end of that database's backup). `DEFERRED` (an event run
+ *   left the database to the scheduled run) is listed, never a failure. How a failure ended: the
+ *   first later SUCCEEDED of that database, from the records read or, failing that, its later
+ *   records in write order. Step Functions (ListExecutions, GetExecutionHistory) is the fallback for
+ *   runs the ledger has no complete record of, only while it keeps them (90 days after an execution
+ *   closes, docs/aws-behaviour.md §24), and for everything when the ledger cannot be read; the
+ *   report's `sources` says which was used.
  * - drills: the records restore drills write to the vault's evidence bucket
  *   (`drills/<database>/<yyyy-mm-dd>/<drill>.json`, functions/record-evidence/evidence.ts).
  *
@@ -99,6 +105,7 @@ export interface EvidenceOptions {
   /** The evidence bucket's name (else found by listing the vault account's buckets). */
   readonly evidenceBucket?: string;
 }
+// The run ledger bucket: `--ledger-bucket` sets Backend.ledgerBucket (cli/main.ts), else cli/ledger.ts finds it.
 
 const day = (iso: string) => iso.slice(0, 10);
 
@@ -410,8 +417,9 @@ export function evidenceMarkdown(r: EvidenceReport): string {
 
 /**
  * `rsv evidence --month YYYY-MM`: the auditor's report of one UTC month per configured database
- * (Markdown, or JSON with `--json`; both files with `--out`). Runs come from Step Functions history
- * (kept 90 days after an execution closes, docs/aws-behaviour.md §24), drills from the evidence bucket.
+ * (Markdown, or JSON with `--json`; both files with `--out`). Runs and failures come from the run
+ * ledger (400 days; Step Functions as a fallback, 90 days, docs/aws-behaviour.md §24), drills from the
+ * evidence bucket.
  * @returns exit code: 0 every expected day has a vault recovery point and every failure recovered; 1 a gap, an unrecovered failure or a month without runs; 2 bad `--month` or an unreadable vault (`VaultNotReadable`)
  */
 export async function evidenceCommand(backend: Backend, o: EvidenceOptions, output: Output): Promise<number> {
