@@ -11,9 +11,10 @@
  *   every copy, docs/aws-behaviour.md §13; DB cluster snapshots: the time in our copy identifier).
  *   What retention has already deleted is not there: run the report early the next month.
  * - runs and failures: the run ledger (issue 12, cli/ledger.ts): one record per database per run,
- *   kept 400 days. ListObjectsV2 of `runs/` (keys and LastModified, docs/aws-behaviour.md §39), then
- *   GetObject of the records written from the month's start to an hour past its end; a record counts
- *   in the month of its `recordedAt` (the end of that database's backup). `DEFERRED` (an event run
+ *   kept 400 days. ListObjectsV2 of `runs/` and `plans/` (keys and LastModified, docs/aws-behaviour.md
+ *   §39: a run's plan is written when it starts), then GetObject of the records of the runs started
+ *   in the month, as Step Functions would place them (a run without a plan object: by the record's
+ *   `recordedAt`, the end of that database's backup). `DEFERRED` (an event run
  *   left the database to the scheduled run) is listed, never a failure. How a failure ended: the
  *   first later SUCCEEDED of that database, from the records read or, failing that, its later
  *   records in write order. Step Functions (ListExecutions, GetExecutionHistory) is the fallback for
@@ -37,7 +38,7 @@ import { type DrillEvidence, readDrillRecords } from '../drills';
 import type { Output } from '../render';
 
 export type { DrillEvidence } from '../drills';
-import { RUNS_PREFIX, readPlanHead, type LedgerRecord } from '../../functions/shared/ledger';
+import { PLANS_PREFIX, RUNS_PREFIX, readPlanHead, type LedgerRecord } from '../../functions/shared/ledger';
 import { databaseOfKey, type LedgerKey, ledgerAccess, listLedgerKeys, readLedgerRecords, runIdOfKey } from '../ledger';
 import { type DatabaseRunStatus, describeCause, manualSnapshots, readRun, type SnapshotRow } from '../runs';
 
@@ -230,7 +231,7 @@ interface ResultRow {
   readonly status: DatabaseRunStatus;
   /** When the database's backup started (ledger: the source copy's start, else the record's time). */
   readonly startDate: string;
-  /** What places the row in a month: the record's `recordedAt` (ledger) or the run's start (Step Functions). */
+  /** What places the row in a month: the run's start (Step Functions; ledger: its plan's write time, else the record's `recordedAt`). */
   readonly at: string;
   /** When the database's backup ended (`recordedAt`; the child's stop), for "recovered by". */
   readonly end: string;
@@ -240,13 +241,14 @@ interface ResultRow {
   readonly source: 'ledger' | 'step-functions';
 }
 
-function rowOfRecord(r: LedgerRecord): ResultRow {
+/** A row from a record; `runStart` (the run's plan time) places it in a month, else its `recordedAt`. */
+function rowOfRecord(r: LedgerRecord, runStart: string | undefined): ResultRow {
   return {
     run: r.runId,
     identifier: r.database.identifier,
     status: r.status,
-    startDate: r.output?.sourceCopy?.startedAt ?? r.recordedAt,
-    at: r.recordedAt,
+    startDate: r.output?.sourceCopy?.startedAt ?? runStart ?? r.recordedAt,
+    at: runStart ?? r.recordedAt,
     end: r.recordedAt,
     ...(r.status === 'SUCCEEDED' && r.summary?.copy ? { copy: r.summary.copy } : {}),
     ...(r.status === 'FAILED' && r.error ? { error: r.error.name, cause: describeCause(r.error.cause) } : {}),
@@ -257,8 +259,9 @@ function rowOfRecord(r: LedgerRecord): ResultRow {
 /**
  * The month's per-database results, and a way to find how a failure ended:
  * - the run ledger (cli/ledger.ts): ListObjectsV2 of `runs/` (every record's key and LastModified,
- *   1,000 a page), then GetObject of the records written from the month's start to an hour past its
- *   end; a record belongs to the month of its `recordedAt`;
+ *   1,000 a page) and of `plans/` (when each run's plan was written: the run's start), then GetObject
+ *   of the records of the runs started in the month (a run without a plan: records written from the
+ *   month's start to an hour past its end, placed by `recordedAt`);
  * - Step Functions, only for runs the ledger has no record of, or not every record of (an aborted or
  *   timed-out run: fewer records than its plan head's `count`), and only while it keeps them (a month
  *   that ended within 90 days, docs/aws-behaviour.md §24): ListExecutions back to the month's start,
@@ -293,9 +296,25 @@ async function monthResults(
     const run = runIdOfKey(k.key);
     if (run !== undefined) recordsPerRun.set(run, (recordsPerRun.get(run) ?? 0) + 1);
   }
+  // When each run started: plan-run writes `plans/<runId>/plan.json` first thing in the run.
+  const runStart = new Map<string, string>();
   if (keys && 'bucket' in access) {
-    const window = keys.filter((k) => k.lastModified.getTime() >= start.getTime() && k.lastModified.getTime() < end.getTime() + WRITE_SLACK_MS).map((k) => k.key);
-    for (const r of await readLedgerRecords(access, window)) rows.push(rowOfRecord(r));
+    try {
+      for (const k of await listLedgerKeys(access, PLANS_PREFIX)) {
+        const [, run, file] = k.key.split('/');
+        if (run && file === 'plan.json') runStart.set(run, k.lastModified.toISOString());
+      }
+    } catch {
+      // Without plan times records are placed by their recordedAt (a reader allowed runs/ only).
+    }
+    const inMonth = (t: number) => t >= start.getTime() && t < end.getTime();
+    const window = keys
+      .filter((k) => {
+        const planned = runStart.get(runIdOfKey(k.key) ?? '');
+        return planned !== undefined ? inMonth(Date.parse(planned)) : k.lastModified.getTime() >= start.getTime() && k.lastModified.getTime() < end.getTime() + WRITE_SLACK_MS;
+      })
+      .map((k) => k.key);
+    for (const r of await readLedgerRecords(access, window)) rows.push(rowOfRecord(r, runStart.get(r.runId)));
     for (const k of window) read.add(k);
   }
 
@@ -353,7 +372,7 @@ async function monthResults(
     for (const k of later) {
       const [r] = await readLedgerRecords(access, [k.key]);
       read.add(k.key);
-      if (r && r.status === 'SUCCEEDED' && r.recordedAt > after) return rowOfRecord(r);
+      if (r && r.status === 'SUCCEEDED' && r.recordedAt > after) return rowOfRecord(r, runStart.get(r.runId));
     }
     return undefined;
   };

@@ -310,4 +310,20 @@ describe('rsv evidence reads runs and failures from the run ledger (issue 12)', 
     expect(got).toContain('runs/daily-2026-12-02/billing-db.json');
     expect(got).not.toContain('runs/daily-2026-12-02/legacy-reports.json'); // legacy-reports' failure was recovered within the month
   });
+
+  it('a run started on the last evening of a month counts in that month, even when its records are written the next day', async () => {
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3 = backend.s3(config.source.accountId, config.source.region)!;
+    await env.clock.sleepUntil(new Date('2026-12-31T23:00:00.000Z'));
+    // plan-run writes the plan when the run starts; the database's record comes hours later.
+    await s3.send(new PutObjectCommand({ Bucket: backend.ledgerBucket!()!, Key: 'plans/late-run/plan.json', Body: JSON.stringify({ schemaVersion: 1, runId: 'late-run', trigger: 'schedule', count: 1, chunks: 1, chunkSize: 100, skipped: [], discovered: [] }) }));
+    await env.clock.sleepUntil(new Date('2027-01-01T02:00:00.000Z'));
+    await putRecord({ runId: 'late-run', database: { identifier: 'legacy-reports', kind: 'instance' }, status: 'FAILED', recordedAt: '2027-01-01T02:00:00.000Z', error: { name: 'SnapshotCopyTimedOut', cause: 'took too long' } });
+    const dec = JSON.parse((await rsv('evidence', '--local', '--month', '2026-12', '--json')).out) as Json;
+    const legacyDec = dec.databases.find((d) => d.identifier === 'legacy-reports');
+    expect(legacyDec?.runs.map((x) => [x.run, x.status, x.startDate])).toContainEqual(['late-run', 'FAILED', '2026-12-31T23:00:00.000Z']);
+    expect(legacyDec?.failures.map((f) => [f.run, f.recovered])).toEqual([['late-run', false]]);
+    const jan = JSON.parse((await rsv('evidence', '--local', '--month', '2027-01', '--json')).out) as Json;
+    expect(jan.databases.find((d) => d.identifier === 'legacy-reports')?.runs).toEqual([]);
+  });
 });
