@@ -35,6 +35,12 @@ export interface Backend {
    * sandbox, which does not simulate ListBuckets); undefined: list the vault account's buckets.
    */
   readonly evidenceBucket?: () => string | undefined;
+  /**
+   * The run ledger bucket (issue 12) of the source account when known without listing buckets:
+   * `--ledger-bucket`, or the local deployment's; undefined: list the source account's buckets
+   * (cli/ledger.ts).
+   */
+  readonly ledgerBucket?: () => string | undefined;
   /** Now (UTC). Virtual time with `--local`. */
   now(): Date;
   /** Waits `seconds` (virtual seconds with `--local`). */
@@ -109,6 +115,8 @@ export function localBackend(env: LocalEnvironment): Backend {
     s3: (accountId, region) => new S3Client({ region, credentials: env.sandbox.credentialsFor(`arn:aws:iam::${accountId}:root`) }),
     iam: (accountId) => localIamClient(env.sandbox, accountId),
     evidenceBucket: () => env.sandbox.s3.listBuckets().find((b) => /evidencebucket/i.test(b.name))?.name,
+    // The bucket the deployed functions write (their LEDGER_BUCKET), as the stack set it.
+    ledgerBucket: () => env.source.functions.find((f) => f.environment.LEDGER_BUCKET !== undefined)?.environment.LEDGER_BUCKET,
     now: () => env.clock.now(),
     sleep: (seconds) => env.clock.sleep(seconds),
     arns: arnsOf(env.config),

@@ -32,9 +32,9 @@ import { evidenceCommand, parseMonth } from './commands/evidence';
 import type { Output } from './render';
 
 const COMMANDS: Record<string, { summary: string; usage: string; options: readonly string[] }> = {
-  start: { summary: 'start a BackupRun (all databases, or --db ones)', usage: 'rsv start [--db <id>]... [--wait] [--name <execution name>] [--interval <s>]', options: ['db', 'wait', 'name', 'interval'] },
-  watch: { summary: 'follow a run live until it ends', usage: 'rsv watch <execution name or ARN> [--interval <s>]', options: ['interval'] },
-  history: { summary: 'past runs and each database result', usage: 'rsv history [--db <id>]... [--since <7d|36h|ISO date>]', options: ['db', 'since'] },
+  start: { summary: 'start a BackupRun (all databases, or --db ones)', usage: 'rsv start [--db <id>]... [--wait] [--name <execution name>] [--interval <s>] [--ledger-bucket <name>]', options: ['db', 'wait', 'name', 'interval', 'ledger-bucket'] },
+  watch: { summary: 'follow a run live until it ends', usage: 'rsv watch <execution name or ARN> [--interval <s>] [--ledger-bucket <name>]', options: ['interval', 'ledger-bucket'] },
+  history: { summary: 'past runs and each database result', usage: 'rsv history [--db <id>]... [--since <7d|36h|ISO date>] [--ledger-bucket <name>]', options: ['db', 'since', 'ledger-bucket'] },
   preflight: { summary: 'check what a first run depends on, each with the exact fix', usage: 'rsv preflight', options: [] },
   restore: {
     summary: 'the vault copy to restore and the exact commands (docs/restore.md); changes nothing',
@@ -49,8 +49,8 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: readon
   cost: { summary: 'what the deployment costs over --days (default 30), each price with its AWS pricing page (docs/cost.md)', usage: 'rsv cost [--days 30] [--daily-change <percent, default 5>]', options: ['days', 'daily-change'] },
   evidence: {
     summary: "an auditor's report of a month per database: recovery points, key, retention, drills, failures",
-    usage: 'rsv evidence --month <YYYY-MM> [--out <dir>] [--evidence-bucket <name>]',
-    options: ['month', 'out', 'evidence-bucket'],
+    usage: 'rsv evidence --month <YYYY-MM> [--out <dir>] [--evidence-bucket <name>] [--ledger-bucket <name>]',
+    options: ['month', 'out', 'evidence-bucket', 'ledger-bucket'],
   },
 };
 
@@ -76,6 +76,7 @@ const OPTIONS = {
   month: { type: 'string' },
   out: { type: 'string' },
   'evidence-bucket': { type: 'string' },
+  'ledger-bucket': { type: 'string' },
 } as const;
 const GLOBAL = ['config', 'profile', 'vault-profile', 'local', 'json', 'help'];
 
@@ -185,6 +186,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     return 2;
   }
 
+  // The run ledger bucket (cli/ledger.ts) when named: no ListBuckets in the source account.
+  const ledgerBucket = values['ledger-bucket'];
+  if (ledgerBucket) backend = { ...backend, ledgerBucket: () => ledgerBucket };
   const json = values.json === true;
   const intervalDefault = backend.mode === 'local' ? 300 : 30;
   try {
@@ -264,7 +268,7 @@ export function explain(err: Error, config: VaultConfig, configPath: string): st
     case 'AccessDenied':
     case 'UnrecognizedClientException':
     case 'ExpiredTokenException':
-      return `${err.name}: ${err.message}. The credentials in use may not call this; use a profile of account ${config.source.accountId} allowed states:StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory on ${names.backupRunStateMachine} (its executions, Map Runs and their child executions) and ${names.databaseBackupStateMachine}, and rds:Describe* (docs/operating.md).`;
+      return `${err.name}: ${err.message}. The credentials in use may not call this; use a profile of account ${config.source.accountId} allowed states:StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory on ${names.backupRunStateMachine} (its executions, Map Runs and their child executions) and ${names.databaseBackupStateMachine}, rds:Describe*, and s3:ListBucket / s3:GetObject on the run ledger bucket (docs/operating.md).`;
     default:
       return `${err.name}: ${err.message}`;
   }

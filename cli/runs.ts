@@ -2,6 +2,11 @@
  * Reading BackupRun executions and their per-database DatabaseBackup children through the Step
  * Functions API (the same calls against AWS and `--local`), plus the copy progress RDS reports.
  *
+ * A finished run's per-database results come from the run ledger (issue 12, cli/ledger.ts): one
+ * ListObjectsV2 of `runs/<runId>/` and a GetObject per record, whatever the fleet size. Step Functions
+ * stays the source for which runs exist, for RUNNING runs (their live steps and copies) and for a
+ * finished run the ledger cannot answer for whole (no bucket, or fewer records than planned).
+ *
  * Children are found as Step Functions records them: each `states:startExecution.sync:2` Task writes a
  * `TaskSubmitted` event whose output holds the child's `ExecutionArn`
  * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
@@ -11,6 +16,8 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCom
 import { type Backend, vaultAccountOf } from './backend';
 import { timeFromCopyIdentifier } from '../functions/shared/recovery-points';
 import { listSnapshots } from '../functions/shared/snapshots';
+import { type LedgerRecord, recordKey } from '../functions/shared/ledger';
+import { completeRunRecords } from './ledger';
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 /**
@@ -28,14 +35,20 @@ export interface CopyInFlight {
   readonly percent: number;
 }
 
-/** One database of a run: its DatabaseBackup child execution. */
+/** One database of a run: its DatabaseBackup child execution, or its run ledger record. */
 export interface DatabaseRun {
   readonly identifier: string;
   readonly kind: string;
-  readonly executionArn: string;
+  /** The DatabaseBackup child execution (read from Step Functions); absent when read from the ledger. */
+  readonly executionArn?: string;
+  /** `s3://<ledger bucket>/runs/<runId>/<database>.json` when read from the run ledger. */
+  readonly record?: string;
   readonly status: DatabaseRunStatus;
-  /** ISO-8601 UTC. */
+  /**
+   * ISO-8601 UTC. From the ledger: when the source copy was started (SUCCEEDED), else the run's start.
+   */
   readonly startDate: string;
+  /** ISO-8601 UTC. From the ledger: the record's `recordedAt` (the end of the database's backup). */
   readonly stopDate?: string;
   /** DEFERRED: why (the queue, the expected turn, the destination and kind), from the child's output. */
   readonly reason?: string;
@@ -59,6 +72,11 @@ export interface RunView {
   readonly input: unknown;
   readonly error?: string;
   readonly cause?: string;
+  /**
+   * Where `databases` was read: `ledger` (the run ledger's records of a finished run) or
+   * `step-functions` (the DatabaseBackup child executions).
+   */
+  readonly resultsFrom?: 'ledger' | 'step-functions';
   readonly databases: readonly DatabaseRun[];
 }
 
@@ -131,27 +149,66 @@ async function mapRunExecutionArns(backend: Backend, mapRunArn: string): Promise
 const iso = (d: Date | undefined) => (d ? d.toISOString() : undefined);
 
 /**
- * Reads a run and each of its databases. With `progress`, also the state each running child is in
- * and the copies RDS reports as `creating` for it.
- * @throws ExecutionDoesNotExist (SDK) when the ARN names no execution
+ * Reads a run and each of its databases. A finished run's databases come from the run ledger when
+ * it holds a record of every planned database (cli/ledger.ts `completeRunRecords`: 1 DescribeExecution,
+ * 1 ListObjectsV2 per 1,000 records, 1 + one GetObject per record); otherwise, and for a RUNNING run,
+ * from its DatabaseBackup child executions (GetExecutionHistory of the run and of each Map Run child,
+ * DescribeExecution of each DatabaseBackup child). With `progress`, also the state each running
+ * child is in and the copies RDS reports as `creating` for it. `stepFunctionsOnly` skips the ledger.
+ * @throws ExecutionDoesNotExist (SDK) when the ARN names no execution; LedgerRecordInvalid (a ledger object that is not a record)
  */
-export async function readRun(backend: Backend, executionArn: string, opts: { progress?: boolean } = {}): Promise<RunView> {
+export async function readRun(backend: Backend, executionArn: string, opts: { progress?: boolean; stepFunctionsOnly?: boolean } = {}): Promise<RunView> {
   const run = await backend.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const status = (run.status ?? 'RUNNING') as RunStatus;
+  const name = run.name ?? executionArn.split(':').pop() ?? executionArn;
+  const startDate = iso(run.startDate) ?? '';
+  const head = {
+    executionArn,
+    name,
+    status,
+    startDate,
+    ...(run.stopDate ? { stopDate: iso(run.stopDate) } : {}),
+    input: parseJson(run.input),
+    ...(run.error ? { error: run.error } : {}),
+    ...(run.cause ? { cause: run.cause } : {}),
+  };
+  if (status !== 'RUNNING' && !opts.stepFunctionsOnly) {
+    const ledger = await completeRunRecords(backend, name);
+    if (ledger) {
+      const databases = ledger.records.map((r) => databaseRunOfRecord(r, startDate, `s3://${ledger.bucket}/${recordKey(r.runId, r.database.identifier)}`));
+      databases.sort((a, b) => a.startDate.localeCompare(b.startDate) || a.identifier.localeCompare(b.identifier));
+      return { ...head, resultsFrom: 'ledger', databases };
+    }
+  }
   const { children } = await runChildren(backend, await fullHistory(backend, executionArn));
   const databases: DatabaseRun[] = [];
   for (const arn of children) databases.push(await readDatabaseRun(backend, arn, opts.progress === true));
   // In start order, as the run started them (the Map Run's children are listed newest first).
   databases.sort((a, b) => a.startDate.localeCompare(b.startDate));
+  return { ...head, resultsFrom: 'step-functions', databases };
+}
+
+const TERMINAL_STATE = { SUCCEEDED: 'BackupSucceeded', FAILED: 'BackupFailed', DEFERRED: 'DeferredToScheduledRun' } as const;
+
+/**
+ * A database's result from its ledger record (functions/shared/ledger.ts `LedgerRecord`): status,
+ * copy (SUCCEEDED), error name and cause (FAILED), reason (DEFERRED); `startDate` the source copy's
+ * `startedAt` when the record has it, else `runStart`; `stopDate` the record's `recordedAt`; `step` the terminal state of that status.
+ */
+export function databaseRunOfRecord(r: LedgerRecord, runStart: string, record: string): DatabaseRun {
   return {
-    executionArn,
-    name: run.name ?? executionArn.split(':').pop() ?? executionArn,
-    status: (run.status ?? 'RUNNING') as RunStatus,
-    startDate: iso(run.startDate) ?? '',
-    ...(run.stopDate ? { stopDate: iso(run.stopDate) } : {}),
-    input: parseJson(run.input),
-    ...(run.error ? { error: run.error } : {}),
-    ...(run.cause ? { cause: run.cause } : {}),
-    databases,
+    identifier: r.database.identifier,
+    kind: r.database.kind ?? 'instance',
+    record,
+    status: r.status,
+    startDate: r.output?.sourceCopy?.startedAt ?? runStart,
+    stopDate: r.recordedAt,
+    // The terminal state DatabaseBackup ends in after writing a record of that status (statemachines/database-backup.ts).
+    step: TERMINAL_STATE[r.status],
+    copies: [],
+    ...(r.status === 'SUCCEEDED' && r.summary?.copy ? { copy: r.summary.copy } : {}),
+    ...(r.status === 'FAILED' && r.error ? { error: r.error.name, cause: describeCause(r.error.cause) } : {}),
+    ...(r.status === 'DEFERRED' && r.deferral ? { reason: r.deferral.reason } : {}),
   };
 }
 

@@ -10,10 +10,17 @@
  *   Region and each DR Region, by `OriginalSnapshotCreateTime` (the source snapshot's time, kept by
  *   every copy, docs/aws-behaviour.md §13; DB cluster snapshots: the time in our copy identifier).
  *   What retention has already deleted is not there: run the report early the next month.
- * - runs and failures: the month's BackupRun executions and their DatabaseBackup children, read
- *   from Step Functions (ListExecutions, GetExecutionHistory). The run ledger is not used yet (it is
- *   not available); Step Functions keeps a closed execution 90 days (docs/aws-behaviour.md §24),
- *   so a month older than that has no run data.
+ * - runs and failures: the run ledger (issue 12, cli/ledger.ts): one record per database per run,
+ *   kept 400 days. ListObjectsV2 of `runs/` and `plans/` (keys and LastModified, docs/aws-behaviour.md
+ *   §39: a run's plan is written when it starts), then GetObject of the records of the runs started
+ *   in the month, as Step Functions would place them (a run without a plan object: by the record's
+ *   `recordedAt`, the end of that database's backup). `DEFERRED` (an event run
+ *   left the database to the scheduled run) is listed, never a failure. How a failure ended: the
+ *   first later SUCCEEDED of that database, from the records read or, failing that, its later
+ *   records in write order. Step Functions (ListExecutions, GetExecutionHistory) is the fallback for
+ *   runs the ledger has no complete record of, only while it keeps them (90 days after an execution
+ *   closes, docs/aws-behaviour.md §24), and for everything when the ledger cannot be read; the
+ *   report's `sources` says which was used.
  * - drills: the records restore drills write to the vault's evidence bucket
  *   (`drills/<database>/<yyyy-mm-dd>/<drill>.json`, functions/record-evidence/evidence.ts).
  *
@@ -31,7 +38,9 @@ import { type DrillEvidence, readDrillRecords } from '../drills';
 import type { Output } from '../render';
 
 export type { DrillEvidence } from '../drills';
-import { manualSnapshots, readRun, type RunView, type SnapshotRow } from '../runs';
+import { PLANS_PREFIX, RUNS_PREFIX, readPlanHead, type LedgerRecord } from '../../functions/shared/ledger';
+import { databaseOfKey, type LedgerKey, ledgerAccess, listLedgerKeys, readLedgerRecords, runIdOfKey } from '../ledger';
+import { type DatabaseRunStatus, describeCause, manualSnapshots, readRun, type SnapshotRow } from '../runs';
 
 /** `2026-11` as year and month (1-12), or undefined. */
 export function parseMonth(text: string): { year: number; month: number } | undefined {
@@ -63,7 +72,11 @@ export interface DatabaseEvidence {
   }>;
   /** Distinct KMS keys of the month's vault copies. */
   readonly kmsKeys: readonly string[];
-  readonly runs: ReadonlyArray<{ run: string; startDate: string; status: string; copy?: string; error?: string }>;
+  /**
+   * The database's result in each run of the month (`status` SUCCEEDED, FAILED, TIMED_OUT, ABORTED,
+   * RUNNING or DEFERRED: an event run left it to the scheduled run, not a failure), and where it was read.
+   */
+  readonly runs: ReadonlyArray<{ run: string; startDate: string; status: string; copy?: string; error?: string; source: 'ledger' | 'step-functions' }>;
   readonly failures: readonly FailureEvidence[];
   readonly drills: readonly DrillEvidence[];
 }
@@ -93,6 +106,7 @@ export interface EvidenceOptions {
   /** The evidence bucket's name (else found by listing the vault account's buckets). */
   readonly evidenceBucket?: string;
 }
+// The run ledger bucket: `--ledger-bucket` sets Backend.ledgerBucket (cli/main.ts), else cli/ledger.ts finds it.
 
 const day = (iso: string) => iso.slice(0, 10);
 
@@ -109,31 +123,20 @@ export async function buildEvidence(backend: Backend, m: { year: number; month: 
   const notes: string[] = [];
   if (!backend.rds(vaultAccount, config.vault.region)) throw new VaultNotReadable(vaultAccount);
 
-  // Runs: every BackupRun from the month's start to now (later ones show how failures ended).
-  const runs: RunView[] = [];
-  let nextToken: string | undefined;
-  listing: do {
-    const page = await backend.sfn.send(new ListExecutionsCommand({ stateMachineArn: backend.arns.backupRun, maxResults: 100, nextToken }));
-    for (const e of page.executions ?? []) {
-      if ((e.startDate?.getTime() ?? 0) < start.getTime()) break listing;
-      runs.push(await readRun(backend, e.executionArn ?? ''));
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  runs.sort((a, b) => a.startDate.localeCompare(b.startDate));
-  const monthRuns = runs.filter((r) => Date.parse(r.startDate) < end.getTime());
-  if (now.getTime() - end.getTime() > 90 * 86_400_000) notes.push('Step Functions keeps closed executions for 90 days: this month\'s runs and failures may no longer be listed (docs/aws-behaviour.md §24).');
+  // Runs and each database's result: the run ledger first, Step Functions for runs it has no record of.
+  const results = await monthResults(backend, start, end, now, notes);
+  const monthRows = results.rows.filter((r) => r.at >= start.toISOString() && r.at < end.toISOString());
   if (start.getTime() > now.getTime()) notes.push(`${label} has not started yet (now ${now.toISOString()}).`);
 
   // Days expected: from the first run of the month (the deployment may be younger than the month)
   // to the month's last day, or yesterday (UTC) while the month runs: today's copy may still be copying.
-  const firstRun = monthRuns[0]?.startDate;
+  const firstRun = [...monthRows.map((r) => r.at), ...results.runStarts.filter((t) => t >= start.toISOString() && t < end.toISOString())].sort()[0];
   const expectedDays: string[] = [];
   if (firstRun) {
     const last = Math.min(end.getTime() - 1, Date.parse(`${day(now.toISOString())}T00:00:00.000Z`) - 1);
     for (let t = Date.parse(`${day(firstRun)}T00:00:00.000Z`); t <= last; t += 86_400_000) expectedDays.push(new Date(t).toISOString().slice(0, 10));
   } else {
-    notes.push(`No BackupRun started in ${label} (${backend.mode === 'local' ? 'the local world replays the demo\'s runs of 2026-11-20 to 2026-11-22: try --month 2026-11' : 'deployed later, or older than the 90 days Step Functions keeps'}); recovery points are listed as found.`);
+    notes.push(`No BackupRun started in ${label} (${backend.mode === 'local' ? 'the local world replays the demo\'s runs of 2026-11-20 to 2026-11-22: try --month 2026-11' : `deployed later, or older than the run ledger keeps (${LEDGER_DAYS} days)`}); recovery points are listed as found.`);
   }
 
   if (backend.mode === 'local' && config.restoreDrill) notes.push('Local world: the restore drill covers only the databases whose drill has no SQL checks (restore and RTO); npm run demo runs the SQL checks against real database servers.');
@@ -167,29 +170,27 @@ export async function buildEvidence(backend: Backend, m: { year: number; month: 
         copies: rows.map((r) => ({ identifier: r.identifier, recoveryPoint: r.recoveryPoint ?? '', ...(r.kmsKeyId ? { kmsKeyId: r.kmsKeyId } : {}) })),
       });
     }
-    const mine = monthRuns.flatMap((r) => r.databases.filter((d) => d.identifier === db.identifier).map((d) => ({ r, d })));
-    const failures: FailureEvidence[] = mine
-      .filter(({ d }) => ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(d.status))
-      .map(({ r, d }) => {
-        const next = runs
-          .filter((x) => x.startDate > d.startDate)
-          .flatMap((x) => x.databases.filter((y) => y.identifier === db.identifier && y.status === 'SUCCEEDED').map((y) => ({ x, y })))[0];
-        return {
-          run: r.name,
-          startDate: d.startDate,
-          status: d.status,
-          error: d.error ?? d.status,
-          message: d.cause ?? '',
-          ended: next ? `recovered by ${next.x.name} at ${next.y.stopDate ?? next.x.startDate} (${next.y.copy ?? 'copy'})` : `not recovered as of ${now.toISOString()}`,
-          recovered: next !== undefined,
-        };
+    const mine = monthRows.filter((r) => r.identifier === db.identifier);
+    const failures: FailureEvidence[] = [];
+    for (const d of mine.filter((x) => FAILED.includes(x.status))) {
+      // The first success of this database that ended after the failure (DEFERRED is neither).
+      const next = await results.successAfter(db.identifier, d.end);
+      failures.push({
+        run: d.run,
+        startDate: d.startDate,
+        status: d.status,
+        error: d.error ?? d.status,
+        message: d.cause ?? '',
+        ended: next ? `recovered by ${next.run} at ${next.end} (${next.copy ?? 'copy'})` : `not recovered as of ${now.toISOString()}`,
+        recovered: next !== undefined,
       });
+    }
     databases.push({
       identifier: db.identifier,
       kind: db.kind,
       regions,
       kmsKeys: [...new Set((regions[0]?.copies ?? []).map((c) => c.kmsKeyId).filter((k): k is string => k !== undefined))],
-      runs: mine.map(({ r, d }) => ({ run: r.name, startDate: d.startDate, status: d.status, ...(d.copy ? { copy: d.copy } : {}), ...(d.error ? { error: d.error } : {}) })),
+      runs: mine.map((d) => ({ run: d.run, startDate: d.startDate, status: d.status, ...(d.copy ? { copy: d.copy } : {}), ...(d.error ? { error: d.error } : {}), source: d.source })),
       failures,
       drills: drillsOf.get(db.identifier) ?? [],
     });
@@ -206,13 +207,185 @@ export async function buildEvidence(backend: Backend, m: { year: number; month: 
     expectedDays,
     sources: [
       `recovery points: manual snapshots rsv-* in account ${vaultAccount}, ${vaultRegions.join(', ')} (DescribeDBSnapshots / DescribeDBClusterSnapshots)`,
-      `runs and failures: Step Functions executions of ${names.backupRunStateMachine} and ${names.databaseBackupStateMachine} (the run ledger is not used: not available yet)`,
+      results.source,
       'drills: restore drill records in the vault evidence bucket (drills/<database>/<date>/<drill>.json)',
     ],
     notes,
     databases,
     ok,
   };
+}
+
+/** Days the run ledger keeps a record (infra/constructs/run-ledger.ts `expireDays` default). */
+const LEDGER_DAYS = 400;
+/** Days Step Functions keeps a closed execution (docs/aws-behaviour.md §24). */
+const SFN_DAYS = 90;
+/** A record is written (PutObject) seconds after its `recordedAt`: how far past the month its LastModified may be. */
+const WRITE_SLACK_MS = 3600_000;
+const FAILED: readonly string[] = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/** One database's result in one run, from either source. Times ISO-8601 UTC. */
+interface ResultRow {
+  readonly run: string;
+  readonly identifier: string;
+  readonly status: DatabaseRunStatus;
+  /** When the database's backup started (ledger: the source copy's start, else the record's time). */
+  readonly startDate: string;
+  /** What places the row in a month: the run's start (Step Functions; ledger: its plan's write time, else the record's `recordedAt`). */
+  readonly at: string;
+  /** When the database's backup ended (`recordedAt`; the child's stop), for "recovered by". */
+  readonly end: string;
+  readonly copy?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly source: 'ledger' | 'step-functions';
+}
+
+/** A row from a record; `runStart` (the run's plan time) places it in a month, else its `recordedAt`. */
+function rowOfRecord(r: LedgerRecord, runStart: string | undefined): ResultRow {
+  return {
+    run: r.runId,
+    identifier: r.database.identifier,
+    status: r.status,
+    startDate: r.output?.sourceCopy?.startedAt ?? runStart ?? r.recordedAt,
+    at: runStart ?? r.recordedAt,
+    end: r.recordedAt,
+    ...(r.status === 'SUCCEEDED' && r.summary?.copy ? { copy: r.summary.copy } : {}),
+    ...(r.status === 'FAILED' && r.error ? { error: r.error.name, cause: describeCause(r.error.cause) } : {}),
+    source: 'ledger',
+  };
+}
+
+/**
+ * The month's per-database results, and a way to find how a failure ended:
+ * - the run ledger (cli/ledger.ts): ListObjectsV2 of `runs/` (every record's key and LastModified,
+ *   1,000 a page) and of `plans/` (when each run's plan was written: the run's start), then GetObject
+ *   of the records of the runs started in the month (a run without a plan: records written from the
+ *   month's start to an hour past its end, placed by `recordedAt`);
+ * - Step Functions, only for runs the ledger has no record of, or not every record of (an aborted or
+ *   timed-out run: fewer records than its plan head's `count`), and only while it keeps them (a month
+ *   that ended within 90 days, docs/aws-behaviour.md §24): ListExecutions back to the month's start,
+ *   and `readRun` of each such run;
+ * - `successAfter`: the first SUCCEEDED of a database ending after a time: the rows read, else that
+ *   database's later ledger records (GetObject in LastModified order until one succeeded).
+ */
+async function monthResults(
+  backend: Backend,
+  start: Date,
+  end: Date,
+  now: Date,
+  notes: string[],
+): Promise<{ rows: ResultRow[]; runStarts: string[]; source: string; successAfter: (identifier: string, after: string) => Promise<ResultRow | undefined> }> {
+  const names = deploymentNames(backend.config.deploymentName);
+  const rows: ResultRow[] = [];
+  const runStarts: string[] = [];
+  const access = await ledgerAccess(backend);
+  let keys: LedgerKey[] | undefined;
+  let ledgerWhy = '';
+  if ('bucket' in access) {
+    try {
+      keys = await listLedgerKeys(access, RUNS_PREFIX);
+    } catch (err) {
+      ledgerWhy = `${(err as Error).name}: ${(err as Error).message}; the profile needs s3:ListBucket and s3:GetObject on the ledger bucket (docs/operating.md)`;
+    }
+  } else ledgerWhy = access.why;
+  if (ledgerWhy) notes.push(`The run ledger could not be read (${ledgerWhy}): runs and failures come from Step Functions only, which keeps closed executions ${SFN_DAYS} days (docs/aws-behaviour.md §24).`);
+  const read = new Set<string>();
+  const recordsPerRun = new Map<string, number>();
+  for (const k of keys ?? []) {
+    const run = runIdOfKey(k.key);
+    if (run !== undefined) recordsPerRun.set(run, (recordsPerRun.get(run) ?? 0) + 1);
+  }
+  // When each run started: plan-run writes `plans/<runId>/plan.json` first thing in the run.
+  const runStart = new Map<string, string>();
+  if (keys && 'bucket' in access) {
+    try {
+      for (const k of await listLedgerKeys(access, PLANS_PREFIX)) {
+        const [, run, file] = k.key.split('/');
+        if (run && file === 'plan.json') runStart.set(run, k.lastModified.toISOString());
+      }
+    } catch {
+      // Without plan times records are placed by their recordedAt (a reader allowed runs/ only).
+    }
+    const inMonth = (t: number) => t >= start.getTime() && t < end.getTime();
+    const window = keys
+      .filter((k) => {
+        const planned = runStart.get(runIdOfKey(k.key) ?? '');
+        return planned !== undefined ? inMonth(Date.parse(planned)) : k.lastModified.getTime() >= start.getTime() && k.lastModified.getTime() < end.getTime() + WRITE_SLACK_MS;
+      })
+      .map((k) => k.key);
+    for (const r of await readLedgerRecords(access, window)) rows.push(rowOfRecord(r, runStart.get(r.runId)));
+    for (const k of window) read.add(k);
+  }
+
+  // Step Functions: runs the ledger cannot answer for, while Step Functions still keeps them.
+  const incomplete = new Set<string>();
+  let fromSfn = 0;
+  if (now.getTime() - end.getTime() <= SFN_DAYS * 86_400_000) {
+    let nextToken: string | undefined;
+    listing: do {
+      const page = await backend.sfn.send(new ListExecutionsCommand({ stateMachineArn: backend.arns.backupRun, maxResults: 1000, nextToken }));
+      for (const e of page.executions ?? []) {
+        // Newest first (API_ListExecutions): the first run older than the month ends the listing.
+        if ((e.startDate?.getTime() ?? 0) < start.getTime()) break listing;
+        const name = e.name ?? '';
+        runStarts.push(e.startDate?.toISOString() ?? '');
+        const recorded = recordsPerRun.get(name) ?? 0;
+        if (recorded > 0 && keys && 'bucket' in access) {
+          if (e.status === 'SUCCEEDED' || e.status === 'RUNNING') continue;
+          // Aborted, timed out or failed: complete when every planned database has a record.
+          const planned = await readPlanHead(access.s3, access.bucket, name).then((h) => h.count, () => Number.POSITIVE_INFINITY);
+          if (recorded >= planned) continue;
+          incomplete.add(name);
+        }
+        const view = await readRun(backend, e.executionArn ?? '', { stepFunctionsOnly: true });
+        fromSfn++;
+        for (const d of view.databases) {
+          rows.push({
+            run: view.name,
+            identifier: d.identifier,
+            status: d.status,
+            startDate: d.startDate,
+            at: view.startDate,
+            end: d.stopDate ?? view.startDate,
+            ...(d.copy ? { copy: d.copy } : {}),
+            ...(d.error ? { error: d.error } : {}),
+            ...(d.cause ? { cause: d.cause } : {}),
+            source: 'step-functions',
+          });
+        }
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  // A run read from Step Functions replaces its partial ledger records.
+  const kept = rows.filter((r) => !(r.source === 'ledger' && incomplete.has(r.run)));
+  kept.sort((a, b) => a.at.localeCompare(b.at) || a.identifier.localeCompare(b.identifier));
+
+  const successAfter = async (identifier: string, after: string): Promise<ResultRow | undefined> => {
+    const done = kept.filter((r) => r.identifier === identifier && r.status === 'SUCCEEDED' && r.end > after).sort((a, b) => a.end.localeCompare(b.end))[0];
+    if (done || !keys || !('bucket' in access)) return done;
+    // Later records of this database only, oldest first, until one succeeded.
+    const later = keys
+      .filter((k) => !read.has(k.key) && databaseOfKey(k.key) === identifier && k.lastModified.toISOString() >= after)
+      .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
+    for (const k of later) {
+      const [r] = await readLedgerRecords(access, [k.key]);
+      read.add(k.key);
+      if (r && r.status === 'SUCCEEDED' && r.recordedAt > after) return rowOfRecord(r, runStart.get(r.runId));
+    }
+    return undefined;
+  };
+
+  const ledgerRuns = new Set(kept.filter((r) => r.source === 'ledger').map((r) => r.run)).size;
+  const sfnSource = `Step Functions executions of ${names.backupRunStateMachine} and ${names.databaseBackupStateMachine}`;
+  const source =
+    keys && 'bucket' in access
+      ? `runs and failures: the run ledger s3://${access.bucket}/${RUNS_PREFIX} (${ledgerRuns} run(s) of the month, records kept ${LEDGER_DAYS} days); ${
+          fromSfn > 0 ? `${sfnSource} for the ${fromSfn} run(s) the ledger has no complete record of (fallback)` : 'Step Functions only as a fallback, not needed for this month'
+        }`
+      : `runs and failures: ${sfnSource} (the run ledger could not be read: fallback, ${SFN_DAYS} days of executions)`;
+  return { rows: kept, runStarts, source, successAfter };
 }
 
 /** Thrown when the vault account cannot be read. */
@@ -263,8 +436,9 @@ export function evidenceMarkdown(r: EvidenceReport): string {
 
 /**
  * `rsv evidence --month YYYY-MM`: the auditor's report of one UTC month per configured database
- * (Markdown, or JSON with `--json`; both files with `--out`). Runs come from Step Functions history
- * (kept 90 days after an execution closes, docs/aws-behaviour.md §24), drills from the evidence bucket.
+ * (Markdown, or JSON with `--json`; both files with `--out`). Runs and failures come from the run
+ * ledger (400 days; Step Functions as a fallback, 90 days, docs/aws-behaviour.md §24), drills from the
+ * evidence bucket.
  * @returns exit code: 0 every expected day has a vault recovery point and every failure recovered; 1 a gap, an unrecovered failure or a month without runs; 2 bad `--month` or an unreadable vault (`VaultNotReadable`)
  */
 export async function evidenceCommand(backend: Backend, o: EvidenceOptions, output: Output): Promise<number> {

@@ -94,8 +94,8 @@ export async function follow(backend: Backend, executionArn: string, o: WatchOpt
           const row = rows[i] ?? [];
           // A line per change of step or status, and as each copy passes a quarter of its progress.
           const key = `${d.status} ${d.step ?? ''} ${d.copies.map((c) => `${c.where}:${Math.floor(c.percent / 25)}`).join(',')}`;
-          if (seen.get(d.executionArn) === key) continue;
-          seen.set(d.executionArn, key);
+          if (seen.get(d.identifier) === key) continue;
+          seen.set(d.identifier, key);
           const eta = row[5] && row[5] !== '-' ? `  ETA ${row[5]}` : '';
           // Columns padded (database, status, step) so the lines of a run read as a table.
           const [db = '', status = '', step = '', copy = '-'] = row;
@@ -170,7 +170,15 @@ export function parseSince(text: string, now: Date): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
-/** BackupRun executions started since `since`, newest first, with each database's result. */
+/**
+ * `rsv history`: BackupRun executions started since `since`, newest first, with each database's
+ * result. Which runs exist: Step Functions (ListExecutions, newest first,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html). A finished
+ * run's results: the run ledger (cli/runs.ts `readRun`: one DescribeExecution, one ListObjectsV2 per
+ * 1,000 records, the plan head and one GetObject per record); a RUNNING run, or one the ledger cannot
+ * answer for whole, from its DatabaseBackup child executions. `--json` gives each run's `resultsFrom`.
+ * @returns exit code 0 (also when no run matched)
+ */
 export async function historyCommand(backend: Backend, o: HistoryOptions, output: Output): Promise<number> {
   const runs: RunView[] = [];
   let nextToken: string | undefined;

@@ -259,6 +259,60 @@ describe('the local Step Functions API answers as the service does', () => {
   });
 });
 
+describe('rsv history reads finished runs from the run ledger (issue 12)', () => {
+  it('a run of 1,000 records costs one DescribeExecution and List + plan head + a GetObject per record, not Step Functions calls per child', async () => {
+    const { GetObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3 = backend.s3(config.source.accountId, config.source.region)!;
+    const bucket = backend.ledgerBucket!()!;
+    // cli-ok backed up billing-db: its real record, copied as 999 more databases, and its plan head saying 1,000.
+    const get = async (Key: string) => JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToString()));
+    const real = await get('runs/cli-ok/billing-db.json');
+    const head = await get('plans/cli-ok/plan.json');
+    expect(head.count).toBe(1);
+    const ids = Array.from({ length: 999 }, (_, i) => `fleet-db-${String(i).padStart(4, '0')}`);
+    for (const id of ids) {
+      const record = { ...real, database: { identifier: id, kind: 'instance' }, summary: { ...real.summary, copy: `rsv-${id}-202611200300` } };
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `runs/cli-ok/${id}.json`, Body: JSON.stringify(record) }));
+    }
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plans/cli-ok/plan.json', Body: JSON.stringify({ ...head, count: 1000 }) }));
+
+    // Step Functions calls counted at the client; S3 calls as the sandbox records them.
+    const sfnCalls: string[] = [];
+    const counted: Backend = { ...backend, sfn: { send: (c: { constructor: { name: string } }) => (sfnCalls.push(c.constructor.name), backend.sfn.send(c as never)) } as never };
+    const s3Before = env.sandbox.calls.length;
+    const { code, out } = await runRsv(['history', '--local', '--json', '--since', '2026-11-20'], { config, backend: counted });
+    expect(code).toBe(0);
+    const runs = (JSON.parse(out) as { runs: Array<{ name: string; status: string; resultsFrom: string; databases: Array<{ identifier: string; status: string; copy?: string; executionArn?: string; record?: string }> }> }).runs;
+    const ok = runs.find((r) => r.name === 'cli-ok')!;
+    expect(ok.resultsFrom).toBe('ledger');
+    expect(ok.databases).toHaveLength(1000);
+    expect(ok.databases.find((d) => d.identifier === 'fleet-db-0998')).toMatchObject({ status: 'SUCCEEDED', copy: 'rsv-fleet-db-0998-202611200300', record: `s3://${bucket}/runs/cli-ok/fleet-db-0998.json` });
+    expect(runs.find((r) => r.name === 'cli-fail')?.databases).toEqual([expect.objectContaining({ identifier: 'legacy-reports', status: 'FAILED', error: 'NoAutomatedSnapshot' })]);
+    expect(runs.every((r) => r.resultsFrom === 'ledger')).toBe(true);
+    // One ListExecutions page, one DescribeExecution per run: nothing per database.
+    expect(sfnCalls.filter((c) => c !== 'DescribeExecutionCommand')).toEqual(['ListExecutionsCommand']);
+    expect(sfnCalls.filter((c) => c === 'DescribeExecutionCommand')).toHaveLength(runs.length);
+    // Per run: one ListObjectsV2 (<= 1,000 keys) and the plan head; then one GetObject per record.
+    const s3Calls = env.sandbox.calls.slice(s3Before).filter((c) => c.service === 's3');
+    const records = runs.reduce((n, r) => n + r.databases.length, 0);
+    expect(s3Calls.filter((c) => c.operation === 'ListObjectsV2')).toHaveLength(runs.length);
+    expect(s3Calls.filter((c) => c.operation === 'GetObject')).toHaveLength(runs.length + records);
+    expect(s3Calls).toHaveLength(2 * runs.length + records);
+  });
+
+  it('a finished run with fewer records than planned (aborted mid-way) is read from Step Functions', async () => {
+    const { GetObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3 = backend.s3(config.source.accountId, config.source.region)!;
+    const bucket = backend.ledgerBucket!()!;
+    const head = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plans/cli-fail/plan.json' }))).Body!.transformToString());
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plans/cli-fail/plan.json', Body: JSON.stringify({ ...head, count: 2 }) }));
+    const { out } = await rsv('history', '--local', '--json', '--since', '2026-11-20');
+    const run = (JSON.parse(out) as { runs: Array<{ name: string; resultsFrom: string; databases: Array<{ identifier: string; status: string; executionArn?: string }> }> }).runs.find((r) => r.name === 'cli-fail')!;
+    expect(run.resultsFrom).toBe('step-functions');
+    expect(run.databases).toEqual([expect.objectContaining({ identifier: 'legacy-reports', status: 'FAILED', executionArn: expect.stringContaining(':execution:rds-snapshot-vault-DatabaseBackup:') })]);
+  });
+});
+
 describe('the fleet the demo and --local seed for a config', () => {
   it("the example config gives the demo fleet; a user's config gives its own databases", () => {
     expect(fleetForConfig(exampleConfig())).toEqual([...DEMO_FLEET, DISCOVERED_DATABASE]);

@@ -55,7 +55,7 @@ describe('rsv evidence --local', () => {
     const r = JSON.parse(out) as EvidenceReport;
     expect(r.month).toBe('2026-11');
     expect(r.expectedDays).toEqual(['2026-11-20', '2026-11-21', '2026-11-22']); // first run to yesterday (now 2026-11-23 01:00)
-    expect(r.sources.join(' ')).toContain('the run ledger is not used');
+    expect(r.sources.join(' ')).toMatch(/runs and failures: the run ledger s3:\/\/\S*runledgerbucket\S*\/runs\/ \(3 run\(s\) of the month.*Step Functions only as a fallback, not needed/);
     const billing = r.databases.find((d) => d.identifier === 'billing-db');
     const legacy = r.databases.find((d) => d.identifier === 'legacy-reports');
     expect(billing?.regions.map((g) => [g.region, g.days, g.missingDays])).toEqual([
@@ -231,5 +231,99 @@ describe('rsv status --local: the last drill and its RTO (the same world; last: 
     const t = await rsv('status', '--local', '--db', 'billing-db');
     expect(t.out).toMatch(/^billing-db\s+.*\s+2026-11-23 FAILED\s+-$/m);
     expect(t.out).toMatch(/Last restore drill FAILED: billing-db \(KMSKeyNotAccessibleFault: .*\)\. Details: rsv evidence --month 2026-11/);
+  });
+});
+
+describe('rsv evidence reads runs and failures from the run ledger (issue 12)', () => {
+  type Json = EvidenceReport & { databases: Array<EvidenceReport['databases'][number] & { runs: Array<{ run: string; status: string; source: string }> }> };
+  const putRecord = async (record: Record<string, unknown>) => {
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3 = backend.s3(config.source.accountId, config.source.region)!;
+    const db = (record.database as { identifier: string }).identifier;
+    await s3.send(new PutObjectCommand({ Bucket: backend.ledgerBucket!()!, Key: `runs/${record.runId}/${db}.json`, Body: JSON.stringify({ schemaVersion: 1, ...record }) }));
+  };
+
+  it('a month older than the 90 days Step Functions keeps: runs and the failure, and how it ended, from the ledger alone', async () => {
+    // Four months later, with a Step Functions that would fail any call: the ledger alone must answer.
+    const later: Backend = {
+      ...backend,
+      now: () => new Date('2027-03-10T00:00:00.000Z'),
+      sfn: { send: async () => Promise.reject(Object.assign(new Error('no Step Functions call expected'), { name: 'UnexpectedCall' })) } as never,
+    };
+    const { code, out, err } = await runRsv(['evidence', '--local', '--month', '2026-11', '--json'], { config, backend: later });
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    const r = JSON.parse(out) as Json;
+    expect(r.expectedDays[0]).toBe('2026-11-20');
+    expect(r.expectedDays.at(-1)).toBe('2026-11-30');
+    const legacy = r.databases.find((d) => d.identifier === 'legacy-reports');
+    expect(legacy?.runs.map((x) => [x.run, x.status, x.source])).toEqual([
+      ['daily-2026-11-20', 'SUCCEEDED', 'ledger'],
+      ['daily-2026-11-21', 'FAILED', 'ledger'],
+      ['daily-2026-11-22', 'SUCCEEDED', 'ledger'],
+    ]);
+    expect(legacy?.failures).toEqual([
+      expect.objectContaining({ run: 'daily-2026-11-21', status: 'FAILED', error: expect.stringMatching(/^[A-Z]\w+$/), message: expect.stringContaining('The source key is disabled'), recovered: true, ended: expect.stringMatching(/^recovered by daily-2026-11-22 at 2026-11-22T.* \(rsv-legacy-reports-202611220300\)$/) }),
+    ]);
+    expect(r.sources.join(' ')).toContain('Step Functions only as a fallback, not needed for this month');
+  });
+
+  it('an unreadable ledger falls back to Step Functions and says so', async () => {
+    const { code, out } = await rsv('evidence', '--local', '--month', '2026-11', '--json', '--ledger-bucket', 'no-such-ledger-bucket');
+    expect(code).toBe(1);
+    const r = JSON.parse(out) as Json;
+    expect(r.sources.join(' ')).toMatch(/runs and failures: Step Functions executions of rds-snapshot-vault-BackupRun and rds-snapshot-vault-DatabaseBackup \(the run ledger could not be read: fallback/);
+    expect(r.notes.join(' ')).toContain('The run ledger could not be read (NoSuchBucket');
+    const legacy = r.databases.find((d) => d.identifier === 'legacy-reports');
+    expect(legacy?.runs.map((x) => [x.run, x.status, x.source])).toEqual([
+      ['daily-2026-11-20', 'SUCCEEDED', 'step-functions'],
+      ['daily-2026-11-21', 'FAILED', 'step-functions'],
+      ['daily-2026-11-22', 'SUCCEEDED', 'step-functions'],
+    ]);
+    expect(legacy?.failures.map((f) => f.recovered)).toEqual([true]);
+  });
+
+  it('DEFERRED is not a failure; a failure with no later success is unrecovered until a later record (next month) recovers it', async () => {
+    await putRecord({ runId: 'event-billing-1', trigger: 'event', database: { identifier: 'billing-db', kind: 'instance' }, status: 'DEFERRED', recordedAt: '2026-11-21T12:00:00.000Z', deferral: { name: 'CopySlotsDeferred', reason: 'no copy slot expected within 2.5 h' } });
+    await putRecord({ runId: 'event-billing-2', trigger: 'event', database: { identifier: 'billing-db', kind: 'instance' }, status: 'FAILED', recordedAt: '2026-11-22T20:00:00.000Z', error: { name: 'SnapshotCopyFailed', cause: '{"errorType":"SnapshotCopyFailed","errorMessage":"the copy failed"}' } });
+    const first = JSON.parse((await rsv('evidence', '--local', '--month', '2026-11', '--json')).out) as Json;
+    const billing = first.databases.find((d) => d.identifier === 'billing-db');
+    expect(billing?.runs.map((x) => [x.run, x.status])).toEqual([
+      ['daily-2026-11-20', 'SUCCEEDED'],
+      ['daily-2026-11-21', 'SUCCEEDED'],
+      ['event-billing-1', 'DEFERRED'],
+      ['daily-2026-11-22', 'SUCCEEDED'],
+      ['event-billing-2', 'FAILED'],
+    ]);
+    expect(billing?.failures).toEqual([expect.objectContaining({ run: 'event-billing-2', error: 'SnapshotCopyFailed', message: 'the copy failed', recovered: false, ended: expect.stringMatching(/^not recovered as of /) })]);
+
+    // December: a success written after the month (and its read window) ends the failure; only that record is read for it.
+    await env.clock.sleepUntil(new Date('2026-12-02T06:00:00.000Z'));
+    await putRecord({ runId: 'daily-2026-12-02', database: { identifier: 'billing-db', kind: 'instance' }, status: 'SUCCEEDED', recordedAt: '2026-12-02T06:00:00.000Z', summary: { copy: 'rsv-billing-db-202612020300' } });
+    await putRecord({ runId: 'daily-2026-12-02', database: { identifier: 'legacy-reports', kind: 'instance' }, status: 'SUCCEEDED', recordedAt: '2026-12-02T06:00:00.000Z', summary: { copy: 'rsv-legacy-reports-202612020300' } });
+    const before = env.sandbox.calls.length;
+    const after = JSON.parse((await rsv('evidence', '--local', '--month', '2026-11', '--json')).out) as Json;
+    expect(after.databases.find((d) => d.identifier === 'billing-db')?.failures).toEqual([
+      expect.objectContaining({ run: 'event-billing-2', recovered: true, ended: 'recovered by daily-2026-12-02 at 2026-12-02T06:00:00.000Z (rsv-billing-db-202612020300)' }),
+    ]);
+    const got = env.sandbox.calls.slice(before).filter((c) => c.service === 's3' && c.operation === 'GetObject').map((c) => (c.input as { Key: string }).Key);
+    expect(got).toContain('runs/daily-2026-12-02/billing-db.json');
+    expect(got).not.toContain('runs/daily-2026-12-02/legacy-reports.json'); // legacy-reports' failure was recovered within the month
+  });
+
+  it('a run started on the last evening of a month counts in that month, even when its records are written the next day', async () => {
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3 = backend.s3(config.source.accountId, config.source.region)!;
+    await env.clock.sleepUntil(new Date('2026-12-31T23:00:00.000Z'));
+    // plan-run writes the plan when the run starts; the database's record comes hours later.
+    await s3.send(new PutObjectCommand({ Bucket: backend.ledgerBucket!()!, Key: 'plans/late-run/plan.json', Body: JSON.stringify({ schemaVersion: 1, runId: 'late-run', trigger: 'schedule', count: 1, chunks: 1, chunkSize: 100, skipped: [], discovered: [] }) }));
+    await env.clock.sleepUntil(new Date('2027-01-01T02:00:00.000Z'));
+    await putRecord({ runId: 'late-run', database: { identifier: 'legacy-reports', kind: 'instance' }, status: 'FAILED', recordedAt: '2027-01-01T02:00:00.000Z', error: { name: 'SnapshotCopyTimedOut', cause: 'took too long' } });
+    const dec = JSON.parse((await rsv('evidence', '--local', '--month', '2026-12', '--json')).out) as Json;
+    const legacyDec = dec.databases.find((d) => d.identifier === 'legacy-reports');
+    expect(legacyDec?.runs.map((x) => [x.run, x.status, x.startDate])).toContainEqual(['late-run', 'FAILED', '2026-12-31T23:00:00.000Z']);
+    expect(legacyDec?.failures.map((f) => [f.run, f.recovered])).toEqual([['late-run', false]]);
+    const jan = JSON.parse((await rsv('evidence', '--local', '--month', '2027-01', '--json')).out) as Json;
+    expect(jan.databases.find((d) => d.identifier === 'legacy-reports')?.runs).toEqual([]);
   });
 });
