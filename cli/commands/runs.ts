@@ -210,5 +210,21 @@ export async function historyCommand(backend: Backend, o: HistoryOptions, output
     }
   }
   output.out(`${table(['STARTED', 'RUN', 'DATABASE', 'RESULT', 'TOOK', 'COPY / ERROR'], rows)}\n`);
+  const fromHistory = runs.filter((r) => r.status !== 'RUNNING' && r.resultsFrom === 'step-functions').map((r) => r.name);
+  if (fromHistory.length > 0) output.err(ledgerFallbackNote(fromHistory));
   return 0;
+}
+
+/**
+ * The note `rsv history` prints (stderr) when finished runs were read from Step Functions instead of
+ * the run ledger: their results then vanish with the execution history after 90 days
+ * (docs/aws-behaviour.md §24), and each database costs two Step Functions calls.
+ */
+export function ledgerFallbackNote(runNames: readonly string[]): string {
+  const shown = runNames.slice(0, 5).join(', ') + (runNames.length > 5 ? ` and ${runNames.length - 5} more` : '');
+  return (
+    `Note: ${runNames.length} finished run(s) (${shown}) were read from Step Functions history, not the run ledger: ` +
+    'the ledger bucket was not found or does not hold a record of every planned database (a run stopped mid-way). ' +
+    'Pass --ledger-bucket <name> if the bucket was not found; Step Functions keeps a closed execution 90 days.\n'
+  );
 }

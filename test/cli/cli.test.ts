@@ -310,6 +310,12 @@ describe('rsv history reads finished runs from the run ledger (issue 12)', () =>
     const run = (JSON.parse(out) as { runs: Array<{ name: string; resultsFrom: string; databases: Array<{ identifier: string; status: string; executionArn?: string }> }> }).runs.find((r) => r.name === 'cli-fail')!;
     expect(run.resultsFrom).toBe('step-functions');
     expect(run.databases).toEqual([expect.objectContaining({ identifier: 'legacy-reports', status: 'FAILED', executionArn: expect.stringContaining(':execution:rds-snapshot-vault-DatabaseBackup:') })]);
+    // Read by a person: the table, and a note naming the run that did not come from the ledger.
+    const plain = await rsv('history', '--local', '--since', '2026-11-20');
+    expect(plain.out).toContain('legacy-reports');
+    expect(plain.err).toContain('1 finished run(s) (cli-fail) were read from Step Functions history');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plans/cli-fail/plan.json', Body: JSON.stringify(head) }));
+    expect((await rsv('history', '--local', '--since', '2026-11-20')).err).not.toContain('Step Functions history');
   });
 });
 
