@@ -24,7 +24,7 @@ import { envSchema, inputSchema, type NotifyOutput } from '../../contracts/funct
 import { readPlan, readRun } from '../../functions/shared/ledger.js';
 import { lazyHandler, makeHandler, type HandlerDeps, type LambdaHandler } from '../../functions/shared/handler.js';
 import { resultsFromLedger, resultsFromPlan } from './ledger-results.js';
-import { notify } from './report.js';
+import { notify, outcomeOf } from './report.js';
 
 export type { HandlerDeps } from '../../functions/shared/handler.js';
 
@@ -45,8 +45,8 @@ export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<No
           ? resultsFromPlan(await readPlan(clients.s3(), config.LEDGER_BUCKET, input.runId, input.chunks), records)
           : resultsFromLedger(input.results ?? [], records);
       // Issue 12: a DEFERRED database (an event-started run left it to the scheduled run) is neither OK nor failed.
-      const deferred = results.filter((r) => r.status === 'DEFERRED').length;
-      const failed = results.filter((r) => r.status !== 'SUCCEEDED' && r.status !== 'DEFERRED').map((r) => r.database.identifier);
+      const deferred = results.filter((r) => outcomeOf(r) === 'DEFERRED').length;
+      const failed = results.filter((r) => outcomeOf(r) === 'FAILED').map((r) => r.database.identifier);
       metrics.count('DatabasesSucceeded', results.length - failed.length - deferred);
       metrics.count('DatabasesFailed', failed.length);
       metrics.count(DATABASES_DEFERRED_METRIC, deferred);
@@ -56,7 +56,7 @@ export function createHandler(deps: HandlerDeps<'s3' | 'sns'>): LambdaHandler<No
       }
       const region = config.TOPIC_ARN.split(':')[3] ?? config.AWS_REGION;
       const source = { partition: config.TOPIC_ARN.split(':')[1] ?? 'aws', accountId: config.ACCOUNT_ID, region: config.AWS_REGION };
-      const { deferredDatabases: _named, ...out } = await notify(clients.sns({ region }), config.TOPIC_ARN, { runId: input.runId, results }, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
+      const out = await notify(clients.sns({ region }), config.TOPIC_ARN, { runId: input.runId, results }, source, { now: now(), rpoHours: Number(config.RPO_HOURS ?? 26) });
       metrics.count('RecoveryPointsStale', out.staleDatabases?.length ?? 0);
       // Issue 12: the output goes into BackupRun's state: lists bounded (the message names them all; deferred ones by count only).
       return {

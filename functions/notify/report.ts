@@ -323,7 +323,7 @@ function failedLines(r: ResultLike): string[] {
 }
 
 /** A result's place in the report: failed first, then deferred, then backed up (stale ones among these). */
-function outcomeOf(r: ResultLike): 'FAILED' | 'DEFERRED' | 'SUCCEEDED' {
+export function outcomeOf(r: Pick<ResultLike, 'status'>): 'FAILED' | 'DEFERRED' | 'SUCCEEDED' {
   return r.status === 'SUCCEEDED' || r.status === 'DEFERRED' ? r.status : 'FAILED';
 }
 const ORDER = { FAILED: 0, DEFERRED: 1, SUCCEEDED: 2 } as const;
@@ -385,7 +385,7 @@ export async function notify(
   input: { runId: string; results: readonly ResultLike[] },
   source?: SourceLocation,
   policy?: RecoveryPointPolicy,
-): Promise<NotifyOutput & { staleDatabases?: string[]; deferredDatabases: string[] }> {
+): Promise<NotifyOutput & { staleDatabases?: string[] }> {
   const report = buildReport(input, source, policy);
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: report.subject, Message: report.body }));
   if (!out.MessageId) throw new Error('SNS Publish returned no MessageId');
@@ -396,7 +396,6 @@ export async function notify(
     failed: report.failedDatabases.length,
     failedDatabases: report.failedDatabases,
     deferred: report.deferredDatabases.length,
-    deferredDatabases: report.deferredDatabases,
     ...(report.staleDatabases.length > 0 ? { staleDatabases: report.staleDatabases } : {}),
     messageId: out.MessageId,
   };
