@@ -16,8 +16,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
  */
-import { ListBucketsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { type LedgerRecord, readPlanHead, readRecord, RUNS_PREFIX, runPrefix } from '../functions/shared/ledger';
+import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type LedgerObject, type LedgerRecord, listLedgerObjects, readPlanHead, readRecord, RUNS_PREFIX, runPrefix } from '../functions/shared/ledger';
 import { deploymentNames } from '../infra/constructs/names';
 import type { Backend } from './backend';
 
@@ -30,10 +30,7 @@ export interface LedgerAccess {
 }
 
 /** A record's key and when S3 last wrote it (ListObjectsV2 `LastModified`). */
-export interface LedgerKey {
-  readonly key: string;
-  readonly lastModified: Date;
-}
+export type LedgerKey = LedgerObject;
 
 const found = new WeakMap<Backend, Promise<LedgerAccess | { readonly why: string }>>();
 
@@ -70,18 +67,11 @@ async function findLedger(backend: Backend): Promise<LedgerAccess | { readonly w
 }
 
 /**
- * Every `.json` key under `prefix` with its LastModified, in key order (ListObjectsV2, 1,000 a page).
- * @throws S3 errors by name (AccessDenied, NoSuchBucket)
+ * Every `.json` key under `prefix` with its LastModified, in key order (functions/shared/ledger.ts
+ * `listLedgerObjects`). @throws S3 errors by name (AccessDenied, NoSuchBucket)
  */
-export async function listLedgerKeys(access: LedgerAccess, prefix: string): Promise<LedgerKey[]> {
-  const keys: LedgerKey[] = [];
-  let token: string | undefined;
-  do {
-    const page = await access.s3.send(new ListObjectsV2Command({ Bucket: access.bucket, Prefix: prefix, ...(token !== undefined && { ContinuationToken: token }) }));
-    for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push({ key: o.Key, lastModified: o.LastModified ?? new Date(0) });
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return keys;
+export function listLedgerKeys(access: LedgerAccess, prefix: string): Promise<LedgerKey[]> {
+  return listLedgerObjects(access.s3, access.bucket, prefix);
 }
 
 /** The runId of a `runs/<runId>/<database>.json` key (undefined for other keys). */

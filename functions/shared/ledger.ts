@@ -123,16 +123,30 @@ export async function writeRecord(s3: S3Client, bucket: string, record: LedgerRe
   return keys;
 }
 
-/** Keys under a prefix, every page (ListObjectsV2, 1,000 a page). */
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
+/** A ledger object's key and when S3 last wrote it (ListObjectsV2 `LastModified`; epoch 0 if S3 gave none). */
+export interface LedgerObject {
+  readonly key: string;
+  readonly lastModified: Date;
+}
+
+/**
+ * Every `.json` object under a prefix, in key order, every page (ListObjectsV2, 1,000 keys a page).
+ * @throws S3 errors by name (AccessDenied, NoSuchBucket)
+ */
+export async function listLedgerObjects(s3: S3Client, bucket: string, prefix: string): Promise<LedgerObject[]> {
+  const objects: LedgerObject[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined && { ContinuationToken: token }) }));
-    for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
+    for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) objects.push({ key: o.Key, lastModified: o.LastModified ?? new Date(0) });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
-  return keys;
+  return objects;
+}
+
+/** Keys under a prefix, every page ({@link listLedgerObjects}). */
+async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  return (await listLedgerObjects(s3, bucket, prefix)).map((o) => o.key);
 }
 
 /** Reads and checks one record. @throws LedgerRecordInvalid, S3 errors by name (NoSuchKey, AccessDenied) */
