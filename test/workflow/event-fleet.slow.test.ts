@@ -20,7 +20,7 @@ const LIMITS = { dbSnapshotCopies: 4, dbClusterSnapshotCopies: 1 } as const;
  * few hours for its slot, well within a copy step's 20 h slot wait (COPY_SLOT_WAIT_MAX_SECONDS). With the
  * bench's 4 TiB the late ones could not expect a slot within the 40 h bound and would be deferred to
  * the scheduled run (CopySlotsDeferred), as in a fleet of 1,000 event runs at 20 / 5 (see the bench,
- * and test/workflow/event-deferral.test.ts).
+ * and test/workflow/event-deferral.slow.test.ts).
  */
 const MAX_GIB = 500;
 /**
