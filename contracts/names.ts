@@ -2,8 +2,9 @@
  * Names that a function and the infrastructure both use, declared once here so that infra/ reads
  * them without importing functions/ (issue 11) and the two cannot drift apart: the CloudWatch
  * metrics (namespace `RdsSnapshotVault`, Powertools EMF) that the operations dashboards
- * (infra/constructs/dashboard.ts) and alarms read, the run ledger's key prefixes (IAM grants), and
- * the copy identifier prefix (IAM conditions, vault guard).
+ * (infra/constructs/dashboard.ts) and alarms read, each listed by the function that records it
+ * ({@link FUNCTION_METRICS}, {@link HANDLER_METRICS}: both sides are typed from these lists), the
+ * run ledger's key prefixes (IAM grants), and the copy identifier prefix (IAM conditions, vault guard).
  * Source: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 
@@ -41,6 +42,9 @@ export const COPIES_DEFERRED_METRIC = 'CopiesDeferred';
  */
 export const DATABASES_DEFERRED_METRIC = 'DatabasesDeferred';
 
+/** retention-sweep, per vault sweep: vault copies encrypted under a KMS key of another account (unit Count; dimension `service`). */
+export const FOREIGN_KEY_COPIES_METRIC = 'ForeignKeyCopies';
+
 /** CloudWatch metrics namespace of every function. */
 export const METRICS_NAMESPACE = 'RdsSnapshotVault';
 
@@ -68,3 +72,38 @@ export const RECOVERY_POINT_AGE_METRIC = 'RecoveryPointAge';
  * (Count; dimension `Region`). One alarm on it covers fleets too large for an alarm per database.
  */
 export const RECOVERY_POINTS_OVER_OBJECTIVE_METRIC = 'RecoveryPointsOverObjective';
+
+/**
+ * What the shared handler (functions/shared/handler.ts) counts for every function, dimension
+ * `service` = the function: `Succeeded` / `Failed` per invocation (`Failed` with metadata
+ * `errorName`), `CopySlotWaits` per copy slot wait the state machine catches, and
+ * {@link COPIES_DEFERRED_METRIC} per copy deferred to the scheduled run (unit Count).
+ */
+export const HANDLER_METRICS = ['Succeeded', 'Failed', 'CopySlotWaits', COPIES_DEFERRED_METRIC] as const;
+export type HandlerMetric = (typeof HANDLER_METRICS)[number];
+
+/**
+ * The metrics each function records itself (namespace {@link METRICS_NAMESPACE}), by the function
+ * that records them, which is their `service` dimension. The one list both sides are typed from:
+ * a function's `metrics.count` (functions/shared/handler.ts) takes only its own names, and the
+ * dashboards and alarms (infra/constructs/function-metric.ts) only a listed function-name pair, so a
+ * renamed or moved metric fails tsc on both sides instead of leaving a widget or an alarm without data.
+ */
+export const FUNCTION_METRICS = {
+  'plan-run': ['DatabasesPlanned', 'DatabasesDiscovered', 'DatabasesSkipped'],
+  'create-copy': ['CopiesStarted', 'CopiesReused'],
+  'poll-status': [COPIES_IN_PROGRESS_METRIC],
+  'cross-account-copy': ['VaultCopiesStarted', 'VaultCopiesReused'],
+  'export-to-s3': ['ExportTasksStarted', 'ExportTasksReused'],
+  'record-result': ['LedgerRecordsSucceeded', 'LedgerRecordsDeferred', 'LedgerRecordsFailed'],
+  notify: ['DatabasesSucceeded', 'DatabasesFailed', DATABASES_DEFERRED_METRIC, 'RecoveryPointsStale'],
+  'retention-sweep': ['SnapshotsDeleted', FOREIGN_KEY_COPIES_METRIC],
+  'send-digest': ['DigestRecords'],
+  'check-recovery-points': [RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC],
+  'record-evidence': [DRILLS_PASSED_METRIC, DRILLS_FAILED_METRIC, DRILL_RTO_SECONDS_METRIC],
+} as const;
+
+/** A function (its `functions/<name>/` folder, the `service` dimension) that records metrics of its own. */
+export type MetricService = keyof typeof FUNCTION_METRICS;
+/** The metrics function `S` records itself ({@link FUNCTION_METRICS}); `never` for a function with none. */
+export type FunctionMetric<S extends string> = S extends MetricService ? (typeof FUNCTION_METRICS)[S][number] : never;

@@ -397,9 +397,6 @@ export interface RetentionSweepOutput {
   readonly foreignKeyCopies?: readonly string[];
 }
 
-/** CloudWatch metric (namespace `RdsSnapshotVault`, service `retention-sweep`) counting vault copies under a foreign KMS key, per sweep. */
-export const FOREIGN_KEY_COPIES_METRIC = 'ForeignKeyCopies';
-
 /**
  * VaultRetention's first step: the configured databases plus every database with managed copies
  * in this account and Region (so tag-discovered databases and databases removed from the config

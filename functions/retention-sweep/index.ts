@@ -16,7 +16,7 @@
  */
 import { createClients } from '../../functions/shared/clients/factory.js';
 import { rds } from '../../functions/shared/clients/rds.js';
-import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/shapes.js';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/names.js';
 import type { ListManagedDatabasesOutput, RetentionSweepOutput, SweepRemovedDatabasesOutput } from '../../contracts/shapes.js';
 import { resolveDatabasesFile } from '../../functions/shared/databases-file.js';
 import { InvalidInput } from '../../contracts/errors.js';

@@ -16,7 +16,7 @@ import type * as z from 'zod/mini';
 import type { ClientFactory, ClientName } from './clients/factory.js';
 import { parseEnv, parseInput } from './env.js';
 import { isTransientError } from '../../contracts/errors.js';
-import { COPIES_DEFERRED_METRIC, METRICS_NAMESPACE } from '../../contracts/names.js';
+import { COPIES_DEFERRED_METRIC, METRICS_NAMESPACE, type FunctionMetric, type HandlerMetric } from '../../contracts/names.js';
 export { METRICS_NAMESPACE };
 
 /**
@@ -37,33 +37,37 @@ export interface HandlerDeps<K extends ClientName = ClientName> {
 /** A Lambda handler as Step Functions' `lambda:invoke` calls it: `Payload` in, result out. */
 export type LambdaHandler<O> = (event: unknown, context: Context) => Promise<O>;
 
-/** Counts business events as CloudWatch metrics (namespace `RdsSnapshotVault`); a no-op when metrics are disabled. */
-export interface MetricsRecorder {
+/**
+ * Counts business events as CloudWatch metrics (namespace `RdsSnapshotVault`); a no-op when metrics
+ * are disabled. `M`: the names it takes (a function's own, from contracts/names.ts `FUNCTION_METRICS`).
+ */
+export interface MetricsRecorder<M extends string = string> {
   /** Adds `value` (default 1, unit Count) to metric `name` for this invocation. */
-  count(name: string, value?: number): void;
+  count(name: M, value?: number): void;
 }
 
-/** What `run` receives besides the validated input. */
-export interface RunScope<C, K extends ClientName = ClientName> {
+/** What `run` receives besides the validated input; `N`: the function's name. */
+export interface RunScope<C, K extends ClientName = ClientName, N extends string = string> {
   /** The parsed environment. */
   config: C;
   clients: ClientFactory<K>;
   now: () => Date;
   logger: Logger;
-  metrics: MetricsRecorder;
+  /** Takes only the metrics contracts/names.ts `FUNCTION_METRICS` lists for function `N`. */
+  metrics: MetricsRecorder<FunctionMetric<N>>;
 }
 
 /** Definition of one Lambda for {@link makeHandler}. */
-export interface HandlerSpec<I, C, O, K extends ClientName = ClientName> {
-  /** Function name (kebab-case): Powertools service name and error-message prefix. */
-  name: string;
+export interface HandlerSpec<I, C, O, K extends ClientName = ClientName, N extends string = string> {
+  /** Function name (kebab-case, its `functions/<name>/` folder): Powertools service name, the metrics' `service` dimension and error-message prefix. */
+  name: N;
   deps: HandlerDeps<K>;
   /** Schema for `deps.env`; parsed once, on the first invocation. */
   envSchema: z.ZodMiniType<C>;
   /** Schema for the event (`Payload`). */
   inputSchema: z.ZodMiniType<I>;
   /** The domain call. Throws named errors; never returns a success-shaped value for a failure. */
-  run: (input: I, scope: RunScope<C, K>) => Promise<O>;
+  run: (input: I, scope: RunScope<C, K, N>) => Promise<O>;
 }
 
 
@@ -151,12 +155,12 @@ export function createMetrics(serviceName: string, env: HandlerDeps['env']): Met
  * - Logger: Powertools `injectLambdaContext`; Metrics: `logMetrics` (EMF to stdout), namespace
  *   `RdsSnapshotVault`, service = `spec.name`. Logger and Metrics are created here, not at module scope.
  */
-export function makeHandler<I, C, O, K extends ClientName = ClientName>(spec: HandlerSpec<I, C, O, K>): LambdaHandler<O> {
+export function makeHandler<I, C, O, K extends ClientName = ClientName, N extends string = string>(spec: HandlerSpec<I, C, O, K, N>): LambdaHandler<O> {
   const { logger, metrics } = createObservability(spec.name, spec.deps.env);
-  const recorder: MetricsRecorder = {
+  const recorder: MetricsRecorder<FunctionMetric<N> | HandlerMetric> = {
     count: (metricName, value = 1) => metrics?.addMetric(metricName, MetricUnit.Count, value),
   };
-  let scope: RunScope<C, K> | undefined;
+  let scope: RunScope<C, K, N> | undefined;
 
   const inner = async (event: unknown): Promise<O> => {
     try {

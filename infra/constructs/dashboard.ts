@@ -33,7 +33,8 @@ import { Aspects, Duration, Stack, type IAspect } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { COPIES_DEFERRED_METRIC, COPIES_IN_PROGRESS_METRIC, DATABASES_DEFERRED_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC, METRICS_NAMESPACE, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names';
+import { COPIES_DEFERRED_METRIC, COPIES_IN_PROGRESS_METRIC, DATABASES_DEFERRED_METRIC, DRILL_RTO_SECONDS_METRIC, DRILLS_FAILED_METRIC, DRILLS_PASSED_METRIC, METRICS_NAMESPACE, RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC, type HandlerMetric } from '../../contracts/names';
+import { functionMetric } from './function-metric';
 import { type VaultConfig, vaultAccountIdOf } from '../config/schema';
 
 /** Up to this many databases (in config order) get a recovery point age line each; the fleet widget covers all. */
@@ -56,10 +57,8 @@ export function dashboardNames(deploymentName: string): { source: string; vault:
 const HOUR = Duration.hours(1);
 const DAY = Duration.days(1);
 
-/** A metric of our namespace (`RdsSnapshotVault`), emitted by function `service` (its Powertools service name). */
-function ownMetric(metricName: string, dimensionsMap: Record<string, string>, props: cloudwatch.MetricOptions): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, ...props });
-}
+/** The shared handler's failure count of every function (contracts/names.ts `HANDLER_METRICS`). */
+const FAILED: HandlerMetric = 'Failed';
 
 /** Started / succeeded / failed / timed out / aborted executions of a state machine, summed per hour. */
 function executionsWidget(title: string, stateMachine: sfn.IStateMachine, width: number): cloudwatch.GraphWidget {
@@ -202,14 +201,14 @@ export class SourceDashboard extends OperationsDashboard {
         width: 8,
         height: 6,
         left: [
-          ownMetric('DatabasesFailed', { service: 'notify' }, { ...sum(HOUR), label: 'databases failed (per run, notify)', color: cloudwatch.Color.RED }),
+          functionMetric('notify', 'DatabasesFailed', {}, { ...sum(HOUR), label: 'databases failed (per run, notify)', color: cloudwatch.Color.RED }),
           props.databaseBackup.metricFailed({ ...sum(HOUR), label: 'DatabaseBackup failed' }),
           props.databaseBackup.metricTimedOut({ ...sum(HOUR), label: 'DatabaseBackup timed out' }),
         ],
         right: [
           new cloudwatch.MathExpression({
             // Every function counts `Failed` (handler.ts), transient errors that a Retry then cured included.
-            expression: `SEARCH('{${METRICS_NAMESPACE},service} MetricName="Failed"', 'Sum', 3600)`,
+            expression: `SEARCH('{${METRICS_NAMESPACE},service} MetricName="${FAILED}"', 'Sum', 3600)`,
             // A dynamic label: one line per function, named by its `service` dimension.
             label: "Lambda failures (incl. retried): ${PROP('Dim.service')}",
             period: HOUR,
@@ -231,9 +230,7 @@ export class SourceDashboard extends OperationsDashboard {
                 // A gauge reported at each poll: hours without a poll carry the last value over (docs/aws-behaviour.md §30).
                 expression: `FILL(g${i}${kind}, REPEAT)`,
                 usingMetrics: {
-                  [`g${i}${kind}`]: ownMetric(
-                    COPIES_IN_PROGRESS_METRIC,
-                    { service: 'poll-status', Account: d.accountId, Region: d.region, Kind: kind },
+                  [`g${i}${kind}`]: functionMetric('poll-status', COPIES_IN_PROGRESS_METRIC, { Account: d.accountId, Region: d.region, Kind: kind },
                     { statistic: cloudwatch.Stats.MAXIMUM, period: HOUR },
                   ),
                 },
@@ -249,10 +246,10 @@ export class SourceDashboard extends OperationsDashboard {
         width: 6,
         height: 6,
         left: [
-          ownMetric('CopiesStarted', { service: 'create-copy' }, { ...sum(HOUR), label: 'source copies started' }),
-          ownMetric('VaultCopiesStarted', { service: 'cross-account-copy' }, { ...sum(HOUR), label: 'vault and DR copies started' }),
-          ownMetric('CopiesReused', { service: 'create-copy' }, { ...sum(HOUR), label: 'source copies reused' }),
-          ownMetric('VaultCopiesReused', { service: 'cross-account-copy' }, { ...sum(HOUR), label: 'vault and DR copies reused' }),
+          functionMetric('create-copy', 'CopiesStarted', {}, { ...sum(HOUR), label: 'source copies started' }),
+          functionMetric('cross-account-copy', 'VaultCopiesStarted', {}, { ...sum(HOUR), label: 'vault and DR copies started' }),
+          functionMetric('create-copy', 'CopiesReused', {}, { ...sum(HOUR), label: 'source copies reused' }),
+          functionMetric('cross-account-copy', 'VaultCopiesReused', {}, { ...sum(HOUR), label: 'vault and DR copies reused' }),
         ],
         leftYAxis: { min: 0, showUnits: false },
       }),
@@ -264,8 +261,8 @@ export class SourceDashboard extends OperationsDashboard {
         width: 6,
         height: 6,
         left: [
-          ownMetric(COPIES_DEFERRED_METRIC, { service: 'create-copy' }, { ...sum(HOUR), label: 'first copies deferred (create-copy)', color: cloudwatch.Color.ORANGE }),
-          ownMetric(DATABASES_DEFERRED_METRIC, { service: 'notify' }, { ...sum(HOUR), label: 'databases deferred (per run, notify)' }),
+          functionMetric('create-copy', COPIES_DEFERRED_METRIC, {}, { ...sum(HOUR), label: 'first copies deferred (create-copy)', color: cloudwatch.Color.ORANGE }),
+          functionMetric('notify', DATABASES_DEFERRED_METRIC, {}, { ...sum(HOUR), label: 'databases deferred (per run, notify)' }),
         ],
         leftYAxis: { min: 0, label: 'databases', showUnits: false },
       }),
@@ -308,9 +305,9 @@ export class VaultDashboard extends OperationsDashboard {
         width: 12,
         height: 6,
         left: [
-          ownMetric(RECOVERY_POINTS_OVER_OBJECTIVE_METRIC, { service: 'check-recovery-points', Region: region }, { statistic: cloudwatch.Stats.MAXIMUM, period: DAY, label: 'over objective or none', color: cloudwatch.Color.RED }),
+          functionMetric('check-recovery-points', RECOVERY_POINTS_OVER_OBJECTIVE_METRIC, { Region: region }, { statistic: cloudwatch.Stats.MAXIMUM, period: DAY, label: 'over objective or none', color: cloudwatch.Color.RED }),
         ],
-        right: [ownMetric('SnapshotsDeleted', { service: 'retention-sweep' }, { statistic: cloudwatch.Stats.SUM, period: DAY, label: 'vault copies deleted by retention' })],
+        right: [functionMetric('retention-sweep', 'SnapshotsDeleted', {}, { statistic: cloudwatch.Stats.SUM, period: DAY, label: 'vault copies deleted by retention' })],
         leftYAxis: { min: 0, label: 'databases', showUnits: false },
         rightYAxis: { min: 0, label: 'copies', showUnits: false },
         leftAnnotations: [{ value: 0, label: 'objective: 0', color: cloudwatch.Color.GREEN }],
@@ -324,8 +321,8 @@ export class VaultDashboard extends OperationsDashboard {
           width: 8,
           height: 6,
           left: [
-            ownMetric(DRILLS_PASSED_METRIC, { service: 'record-evidence' }, { statistic: cloudwatch.Stats.SUM, period: DAY, label: 'passed', color: cloudwatch.Color.GREEN }),
-            ownMetric(DRILLS_FAILED_METRIC, { service: 'record-evidence' }, { statistic: cloudwatch.Stats.SUM, period: DAY, label: 'failed', color: cloudwatch.Color.RED }),
+            functionMetric('record-evidence', DRILLS_PASSED_METRIC, {}, { statistic: cloudwatch.Stats.SUM, period: DAY, label: 'passed', color: cloudwatch.Color.GREEN }),
+            functionMetric('record-evidence', DRILLS_FAILED_METRIC, {}, { statistic: cloudwatch.Stats.SUM, period: DAY, label: 'failed', color: cloudwatch.Color.RED }),
           ],
           leftYAxis: { min: 0, showUnits: false },
         }),
@@ -336,13 +333,13 @@ export class VaultDashboard extends OperationsDashboard {
           left: [
             new cloudwatch.MathExpression({
               expression: 'rtoMax / 60',
-              usingMetrics: { rtoMax: ownMetric(DRILL_RTO_SECONDS_METRIC, { service: 'record-evidence' }, { statistic: cloudwatch.Stats.MAXIMUM, period: DAY }) },
+              usingMetrics: { rtoMax: functionMetric('record-evidence', DRILL_RTO_SECONDS_METRIC, {}, { statistic: cloudwatch.Stats.MAXIMUM, period: DAY }) },
               label: 'longest',
               period: DAY,
             }),
             new cloudwatch.MathExpression({
               expression: 'rtoAvg / 60',
-              usingMetrics: { rtoAvg: ownMetric(DRILL_RTO_SECONDS_METRIC, { service: 'record-evidence' }, { statistic: cloudwatch.Stats.AVERAGE, period: DAY }) },
+              usingMetrics: { rtoAvg: functionMetric('record-evidence', DRILL_RTO_SECONDS_METRIC, {}, { statistic: cloudwatch.Stats.AVERAGE, period: DAY }) },
               label: 'average',
               period: DAY,
             }),
@@ -365,7 +362,7 @@ export class VaultDashboard extends OperationsDashboard {
               new cloudwatch.MathExpression({
                 expression: `age${i + j} / 3600`,
                 usingMetrics: {
-                  [`age${i + j}`]: ownMetric(RECOVERY_POINT_AGE_METRIC, { service: 'check-recovery-points', Database: d.identifier, Region: region }, { statistic: cloudwatch.Stats.MAXIMUM, period: DAY }),
+                  [`age${i + j}`]: functionMetric('check-recovery-points', RECOVERY_POINT_AGE_METRIC, { Database: d.identifier, Region: region }, { statistic: cloudwatch.Stats.MAXIMUM, period: DAY }),
                 },
                 label: d.identifier,
                 period: DAY,

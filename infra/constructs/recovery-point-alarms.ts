@@ -16,7 +16,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names';
 import type { DatabaseRef } from '../../contracts/shapes';
+import { functionMetric } from './function-metric';
 
 /** Up to this many databases, each gets its own recovery point alarm (beside the fleet alarm). */
 export const PER_DATABASE_ALARM_LIMIT = 50;
@@ -39,13 +41,7 @@ export class RecoveryPointAlarms extends Construct {
     const fleet = new cloudwatch.Alarm(this, 'RecoveryPointsOverObjective', {
       alarmName: `${props.alarmNamePrefix}-RecoveryPointsOverObjective-${props.region}`,
       alarmDescription: `rds-snapshot-vault: in ${props.region}, some database has no available vault copy or one older than its objective (or the check did not run)`,
-      metric: new cloudwatch.Metric({
-        namespace: 'RdsSnapshotVault',
-        metricName: 'RecoveryPointsOverObjective',
-        dimensionsMap: { service: 'check-recovery-points', Region: props.region },
-        statistic: 'Maximum',
-        period: Duration.days(1),
-      }),
+      metric: functionMetric('check-recovery-points', RECOVERY_POINTS_OVER_OBJECTIVE_METRIC, { Region: props.region }, { statistic: 'Maximum', period: Duration.days(1) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -57,13 +53,7 @@ export class RecoveryPointAlarms extends Construct {
       const alarm = new cloudwatch.Alarm(this, `RecoveryPointAge-${db.identifier}`, {
         alarmName: `${props.alarmNamePrefix}-RecoveryPointAge-${db.identifier}`,
         alarmDescription: `rds-snapshot-vault: the newest available copy of ${db.identifier} in ${props.region} is older than ${db.rpoHours} h (or there is none, or it was not checked)`,
-        metric: new cloudwatch.Metric({
-          namespace: 'RdsSnapshotVault',
-          metricName: 'RecoveryPointAge',
-          dimensionsMap: { service: 'check-recovery-points', Database: db.identifier, Region: props.region },
-          statistic: 'Maximum',
-          period: Duration.days(1),
-        }),
+        metric: functionMetric('check-recovery-points', RECOVERY_POINT_AGE_METRIC, { Database: db.identifier, Region: props.region }, { statistic: 'Maximum', period: Duration.days(1) }),
         threshold: db.rpoHours * 3600,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

@@ -11,6 +11,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DeployedEnvironment, VaultRoleEnvironment } from '../../contracts/functions/index';
+import { METRICS_NAMESPACE } from '../../contracts/names';
 import { treeShakableSdkAliases } from './tree-shakable-sdk';
 
 /** The repository root (this file is `infra/constructs/vault-function.ts`). */
@@ -258,7 +259,7 @@ export class VaultFunction<N extends FunctionName = FunctionName> extends Constr
     const common: CommonEnvironment = {
       ACCOUNT_ID: stack.account,
       POWERTOOLS_SERVICE_NAME: props.name,
-      POWERTOOLS_METRICS_NAMESPACE: 'RdsSnapshotVault',
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
     // Optional variables left undefined (e.g. no vault role in same-account mode) are not set at all.
     const own: Record<string, string> = Object.fromEntries(

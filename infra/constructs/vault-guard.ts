@@ -32,7 +32,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/shapes';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/names';
+import { functionMetric } from './function-metric';
 import { COPY_IDENTIFIER_PREFIX } from '../../contracts/names';
 import type { NotificationTopic } from './notification-topic';
 
@@ -146,13 +147,7 @@ export class VaultGuard extends Construct {
       alarmDescription:
         'rds-snapshot-vault: vault retention found vault copies encrypted under a KMS key of another account (whoever controls that key can make them unusable). ' +
         'They are named in the VaultRetention summary (foreignKeyCopies); see docs/security.md, "When a tripwire fires".',
-      metric: new cloudwatch.Metric({
-        namespace: 'RdsSnapshotVault',
-        metricName: FOREIGN_KEY_COPIES_METRIC,
-        dimensionsMap: { service: 'retention-sweep' },
-        statistic: 'Maximum',
-        period: Duration.days(1),
-      }),
+      metric: functionMetric('retention-sweep', FOREIGN_KEY_COPIES_METRIC, {}, { statistic: 'Maximum', period: Duration.days(1) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

@@ -16,6 +16,9 @@ import type { PollRestoreInput } from '../../contracts/functions/poll-restore';
 import type { PollStatusInput, PollStatusOutput } from '../../contracts/functions/poll-status';
 import type { RetentionSweepInput, RetentionSweepOutput } from '../../contracts/functions/retention-sweep';
 import { jsonPath } from '../../contracts/json-path';
+import type { FunctionMetric } from '../../contracts/names';
+import type { MetricsRecorder } from '../../functions/shared/handler';
+import { functionMetric } from '../../infra/constructs/function-metric';
 import type { FunctionEnvironments } from '../../infra/constructs/vault-function';
 import { fromState, payload, renderPayload, wholeState } from '../../statemachines/payload';
 
@@ -116,5 +119,25 @@ describe('contract types (checked by tsc)', () => {
     // @ts-expect-error: DB_TLS is `verify` or `off`.
     const tls: FunctionEnvironments['validate-restore'] = { DB_TLS: 'on' };
     expect([missing, renamed, extra, crossAccount, half, tls]).toHaveLength(6);
+  });
+
+  it('metrics: a function counts only the metrics contracts/names.ts lists for it, and a dashboard or alarm reads only a listed (function, metric) pair', () => {
+    const counted: string[] = [];
+    const createCopy: MetricsRecorder<FunctionMetric<'create-copy'>> = { count: (name) => void counted.push(name) };
+    createCopy.count('CopiesStarted');
+    // @ts-expect-error: DatabasesFailed is notify's metric, not create-copy's.
+    createCopy.count('DatabasesFailed');
+    // @ts-expect-error: a misspelt (or renamed) metric.
+    createCopy.count('CopiesStartd');
+    expect(counted).toEqual(['CopiesStarted', 'DatabasesFailed', 'CopiesStartd']);
+    expectTypeOf<FunctionMetric<'share'>>().toEqualTypeOf<never>();
+    const m = functionMetric('check-recovery-points', 'RecoveryPointAge', { Region: 'eu-west-1' }, { statistic: 'Maximum' });
+    expect([m.namespace, m.metricName, m.dimensions]).toEqual(['RdsSnapshotVault', 'RecoveryPointAge', { service: 'check-recovery-points', Region: 'eu-west-1' }]);
+    // The shared handler's counts are readable for any function that records metrics.
+    expect(functionMetric('create-copy', 'CopiesDeferred', {}, {}).dimensions).toEqual({ service: 'create-copy' });
+    // @ts-expect-error: RecoveryPointAge is recorded by check-recovery-points, not by retention-sweep.
+    functionMetric('retention-sweep', 'RecoveryPointAge', {}, {});
+    // @ts-expect-error: no function records DatabasesDropped.
+    functionMetric('notify', 'DatabasesDropped', {}, {});
   });
 });

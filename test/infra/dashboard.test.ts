@@ -227,6 +227,20 @@ describe('dashboards of the example config', () => {
       expect(code.includes(`'${name}'`) || byConstant || bySharedHandler, `${name} of ${service}`).toBe(true);
     }
   });
+
+  it("every metric contracts/names.ts lists for a function is recorded in that function's code (by literal or by its constant), so a listed metric cannot be dead", () => {
+    const constants = (Object.entries(metricNames) as Array<[string, unknown]>).filter((e): e is [string, string] => typeof e[1] === 'string');
+    const entries = Object.entries(metricNames.FUNCTION_METRICS) as Array<[string, readonly string[]]>;
+    expect(entries.length).toBeGreaterThan(10);
+    for (const [service, names] of entries) {
+      const dir = join(PROJECT_ROOT, 'functions', service);
+      const code = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+      for (const name of names) {
+        const byConstant = constants.some(([k, v]) => v === name && new RegExp(`\\b${k}\\b`).test(code));
+        expect(code.includes(`'${name}'`) || byConstant, `${name} of ${service}`).toBe(true);
+      }
+    }
+  });
 });
 
 describe('a fleet of 1,000 databases', () => {

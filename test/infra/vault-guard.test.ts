@@ -6,7 +6,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/shapes';
+import { FOREIGN_KEY_COPIES_METRIC } from '../../contracts/names';
 import { METRICS_NAMESPACE } from '../../functions/shared/handler';
 import { KEY_GUARD_ACTIONS } from '../../infra/constructs/keys';
 import { matchesEventPattern } from '../../sandbox/simulator/index';
