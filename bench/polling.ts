@@ -21,6 +21,10 @@ import { createLocalEnvironment } from '../sandbox/harness/index';
 import { seedFleet, takeAutomatedSnapshots, type DemoDatabaseSpec } from '../sandbox/harness/index';
 import type { ExecutionRecord } from '../sandbox/harness/index';
 import example from '../config/example.json' with { type: 'json' };
+import { POLL_LOOPS, pollState } from '../contracts/states';
+
+/** The copy stages' poll states (`PollSourceCopy`, `PollVaultCopy`, `PollDrCopy`; not the export's). */
+const COPY_POLL_STATES: ReadonlySet<string> = new Set(POLL_LOOPS.filter((l) => l !== 'Export').map(pollState));
 
 /** Copy times of the table, label and seconds (request to available, queue included). */
 export const COPY_TIMES: ReadonlyArray<readonly [string, number]> = [
@@ -94,7 +98,7 @@ export async function measurePolling(drRegions: readonly string[]): Promise<Poll
       const copies = log.filter((l) => l.dbIdentifier === c.id);
       const stages = new Map<string, { polls: number[]; endedAtMs?: number }>();
       for (const ev of child?.events ?? []) {
-        if (ev.type !== 'StateEntered' || !ev.state?.startsWith('Poll') || ev.state === 'PollExport') continue;
+        if (ev.type !== 'StateEntered' || ev.state === undefined || !COPY_POLL_STATES.has(ev.state)) continue;
         const key = `${ev.state}#${ev.index ?? 0}`;
         const s = stages.get(key) ?? { polls: [] };
         s.polls.push(Date.parse(ev.at));

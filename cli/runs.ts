@@ -18,6 +18,7 @@ import { timeFromCopyIdentifier } from '../functions/shared/recovery-points';
 import { listSnapshots } from '../functions/shared/snapshots';
 import { type LedgerRecord, recordKey } from '../functions/shared/ledger';
 import { completeRunRecords } from './ledger';
+import { BACKUP_END_STATES } from '../contracts/states';
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 /**
@@ -188,8 +189,6 @@ export async function readRun(backend: Backend, executionArn: string, opts: { pr
   return { ...head, resultsFrom: 'step-functions', databases };
 }
 
-const TERMINAL_STATE = { SUCCEEDED: 'BackupSucceeded', FAILED: 'BackupFailed', DEFERRED: 'DeferredToScheduledRun' } as const;
-
 /**
  * A database's result from its ledger record (functions/shared/ledger.ts `LedgerRecord`): status,
  * copy (SUCCEEDED), error name and cause (FAILED), reason (DEFERRED); `startDate` the source copy's
@@ -203,8 +202,8 @@ export function databaseRunOfRecord(r: LedgerRecord, runStart: string, record: s
     status: r.status,
     startDate: r.output?.sourceCopy?.startedAt ?? runStart,
     stopDate: r.recordedAt,
-    // The terminal state DatabaseBackup ends in after writing a record of that status (statemachines/database-backup.ts).
-    step: TERMINAL_STATE[r.status],
+    // The state DatabaseBackup ends in after writing a record of that status (contracts/states.ts).
+    step: BACKUP_END_STATES[r.status],
     copies: [],
     ...(r.status === 'SUCCEEDED' && r.summary?.copy ? { copy: r.summary.copy } : {}),
     ...(r.status === 'FAILED' && r.error ? { error: r.error.name, cause: describeCause(r.error.cause) } : {}),

@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FIRST_POLL_SECONDS } from '../contracts/polling';
+import { BACKUP_END_STATES, BACKUP_STEPS, pollState, readyChoice, type PollLoop } from '../contracts/states';
 import { acknowledgeStateMachineGrants } from './acknowledgements';
 import { retryTransient } from './errors';
 import { addRetryPolicy, COPY_SLOT_WAIT_MAX_SECONDS, COPY_SLOTS_BUSY_RETRY, DEFAULT_MAX_POLLS, EXPORT_MAX_POLLS, EXPORT_TASK_LIMIT_RETRY, workflowTimeouts } from './timeouts';
@@ -243,7 +244,7 @@ export class DatabaseBackup extends Construct {
    * @returns `RecordFailure`, the state every failure goes to with `$.error = { Error, Cause }`
    */
   private failurePath(): tasks.LambdaInvoke {
-    const backupFailed = new sfn.Fail(this, 'BackupFailed', {
+    const backupFailed = new sfn.Fail(this, BACKUP_END_STATES.FAILED, {
       comment: 'The one failure path: carries the error name and cause of the step that failed.',
       errorPath: '$.error.Error',
       causePath: '$.error.Cause',
@@ -297,7 +298,7 @@ export class DatabaseBackup extends Construct {
     // whenever the optional field is absent. tsc checks instead that the state, a PlannedDatabase,
     // carries every required CreateCopyInput field with its type (create-copy strips the other keys).
     const createCopy = this.invoke(
-      'CreateCopy',
+      BACKUP_STEPS.createCopy,
       this.f.createCopy,
       wholeState<CreateCopyInput, PlannedDatabase>(),
       '$.sourceCopy',
@@ -342,7 +343,7 @@ export class DatabaseBackup extends Construct {
     );
     recordDeferral.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
     recordDeferral.next(
-      new sfn.Pass(this, 'DeferredToScheduledRun', {
+      new sfn.Pass(this, BACKUP_END_STATES.DEFERRED, {
         comment: 'Ends cleanly: no copy was made; the daily scheduled run backs this database up, the daily digest lists it.',
         parameters: renderPayload({
           database: fromState(input('database')),
@@ -362,7 +363,7 @@ export class DatabaseBackup extends Construct {
    */
   private share(failed: sfn.IChainable): sfn.INextable & sfn.IChainable {
     if (this.mode === 'cross-account' && this.f.share) {
-      const share = this.invoke('ShareWithVault', this.f.share, payload<ShareInput>({ snapshot: fromState(sourceCopyReadyAt('snapshot')) }), '$.share', "Add the vault account to the manual copy's restore attribute.");
+      const share = this.invoke(BACKUP_STEPS.shareWithVault, this.f.share, payload<ShareInput>({ snapshot: fromState(sourceCopyReadyAt('snapshot')) }), '$.share', "Add the vault account to the manual copy's restore attribute.");
       share.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
       return share;
     }
@@ -408,7 +409,7 @@ export class DatabaseBackup extends Construct {
       parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const copyToVault = this.invoke(
-      'CopyToVault',
+      BACKUP_STEPS.copyToVault,
       this.f.crossAccountCopy,
       payload<CrossAccountCopyInput>({
         database: fromState(input('database')),
@@ -459,7 +460,7 @@ export class DatabaseBackup extends Construct {
       parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const start = this.invoke(
-      'ExportToS3',
+      BACKUP_STEPS.exportToS3,
       exports.start,
       payload<ExportToS3Input>({ database: fromState(input('database')), runId: fromState(input('runId')), snapshot: fromState(sourceCopyReadyAt('snapshot')) }),
       '$.exportTask',
@@ -537,7 +538,7 @@ export class DatabaseBackup extends Construct {
   private sweep(failed: sfn.IChainable): tasks.LambdaInvoke {
     const drResultPath = this.drResultPath();
     const sweep = this.invoke(
-      'SweepSourceRetention',
+      BACKUP_STEPS.sweepSourceRetention,
       this.f.retentionSweep,
       payload<RetentionSweepInput>({
         database: fromState(input('database')),
@@ -616,7 +617,7 @@ export class DatabaseBackup extends Construct {
     );
     // Not recorded = not reported: the copies stay (nothing deletes them), the database fails by name.
     recordSuccess.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
-    recordSuccess.next(new sfn.Pass(this, 'BackupSucceeded', { parameters: { ...renderPayload(output), 'ledger.$': '$.ledger' } }));
+    recordSuccess.next(new sfn.Pass(this, BACKUP_END_STATES.SUCCEEDED, { parameters: { ...renderPayload(output), 'ledger.$': '$.ledger' } }));
     return recordSuccess;
   }
 
@@ -705,7 +706,7 @@ export class DatabaseBackup extends Construct {
       parameters: { 'region.$': '$.region', status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const copy = this.invoke(
-      'CopyToDrRegion',
+      BACKUP_STEPS.copyToDrRegion,
       f.crossAccountCopy,
       payload<CrossAccountCopyInput>({
         database: fromState(drItem('database')),
@@ -793,7 +794,7 @@ export class DatabaseBackup extends Construct {
    */
   private pollLoop(
     o: {
-      name: string;
+      name: PollLoop;
       fn: IFunction;
       /** Path of the snapshot (poll-status' `snapshot`) or export task (poll-export's `exportTask`) to poll. */
       sourcePath: string;
@@ -846,7 +847,7 @@ export class DatabaseBackup extends Construct {
             maxWaitSeconds: this.maxWaitSeconds,
           })
         : payload<PollExportInput>({ exportTask: fromState(o.sourcePath), attempt: fromState(jsonPath<PollExportOutput>(resultPath)('attempt')) });
-    const poll = new tasks.LambdaInvoke(this, `Poll${name}`, {
+    const poll = new tasks.LambdaInvoke(this, pollState(name), {
       lambdaFunction: o.fn,
       payload: pollInput,
       payloadResponseOnly: true,
@@ -873,7 +874,7 @@ export class DatabaseBackup extends Construct {
     init?.next(wait);
     wait.next(poll);
     const then = (next: sfn.IChainable): void => {
-      const choice = new sfn.Choice(this, `Is${name}Ready`)
+      const choice = new sfn.Choice(this, readyChoice(name))
         .when(sfn.Condition.booleanEquals(`${resultPath}.ready`, true), next)
         .when(
           sfn.Condition.or(

@@ -18,6 +18,7 @@ import '../harness/setup/index';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../infra/config/schema';
+import { POLL_LOOPS, pollState, type PollLoop } from '../../contracts/states';
 import { type PlanHead, planHeadKey } from '../../functions/shared/ledger';
 import { runDemoDrill, setDemoFixtures } from './demo-drill';
 import { type DemoDatabase, type ExecutionRecord, type LocalEnvironment, createLocalEnvironment, fleetForConfig, seedFleet, takeAutomatedSnapshots, UNMANAGED_DATABASE } from '../harness/index';
@@ -259,8 +260,8 @@ function writeOutputs(
   md.push('', '## Day 1 per database', '', '| database | execution | status | virtual duration | transitions | polls (source/vault/DR/export) |', '|---|---|---|---|---|---|');
   for (const c of day1) {
     const db = (c.input as { database: { identifier: string } }).database.identifier;
-    const polls = (s: string) => c.events.filter((e) => e.type === 'StateEntered' && e.state === s).length;
-    md.push(`| ${db} | ${c.name} | ${c.status} | ${formatDuration(secondsBetween(c.startDate, c.stopDate ?? c.startDate))} | ${c.transitions} | ${polls('PollSourceCopy')}/${polls('PollVaultCopy')}/${polls('PollDrCopy')}/${polls('PollExport')} |`);
+    const polls = (loop: PollLoop) => c.events.filter((e) => e.type === 'StateEntered' && e.state === pollState(loop)).length;
+    md.push(`| ${db} | ${c.name} | ${c.status} | ${formatDuration(secondsBetween(c.startDate, c.stopDate ?? c.startDate))} | ${c.transitions} | ${POLL_LOOPS.map(polls).join('/')} |`);
   }
   const firstScheduled = runs.find((r) => (r.input as { trigger?: string }).trigger === 'schedule');
   if (firstScheduled) md.push('', `### Path taken by BackupRun (${firstScheduled.name})`, '', '```mermaid', mermaidPath(firstScheduled, { title: firstScheduled.name }), '```');

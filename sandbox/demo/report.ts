@@ -3,6 +3,7 @@
  * state machine took as a Mermaid flowchart, and the snapshot inventory of an account.
  */
 import type { ExecutionRecord, HistoryEvent } from '../harness/index';
+import { BACKUP_END_STATES, BACKUP_STEPS, pollState, readyChoice, type PollLoop } from '../../contracts/states';
 
 /** Seconds between two ISO-8601 instants. */
 export function secondsBetween(fromIso: string, toIso: string): number {
@@ -41,31 +42,31 @@ const entered = (events: readonly HistoryEvent[]) => events.filter((e) => e.type
 export function databaseTimeline(exec: ExecutionRecord): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const ev = entered(exec.events);
-  const polls = (state: string) => ev.filter((e) => e.state === state).length;
+  const polls = (loop: PollLoop) => ev.filter((e) => e.state === pollState(loop)).length;
   const first = (state: string) => ev.find((e) => e.state === state);
   const last = (state: string) => [...ev].reverse().find((e) => e.state === state);
-  const steps: Array<[string, string]> = [
-    ['CreateCopy', 'copy newest automated snapshot under the source KMS key'],
-    ['IsSourceCopyReady', `source copy available after ${polls('PollSourceCopy')} polls`],
-    ['ShareWithVault', 'share with the vault account'],
-    ['CopyToVault', 'copy into the vault Region under the vault KMS key'],
-    ['ExportToS3', 'export to S3 started (Parquet)'],
-    ['IsVaultCopyReady', `vault copy available after ${polls('PollVaultCopy')} polls`],
-    ['CopyToDrRegion', 'copy into the DR Region(s)'],
-    ['IsDrCopyReady', `DR copies available after ${polls('PollDrCopy')} polls`],
-    ['IsExportReady', `export complete after ${polls('PollExport')} polls`],
-    ['SweepSourceRetention', 'source retention sweep'],
-    ['BackupSucceeded', 'done'],
+  // [state, note, whether it is a wait loop's Choice (its last entry is the look that saw the copy ready)]
+  const steps: Array<[string, string, boolean?]> = [
+    [BACKUP_STEPS.createCopy, 'copy newest automated snapshot under the source KMS key'],
+    [readyChoice('SourceCopy'), `source copy available after ${polls('SourceCopy')} polls`, true],
+    [BACKUP_STEPS.shareWithVault, 'share with the vault account'],
+    [BACKUP_STEPS.copyToVault, 'copy into the vault Region under the vault KMS key'],
+    [BACKUP_STEPS.exportToS3, 'export to S3 started (Parquet)'],
+    [readyChoice('VaultCopy'), `vault copy available after ${polls('VaultCopy')} polls`, true],
+    [BACKUP_STEPS.copyToDrRegion, 'copy into the DR Region(s)'],
+    [readyChoice('DrCopy'), `DR copies available after ${polls('DrCopy')} polls`, true],
+    [readyChoice('Export'), `export complete after ${polls('Export')} polls`, true],
+    [BACKUP_STEPS.sweepSourceRetention, 'source retention sweep'],
+    [BACKUP_END_STATES.SUCCEEDED, 'done'],
   ];
-  for (const [state, note] of steps) {
-    // A wait loop's last `Is<X>Ready` is the look that saw it ready.
-    const e = state.startsWith('Is') && state.endsWith('Ready') ? last(state) : first(state);
+  for (const [state, note, loop] of steps) {
+    const e = loop === true ? last(state) : first(state);
     if (e) out.push({ at: e.at, state, note });
   }
   out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   if (exec.status === 'FAILED') {
     const failedAt = exec.stopDate ?? exec.startDate;
-    out.push({ at: failedAt, state: 'BackupFailed', note: `${exec.error}: ${describeCause(exec.cause)}` });
+    out.push({ at: failedAt, state: BACKUP_END_STATES.FAILED, note: `${exec.error}: ${describeCause(exec.cause)}` });
   } else if (exec.status === 'TIMED_OUT' || exec.status === 'ABORTED') {
     out.push({ at: exec.stopDate ?? exec.startDate, state: exec.status, note: describeCause(exec.cause) });
   }

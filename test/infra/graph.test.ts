@@ -10,6 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { BACKUP_END_STATES, BACKUP_STEPS, POLL_LOOPS, pollState, readyChoice } from '../../contracts/states';
 import { PROJECT_ROOT } from '../../infra/constructs/vault-function';
 import { BackupRun } from '../../statemachines/backup-run';
 import { DailyDigest } from '../../statemachines/daily-digest';
@@ -221,6 +222,17 @@ describe('the names the docs give are the graph', () => {
     const states = databaseBackupStates();
     expect([...states].filter((n) => !inTable.has(n)).sort(), 'states missing from the README table').toEqual([]);
     expect([...inTable].filter((n) => !states.has(n)).sort(), 'README table names that are not states').toEqual([]);
+  });
+
+  it('every DatabaseBackup state that rsv, the demo and the bench read by name (contracts/states.ts) is a state of the graph, each poll loop with all its states', () => {
+    const states = databaseBackupStates();
+    const listed = [
+      ...Object.values(BACKUP_END_STATES),
+      ...Object.values(BACKUP_STEPS),
+      ...POLL_LOOPS.flatMap((l) => [...(l === 'DrCopy' ? [] : [`Init${l}Poll`]), `WaitFor${l}`, pollState(l), readyChoice(l), `${l}TimedOut`]),
+    ];
+    expect(listed.length).toBe(3 + 6 + 4 * 5 - 1);
+    expect(listed.filter((n) => !states.has(n)), 'listed names that are not states').toEqual([]);
   });
 
   it("each workflow class's JSDoc names every state of its synthesized graph (one hop from the class to any state)", () => {
