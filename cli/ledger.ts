@@ -17,7 +17,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
  */
 import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type LedgerObject, type LedgerRecord, listLedgerObjects, readPlanHead, readRecord, RUNS_PREFIX, runPrefix } from '../functions/shared/ledger';
+import { type LedgerObject, type LedgerRecord, listLedgerObjects, readPlanHead, readRecords, RUNS_PREFIX, runPrefix } from '../functions/shared/ledger';
 import { deploymentNames } from '../infra/constructs/names';
 import type { Backend } from './backend';
 
@@ -90,17 +90,8 @@ export function databaseOfKey(key: string): string | undefined {
  * Reads records, 16 GetObject calls at a time, in the order of `keys`.
  * @throws LedgerRecordInvalid, S3 errors by name (NoSuchKey, AccessDenied)
  */
-export async function readLedgerRecords(access: LedgerAccess, keys: readonly string[]): Promise<LedgerRecord[]> {
-  const out: LedgerRecord[] = new Array(keys.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const i = next++;
-      out[i] = await readRecord(access.s3, access.bucket, keys[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, keys.length) }, worker));
-  return out;
+export function readLedgerRecords(access: LedgerAccess, keys: readonly string[]): Promise<LedgerRecord[]> {
+  return readRecords(access.s3, access.bucket, keys);
 }
 
 /**

@@ -25,6 +25,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  */
+import pMap from 'p-map';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, PlanRunOutput, RunTrigger } from '../../contracts/shapes.js';
 import { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX } from '../../contracts/names.js';
@@ -166,18 +167,12 @@ export async function readRecord(s3: S3Client, bucket: string, key: string): Pro
   return r as LedgerRecord;
 }
 
-/** Reads many records, 16 at a time. */
-async function readAll(s3: S3Client, bucket: string, keys: readonly string[]): Promise<LedgerRecord[]> {
-  const out: LedgerRecord[] = new Array(keys.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const i = next++;
-      out[i] = await readRecord(s3, bucket, keys[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, keys.length) }, worker));
-  return out;
+/**
+ * Reads many records, 16 GetObject calls at a time, in the order of `keys`.
+ * @throws LedgerRecordInvalid, S3 errors by name (NoSuchKey, AccessDenied)
+ */
+export function readRecords(s3: S3Client, bucket: string, keys: readonly string[]): Promise<LedgerRecord[]> {
+  return pMap(keys, (key) => readRecord(s3, bucket, key), { concurrency: 16 });
 }
 
 /**
@@ -185,7 +180,7 @@ async function readAll(s3: S3Client, bucket: string, keys: readonly string[]): P
  * @throws LedgerRecordInvalid, S3 errors by name
  */
 export async function readRun(s3: S3Client, bucket: string, runId: string): Promise<LedgerRecord[]> {
-  return readAll(s3, bucket, await listKeys(s3, bucket, runPrefix(runId)));
+  return readRecords(s3, bucket, await listKeys(s3, bucket, runPrefix(runId)));
 }
 
 /**
@@ -193,7 +188,7 @@ export async function readRun(s3: S3Client, bucket: string, runId: string): Prom
  * @throws LedgerRecordInvalid, S3 errors by name
  */
 export async function readDay(s3: S3Client, bucket: string, day: string): Promise<LedgerRecord[]> {
-  return readAll(s3, bucket, await listKeys(s3, bucket, dailyPrefix(day)));
+  return readRecords(s3, bucket, await listKeys(s3, bucket, dailyPrefix(day)));
 }
 
 /**
@@ -245,16 +240,15 @@ export async function writePlan(
 ): Promise<number> {
   const chunks = Math.ceil(plan.databases.length / PLAN_CHUNK_SIZE);
   const put = (Key: string, body: unknown) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(body), ContentType: 'application/json' }));
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks) {
-      const c = next++;
+  await pMap(
+    Array.from({ length: chunks }, (_, c) => c),
+    (c) => {
       const first = c * PLAN_CHUNK_SIZE;
       const chunk: PlanChunk = { schemaVersion: LEDGER_SCHEMA_VERSION, runId: plan.runId, first, items: plan.databases.slice(first, first + PLAN_CHUNK_SIZE) };
-      await put(planChunkKey(plan.runId, c), chunk);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, chunks) }, worker));
+      return put(planChunkKey(plan.runId, c), chunk);
+    },
+    { concurrency: 8 },
+  );
   const head: PlanHead = {
     schemaVersion: LEDGER_SCHEMA_VERSION,
     runId: plan.runId,
@@ -294,15 +288,7 @@ export async function readPlanItem(s3: S3Client, bucket: string, runId: string, 
  * @throws PlanItemNotFound, S3 errors by name
  */
 export async function readPlan(s3: S3Client, bucket: string, runId: string, chunks: number): Promise<PlannedDatabase[]> {
-  const out: PlanChunk[] = new Array(chunks);
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks) {
-      const i = next++;
-      out[i] = await readChunk(s3, bucket, runId, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, chunks) }, worker));
+  const out = await pMap(Array.from({ length: chunks }, (_, i) => i), (i) => readChunk(s3, bucket, runId, i), { concurrency: 16 });
   return out.flatMap((c) => c.items);
 }
 
