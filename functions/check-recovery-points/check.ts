@@ -13,7 +13,9 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseRef } from '../../contracts/shapes.js';
-import { listRecoveryPoints, newestAvailable, recoveryPointAgeHours } from '../../functions/shared/recovery-points.js';
+import type { RecoveryPointStatus } from '../../contracts/functions/check-recovery-points.js';
+export type { RecoveryPointStatus };
+import { listRecoveryPointsOf, newestAvailable, recoveryPointAgeHours, recoveryPointsKey } from '../../functions/shared/recovery-points.js';
 import { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC } from '../../contracts/names.js';
 export { RECOVERY_POINT_AGE_METRIC, RECOVERY_POINTS_OVER_OBJECTIVE_METRIC };
 
@@ -24,28 +26,22 @@ export interface RecoveryPointObjective extends DatabaseRef {
   readonly rpoHours: number;
 }
 
-/** One database's recovery point in this Region. Times ISO-8601 UTC, ages hours. */
-export interface RecoveryPointStatus {
-  readonly database: string;
-  readonly kind: DatabaseRef['kind'];
-  readonly region: string;
-  readonly status: 'OK' | 'RecoveryPointStale' | 'NoRecoveryPoint';
-  readonly objectiveHours: number;
-  readonly newestCopyArn?: string;
-  readonly recoveryPointTime?: string;
-  readonly ageHours?: number;
-}
-
-/** See the module comment. `metrics` undefined = metrics disabled. AWS errors propagate by name. */
+/**
+ * See the module comment. Returns one status per database, in the order of `p.databases`. The copies
+ * come from one listing of the Region's manual snapshots per kind (functions/shared/recovery-points.ts
+ * `listRecoveryPointsOf`: one call per 100 snapshots, not per database).
+ * `metrics` undefined = metrics disabled. AWS errors propagate by name.
+ */
 export async function checkRecoveryPoints(
   rds: RDSClient,
   p: { databases: readonly RecoveryPointObjective[]; region: string },
   now: Date,
   metrics: Metrics | undefined,
 ): Promise<RecoveryPointStatus[]> {
+  const points = await listRecoveryPointsOf(rds, p.databases);
   const out: RecoveryPointStatus[] = [];
   for (const db of p.databases) {
-    const newest = newestAvailable(await listRecoveryPoints(rds, db));
+    const newest = newestAvailable(points.get(recoveryPointsKey(db)) ?? []);
     if (!newest) {
       out.push({ database: db.identifier, kind: db.kind, region: p.region, status: 'NoRecoveryPoint', objectiveHours: db.rpoHours });
       continue;
