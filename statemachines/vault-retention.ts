@@ -63,8 +63,12 @@ export interface VaultRetentionProps {
  *    `ListVaultDatabases` adds every database with managed copies in this Region (tag-discovered
  *    databases, and databases removed from the config, whose copies stay under the policy); if the
  *    listing fails, `UseConfiguredDatabases` sweeps the configured ones.
- * 2. `SweepDatabases` (Map) -> `SweepVaultRetention` per database -> `SweepSucceeded`; a failure is
- *    recorded (`RecordSweepError`, `{ status: 'FAILED', error, cause }`) and the others go on.
+ * 2. `SweepDatabases` (Map) -> `SweepVaultRetention` per database -> `SweepSucceeded` (`{ database,
+ *    status: 'SUCCEEDED', kept, deleted, foreignKeyCopies }`: how many copies it kept and deleted, and
+ *    the names of copies under a foreign KMS key); a failure is recorded (`RecordSweepError`,
+ *    `{ database, status: 'FAILED', error }`) and the others go on. The results replace the list in
+ *    the state, and each is small, so 1,000 databases fit its 256 KiB (docs/aws-behaviour.md §18a);
+ *    the deleted copies' names and a failure's cause are in the iteration's history and the log.
  * 3. `SummariseSweep` -> `AnySweepFailures` -> `ListSweepFailures` -> `CountSweepFailures`, or
  *    `NoSweepFailures` -> `PublishSweepSummary` (SNS, the vault's own topic; a failed publish is
  *    recorded by `SweepSummaryNotPublished`).
@@ -82,9 +86,12 @@ export class VaultRetention extends Construct {
     // Typed paths (contracts/functions/retention-sweep.ts): a renamed contract field fails tsc here.
     const item = jsonPath<RetentionSweepInput>();
     const sweepOut = jsonPath<RetentionSweepOutput>('$.sweep');
+    // The configured databases are written into the two states that read them (ListVaultDatabases,
+    // UseConfiguredDatabases), not kept in the state: a fleet of 1,000 must fit 256 KiB of state
+    // (docs/aws-behaviour.md §18a) with its list to sweep and then its results.
+    const configured = props.databases.map((d) => ({ identifier: d.identifier, kind: d.kind }));
     const load = new sfn.Pass(this, 'LoadRetentionPolicy', {
       parameters: {
-        databases: props.databases.map((d) => ({ identifier: d.identifier, kind: d.kind })),
         policy: { ...props.policy },
         ...(props.provenanceAccounts ? { provenanceAccounts: [...new Set(props.provenanceAccounts)] } : {}),
       },
@@ -109,13 +116,16 @@ export class VaultRetention extends Construct {
         'database.$': item('database'),
         status: 'SUCCEEDED',
         'kept.$': `States.ArrayLength(${sweepOut('kept')})`,
-        'deleted.$': sweepOut('deleted'),
+        // How many (names: the iteration's SweepVaultRetention result in the execution history, and the function's log).
+        'deleted.$': `States.ArrayLength(${sweepOut('deleted')})`,
         // Copies under a KMS key the vault does not own: named in the summary to the vault topic.
         'foreignKeyCopies.$': sweepOut('foreignKeyCopies'),
       },
     });
+    // The error's name; its cause (up to 1,000 characters) is in the iteration's history and the
+    // function's log: 1,000 causes would not fit the state.
     const sweepFailed = new sfn.Pass(this, 'RecordSweepError', {
-      parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause' },
+      parameters: { 'database.$': '$.database', status: 'FAILED', 'error.$': '$.failure.Error' },
     });
     sweep.addCatch(sweepFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
 
@@ -124,18 +134,19 @@ export class VaultRetention extends Construct {
     // configured list if the listing fails, so a describe outage never skips the sweep entirely.
     const list = invokeFunction(this, 'ListVaultDatabases', {
       lambdaFunction: props.retentionSweep,
-      payload: payload<ListManagedDatabasesInput>({ listDatabases: { configured: fromState('$.config.databases') } }),
-      resultPath: '$.inventory',
+      payload: payload<ListManagedDatabasesInput>({ listDatabases: { configured } }),
+      // The list to sweep; the Map below replaces it with the results.
+      resultPath: '$.results',
       comment: 'List the databases with managed copies in this Region, besides the configured ones.',
     });
     const useConfigured = new sfn.Pass(this, 'UseConfiguredDatabases', {
-      parameters: { 'databases.$': '$.config.databases', 'listError.$': '$.listError' },
-      resultPath: '$.inventory',
+      parameters: { databases: configured, 'listError.$': '$.listError' },
+      resultPath: '$.results',
     });
     list.addCatch(useConfigured, { errors: ['States.ALL'], resultPath: '$.listError' });
 
     const map = new sfn.Map(this, 'SweepDatabases', {
-      itemsPath: jsonPath<ListManagedDatabasesOutput>('$.inventory')('databases'),
+      itemsPath: jsonPath<ListManagedDatabasesOutput>('$.results')('databases'),
       itemSelector: renderPayload({
         database: fromState('$$.Map.Item.Value'),
         policy: fromState('$.config.policy'),
@@ -143,6 +154,7 @@ export class VaultRetention extends Construct {
         ...(props.provenanceAccounts ? { provenanceAccounts: fromState('$.config.provenanceAccounts') } : {}),
       } satisfies PayloadFields<RetentionSweepInput>),
       maxConcurrency: props.maxConcurrency ?? 2,
+      // Replaces the list it swept: the state holds one of the two at a time.
       resultPath: '$.results',
     });
     map.itemProcessor(sweep.next(sweepSucceeded));

@@ -132,7 +132,7 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
     line(bold(`VaultRetention in ${region} (runs in the vault account ${vaultAccount}): ${sweep.status}`));
     for (const r of ((sweep.output as { results?: Array<Record<string, unknown>> } | undefined)?.results ?? [])) {
       const d = r.database as { identifier: string };
-      line(`  ${d.identifier.padEnd(16)} ${r.status}  kept ${r.kept ?? '-'}, deleted ${Array.isArray(r.deleted) ? r.deleted.length : '-'}`);
+      line(`  ${d.identifier.padEnd(16)} ${r.status}  kept ${r.kept ?? '-'}, deleted ${r.deleted ?? '-'}`);
     }
     // Issue 9: recovery point age per database in this Region (metric RecoveryPointAge, alarmed above rpoHours).
     const rp = (sweep.output as { recoveryPoints?: { recoveryPoints?: Array<Record<string, any>> } } | undefined)?.recoveryPoints?.recoveryPoints ?? [];
