@@ -88,6 +88,27 @@ export interface FleetFigures {
   mapConcurrency: number;
   /** The (first failed) BackupRun's error and the start of its cause when one did not succeed. */
   error?: string;
+  /**
+   * Scheduled fleets: VaultRetention (dry run) in each vault Region after the BackupRun, over the
+   * copies it made: its status, largest state (256 KiB cap) and history, transitions, and the RDS
+   * calls its recovery point check made (RDS allows 300 in a burst, then 12 a second,
+   * docs/aws-behaviour.md §40). Absent for event-started fleets.
+   */
+  vaultRetention?: VaultRetentionFigures[];
+}
+
+/** One VaultRetention run of the fleet bench ({@link FleetFigures.vaultRetention}). */
+export interface VaultRetentionFigures {
+  region: string;
+  status: string;
+  error?: string;
+  largestStatePayloadBytes: number;
+  largestStatePayloadAt: string;
+  historyEvents: number;
+  transitions: number;
+  /** RDS calls made with check-recovery-points' role. */
+  recoveryPointCheckCalls: number;
+  wallSeconds: number;
 }
 
 /**
@@ -134,6 +155,11 @@ export interface FleetRunOptions {
   /** The largest database, GiB ({@link benchFleet}). @default 4096 */
   readonly maxGiB?: number;
   /**
+   * Identifiers padded to this many characters (`fleet-0001-xxx...`; RDS allows 63): the state a
+   * workflow keeps per database grows with them. @default - `fleet-0001` (10 characters)
+   */
+  readonly identifierLength?: number;
+  /**
    * Called after the fleet is seeded, before its automated snapshots are taken and the runs start
    * (tests: set copy shapes and durations with `env.sandbox.rds.setCopyShape`). @default - nothing
    */
@@ -150,7 +176,8 @@ export interface FleetRunOptions {
  * BackupRun executions at once ({@link FleetRunOptions.events}).
  */
 export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<FleetFigures> {
-  const specs = benchFleet(n, opts.maxGiB);
+  const len = opts.identifierLength ?? 0;
+  const specs = benchFleet(n, opts.maxGiB).map((d) => (len > d.identifier.length ? { ...d, identifier: `${d.identifier}-`.padEnd(len, 'x') } : d));
   const listed = opts.listed ?? true;
   const config = parseConfig({
     ...example,
@@ -234,11 +261,39 @@ export async function runFleet(n: number, opts: FleetRunOptions = {}): Promise<F
       deferredDatabases,
       failuresByError: countBy(children.filter((c) => c.status !== 'SUCCEEDED').map((c) => c.error ?? c.status)),
     };
+    if (!opts.events) figures.vaultRetention = await vaultRetentionFigures(env);
     await opts.inspect?.(env, runs, figures);
     return figures;
   } finally {
     env.dispose();
   }
+}
+
+/** VaultRetention (dry run) in each vault Region of `env`, one after the other: see {@link FleetFigures.vaultRetention}. */
+async function vaultRetentionFigures(env: LocalEnvironment): Promise<VaultRetentionFigures[]> {
+  const out: VaultRetentionFigures[] = [];
+  for (const stack of [env.vault, ...env.drVaults]) {
+    const region = stack.env.region;
+    const check = stack.functions.find((f) => f.entry.includes('check-recovery-points'));
+    const role = check?.roleArn.split('/').at(-1);
+    const before = env.sandbox.calls.length;
+    const t0 = performance.now();
+    const run = await env.startVaultRetention({ dryRun: true }, `bench-vault-retention-${region}`, region);
+    const execs = executionTree(run);
+    const biggest = execs.reduce((a, b) => (b.maxPayloadBytes > a.maxPayloadBytes ? b : a));
+    out.push({
+      region,
+      status: run.status,
+      ...(run.status !== 'SUCCEEDED' && { error: `${run.error ?? ''}: ${(run.cause ?? '').slice(0, 300)}` }),
+      largestStatePayloadBytes: biggest.maxPayloadBytes,
+      largestStatePayloadAt: `${biggest.stateMachineName}: ${biggest.maxPayloadAt ?? ''}`,
+      historyEvents: Math.max(...execs.map((e) => e.historyEvents)),
+      transitions: execs.reduce((s, e) => s + e.transitions, 0),
+      recoveryPointCheckCalls: role === undefined ? 0 : env.sandbox.calls.slice(before).filter((c) => c.service === 'rds' && (c.principalArn.includes(`/${role}/`) || c.principalArn.endsWith(`/${role}`))).length,
+      wallSeconds: round((performance.now() - t0) / 1000, 1),
+    });
+  }
+  return out;
 }
 
 /** Messages the workflows published to SNS (CloudWatch alarm deliveries left out). */
@@ -283,5 +338,9 @@ export function fleetTable(f: FleetFigures): string[] {
     `copies per database | ${Object.entries(f.copiesPerDatabase).map(([copies, dbs]) => `${dbs} with ${copies}`).join(', ')}; RDS refused ${f.refusedCopies} for its copy limit`,
     `state transitions | ${f.transitions} (${f.transitionsPerDatabase} per database, $${f.priceUsd})`,
     `notifications published | ${f.notifications}`,
+    ...(f.vaultRetention ?? []).map(
+      (v) =>
+        `VaultRetention (dry run) in ${v.region} | ${v.status}${v.error ? ` ${v.error}` : ''}; largest state ${v.largestStatePayloadBytes} bytes at ${v.largestStatePayloadAt} (cap 262,144); history ${v.historyEvents} events; ${v.transitions} transitions; recovery point check ${v.recoveryPointCheckCalls} RDS calls; ${v.wallSeconds} s`,
+    ),
   ];
 }

@@ -18,7 +18,9 @@
  * databases and the polling tables; `--json` prints the fleet figures as one JSON object instead.
  * `--discovered` makes all but one database tag-discovered instead of listed in the config.
  * `--events` starts the fleet as N event-started BackupRun executions at once (one per database's
- * automated snapshot event) instead of one scheduled run.
+ * automated snapshot event) instead of one scheduled run. A scheduled fleet is then swept by
+ * VaultRetention (dry run) in each vault Region. `--identifier-length L` pads the identifiers to L
+ * characters (10-63): the state kept per database grows with them.
  *
  * Prints a table per part; exits 0. Numbers depend on the machine; compare runs on the same one.
  */
@@ -275,7 +277,12 @@ const fleetAt = args.indexOf('--fleet');
 if (fleetAt >= 0) {
   const n = Number(args[fleetAt + 1]);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--fleet needs a positive whole number of databases, got ${args[fleetAt + 1]}`);
-  const figures = await runFleet(n, { listed: !args.includes('--discovered'), events: args.includes('--events') });
+  const idAt = args.indexOf('--identifier-length');
+  const identifierLength = idAt >= 0 ? Number(args[idAt + 1]) : undefined;
+  if (identifierLength !== undefined && (!Number.isInteger(identifierLength) || identifierLength < 10 || identifierLength > 63)) {
+    throw new Error(`--identifier-length needs a whole number of characters from 10 to 63 (RDS's limit), got ${args[idAt + 1]}`);
+  }
+  const figures = await runFleet(n, { listed: !args.includes('--discovered'), events: args.includes('--events'), ...(identifierLength !== undefined && { identifierLength }) });
   if (args.includes('--json')) out(JSON.stringify(figures));
   else {
     for (const line of fleetTable(figures)) out(line);
