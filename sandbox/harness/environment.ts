@@ -137,17 +137,51 @@ export function eventExecutionName(snapshotArn: string | undefined, seq: number)
   return `event-${label.slice(0, 80 - 'event-'.length - suffix.length - 1)}-${suffix}`;
 }
 
-/** Validates every state machine definition of a deployed stack with asl-validator. */
+/**
+ * Largest state machine definition, bytes of UTF-8 JSON: AWS's hard quota is "1 MB"
+ * (docs/aws-behaviour.md §18a); the stricter reading, 1,000,000 bytes, is modelled.
+ */
+export const MAX_DEFINITION_BYTES = 1_000_000;
+/**
+ * Largest stack template, bytes as CDK writes it (JSON indented by one space): CloudFormation takes a
+ * template of up to 1 MB from S3 (docs/aws-behaviour.md §25); the stricter reading, 1,000,000 bytes.
+ */
+export const MAX_TEMPLATE_BYTES = 1_000_000;
+
+/** Thrown when a synthesized stack template is larger than CloudFormation accepts ({@link MAX_TEMPLATE_BYTES}). */
+export class StackTemplateTooLarge extends Error {
+  constructor(stackName: string, bytes: number) {
+    super(`The template of stack ${stackName} is ${bytes} bytes, more than the ${MAX_TEMPLATE_BYTES} CloudFormation accepts (docs/aws-behaviour.md §25)`);
+    this.name = 'StackTemplateTooLarge';
+  }
+}
+
+/**
+ * Validates every state machine definition of a deployed stack with asl-validator, and its size
+ * against {@link MAX_DEFINITION_BYTES}. @throws InvalidStateMachineDefinition
+ */
 export function validateDefinitions(stack: DeployedStack): void {
   for (const sm of stack.stateMachines) {
+    // Measured first: asl-validator adds default fields to the object it checks.
+    const bytes = Buffer.byteLength(JSON.stringify(sm.definition), 'utf8');
+    if (bytes > MAX_DEFINITION_BYTES) {
+      throw new InvalidStateMachineDefinition(sm.name, `the definition is ${bytes} bytes, more than the ${MAX_DEFINITION_BYTES} a state machine may have (docs/aws-behaviour.md §18a)`);
+    }
     const { isValid, errorsText } = aslValidator(sm.definition);
     if (!isValid) throw new InvalidStateMachineDefinition(sm.name, errorsText('; '));
   }
 }
 
+/** @throws StackTemplateTooLarge when `template`, written as CDK writes it, exceeds {@link MAX_TEMPLATE_BYTES}. */
+export function checkTemplateSize(stackName: string, template: unknown): void {
+  const bytes = Buffer.byteLength(JSON.stringify(template, undefined, 1), 'utf8');
+  if (bytes > MAX_TEMPLATE_BYTES) throw new StackTemplateTooLarge(stackName, bytes);
+}
+
 /**
  * Builds a fresh sandbox with both stacks deployed. Call `dispose()` when done.
- * @throws InvalidStateMachineDefinition when a definition is not valid ASL.
+ * @throws InvalidStateMachineDefinition when a definition is not valid ASL or too large;
+ *   StackTemplateTooLarge when a template is larger than CloudFormation accepts.
  */
 export async function createLocalEnvironment(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
   const { config } = options;
@@ -155,7 +189,10 @@ export async function createLocalEnvironment(options: LocalEnvironmentOptions): 
   const clock = new VirtualClock(options.start);
   const sandbox = new AwsSandbox({ clock, recordCallInputs: options.recordCallInputs ?? true });
   sandbox.install();
-  const deploy = (st: SynthesizedStack) => deployStack(sandbox, st.template, { accountId: st.accountId, region: st.region, stackName: st.stackName }, st.bindings);
+  const deploy = (st: SynthesizedStack) => {
+    checkTemplateSize(st.stackName, st.template);
+    return deployStack(sandbox, st.template, { accountId: st.accountId, region: st.region, stackName: st.stackName }, st.bindings);
+  };
   const source = deploy(synth.source);
   const vault = deploy(synth.vault);
   const drVaults = synth.drVaults.map(deploy);

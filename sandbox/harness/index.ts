@@ -18,9 +18,13 @@ import './setup/index';
 
 export { blockedConnections, isLoopback, RealNetworkBlocked, takeBlockedConnections } from './setup/index';
 export {
+  checkTemplateSize,
   createLocalEnvironment,
   eventExecutionName,
   InvalidStateMachineDefinition,
+  MAX_DEFINITION_BYTES,
+  MAX_TEMPLATE_BYTES,
+  StackTemplateTooLarge,
   synthesize,
   validateDefinitions,
 } from './environment';

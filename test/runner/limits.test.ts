@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AwsSandbox } from '../../sandbox/simulator/index';
 import { VirtualClock } from '../../sandbox/simulator/index';
 import type { DeployedStateMachine } from '../../sandbox/harness/index';
-import { eventExecutionName } from '../../sandbox/harness/index';
+import { checkTemplateSize, eventExecutionName, MAX_DEFINITION_BYTES, MAX_TEMPLATE_BYTES, StackTemplateTooLarge, validateDefinitions } from '../../sandbox/harness/index';
 import { EXECUTION_NAME, localDefinition, PAYLOAD_BUDGET_EXCEEDED, payloadBudgetFindings, STATE_PAYLOAD_BUDGET_BYTES, STEP_FUNCTIONS_LIMITS, WorkflowRunner } from '../../sandbox/harness/index';
 import { machine, stack } from './helpers';
 
@@ -342,5 +342,28 @@ describe('execution names', () => {
     const r = runnerOf(new VirtualClock(), sleeper);
     await r.startExecution(sleeper.arn, { seconds: 0 }, { name: 'daily' });
     await expect(r.startExecution(sleeper.arn, { seconds: 0 }, { name: 'daily' })).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+});
+
+describe('deploy-time sizes (docs/aws-behaviour.md §18a, §25): a definition and a template of at most 1,000,000 bytes (the stricter reading of "1 MB")', () => {
+  /** A valid definition of exactly `bytes` bytes of JSON. */
+  const definitionOf = (bytes: number): Record<string, unknown> => {
+    const shell = { StartAt: 'P', States: { P: { Type: 'Pass', Result: '', End: true } } };
+    return { StartAt: 'P', States: { P: { Type: 'Pass', Result: 'x'.repeat(bytes - JSON.stringify(shell).length), End: true } } };
+  };
+
+  it('a definition of 1,000,000 bytes deploys; one byte more fails validation naming the quota', () => {
+    expect(JSON.stringify(definitionOf(MAX_DEFINITION_BYTES)).length).toBe(MAX_DEFINITION_BYTES);
+    expect(() => validateDefinitions(stack(machine('Big', definitionOf(MAX_DEFINITION_BYTES))))).not.toThrow();
+    expect(() => validateDefinitions(stack(machine('Big', definitionOf(MAX_DEFINITION_BYTES + 1))))).toThrow(/Big .*1000001 bytes, more than the 1000000/);
+  });
+
+  it('a template counts as CDK writes it (indented JSON): over 1,000,000 bytes fails with StackTemplateTooLarge', () => {
+    const template = { Resources: Object.fromEntries(Array.from({ length: 13_000 }, (_, i) => [`R${i}`, { Type: 'AWS::SNS::Topic', Properties: { TopicName: `t${i}` } }])) };
+    // Within the limit as compact JSON, over it as written.
+    expect(JSON.stringify(template).length).toBeLessThan(MAX_TEMPLATE_BYTES);
+    expect(JSON.stringify(template, undefined, 1).length).toBeGreaterThan(MAX_TEMPLATE_BYTES);
+    expect(() => checkTemplateSize('big-stack', template)).toThrow(StackTemplateTooLarge);
+    expect(() => checkTemplateSize('small-stack', { Resources: {} })).not.toThrow();
   });
 });
