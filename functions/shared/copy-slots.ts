@@ -243,7 +243,8 @@ export function decideAcquire(state: SlotState, holder: string, limit: number, n
   const refusals = me?.refusals ?? 0;
   const floor = MIN_RETRY_AFTER_SECONDS * (1 + Math.floor(refusals / REFUSALS_PER_STEP));
   let wait: number;
-  const turn = k > expected.length && expected.length > 0 ? extrapolatedTurn(expected, holders, releases, lease - nowSeconds, k, nowSeconds) : undefined;
+  const view: QueueView = { expected, holders, releases, leaseSeconds: lease - nowSeconds };
+  const turn = k > expected.length && expected.length > 0 ? extrapolatedTurn(view, k, nowSeconds) : undefined;
   if (turn !== undefined) {
     // Its turn is past the holders' releases: aimed early at the extrapolated turn (see MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS).
     wait = Math.min(MAX_EXTRAPOLATED_RETRY_AFTER_SECONDS, Math.max(floor, Math.floor((turn - nowSeconds) * EXTRAPOLATED_AIM_FRACTION)));
@@ -257,7 +258,7 @@ export function decideAcquire(state: SlotState, holder: string, limit: number, n
   const since = me?.at ?? nowSeconds;
   const waitedSeconds = nowSeconds - since;
   const sinceReleaseSeconds = state.releasedAt === undefined ? waitedSeconds : nowSeconds - state.releasedAt;
-  const expectedTurn = queue ? expectedTurnSeconds(expected, holders, releases, lease - nowSeconds, k, nowSeconds) : undefined;
+  const expectedTurn = queue ? expectedTurnSeconds(view, k, nowSeconds) : undefined;
   return {
     granted: false,
     next: { holders, releases, looks, waiters, ...kept },
@@ -267,6 +268,18 @@ export function decideAcquire(state: SlotState, holder: string, limit: number, n
     sinceReleaseSeconds,
     ...(expectedTurn !== undefined && { expectedTurnSeconds: expectedTurn }),
   };
+}
+
+/** What a refused waiter's turn is estimated from ({@link expectedTurnSeconds}, {@link extrapolatedTurn}). */
+export interface QueueView {
+  /** The holders' expected releases, ascending, epoch seconds; `aimed`: recorded by a poll (not only the lease). */
+  readonly expected: readonly { readonly at: number; readonly aimed: boolean }[];
+  /** Holder -> lease expiry, epoch seconds. */
+  readonly holders: ReadonlyMap<string, number>;
+  /** Holder -> expected release recorded by its polls, epoch seconds. */
+  readonly releases: ReadonlyMap<string, number>;
+  /** The lease a slot is granted for, seconds (acquired = lease expiry - this). */
+  readonly leaseSeconds: number;
 }
 
 /**
@@ -280,20 +293,14 @@ export function decideAcquire(state: SlotState, holder: string, limit: number, n
  * copies; the mean over-estimates when long copies hold slots longer (length bias), which errs
  * toward deferral, the safe side: the scheduled run backs the database up.
  */
-export function expectedTurnSeconds(
-  expected: readonly { readonly at: number; readonly aimed: boolean }[],
-  holders: ReadonlyMap<string, number>,
-  releases: ReadonlyMap<string, number>,
-  leaseSeconds: number,
-  k: number,
-  nowSeconds: number,
-): number | undefined {
+export function expectedTurnSeconds(queue: QueueView, k: number, nowSeconds: number): number | undefined {
+  const { expected } = queue;
   if (expected.length === 0) return undefined;
   if (k <= expected.length) {
     const first = expected.slice(0, k);
     return first.every((e) => e.aimed) ? Math.max(0, first[k - 1]!.at - nowSeconds) : undefined;
   }
-  const turn = extrapolatedTurn(expected, holders, releases, leaseSeconds, k, nowSeconds, 'mean');
+  const turn = extrapolatedTurn(queue, k, nowSeconds, 'mean');
   return turn === undefined ? undefined : Math.max(0, turn - nowSeconds);
 }
 
@@ -309,15 +316,7 @@ export function expectedTurnSeconds(
  * A renewed lease makes a holder look younger: the estimate comes out shorter, the aim earlier.
  * `span` `mean`: the holders' mean copy time instead ({@link expectedTurnSeconds}, for deferrals).
  */
-export function extrapolatedTurn(
-  expected: readonly { readonly at: number; readonly aimed: boolean }[],
-  holders: ReadonlyMap<string, number>,
-  releases: ReadonlyMap<string, number>,
-  leaseSeconds: number,
-  k: number,
-  nowSeconds: number,
-  span: 'shortest' | 'mean' = 'shortest',
-): number | undefined {
+export function extrapolatedTurn({ expected, holders, releases, leaseSeconds }: QueueView, k: number, nowSeconds: number, span: 'shortest' | 'mean' = 'shortest'): number | undefined {
   if (expected.some((e) => !e.aimed)) return undefined;
   const spans: number[] = [];
   for (const [h, exp] of holders) {

@@ -332,9 +332,9 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     const releases = new Map(Array.from({ length: 5 }, (_, i) => [`c${i}`, T0 + (i + 1) * h] as const));
     const expected = [...releases.values()].map((at) => ({ at, aimed: true }));
     // Within the holders: the k-th release.
-    expect(expectedTurnSeconds(expected, holders, releases, lease, 3, T0)).toBe(3 * h);
+    expect(expectedTurnSeconds({ expected, holders, releases, leaseSeconds: lease }, 3, T0)).toBe(3 * h);
     // Past them: releases at 1..5 h, each slot taken again frees 4 h later: 1,2,3,4,5,5,6,7,8,9,9,10 -> the 12th at 10 h (shortest: 7 h).
-    expect(expectedTurnSeconds(expected, holders, releases, lease, 12, T0)).toBe(10 * h);
+    expect(expectedTurnSeconds({ expected, holders, releases, leaseSeconds: lease }, 12, T0)).toBe(10 * h);
     // Through decideAcquire: the 12th in line is told its turn.
     const waiters = new Map(Array.from({ length: 11 }, (_, i) => [`w${String(i).padStart(2, '0')}`, { at: T0 - 600 + i, due: T0 + 60, refusals: 0 }] as const));
     const d = decideAcquire({ holders, releases, waiters }, 'me', 5, T0, T0 + lease, true);
@@ -343,13 +343,13 @@ describe('the queue rule (decideAcquire): aimed waits, FIFO across executions', 
     expect(d.expectedTurnSeconds).toBe(10 * h);
     // Just granted, no poll yet (release = acquire time): no copy time known, no estimate.
     const fresh = new Map([...holders].map(([k]) => [k, T0 - h] as const));
-    expect(expectedTurnSeconds([...fresh.values()].map((at) => ({ at: T0, aimed: true })), holders, fresh, lease, 12, T0)).toBeUndefined();
+    expect(expectedTurnSeconds({ expected: [...fresh.values()].map((at) => ({ at: T0, aimed: true })), holders, releases: fresh, leaseSeconds: lease }, 12, T0)).toBeUndefined();
     // A holder past its expected release (its lease is the only bound, sorted last): no estimate once its release is needed.
     const overdue = [...expected.slice(1), { at: T0 + lease, aimed: false }];
-    expect(expectedTurnSeconds(overdue, holders, releases, lease, 3, T0)).toBe(4 * h);
-    expect(expectedTurnSeconds(overdue, holders, releases, lease, 5, T0)).toBeUndefined();
-    expect(expectedTurnSeconds(overdue, holders, releases, lease, 12, T0)).toBeUndefined();
-    expect(expectedTurnSeconds([], new Map(), new Map(), lease, 1, T0)).toBeUndefined();
+    expect(expectedTurnSeconds({ expected: overdue, holders, releases, leaseSeconds: lease }, 3, T0)).toBe(4 * h);
+    expect(expectedTurnSeconds({ expected: overdue, holders, releases, leaseSeconds: lease }, 5, T0)).toBeUndefined();
+    expect(expectedTurnSeconds({ expected: overdue, holders, releases, leaseSeconds: lease }, 12, T0)).toBeUndefined();
+    expect(expectedTurnSeconds({ expected: [], holders: new Map(), releases: new Map(), leaseSeconds: lease }, 1, T0)).toBeUndefined();
   });
 
   it("issue 12: defers an event run's first copy when, in its first 2.5 h in the queue, its turn lies beyond the 40 h bound, or after 40 h in a moving queue; never a stuck destination, never without an estimate", () => {
