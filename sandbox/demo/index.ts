@@ -137,7 +137,7 @@ async function runDemo(env: LocalEnvironment): Promise<number> {
     // Issue 9: recovery point age per database in this Region (metric RecoveryPointAge, alarmed above rpoHours).
     const rp = (sweep.output as { recoveryPoints?: { recoveryPoints?: Array<Record<string, any>> } } | undefined)?.recoveryPoints?.recoveryPoints ?? [];
     if (rp.length > 0) {
-      line(`  recovery point age (objective ${rp[0]?.objectiveHours ?? 26} h): ${rp.map((r) => `${r.database} ${r.ageHours ?? '-'} h${r.status === 'OK' ? '' : ` ${r.status}`}`).join(', ')}`);
+      line(`  recovery point age of the configured databases (objective ${rp[0]?.objectiveHours ?? 26} h): ${rp.map((r) => `${r.database} ${r.ageHours ?? '-'} h${r.status === 'OK' ? '' : ` ${r.status}`}`).join(', ')}`);
       if (rp.some((r) => r.status !== 'OK')) {
         line('  (expected here: the demo takes its last automated snapshots on day 3 at 03:00Z and this check runs 36 h later, so the alarm would fire)');
       }
