@@ -17,7 +17,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
  */
 import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type LedgerObject, type LedgerRecord, listLedgerObjects, readPlanHead, readRecords, RUNS_PREFIX, runPrefix } from '../functions/shared/ledger';
+import { type LedgerRecord, listLedgerObjects, readPlanHead, readRecords, RUNS_PREFIX, runPrefix } from '../functions/shared/ledger';
 import { deploymentNames } from '../infra/constructs/names';
 import type { Backend } from './backend';
 
@@ -28,9 +28,6 @@ export interface LedgerAccess {
   readonly s3: S3Client;
   readonly bucket: string;
 }
-
-/** A record's key and when S3 last wrote it (ListObjectsV2 `LastModified`). */
-export type LedgerKey = LedgerObject;
 
 const found = new WeakMap<Backend, Promise<LedgerAccess | { readonly why: string }>>();
 
@@ -66,14 +63,6 @@ async function findLedger(backend: Backend): Promise<LedgerAccess | { readonly w
   }
 }
 
-/**
- * Every `.json` key under `prefix` with its LastModified, in key order (functions/shared/ledger.ts
- * `listLedgerObjects`). @throws S3 errors by name (AccessDenied, NoSuchBucket)
- */
-export function listLedgerKeys(access: LedgerAccess, prefix: string): Promise<LedgerKey[]> {
-  return listLedgerObjects(access.s3, access.bucket, prefix);
-}
-
 /** The runId of a `runs/<runId>/<database>.json` key (undefined for other keys). */
 export function runIdOfKey(key: string): string | undefined {
   if (!key.startsWith(RUNS_PREFIX)) return undefined;
@@ -84,14 +73,6 @@ export function runIdOfKey(key: string): string | undefined {
 /** The database of a `runs/<runId>/<database>.json` key. */
 export function databaseOfKey(key: string): string | undefined {
   return runIdOfKey(key) === undefined ? undefined : key.split('/').at(-1)?.replace(/\.json$/, '');
-}
-
-/**
- * Reads records, 16 GetObject calls at a time, in the order of `keys`.
- * @throws LedgerRecordInvalid, S3 errors by name (NoSuchKey, AccessDenied)
- */
-export function readLedgerRecords(access: LedgerAccess, keys: readonly string[]): Promise<LedgerRecord[]> {
-  return readRecords(access.s3, access.bucket, keys);
 }
 
 /**
@@ -107,11 +88,11 @@ export async function completeRunRecords(backend: Backend, runId: string): Promi
   const access = await ledgerAccess(backend);
   if (!('bucket' in access) || !/^[A-Za-z0-9_.-]{1,128}$/.test(runId)) return undefined;
   try {
-    const keys = await listLedgerKeys(access, runPrefix(runId));
+    const keys = await listLedgerObjects(access.s3, access.bucket, runPrefix(runId));
     if (keys.length === 0) return undefined;
     const head = await readPlanHead(access.s3, access.bucket, runId);
     if (keys.length < head.count) return undefined;
-    return { records: await readLedgerRecords(access, keys.map((k) => k.key)), bucket: access.bucket };
+    return { records: await readRecords(access.s3, access.bucket, keys.map((k) => k.key)), bucket: access.bucket };
   } catch (err) {
     const name = (err as Error).name;
     if (['NoSuchKey', 'AccessDenied', 'NoSuchBucket', 'PlanItemNotFound'].includes(name)) return undefined;

@@ -38,8 +38,8 @@ import { type DrillEvidence, readDrillRecords } from '../drills';
 import type { Output } from '../render';
 
 export type { DrillEvidence } from '../drills';
-import { PLANS_PREFIX, RUNS_PREFIX, readPlanHead, type LedgerRecord } from '../../functions/shared/ledger';
-import { databaseOfKey, type LedgerKey, ledgerAccess, listLedgerKeys, readLedgerRecords, runIdOfKey } from '../ledger';
+import { listLedgerObjects, PLANS_PREFIX, readPlanHead, readRecord, readRecords, RUNS_PREFIX, type LedgerObject, type LedgerRecord } from '../../functions/shared/ledger';
+import { databaseOfKey, ledgerAccess, runIdOfKey } from '../ledger';
 import { type DatabaseRunStatus, describeCause, manualSnapshots, readRun, type SnapshotRow } from '../runs';
 
 /** `2026-11` as year and month (1-12), or undefined. */
@@ -280,11 +280,11 @@ async function monthResults(
   const rows: ResultRow[] = [];
   const runStarts: string[] = [];
   const access = await ledgerAccess(backend);
-  let keys: LedgerKey[] | undefined;
+  let keys: LedgerObject[] | undefined;
   let ledgerWhy = '';
   if ('bucket' in access) {
     try {
-      keys = await listLedgerKeys(access, RUNS_PREFIX);
+      keys = await listLedgerObjects(access.s3, access.bucket, RUNS_PREFIX);
     } catch (err) {
       ledgerWhy = `${(err as Error).name}: ${(err as Error).message}; the profile needs s3:ListBucket and s3:GetObject on the ledger bucket (docs/operating.md)`;
     }
@@ -300,7 +300,7 @@ async function monthResults(
   const runStart = new Map<string, string>();
   if (keys && 'bucket' in access) {
     try {
-      for (const k of await listLedgerKeys(access, PLANS_PREFIX)) {
+      for (const k of await listLedgerObjects(access.s3, access.bucket, PLANS_PREFIX)) {
         const [, run, file] = k.key.split('/');
         if (run && file === 'plan.json') runStart.set(run, k.lastModified.toISOString());
       }
@@ -314,7 +314,7 @@ async function monthResults(
         return planned !== undefined ? inMonth(Date.parse(planned)) : k.lastModified.getTime() >= start.getTime() && k.lastModified.getTime() < end.getTime() + WRITE_SLACK_MS;
       })
       .map((k) => k.key);
-    for (const r of await readLedgerRecords(access, window)) rows.push(rowOfRecord(r, runStart.get(r.runId)));
+    for (const r of await readRecords(access.s3, access.bucket, window)) rows.push(rowOfRecord(r, runStart.get(r.runId)));
     for (const k of window) read.add(k);
   }
 
@@ -370,9 +370,9 @@ async function monthResults(
       .filter((k) => !read.has(k.key) && databaseOfKey(k.key) === identifier && k.lastModified.toISOString() >= after)
       .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
     for (const k of later) {
-      const [r] = await readLedgerRecords(access, [k.key]);
+      const r = await readRecord(access.s3, access.bucket, k.key);
       read.add(k.key);
-      if (r && r.status === 'SUCCEEDED' && r.recordedAt > after) return rowOfRecord(r, runStart.get(r.runId));
+      if (r.status === 'SUCCEEDED' && r.recordedAt > after) return rowOfRecord(r, runStart.get(r.runId));
     }
     return undefined;
   };
