@@ -58,6 +58,12 @@ export const PLANS_PREFIX = 'plans/';
 export const DAILY_PREFIX = 'daily/';
 
 /**
+ * Days a run ledger record is kept before it expires (infra/constructs/run-ledger.ts default): a year
+ * of runs and their comparison with the year before; `rsv evidence` reports months this far back.
+ */
+export const LEDGER_EXPIRE_DAYS = 400;
+
+/**
  * Every copy rds-snapshot-vault makes has an identifier starting with this. Retention requires it
  * besides the managed tag: a snapshot cannot be renamed, so tagging someone's own snapshot
  * `managed=true` does not make it deletable unless it was also named like our copies.

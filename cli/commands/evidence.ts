@@ -39,6 +39,7 @@ import type { Output } from '../render';
 
 export type { DrillEvidence } from '../drills';
 import { listLedgerObjects, PLANS_PREFIX, readPlanHead, readRecord, readRecords, RUNS_PREFIX, type LedgerObject, type LedgerRecord } from '../../functions/shared/ledger';
+import { LEDGER_EXPIRE_DAYS } from '../../contracts/names';
 import { databaseOfKey, ledgerAccess, runIdOfKey } from '../ledger';
 import { type DatabaseRunStatus, describeCause, manualSnapshots, readRun, type SnapshotRow } from '../runs';
 
@@ -136,7 +137,7 @@ export async function buildEvidence(backend: Backend, m: { year: number; month: 
     const last = Math.min(end.getTime() - 1, Date.parse(`${day(now.toISOString())}T00:00:00.000Z`) - 1);
     for (let t = Date.parse(`${day(firstRun)}T00:00:00.000Z`); t <= last; t += 86_400_000) expectedDays.push(new Date(t).toISOString().slice(0, 10));
   } else {
-    notes.push(`No BackupRun started in ${label} (${backend.mode === 'local' ? 'the local world replays the demo\'s runs of 2026-11-20 to 2026-11-22: try --month 2026-11' : `deployed later, or older than the run ledger keeps (${LEDGER_DAYS} days)`}); recovery points are listed as found.`);
+    notes.push(`No BackupRun started in ${label} (${backend.mode === 'local' ? 'the local world replays the demo\'s runs of 2026-11-20 to 2026-11-22: try --month 2026-11' : `deployed later, or older than the run ledger keeps (${LEDGER_EXPIRE_DAYS} days)`}); recovery points are listed as found.`);
   }
 
   if (backend.mode === 'local' && config.restoreDrill) notes.push('Local world: the restore drill covers only the databases whose drill has no SQL checks (restore and RTO); npm run demo runs the SQL checks against real database servers.');
@@ -216,8 +217,6 @@ export async function buildEvidence(backend: Backend, m: { year: number; month: 
   };
 }
 
-/** Days the run ledger keeps a record (infra/constructs/run-ledger.ts `expireDays` default). */
-const LEDGER_DAYS = 400;
 /** Days Step Functions keeps a closed execution (docs/aws-behaviour.md §24). */
 const SFN_DAYS = 90;
 /** A record is written (PutObject) seconds after its `recordedAt`: how far past the month its LastModified may be. */
@@ -381,7 +380,7 @@ async function monthResults(
   const sfnSource = `Step Functions executions of ${names.backupRunStateMachine} and ${names.databaseBackupStateMachine}`;
   const source =
     keys && 'bucket' in access
-      ? `runs and failures: the run ledger s3://${access.bucket}/${RUNS_PREFIX} (${ledgerRuns} run(s) of the month, records kept ${LEDGER_DAYS} days); ${
+      ? `runs and failures: the run ledger s3://${access.bucket}/${RUNS_PREFIX} (${ledgerRuns} run(s) of the month, records kept ${LEDGER_EXPIRE_DAYS} days); ${
           fromSfn > 0 ? `${sfnSource} for the ${fromSfn} run(s) the ledger has no complete record of (fallback)` : 'Step Functions only as a fallback, not needed for this month'
         }`
       : `runs and failures: ${sfnSource} (the run ledger could not be read: fallback, ${SFN_DAYS} days of executions)`;

@@ -17,13 +17,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { LEDGER_EXPIRE_DAYS } from '../../contracts/names';
 import { BUCKET_BASELINE, createAccessLogBucket } from './access-log-bucket';
 
 /** Props of {@link RunLedger}. */
 export interface RunLedgerProps {
   /**
    * Days after which a record expires (its noncurrent versions 30 days later).
-   * @default 400 (a year of runs and their comparison with the year before)
+   * @default LEDGER_EXPIRE_DAYS (400, contracts/names.ts)
    */
   readonly expireDays?: number;
 }
@@ -35,7 +36,7 @@ export class RunLedger extends Construct {
 
   constructor(scope: Construct, id: string, props: RunLedgerProps = {}) {
     super(scope, id);
-    const expireDays = props.expireDays ?? 400;
+    const expireDays = props.expireDays ?? LEDGER_EXPIRE_DAYS;
     if (!Number.isInteger(expireDays) || expireDays < 1) throw new Error(`RunLedger: expireDays (${expireDays}) must be a whole number of days >= 1`);
     this.accessLogBucket = createAccessLogBucket(this);
     this.bucket = new s3.Bucket(this, 'Bucket', {
