@@ -76,6 +76,13 @@ export const TAGS = {
 /** What started a run: the daily schedule, an RDS snapshot event (EventBridge rule), or a person. */
 export type RunTrigger = 'schedule' | 'event' | 'manual';
 
+/**
+ * A database's result in a run, as the run ledger records it: backed up, failed, or (issue 12)
+ * deferred by an event-started run to the scheduled run (no copy made, not a failure).
+ */
+export const RECORD_STATUSES = ['SUCCEEDED', 'FAILED', 'DEFERRED'] as const;
+export type RecordStatus = (typeof RECORD_STATUSES)[number];
+
 /** BackupRun execution input (schedule or StartExecution). All fields optional. */
 export interface PlanRunInput {
   /**

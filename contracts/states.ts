@@ -6,13 +6,14 @@
  * the old name as text would silently find nothing), and test/infra/graph.test.ts checks that each
  * is in the synthesized graph. Every state of the graph: statemachines/database-backup.ts's JSDoc.
  */
+import type { RecordStatus } from './shapes.js';
 
 /** The state a DatabaseBackup execution ends in, by the status of the run ledger record it wrote. */
 export const BACKUP_END_STATES = {
   SUCCEEDED: 'BackupSucceeded',
   FAILED: 'BackupFailed',
   DEFERRED: 'DeferredToScheduledRun',
-} as const satisfies Record<'SUCCEEDED' | 'FAILED' | 'DEFERRED', string>;
+} as const satisfies Record<RecordStatus, string>;
 
 /** DatabaseBackup's main steps (Task states, and `CopyToDrRegion` inside the DR Regions' Map). */
 export const BACKUP_STEPS = {

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { baseEnvShape, bucketNameSchema } from '../rules.js';
 import { databaseRefSchema, runIdSchema } from '../schemas.js';
-import type { DatabaseBackupOutput, DatabaseRef, RunTrigger } from '../shapes.js';
+import type { DatabaseBackupOutput, DatabaseRef, RecordStatus, RunTrigger } from '../shapes.js';
 
 /** The variables the stack sets for record-result. */
 export const environment = {
@@ -48,7 +48,7 @@ export type RecordResultInput =
 export interface RecordResultOutput {
   readonly database: string;
   /** `DEFERRED` (issue 12): left to the scheduled run, no copy made; not a failure. */
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'DEFERRED';
+  readonly status: RecordStatus;
   /** FAILED: the error name (<= 256 characters, Step Functions' own bound on error names). */
   readonly error?: string;
   /** The ledger key of the record (`runs/<runId>/<database>.json`). */

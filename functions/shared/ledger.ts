@@ -27,7 +27,7 @@
  */
 import pMap from 'p-map';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseBackupOutput, DatabaseRef, DatabaseSummary, PlannedDatabase, PlanRunOutput, RunTrigger } from '../../contracts/shapes.js';
+import { RECORD_STATUSES, type DatabaseBackupOutput, type DatabaseRef, type DatabaseSummary, type PlannedDatabase, type PlanRunOutput, type RecordStatus, type RunTrigger } from '../../contracts/shapes.js';
 import { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX } from '../../contracts/names.js';
 export { RUNS_PREFIX, PLANS_PREFIX, DAILY_PREFIX };
 
@@ -70,8 +70,8 @@ export interface LedgerRecord {
   readonly deferral?: { readonly name: string; readonly reason: string };
 }
 
-/** A record's status: backed up, failed, or (issue 12) deferred to the scheduled run. */
-export type LedgerStatus = 'SUCCEEDED' | 'FAILED' | 'DEFERRED';
+/** A record's status (contracts/shapes.ts {@link RECORD_STATUSES}). */
+export type LedgerStatus = RecordStatus;
 
 /** Longest cause kept in a record, in characters (causes are bounded by the functions anyway). */
 export const MAX_CAUSE_CHARS = 8192;
@@ -161,7 +161,7 @@ export async function readRecord(s3: S3Client, bucket: string, key: string): Pro
     throw new LedgerRecordInvalid(key, 'not JSON');
   }
   const r = v as Partial<LedgerRecord>;
-  if (!r || typeof r !== 'object' || typeof r.runId !== 'string' || typeof r.database?.identifier !== 'string' || (r.status !== 'SUCCEEDED' && r.status !== 'FAILED' && r.status !== 'DEFERRED')) {
+  if (!r || typeof r !== 'object' || typeof r.runId !== 'string' || typeof r.database?.identifier !== 'string' || !(RECORD_STATUSES as readonly unknown[]).includes(r.status)) {
     throw new LedgerRecordInvalid(key, 'missing runId, database.identifier or status');
   }
   return r as LedgerRecord;
