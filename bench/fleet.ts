@@ -275,7 +275,6 @@ async function vaultRetentionFigures(env: LocalEnvironment): Promise<VaultRetent
   for (const stack of [env.vault, ...env.drVaults]) {
     const region = stack.env.region;
     const check = stack.functions.find((f) => f.entry.includes('check-recovery-points'));
-    const role = check?.roleArn.split('/').at(-1);
     const before = env.sandbox.calls.length;
     const t0 = performance.now();
     const run = await env.startVaultRetention({ dryRun: true }, `bench-vault-retention-${region}`, region);
@@ -289,7 +288,7 @@ async function vaultRetentionFigures(env: LocalEnvironment): Promise<VaultRetent
       largestStatePayloadAt: `${biggest.stateMachineName}: ${biggest.maxPayloadAt ?? ''}`,
       historyEvents: Math.max(...execs.map((e) => e.historyEvents)),
       transitions: execs.reduce((s, e) => s + e.transitions, 0),
-      recoveryPointCheckCalls: role === undefined ? 0 : env.sandbox.calls.slice(before).filter((c) => c.service === 'rds' && (c.principalArn.includes(`/${role}/`) || c.principalArn.endsWith(`/${role}`))).length,
+      recoveryPointCheckCalls: env.sandbox.calls.slice(before).filter((c) => c.service === 'rds' && c.principalArn === check?.roleArn).length,
       wallSeconds: round((performance.now() - t0) / 1000, 1),
     });
   }
